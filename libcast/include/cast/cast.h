@@ -1,0 +1,20 @@
+/* libcast: classroom screen broadcast. Includes every public header. */
+#ifndef CAST_CAST_H
+#define CAST_CAST_H
+
+#include "defs.h"
+#include "error.h"
+#include "log.h"
+#include "frame.h"
+#include "capture.h"
+#include "codec.h"
+#include "rtp.h"
+#include "net.h"
+#include "stats.h"
+#include "sender.h"
+#include "receiver.h"
+
+/** libcast version string, e.g. "0.1.0". */
+CAST_API const char *cast_version(void);
+
+#endif

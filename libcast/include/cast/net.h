@@ -1,0 +1,77 @@
+/* Channel layout (groups and ports) and the UDP multicast socket. */
+#ifndef CAST_NET_H
+#define CAST_NET_H
+
+#include "defs.h"
+
+/*
+ * Every class is a channel 1..999. Channel c uses the organisation-local
+ * group 239.255.H.L with H = c / 256, L = c % 256 (never 239.255.0.0), and
+ * the port block CAST_PORT_BASE + 10 * c:
+ *   +0 video RTP    +1 video RTCP   +2 audio RTP   +3 audio RTCP
+ *   +4 discovery beacon             +5 teacher control (TCP)
+ *   +6 feedback (unicast to teacher) +7..+9 reserved
+ * docs/protocol.md documents the same table.
+ */
+#define CAST_CHANNEL_MIN 1
+#define CAST_CHANNEL_MAX 999
+#define CAST_PORT_BASE 40000
+
+enum cast_port_kind {
+	CAST_PORT_VIDEO = 0,
+	CAST_PORT_VIDEO_RTCP = 1,
+	CAST_PORT_AUDIO = 2,
+	CAST_PORT_AUDIO_RTCP = 3,
+	CAST_PORT_BEACON = 4,
+	CAST_PORT_CONTROL = 5,
+	CAST_PORT_FEEDBACK = 6,
+};
+
+/**
+ * Writes the channel's multicast group as dotted quad into `buf` (>= 16
+ * bytes). Returns 0 or -EINVAL for a channel outside 1..999.
+ */
+CAST_API int cast_channel_group(int channel, char *buf, size_t size);
+/** Returns the channel's port of the given kind, or -EINVAL. */
+CAST_API int cast_channel_port(int channel, enum cast_port_kind kind);
+
+struct cast_udp;
+
+struct cast_udp_cfg {
+	/** Local address to bind (NULL: any). For receivers of a group, the group. */
+	const char *bind_addr;
+	uint16_t port;		/* 0: ephemeral */
+	/** Multicast group to join (receive) — NULL for none. */
+	const char *group;
+	/** Interface for multicast: name ("lo", "eth0") or IPv4; NULL: default. */
+	const char *iface;
+	int ttl;		/* multicast TTL, default 1 (one LAN) */
+	bool loop;		/* deliver own multicast locally, default true */
+	int rcvbuf;		/* SO_RCVBUF bytes, default 4 MiB (0: leave) */
+	int sndbuf;		/* SO_SNDBUF bytes, default 1 MiB (0: leave) */
+	/** Default destination for cast_udp_send (NULL: none). */
+	const char *dest_addr;
+	uint16_t dest_port;
+};
+
+CAST_API void cast_udp_cfg_init(struct cast_udp_cfg *cfg);
+/**
+ * Opens, binds and (for a group) joins. Errors: -EINVAL (bad address),
+ * -ENODEV (no such interface), and the socket calls' errno.
+ */
+CAST_API int cast_udp_new(struct cast_udp **out, const struct cast_udp_cfg *cfg);
+/** Sends to the default destination. Returns bytes sent or negative errno. */
+CAST_API int cast_udp_send(struct cast_udp *u, const void *buf, size_t len);
+/**
+ * Receives one datagram (non-blocking when timeout_ms == 0; -1 waits).
+ * Returns its length, -EAGAIN on timeout, or negative errno. `from` (may be
+ * NULL) receives the sender's IPv4 address in host order.
+ */
+CAST_API int cast_udp_recv(struct cast_udp *u, void *buf, size_t size,
+			   int timeout_ms, uint32_t *from_ip, uint16_t *from_port);
+/** Leaves the group (if any) and joins it again (for rejoin after a drop). */
+CAST_API int cast_udp_rejoin(struct cast_udp *u);
+CAST_API int cast_udp_fd(const struct cast_udp *u);
+CAST_API void cast_udp_free(struct cast_udp **u);
+
+#endif

@@ -1,0 +1,179 @@
+/* RTP (RFC 3550) for H.264 (RFC 6184): packetizer, reordering depacketizer, RTCP SR. */
+#ifndef CAST_RTP_H
+#define CAST_RTP_H
+
+#include "defs.h"
+
+#define CAST_RTP_HDR_LEN 12
+#define CAST_RTP_MTU_DEFAULT 1200
+#define CAST_RTP_PT_H264 96
+#define CAST_RTP_CLOCK_H264 90000
+
+/** Parsed fixed RTP header (extensions and CSRCs skipped). */
+struct cast_rtp_hdr {
+	uint8_t pt;
+	bool marker;
+	uint16_t seq;
+	uint32_t ts;
+	uint32_t ssrc;
+	const uint8_t *payload;
+	size_t payload_len;
+};
+
+/**
+ * Parses an RTP packet (version 2, padding, CSRCs and header extension
+ * handled). Returns 0, or CAST_EMALFORMED for anything that is not RTP.
+ */
+CAST_API int cast_rtp_parse(const uint8_t *buf, size_t len,
+			    struct cast_rtp_hdr *hdr);
+
+/** Receives each finished RTP packet of a packetizer (buf valid in the call). */
+typedef void(cast_rtp_send_cb)(const uint8_t *pkt, size_t len, void *arg);
+
+struct cast_h264_packetizer;
+
+struct cast_h264_packetizer_cfg {
+	uint8_t pt;		/* default 96 */
+	uint32_t ssrc;		/* default random */
+	uint16_t first_seq;	/* default random */
+	size_t mtu;		/* max RTP packet size, default 1200 */
+	bool use_stap;		/* aggregate small NALs in STAP-A (default true) */
+};
+
+CAST_API void cast_h264_packetizer_cfg_init(struct cast_h264_packetizer_cfg *cfg);
+CAST_API int cast_h264_packetizer_new(struct cast_h264_packetizer **out,
+				      const struct cast_h264_packetizer_cfg *cfg);
+
+/**
+ * Splits one Annex B access unit into RTP packets (single NAL, STAP-A, FU-A)
+ * with timestamp `ts` and the marker bit on the last one, handing each to
+ * `cb`. Returns the number of packets, or -EINVAL (no NAL units found).
+ */
+CAST_API int cast_h264_packetize(struct cast_h264_packetizer *p,
+				 const uint8_t *au, size_t len, uint32_t ts,
+				 cast_rtp_send_cb *cb, void *arg);
+
+/** Next sequence number the packetizer will use, and its SSRC. */
+CAST_API uint16_t cast_h264_packetizer_seq(const struct cast_h264_packetizer *p);
+CAST_API uint32_t cast_h264_packetizer_ssrc(const struct cast_h264_packetizer *p);
+/** Packets and payload octets sent so far (for RTCP SR). */
+CAST_API void cast_h264_packetizer_counts(const struct cast_h264_packetizer *p,
+					  uint32_t *packets, uint32_t *octets);
+
+CAST_API void cast_h264_packetizer_free(struct cast_h264_packetizer **p);
+
+/* Depacketizer: reorders by sequence number, detects loss, rebuilds AUs. */
+struct cast_h264_depacketizer;
+
+struct cast_h264_depacketizer_cfg {
+	uint8_t pt;		/* accepted payload type, default 96 */
+	/** Packets held back to wait for reordered ones (default 64). */
+	int reorder_window;
+	/** How long a gap may stay open before it counts as loss (default 40 ms). */
+	int reorder_ms;
+	/** Largest access unit accepted (default 4 MiB); bigger is dropped. */
+	size_t max_au;
+};
+
+/** An access unit rebuilt from RTP, Annex B with 4-byte start codes. */
+struct cast_h264_au {
+	const uint8_t *data;	/* valid during the callback */
+	size_t size;
+	uint32_t ts;
+	/** True when a packet of this AU (or before it since the last AU) was lost. */
+	bool damaged;
+	/** A NAL of type 5 (IDR) or 7 (SPS) is present. */
+	bool keyframe;
+};
+
+typedef void(cast_h264_au_cb)(const struct cast_h264_au *au, void *arg);
+
+/** Counters of a depacketizer; all monotonic. */
+struct cast_rtp_rx_stats {
+	uint64_t packets;	/* accepted RTP packets */
+	uint64_t bytes;
+	uint64_t lost;		/* sequence numbers never received */
+	uint64_t duplicates;
+	uint64_t reordered;	/* arrived after a later sequence number */
+	uint64_t late;		/* arrived after its gap was declared lost */
+	uint64_t malformed;	/* not RTP, wrong PT/SSRC mix, bad NAL syntax */
+	uint64_t aus;		/* access units delivered */
+	uint64_t aus_damaged;
+	uint64_t aus_dropped;	/* oversize or unrecoverable */
+};
+
+CAST_API void cast_h264_depacketizer_cfg_init(struct cast_h264_depacketizer_cfg *cfg);
+CAST_API int cast_h264_depacketizer_new(struct cast_h264_depacketizer **out,
+					const struct cast_h264_depacketizer_cfg *cfg,
+					cast_h264_au_cb *cb, void *arg);
+
+/**
+ * Feeds one received datagram at monotonic time `now_us`. Complete access
+ * units are delivered through the callback in sequence order. Returns 0, or
+ * CAST_EMALFORMED (packet dropped and counted; the depacketizer is unharmed).
+ */
+CAST_API int cast_h264_depacketizer_push(struct cast_h264_depacketizer *d,
+					 const uint8_t *pkt, size_t len,
+					 int64_t now_us);
+
+/**
+ * Gives up on gaps older than reorder_ms at `now_us` and delivers what
+ * follows them. Call periodically (e.g. every 10 ms) when no packets arrive.
+ */
+CAST_API void cast_h264_depacketizer_poll(struct cast_h264_depacketizer *d,
+					  int64_t now_us);
+
+CAST_API void cast_h264_depacketizer_stats(const struct cast_h264_depacketizer *d,
+					   struct cast_rtp_rx_stats *st);
+CAST_API void cast_h264_depacketizer_free(struct cast_h264_depacketizer **d);
+
+/* RTCP (RFC 3550 section 6.4.1): sender reports. */
+
+struct cast_rtcp_sr {
+	uint32_t ssrc;
+	uint64_t ntp;		/* NTP timestamp, 32.32 fixed point */
+	uint32_t rtp_ts;
+	uint32_t packets;
+	uint32_t octets;
+};
+
+/**
+ * Writes an SR (no report blocks) followed by an SDES CNAME into `buf`.
+ * Returns the length written or -ENOSPC.
+ */
+CAST_API int cast_rtcp_write_sr(uint8_t *buf, size_t size,
+				const struct cast_rtcp_sr *sr, const char *cname);
+
+/**
+ * Finds the SR in a compound RTCP packet. Returns 0, -ENOENT (valid RTCP
+ * without an SR) or CAST_EMALFORMED.
+ */
+CAST_API int cast_rtcp_parse_sr(const uint8_t *buf, size_t len,
+				struct cast_rtcp_sr *sr);
+
+/** Converts CLOCK_REALTIME microseconds to an NTP 32.32 timestamp and back. */
+CAST_API uint64_t cast_ntp_from_us(int64_t us);
+CAST_API int64_t cast_ntp_to_us(uint64_t ntp);
+
+/* SDP (RFC 4566, RFC 6184 section 8) for third-party receivers. */
+struct cast_sdp_info {
+	const char *session_name;	/* default "libcast" */
+	const char *origin_addr;	/* default "127.0.0.1" */
+	const char *dest_addr;		/* group or unicast address */
+	uint16_t port;
+	int ttl;			/* for multicast c= line */
+	uint8_t pt;
+	const uint8_t *sps;		/* NAL without start code, may be NULL */
+	size_t sps_len;
+	const uint8_t *pps;
+	size_t pps_len;
+};
+
+/**
+ * Writes an SDP for the H.264 stream, with sprop-parameter-sets and
+ * profile-level-id when SPS/PPS are given. Returns the length or -ENOSPC.
+ */
+CAST_API int cast_sdp_write(char *buf, size_t size,
+			    const struct cast_sdp_info *info);
+
+#endif

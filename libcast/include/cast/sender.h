@@ -1,0 +1,69 @@
+/* The teacher's broadcast pipeline: capture → convert → H.264 → RTP multicast. */
+#ifndef CAST_SENDER_H
+#define CAST_SENDER_H
+
+#include "capture.h"
+#include "codec.h"
+#include "stats.h"
+
+struct cast_sender;
+
+struct cast_sender_cfg {
+	struct cast_capture_cfg capture;
+	/** Encoder settings; width/height 0 take the capture size. */
+	struct cast_encoder_cfg encoder;
+	int channel;		/* 1..999, default 1 */
+	/** Destination; NULL/0 take the channel's group and video port. */
+	const char *dest_addr;
+	uint16_t dest_port;
+	const char *iface;	/* multicast interface, NULL: routing table */
+	int ttl;		/* default 1 */
+	bool loop;		/* multicast loopback, default true */
+	size_t mtu;		/* default CAST_RTP_MTU_DEFAULT */
+	/** Plain RTP (no SRTP): for third-party receivers only. */
+	bool insecure;
+	/**
+	 * On a still screen, encode one frame at least this often (ms) so
+	 * late joiners still complete their refresh; default 100.
+	 */
+	int still_interval_ms;
+};
+
+/** Counters since start; histograms in microseconds. */
+struct cast_sender_stats {
+	uint64_t frames_captured;
+	uint64_t frames_still;		/* skipped: nothing changed */
+	uint64_t frames_sent;		/* encoded and packetized */
+	uint64_t keyframes;
+	uint64_t packets_sent;
+	uint64_t bytes_sent;		/* RTP bytes on the wire */
+	uint64_t send_errors;
+	uint64_t max_frame_bytes;
+	struct cast_hist capture_us, convert_us, encode_us;
+	bool finished;			/* the source ended (file) */
+	int width, height;
+};
+
+CAST_API void cast_sender_cfg_init(struct cast_sender_cfg *cfg);
+
+/**
+ * Opens capture, encoder and socket; does not start sending.
+ * Errors from the parts (capture, encoder, socket), -EINVAL for a bad
+ * channel or a secure mode not available yet.
+ */
+CAST_API int cast_sender_new(struct cast_sender **out,
+			     const struct cast_sender_cfg *cfg);
+/** Starts the pipeline thread. Returns 0 or negative errno. */
+CAST_API int cast_sender_start(struct cast_sender *s);
+/** Copies the counters (thread-safe). */
+CAST_API void cast_sender_stats(struct cast_sender *s,
+				struct cast_sender_stats *st);
+/** Writes an SDP for third-party receivers (insecure mode only). */
+CAST_API int cast_sender_sdp(struct cast_sender *s, char *buf, size_t size);
+/** Asks for a keyframe on the next frame. */
+CAST_API void cast_sender_request_keyframe(struct cast_sender *s);
+/** Stops the thread (drains the encoder). Safe to call twice. */
+CAST_API void cast_sender_stop(struct cast_sender *s);
+CAST_API void cast_sender_free(struct cast_sender **s);
+
+#endif

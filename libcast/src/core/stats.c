@@ -1,0 +1,250 @@
+/* Histograms, CPU time, rate meters and JSON stats lines. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "cast/cast.h"
+
+const char *cast_version(void)
+{
+	return CAST_VERSION;
+}
+
+int64_t cast_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t cast_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Buckets: value v >= 1 us maps to floor(log(v) / log(1.01)); ~1 % steps. */
+static const double HIST_STEP = 0.00995033085316809; /* ln(1.01) */
+
+static int bucket_of(int64_t us)
+{
+	int b;
+
+	if (us < 1)
+		return 0;
+	b = (int)(log((double)us) / HIST_STEP);
+	return b < CAST_HIST_BUCKETS ? b : CAST_HIST_BUCKETS - 1;
+}
+
+void cast_hist_reset(struct cast_hist *h)
+{
+	memset(h, 0, sizeof(*h));
+}
+
+void cast_hist_add(struct cast_hist *h, int64_t us)
+{
+	if (us < 0)
+		us = 0;
+	if (!h->count || us < h->min_us)
+		h->min_us = us;
+	if (!h->count || us > h->max_us)
+		h->max_us = us;
+	h->count++;
+	h->sum_us += (double)us;
+	h->bucket[bucket_of(us)]++;
+}
+
+int64_t cast_hist_quantile(const struct cast_hist *h, double q)
+{
+	uint64_t want, seen = 0;
+	int64_t v;
+
+	if (!h->count)
+		return 0;
+	if (q <= 0)
+		return h->min_us;
+	if (q >= 1)
+		return h->max_us;
+	want = (uint64_t)ceil(q * (double)h->count);
+	for (int b = 0; b < CAST_HIST_BUCKETS; b++) {
+		seen += h->bucket[b];
+		if (seen >= want) {
+			/* Midpoint of the bucket, clamped to what was seen. */
+			v = b ? (int64_t)exp(((double)b + 0.5) * HIST_STEP) : 0;
+			if (v < h->min_us)
+				v = h->min_us;
+			if (v > h->max_us)
+				v = h->max_us;
+			return v;
+		}
+	}
+	return h->max_us;
+}
+
+int64_t cast_cpu_us(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec +
+	       (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec;
+}
+
+void cast_meter_init(struct cast_meter *m, uint64_t frames, uint64_t bytes)
+{
+	m->t0_us = cast_mono_us();
+	m->cpu0_us = cast_cpu_us();
+	m->frames0 = frames;
+	m->bytes0 = bytes;
+}
+
+void cast_meter_sample(struct cast_meter *m, uint64_t frames, uint64_t bytes,
+		       struct cast_rates *out)
+{
+	int64_t now = cast_mono_us(), cpu = cast_cpu_us();
+	double dt = (double)(now - m->t0_us) / 1e6;
+
+	if (dt <= 0) {
+		memset(out, 0, sizeof(*out));
+		return;
+	}
+	out->fps = (double)(frames - m->frames0) / dt;
+	out->bitrate_kbps = (double)(bytes - m->bytes0) * 8 / 1000 / dt;
+	out->cpu_pct = (double)(cpu - m->cpu0_us) / 1e4 / dt;
+	m->t0_us = now;
+	m->cpu0_us = cpu;
+	m->frames0 = frames;
+	m->bytes0 = bytes;
+}
+
+static void json_raw(struct cast_json *j, const char *s, size_t n)
+{
+	if (j->len + n + 2 >= sizeof(j->buf)) {
+		j->overflow = true;
+		return;
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+	j->buf[j->len] = '\0';
+}
+
+static void json_puts(struct cast_json *j, const char *s)
+{
+	json_raw(j, s, strlen(s));
+}
+
+static void json_string(struct cast_json *j, const char *s)
+{
+	char esc[8];
+
+	json_raw(j, "\"", 1);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\';
+			esc[1] = (char)c;
+			json_raw(j, esc, 2);
+		} else if (c < 0x20) {
+			snprintf(esc, sizeof(esc), "\\u%04x", c);
+			json_puts(j, esc);
+		} else {
+			json_raw(j, (const char *)&c, 1);
+		}
+	}
+	json_raw(j, "\"", 1);
+}
+
+static void json_key(struct cast_json *j, const char *key)
+{
+	if (j->depth > 0 && j->need_comma[j->depth - 1])
+		json_raw(j, ",", 1);
+	if (j->depth > 0)
+		j->need_comma[j->depth - 1] = true;
+	if (key) {
+		json_string(j, key);
+		json_raw(j, ":", 1);
+	}
+}
+
+void cast_json_begin(struct cast_json *j)
+{
+	j->len = 0;
+	j->depth = 0;
+	j->overflow = false;
+	j->buf[0] = '\0';
+	cast_json_obj(j, NULL);
+}
+
+void cast_json_obj(struct cast_json *j, const char *key)
+{
+	json_key(j, key);
+	json_raw(j, "{", 1);
+	if (j->depth < 8)
+		j->need_comma[j->depth++] = false;
+}
+
+void cast_json_end(struct cast_json *j)
+{
+	json_raw(j, "}", 1);
+	if (j->depth > 0)
+		j->depth--;
+	if (j->depth == 0)
+		json_raw(j, "\n", 1);
+}
+
+void cast_json_int(struct cast_json *j, const char *key, int64_t v)
+{
+	char num[32];
+
+	json_key(j, key);
+	snprintf(num, sizeof(num), "%lld", (long long)v);
+	json_puts(j, num);
+}
+
+void cast_json_num(struct cast_json *j, const char *key, double v)
+{
+	char num[64];
+
+	json_key(j, key);
+	if (!isfinite(v))
+		v = 0;
+	snprintf(num, sizeof(num), "%.3f", v);
+	json_puts(j, num);
+}
+
+void cast_json_str(struct cast_json *j, const char *key, const char *v)
+{
+	json_key(j, key);
+	json_string(j, v);
+}
+
+void cast_json_bool(struct cast_json *j, const char *key, bool v)
+{
+	json_key(j, key);
+	json_puts(j, v ? "true" : "false");
+}
+
+void cast_json_hist_ms(struct cast_json *j, const char *key,
+		       const struct cast_hist *h)
+{
+	cast_json_obj(j, key);
+	cast_json_num(j, "p50", (double)cast_hist_quantile(h, 0.50) / 1000);
+	cast_json_num(j, "p95", (double)cast_hist_quantile(h, 0.95) / 1000);
+	cast_json_num(j, "p99", (double)cast_hist_quantile(h, 0.99) / 1000);
+	cast_json_int(j, "count", (int64_t)h->count);
+	cast_json_end(j);
+}
+
+int cast_json_write(const struct cast_json *j, FILE *f)
+{
+	if (fwrite(j->buf, 1, j->len, f) != j->len || fflush(f))
+		return CAST_ERROR(EIO);
+	return 0;
+}

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Installs every Debian package libcast's build, tests, benchmarks and demo need.
+# Idempotent: packages already present are left alone. Run as root on Debian 12.
+set -eu
+
+PKGS="build-essential cmake pkg-config git ca-certificates
+ libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev
+ libx264-dev libsdl2-dev libsdl2-ttf-dev libopus-dev
+ libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xfixes0-dev
+ libsrtp2-dev libsodium-dev libsqlite3-dev libcmocka-dev
+ ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+ gstreamer1.0-libav
+ xvfb x11-apps x11-utils xterm imagemagick
+ iproute2 nftables procps
+ clang libclang-rt-14-dev
+ fonts-dejavu-core"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing="$missing $p"
+	fi
+done
+
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing:$missing (run as root)" >&2
+	exit 1
+fi
+
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,6 @@
+/* placeholder until the app lands */
+int main(void);
+int main(void)
+{
+	return 1;
+}

@@ -13,7 +13,7 @@ PKGS="build-essential cmake pkg-config git ca-certificates
  xvfb x11-apps x11-utils xterm imagemagick
  iproute2 nftables procps
  clang libclang-rt-14-dev
- fonts-dejavu-core"
+ fonts-dejavu-core python3"
 
 missing=""
 for p in $PKGS; do

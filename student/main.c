@@ -1,6 +1,499 @@
-/* placeholder until the app lands */
-int main(void);
-int main(void)
+/* cast-student: follows its channel's teacher and shows the broadcast full-screen. */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <SDL.h>
+
+#include <cast/cast.h>
+
+struct student {
+	struct cast_receiver_cfg cfg;
+	const char *stats_path;
+	const char *dump_path;
+	const char *geometry;
+	double duration;
+	bool headless;
+};
+
+/* The latest decoded picture, handed from the receiver thread to the view. */
+struct picture {
+	pthread_mutex_t lock;
+	uint8_t *buf;
+	size_t cap;
+	int width, height;
+	bool fresh;
+};
+
+static volatile sig_atomic_t quit;
+
+static void on_signal(int sig)
 {
-	return 1;
+	(void)sig;
+	quit = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: cast-student [options]\n"
+		"Shows the broadcast of this channel's teacher.\n\n"
+		"  --channel N          class channel 1..999 (default 1)\n"
+		"  --iface NAME|ADDR    interface to receive on (default: routing)\n"
+		"  --duration SEC       stop after SEC seconds (default: run)\n"
+		"  --stats FILE|-       JSON stats lines, each second and at exit\n"
+		"  --insecure           accept plain RTP\n"
+		"  --headless           no window; stats only\n"
+		"  --windowed WxH[+X+Y] a window instead of full screen\n"
+		"  --dump FILE          at exit, save the shown picture (PPM)\n"
+		"  --check-stamp        verify test-pattern frame numbers\n"
+		"  --config FILE        read these settings as 'key = value'\n"
+		"  --help, --version\n");
+}
+
+enum {
+	OPT_CHANNEL = 256, OPT_IFACE, OPT_DURATION, OPT_STATS, OPT_INSECURE,
+	OPT_HEADLESS, OPT_WINDOWED, OPT_DUMP, OPT_CHECK_STAMP, OPT_CONFIG,
+	OPT_HELP, OPT_VERSION,
+};
+
+static const struct option options[] = {
+	{"channel", required_argument, NULL, OPT_CHANNEL},
+	{"iface", required_argument, NULL, OPT_IFACE},
+	{"duration", required_argument, NULL, OPT_DURATION},
+	{"stats", required_argument, NULL, OPT_STATS},
+	{"insecure", no_argument, NULL, OPT_INSECURE},
+	{"headless", no_argument, NULL, OPT_HEADLESS},
+	{"windowed", required_argument, NULL, OPT_WINDOWED},
+	{"dump", required_argument, NULL, OPT_DUMP},
+	{"check-stamp", no_argument, NULL, OPT_CHECK_STAMP},
+	{"config", required_argument, NULL, OPT_CONFIG},
+	{"help", no_argument, NULL, OPT_HELP},
+	{"version", no_argument, NULL, OPT_VERSION},
+	{NULL, 0, NULL, 0},
+};
+
+static bool truthy(const char *v)
+{
+	return !v || !*v || !strcmp(v, "1") || !strcmp(v, "true") ||
+	       !strcmp(v, "yes") || !strcmp(v, "on");
+}
+
+static char *keep(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d) {
+		fprintf(stderr, "cast-student: out of memory\n");
+		exit(1);
+	}
+	return d;
+}
+
+static int set_option(struct student *s, int id, const char *v, char *why,
+		      size_t why_size);
+
+static int config_cb(const char *key, const char *value, void *arg, char *why,
+		     size_t why_size)
+{
+	for (const struct option *o = options; o->name; o++) {
+		if (strcmp(o->name, key))
+			continue;
+		if (o->val == OPT_CONFIG || o->val == OPT_HELP ||
+		    o->val == OPT_VERSION)
+			break;
+		return set_option(arg, o->val, value, why, why_size);
+	}
+	snprintf(why, why_size, "unknown setting");
+	return CAST_ERROR(EINVAL);
+}
+
+static int set_option(struct student *s, int id, const char *v, char *why,
+		      size_t why_size)
+{
+	char err[512];
+	long n;
+	int ret;
+
+	switch (id) {
+	case OPT_CHANNEL:
+		ret = cast_parse_int(v, CAST_CHANNEL_MIN, CAST_CHANNEL_MAX, &n);
+		if (ret)
+			snprintf(why, why_size, "expected 1..999");
+		s->cfg.channel = (int)n;
+		return ret;
+	case OPT_IFACE:
+		s->cfg.iface = keep(v);
+		return 0;
+	case OPT_DURATION:
+		s->duration = strtod(v, NULL);
+		if (s->duration <= 0) {
+			snprintf(why, why_size, "expected seconds > 0");
+			return CAST_ERROR(EINVAL);
+		}
+		return 0;
+	case OPT_STATS:
+		s->stats_path = keep(v);
+		return 0;
+	case OPT_INSECURE:
+		s->cfg.insecure = truthy(v);
+		return 0;
+	case OPT_HEADLESS:
+		s->headless = truthy(v);
+		return 0;
+	case OPT_WINDOWED:
+		s->geometry = keep(v);
+		return 0;
+	case OPT_DUMP:
+		s->dump_path = keep(v);
+		return 0;
+	case OPT_CHECK_STAMP:
+		s->cfg.check_stamp = truthy(v);
+		return 0;
+	case OPT_CONFIG:
+		ret = cast_config_load(v, config_cb, s, err, sizeof(err));
+		if (ret)
+			snprintf(why, why_size, "%s", err);
+		return ret;
+	default:
+		return CAST_ERROR(EINVAL);
+	}
+}
+
+static void on_frame(const struct cast_frame *f, void *arg)
+{
+	struct picture *p = arg;
+	size_t ysz = (size_t)f->width * (size_t)f->height;
+	size_t need = ysz + 2 * (ysz / 4);
+	uint8_t *dst;
+
+	pthread_mutex_lock(&p->lock);
+	if (need > p->cap) {
+		uint8_t *nb = realloc(p->buf, need);
+
+		if (!nb) {
+			pthread_mutex_unlock(&p->lock);
+			return;
+		}
+		p->buf = nb;
+		p->cap = need;
+	}
+	dst = p->buf;
+	for (int y = 0; y < f->height; y++, dst += f->width)
+		memcpy(dst, f->data[0] + (size_t)y * (size_t)f->stride[0],
+		       (size_t)f->width);
+	for (int pl = 1; pl < 3; pl++)
+		for (int y = 0; y < f->height / 2; y++, dst += f->width / 2)
+			memcpy(dst,
+			       f->data[pl] + (size_t)y * (size_t)f->stride[pl],
+			       (size_t)f->width / 2);
+	p->width = f->width;
+	p->height = f->height;
+	p->fresh = true;
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void write_stats(FILE *f, struct cast_receiver *r, struct cast_meter *m,
+			double elapsed, bool final)
+{
+	struct cast_receiver_stats st;
+	struct cast_rates rt;
+	struct cast_json j;
+
+	cast_receiver_stats(r, &st);
+	cast_meter_sample(m, st.frames_decoded, st.rtp.bytes, &rt);
+	cast_json_begin(&j);
+	cast_json_str(&j, "role", "student");
+	cast_json_num(&j, "t", elapsed);
+	cast_json_int(&j, "frames_received", (int64_t)st.rtp.aus);
+	cast_json_int(&j, "frames_decoded", (int64_t)st.frames_decoded);
+	cast_json_int(&j, "frames_dropped",
+		      (int64_t)(st.frames_dropped + st.rtp.aus_dropped));
+	cast_json_int(&j, "frames_damaged", (int64_t)st.rtp.aus_damaged);
+	cast_json_num(&j, "fps", rt.fps);
+	cast_json_num(&j, "bitrate_kbps", rt.bitrate_kbps);
+	cast_json_int(&j, "packets_received", (int64_t)st.rtp.packets);
+	cast_json_int(&j, "packets_lost", (int64_t)st.rtp.lost);
+	cast_json_int(&j, "packets_recovered", 0);
+	cast_json_int(&j, "packets_reordered", (int64_t)st.rtp.reordered);
+	cast_json_int(&j, "packets_duplicate", (int64_t)st.rtp.duplicates);
+	cast_json_int(&j, "packets_malformed", (int64_t)st.rtp.malformed);
+	cast_json_int(&j, "rtcp_sr", (int64_t)st.rtcp_sr);
+	cast_json_num(&j, "cpu_pct", rt.cpu_pct);
+	cast_json_hist_ms(&j, "latency_ms", &st.latency_us);
+	cast_json_hist_ms(&j, "decode_ms", &st.decode_us);
+	cast_json_num(&j, "first_picture_ms",
+		      st.first_picture_us < 0
+			      ? -1.0
+			      : (double)st.first_picture_us / 1000);
+	cast_json_num(&j, "max_gap_ms", (double)st.max_gap_us / 1000);
+	if (st.stamp_ok + st.stamp_bad + st.stamp_disorder) {
+		cast_json_obj(&j, "stamp");
+		cast_json_int(&j, "ok", (int64_t)st.stamp_ok);
+		cast_json_int(&j, "bad", (int64_t)st.stamp_bad);
+		cast_json_int(&j, "disorder", (int64_t)st.stamp_disorder);
+		cast_json_int(&j, "skipped", (int64_t)st.stamp_skipped);
+		cast_json_int(&j, "last", st.last_stamp);
+		cast_json_end(&j);
+	}
+	if (final)
+		cast_json_bool(&j, "final", true);
+	cast_json_end(&j);
+	cast_json_write(&j, f);
+}
+
+/* The view: SDL2 window, aspect-fit I420 texture, redrawn on new pictures. */
+struct view {
+	SDL_Window *win;
+	SDL_Renderer *ren;
+	SDL_Texture *tex;
+	int tex_w, tex_h;
+};
+
+static int view_open(struct view *v, const char *geometry)
+{
+	int w = 1280, h = 720, x = SDL_WINDOWPOS_UNDEFINED,
+	    y = SDL_WINDOWPOS_UNDEFINED;
+	Uint32 flags = SDL_WINDOW_SHOWN;
+
+	if (SDL_Init(SDL_INIT_VIDEO)) {
+		fprintf(stderr, "cast-student: no display: %s\n",
+			SDL_GetError());
+		return -1;
+	}
+	if (geometry) {
+		if (sscanf(geometry, "%dx%d+%d+%d", &w, &h, &x, &y) < 2) {
+			fprintf(stderr, "cast-student: --windowed: bad %s\n",
+				geometry);
+			return -1;
+		}
+	} else {
+		flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+	}
+	v->win = SDL_CreateWindow("libcast student", x, y, w, h, flags);
+	if (!v->win) {
+		fprintf(stderr, "cast-student: window: %s\n", SDL_GetError());
+		return -1;
+	}
+	v->ren = SDL_CreateRenderer(v->win, -1, 0);
+	if (!v->ren) {
+		fprintf(stderr, "cast-student: renderer: %s\n",
+			SDL_GetError());
+		return -1;
+	}
+	SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
+	SDL_SetRenderDrawColor(v->ren, 0, 0, 0, 255);
+	SDL_RenderClear(v->ren);
+	SDL_RenderPresent(v->ren);
+	return 0;
+}
+
+/* Redraws when a new picture arrived or `force` (window exposed, resized). */
+static void view_draw(struct view *v, struct picture *p, bool force)
+{
+	int ow, oh;
+	SDL_Rect dst;
+
+	pthread_mutex_lock(&p->lock);
+	if (!p->fresh && !force) {
+		pthread_mutex_unlock(&p->lock);
+		return;
+	}
+	if (p->fresh) {
+		if (!v->tex || v->tex_w != p->width || v->tex_h != p->height) {
+			if (v->tex)
+				SDL_DestroyTexture(v->tex);
+			v->tex = SDL_CreateTexture(v->ren, SDL_PIXELFORMAT_IYUV,
+						   SDL_TEXTUREACCESS_STREAMING,
+						   p->width, p->height);
+			v->tex_w = p->width;
+			v->tex_h = p->height;
+		}
+		if (v->tex)
+			SDL_UpdateTexture(v->tex, NULL, p->buf, p->width);
+		p->fresh = false;
+	}
+	pthread_mutex_unlock(&p->lock);
+
+	SDL_GetRendererOutputSize(v->ren, &ow, &oh);
+	SDL_RenderClear(v->ren);
+	if (v->tex) {
+		/* Aspect fit: the largest rectangle of the picture's shape. */
+		if ((int64_t)ow * v->tex_h > (int64_t)oh * v->tex_w) {
+			dst.h = oh;
+			dst.w = (int)((int64_t)oh * v->tex_w / v->tex_h);
+		} else {
+			dst.w = ow;
+			dst.h = (int)((int64_t)ow * v->tex_h / v->tex_w);
+		}
+		dst.x = (ow - dst.w) / 2;
+		dst.y = (oh - dst.h) / 2;
+		SDL_RenderCopy(v->ren, v->tex, NULL, &dst);
+	}
+	SDL_RenderPresent(v->ren);
+}
+
+/* Saves what the window shows as a binary PPM. */
+static int view_dump(struct view *v, const char *path)
+{
+	int w, h, ret = -1;
+	uint8_t *px;
+	FILE *f;
+
+	SDL_GetRendererOutputSize(v->ren, &w, &h);
+	px = malloc((size_t)w * (size_t)h * 3);
+	if (!px)
+		return -1;
+	if (!SDL_RenderReadPixels(v->ren, NULL, SDL_PIXELFORMAT_RGB24, px,
+				  w * 3)) {
+		f = fopen(path, "wb");
+		if (f) {
+			fprintf(f, "P6\n%d %d\n255\n", w, h);
+			if (fwrite(px, 3, (size_t)w * (size_t)h, f) ==
+			    (size_t)w * (size_t)h)
+				ret = 0;
+			if (fclose(f))
+				ret = -1;
+		}
+	}
+	free(px);
+	return ret;
+}
+
+static void view_close(struct view *v)
+{
+	if (v->tex)
+		SDL_DestroyTexture(v->tex);
+	if (v->ren)
+		SDL_DestroyRenderer(v->ren);
+	if (v->win)
+		SDL_DestroyWindow(v->win);
+	SDL_Quit();
+}
+
+int main(int argc, char **argv)
+{
+	struct student s;
+	struct picture pic = {.lock = PTHREAD_MUTEX_INITIALIZER};
+	struct view view = {0};
+	struct cast_receiver *r = NULL;
+	struct cast_meter meter;
+	FILE *stats = NULL;
+	char why[1024];
+	int c, err, ret = 0;
+	int64_t start, next_stats;
+
+	memset(&s, 0, sizeof(s));
+	cast_receiver_cfg_init(&s.cfg);
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if (c == OPT_HELP) {
+			usage(stdout);
+			return 0;
+		}
+		if (c == OPT_VERSION) {
+			printf("cast-student %s\n", cast_version());
+			return 0;
+		}
+		if (c == '?') {
+			usage(stderr);
+			return 2;
+		}
+		why[0] = '\0';
+		if (set_option(&s, c, optarg, why, sizeof(why))) {
+			fprintf(stderr, "cast-student: --%s: %s\n",
+				options[c - OPT_CHANNEL].name, why);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "cast-student: unexpected argument '%s'\n",
+			argv[optind]);
+		return 2;
+	}
+	if (s.stats_path) {
+		stats = strcmp(s.stats_path, "-") ? fopen(s.stats_path, "w")
+						  : stdout;
+		if (!stats) {
+			fprintf(stderr, "cast-student: --stats %s: %s\n",
+				s.stats_path, strerror(errno));
+			return 1;
+		}
+	}
+	if (!s.headless && view_open(&view, s.geometry)) {
+		view_close(&view);
+		return 1;
+	}
+	if (!s.headless) {
+		s.cfg.on_frame = on_frame;
+		s.cfg.arg = &pic;
+	}
+	err = cast_receiver_new(&r, &s.cfg);
+	if (!err)
+		err = cast_receiver_start(r);
+	if (err) {
+		fprintf(stderr, "cast-student: cannot receive channel %d: %s\n",
+			s.cfg.channel, cast_strerror(err));
+		cast_receiver_free(&r);
+		if (!s.headless)
+			view_close(&view);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	cast_meter_init(&meter, 0, 0);
+	start = cast_mono_us();
+	next_stats = start + 1000000;
+	while (!quit) {
+		int64_t now = cast_mono_us();
+
+		if (s.duration > 0 && now - start >= (int64_t)(s.duration * 1e6))
+			break;
+		if (now >= next_stats) {
+			if (stats)
+				write_stats(stats, r, &meter,
+					    (double)(now - start) / 1e6, false);
+			next_stats += 1000000;
+		}
+		if (s.headless) {
+			usleep(20000);
+			continue;
+		}
+		SDL_Event ev;
+		bool force = false;
+
+		if (SDL_WaitEventTimeout(&ev, 5)) {
+			do {
+				if (ev.type == SDL_QUIT && s.geometry)
+					quit = 1;
+				if (ev.type == SDL_WINDOWEVENT)
+					force = true;
+			} while (SDL_PollEvent(&ev));
+		}
+		view_draw(&view, &pic, force);
+	}
+	cast_receiver_stop(r);
+	if (stats) {
+		write_stats(stats, r, &meter,
+			    (double)(cast_mono_us() - start) / 1e6, true);
+		if (stats != stdout)
+			fclose(stats);
+	}
+	if (!s.headless) {
+		if (s.dump_path) {
+			view_draw(&view, &pic, true);
+			if (view_dump(&view, s.dump_path)) {
+				fprintf(stderr, "cast-student: --dump %s: failed\n",
+					s.dump_path);
+				ret = 1;
+			}
+		}
+		view_close(&view);
+	}
+	cast_receiver_free(&r);
+	free(pic.buf);
+	return ret;
 }

@@ -13,6 +13,7 @@
 #include "stats.h"
 #include "sender.h"
 #include "receiver.h"
+#include "config.h"
 
 /** libcast version string, e.g. "0.1.0". */
 CAST_API const char *cast_version(void);

@@ -1,0 +1,388 @@
+/* Teacher pipeline: capture → convert → encode → RTP → multicast, on one thread. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cast/cast.h"
+
+struct cast_sender {
+	struct cast_sender_cfg cfg;
+	struct cast_capture *cap;
+	struct cast_convert *conv;	/* made for the source's format */
+	enum cast_pixfmt conv_fmt;
+	struct cast_encoder *enc;
+	struct cast_h264_packetizer *pack;
+	struct cast_udp *rtp, *rtcp;
+	char group[32];
+	uint16_t port;
+
+	pthread_t thread;
+	bool running;
+	atomic_bool stop;
+	pthread_mutex_t lock;
+	struct cast_sender_stats st;	/* under lock */
+
+	int64_t t0_us;			/* capture clock origin */
+	uint32_t ts_base;
+	int64_t last_sr_us;
+	int64_t last_encode_mono;
+	bool keyframe_req;		/* under lock */
+};
+
+void cast_sender_cfg_init(struct cast_sender_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cast_capture_cfg_init(&cfg->capture);
+	cast_encoder_cfg_init(&cfg->encoder);
+	cfg->encoder.width = 0;
+	cfg->encoder.height = 0;
+	cfg->channel = 1;
+	cfg->ttl = 1;
+	cfg->loop = true;
+	cfg->mtu = CAST_RTP_MTU_DEFAULT;
+	cfg->still_interval_ms = 100;
+}
+
+static uint32_t rtp_ts_of(const struct cast_sender *s, int64_t us)
+{
+	return s->ts_base + (uint32_t)((us - s->t0_us) * 9 / 100);
+}
+
+static void send_rtp(const uint8_t *pkt, size_t len, void *arg)
+{
+	struct cast_sender *s = arg;
+	int n = cast_udp_send(s->rtp, pkt, len);
+
+	pthread_mutex_lock(&s->lock);
+	if (n < 0) {
+		s->st.send_errors++;
+	} else {
+		s->st.packets_sent++;
+		s->st.bytes_sent += (uint64_t)n;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void send_sr(struct cast_sender *s)
+{
+	struct cast_rtcp_sr sr = {0};
+	uint8_t buf[256];
+	int64_t now = cast_now_us();
+	int n;
+
+	sr.ssrc = cast_h264_packetizer_ssrc(s->pack);
+	sr.ntp = cast_ntp_from_us(now);
+	sr.rtp_ts = rtp_ts_of(s, now);
+	cast_h264_packetizer_counts(s->pack, &sr.packets, &sr.octets);
+	n = cast_rtcp_write_sr(buf, sizeof(buf), &sr, "libcast-teacher");
+	if (n > 0 && cast_udp_send(s->rtcp, buf, (size_t)n) < 0) {
+		pthread_mutex_lock(&s->lock);
+		s->st.send_errors++;
+		pthread_mutex_unlock(&s->lock);
+	}
+	s->last_sr_us = now;
+}
+
+/* Drains every ready packet from the encoder onto the wire. */
+static int drain_encoder(struct cast_sender *s)
+{
+	struct cast_packet pkt;
+	int err;
+
+	for (;;) {
+		err = cast_encoder_receive_packet(s->enc, &pkt);
+		if (err == CAST_ERROR(EAGAIN) || err == CAST_EOF)
+			return 0;
+		if (err < 0)
+			return err;
+		err = cast_h264_packetize(s->pack, pkt.data, pkt.size,
+					  rtp_ts_of(s, pkt.capture_us),
+					  send_rtp, s);
+		pthread_mutex_lock(&s->lock);
+		s->st.frames_sent++;
+		if (pkt.keyframe)
+			s->st.keyframes++;
+		if (pkt.size > s->st.max_frame_bytes)
+			s->st.max_frame_bytes = pkt.size;
+		pthread_mutex_unlock(&s->lock);
+		if (err < 0)
+			cast_log(CAST_LOG_WARN, "sender", "packetize: %s",
+				 cast_strerror(err));
+	}
+}
+
+static int encode_one(struct cast_sender *s, const struct cast_frame *f)
+{
+	struct cast_frame yuv;
+	int64_t t0 = cast_mono_us(), t1;
+	int err;
+	bool key;
+
+	if (f->fmt == CAST_PIX_I420 && f->width == s->cfg.encoder.width &&
+	    f->height == s->cfg.encoder.height) {
+		yuv = *f;
+	} else {
+		if (!s->conv || s->conv_fmt != f->fmt) {
+			cast_convert_free(&s->conv);
+			err = cast_convert_new(&s->conv, f->fmt, f->width,
+					       f->height, s->cfg.encoder.width,
+					       s->cfg.encoder.height);
+			if (err)
+				return err;
+			s->conv_fmt = f->fmt;
+		}
+		err = cast_convert_run(s->conv, f, &yuv);
+		if (err < 0)
+			return err;
+		yuv.capture_us = f->capture_us;
+	}
+	t1 = cast_mono_us();
+	pthread_mutex_lock(&s->lock);
+	key = s->keyframe_req;
+	s->keyframe_req = false;
+	pthread_mutex_unlock(&s->lock);
+	if (key)
+		cast_encoder_request_keyframe(s->enc);
+	err = cast_encoder_send_frame(s->enc, &yuv);
+	if (err == CAST_ERROR(EAGAIN)) {
+		err = drain_encoder(s);
+		if (!err)
+			err = cast_encoder_send_frame(s->enc, &yuv);
+	}
+	if (!err)
+		err = drain_encoder(s);
+	pthread_mutex_lock(&s->lock);
+	cast_hist_add(&s->st.convert_us, t1 - t0);
+	cast_hist_add(&s->st.encode_us, cast_mono_us() - t1);
+	pthread_mutex_unlock(&s->lock);
+	return err;
+}
+
+static void sleep_until(int64_t mono_us)
+{
+	struct timespec ts = {.tv_sec = mono_us / 1000000,
+			      .tv_nsec = (mono_us % 1000000) * 1000};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	       EINTR)
+		;
+}
+
+static void *sender_thread(void *arg)
+{
+	struct cast_sender *s = arg;
+	struct cast_frame f;
+	int64_t period = 1000000 / s->cfg.encoder.fps;
+	int64_t next = cast_mono_us(), t, still_us;
+	bool have_frame = false;
+	int r;
+
+	still_us = (int64_t)s->cfg.still_interval_ms * 1000;
+	send_sr(s);
+	while (!s->stop) {
+		t = cast_mono_us();
+		r = cast_capture_grab(s->cap, &f);
+		pthread_mutex_lock(&s->lock);
+		cast_hist_add(&s->st.capture_us, cast_mono_us() - t);
+		if (r >= 0)
+			s->st.frames_captured++;
+		pthread_mutex_unlock(&s->lock);
+		if (r == CAST_EOF) {
+			cast_log(CAST_LOG_INFO, "sender", "source ended");
+			break;
+		}
+		if (r < 0) {
+			cast_log(CAST_LOG_ERROR, "sender", "capture: %s",
+				 cast_strerror(r));
+			break;
+		}
+		if (r == 1)
+			have_frame = true;
+		if (have_frame &&
+		    (r == 1 || t - s->last_encode_mono >= still_us)) {
+			f.capture_us = r == 1 ? f.capture_us : cast_now_us();
+			r = encode_one(s, &f);
+			s->last_encode_mono = t;
+			if (r < 0) {
+				cast_log(CAST_LOG_ERROR, "sender", "encode: %s",
+					 cast_strerror(r));
+				break;
+			}
+		} else {
+			pthread_mutex_lock(&s->lock);
+			s->st.frames_still++;
+			pthread_mutex_unlock(&s->lock);
+		}
+		if (cast_now_us() - s->last_sr_us >= 1000000)
+			send_sr(s);
+		next += period;
+		t = cast_mono_us();
+		if (next < t - period) /* fell behind: don't burst to catch up */
+			next = t;
+		sleep_until(next);
+	}
+	if (!cast_encoder_send_frame(s->enc, NULL))
+		drain_encoder(s);
+	send_sr(s);
+	pthread_mutex_lock(&s->lock);
+	s->st.finished = true;
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
+{
+	struct cast_sender *s;
+	struct cast_udp_cfg ucfg;
+	struct cast_h264_packetizer_cfg pcfg;
+	int err, w, h, port;
+
+	if (!out || !cfg || cfg->encoder.fps <= 0 || cfg->encoder.fps > 240)
+		return CAST_ERROR(EINVAL);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return CAST_ERROR(ENOMEM);
+	s->cfg = *cfg;
+	pthread_mutex_init(&s->lock, NULL);
+	cast_hist_reset(&s->st.capture_us);
+	cast_hist_reset(&s->st.convert_us);
+	cast_hist_reset(&s->st.encode_us);
+
+	if (cfg->dest_addr) {
+		snprintf(s->group, sizeof(s->group), "%s", cfg->dest_addr);
+	} else {
+		err = cast_channel_group(cfg->channel, s->group,
+					 sizeof(s->group));
+		if (err)
+			goto out;
+	}
+	port = cfg->dest_port ? cfg->dest_port
+			      : cast_channel_port(cfg->channel, CAST_PORT_VIDEO);
+	if (port < 0) {
+		err = port;
+		goto out;
+	}
+	s->port = (uint16_t)port;
+
+	s->cfg.capture.fps = cfg->encoder.fps;
+	err = cast_capture_new(&s->cap, &s->cfg.capture);
+	if (err)
+		goto out;
+	cast_capture_size(s->cap, &w, &h);
+	if (!s->cfg.encoder.width || !s->cfg.encoder.height) {
+		s->cfg.encoder.width = w & ~1;
+		s->cfg.encoder.height = h & ~1;
+	}
+	err = cast_encoder_new(&s->enc, &s->cfg.encoder);
+	if (err)
+		goto out;
+	s->st.width = s->cfg.encoder.width;
+	s->st.height = s->cfg.encoder.height;
+
+	cast_h264_packetizer_cfg_init(&pcfg);
+	pcfg.mtu = cfg->mtu ? cfg->mtu : CAST_RTP_MTU_DEFAULT;
+	err = cast_h264_packetizer_new(&s->pack, &pcfg);
+	if (err)
+		goto out;
+
+	cast_udp_cfg_init(&ucfg);
+	ucfg.iface = cfg->iface;
+	ucfg.ttl = cfg->ttl;
+	ucfg.loop = cfg->loop;
+	ucfg.dest_addr = s->group;
+	ucfg.dest_port = s->port;
+	err = cast_udp_new(&s->rtp, &ucfg);
+	if (err)
+		goto out;
+	ucfg.dest_port = (uint16_t)(s->port + 1);
+	err = cast_udp_new(&s->rtcp, &ucfg);
+	if (err)
+		goto out;
+
+	s->t0_us = cast_now_us();
+	s->ts_base = cast_h264_packetizer_ssrc(s->pack) * 2654435761u;
+	if (!cfg->insecure)
+		cast_log(CAST_LOG_WARN, "sender",
+			 "media encryption is not available in this build; "
+			 "sending plain RTP");
+	cast_log(CAST_LOG_INFO, "sender", "%s %dx%d@%d %d kbit/s -> %s:%u",
+		 cast_capture_backend(s->cap), s->cfg.encoder.width,
+		 s->cfg.encoder.height, s->cfg.encoder.fps,
+		 s->cfg.encoder.bitrate_kbps, s->group, s->port);
+	*out = s;
+	return 0;
+out:
+	cast_sender_free(&s);
+	return err;
+}
+
+int cast_sender_start(struct cast_sender *s)
+{
+	int err;
+
+	if (s->running)
+		return CAST_ERROR(EALREADY);
+	s->stop = false;
+	err = pthread_create(&s->thread, NULL, sender_thread, s);
+	if (err)
+		return CAST_ERROR(err);
+	s->running = true;
+	return 0;
+}
+
+void cast_sender_stats(struct cast_sender *s, struct cast_sender_stats *st)
+{
+	pthread_mutex_lock(&s->lock);
+	*st = s->st;
+	pthread_mutex_unlock(&s->lock);
+}
+
+int cast_sender_sdp(struct cast_sender *s, char *buf, size_t size)
+{
+	struct cast_sdp_info info = {0};
+
+	info.dest_addr = s->group;
+	info.port = s->port;
+	info.ttl = s->cfg.ttl;
+	info.pt = CAST_RTP_PT_H264;
+	cast_encoder_params(s->enc, &info.sps, &info.sps_len, &info.pps,
+			    &info.pps_len);
+	return cast_sdp_write(buf, size, &info);
+}
+
+void cast_sender_request_keyframe(struct cast_sender *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->keyframe_req = true;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void cast_sender_stop(struct cast_sender *s)
+{
+	if (!s || !s->running)
+		return;
+	s->stop = true;
+	pthread_join(s->thread, NULL);
+	s->running = false;
+}
+
+void cast_sender_free(struct cast_sender **ps)
+{
+	struct cast_sender *s = ps ? *ps : NULL;
+
+	if (!s)
+		return;
+	cast_sender_stop(s);
+	cast_udp_free(&s->rtcp);
+	cast_udp_free(&s->rtp);
+	cast_h264_packetizer_free(&s->pack);
+	cast_encoder_free(&s->enc);
+	cast_convert_free(&s->conv);
+	cast_capture_free(&s->cap);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+	*ps = NULL;
+}

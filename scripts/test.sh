@@ -1,0 +1,41 @@
+#!/bin/sh
+# Builds libcast and runs the whole test suite: a -Werror build under ctest,
+# the same suite again under AddressSanitizer + UBSan, and a short run of
+# every fuzz target (clang/libFuzzer) from its seed corpus.
+# Usage: scripts/test.sh [--quick]   (--quick: the first build only)
+set -eu
+cd "$(dirname "$0")/.."
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+./scripts/install-deps.sh
+
+echo "== build (-Werror) and test"
+cmake -S . -B build -DCAST_WERROR=ON >/dev/null
+cmake --build build -j"$JOBS"
+ctest --test-dir build --output-on-failure
+
+[ "${1:-}" = --quick ] && exit 0
+
+echo "== build and test under ASan + UBSan"
+cmake -S . -B build-asan -DCAST_WERROR=ON -DCAST_SANITIZE=ON \
+	-DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-asan -j"$JOBS"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	ctest --test-dir build-asan --output-on-failure
+
+echo "== fuzz targets (short run from the seed corpus)"
+cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCAST_FUZZ=ON \
+	-DCAST_SANITIZE=ON -DCAST_TESTS=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build build-fuzz -j"$JOBS" --target fuzz_targets
+for f in build-fuzz/tests/fuzz_*; do
+	[ -x "$f" ] || continue
+	name=$(basename "$f")
+	corpus=tests/fuzz/corpus/$name
+	tmp=$(mktemp -d)
+	[ -d "$corpus" ] && cp -r "$corpus"/. "$tmp"/
+	echo "-- $name"
+	"$f" -seed=1 -max_total_time=20 -max_len=4096 "$tmp" 2>&1 | tail -n 2
+	rm -rf "$tmp"
+done
+echo "fuzz: all targets ran clean"

@@ -14,6 +14,7 @@
 #include "sender.h"
 #include "receiver.h"
 #include "config.h"
+#include "srtp.h"
 
 /** libcast version string, e.g. "0.1.0". */
 CAST_API const char *cast_version(void);

@@ -4,6 +4,7 @@
 
 #include "frame.h"
 #include "rtp.h"
+#include "srtp.h"
 #include "stats.h"
 
 struct cast_receiver;
@@ -21,6 +22,11 @@ struct cast_receiver_cfg {
 	uint16_t port;
 	const char *iface;	/* interface to join on, NULL: default */
 	bool insecure;		/* accept plain RTP */
+	/**
+	 * SRTP media key; copied at new. Without it (and not insecure) the
+	 * receiver drops everything until cast_receiver_set_key().
+	 */
+	const struct cast_media_key *media_key;
 	int reorder_ms;		/* default 40 */
 	/** Read testpattern stamps back and check order (default false). */
 	bool check_stamp;
@@ -33,6 +39,9 @@ struct cast_receiver_stats {
 	uint64_t frames_decoded;
 	uint64_t frames_dropped;	/* AUs the decoder refused or lost */
 	uint64_t rtcp_sr;		/* sender reports seen */
+	uint64_t auth_failures;		/* forged / foreign-key packets dropped */
+	uint64_t replays;		/* replayed packets dropped */
+	uint64_t no_key;		/* dropped while no media key was set */
 	/** Capture (sender clock) → decoded, µs; needs a sender report. */
 	struct cast_hist latency_us;
 	struct cast_hist decode_us;
@@ -53,6 +62,12 @@ CAST_API void cast_receiver_cfg_init(struct cast_receiver_cfg *cfg);
 CAST_API int cast_receiver_new(struct cast_receiver **out,
 			       const struct cast_receiver_cfg *cfg);
 CAST_API int cast_receiver_start(struct cast_receiver *r);
+/**
+ * Installs a new media key (the teacher restarted or rekeyed); takes effect
+ * on the receiver thread before the next packet. Returns 0 or -ENOMEM.
+ */
+CAST_API int cast_receiver_set_key(struct cast_receiver *r,
+				   const struct cast_media_key *key);
 CAST_API void cast_receiver_stats(struct cast_receiver *r,
 				  struct cast_receiver_stats *st);
 CAST_API void cast_receiver_stop(struct cast_receiver *r);

@@ -6,6 +6,8 @@
 
 #define CAST_RTP_HDR_LEN 12
 #define CAST_RTP_MTU_DEFAULT 1200
+/** Largest RTP packet libcast sends or accepts (a jumbo-free Ethernet MTU). */
+#define CAST_RTP_MAX_PKT 1472
 #define CAST_RTP_PT_H264 96
 #define CAST_RTP_CLOCK_H264 90000
 

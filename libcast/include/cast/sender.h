@@ -4,6 +4,7 @@
 
 #include "capture.h"
 #include "codec.h"
+#include "srtp.h"
 #include "stats.h"
 
 struct cast_sender;
@@ -22,6 +23,8 @@ struct cast_sender_cfg {
 	size_t mtu;		/* default CAST_RTP_MTU_DEFAULT */
 	/** Plain RTP (no SRTP): for third-party receivers only. */
 	bool insecure;
+	/** SRTP media key (required unless insecure); copied at new. */
+	const struct cast_media_key *media_key;
 	/**
 	 * On a still screen, encode one frame at least this often (ms) so
 	 * late joiners still complete their refresh; default 100.
@@ -38,6 +41,7 @@ struct cast_sender_stats {
 	uint64_t packets_sent;
 	uint64_t bytes_sent;		/* RTP bytes on the wire */
 	uint64_t send_errors;
+	uint32_t ssrc;
 	uint64_t max_frame_bytes;
 	struct cast_hist capture_us, convert_us, encode_us;
 	bool finished;			/* the source ended (file) */
@@ -48,8 +52,8 @@ CAST_API void cast_sender_cfg_init(struct cast_sender_cfg *cfg);
 
 /**
  * Opens capture, encoder and socket; does not start sending.
- * Errors from the parts (capture, encoder, socket), -EINVAL for a bad
- * channel or a secure mode not available yet.
+ * Errors from the parts (capture, encoder, socket, SRTP), -EINVAL for a
+ * bad channel or a secure sender without a media key.
  */
 CAST_API int cast_sender_new(struct cast_sender **out,
 			     const struct cast_sender_cfg *cfg);

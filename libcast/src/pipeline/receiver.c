@@ -17,6 +17,8 @@ struct cast_receiver {
 	struct cast_udp *rtp, *rtcp;
 	struct cast_h264_depacketizer *depack;
 	struct cast_decoder *dec;
+	struct cast_srtp *srtp;		/* receiver thread only */
+	struct cast_srtp *next_srtp;	/* under lock: set_key hands over */
 	char group[32];
 	uint16_t port;
 
@@ -94,11 +96,39 @@ static void on_au(const struct cast_h264_au *au, void *arg)
 		r->cfg.on_frame(&f, r->cfg.arg);
 }
 
-static void on_rtcp(struct cast_receiver *r, const uint8_t *buf, size_t len)
+/* Unprotects in place unless insecure; counts what it drops. */
+static bool accept_packet(struct cast_receiver *r, uint8_t *buf, size_t *len,
+			  bool rtcp)
+{
+	int err;
+
+	if (r->cfg.insecure)
+		return true;
+	if (!r->srtp) {
+		pthread_mutex_lock(&r->lock);
+		r->st.no_key++;
+		pthread_mutex_unlock(&r->lock);
+		return false;
+	}
+	err = rtcp ? cast_srtp_unprotect_rtcp(r->srtp, buf, len)
+		   : cast_srtp_unprotect(r->srtp, buf, len);
+	if (!err)
+		return true;
+	pthread_mutex_lock(&r->lock);
+	if (err == CAST_EREPLAY)
+		r->st.replays++;
+	else
+		r->st.auth_failures++;
+	pthread_mutex_unlock(&r->lock);
+	return false;
+}
+
+static void on_rtcp(struct cast_receiver *r, uint8_t *buf, size_t len)
 {
 	struct cast_rtcp_sr sr;
 
-	if (cast_rtcp_parse_sr(buf, len, &sr))
+	if (!accept_packet(r, buf, &len, true) ||
+	    cast_rtcp_parse_sr(buf, len, &sr))
 		return;
 	r->sr_rtp_ts = sr.rtp_ts;
 	r->sr_us = cast_ntp_to_us(sr.ntp);
@@ -128,13 +158,23 @@ static void *receiver_thread(void *arg)
 		int64_t now;
 
 		poll(pfd, 2, 10);
+		pthread_mutex_lock(&r->lock);
+		if (r->next_srtp) {
+			cast_srtp_free(&r->srtp);
+			r->srtp = r->next_srtp;
+			r->next_srtp = NULL;
+		}
+		pthread_mutex_unlock(&r->lock);
 		/* Drain everything queued before polling again. */
 		while ((n = cast_udp_recv(r->rtp, buf, bufsize, 0, NULL,
 					  NULL)) >= 0) {
+			size_t len = (size_t)n;
+
 			now = cast_mono_us();
+			if (!accept_packet(r, buf, &len, false))
+				continue;
 			r->last_rx_mono = now;
-			cast_h264_depacketizer_push(r->depack, buf, (size_t)n,
-						    now);
+			cast_h264_depacketizer_push(r->depack, buf, len, now);
 		}
 		while ((n = cast_udp_recv(r->rtcp, buf, bufsize, 0, NULL,
 					  NULL)) >= 0)
@@ -216,10 +256,16 @@ int cast_receiver_new(struct cast_receiver **out,
 	err = cast_decoder_new(&r->dec, &deccfg);
 	if (err)
 		goto out;
-	if (!cfg->insecure)
+	r->cfg.media_key = NULL;
+	if (!cfg->insecure && cfg->media_key) {
+		err = cast_srtp_new(&r->srtp, CAST_SRTP_RECEIVER,
+				    cfg->media_key);
+		if (err)
+			goto out;
+	}
+	if (cfg->insecure)
 		cast_log(CAST_LOG_WARN, "receiver",
-			 "media encryption is not available in this build; "
-			 "accepting plain RTP");
+			 "insecure: accepting plain, unauthenticated RTP");
 	cast_log(CAST_LOG_INFO, "receiver", "channel %d: %s:%u",
 		 cfg->channel, r->group, r->port);
 	*out = r;
@@ -241,6 +287,26 @@ int cast_receiver_start(struct cast_receiver *r)
 	if (err)
 		return CAST_ERROR(err);
 	r->running = true;
+	return 0;
+}
+
+int cast_receiver_set_key(struct cast_receiver *r,
+			  const struct cast_media_key *key)
+{
+	struct cast_srtp *s = NULL;
+	int err = cast_srtp_new(&s, CAST_SRTP_RECEIVER, key);
+
+	if (err)
+		return err;
+	pthread_mutex_lock(&r->lock);
+	cast_srtp_free(&r->next_srtp);
+	r->next_srtp = s;
+	pthread_mutex_unlock(&r->lock);
+	if (!r->running) {
+		cast_srtp_free(&r->srtp);
+		r->srtp = r->next_srtp;
+		r->next_srtp = NULL;
+	}
 	return 0;
 }
 
@@ -268,6 +334,8 @@ void cast_receiver_free(struct cast_receiver **pr)
 		return;
 	cast_receiver_stop(r);
 	cast_decoder_free(&r->dec);
+	cast_srtp_free(&r->srtp);
+	cast_srtp_free(&r->next_srtp);
 	cast_h264_depacketizer_free(&r->depack);
 	cast_udp_free(&r->rtcp);
 	cast_udp_free(&r->rtp);

@@ -16,6 +16,7 @@ struct cast_sender {
 	struct cast_encoder *enc;
 	struct cast_h264_packetizer *pack;
 	struct cast_udp *rtp, *rtcp;
+	struct cast_srtp *srtp;		/* NULL when insecure */
 	char group[32];
 	uint16_t port;
 
@@ -54,7 +55,17 @@ static uint32_t rtp_ts_of(const struct cast_sender *s, int64_t us)
 static void send_rtp(const uint8_t *pkt, size_t len, void *arg)
 {
 	struct cast_sender *s = arg;
-	int n = cast_udp_send(s->rtp, pkt, len);
+	uint8_t buf[CAST_RTP_MAX_PKT + CAST_SRTP_OVERHEAD];
+	int n = CAST_ERROR(EMSGSIZE);
+
+	if (!s->srtp) {
+		n = cast_udp_send(s->rtp, pkt, len);
+	} else if (len <= CAST_RTP_MAX_PKT) {
+		memcpy(buf, pkt, len);
+		n = cast_srtp_protect(s->srtp, buf, &len, sizeof(buf));
+		if (!n)
+			n = cast_udp_send(s->rtp, buf, len);
+	}
 
 	pthread_mutex_lock(&s->lock);
 	if (n < 0) {
@@ -71,14 +82,19 @@ static void send_sr(struct cast_sender *s)
 	struct cast_rtcp_sr sr = {0};
 	uint8_t buf[256];
 	int64_t now = cast_now_us();
+	size_t len;
 	int n;
 
 	sr.ssrc = cast_h264_packetizer_ssrc(s->pack);
 	sr.ntp = cast_ntp_from_us(now);
 	sr.rtp_ts = rtp_ts_of(s, now);
 	cast_h264_packetizer_counts(s->pack, &sr.packets, &sr.octets);
-	n = cast_rtcp_write_sr(buf, sizeof(buf), &sr, "libcast-teacher");
-	if (n > 0 && cast_udp_send(s->rtcp, buf, (size_t)n) < 0) {
+	n = cast_rtcp_write_sr(buf, sizeof(buf) - CAST_SRTCP_OVERHEAD, &sr,
+			       "libcast-teacher");
+	len = n > 0 ? (size_t)n : 0;
+	if (n > 0 && s->srtp)
+		n = cast_srtp_protect_rtcp(s->srtp, buf, &len, sizeof(buf));
+	if (n < 0 || cast_udp_send(s->rtcp, buf, len) < 0) {
 		pthread_mutex_lock(&s->lock);
 		s->st.send_errors++;
 		pthread_mutex_unlock(&s->lock);
@@ -246,6 +262,7 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 	if (!s)
 		return CAST_ERROR(ENOMEM);
 	s->cfg = *cfg;
+	s->cfg.media_key = NULL;
 	pthread_mutex_init(&s->lock, NULL);
 	cast_hist_reset(&s->st.capture_us);
 	cast_hist_reset(&s->st.convert_us);
@@ -282,8 +299,26 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 	s->st.width = s->cfg.encoder.width;
 	s->st.height = s->cfg.encoder.height;
 
+	if (!cfg->insecure) {
+		if (!cfg->media_key) {
+			cast_log(CAST_LOG_ERROR, "sender",
+				 "secure broadcast needs a media key");
+			err = CAST_ERROR(EINVAL);
+			goto out;
+		}
+		err = cast_srtp_new(&s->srtp, CAST_SRTP_SENDER, cfg->media_key);
+		if (err)
+			goto out;
+	}
 	cast_h264_packetizer_cfg_init(&pcfg);
 	pcfg.mtu = cfg->mtu ? cfg->mtu : CAST_RTP_MTU_DEFAULT;
+	/* SRTP's tag must still fit the MTU. */
+	if (s->srtp)
+		pcfg.mtu -= CAST_SRTP_OVERHEAD;
+	if (pcfg.mtu > CAST_RTP_MAX_PKT || pcfg.mtu < 200) {
+		err = CAST_ERROR(EINVAL);
+		goto out;
+	}
 	err = cast_h264_packetizer_new(&s->pack, &pcfg);
 	if (err)
 		goto out;
@@ -304,10 +339,10 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 
 	s->t0_us = cast_now_us();
 	s->ts_base = cast_h264_packetizer_ssrc(s->pack) * 2654435761u;
-	if (!cfg->insecure)
+	s->st.ssrc = cast_h264_packetizer_ssrc(s->pack);
+	if (cfg->insecure)
 		cast_log(CAST_LOG_WARN, "sender",
-			 "media encryption is not available in this build; "
-			 "sending plain RTP");
+			 "insecure: plain RTP that anyone on the LAN can watch");
 	cast_log(CAST_LOG_INFO, "sender", "%s %dx%d@%d %d kbit/s -> %s:%u",
 		 cast_capture_backend(s->cap), s->cfg.encoder.width,
 		 s->cfg.encoder.height, s->cfg.encoder.fps,
@@ -379,6 +414,7 @@ void cast_sender_free(struct cast_sender **ps)
 	cast_udp_free(&s->rtcp);
 	cast_udp_free(&s->rtp);
 	cast_h264_packetizer_free(&s->pack);
+	cast_srtp_free(&s->srtp);
 	cast_encoder_free(&s->enc);
 	cast_convert_free(&s->conv);
 	cast_capture_free(&s->cap);

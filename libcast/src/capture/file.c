@@ -1,0 +1,355 @@
+/* Media file source: libavformat demux + decode, paced in real time. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/imgutils.h>
+#include <libswscale/swscale.h>
+
+#include "cast/log.h"
+#include "capture/capture_int.h"
+
+/*
+ * Pacing: the first grab starts the clock. Each grab decodes forward while
+ * the next frame is already due (its pts, relative to the first frame, is not
+ * after the time since the start) and hands out the newest due one; frames
+ * passed over are decoded, since later ones refer to them, but never
+ * converted. At the end the last frame keeps its duration, then CAST_EOF, or
+ * with `loop` a seek back to the start and a clock that runs on.
+ *
+ * Decoded yuv420p goes out as it is (no copy, no conversion); anything else
+ * is converted to I420 once per frame that is shown.
+ */
+
+/* Decodes per grab at most, so a grab after a long stall stays short. */
+#define MAX_DECODES 16
+
+struct filesrc {
+	AVFormatContext *fmt;
+	AVCodecContext *dec;
+	AVPacket *pkt;
+	AVFrame *cur;  /* what the caller sees */
+	AVFrame *next; /* decoded, not due yet */
+	bool have_next, demux_eof, dec_eof, loop;
+	int stream;
+	AVRational tb;
+	int w, h;
+	int64_t frame_us; /* nominal frame duration */
+
+	int64_t start_mono; /* -1 until the first grab */
+	int64_t first_pts;  /* AV_NOPTS_VALUE until the first frame */
+	int64_t prev_pts;
+	int64_t loop_off_us;    /* start of the current pass on the clock */
+	int64_t next_t, last_t; /* due times, us since the start */
+	int64_t frames_in_pass;
+
+	struct SwsContext *sws;
+	uint8_t *buf[4]; /* own I420 picture for converted frames */
+	int buf_stride[4];
+	struct cast_frame out;
+	bool shown;
+};
+
+static int av_to_cast(int e)
+{
+	if (e == AVERROR_EOF)
+		return CAST_EOF;
+	/* AVERROR(e) is -e on POSIX; anything else is an FFmpeg tag. */
+	if (e < 0 && e > -4096)
+		return e;
+	return CAST_EEXTERNAL;
+}
+
+static void log_av(const char *what, int e)
+{
+	char msg[AV_ERROR_MAX_STRING_SIZE];
+
+	av_strerror(e, msg, sizeof(msg));
+	cast_log(CAST_LOG_ERROR, "file", "%s: %s", what, msg);
+}
+
+static int file_probe(const struct cast_capture_cfg *cfg)
+{
+	(void)cfg;
+	return 0;
+}
+
+static void file_close(void *priv)
+{
+	struct filesrc *fs = priv;
+
+	if (!fs)
+		return;
+	sws_freeContext(fs->sws);
+	av_freep(&fs->buf[0]);
+	av_frame_free(&fs->cur);
+	av_frame_free(&fs->next);
+	av_packet_free(&fs->pkt);
+	avcodec_free_context(&fs->dec);
+	avformat_close_input(&fs->fmt);
+	free(fs);
+}
+
+static int file_open(void **priv, const struct cast_capture_cfg *cfg, int *w,
+                     int *h)
+{
+	const AVCodec *codec = NULL;
+	struct filesrc *fs;
+	AVStream *st;
+	AVRational fr;
+	int err;
+
+	if (!cfg->device || !*cfg->device)
+		return CAST_ERROR(EINVAL);
+	fs = calloc(1, sizeof(*fs));
+	if (!fs)
+		return CAST_ERROR(ENOMEM);
+	fs->loop = cfg->loop;
+	fs->start_mono = -1;
+	fs->first_pts = AV_NOPTS_VALUE;
+	fs->prev_pts = AV_NOPTS_VALUE;
+
+	err = avformat_open_input(&fs->fmt, cfg->device, NULL, NULL);
+	if (err < 0) {
+		log_av(cfg->device, err);
+		err = av_to_cast(err);
+		goto out;
+	}
+	err = avformat_find_stream_info(fs->fmt, NULL);
+	if (err < 0) {
+		log_av("find_stream_info", err);
+		err = av_to_cast(err);
+		goto out;
+	}
+	err =
+	    av_find_best_stream(fs->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+	if (err < 0 || !codec) {
+		cast_log(CAST_LOG_ERROR, "file", "%s: no decodable video",
+		         cfg->device);
+		err = CAST_ERROR(ENOTSUP);
+		goto out;
+	}
+	fs->stream = err;
+	st = fs->fmt->streams[fs->stream];
+	for (unsigned i = 0; i < fs->fmt->nb_streams; i++)
+		if ((int)i != fs->stream)
+			fs->fmt->streams[i]->discard = AVDISCARD_ALL;
+	fs->tb = st->time_base;
+	fr = av_guess_frame_rate(fs->fmt, st, NULL);
+	fs->frame_us = fr.num > 0 && fr.den > 0
+	                   ? av_rescale(1000000, fr.den, fr.num)
+	                   : 1000000 / (cfg->fps > 0 ? cfg->fps : 30);
+
+	fs->dec = avcodec_alloc_context3(codec);
+	fs->pkt = av_packet_alloc();
+	fs->cur = av_frame_alloc();
+	fs->next = av_frame_alloc();
+	if (!fs->dec || !fs->pkt || !fs->cur || !fs->next) {
+		err = CAST_ERROR(ENOMEM);
+		goto out;
+	}
+	err = avcodec_parameters_to_context(fs->dec, st->codecpar);
+	if (err < 0) {
+		err = av_to_cast(err);
+		goto out;
+	}
+	/* Two threads: lab PCs have two cores and the encoder wants one. */
+	fs->dec->thread_count = 2;
+	err = avcodec_open2(fs->dec, codec, NULL);
+	if (err < 0) {
+		log_av("avcodec_open2", err);
+		err = av_to_cast(err);
+		goto out;
+	}
+	fs->w = fs->dec->width;
+	fs->h = fs->dec->height;
+	if (fs->w <= 0 || fs->h <= 0) {
+		err = CAST_EMALFORMED;
+		goto out;
+	}
+	cast_log(CAST_LOG_INFO, "file", "%s: %s %dx%d, %.2f fps", cfg->device,
+	         codec->name, fs->w, fs->h, 1e6 / (double)fs->frame_us);
+	*priv = fs;
+	*w = fs->w;
+	*h = fs->h;
+	return 0;
+out:
+	file_close(fs);
+	return err;
+}
+
+/* Decodes the next frame of the stream into fs->next; CAST_EOF at the end. */
+static int decode_next(struct filesrc *fs)
+{
+	int64_t pts;
+	int err;
+
+	for (;;) {
+		err = avcodec_receive_frame(fs->dec, fs->next);
+		if (!err)
+			break;
+		if (err == AVERROR_EOF)
+			return CAST_EOF;
+		if (err != AVERROR(EAGAIN)) {
+			log_av("decode", err);
+			return av_to_cast(err);
+		}
+		err = fs->demux_eof ? AVERROR_EOF
+		                    : av_read_frame(fs->fmt, fs->pkt);
+		if (err == AVERROR_EOF) {
+			fs->demux_eof = true;
+			err = avcodec_send_packet(fs->dec, NULL);
+			if (err < 0 && err != AVERROR_EOF)
+				return av_to_cast(err);
+			continue;
+		}
+		if (err < 0) {
+			log_av("read", err);
+			return av_to_cast(err);
+		}
+		if (fs->pkt->stream_index == fs->stream)
+			err = avcodec_send_packet(fs->dec, fs->pkt);
+		av_packet_unref(fs->pkt);
+		/* A damaged packet costs a frame, not the stream. */
+		if (err == AVERROR_INVALIDDATA)
+			cast_log(CAST_LOG_WARN, "file", "bad packet skipped");
+		else if (err < 0)
+			return av_to_cast(err);
+	}
+
+	pts = fs->next->best_effort_timestamp;
+	if (pts == AV_NOPTS_VALUE)
+		pts = fs->prev_pts == AV_NOPTS_VALUE
+		          ? 0
+		          : fs->prev_pts +
+		                av_rescale_q(fs->frame_us,
+		                             (AVRational){1, 1000000}, fs->tb);
+	if (fs->first_pts == AV_NOPTS_VALUE)
+		fs->first_pts = pts;
+	fs->prev_pts = pts;
+	fs->next_t = fs->loop_off_us + av_rescale_q(pts - fs->first_pts, fs->tb,
+	                                            (AVRational){1, 1000000});
+	fs->frames_in_pass++;
+	return 0;
+}
+
+static int rewind_file(struct filesrc *fs)
+{
+	AVStream *st = fs->fmt->streams[fs->stream];
+	int64_t ts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+	int err;
+
+	err = av_seek_frame(fs->fmt, fs->stream, ts, AVSEEK_FLAG_BACKWARD);
+	if (err < 0) {
+		log_av("seek", err);
+		return av_to_cast(err);
+	}
+	avcodec_flush_buffers(fs->dec);
+	fs->demux_eof = false;
+	fs->dec_eof = false;
+	fs->loop_off_us = fs->last_t + fs->frame_us;
+	fs->prev_pts = AV_NOPTS_VALUE;
+	fs->frames_in_pass = 0;
+	return 0;
+}
+
+/* Points fs->out at the picture of fs->cur, converting if need be. */
+static int present(struct filesrc *fs)
+{
+	AVFrame *f = fs->cur;
+	struct cast_frame *o = &fs->out;
+	int err;
+
+	memset(o, 0, sizeof(*o));
+	o->fmt = CAST_PIX_I420;
+	o->width = fs->w;
+	o->height = fs->h;
+	o->n_damage = -1;
+	if (f->format == AV_PIX_FMT_YUV420P && f->width == fs->w &&
+	    f->height == fs->h) {
+		for (int i = 0; i < 3; i++) {
+			o->data[i] = f->data[i];
+			o->stride[i] = f->linesize[i];
+		}
+		return 0;
+	}
+	if (!fs->buf[0]) {
+		err = av_image_alloc(fs->buf, fs->buf_stride, fs->w, fs->h,
+		                     AV_PIX_FMT_YUV420P, 32);
+		if (err < 0)
+			return CAST_ERROR(ENOMEM);
+	}
+	fs->sws = sws_getCachedContext(fs->sws, f->width, f->height, f->format,
+	                               fs->w, fs->h, AV_PIX_FMT_YUV420P,
+	                               SWS_BILINEAR, NULL, NULL, NULL);
+	if (!fs->sws)
+		return CAST_EEXTERNAL;
+	sws_scale(fs->sws, (const uint8_t *const *)f->data, f->linesize, 0,
+	          f->height, fs->buf, fs->buf_stride);
+	for (int i = 0; i < 3; i++) {
+		o->data[i] = fs->buf[i];
+		o->stride[i] = fs->buf_stride[i];
+	}
+	return 0;
+}
+
+static int file_grab(void *priv, struct cast_frame *frame)
+{
+	struct filesrc *fs = priv;
+	bool got = false;
+	int64_t now = cast_mono_us(), elapsed;
+	int err;
+
+	if (fs->start_mono < 0)
+		fs->start_mono = now;
+	elapsed = now - fs->start_mono;
+again:
+	for (int i = 0; i < MAX_DECODES && !fs->dec_eof; i++) {
+		if (!fs->have_next) {
+			err = decode_next(fs);
+			if (err == CAST_EOF) {
+				fs->dec_eof = true;
+				break;
+			}
+			if (err)
+				return err;
+			fs->have_next = true;
+		}
+		if (fs->next_t > elapsed)
+			break;
+		FFSWAP(AVFrame *, fs->cur, fs->next);
+		fs->have_next = false;
+		fs->last_t = fs->next_t;
+		got = true;
+	}
+	if (!got && fs->dec_eof && elapsed >= fs->last_t + fs->frame_us) {
+		if (!fs->loop || !fs->frames_in_pass)
+			return CAST_EOF;
+		err = rewind_file(fs);
+		if (err)
+			return err;
+		goto again;
+	}
+	if (got) {
+		err = present(fs);
+		if (err)
+			return err;
+		fs->shown = true;
+	}
+	if (!fs->shown)
+		return CAST_EOF;
+	*frame = fs->out;
+	frame->capture_us = cast_now_us();
+	if (!got)
+		frame->n_damage = 0;
+	return got ? 1 : 0;
+}
+
+const struct cast__capture_backend cast__capture_file = {
+    .name = "file",
+    .probe = file_probe,
+    .open = file_open,
+    .grab = file_grab,
+    .close = file_close,
+};

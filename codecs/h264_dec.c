@@ -7,6 +7,7 @@
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
 
+#include "core/core_int.h"
 #include "av_err.h"
 #include "cast/codec.h"
 #include "cast/error.h"
@@ -43,6 +44,8 @@ int cast_decoder_new(struct cast_decoder **out,
 	const AVCodec *codec;
 	struct cast_decoder *d;
 	int err, i;
+
+	cast__av_log_init();
 
 	if (cfg && cfg->threads < 0)
 		return CAST_ERROR(EINVAL);

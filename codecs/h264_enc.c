@@ -7,6 +7,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavutil/opt.h>
 
+#include "core/core_int.h"
 #include "av_err.h"
 #include "cast/codec.h"
 #include "cast/error.h"
@@ -38,7 +39,7 @@ void cast_encoder_cfg_init(struct cast_encoder_cfg *cfg)
 	cfg->intra_refresh = true;
 	cfg->refresh_frames = 0; /* filled from fps at open */
 	cfg->threads = 0;
-	cfg->crf = 23;
+	cfg->crf = 20;
 }
 
 /* Sets up (but does not open) a libx264 context for `cfg`. */
@@ -158,6 +159,8 @@ int cast_encoder_new(struct cast_encoder **out,
 	const AVCodec *codec;
 	struct cast_encoder *e;
 	int err;
+
+	cast__av_log_init();
 
 	if (!cfg || cfg->width <= 0 || cfg->height <= 0 || cfg->width % 2 ||
 	    cfg->height % 2 || cfg->fps <= 0 || cfg->bitrate_kbps <= 0 ||

@@ -218,7 +218,17 @@ static void write_stats(FILE *f, struct cast_receiver *r, struct cast_meter *m,
 	cast_json_num(&j, "bitrate_kbps", rt.bitrate_kbps);
 	cast_json_int(&j, "packets_received", (int64_t)st.rtp.packets);
 	cast_json_int(&j, "packets_lost", (int64_t)st.rtp.lost);
-	cast_json_int(&j, "packets_recovered", 0);
+	cast_json_int(&j, "packets_recovered", (int64_t)st.packets_recovered);
+	cast_json_int(&j, "nacks_sent", (int64_t)st.nacks_sent);
+	cast_json_int(&j, "plis_sent", (int64_t)st.plis_sent);
+	cast_json_int(&j, "feedback_sent", (int64_t)st.feedback_sent);
+	cast_json_int(&j, "multicast_packets", (int64_t)st.multicast_packets);
+	cast_json_int(&j, "unicast_packets", (int64_t)st.unicast_packets);
+	cast_json_bool(&j, "unicast_wanted", st.unicast_wanted);
+	cast_json_num(&j, "jitter_ms", st.jitter_ms);
+	cast_json_int(&j, "auth_failures", (int64_t)st.auth_failures);
+	cast_json_int(&j, "replays", (int64_t)st.replays);
+	cast_json_int(&j, "no_key", (int64_t)st.no_key);
 	cast_json_int(&j, "packets_reordered", (int64_t)st.rtp.reordered);
 	cast_json_int(&j, "packets_duplicate", (int64_t)st.rtp.duplicates);
 	cast_json_int(&j, "packets_malformed", (int64_t)st.rtp.malformed);

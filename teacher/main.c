@@ -243,6 +243,20 @@ static void write_stats(FILE *f, struct cast_sender *s, struct cast_meter *m,
 	cast_json_int(&j, "bytes_sent", (int64_t)st.bytes_sent);
 	cast_json_int(&j, "send_errors", (int64_t)st.send_errors);
 	cast_json_int(&j, "max_frame_bytes", (int64_t)st.max_frame_bytes);
+	cast_json_int(&j, "feedback_packets", (int64_t)st.feedback_packets);
+	cast_json_int(&j, "feedback_rejected", (int64_t)st.feedback_rejected);
+	cast_json_int(&j, "nacks_received", (int64_t)st.nacks_received);
+	cast_json_int(&j, "nacks_suppressed", (int64_t)st.nacks_suppressed);
+	cast_json_int(&j, "nacks_too_old", (int64_t)st.nacks_too_old);
+	cast_json_int(&j, "packets_retransmitted",
+		      (int64_t)st.packets_retransmitted);
+	cast_json_int(&j, "retransmit_bytes", (int64_t)st.retransmit_bytes);
+	cast_json_int(&j, "plis_received", (int64_t)st.plis_received);
+	cast_json_int(&j, "plis_coalesced", (int64_t)st.plis_coalesced);
+	cast_json_int(&j, "keyframes_forced", (int64_t)st.keyframes_forced);
+	cast_json_int(&j, "students", st.students);
+	cast_json_int(&j, "unicast_targets", st.unicast_targets);
+	cast_json_int(&j, "unicast_refused", (int64_t)st.unicast_refused);
 	cast_json_num(&j, "fps", r.fps);
 	cast_json_num(&j, "bitrate_kbps", r.bitrate_kbps);
 	cast_json_num(&j, "cpu_pct", r.cpu_pct);

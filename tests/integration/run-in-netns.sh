@@ -14,5 +14,5 @@ if ! unshare -n true 2>/dev/null; then
 fi
 exec unshare -n sh -c '
 	ip link set lo up &&
-	ip route add 224.0.0.0/4 dev lo &&
+	ip route add 224.0.0.0/4 dev lo src 127.0.0.1 &&
 	CAST_IN_NETNS=1 exec "$0" "$@"' "$script" "$@"

@@ -20,7 +20,7 @@ struct cast_encoder_cfg {
 	int refresh_frames;
 	/** Encoder threads, 0 = auto (sliced threads). */
 	int threads;
-	/** Constant rate factor cap (quality floor); 0 = plain ABR. Default 23. */
+	/** Constant rate factor cap (quality floor); 0 = plain ABR. Default 20. */
 	int crf;
 };
 

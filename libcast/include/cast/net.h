@@ -49,6 +49,12 @@ struct cast_udp_cfg {
 	bool loop;		/* deliver own multicast locally, default true */
 	int rcvbuf;		/* SO_RCVBUF bytes, default 4 MiB (0: leave) */
 	int sndbuf;		/* SO_SNDBUF bytes, default 1 MiB (0: leave) */
+	/**
+	 * Also receive multicast of groups other sockets on this host joined
+	 * (Linux IP_MULTICAST_ALL). Default true; unicast-only sockets that
+	 * share a port with group sockets turn it off.
+	 */
+	bool multicast_all;
 	/** Default destination for cast_udp_send (NULL: none). */
 	const char *dest_addr;
 	uint16_t dest_port;
@@ -62,6 +68,11 @@ CAST_API void cast_udp_cfg_init(struct cast_udp_cfg *cfg);
 CAST_API int cast_udp_new(struct cast_udp **out, const struct cast_udp_cfg *cfg);
 /** Sends to the default destination. Returns bytes sent or negative errno. */
 CAST_API int cast_udp_send(struct cast_udp *u, const void *buf, size_t len);
+/** Sends to `ip`:`port` (host order). Returns bytes sent or negative errno. */
+CAST_API int cast_udp_send_to(struct cast_udp *u, const void *buf, size_t len,
+			      uint32_t ip, uint16_t port);
+/** The bound local port (host order), or negative errno. */
+CAST_API int cast_udp_local_port(const struct cast_udp *u);
 /**
  * Receives one datagram (non-blocking when timeout_ms == 0; -1 waits).
  * Returns its length, -EAGAIN on timeout, or negative errno. `from` (may be

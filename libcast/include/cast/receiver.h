@@ -32,6 +32,16 @@ struct cast_receiver_cfg {
 	bool check_stamp;
 	cast_receiver_frame_cb *on_frame;
 	void *arg;
+	/** Send RTCP feedback (RR, NACK, PLI) to the teacher (default true). */
+	bool feedback;
+	/**
+	 * Teacher's IPv4 address (host order) for feedback before any media
+	 * arrived, e.g. from the control connection; 0 learns it from the
+	 * first authenticated packet.
+	 */
+	uint32_t teacher_ip;
+	/** Ask for a unicast copy after this long without multicast (3000 ms; 0 never). */
+	int unicast_after_ms;
 };
 
 struct cast_receiver_stats {
@@ -42,6 +52,15 @@ struct cast_receiver_stats {
 	uint64_t auth_failures;		/* forged / foreign-key packets dropped */
 	uint64_t replays;		/* replayed packets dropped */
 	uint64_t no_key;		/* dropped while no media key was set */
+	/* Repair. */
+	uint64_t packets_recovered;	/* NACKed, then arrived */
+	uint64_t nacks_sent;		/* sequence numbers asked for */
+	uint64_t plis_sent;
+	uint64_t feedback_sent;		/* RTCP feedback packets */
+	uint64_t multicast_packets;
+	uint64_t unicast_packets;	/* media that came as a unicast copy */
+	bool unicast_wanted;		/* asking the teacher for unicast */
+	double jitter_ms;
 	/** Capture (sender clock) → decoded, µs; needs a sender report. */
 	struct cast_hist latency_us;
 	struct cast_hist decode_us;
@@ -68,6 +87,8 @@ CAST_API int cast_receiver_start(struct cast_receiver *r);
  */
 CAST_API int cast_receiver_set_key(struct cast_receiver *r,
 				   const struct cast_media_key *key);
+/** Sets the teacher's IPv4 address (host order) once known. */
+CAST_API void cast_receiver_set_teacher(struct cast_receiver *r, uint32_t ip);
 CAST_API void cast_receiver_stats(struct cast_receiver *r,
 				  struct cast_receiver_stats *st);
 CAST_API void cast_receiver_stop(struct cast_receiver *r);

@@ -125,6 +125,13 @@ CAST_API int cast_h264_depacketizer_push(struct cast_h264_depacketizer *d,
 CAST_API void cast_h264_depacketizer_poll(struct cast_h264_depacketizer *d,
 					  int64_t now_us);
 
+/**
+ * Lists the sequence numbers currently missing inside the reorder window
+ * (candidates for a NACK), oldest first. Returns how many were written.
+ */
+CAST_API int cast_h264_depacketizer_missing(
+	const struct cast_h264_depacketizer *d, uint16_t *seqs, int max);
+
 CAST_API void cast_h264_depacketizer_stats(const struct cast_h264_depacketizer *d,
 					   struct cast_rtp_rx_stats *st);
 CAST_API void cast_h264_depacketizer_free(struct cast_h264_depacketizer **d);

@@ -30,6 +30,38 @@ struct cast_sender_cfg {
 	 * late joiners still complete their refresh; default 100.
 	 */
 	int still_interval_ms;
+	/** Listen for student feedback (RR, NACK, PLI) and repair (default true). */
+	bool feedback;
+	/** Sent packets kept for retransmission (default 2048, ~2 s at 8 Mbit/s). */
+	int retx_packets;
+	/**
+	 * A packet is retransmitted at most once per this many ms however many
+	 * students ask (default 8: several LAN round trips, under the
+	 * students' 13 ms NACK retry).
+	 */
+	int retx_holdoff_ms;
+	/** Keyframe requests closer together than this are merged (default 500). */
+	int pli_holdoff_ms;
+	/** Students served a unicast copy at most (default 8). */
+	int max_unicast;
+};
+
+/** What the teacher knows of one student from its feedback. */
+struct cast_student_stat {
+	uint32_t ip;			/* host order */
+	uint16_t port;
+	uint32_t ssrc;
+	int64_t first_seen_us, last_seen_us;	/* CLOCK_REALTIME */
+	double loss_pct;		/* last report interval */
+	int32_t cumulative_lost;
+	double jitter_ms;
+	uint64_t nacks;			/* sequence numbers asked for */
+	uint64_t plis;
+	double fps;			/* pictures shown per second */
+	uint32_t frames_decoded;
+	double latency_ms;		/* capture → decoded, p50 */
+	uint32_t packets_recovered;
+	bool unicast;			/* served a unicast copy */
 };
 
 /** Counters since start; histograms in microseconds. */
@@ -42,6 +74,20 @@ struct cast_sender_stats {
 	uint64_t bytes_sent;		/* RTP bytes on the wire */
 	uint64_t send_errors;
 	uint32_t ssrc;
+	/* Feedback and repair. */
+	uint64_t feedback_packets;
+	uint64_t feedback_rejected;	/* malformed, forged or replayed */
+	uint64_t nacks_received;	/* sequence numbers asked for */
+	uint64_t nacks_suppressed;	/* already resent within the holdoff */
+	uint64_t nacks_too_old;		/* no longer in the buffer */
+	uint64_t packets_retransmitted;
+	uint64_t retransmit_bytes;
+	uint64_t plis_received;
+	uint64_t plis_coalesced;
+	uint64_t keyframes_forced;
+	uint64_t unicast_refused;	/* over max_unicast */
+	int students;			/* heard from in the last 5 s */
+	int unicast_targets;
 	uint64_t max_frame_bytes;
 	struct cast_hist capture_us, convert_us, encode_us;
 	bool finished;			/* the source ended (file) */
@@ -62,6 +108,12 @@ CAST_API int cast_sender_start(struct cast_sender *s);
 /** Copies the counters (thread-safe). */
 CAST_API void cast_sender_stats(struct cast_sender *s,
 				struct cast_sender_stats *st);
+/**
+ * Copies up to `max` students' feedback state (those heard from in the last
+ * 30 s). Returns the number copied.
+ */
+CAST_API int cast_sender_students(struct cast_sender *s,
+				  struct cast_student_stat *out, int max);
 /** Writes an SDP for third-party receivers (insecure mode only). */
 CAST_API int cast_sender_sdp(struct cast_sender *s, char *buf, size_t size);
 /** Asks for a keyframe on the next frame. */

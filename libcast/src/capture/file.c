@@ -7,6 +7,7 @@
 #include <libavutil/imgutils.h>
 #include <libswscale/swscale.h>
 
+#include "core/core_int.h"
 #include "cast/log.h"
 #include "capture/capture_int.h"
 
@@ -99,6 +100,8 @@ static int file_open(void **priv, const struct cast_capture_cfg *cfg, int *w,
 	AVStream *st;
 	AVRational fr;
 	int err;
+
+	cast__av_log_init();
 
 	if (!cfg->device || !*cfg->device)
 		return CAST_ERROR(EINVAL);

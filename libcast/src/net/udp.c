@@ -47,6 +47,7 @@ void cast_udp_cfg_init(struct cast_udp_cfg *cfg)
 	cfg->loop = true;
 	cfg->rcvbuf = 4 << 20;
 	cfg->sndbuf = 1 << 20;
+	cfg->multicast_all = true;
 }
 
 static bool is_multicast(struct in_addr a)
@@ -127,6 +128,12 @@ int cast_udp_new(struct cast_udp **out, const struct cast_udp_cfg *cfg)
 		goto out;
 	}
 
+	if (!cfg->multicast_all) {
+		int zero = 0;
+
+		setsockopt(u->fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero,
+			   sizeof(zero));
+	}
 	ttl = (unsigned char)cfg->ttl;
 	loop = cfg->loop ? 1 : 0;
 	if (setsockopt(u->fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl,
@@ -187,6 +194,33 @@ int cast_udp_send(struct cast_udp *u, const void *buf, size_t len)
 	if (n < 0)
 		return CAST_ERROR(errno);
 	return (int)n;
+}
+
+int cast_udp_send_to(struct cast_udp *u, const void *buf, size_t len,
+		     uint32_t ip, uint16_t port)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET};
+	ssize_t n;
+
+	to.sin_addr.s_addr = htonl(ip);
+	to.sin_port = htons(port);
+	do {
+		n = sendto(u->fd, buf, len, 0, (struct sockaddr *)&to,
+			   sizeof(to));
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return CAST_ERROR(errno);
+	return (int)n;
+}
+
+int cast_udp_local_port(const struct cast_udp *u)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	if (getsockname(u->fd, (struct sockaddr *)&a, &len))
+		return CAST_ERROR(errno);
+	return ntohs(a.sin_port);
 }
 
 int cast_udp_recv(struct cast_udp *u, void *buf, size_t size, int timeout_ms,

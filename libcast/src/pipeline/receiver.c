@@ -11,10 +11,42 @@
 /* With no media for this long, leave and join the group again: a switch
  * that lost our membership, or a link that came back, starts delivering. */
 #define REJOIN_AFTER_US 2000000
+/* NACK bookkeeping: a lost packet is asked for at most NACK_TRIES times. */
+#define NACK_TAB 1024
+#define NACK_TRIES 3
+#define NACK_RETRY_US 13000
+#define REPORT_US 1000000
+#define PLI_FIRST_US 150000	/* no picture this long after media: ask */
+#define PLI_STALL_US 300000	/* media flows but no picture this long */
+#define PLI_REPEAT_US 500000
+
+struct nack_entry {
+	uint16_t seq;
+	bool valid;
+	uint8_t tries;
+	int64_t last_us;
+};
 
 struct cast_receiver {
 	struct cast_receiver_cfg cfg;
 	struct cast_udp *rtp, *rtcp;
+	/* Feedback socket: sends RTCP to the teacher, receives unicast copies. */
+	struct cast_udp *fb;
+	struct cast_srtp *fb_srtp;	/* protects our feedback */
+	struct cast_srtp *next_fb_srtp;	/* under lock */
+	uint16_t teacher_fb_port;
+	_Atomic uint32_t teacher_ip;	/* set by the app, or learned */
+	struct nack_entry nack[NACK_TAB];
+	int64_t last_report_mono, last_pli_mono, first_rx_mono;
+	int64_t last_mcast_mono;
+	uint32_t media_ssrc, own_ssrc;
+	bool have_seq;
+	uint16_t max_seq;
+	uint32_t seq_cycles;
+	uint32_t prev_expected, prev_received;
+	double jitter;			/* RTP units */
+	int64_t prev_transit;
+	uint64_t frames_at_report;
 	struct cast_h264_depacketizer *depack;
 	struct cast_decoder *dec;
 	struct cast_srtp *srtp;		/* receiver thread only */
@@ -42,6 +74,8 @@ void cast_receiver_cfg_init(struct cast_receiver_cfg *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->channel = 1;
 	cfg->reorder_ms = 40;
+	cfg->feedback = true;
+	cfg->unicast_after_ms = 3000;
 }
 
 static void check_stamp(struct cast_receiver *r, const struct cast_frame *f)
@@ -138,10 +172,178 @@ static void on_rtcp(struct cast_receiver *r, uint8_t *buf, size_t len)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* Sequence, jitter and recovery bookkeeping of one authenticated RTP packet. */
+static void note_rtp(struct cast_receiver *r, const uint8_t *buf, size_t len,
+		     int64_t now_mono)
+{
+	struct cast_rtp_hdr h;
+	struct nack_entry *e;
+	int64_t transit, d;
+
+	if (cast_rtp_parse(buf, len, &h))
+		return;
+	r->media_ssrc = h.ssrc;
+	if (!r->have_seq) {
+		r->have_seq = true;
+		r->max_seq = h.seq;
+		r->first_rx_mono = now_mono;
+	} else if ((int16_t)(uint16_t)(h.seq - r->max_seq) > 0) {
+		if (h.seq < r->max_seq)
+			r->seq_cycles += 65536;
+		r->max_seq = h.seq;
+	}
+	/* RFC 3550 A.8 interarrival jitter, in RTP units. */
+	transit = cast_now_us() * 9 / 100 - (int64_t)h.ts;
+	if (r->prev_transit) {
+		d = transit - r->prev_transit;
+		if (d < 0)
+			d = -d;
+		if (d < 90000) /* a jump of a second is a new clock, not jitter */
+			r->jitter += ((double)d - r->jitter) / 16;
+	}
+	r->prev_transit = transit;
+	e = &r->nack[h.seq % NACK_TAB];
+	if (e->valid && e->seq == h.seq) {
+		e->valid = false;
+		pthread_mutex_lock(&r->lock);
+		r->st.packets_recovered++;
+		pthread_mutex_unlock(&r->lock);
+	}
+}
+
+/* Builds and sends one compound feedback packet to the teacher. */
+static void send_feedback(struct cast_receiver *r, const uint16_t *nacks,
+			  int n_nack, bool pli, bool report, int64_t now)
+{
+	struct cast_rtcp_fb fb;
+	struct cast_receiver_stats st;
+	uint8_t buf[600];
+	uint32_t expected, received, ext_max;
+	int64_t elapsed;
+	size_t len;
+	int n;
+
+	if (!r->teacher_ip || !r->fb)
+		return;
+	if (!r->cfg.insecure && !r->fb_srtp)
+		return;
+	cast_receiver_stats(r, &st);
+	memset(&fb, 0, sizeof(fb));
+	fb.has_rr = true;
+	fb.rr.ssrc = r->own_ssrc;
+	fb.rr.media_ssrc = r->media_ssrc;
+	ext_max = r->seq_cycles + r->max_seq;
+	fb.rr.highest_seq = ext_max;
+	fb.rr.cumulative_lost = (int32_t)(st.rtp.lost > 0x7fffff
+						  ? 0x7fffff
+						  : st.rtp.lost);
+	fb.rr.jitter = (uint32_t)r->jitter;
+	if (report) {
+		expected = (uint32_t)(st.rtp.packets + st.rtp.lost);
+		received = (uint32_t)st.rtp.packets;
+		if (expected > r->prev_expected) {
+			uint32_t e = expected - r->prev_expected;
+			uint32_t g = received - r->prev_received;
+			uint32_t lost = e > g ? e - g : 0;
+
+			fb.rr.fraction_lost = (uint8_t)(lost * 256 / e > 255
+								? 255
+								: lost * 256 / e);
+		}
+		r->prev_expected = expected;
+		r->prev_received = received;
+		elapsed = now - r->last_report_mono;
+		fb.has_stats = true;
+		fb.stats.fps_x100 =
+			elapsed > 0 ? (uint32_t)((st.frames_decoded -
+						  r->frames_at_report) *
+						 100000000 / (uint64_t)elapsed)
+				    : 0;
+		r->frames_at_report = st.frames_decoded;
+		fb.stats.frames_decoded = (uint32_t)st.frames_decoded;
+		fb.stats.latency_p50_us =
+			(uint32_t)cast_hist_quantile(&st.latency_us, 0.5);
+		fb.stats.packets_recovered = (uint32_t)st.packets_recovered;
+		fb.stats.no_multicast = st.unicast_wanted;
+		fb.unicast_request = st.unicast_wanted;
+		r->last_report_mono = now;
+	}
+	if (n_nack > CAST_RTCP_MAX_NACK)
+		n_nack = CAST_RTCP_MAX_NACK;
+	memcpy(fb.nack, nacks, (size_t)n_nack * sizeof(*nacks));
+	fb.n_nack = n_nack;
+	fb.pli = pli;
+	n = cast_rtcp_write_fb(buf, sizeof(buf) - CAST_SRTCP_OVERHEAD, &fb);
+	if (n < 0)
+		return;
+	len = (size_t)n;
+	if (r->fb_srtp &&
+	    cast_srtp_protect_rtcp(r->fb_srtp, buf, &len, sizeof(buf)))
+		return;
+	if (cast_udp_send_to(r->fb, buf, len, r->teacher_ip,
+			     r->teacher_fb_port) < 0)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->st.feedback_sent++;
+	r->st.nacks_sent += (uint64_t)n_nack;
+	r->st.plis_sent += pli;
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* Once per loop: NACK new gaps, PLI when stuck, report once a second. */
+static void feedback_tick(struct cast_receiver *r, int64_t now)
+{
+	uint16_t missing[CAST_RTCP_MAX_NACK], ask[CAST_RTCP_MAX_NACK];
+	int n, n_ask = 0;
+	bool pli = false, report, want_uc;
+
+	n = cast_h264_depacketizer_missing(r->depack, missing,
+					   CAST_RTCP_MAX_NACK);
+	for (int i = 0; i < n; i++) {
+		struct nack_entry *e = &r->nack[missing[i] % NACK_TAB];
+
+		if (!e->valid || e->seq != missing[i]) {
+			e->valid = true;
+			e->seq = missing[i];
+			e->tries = 0;
+			e->last_us = 0;
+		}
+		if (e->tries >= NACK_TRIES || now - e->last_us < NACK_RETRY_US)
+			continue;
+		e->tries++;
+		e->last_us = now;
+		ask[n_ask++] = missing[i];
+	}
+	pthread_mutex_lock(&r->lock);
+	if (r->have_seq && now - r->last_pli_mono >= PLI_REPEAT_US) {
+		if (r->st.first_picture_us < 0)
+			pli = now - r->first_rx_mono >= PLI_FIRST_US;
+		else
+			pli = now - r->last_pic_mono >= PLI_STALL_US &&
+			      now - r->last_rx_mono < 100000;
+	}
+	want_uc = r->cfg.unicast_after_ms > 0 && r->teacher_ip &&
+		  now - r->last_mcast_mono >
+			  (int64_t)r->cfg.unicast_after_ms * 1000;
+	if (want_uc != r->st.unicast_wanted)
+		cast_log(CAST_LOG_INFO, "receiver", "%s",
+			 want_uc ? "no multicast arriving: asking for a "
+				   "unicast copy"
+				 : "multicast arrives again");
+	r->st.unicast_wanted = want_uc;
+	pthread_mutex_unlock(&r->lock);
+	if (pli)
+		r->last_pli_mono = now;
+	report = now - r->last_report_mono >= REPORT_US;
+	if (n_ask || pli || report)
+		send_feedback(r, ask, n_ask, pli, report, now);
+}
+
 static void *receiver_thread(void *arg)
 {
 	struct cast_receiver *r = arg;
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
+	uint32_t from;
 	static const size_t bufsize = 65536;
 	uint8_t *buf = malloc(bufsize);
 	int n;
@@ -152,21 +354,29 @@ static void *receiver_thread(void *arg)
 	}
 	pfd[0].fd = cast_udp_fd(r->rtp);
 	pfd[1].fd = cast_udp_fd(r->rtcp);
-	pfd[0].events = pfd[1].events = POLLIN;
+	pfd[2].fd = r->fb ? cast_udp_fd(r->fb) : -1;
+	pfd[0].events = pfd[1].events = pfd[2].events = POLLIN;
 	r->last_rx_mono = cast_mono_us();
+	r->last_mcast_mono = r->last_rx_mono;
+	r->last_report_mono = r->last_rx_mono;
 	while (!r->stop) {
 		int64_t now;
 
-		poll(pfd, 2, 10);
+		poll(pfd, 3, 10);
 		pthread_mutex_lock(&r->lock);
 		if (r->next_srtp) {
 			cast_srtp_free(&r->srtp);
 			r->srtp = r->next_srtp;
 			r->next_srtp = NULL;
 		}
+		if (r->next_fb_srtp) {
+			cast_srtp_free(&r->fb_srtp);
+			r->fb_srtp = r->next_fb_srtp;
+			r->next_fb_srtp = NULL;
+		}
 		pthread_mutex_unlock(&r->lock);
 		/* Drain everything queued before polling again. */
-		while ((n = cast_udp_recv(r->rtp, buf, bufsize, 0, NULL,
+		while ((n = cast_udp_recv(r->rtp, buf, bufsize, 0, &from,
 					  NULL)) >= 0) {
 			size_t len = (size_t)n;
 
@@ -174,15 +384,50 @@ static void *receiver_thread(void *arg)
 			if (!accept_packet(r, buf, &len, false))
 				continue;
 			r->last_rx_mono = now;
+			r->last_mcast_mono = now;
+			pthread_mutex_lock(&r->lock);
+			r->st.multicast_packets++;
+			/* 0.0.0.0: a host-local sender with no usable source
+			 * address; nothing to answer to. */
+			if (!r->teacher_ip && from)
+				r->teacher_ip = from;
+			pthread_mutex_unlock(&r->lock);
+			note_rtp(r, buf, len, now);
+			cast_h264_depacketizer_push(r->depack, buf, len, now);
+		}
+		/* Unicast copies (RTP and RTCP, RFC 5761 demux) from the
+		 * teacher only. */
+		while (r->fb && (n = cast_udp_recv(r->fb, buf, bufsize, 0,
+						   &from, NULL)) >= 0) {
+			size_t len = (size_t)n;
+			bool rtcp = n >= 2 && buf[1] >= 192 && buf[1] <= 223;
+
+			if (from != r->teacher_ip)
+				continue;
+			if (rtcp) {
+				on_rtcp(r, buf, len);
+				continue;
+			}
+			now = cast_mono_us();
+			if (!accept_packet(r, buf, &len, false))
+				continue;
+			r->last_rx_mono = now;
+			pthread_mutex_lock(&r->lock);
+			r->st.unicast_packets++;
+			pthread_mutex_unlock(&r->lock);
+			note_rtp(r, buf, len, now);
 			cast_h264_depacketizer_push(r->depack, buf, len, now);
 		}
 		while ((n = cast_udp_recv(r->rtcp, buf, bufsize, 0, NULL,
 					  NULL)) >= 0)
 			on_rtcp(r, buf, (size_t)n);
 		now = cast_mono_us();
+		if (r->fb)
+			feedback_tick(r, now);
 		cast_h264_depacketizer_poll(r->depack, now);
 		pthread_mutex_lock(&r->lock);
 		cast_h264_depacketizer_stats(r->depack, &r->st.rtp);
+		r->st.jitter_ms = r->jitter / 90.0;
 		pthread_mutex_unlock(&r->lock);
 		if (now - r->last_rx_mono > REJOIN_AFTER_US) {
 			cast_log(CAST_LOG_INFO, "receiver",
@@ -246,6 +491,20 @@ int cast_receiver_new(struct cast_receiver **out,
 	if (err)
 		goto out;
 
+	if (cfg->feedback) {
+		cast_udp_cfg_init(&ucfg);
+		ucfg.iface = cfg->iface;
+		ucfg.multicast_all = false;
+		err = cast_udp_new(&r->fb, &ucfg);
+		if (err)
+			goto out;
+		r->teacher_fb_port = (uint16_t)(r->port - CAST_PORT_VIDEO +
+						CAST_PORT_FEEDBACK);
+		r->teacher_ip = cfg->teacher_ip;
+		if (cast_random(&r->own_ssrc, sizeof(r->own_ssrc)))
+			r->own_ssrc = (uint32_t)cast_now_us();
+	}
+
 	cast_h264_depacketizer_cfg_init(&dcfg);
 	if (cfg->reorder_ms > 0)
 		dcfg.reorder_ms = cfg->reorder_ms;
@@ -260,6 +519,9 @@ int cast_receiver_new(struct cast_receiver **out,
 	if (!cfg->insecure && cfg->media_key) {
 		err = cast_srtp_new(&r->srtp, CAST_SRTP_RECEIVER,
 				    cfg->media_key);
+		if (!err && r->fb)
+			err = cast_srtp_new(&r->fb_srtp, CAST_SRTP_SENDER,
+					    cfg->media_key);
 		if (err)
 			goto out;
 	}
@@ -293,21 +555,36 @@ int cast_receiver_start(struct cast_receiver *r)
 int cast_receiver_set_key(struct cast_receiver *r,
 			  const struct cast_media_key *key)
 {
-	struct cast_srtp *s = NULL;
+	struct cast_srtp *s = NULL, *f = NULL;
 	int err = cast_srtp_new(&s, CAST_SRTP_RECEIVER, key);
 
-	if (err)
+	if (!err && r->fb)
+		err = cast_srtp_new(&f, CAST_SRTP_SENDER, key);
+	if (err) {
+		cast_srtp_free(&s);
 		return err;
+	}
 	pthread_mutex_lock(&r->lock);
 	cast_srtp_free(&r->next_srtp);
+	cast_srtp_free(&r->next_fb_srtp);
 	r->next_srtp = s;
-	pthread_mutex_unlock(&r->lock);
+	r->next_fb_srtp = f;
 	if (!r->running) {
 		cast_srtp_free(&r->srtp);
+		cast_srtp_free(&r->fb_srtp);
 		r->srtp = r->next_srtp;
-		r->next_srtp = NULL;
+		r->fb_srtp = r->next_fb_srtp;
+		r->next_srtp = r->next_fb_srtp = NULL;
 	}
+	pthread_mutex_unlock(&r->lock);
 	return 0;
+}
+
+void cast_receiver_set_teacher(struct cast_receiver *r, uint32_t ip)
+{
+	pthread_mutex_lock(&r->lock);
+	r->teacher_ip = ip;
+	pthread_mutex_unlock(&r->lock);
 }
 
 void cast_receiver_stats(struct cast_receiver *r, struct cast_receiver_stats *st)
@@ -336,6 +613,9 @@ void cast_receiver_free(struct cast_receiver **pr)
 	cast_decoder_free(&r->dec);
 	cast_srtp_free(&r->srtp);
 	cast_srtp_free(&r->next_srtp);
+	cast_srtp_free(&r->fb_srtp);
+	cast_srtp_free(&r->next_fb_srtp);
+	cast_udp_free(&r->fb);
 	cast_h264_depacketizer_free(&r->depack);
 	cast_udp_free(&r->rtcp);
 	cast_udp_free(&r->rtp);

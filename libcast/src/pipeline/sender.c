@@ -8,6 +8,25 @@
 
 #include "cast/cast.h"
 
+#define MAX_STUDENTS 1024
+/* A student unheard for this long is forgotten (and its unicast stops). */
+#define STUDENT_EXPIRE_US 30000000
+#define UNICAST_EXPIRE_US 5000000
+
+/* A sent packet kept for retransmission, exactly as it went on the wire. */
+struct retx_slot {
+	uint16_t seq;
+	bool used;
+	uint16_t len;
+	int64_t last_retx_us;		/* monotonic; 0: never resent */
+	uint8_t data[CAST_RTP_MAX_PKT + CAST_SRTP_OVERHEAD];
+};
+
+struct student {
+	struct cast_student_stat st;
+	int64_t unicast_until_mono;	/* 0: none */
+};
+
 struct cast_sender {
 	struct cast_sender_cfg cfg;
 	struct cast_capture *cap;
@@ -17,6 +36,16 @@ struct cast_sender {
 	struct cast_h264_packetizer *pack;
 	struct cast_udp *rtp, *rtcp;
 	struct cast_srtp *srtp;		/* NULL when insecure */
+	/* Feedback: its socket, SRTCP context, thread; the rest under lock. */
+	struct cast_udp *fb;
+	struct cast_srtp *fb_srtp;
+	pthread_t fb_thread;
+	bool fb_running;
+	struct retx_slot *retx;
+	int n_retx;
+	struct student *students;
+	int n_students;
+	int64_t last_forced_key_mono;
 	char group[32];
 	uint16_t port;
 
@@ -45,6 +74,11 @@ void cast_sender_cfg_init(struct cast_sender_cfg *cfg)
 	cfg->loop = true;
 	cfg->mtu = CAST_RTP_MTU_DEFAULT;
 	cfg->still_interval_ms = 100;
+	cfg->feedback = true;
+	cfg->retx_packets = 2048;
+	cfg->retx_holdoff_ms = 8;
+	cfg->pli_holdoff_ms = 500;
+	cfg->max_unicast = 8;
 }
 
 static uint32_t rtp_ts_of(const struct cast_sender *s, int64_t us)
@@ -52,21 +86,54 @@ static uint32_t rtp_ts_of(const struct cast_sender *s, int64_t us)
 	return s->ts_base + (uint32_t)((us - s->t0_us) * 9 / 100);
 }
 
+/*
+ * Sends to the group and to every student served a unicast copy (lock held).
+ * Unicast copies, RTP and RTCP alike, go to the student's feedback socket,
+ * which tells them apart by payload type (RFC 5761).
+ */
+static int send_all(struct cast_sender *s, struct cast_udp *u,
+		    const uint8_t *buf, size_t len)
+{
+	int64_t now = cast_mono_us();
+	int n = cast_udp_send(u, buf, len);
+
+	for (int i = 0; i < s->n_students; i++) {
+		struct student *st = &s->students[i];
+
+		if (st->unicast_until_mono < now)
+			continue;
+		cast_udp_send_to(s->fb, buf, len, st->st.ip, st->st.port);
+	}
+	return n;
+}
+
 static void send_rtp(const uint8_t *pkt, size_t len, void *arg)
 {
 	struct cast_sender *s = arg;
 	uint8_t buf[CAST_RTP_MAX_PKT + CAST_SRTP_OVERHEAD];
+	struct retx_slot *slot;
+	uint16_t seq;
 	int n = CAST_ERROR(EMSGSIZE);
 
-	if (!s->srtp) {
-		n = cast_udp_send(s->rtp, pkt, len);
-	} else if (len <= CAST_RTP_MAX_PKT) {
-		memcpy(buf, pkt, len);
-		n = cast_srtp_protect(s->srtp, buf, &len, sizeof(buf));
-		if (!n)
-			n = cast_udp_send(s->rtp, buf, len);
+	if (len > CAST_RTP_MAX_PKT || len < CAST_RTP_HDR_LEN)
+		goto count;
+	memcpy(buf, pkt, len);
+	n = s->srtp ? cast_srtp_protect(s->srtp, buf, &len, sizeof(buf)) : 0;
+	if (n)
+		goto count;
+	seq = (uint16_t)(buf[2] << 8 | buf[3]);
+	pthread_mutex_lock(&s->lock);
+	n = send_all(s, s->rtp, buf, len);
+	if (s->retx) {
+		slot = &s->retx[seq % s->n_retx];
+		slot->used = true;
+		slot->seq = seq;
+		slot->len = (uint16_t)len;
+		slot->last_retx_us = 0;
+		memcpy(slot->data, buf, len);
 	}
-
+	pthread_mutex_unlock(&s->lock);
+count:
 	pthread_mutex_lock(&s->lock);
 	if (n < 0) {
 		s->st.send_errors++;
@@ -94,11 +161,10 @@ static void send_sr(struct cast_sender *s)
 	len = n > 0 ? (size_t)n : 0;
 	if (n > 0 && s->srtp)
 		n = cast_srtp_protect_rtcp(s->srtp, buf, &len, sizeof(buf));
-	if (n < 0 || cast_udp_send(s->rtcp, buf, len) < 0) {
-		pthread_mutex_lock(&s->lock);
+	pthread_mutex_lock(&s->lock);
+	if (n < 0 || send_all(s, s->rtcp, buf, len) < 0)
 		s->st.send_errors++;
-		pthread_mutex_unlock(&s->lock);
-	}
+	pthread_mutex_unlock(&s->lock);
 	s->last_sr_us = now;
 }
 
@@ -175,6 +241,170 @@ static int encode_one(struct cast_sender *s, const struct cast_frame *f)
 	cast_hist_add(&s->st.encode_us, cast_mono_us() - t1);
 	pthread_mutex_unlock(&s->lock);
 	return err;
+}
+
+/* Finds or adds the student that sent feedback (lock held). */
+static struct student *student_of(struct cast_sender *s, uint32_t ip,
+				  uint16_t port, uint32_t ssrc, int64_t now)
+{
+	struct student *st, *oldest = NULL;
+
+	for (int i = 0; i < s->n_students; i++) {
+		st = &s->students[i];
+		if (st->st.ip == ip && st->st.port == port)
+			return st;
+		if (!oldest || st->st.last_seen_us < oldest->st.last_seen_us)
+			oldest = st;
+	}
+	if (s->n_students < MAX_STUDENTS) {
+		st = &s->students[s->n_students++];
+	} else if (oldest && now - oldest->st.last_seen_us > STUDENT_EXPIRE_US) {
+		st = oldest;
+	} else {
+		return NULL;
+	}
+	memset(st, 0, sizeof(*st));
+	st->st.ip = ip;
+	st->st.port = port;
+	st->st.ssrc = ssrc;
+	st->st.first_seen_us = now;
+	return st;
+}
+
+/* Resends lost packets, once per holdoff however many students ask. */
+static void handle_nacks(struct cast_sender *s, const struct cast_rtcp_fb *fb)
+{
+	int64_t now = cast_mono_us();
+	int64_t holdoff = (int64_t)s->cfg.retx_holdoff_ms * 1000;
+
+	for (int i = 0; i < fb->n_nack; i++) {
+		struct retx_slot *slot = &s->retx[fb->nack[i] % s->n_retx];
+
+		s->st.nacks_received++;
+		if (!slot->used || slot->seq != fb->nack[i]) {
+			s->st.nacks_too_old++;
+			continue;
+		}
+		if (slot->last_retx_us && now - slot->last_retx_us < holdoff) {
+			s->st.nacks_suppressed++;
+			continue;
+		}
+		if (send_all(s, s->rtp, slot->data, slot->len) >= 0) {
+			s->st.packets_retransmitted++;
+			s->st.retransmit_bytes += slot->len;
+		}
+		slot->last_retx_us = now;
+	}
+}
+
+static void handle_feedback(struct cast_sender *s, uint8_t *buf, size_t len,
+			    uint32_t ip, uint16_t port)
+{
+	struct cast_rtcp_fb fb;
+	struct student *st;
+	int64_t now = cast_now_us(), mono = cast_mono_us();
+	bool key = false;
+
+	if ((s->fb_srtp && cast_srtp_unprotect_rtcp(s->fb_srtp, buf, &len)) ||
+	    cast_rtcp_parse_fb(buf, len, &fb) || !fb.has_rr) {
+		pthread_mutex_lock(&s->lock);
+		s->st.feedback_rejected++;
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	pthread_mutex_lock(&s->lock);
+	s->st.feedback_packets++;
+	st = student_of(s, ip, port, fb.rr.ssrc, now);
+	if (st) {
+		st->st.last_seen_us = now;
+		st->st.loss_pct = fb.rr.fraction_lost * 100.0 / 256;
+		st->st.cumulative_lost = fb.rr.cumulative_lost;
+		st->st.jitter_ms = fb.rr.jitter / 90.0;
+		st->st.nacks += (uint64_t)fb.n_nack;
+		if (fb.pli)
+			st->st.plis++;
+		if (fb.has_stats) {
+			st->st.fps = fb.stats.fps_x100 / 100.0;
+			st->st.frames_decoded = fb.stats.frames_decoded;
+			st->st.latency_ms = fb.stats.latency_p50_us / 1000.0;
+			st->st.packets_recovered = fb.stats.packets_recovered;
+		}
+		if (fb.unicast_request) {
+			int served = 0;
+
+			for (int i = 0; i < s->n_students; i++)
+				served += s->students[i].unicast_until_mono >=
+						  mono &&
+					  &s->students[i] != st;
+			if (served < s->cfg.max_unicast) {
+				if (!st->st.unicast)
+					cast_log(CAST_LOG_INFO, "sender",
+						 "unicast copy to %u.%u.%u.%u:%u",
+						 ip >> 24, (ip >> 16) & 255,
+						 (ip >> 8) & 255, ip & 255,
+						 port);
+				st->unicast_until_mono =
+					mono + UNICAST_EXPIRE_US;
+				st->st.unicast = true;
+			} else {
+				s->st.unicast_refused++;
+			}
+		}
+	}
+	if (fb.n_nack && s->retx)
+		handle_nacks(s, &fb);
+	if (fb.pli) {
+		s->st.plis_received++;
+		if (s->last_forced_key_mono &&
+		    mono - s->last_forced_key_mono <
+			    (int64_t)s->cfg.pli_holdoff_ms * 1000) {
+			s->st.plis_coalesced++;
+		} else {
+			s->last_forced_key_mono = mono;
+			s->st.keyframes_forced++;
+			s->keyframe_req = true;
+			key = true;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (key)
+		cast_log(CAST_LOG_DEBUG, "sender", "keyframe on request");
+}
+
+static void *feedback_thread(void *arg)
+{
+	struct cast_sender *s = arg;
+	uint8_t buf[2048];
+	uint32_t ip;
+	uint16_t port;
+	int n;
+
+	while (!s->stop) {
+		n = cast_udp_recv(s->fb, buf, sizeof(buf), 50, &ip, &port);
+		if (n > 0)
+			handle_feedback(s, buf, (size_t)n, ip, port);
+	}
+	return NULL;
+}
+
+int cast_sender_students(struct cast_sender *s, struct cast_student_stat *out,
+			 int max)
+{
+	int64_t now = cast_now_us(), mono = cast_mono_us();
+	int n = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (int i = 0; i < s->n_students && n < max; i++) {
+		struct student *st = &s->students[i];
+
+		if (now - st->st.last_seen_us > STUDENT_EXPIRE_US)
+			continue;
+		out[n] = st->st;
+		out[n].unicast = st->unicast_until_mono >= mono;
+		n++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 static void sleep_until(int64_t mono_us)
@@ -337,6 +567,41 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 	if (err)
 		goto out;
 
+	if (cfg->feedback) {
+		int fport = cast_channel_port(cfg->channel, CAST_PORT_FEEDBACK);
+
+		if (cfg->dest_port)
+			fport = cfg->dest_port + CAST_PORT_FEEDBACK;
+		cast_udp_cfg_init(&ucfg);
+		ucfg.port = (uint16_t)fport;
+		ucfg.multicast_all = false;
+		ucfg.iface = cfg->iface;
+		ucfg.ttl = cfg->ttl;
+		ucfg.rcvbuf = 1 << 20;
+		err = cast_udp_new(&s->fb, &ucfg);
+		if (err)
+			goto out;
+		if (s->srtp) {
+			err = cast_srtp_new(&s->fb_srtp, CAST_SRTP_RECEIVER,
+					    cfg->media_key);
+			if (err)
+				goto out;
+		}
+		s->n_retx = cfg->retx_packets > 0 ? cfg->retx_packets : 0;
+		if (s->n_retx) {
+			s->retx = calloc((size_t)s->n_retx, sizeof(*s->retx));
+			if (!s->retx) {
+				err = CAST_ERROR(ENOMEM);
+				goto out;
+			}
+		}
+		s->students = calloc(MAX_STUDENTS, sizeof(*s->students));
+		if (!s->students) {
+			err = CAST_ERROR(ENOMEM);
+			goto out;
+		}
+	}
+
 	s->t0_us = cast_now_us();
 	s->ts_base = cast_h264_packetizer_ssrc(s->pack) * 2654435761u;
 	s->st.ssrc = cast_h264_packetizer_ssrc(s->pack);
@@ -361,17 +626,36 @@ int cast_sender_start(struct cast_sender *s)
 	if (s->running)
 		return CAST_ERROR(EALREADY);
 	s->stop = false;
+	if (s->fb) {
+		err = pthread_create(&s->fb_thread, NULL, feedback_thread, s);
+		if (err)
+			return CAST_ERROR(err);
+		s->fb_running = true;
+	}
 	err = pthread_create(&s->thread, NULL, sender_thread, s);
-	if (err)
+	if (err) {
+		s->stop = true;
+		if (s->fb_running)
+			pthread_join(s->fb_thread, NULL);
+		s->fb_running = false;
 		return CAST_ERROR(err);
+	}
 	s->running = true;
 	return 0;
 }
 
 void cast_sender_stats(struct cast_sender *s, struct cast_sender_stats *st)
 {
+	int64_t now = cast_now_us(), mono = cast_mono_us();
+
 	pthread_mutex_lock(&s->lock);
 	*st = s->st;
+	st->students = 0;
+	st->unicast_targets = 0;
+	for (int i = 0; i < s->n_students; i++) {
+		st->students += now - s->students[i].st.last_seen_us < 5000000;
+		st->unicast_targets += s->students[i].unicast_until_mono >= mono;
+	}
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -401,6 +685,9 @@ void cast_sender_stop(struct cast_sender *s)
 		return;
 	s->stop = true;
 	pthread_join(s->thread, NULL);
+	if (s->fb_running)
+		pthread_join(s->fb_thread, NULL);
+	s->fb_running = false;
 	s->running = false;
 }
 
@@ -411,6 +698,10 @@ void cast_sender_free(struct cast_sender **ps)
 	if (!s)
 		return;
 	cast_sender_stop(s);
+	cast_udp_free(&s->fb);
+	cast_srtp_free(&s->fb_srtp);
+	free(s->retx);
+	free(s->students);
 	cast_udp_free(&s->rtcp);
 	cast_udp_free(&s->rtp);
 	cast_h264_packetizer_free(&s->pack);

@@ -232,6 +232,7 @@ static void write_stats(FILE *f, struct cast_receiver *r, struct cast_meter *m,
 	cast_json_int(&j, "packets_reordered", (int64_t)st.rtp.reordered);
 	cast_json_int(&j, "packets_duplicate", (int64_t)st.rtp.duplicates);
 	cast_json_int(&j, "packets_malformed", (int64_t)st.rtp.malformed);
+	cast_json_int(&j, "packets_foreign", (int64_t)st.rtp.foreign);
 	cast_json_int(&j, "rtcp_sr", (int64_t)st.rtcp_sr);
 	cast_json_num(&j, "cpu_pct", rt.cpu_pct);
 	cast_json_hist_ms(&j, "latency_ms", &st.latency_us);

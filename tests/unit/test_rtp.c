@@ -1461,10 +1461,75 @@ static void test_sdp(void **state)
 			 CAST_ERROR(EINVAL));
 }
 
+/* Every packet names its channel; a receiver of one channel drops others'. */
+static void test_channel_ext(void **state)
+{
+	static const size_t sizes[] = {10, 4, 3000};
+	static const uint8_t types[] = {7, 8, 5};
+	struct cast_h264_packetizer_cfg pc;
+	struct cast_h264_depacketizer_cfg dc;
+	struct cast_h264_packetizer *p7 = NULL, *p8 = NULL;
+	struct cast_h264_depacketizer *d = NULL;
+	struct sink *s = sink_new();
+	struct pkts *l7 = pkts_new(), *l8 = pkts_new();
+	struct cast_rtp_rx_stats st;
+	struct cast_rtp_hdr h;
+	struct au a;
+
+	(void)state;
+	cast_h264_packetizer_cfg_init(&pc);
+	pc.channel = 7;
+	pc.mtu = 600;
+	assert_int_equal(cast_h264_packetizer_new(&p7, &pc), 0);
+	pc.channel = 8;
+	assert_int_equal(cast_h264_packetizer_new(&p8, &pc), 0);
+	cast_h264_depacketizer_cfg_init(&dc);
+	dc.channel = 7;
+	assert_int_equal(cast_h264_depacketizer_new(&d, &dc, sink_cb, s), 0);
+
+	au_build(&a, sizes, types, 3, 0);
+	assert_true(cast_h264_packetize(p7, a.data, a.len, 90, pkts_cb, l7) > 1);
+	assert_true(cast_h264_packetize(p8, a.data, a.len, 90, pkts_cb, l8) > 1);
+	for (int i = 0; i < l7->n; i++) {
+		assert_true(l7->len[i] <= 600);
+		assert_int_equal(cast_rtp_parse(l7->p[i], l7->len[i], &h), 0);
+		assert_int_equal(h.channel, 7);
+	}
+	/* Channel 8's packets first: all refused, none delivered. */
+	for (int i = 0; i < l8->n; i++)
+		assert_int_equal(cast_h264_depacketizer_push(d, l8->p[i],
+							     l8->len[i], 0),
+				 CAST_ERROR(EXDEV));
+	push_all(d, l7, 1000);
+	st = stats(d);
+	assert_int_equal(st.foreign, (uint64_t)l8->n);
+	assert_int_equal(s->n, 1);
+	assert_au(&s->au[0], &a, 90);
+	/* A plain packet without the extension is foreign too. */
+	{
+		uint8_t plain[16] = {0x80, 96, 0, 1, 0, 0, 0, 90, 1, 2, 3, 4,
+				     0x65, 0x88, 0x80, 0x10};
+
+		assert_int_equal(cast_rtp_parse(plain, sizeof(plain), &h), 0);
+		assert_int_equal(h.channel, 0);
+		assert_int_equal(cast_h264_depacketizer_push(d, plain,
+							     sizeof(plain), 2000),
+				 CAST_ERROR(EXDEV));
+	}
+	au_free(&a);
+	pkts_free(l7);
+	pkts_free(l8);
+	sink_free(s);
+	cast_h264_depacketizer_free(&d);
+	cast_h264_packetizer_free(&p7);
+	cast_h264_packetizer_free(&p8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rtp_parse),
+		cmocka_unit_test(test_channel_ext),
 		cmocka_unit_test(test_pack_single),
 		cmocka_unit_test(test_pack_cfg),
 		cmocka_unit_test(test_pack_stap),

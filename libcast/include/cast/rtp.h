@@ -18,6 +18,8 @@ struct cast_rtp_hdr {
 	uint16_t seq;
 	uint32_t ts;
 	uint32_t ssrc;
+	/** Channel from the libcast header extension; 0 when absent. */
+	uint16_t channel;
 	const uint8_t *payload;
 	size_t payload_len;
 };
@@ -40,7 +42,17 @@ struct cast_h264_packetizer_cfg {
 	uint16_t first_seq;	/* default random */
 	size_t mtu;		/* max RTP packet size, default 1200 */
 	bool use_stap;		/* aggregate small NALs in STAP-A (default true) */
+	/**
+	 * Class channel named in every packet (RFC 8285 one-byte header
+	 * extension, ID CAST_RTP_EXT_CHANNEL); 0 sends no extension.
+	 */
+	uint16_t channel;
 };
+
+/** Header extension element that carries the channel (2 bytes, big endian). */
+#define CAST_RTP_EXT_CHANNEL 1
+/** Bytes the channel extension adds to every packet. */
+#define CAST_RTP_EXT_CHANNEL_LEN 8
 
 CAST_API void cast_h264_packetizer_cfg_init(struct cast_h264_packetizer_cfg *cfg);
 CAST_API int cast_h264_packetizer_new(struct cast_h264_packetizer **out,
@@ -75,6 +87,8 @@ struct cast_h264_depacketizer_cfg {
 	int reorder_ms;
 	/** Largest access unit accepted (default 4 MiB); bigger is dropped. */
 	size_t max_au;
+	/** Accept only packets naming this channel (0: accept any). */
+	uint16_t channel;
 };
 
 /** An access unit rebuilt from RTP, Annex B with 4-byte start codes. */
@@ -99,6 +113,7 @@ struct cast_rtp_rx_stats {
 	uint64_t reordered;	/* arrived after a later sequence number */
 	uint64_t late;		/* arrived after its gap was declared lost */
 	uint64_t malformed;	/* not RTP, wrong PT/SSRC mix, bad NAL syntax */
+	uint64_t foreign;	/* another channel's (or no channel's) packets */
 	uint64_t aus;		/* access units delivered */
 	uint64_t aus_damaged;
 	uint64_t aus_dropped;	/* oversize or unrecoverable */
@@ -111,8 +126,9 @@ CAST_API int cast_h264_depacketizer_new(struct cast_h264_depacketizer **out,
 
 /**
  * Feeds one received datagram at monotonic time `now_us`. Complete access
- * units are delivered through the callback in sequence order. Returns 0, or
- * CAST_EMALFORMED (packet dropped and counted; the depacketizer is unharmed).
+ * units are delivered through the callback in sequence order. Returns 0,
+ * CAST_EMALFORMED (packet dropped and counted; the depacketizer is unharmed)
+ * or -EXDEV (another channel's packet: dropped and counted as foreign).
  */
 CAST_API int cast_h264_depacketizer_push(struct cast_h264_depacketizer *d,
 					 const uint8_t *pkt, size_t len,

@@ -508,6 +508,7 @@ int cast_receiver_new(struct cast_receiver **out,
 	cast_h264_depacketizer_cfg_init(&dcfg);
 	if (cfg->reorder_ms > 0)
 		dcfg.reorder_ms = cfg->reorder_ms;
+	dcfg.channel = (uint16_t)cfg->channel;
 	err = cast_h264_depacketizer_new(&r->depack, &dcfg, on_au, r);
 	if (err)
 		goto out;

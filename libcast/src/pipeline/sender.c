@@ -542,6 +542,7 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 	}
 	cast_h264_packetizer_cfg_init(&pcfg);
 	pcfg.mtu = cfg->mtu ? cfg->mtu : CAST_RTP_MTU_DEFAULT;
+	pcfg.channel = (uint16_t)cfg->channel;
 	/* SRTP's tag must still fit the MTU. */
 	if (s->srtp)
 		pcfg.mtu -= CAST_SRTP_OVERHEAD;

@@ -621,8 +621,17 @@ int cast_h264_depacketizer_push(struct cast_h264_depacketizer *d,
 
 	if (!d)
 		return CAST_ERROR(EINVAL);
-	if (!pkt || len > MAX_PKT || cast_rtp_parse(pkt, len, &h) ||
-	    h.pt != d->cfg.pt || !ssrc_ok(d, h.ssrc, now_us)) {
+	if (!pkt || len > MAX_PKT || cast_rtp_parse(pkt, len, &h)) {
+		d->st.malformed++;
+		expire(d, now_us);
+		return CAST_EMALFORMED;
+	}
+	/* Before the SSRC check: another class must not take over ours. */
+	if (d->cfg.channel && h.channel != d->cfg.channel) {
+		d->st.foreign++;
+		return CAST_ERROR(EXDEV);
+	}
+	if (h.pt != d->cfg.pt || !ssrc_ok(d, h.ssrc, now_us)) {
 		d->st.malformed++;
 		expire(d, now_us);
 		return CAST_EMALFORMED;

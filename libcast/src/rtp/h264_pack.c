@@ -13,7 +13,7 @@
 #define NAL_STAP_A 24
 #define NAL_FU_A 28
 /* Smallest MTU that still leaves room for an FU-A with payload. */
-#define MTU_MIN (CAST_RTP_HDR_LEN + 16)
+#define MTU_MIN (CAST_RTP_HDR_LEN + CAST_RTP_EXT_CHANNEL_LEN + 16)
 #define MTU_MAX 65535
 
 struct cast_h264_packetizer {
@@ -22,6 +22,7 @@ struct cast_h264_packetizer {
 	uint32_t packets;
 	uint32_t octets;
 	uint8_t *buf;	/* one packet, cfg.mtu bytes */
+	size_t hdr_len;	/* fixed header plus the channel extension */
 };
 
 struct nal {
@@ -76,6 +77,8 @@ int cast_h264_packetizer_new(struct cast_h264_packetizer **out,
 		return CAST_ERROR(ENOMEM);
 	}
 	p->seq = p->cfg.first_seq;
+	p->hdr_len = CAST_RTP_HDR_LEN +
+		     (p->cfg.channel ? CAST_RTP_EXT_CHANNEL_LEN : 0);
 	*out = p;
 	return 0;
 }
@@ -150,15 +153,23 @@ static void emit(struct cast_h264_packetizer *p, size_t payload_len,
 {
 	uint8_t *b = p->buf;
 
-	b[0] = 0x80;
+	b[0] = p->cfg.channel ? 0x90 : 0x80;
 	b[1] = (uint8_t)((marker ? 0x80 : 0) | p->cfg.pt);
 	cast__wr16(b + 2, p->seq);
 	cast__wr32(b + 4, ts);
 	cast__wr32(b + 8, p->cfg.ssrc);
+	if (p->cfg.channel) {
+		/* RFC 8285 one-byte: profile, 1 word, ID/len, channel, pad. */
+		cast__wr16(b + 12, 0xBEDE);
+		cast__wr16(b + 14, 1);
+		b[16] = (uint8_t)(CAST_RTP_EXT_CHANNEL << 4 | 1);
+		cast__wr16(b + 17, p->cfg.channel);
+		b[19] = 0;
+	}
 	p->seq++;
 	p->packets++;
 	p->octets += (uint32_t)payload_len;
-	cb(b, CAST_RTP_HDR_LEN + payload_len, arg);
+	cb(b, p->hdr_len + payload_len, arg);
 }
 
 /* Sends a NAL too big for one packet as FU-A fragments of even size. */
@@ -166,9 +177,9 @@ static int send_fu_a(struct cast_h264_packetizer *p, const struct nal *nal,
 		     bool last_nal, uint32_t ts, cast_rtp_send_cb *cb,
 		     void *arg)
 {
-	size_t room = p->cfg.mtu - CAST_RTP_HDR_LEN - 2;
+	size_t room = p->cfg.mtu - p->hdr_len - 2;
 	size_t data = nal->len - 1, off = 1, nfrag, chunk;
-	uint8_t *pl = p->buf + CAST_RTP_HDR_LEN;
+	uint8_t *pl = p->buf + p->hdr_len;
 	int n = 0;
 
 	nfrag = (data + room - 1) / room;
@@ -200,8 +211,8 @@ int cast_h264_packetize(struct cast_h264_packetizer *p, const uint8_t *au,
 
 	if (!p || !au || !cb)
 		return CAST_ERROR(EINVAL);
-	room = p->cfg.mtu - CAST_RTP_HDR_LEN;
-	pl = p->buf + CAST_RTP_HDR_LEN;
+	room = p->cfg.mtu - p->hdr_len;
+	pl = p->buf + p->hdr_len;
 	if (!next_nal(au, len, &pos, &cur))
 		return CAST_ERROR(EINVAL);
 	have_next = next_nal(au, len, &pos, &nxt);

@@ -15,6 +15,9 @@
 #include "receiver.h"
 #include "config.h"
 #include "srtp.h"
+#include "key.h"
+#include "control.h"
+#include "rtcp.h"
 
 /** libcast version string, e.g. "0.1.0". */
 CAST_API const char *cast_version(void);

@@ -1,0 +1,430 @@
+/* Control plane: signed discovery beacons, control messages, teacher/student. */
+#ifndef CAST_CONTROL_H
+#define CAST_CONTROL_H
+
+#include "defs.h"
+#include "key.h"
+#include "srtp.h"
+
+/*
+ * docs/protocol.md ("Discovery" and "Control") is the wire reference for
+ * everything in this header.
+ */
+
+/* ---- Discovery beacon ------------------------------------------------ */
+
+#define CAST_BEACON_VERSION 1
+/** Size of a version-1 beacon: 38 bytes of fields + 32 bytes of HMAC. */
+#define CAST_BEACON_SIZE 70
+
+struct cast_beacon {
+	uint8_t version;	/* CAST_BEACON_VERSION */
+	uint8_t flags;		/* reserved, 0 */
+	uint16_t channel;
+	uint16_t control_port;	/* the teacher's TCP control port */
+	uint32_t teacher_ip;	/* IPv4, host order; 0: the datagram's source */
+	uint64_t boot_id;	/* random per teacher start */
+	uint64_t counter;	/* +1 per beacon within one boot_id */
+	uint64_t time_us;	/* teacher's wall clock (CLOCK_REALTIME) */
+};
+
+/**
+ * Writes the beacon `b` signed with key->beacon (HMAC-SHA256) into `buf`.
+ * Returns CAST_BEACON_SIZE, -EINVAL or -ENOSPC (size < CAST_BEACON_SIZE),
+ * CAST_EEXTERNAL (HMAC failed).
+ */
+CAST_API int cast_beacon_write(uint8_t *buf, size_t size,
+			       const struct cast_beacon *b,
+			       const struct cast_key *key);
+
+/**
+ * Verifies and parses one beacon datagram. Checks in this order, trusting
+ * no field before the MAC: CAST_EMALFORMED (wrong size or magic), -EACCES
+ * (MAC does not verify: forged, corrupted, or another class's key; compared
+ * in constant time), -EPROTONOSUPPORT (version != 1), -ECHRNG (signed for
+ * another channel than `expected_channel`). Returns 0 and fills `*out` only
+ * on success. Replays are not detected here: see cast_beacon_filter.
+ */
+CAST_API int cast_beacon_parse(const uint8_t *buf, size_t len,
+			       const struct cast_key *key,
+			       int expected_channel, struct cast_beacon *out);
+
+/*
+ * Replay filter for verified beacons: remembers the highest counter of the
+ * last CAST_BEACON_BOOTS boot ids and accepts a beacon only if its counter
+ * is higher than the one remembered for its boot id (a new boot id is
+ * accepted and replaces the least recently seen one). Plain data, no
+ * allocation; not thread-safe on its own.
+ */
+#define CAST_BEACON_BOOTS 8
+
+struct cast_beacon_filter {
+	struct {
+		uint64_t boot_id;
+		uint64_t counter;
+		uint64_t last_use;
+	} boot[CAST_BEACON_BOOTS];
+	unsigned n;
+	uint64_t uses;
+};
+
+CAST_API void cast_beacon_filter_init(struct cast_beacon_filter *f);
+/** Returns 0 (fresh, remembered) or -EALREADY (replayed or duplicate). */
+CAST_API int cast_beacon_filter_check(struct cast_beacon_filter *f,
+				      const struct cast_beacon *b);
+
+/* ---- Control messages ------------------------------------------------ */
+
+/*
+ * Inside TLS each message is framed as a u32 big-endian length (1 ..
+ * CAST_MSG_MAX) followed by the message: u16 type, u16 version (1), then
+ * fields as TLV (u16 tag, u32 length, bytes), all big-endian.
+ */
+#define CAST_MSG_VERSION 1
+#define CAST_MSG_MAX (1u << 20)
+#define CAST_MSG_STATS_MAX 2048	  /* STATS JSON, bytes */
+#define CAST_MSG_STATE_MAX (256u << 10) /* WELCOME class state */
+#define CAST_MSG_ARGS_MAX (512u << 10)	 /* COMMAND args, REPLY body */
+
+enum cast_msg_type {
+	CAST_MSG_HELLO = 1,	      /* student → teacher, first message */
+	CAST_MSG_WELCOME = 2,	      /* teacher → student: media, state */
+	CAST_MSG_PING = 3,	      /* either way: time_us */
+	CAST_MSG_PONG = 4,	      /* echo_time_us, peer_time_us */
+	CAST_MSG_STATS = 5,	      /* student → teacher: JSON counters */
+	CAST_MSG_UNICAST_REQUEST = 6, /* student → teacher: udp_port */
+	CAST_MSG_COMMAND = 7,	      /* teacher → student: cmd_id, name, args */
+	CAST_MSG_REPLY = 8,	      /* student → teacher: cmd_id, status */
+};
+
+/** Media parameters the teacher hands out in WELCOME. */
+struct cast_media_params {
+	struct cast_media_key key;	/* SRTP master key + salt */
+	uint32_t ssrc;
+	char group[16];			/* IPv4 dotted quad */
+	uint16_t port;			/* video RTP port */
+	uint16_t channel;
+};
+
+/*
+ * One decoded (or to-be-encoded) message. Only the fields of its type are
+ * meaningful (see docs/protocol.md). Strings are NUL-terminated copies and
+ * never contain control characters or invalid UTF-8. Blob pointers
+ * (class_state, stats_json, cmd_args, body) borrow: after decode they point
+ * into the buffer given to cast_msg_decode and live as long as it does;
+ * stats_json is not NUL-terminated.
+ */
+struct cast_msg {
+	uint16_t type;			/* enum cast_msg_type */
+	uint16_t version;		/* CAST_MSG_VERSION */
+	/* HELLO */
+	char student_id[64];
+	char name[128];
+	char class_name[64];
+	char hostname[256];
+	char machine_id[64];
+	uint8_t mac[6];			/* all zero: unknown (not sent) */
+	/* WELCOME */
+	struct cast_media_params media;
+	const uint8_t *class_state;
+	size_t class_state_len;
+	/* PING / PONG */
+	uint64_t time_us;		/* PING: sender's wall clock */
+	uint64_t echo_time_us;		/* PONG: the PING's time_us */
+	uint64_t peer_time_us;		/* PONG: responder's wall clock */
+	/* STATS */
+	const char *stats_json;
+	size_t stats_json_len;
+	/* UNICAST_REQUEST */
+	uint16_t udp_port;
+	/* COMMAND / REPLY */
+	uint32_t cmd_id;
+	char cmd_name[64];
+	const uint8_t *cmd_args;
+	size_t cmd_args_len;
+	int32_t status;			/* REPLY: 0 or negative errno */
+	const uint8_t *body;
+	size_t body_len;
+};
+
+/** Zeroes `*m` and sets its type and version. */
+CAST_API void cast_msg_init(struct cast_msg *m, enum cast_msg_type type);
+
+/**
+ * Encodes `m` (without the frame length) into `buf`. With buf == NULL
+ * returns the size needed. Returns the length, -EINVAL (unknown type, a
+ * string not terminated within its array, a bad group address, a blob over
+ * its limit or with a NULL pointer), -ENOSPC (buf too small), -EMSGSIZE
+ * (over CAST_MSG_MAX).
+ */
+CAST_API int cast_msg_encode(const struct cast_msg *m, uint8_t *buf,
+			     size_t size);
+
+/**
+ * Decodes one message (without the frame length). Bounds-checks every
+ * field; skips unknown tags (and tags that do not belong to the type);
+ * CAST_EMALFORMED for a truncated header or field, a duplicate field, a
+ * fixed-size field of the wrong size, an oversize string or blob, a string
+ * with NUL, control characters or bad UTF-8, a STATS that is not a JSON
+ * object, or a required field missing. -EPROTONOSUPPORT for version != 1,
+ * -ENOMSG for an unknown type (ignore it). `*m` is written only on success
+ * and borrows `buf` (see struct cast_msg).
+ */
+CAST_API int cast_msg_decode(const uint8_t *buf, size_t len,
+			     struct cast_msg *m);
+
+/**
+ * Strict RFC 8259 check that `s` (length `len`, no NUL needed) is one JSON
+ * object, nested at most 8 deep. Returns 0 or CAST_EMALFORMED. The teacher
+ * runs it on every STATS before it stores or re-emits the text.
+ */
+CAST_API int cast_json_validate_object(const char *s, size_t len);
+
+/* ---- Teacher --------------------------------------------------------- */
+
+enum cast_student_event {
+	CAST_STUDENT_JOINED = 1,	 /* HELLO accepted, WELCOME sent */
+	CAST_STUDENT_LEFT = 2,		 /* connection closed or dropped */
+	CAST_STUDENT_STATS = 3,		 /* new STATS (info->stats_json) */
+	CAST_STUDENT_UNICAST_REQUEST = 4, /* info->unicast_port */
+	CAST_STUDENT_REPLY = 5,		 /* info->last_cmd_id/_status */
+};
+
+/** One student in the teacher's roster (a copy; plain data). */
+struct cast_student_info {
+	char id[64];			/* from HELLO; "ip:port" if empty */
+	char name[128];
+	char class_name[64];
+	char host[256];
+	char machine_id[64];
+	uint8_t mac[6];
+	char ip[16];			/* the connection's peer address */
+	uint16_t port;
+	int64_t connected_us;		/* wall clock of the last join */
+	int64_t last_seen_us;		/* wall clock of the last message */
+	bool online;
+	double rtt_ms;			/* last PING round trip, -1: none */
+	double clock_offset_ms;		/* student clock - teacher clock */
+	uint16_t unicast_port;		/* 0: none requested */
+	uint32_t last_cmd_id;
+	int32_t last_cmd_status;
+	char stats_json[CAST_MSG_STATS_MAX + 1]; /* last STATS, "" none */
+};
+
+/**
+ * Called on the teacher's network thread; `info` is valid during the call
+ * only. Keep it short: the thread serves every student.
+ */
+typedef void(cast_student_event_cb)(const struct cast_student_info *info,
+				    enum cast_student_event event, void *arg);
+
+struct cast_teacher_ctl_cfg {
+	int channel;			/* 1..999, required */
+	const struct cast_key *key;	/* required; copied */
+	/** Interface (name or IPv4) for beacons and teacher_ip; NULL: route. */
+	const char *iface;
+	/** Control listen address; NULL: any. */
+	const char *bind_addr;
+	/** Control TCP port: 0 the channel's, -1 ephemeral (tests). */
+	int control_port;
+	int max_students;		/* default 256 */
+	int beacon_interval_ms;		/* default 1000 */
+	/**
+	 * Beacon destinations: NULL for the channel's group and beacon port,
+	 * else a comma-separated list of "ipv4[:port]" (unicast or multicast,
+	 * up to 64; port defaults to the channel's beacon port) — for subnets
+	 * without multicast routing, and for tests on loopback.
+	 */
+	const char *beacon_dest;
+	/**
+	 * Unix control socket: NULL for $XDG_RUNTIME_DIR/libcast-teacher-
+	 * <channel>.sock (or /run/libcast/… without XDG_RUNTIME_DIR), "" for
+	 * none. Created mode 0600.
+	 */
+	const char *ctl_socket;
+	struct cast_media_params media;	/* handed out in WELCOME */
+	cast_student_event_cb *on_student_event;
+	void *arg;
+};
+
+/** Counters since start. */
+struct cast_teacher_ctl_stats {
+	uint64_t beacons_sent;
+	uint64_t beacon_errors;
+	uint64_t connections;		/* TCP connections accepted */
+	uint64_t auth_failures;		/* TLS handshakes that failed */
+	uint64_t handshake_timeouts;
+	uint64_t rejected_full;		/* over max_students */
+	uint64_t protocol_errors;	/* malformed/oversize, connection closed */
+	uint64_t timeouts;		/* silent for 15 s */
+	uint64_t joins, leaves;
+	unsigned students_online;
+};
+
+struct cast_teacher_ctl;
+
+/** Fills defaults (max_students 256, beacon 1000 ms, control_port 0). */
+CAST_API void cast_teacher_ctl_cfg_init(struct cast_teacher_ctl_cfg *cfg);
+
+/**
+ * Creates the TLS context, control listen socket, beacon socket and unix
+ * control socket, and starts the network thread. Errors: -EINVAL (bad
+ * channel/address/no key), -EADDRINUSE (port or ctl socket in use, e.g.
+ * another teacher on this channel), -ENAMETOOLONG (ctl socket path), -ENODEV
+ * (iface), CAST_EEXTERNAL (OpenSSL), socket errno. The key and media are
+ * copied; on error nothing is left running.
+ */
+CAST_API int cast_teacher_ctl_new(struct cast_teacher_ctl **out,
+				  const struct cast_teacher_ctl_cfg *cfg);
+
+/** The TCP port actually listened on (useful with control_port -1). */
+CAST_API int cast_teacher_ctl_port(const struct cast_teacher_ctl *t);
+
+/**
+ * Copies up to `max` roster entries (online first, then recently left)
+ * into `arr`. Thread-safe. Returns the number copied.
+ */
+CAST_API int cast_teacher_ctl_students(struct cast_teacher_ctl *t,
+				       struct cast_student_info *arr, int max);
+
+/** Copies the counters. Thread-safe. */
+CAST_API void cast_teacher_ctl_stats(struct cast_teacher_ctl *t,
+				     struct cast_teacher_ctl_stats *st);
+
+/**
+ * Replaces the media parameters and sends a new WELCOME to every online
+ * student (rekey). Thread-safe. Returns 0.
+ */
+CAST_API int cast_teacher_ctl_set_media(struct cast_teacher_ctl *t,
+					const struct cast_media_params *media);
+
+/**
+ * Replaces the class state blob sent in every later WELCOME (copied, at
+ * most CAST_MSG_STATE_MAX). Thread-safe. Returns 0, -EINVAL, -ENOMEM.
+ */
+CAST_API int cast_teacher_ctl_set_class_state(struct cast_teacher_ctl *t,
+					      const void *state, size_t len);
+
+/**
+ * Queues a COMMAND to the student with id `student_id` (NULL: all online
+ * students). `name` at most 63 bytes, `args` copied (at most
+ * CAST_MSG_ARGS_MAX). Replies arrive as CAST_STUDENT_REPLY events.
+ * Thread-safe. Returns the command id (> 0), -EINVAL, -ENOMEM.
+ */
+CAST_API int cast_teacher_ctl_command(struct cast_teacher_ctl *t,
+				      const char *student_id, const char *name,
+				      const void *args, size_t len);
+
+/** Stops the thread, closes every connection and socket, frees. NULL-safe. */
+CAST_API void cast_teacher_ctl_free(struct cast_teacher_ctl **t);
+
+/**
+ * Client of the teacher's unix control socket (for the CLI): sends the
+ * one-line `command` ("stats" or "students") and reads the one JSON
+ * document answer into `reply` (NUL-terminated). Waits at most 3 s.
+ * Returns the reply length, -ENOSPC (reply did not fit; truncated),
+ * -ENAMETOOLONG, -ETIMEDOUT, or the socket calls' errno (-ENOENT,
+ * -ECONNREFUSED: no teacher running).
+ */
+CAST_API int cast_ctl_request(const char *socket_path, const char *command,
+			      char *reply, size_t size);
+
+/** Default unix control socket path of a channel into `buf`. 0 or -ENOSPC. */
+CAST_API int cast_ctl_socket_path(int channel, char *buf, size_t size);
+
+/* ---- Student --------------------------------------------------------- */
+
+struct cast_student_identity {
+	const char *id;			/* e.g. seat or login; may be NULL */
+	const char *name;
+	const char *class_name;
+	/* hostname, machine id (/etc/machine-id) and MAC are filled in. */
+};
+
+/** New media parameters (first WELCOME, and each later one, e.g. rekey). */
+typedef void(cast_welcome_cb)(const struct cast_media_params *media,
+			      void *arg);
+/** Class state blob from a WELCOME (borrowed for the call). */
+typedef void(cast_class_state_cb)(const uint8_t *state, size_t len, void *arg);
+/**
+ * A COMMAND from the authenticated teacher; `args` borrowed for the call.
+ * Return 0 or a negative errno: it goes back in the REPLY.
+ */
+typedef int(cast_command_cb)(const char *name, const uint8_t *args,
+			     size_t len, void *arg);
+/**
+ * Fills `buf` with one JSON object of the student's counters (see
+ * docs/protocol.md, STATS); return its length, or <= 0 to skip this time.
+ */
+typedef int(cast_stats_json_cb)(char *buf, size_t size, void *arg);
+
+struct cast_student_ctl_cfg {
+	int channel;			/* 1..999, required */
+	const struct cast_key *key;	/* required; copied */
+	const char *iface;		/* interface to join the beacon group */
+	struct cast_student_identity identity;
+	/**
+	 * Where beacons are received: NULL joins the channel's group; an IPv4
+	 * address binds it (unicast beacons, tests).
+	 */
+	const char *beacon_bind;
+	uint16_t beacon_port;		/* 0: the channel's beacon port */
+	/**
+	 * Teacher address to connect to without waiting for a beacon (no
+	 * multicast; tests). NULL: discovery.
+	 */
+	const char *teacher_addr;
+	uint16_t teacher_port;		/* 0: the channel's control port */
+	int stats_interval_ms;		/* default 2000 */
+	cast_welcome_cb *on_welcome;	/* called on the student's thread */
+	cast_class_state_cb *on_class_state;
+	cast_command_cb *on_command;
+	cast_stats_json_cb *stats_json;
+	void *arg;
+};
+
+struct cast_student_ctl_stats {
+	uint64_t beacons_ok;
+	uint64_t beacons_rejected;	/* malformed, bad MAC, other channel */
+	uint64_t beacons_replayed;	/* also counted in beacons_rejected */
+	uint64_t auth_failures;		/* TLS handshake refused */
+	uint64_t connects;		/* WELCOME received on a connection */
+	uint64_t disconnects;
+	uint64_t welcomes;
+	uint64_t commands;
+	uint64_t protocol_errors;
+};
+
+struct cast_student_ctl;
+
+/** Fills defaults (stats every 2000 ms, channel 0 = unset). */
+CAST_API void cast_student_ctl_cfg_init(struct cast_student_ctl_cfg *cfg);
+
+/**
+ * Opens the beacon socket and starts the student's thread, which finds
+ * the teacher, connects, and reconnects by itself whenever the connection
+ * drops. Errors: -EINVAL (bad channel/address/no key), -ENODEV, socket
+ * errno, CAST_EEXTERNAL (OpenSSL). Strings in cfg are copied.
+ */
+CAST_API int cast_student_ctl_new(struct cast_student_ctl **out,
+				  const struct cast_student_ctl_cfg *cfg);
+
+/** True while connected and welcomed by the teacher. Thread-safe. */
+CAST_API bool cast_student_ctl_connected(struct cast_student_ctl *s);
+
+/** Copies the counters. Thread-safe. */
+CAST_API void cast_student_ctl_stats(struct cast_student_ctl *s,
+				     struct cast_student_ctl_stats *st);
+
+/**
+ * Asks the teacher for a unicast copy of the media to local UDP `port`
+ * (sent now if connected, and again after each reconnect; 0 cancels).
+ * Thread-safe. Returns 0.
+ */
+CAST_API int cast_student_ctl_request_unicast(struct cast_student_ctl *s,
+					      uint16_t port);
+
+/** Stops the thread, closes the connection, frees. NULL-safe. */
+CAST_API void cast_student_ctl_free(struct cast_student_ctl **s);
+
+#endif

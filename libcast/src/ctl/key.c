@@ -1,0 +1,333 @@
+/* Class keys: random codes, HKDF-derived secrets, 0600 key files. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include "cast/config.h"
+#include "cast/error.h"
+#include "cast/key.h"
+#include "cast/log.h"
+
+#define KEY_BYTES 15 /* 120 bits = 24 base32 characters */
+#define MAX_KEY_FILE 4096
+
+static const char ALPHABET[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+int cast_random(void *buf, size_t n)
+{
+	if (!n)
+		return 0;
+	if (!buf || n > (size_t)0x7fffffff)
+		return CAST_ERROR(EINVAL);
+	if (RAND_bytes(buf, (int)n) != 1)
+		return CAST_EEXTERNAL;
+	return 0;
+}
+
+/* Crockford base32 value of c, or -1. */
+static int b32_value(char c)
+{
+	if (c >= 'a' && c <= 'z')
+		c = (char)(c - 'a' + 'A');
+	if (c == 'O')
+		c = '0';
+	else if (c == 'I' || c == 'L')
+		c = '1';
+	for (int i = 0; i < 32; i++)
+		if (ALPHABET[i] == c)
+			return i;
+	return -1;
+}
+
+static int hkdf(const uint8_t *ikm, size_t ikm_len, const char *info,
+		uint8_t *out, size_t out_len)
+{
+	static const char salt[] = "libcast class key";
+	EVP_KDF *kdf;
+	EVP_KDF_CTX *ctx = NULL;
+	OSSL_PARAM params[5];
+	int ret = CAST_EEXTERNAL;
+
+	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	if (!kdf)
+		return CAST_EEXTERNAL;
+	ctx = EVP_KDF_CTX_new(kdf);
+	if (!ctx)
+		goto out;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+						     (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+						      (void *)ikm, ikm_len);
+	params[2] = OSSL_PARAM_construct_octet_string(
+		OSSL_KDF_PARAM_SALT, (void *)salt, sizeof(salt) - 1);
+	params[3] = OSSL_PARAM_construct_octet_string(
+		OSSL_KDF_PARAM_INFO, (void *)info, strlen(info));
+	params[4] = OSSL_PARAM_construct_end();
+	if (EVP_KDF_derive(ctx, out, out_len, params) == 1)
+		ret = 0;
+out:
+	EVP_KDF_CTX_free(ctx);
+	EVP_KDF_free(kdf);
+	return ret;
+}
+
+/* Canonical code and secrets from the 15 raw bytes. */
+static int key_from_bytes(struct cast_key *out, const uint8_t raw[KEY_BYTES])
+{
+	struct cast_key k;
+	size_t pos = 0;
+	int ret;
+
+	memset(&k, 0, sizeof(k));
+	for (int i = 0; i < CAST_KEY_CHARS; i++) {
+		/* 5 bits per character, most significant first. */
+		int bit = i * 5, v = 0;
+
+		for (int b = 0; b < 5; b++, bit++)
+			v = (v << 1) | ((raw[bit / 8] >> (7 - bit % 8)) & 1);
+		if (i && i % 4 == 0)
+			k.code[pos++] = '-';
+		k.code[pos++] = ALPHABET[v];
+	}
+	ret = hkdf(raw, KEY_BYTES, "libcast tls psk v1", k.psk, sizeof(k.psk));
+	if (!ret)
+		ret = hkdf(raw, KEY_BYTES, "libcast beacon v1", k.beacon,
+			   sizeof(k.beacon));
+	if (!ret)
+		*out = k;
+	OPENSSL_cleanse(&k, sizeof(k));
+	return ret;
+}
+
+int cast_key_generate(struct cast_key *k)
+{
+	uint8_t raw[KEY_BYTES];
+	int ret;
+
+	if (!k)
+		return CAST_ERROR(EINVAL);
+	ret = cast_random(raw, sizeof(raw));
+	if (!ret)
+		ret = key_from_bytes(k, raw);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return ret;
+}
+
+int cast_key_from_code(struct cast_key *k, const char *code)
+{
+	uint8_t raw[KEY_BYTES] = {0};
+	int n = 0, ret;
+
+	if (!k || !code)
+		return CAST_ERROR(EINVAL);
+	for (const char *p = code; *p; p++) {
+		int v;
+
+		if (*p == '-' || *p == ' ')
+			continue;
+		v = b32_value(*p);
+		if (v < 0 || n >= CAST_KEY_CHARS) {
+			OPENSSL_cleanse(raw, sizeof(raw));
+			return CAST_ERROR(EINVAL);
+		}
+		for (int b = 0; b < 5; b++) {
+			int bit = n * 5 + b;
+
+			if ((v >> (4 - b)) & 1)
+				raw[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+		}
+		n++;
+	}
+	if (n != CAST_KEY_CHARS)
+		ret = CAST_ERROR(EINVAL);
+	else
+		ret = key_from_bytes(k, raw);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return ret;
+}
+
+void cast_key_wipe(struct cast_key *k)
+{
+	if (k)
+		OPENSSL_cleanse(k, sizeof(*k));
+}
+
+static int write_all(int fd, const char *s, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, s, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return CAST_ERROR(errno);
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int cast_key_save(const struct cast_key *k, const char *path)
+{
+	char tmp[4096], text[128];
+	int fd, ret, len;
+
+	if (!k || !path || !*path || strlen(k->code) != CAST_KEY_CODE_LEN)
+		return CAST_ERROR(EINVAL);
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return CAST_ERROR(ENAMETOOLONG);
+	/* mkstemp creates the file 0600 whatever the umask. */
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		ret = CAST_ERROR(errno);
+		cast_log(CAST_LOG_ERROR, "key", "%s: cannot create: %s", path,
+			 cast_strerror(ret));
+		return ret;
+	}
+	len = snprintf(text, sizeof(text), "# libcast class key\ncode = %s\n",
+		       k->code);
+	ret = fchmod(fd, 0600) ? CAST_ERROR(errno) : 0;
+	if (!ret)
+		ret = write_all(fd, text, (size_t)len);
+	if (!ret && fsync(fd))
+		ret = CAST_ERROR(errno);
+	if (close(fd) && !ret)
+		ret = CAST_ERROR(errno);
+	if (!ret && rename(tmp, path))
+		ret = CAST_ERROR(errno);
+	OPENSSL_cleanse(text, sizeof(text));
+	if (ret) {
+		unlink(tmp);
+		cast_log(CAST_LOG_ERROR, "key", "%s: cannot write: %s", path,
+			 cast_strerror(ret));
+	}
+	return ret;
+}
+
+struct load_ctx {
+	struct cast_key key;
+	bool have;
+};
+
+static int on_setting(const char *name, const char *value, void *arg,
+		      char *why, size_t why_size)
+{
+	struct load_ctx *c = arg;
+
+	if (strcmp(name, "code")) {
+		snprintf(why, why_size, "unknown setting");
+		return CAST_EMALFORMED;
+	}
+	if (c->have) {
+		snprintf(why, why_size, "code given twice");
+		return CAST_EMALFORMED;
+	}
+	if (cast_key_from_code(&c->key, value)) {
+		snprintf(why, why_size,
+			 "not a class key (24 base32 characters)");
+		return CAST_EMALFORMED;
+	}
+	c->have = true;
+	return 0;
+}
+
+int cast_key_load(struct cast_key *k, const char *path)
+{
+	struct load_ctx c = {0};
+	struct stat st;
+	char *text = NULL, err[512] = "";
+	ssize_t n;
+	size_t len = 0;
+	int fd, ret;
+
+	if (!k || !path)
+		return CAST_ERROR(EINVAL);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		ret = CAST_ERROR(errno);
+		cast_log(CAST_LOG_ERROR, "key", "%s: %s", path,
+			 cast_strerror(ret));
+		return ret;
+	}
+	/* fstat on the open file: no window between the check and the read. */
+	if (fstat(fd, &st)) {
+		ret = CAST_ERROR(errno);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = CAST_ERROR(EINVAL);
+		cast_log(CAST_LOG_ERROR, "key", "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		ret = CAST_ERROR(EPERM);
+		cast_log(CAST_LOG_ERROR, "key",
+			 "%s: refusing a class key others can read (mode %03o);"
+			 " run: chmod 600 %s",
+			 path, (unsigned)(st.st_mode & 0777), path);
+		goto out;
+	}
+	if (st.st_size > MAX_KEY_FILE) {
+		ret = CAST_ERROR(EFBIG);
+		goto out;
+	}
+	text = malloc(MAX_KEY_FILE + 1);
+	if (!text) {
+		ret = CAST_ERROR(ENOMEM);
+		goto out;
+	}
+	while (len < MAX_KEY_FILE + 1) {
+		n = read(fd, text + len, MAX_KEY_FILE + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = CAST_ERROR(errno);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > MAX_KEY_FILE) {
+		ret = CAST_ERROR(EFBIG);
+		goto out;
+	}
+	text[len] = '\0';
+	if (memchr(text, '\0', len)) {
+		ret = CAST_EMALFORMED;
+		snprintf(err, sizeof(err), "%s: not a text file", path);
+		goto out;
+	}
+	ret = cast_config_parse(text, path, on_setting, &c, err, sizeof(err));
+	if (!ret && !c.have) {
+		ret = CAST_EMALFORMED;
+		snprintf(err, sizeof(err), "%s: no 'code = …' line", path);
+	}
+	if (!ret)
+		*k = c.key;
+out:
+	if (ret && ret != CAST_ERROR(EPERM)) {
+		if (err[0])
+			cast_log(CAST_LOG_ERROR, "key", "%s", err);
+		else if (ret != CAST_ERROR(EINVAL))
+			cast_log(CAST_LOG_ERROR, "key", "%s: %s", path,
+				 cast_strerror(ret));
+	}
+	if (text) {
+		OPENSSL_cleanse(text, MAX_KEY_FILE + 1);
+		free(text);
+	}
+	OPENSSL_cleanse(&c, sizeof(c));
+	close(fd);
+	return ret;
+}

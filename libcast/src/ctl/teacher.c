@@ -1,0 +1,1379 @@
+/* Teacher control plane: beacons, TLS-PSK student connections, ctl socket. */
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "cast/error.h"
+#include "cast/log.h"
+#include "cast/config.h"
+#include "cast/net.h"
+#include "ctl_int.h"
+
+#define OBJ "teacher-ctl"
+#define MAX_DESTS 64
+#define MAX_CTL_CLIENTS 8
+#define CTL_LINE_MAX 256
+#define CTL_TIMEOUT_MS 3000
+#define SPARE_CONNS 32		/* handshakes beyond max_students */
+#define STUDENT_RX_MAX (64u << 10) /* students send small messages */
+#define STUDENT_TX_MAX (4u << 20)
+
+enum client_state { C_FREE, C_HANDSHAKE, C_HELLO, C_READY };
+
+struct client {
+	struct cast__conn conn;
+	enum client_state state;
+	int64_t start_us, last_rx_us, next_ping_us; /* monotonic */
+	char ip[16];
+	uint16_t port;
+	int entry;			/* roster index, -1 before HELLO */
+};
+
+struct entry {
+	bool used;
+	int client;			/* -1 when offline */
+	int64_t left_us;		/* monotonic, for eviction */
+	struct cast_student_info info;
+};
+
+struct ctl_client {
+	int fd;				/* -1: free */
+	char in[CTL_LINE_MAX];
+	size_t in_len;
+	char *out;
+	size_t out_len, out_off;
+	int64_t start_us;
+};
+
+struct command {
+	struct command *next;
+	uint32_t id;
+	char student_id[64];		/* "" for all */
+	char name[64];
+	uint8_t *args;
+	size_t len;
+};
+
+struct cast_teacher_ctl {
+	int channel;
+	struct cast_key key;
+	int max_students;
+	int beacon_interval_ms;
+	cast_student_event_cb *on_event;
+	void *arg;
+
+	SSL_CTX *ctx;
+	int lfd, bfd, ufd, wfd;
+	uint16_t port;
+	struct sockaddr_in dest[MAX_DESTS];
+	int ndest;
+	uint32_t teacher_ip;
+	uint64_t boot_id, counter;
+	int64_t next_beacon_us;
+	int64_t auth_log_us;
+	bool auth_quiet;
+	char upath[sizeof(((struct sockaddr_un *)0)->sun_path)];
+
+	struct client *clients;
+	int nclients;
+	struct entry *roster;
+	struct ctl_client ctl[MAX_CTL_CLIENTS];
+
+	pthread_t thread;
+	bool started;
+	atomic_bool stop;
+
+	/* Shared with other threads, under lock. */
+	pthread_mutex_t lock;
+	struct cast_teacher_ctl_stats st;
+	struct cast_media_params media;
+	bool media_dirty;
+	uint8_t *state;
+	size_t state_len;
+	struct command *cmds, **cmds_tail;
+	uint32_t next_cmd_id;
+};
+
+void cast_teacher_ctl_cfg_init(struct cast_teacher_ctl_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->max_students = 256;
+	cfg->beacon_interval_ms = 1000;
+}
+
+int cast_ctl_socket_path(int channel, char *buf, size_t size)
+{
+	const char *dir = getenv("XDG_RUNTIME_DIR");
+	int n;
+
+	if (dir && *dir)
+		n = snprintf(buf, size, "%s/libcast-teacher-%d.sock", dir,
+			     channel);
+	else
+		n = snprintf(buf, size, "/run/libcast/libcast-teacher-%d.sock",
+			     channel);
+	return n < 0 || (size_t)n >= size ? CAST_ERROR(ENOSPC) : 0;
+}
+
+static void wake(struct cast_teacher_ctl *t)
+{
+	uint64_t one = 1;
+
+	if (write(t->wfd, &one, sizeof(one)) < 0)
+		(void)0; /* already signalled (counter full) is fine */
+}
+
+/* ---- a growable string for ctl replies ---- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1024;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb_add(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n
+							: sizeof(tmp) - 1);
+}
+
+/* "key":"escaped value" (strings from students are printable UTF-8). */
+static void sb_str(struct sbuf *b, const char *key, const char *v)
+{
+	sb_printf(b, "\"%s\":\"", key);
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\') {
+			char esc[2] = {'\\', *v};
+
+			sb_add(b, esc, 2);
+		} else if ((unsigned char)*v < 0x20) {
+			sb_printf(b, "\\u%04x", (unsigned char)*v);
+		} else {
+			sb_add(b, v, 1);
+		}
+	}
+	sb_add(b, "\"", 1);
+}
+
+/* ---- setup ---- */
+
+static int parse_dests(struct cast_teacher_ctl *t, const char *list)
+{
+	char group[16], item[64];
+	int bport = cast_channel_port(t->channel, CAST_PORT_BEACON);
+	const char *p = list;
+
+	if (!list) {
+		cast_channel_group(t->channel, group, sizeof(group));
+		t->dest[0].sin_family = AF_INET;
+		t->dest[0].sin_port = htons((uint16_t)bport);
+		inet_pton(AF_INET, group, &t->dest[0].sin_addr);
+		t->ndest = 1;
+		return 0;
+	}
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		struct sockaddr_in *d;
+		char *colon;
+		long port = bport;
+
+		if (!n || n >= sizeof(item) || t->ndest >= MAX_DESTS)
+			return CAST_ERROR(EINVAL);
+		memcpy(item, p, n);
+		item[n] = '\0';
+		colon = strchr(item, ':');
+		if (colon) {
+			*colon = '\0';
+			if (cast_parse_int(colon + 1, 1, 65535, &port))
+				return CAST_ERROR(EINVAL);
+		}
+		d = &t->dest[t->ndest];
+		d->sin_family = AF_INET;
+		d->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, item, &d->sin_addr) != 1)
+			return CAST_ERROR(EINVAL);
+		t->ndest++;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return t->ndest ? 0 : CAST_ERROR(EINVAL);
+}
+
+/* IPv4 of an interface given by name or address (host order), or 0. */
+static uint32_t iface_ip(const char *iface)
+{
+	struct ifaddrs *ifa, *i;
+	struct in_addr a;
+	uint32_t ip = 0;
+
+	if (inet_pton(AF_INET, iface, &a) == 1)
+		return ntohl(a.s_addr);
+	if (getifaddrs(&ifa))
+		return 0;
+	for (i = ifa; i; i = i->ifa_next) {
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+		    !strcmp(i->ifa_name, iface)) {
+			ip = ntohl(((struct sockaddr_in *)i->ifa_addr)
+					   ->sin_addr.s_addr);
+			break;
+		}
+	}
+	freeifaddrs(ifa);
+	return ip;
+}
+
+/* The address students should connect to; 0 lets them use the source. */
+static uint32_t pick_teacher_ip(struct cast_teacher_ctl *t,
+				const struct cast_teacher_ctl_cfg *cfg)
+{
+	struct sockaddr_in a = {0};
+	socklen_t alen = sizeof(a);
+	struct in_addr b;
+	int fd;
+
+	if (cfg->bind_addr && inet_pton(AF_INET, cfg->bind_addr, &b) == 1 &&
+	    b.s_addr != htonl(INADDR_ANY))
+		return ntohl(b.s_addr);
+	if (cfg->iface && *cfg->iface)
+		return iface_ip(cfg->iface);
+	/* The routing table's source address towards the first destination. */
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	if (connect(fd, (struct sockaddr *)&t->dest[0], sizeof(t->dest[0])) ||
+	    getsockname(fd, (struct sockaddr *)&a, &alen))
+		a.sin_addr.s_addr = 0;
+	close(fd);
+	return ntohl(a.sin_addr.s_addr);
+}
+
+static int open_listen(struct cast_teacher_ctl *t,
+		       const struct cast_teacher_ctl_cfg *cfg)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t alen = sizeof(a);
+	int one = 1, port, ret;
+
+	if (cfg->control_port > 0)
+		port = cfg->control_port;
+	else if (cfg->control_port < 0)
+		port = 0;
+	else
+		port = cast_channel_port(t->channel, CAST_PORT_CONTROL);
+	if (port > 65535)
+		return CAST_ERROR(EINVAL);
+	if (cfg->bind_addr &&
+	    inet_pton(AF_INET, cfg->bind_addr, &a.sin_addr) != 1)
+		return CAST_ERROR(EINVAL);
+	a.sin_port = htons((uint16_t)port);
+	t->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			0);
+	if (t->lfd < 0)
+		return CAST_ERROR(errno);
+	setsockopt(t->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(t->lfd, (struct sockaddr *)&a, sizeof(a)) ||
+	    listen(t->lfd, 128)) {
+		ret = CAST_ERROR(errno);
+		cast_log(CAST_LOG_ERROR, OBJ, "listen on TCP port %d: %s",
+			 port, cast_strerror(ret));
+		return ret;
+	}
+	if (getsockname(t->lfd, (struct sockaddr *)&a, &alen))
+		return CAST_ERROR(errno);
+	t->port = ntohs(a.sin_port);
+	return 0;
+}
+
+static int open_beacon(struct cast_teacher_ctl *t, const char *iface)
+{
+	unsigned char ttl = 1, loop = 1;
+	struct ip_mreqn m = {0};
+
+	t->bfd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (t->bfd < 0)
+		return CAST_ERROR(errno);
+	setsockopt(t->bfd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl));
+	setsockopt(t->bfd, IPPROTO_IP, IP_MULTICAST_LOOP, &loop, sizeof(loop));
+	if (iface && *iface) {
+		if (inet_pton(AF_INET, iface, &m.imr_address) != 1) {
+			m.imr_ifindex = (int)if_nametoindex(iface);
+			if (!m.imr_ifindex)
+				return CAST_ERROR(ENODEV);
+		}
+		if (setsockopt(t->bfd, IPPROTO_IP, IP_MULTICAST_IF, &m,
+			       sizeof(m)))
+			return CAST_ERROR(errno);
+	}
+	return 0;
+}
+
+static int open_unix(struct cast_teacher_ctl *t, const char *path)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	bool dflt = !path;
+	int fd, ret;
+
+	t->ufd = -1;
+	if (path && !*path)
+		return 0;
+	if (dflt) {
+		if (cast_ctl_socket_path(t->channel, t->upath, sizeof(t->upath)))
+			return CAST_ERROR(ENAMETOOLONG);
+		if (!getenv("XDG_RUNTIME_DIR") || !*getenv("XDG_RUNTIME_DIR"))
+			mkdir("/run/libcast", 0700);
+	} else {
+		if (strlen(path) >= sizeof(t->upath))
+			return CAST_ERROR(ENAMETOOLONG);
+		snprintf(t->upath, sizeof(t->upath), "%s", path);
+	}
+	memcpy(a.sun_path, t->upath, sizeof(a.sun_path));
+
+	/* A socket file nobody answers on is stale; one that answers is
+	 * another teacher's. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return CAST_ERROR(errno);
+	if (!connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		cast_log(CAST_LOG_ERROR, OBJ,
+			 "%s: another teacher is running on channel %d",
+			 t->upath, t->channel);
+		t->upath[0] = '\0';
+		return CAST_ERROR(EADDRINUSE);
+	}
+	if (errno == ECONNREFUSED)
+		unlink(t->upath);
+	close(fd);
+
+	t->ufd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+			0);
+	if (t->ufd < 0)
+		return CAST_ERROR(errno);
+	/* The directory is private (XDG_RUNTIME_DIR, /run/libcast 0700), so
+	 * the window before chmod exposes nothing. */
+	if (bind(t->ufd, (struct sockaddr *)&a, sizeof(a)) ||
+	    chmod(t->upath, 0600) || listen(t->ufd, 8)) {
+		ret = CAST_ERROR(errno);
+		cast_log(dflt ? CAST_LOG_WARN : CAST_LOG_ERROR, OBJ,
+			 "control socket %s: %s%s", t->upath,
+			 cast_strerror(ret),
+			 dflt ? " (continuing without it)" : "");
+		close(t->ufd);
+		t->ufd = -1;
+		t->upath[0] = '\0';
+		return dflt ? 0 : ret;
+	}
+	return 0;
+}
+
+/* ---- roster and clients ---- */
+
+static void emit(struct cast_teacher_ctl *t, struct entry *e,
+		 enum cast_student_event ev)
+{
+	if (t->on_event)
+		t->on_event(&e->info, ev, t->arg);
+}
+
+static void drop(struct cast_teacher_ctl *t, int ci, const char *why)
+{
+	struct client *c = &t->clients[ci];
+	struct entry *e = NULL;
+
+	if (c->state == C_FREE)
+		return;
+	if (c->entry >= 0 && t->roster[c->entry].client == ci)
+		e = &t->roster[c->entry];
+	cast_log(e ? CAST_LOG_INFO : CAST_LOG_DEBUG, OBJ, "%s:%u%s%s: %s",
+		 c->ip, c->port, e ? " " : "", e ? e->info.id : "", why);
+	cast__conn_close(&c->conn);
+	c->state = C_FREE;
+	if (e) {
+		pthread_mutex_lock(&t->lock);
+		e->client = -1;
+		e->left_us = cast_mono_us();
+		e->info.online = false;
+		t->st.leaves++;
+		t->st.students_online--;
+		pthread_mutex_unlock(&t->lock);
+		emit(t, e, CAST_STUDENT_LEFT);
+	}
+}
+
+static void do_accept(struct cast_teacher_ctl *t)
+{
+	for (;;) {
+		struct sockaddr_in a;
+		socklen_t alen = sizeof(a);
+		int fd, ci, one = 1;
+		struct client *c;
+
+		fd = accept4(t->lfd, (struct sockaddr *)&a, &alen,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		for (ci = 0; ci < t->nclients; ci++)
+			if (t->clients[ci].state == C_FREE)
+				break;
+		pthread_mutex_lock(&t->lock);
+		t->st.connections++;
+		if (ci == t->nclients)
+			t->st.rejected_full++;
+		pthread_mutex_unlock(&t->lock);
+		if (ci == t->nclients) {
+			cast_log(CAST_LOG_WARN, OBJ,
+				 "too many connections, refusing one");
+			close(fd);
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		c = &t->clients[ci];
+		if (cast__conn_init(&c->conn, t->ctx, fd, true, STUDENT_RX_MAX,
+				    STUDENT_TX_MAX))
+			continue;
+		c->state = C_HANDSHAKE;
+		c->start_us = c->last_rx_us = cast_mono_us();
+		c->entry = -1;
+		inet_ntop(AF_INET, &a.sin_addr, c->ip, sizeof(c->ip));
+		c->port = ntohs(a.sin_port);
+	}
+}
+
+static int send_welcome(struct cast_teacher_ctl *t, struct client *c)
+{
+	struct cast_msg m;
+	int ret;
+
+	cast_msg_init(&m, CAST_MSG_WELCOME);
+	pthread_mutex_lock(&t->lock);
+	m.media = t->media;
+	m.class_state = t->state;
+	m.class_state_len = t->state_len;
+	ret = cast__conn_send(&c->conn, &m);
+	pthread_mutex_unlock(&t->lock);
+	OPENSSL_cleanse(&m.media, sizeof(m.media));
+	return ret;
+}
+
+/* Finds the roster slot for a student id: its own, a free one, or the
+ * offline one that left longest ago. -1 when every slot is online. */
+static int roster_slot(struct cast_teacher_ctl *t, const char *id)
+{
+	int i, free_i = -1, old_i = -1;
+
+	for (i = 0; i < t->max_students; i++) {
+		struct entry *e = &t->roster[i];
+
+		if (e->used && !strcmp(e->info.id, id))
+			return i;
+		if (!e->used && free_i < 0)
+			free_i = i;
+		if (e->used && e->client < 0 &&
+		    (old_i < 0 || e->left_us < t->roster[old_i].left_us))
+			old_i = i;
+	}
+	return free_i >= 0 ? free_i : old_i;
+}
+
+static int on_hello(struct cast_teacher_ctl *t, int ci,
+		    const struct cast_msg *m)
+{
+	struct client *c = &t->clients[ci];
+	struct cast_student_info *in;
+	char id[64];
+	struct entry *e;
+	int slot, ret;
+
+	if (m->student_id[0])
+		snprintf(id, sizeof(id), "%s", m->student_id);
+	else if (m->machine_id[0])
+		snprintf(id, sizeof(id), "%s", m->machine_id);
+	else
+		snprintf(id, sizeof(id), "%s:%u", c->ip, c->port);
+	slot = roster_slot(t, id);
+	if (slot < 0) {
+		pthread_mutex_lock(&t->lock);
+		t->st.rejected_full++;
+		pthread_mutex_unlock(&t->lock);
+		cast_log(CAST_LOG_WARN, OBJ, "class full (%d), refusing %s",
+			 t->max_students, id);
+		return CAST_ERROR(EUSERS);
+	}
+	e = &t->roster[slot];
+	/* The same student again (it reconnected before we noticed the old
+	 * connection die): the new connection wins. */
+	if (e->used && e->client >= 0 && e->client != ci)
+		drop(t, e->client, "replaced by a new connection");
+
+	ret = send_welcome(t, c);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&t->lock);
+	in = &e->info;
+	memset(e, 0, sizeof(*e));
+	e->used = true;
+	e->client = ci;
+	snprintf(in->id, sizeof(in->id), "%s", id);
+	memcpy(in->name, m->name, sizeof(in->name));
+	memcpy(in->class_name, m->class_name, sizeof(in->class_name));
+	memcpy(in->host, m->hostname, sizeof(in->host));
+	memcpy(in->machine_id, m->machine_id, sizeof(in->machine_id));
+	memcpy(in->mac, m->mac, sizeof(in->mac));
+	memcpy(in->ip, c->ip, sizeof(in->ip));
+	in->port = c->port;
+	in->connected_us = in->last_seen_us = cast_now_us();
+	in->online = true;
+	in->rtt_ms = -1;
+	t->st.joins++;
+	t->st.students_online++;
+	pthread_mutex_unlock(&t->lock);
+	c->entry = slot;
+	c->state = C_READY;
+	c->next_ping_us = cast_mono_us();
+	cast_log(CAST_LOG_INFO, OBJ, "%s:%u joined as '%s' (%s)", c->ip,
+		 c->port, in->id, in->name);
+	emit(t, e, CAST_STUDENT_JOINED);
+	return 0;
+}
+
+struct rx_ctx {
+	struct cast_teacher_ctl *t;
+	int ci;
+};
+
+static int on_msg(const uint8_t *buf, size_t len, void *arg)
+{
+	struct rx_ctx *x = arg;
+	struct cast_teacher_ctl *t = x->t;
+	struct client *c = &t->clients[x->ci];
+	struct entry *e = c->entry >= 0 ? &t->roster[c->entry] : NULL;
+	struct cast_msg m, r;
+	int ret;
+
+	ret = cast_msg_decode(buf, len, &m);
+	if (ret == CAST_ERROR(ENOMSG))
+		return 0; /* a newer student's message type */
+	if (ret)
+		return ret;
+	c->last_rx_us = cast_mono_us();
+	if (c->state == C_HELLO) {
+		if (m.type != CAST_MSG_HELLO)
+			return CAST_EMALFORMED;
+		return on_hello(t, x->ci, &m);
+	}
+	pthread_mutex_lock(&t->lock);
+	e->info.last_seen_us = cast_now_us();
+	pthread_mutex_unlock(&t->lock);
+	switch (m.type) {
+	case CAST_MSG_PING:
+		cast_msg_init(&r, CAST_MSG_PONG);
+		r.echo_time_us = m.time_us;
+		r.peer_time_us = (uint64_t)cast_now_us();
+		return cast__conn_send(&c->conn, &r);
+	case CAST_MSG_PONG: {
+		int64_t now = cast_now_us();
+		double rtt = (double)(now - (int64_t)m.echo_time_us) / 1000.0;
+		double mid = ((double)m.echo_time_us + (double)now) / 2.0;
+
+		pthread_mutex_lock(&t->lock);
+		e->info.rtt_ms = rtt < 0 ? 0 : rtt;
+		e->info.clock_offset_ms =
+			((double)m.peer_time_us - mid) / 1000.0;
+		pthread_mutex_unlock(&t->lock);
+		return 0;
+	}
+	case CAST_MSG_STATS:
+		pthread_mutex_lock(&t->lock);
+		memcpy(e->info.stats_json, m.stats_json, m.stats_json_len);
+		e->info.stats_json[m.stats_json_len] = '\0';
+		pthread_mutex_unlock(&t->lock);
+		emit(t, e, CAST_STUDENT_STATS);
+		return 0;
+	case CAST_MSG_UNICAST_REQUEST:
+		pthread_mutex_lock(&t->lock);
+		e->info.unicast_port = m.udp_port;
+		pthread_mutex_unlock(&t->lock);
+		emit(t, e, CAST_STUDENT_UNICAST_REQUEST);
+		return 0;
+	case CAST_MSG_REPLY:
+		pthread_mutex_lock(&t->lock);
+		e->info.last_cmd_id = m.cmd_id;
+		e->info.last_cmd_status = m.status;
+		pthread_mutex_unlock(&t->lock);
+		emit(t, e, CAST_STUDENT_REPLY);
+		return 0;
+	default:
+		/* HELLO twice, or a teacher's message from a student. */
+		return CAST_EMALFORMED;
+	}
+}
+
+static void service_client(struct cast_teacher_ctl *t, int ci, short rev)
+{
+	struct client *c = &t->clients[ci];
+	struct rx_ctx x = {t, ci};
+	int ret;
+
+	if (rev & POLLNVAL) {
+		drop(t, ci, "bad socket");
+		return;
+	}
+	if (c->state == C_HANDSHAKE) {
+		ret = cast__conn_handshake(&c->conn);
+		if (ret == CAST_ERROR(EAGAIN))
+			return;
+		if (ret == CAST_ERROR(EACCES)) {
+			int64_t now = cast_mono_us();
+
+			pthread_mutex_lock(&t->lock);
+			t->st.auth_failures++;
+			pthread_mutex_unlock(&t->lock);
+			/* One line per 10 s: a scanner or a misconfigured
+			 * lab must not flood the log. */
+			if (!t->auth_log_us || now - t->auth_log_us > 10000000) {
+				cast_log(CAST_LOG_WARN, OBJ,
+					 "%s:%u failed TLS authentication "
+					 "(wrong class key?)%s",
+					 c->ip, c->port,
+					 t->auth_quiet ? "; more failures were "
+							 "not logged"
+						       : "");
+				t->auth_log_us = now;
+				t->auth_quiet = false;
+			} else {
+				t->auth_quiet = true;
+			}
+			drop(t, ci, "authentication failed");
+			return;
+		}
+		if (ret) {
+			drop(t, ci, cast_strerror(ret));
+			return;
+		}
+		c->state = C_HELLO;
+	}
+	ret = cast__conn_read(&c->conn, on_msg, &x);
+	if (c->state == C_FREE)
+		return;
+	if (ret == CAST_EMALFORMED || ret == CAST_ERROR(EPROTONOSUPPORT)) {
+		pthread_mutex_lock(&t->lock);
+		t->st.protocol_errors++;
+		pthread_mutex_unlock(&t->lock);
+		drop(t, ci, "protocol error");
+		return;
+	}
+	if (ret) {
+		drop(t, ci, ret == CAST_ERROR(EPIPE) ? "closed"
+						      : cast_strerror(ret));
+		return;
+	}
+	ret = cast__conn_flush(&c->conn);
+	if (ret)
+		drop(t, ci, cast_strerror(ret));
+}
+
+/* Timeouts, pings, and what other threads asked for. */
+static void housekeeping(struct cast_teacher_ctl *t, int64_t now)
+{
+	struct command *cmds;
+	bool rekey;
+
+	pthread_mutex_lock(&t->lock);
+	cmds = t->cmds;
+	t->cmds = NULL;
+	t->cmds_tail = &t->cmds;
+	rekey = t->media_dirty;
+	t->media_dirty = false;
+	pthread_mutex_unlock(&t->lock);
+
+	for (int ci = 0; ci < t->nclients; ci++) {
+		struct client *c = &t->clients[ci];
+		int ret = 0;
+
+		if (c->state == C_FREE)
+			continue;
+		if (c->state != C_READY &&
+		    now - c->start_us > CAST__HANDSHAKE_MS * 1000LL) {
+			pthread_mutex_lock(&t->lock);
+			t->st.handshake_timeouts++;
+			pthread_mutex_unlock(&t->lock);
+			drop(t, ci, "no handshake within 5 s");
+			continue;
+		}
+		if (c->state != C_READY)
+			continue;
+		if (now - c->last_rx_us > CAST__SILENCE_MS * 1000LL) {
+			pthread_mutex_lock(&t->lock);
+			t->st.timeouts++;
+			pthread_mutex_unlock(&t->lock);
+			drop(t, ci, "silent for 15 s");
+			continue;
+		}
+		if (now >= c->next_ping_us) {
+			struct cast_msg m;
+
+			cast_msg_init(&m, CAST_MSG_PING);
+			m.time_us = (uint64_t)cast_now_us();
+			ret = cast__conn_send(&c->conn, &m);
+			c->next_ping_us = now + CAST__PING_MS * 1000LL;
+		}
+		if (!ret && rekey)
+			ret = send_welcome(t, c);
+		for (struct command *k = cmds; k && !ret; k = k->next) {
+			struct cast_msg m;
+
+			if (k->student_id[0] &&
+			    strcmp(k->student_id, t->roster[c->entry].info.id))
+				continue;
+			cast_msg_init(&m, CAST_MSG_COMMAND);
+			m.cmd_id = k->id;
+			memcpy(m.cmd_name, k->name, sizeof(m.cmd_name));
+			m.cmd_args = k->args;
+			m.cmd_args_len = k->len;
+			ret = cast__conn_send(&c->conn, &m);
+		}
+		if (!ret)
+			ret = cast__conn_flush(&c->conn);
+		if (ret)
+			drop(t, ci, ret == CAST_ERROR(ENOBUFS)
+					    ? "not reading (send queue full)"
+					    : cast_strerror(ret));
+	}
+	while (cmds) {
+		struct command *k = cmds;
+
+		cmds = k->next;
+		free(k->args);
+		free(k);
+	}
+}
+
+static void send_beacon(struct cast_teacher_ctl *t)
+{
+	struct cast_beacon b = {
+		.version = CAST_BEACON_VERSION,
+		.channel = (uint16_t)t->channel,
+		.control_port = t->port,
+		.teacher_ip = t->teacher_ip,
+		.boot_id = t->boot_id,
+		.counter = ++t->counter,
+		.time_us = (uint64_t)cast_now_us(),
+	};
+	uint8_t buf[CAST_BEACON_SIZE];
+	uint64_t sent = 0, errs = 0;
+
+	if (cast_beacon_write(buf, sizeof(buf), &b, &t->key) < 0) {
+		errs = 1;
+	} else {
+		for (int i = 0; i < t->ndest; i++) {
+			if (sendto(t->bfd, buf, sizeof(buf), MSG_NOSIGNAL,
+				   (struct sockaddr *)&t->dest[i],
+				   sizeof(t->dest[i])) == sizeof(buf))
+				sent++;
+			else
+				errs++;
+		}
+	}
+	pthread_mutex_lock(&t->lock);
+	t->st.beacons_sent += sent;
+	t->st.beacon_errors += errs;
+	pthread_mutex_unlock(&t->lock);
+}
+
+/* ---- unix control socket ---- */
+
+static void json_student(struct sbuf *b, const struct cast_student_info *i,
+			 bool with_stats)
+{
+	char mac[18];
+
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", i->mac[0],
+		 i->mac[1], i->mac[2], i->mac[3], i->mac[4], i->mac[5]);
+	sb_add(b, "{", 1);
+	sb_str(b, "id", i->id);
+	sb_add(b, ",", 1);
+	sb_str(b, "name", i->name);
+	sb_add(b, ",", 1);
+	sb_str(b, "class", i->class_name);
+	sb_add(b, ",", 1);
+	sb_str(b, "host", i->host);
+	sb_add(b, ",", 1);
+	sb_str(b, "machine_id", i->machine_id);
+	sb_add(b, ",", 1);
+	sb_str(b, "mac", mac);
+	sb_add(b, ",", 1);
+	sb_str(b, "ip", i->ip);
+	sb_printf(b,
+		  ",\"port\":%u,\"online\":%s,\"connected_us\":%lld,"
+		  "\"last_seen_us\":%lld,\"rtt_ms\":%.3f,"
+		  "\"clock_offset_ms\":%.3f,\"unicast_port\":%u",
+		  i->port, i->online ? "true" : "false",
+		  (long long)i->connected_us, (long long)i->last_seen_us,
+		  i->rtt_ms, i->clock_offset_ms, i->unicast_port);
+	if (with_stats) {
+		/* Validated as a JSON object when it arrived. */
+		sb_add(b, ",\"stats\":", strlen(",\"stats\":"));
+		if (i->stats_json[0])
+			sb_add(b, i->stats_json, strlen(i->stats_json));
+		else
+			sb_add(b, "null", 4);
+	}
+	sb_add(b, "}", 1);
+}
+
+static void ctl_answer(struct cast_teacher_ctl *t, struct ctl_client *k)
+{
+	struct sbuf b = {0};
+	char *cmd = k->in;
+	size_t n = strcspn(cmd, "\r\n");
+	bool stats, first = true;
+
+	cmd[n] = '\0';
+	while (*cmd == ' ')
+		cmd++;
+	stats = !strcmp(cmd, "stats");
+	if (!stats && strcmp(cmd, "students")) {
+		static const char err[] = "{\"error\":\"unknown command; "
+					  "try 'stats' or 'students'\"}\n";
+
+		sb_add(&b, err, sizeof(err) - 1);
+		goto out;
+	}
+	pthread_mutex_lock(&t->lock);
+	sb_printf(&b, "{\"channel\":%d,\"control_port\":%u", t->channel,
+		  t->port);
+	if (stats)
+		sb_printf(&b,
+			  ",\"students_online\":%u,\"auth_failures\":%llu,"
+			  "\"beacons_sent\":%llu,\"beacon_errors\":%llu,"
+			  "\"connections\":%llu,\"handshake_timeouts\":%llu,"
+			  "\"rejected_full\":%llu,\"protocol_errors\":%llu,"
+			  "\"timeouts\":%llu,\"joins\":%llu,\"leaves\":%llu",
+			  t->st.students_online,
+			  (unsigned long long)t->st.auth_failures,
+			  (unsigned long long)t->st.beacons_sent,
+			  (unsigned long long)t->st.beacon_errors,
+			  (unsigned long long)t->st.connections,
+			  (unsigned long long)t->st.handshake_timeouts,
+			  (unsigned long long)t->st.rejected_full,
+			  (unsigned long long)t->st.protocol_errors,
+			  (unsigned long long)t->st.timeouts,
+			  (unsigned long long)t->st.joins,
+			  (unsigned long long)t->st.leaves);
+	sb_add(&b, ",\"students\":[", strlen(",\"students\":["));
+	for (int i = 0; i < t->max_students; i++) {
+		if (!t->roster[i].used)
+			continue;
+		if (!first)
+			sb_add(&b, ",", 1);
+		first = false;
+		json_student(&b, &t->roster[i].info, stats);
+	}
+	pthread_mutex_unlock(&t->lock);
+	sb_add(&b, "]}\n", 3);
+out:
+	if (b.oom) {
+		free(b.p);
+		b.p = strdup("{\"error\":\"out of memory\"}\n");
+		b.len = b.p ? strlen(b.p) : 0;
+	}
+	k->out = b.p;
+	k->out_len = b.len;
+	k->out_off = 0;
+}
+
+static void ctl_close(struct ctl_client *k)
+{
+	if (k->fd >= 0)
+		close(k->fd);
+	free(k->out);
+	memset(k, 0, sizeof(*k));
+	k->fd = -1;
+}
+
+static void ctl_service(struct cast_teacher_ctl *t, struct ctl_client *k,
+			short rev)
+{
+	ssize_t n;
+
+	if (rev & (POLLERR | POLLNVAL)) {
+		ctl_close(k);
+		return;
+	}
+	if (!k->out && (rev & (POLLIN | POLLHUP))) {
+		n = read(k->fd, k->in + k->in_len,
+			 sizeof(k->in) - 1 - k->in_len);
+		if (n <= 0 && !(n < 0 && errno == EAGAIN)) {
+			if (!k->in_len) {
+				ctl_close(k);
+				return;
+			}
+			/* EOF without newline: answer what we have. */
+			k->in[k->in_len] = '\0';
+			ctl_answer(t, k);
+		} else if (n > 0) {
+			k->in_len += (size_t)n;
+			k->in[k->in_len] = '\0';
+			if (strchr(k->in, '\n') ||
+			    k->in_len == sizeof(k->in) - 1)
+				ctl_answer(t, k);
+		}
+	}
+	while (k->out && k->out_off < k->out_len) {
+		n = send(k->fd, k->out + k->out_off, k->out_len - k->out_off,
+			 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			ctl_close(k);
+			return;
+		}
+		k->out_off += (size_t)n;
+	}
+	if (k->out)
+		ctl_close(k);
+}
+
+static void ctl_accept(struct cast_teacher_ctl *t)
+{
+	int fd;
+
+	while ((fd = accept4(t->ufd, NULL, NULL,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+		int i;
+
+		for (i = 0; i < MAX_CTL_CLIENTS; i++)
+			if (t->ctl[i].fd < 0)
+				break;
+		if (i == MAX_CTL_CLIENTS) {
+			close(fd);
+			continue;
+		}
+		t->ctl[i].fd = fd;
+		t->ctl[i].start_us = cast_mono_us();
+	}
+}
+
+/* ---- the network thread ---- */
+
+static void *run(void *arg)
+{
+	struct cast_teacher_ctl *t = arg;
+	int nfds = 3 + MAX_CTL_CLIENTS + t->nclients;
+	struct pollfd *pfd = calloc((size_t)nfds, sizeof(*pfd));
+
+	if (!pfd) {
+		cast_log(CAST_LOG_ERROR, OBJ, "out of memory");
+		return NULL;
+	}
+	t->next_beacon_us = cast_mono_us();
+	while (!atomic_load(&t->stop)) {
+		int64_t now = cast_mono_us(), wait_ms;
+		int n = 0;
+
+		if (now >= t->next_beacon_us) {
+			send_beacon(t);
+			t->next_beacon_us = now + t->beacon_interval_ms * 1000LL;
+		}
+		housekeeping(t, now);
+		for (int i = 0; i < MAX_CTL_CLIENTS; i++)
+			if (t->ctl[i].fd >= 0 &&
+			    now - t->ctl[i].start_us > CTL_TIMEOUT_MS * 1000LL)
+				ctl_close(&t->ctl[i]);
+
+		pfd[n++] = (struct pollfd){.fd = t->wfd, .events = POLLIN};
+		pfd[n++] = (struct pollfd){.fd = t->lfd, .events = POLLIN};
+		pfd[n++] = (struct pollfd){.fd = t->ufd, .events = POLLIN};
+		for (int i = 0; i < MAX_CTL_CLIENTS; i++)
+			pfd[n++] = (struct pollfd){
+				.fd = t->ctl[i].fd,
+				.events = t->ctl[i].out ? POLLOUT : POLLIN};
+		for (int i = 0; i < t->nclients; i++) {
+			struct client *c = &t->clients[i];
+
+			pfd[n++] = (struct pollfd){
+				.fd = c->state == C_FREE ? -1 : c->conn.fd,
+				.events = c->state == C_FREE
+						  ? 0
+						  : cast__conn_events(&c->conn)};
+		}
+		wait_ms = (t->next_beacon_us - now) / 1000 + 1;
+		if (wait_ms > 200)
+			wait_ms = 200;
+		if (poll(pfd, (nfds_t)n, (int)wait_ms) < 0)
+			continue;
+		if (pfd[0].revents) {
+			uint64_t v;
+
+			if (read(t->wfd, &v, sizeof(v)) < 0)
+				(void)0;
+		}
+		if (pfd[1].revents)
+			do_accept(t);
+		if (pfd[2].revents)
+			ctl_accept(t);
+		for (int i = 0; i < MAX_CTL_CLIENTS; i++)
+			if (pfd[3 + i].revents)
+				ctl_service(t, &t->ctl[i], pfd[3 + i].revents);
+		for (int i = 0; i < t->nclients; i++) {
+			short rev = pfd[3 + MAX_CTL_CLIENTS + i].revents;
+
+			if (rev && t->clients[i].state != C_FREE)
+				service_client(t, i, rev);
+		}
+	}
+	free(pfd);
+	return NULL;
+}
+
+int cast_teacher_ctl_new(struct cast_teacher_ctl **out,
+			 const struct cast_teacher_ctl_cfg *cfg)
+{
+	struct cast_teacher_ctl *t;
+	int ret;
+
+	if (!out || !cfg || !cfg->key || cfg->channel < CAST_CHANNEL_MIN ||
+	    cfg->channel > CAST_CHANNEL_MAX || cfg->max_students < 1 ||
+	    cfg->max_students > 65536 || cfg->beacon_interval_ms < 10)
+		return CAST_ERROR(EINVAL);
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return CAST_ERROR(ENOMEM);
+	t->lfd = t->bfd = t->ufd = t->wfd = -1;
+	for (int i = 0; i < MAX_CTL_CLIENTS; i++)
+		t->ctl[i].fd = -1;
+	pthread_mutex_init(&t->lock, NULL);
+	t->cmds_tail = &t->cmds;
+	t->channel = cfg->channel;
+	t->key = *cfg->key;
+	t->max_students = cfg->max_students;
+	t->beacon_interval_ms = cfg->beacon_interval_ms;
+	t->on_event = cfg->on_student_event;
+	t->arg = cfg->arg;
+	t->media = cfg->media;
+	t->next_cmd_id = 1;
+	t->nclients = cfg->max_students + SPARE_CONNS;
+	t->clients = calloc((size_t)t->nclients, sizeof(*t->clients));
+	t->roster = calloc((size_t)t->max_students, sizeof(*t->roster));
+	if (!t->clients || !t->roster) {
+		ret = CAST_ERROR(ENOMEM);
+		goto fail;
+	}
+	for (int i = 0; i < t->nclients; i++)
+		t->clients[i].conn.fd = -1;
+	ret = parse_dests(t, cfg->beacon_dest);
+	if (ret) {
+		cast_log(CAST_LOG_ERROR, OBJ, "bad beacon destination '%s'",
+			 cfg->beacon_dest);
+		goto fail;
+	}
+	ret = cast_random(&t->boot_id, sizeof(t->boot_id));
+	if (ret)
+		goto fail;
+	t->ctx = cast__tls_ctx_new(true, t->channel, t->key.psk);
+	if (!t->ctx) {
+		cast__tls_log_errors(CAST_LOG_ERROR, OBJ, "TLS setup");
+		ret = CAST_EEXTERNAL;
+		goto fail;
+	}
+	t->wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (t->wfd < 0) {
+		ret = CAST_ERROR(errno);
+		goto fail;
+	}
+	ret = open_listen(t, cfg);
+	if (!ret)
+		ret = open_beacon(t, cfg->iface);
+	if (!ret)
+		ret = open_unix(t, cfg->ctl_socket);
+	if (ret)
+		goto fail;
+	t->teacher_ip = pick_teacher_ip(t, cfg);
+	ret = cast__thread_start(&t->thread, run, t);
+	if (ret)
+		goto fail;
+	t->started = true;
+	{
+		struct in_addr a = {htonl(t->teacher_ip)};
+		char ip[16];
+
+		inet_ntop(AF_INET, &a, ip, sizeof(ip));
+		cast_log(CAST_LOG_INFO, OBJ,
+			 "channel %d: control on %s:%u, beacons every %d ms%s%s",
+			 t->channel, t->teacher_ip ? ip : "*", t->port,
+			 t->beacon_interval_ms, t->upath[0] ? ", ctl " : "",
+			 t->upath);
+	}
+	*out = t;
+	return 0;
+fail:
+	cast_teacher_ctl_free(&t);
+	return ret;
+}
+
+int cast_teacher_ctl_port(const struct cast_teacher_ctl *t)
+{
+	return t ? t->port : CAST_ERROR(EINVAL);
+}
+
+int cast_teacher_ctl_students(struct cast_teacher_ctl *t,
+			      struct cast_student_info *arr, int max)
+{
+	int n = 0;
+
+	if (!t || !arr || max <= 0)
+		return 0;
+	pthread_mutex_lock(&t->lock);
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < t->max_students && n < max; i++)
+			if (t->roster[i].used &&
+			    t->roster[i].info.online == (pass == 0))
+				arr[n++] = t->roster[i].info;
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}
+
+void cast_teacher_ctl_stats(struct cast_teacher_ctl *t,
+			    struct cast_teacher_ctl_stats *st)
+{
+	pthread_mutex_lock(&t->lock);
+	*st = t->st;
+	pthread_mutex_unlock(&t->lock);
+}
+
+int cast_teacher_ctl_set_media(struct cast_teacher_ctl *t,
+			       const struct cast_media_params *media)
+{
+	if (!t || !media)
+		return CAST_ERROR(EINVAL);
+	pthread_mutex_lock(&t->lock);
+	t->media = *media;
+	t->media_dirty = true;
+	pthread_mutex_unlock(&t->lock);
+	wake(t);
+	return 0;
+}
+
+int cast_teacher_ctl_set_class_state(struct cast_teacher_ctl *t,
+				     const void *state, size_t len)
+{
+	uint8_t *copy = NULL;
+
+	if (!t || len > CAST_MSG_STATE_MAX || (len && !state))
+		return CAST_ERROR(EINVAL);
+	if (len) {
+		copy = malloc(len);
+		if (!copy)
+			return CAST_ERROR(ENOMEM);
+		memcpy(copy, state, len);
+	}
+	pthread_mutex_lock(&t->lock);
+	free(t->state);
+	t->state = copy;
+	t->state_len = len;
+	pthread_mutex_unlock(&t->lock);
+	return 0;
+}
+
+int cast_teacher_ctl_command(struct cast_teacher_ctl *t,
+			     const char *student_id, const char *name,
+			     const void *args, size_t len)
+{
+	struct command *k;
+	int id;
+
+	if (!t || !name || !*name || strlen(name) >= sizeof(k->name) ||
+	    (student_id && strlen(student_id) >= sizeof(k->student_id)) ||
+	    len > CAST_MSG_ARGS_MAX || (len && !args))
+		return CAST_ERROR(EINVAL);
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return CAST_ERROR(ENOMEM);
+	if (len) {
+		k->args = malloc(len);
+		if (!k->args) {
+			free(k);
+			return CAST_ERROR(ENOMEM);
+		}
+		memcpy(k->args, args, len);
+	}
+	k->len = len;
+	snprintf(k->name, sizeof(k->name), "%s", name);
+	snprintf(k->student_id, sizeof(k->student_id), "%s",
+		 student_id ? student_id : "");
+	pthread_mutex_lock(&t->lock);
+	k->id = t->next_cmd_id++;
+	if (!t->next_cmd_id || t->next_cmd_id > 0x7fffffff)
+		t->next_cmd_id = 1;
+	id = (int)k->id;
+	*t->cmds_tail = k;
+	t->cmds_tail = &k->next;
+	pthread_mutex_unlock(&t->lock);
+	wake(t);
+	return id;
+}
+
+void cast_teacher_ctl_free(struct cast_teacher_ctl **pt)
+{
+	struct cast_teacher_ctl *t = pt ? *pt : NULL;
+
+	if (!t)
+		return;
+	if (t->started) {
+		atomic_store(&t->stop, true);
+		wake(t);
+		pthread_join(t->thread, NULL);
+	}
+	for (int i = 0; t->clients && i < t->nclients; i++) {
+		if (t->clients[i].state != C_FREE) {
+			cast__conn_flush(&t->clients[i].conn);
+			cast__conn_close(&t->clients[i].conn);
+		}
+	}
+	for (int i = 0; i < MAX_CTL_CLIENTS; i++)
+		ctl_close(&t->ctl[i]);
+	if (t->ufd >= 0) {
+		close(t->ufd);
+		unlink(t->upath);
+	}
+	if (t->lfd >= 0)
+		close(t->lfd);
+	if (t->bfd >= 0)
+		close(t->bfd);
+	if (t->wfd >= 0)
+		close(t->wfd);
+	while (t->cmds) {
+		struct command *k = t->cmds;
+
+		t->cmds = k->next;
+		free(k->args);
+		free(k);
+	}
+	cast__tls_ctx_free(t->ctx);
+	free(t->clients);
+	free(t->roster);
+	free(t->state);
+	pthread_mutex_destroy(&t->lock);
+	OPENSSL_cleanse(t, sizeof(*t));
+	free(t);
+	*pt = NULL;
+}
+
+int cast_ctl_request(const char *socket_path, const char *command, char *reply,
+		     size_t size)
+{
+	struct sockaddr_un a = {.sun_family = AF_UNIX};
+	int64_t deadline = cast_mono_us() + CTL_TIMEOUT_MS * 1000LL;
+	size_t len = 0, clen;
+	char line[CTL_LINE_MAX];
+	int fd, ret = 0;
+
+	if (!socket_path || !command || !reply || !size)
+		return CAST_ERROR(EINVAL);
+	if (strlen(socket_path) >= sizeof(a.sun_path))
+		return CAST_ERROR(ENAMETOOLONG);
+	clen = (size_t)snprintf(line, sizeof(line), "%s\n", command);
+	if (clen >= sizeof(line) || strchr(command, '\n'))
+		return CAST_ERROR(EINVAL);
+	memcpy(a.sun_path, socket_path, strlen(socket_path));
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return CAST_ERROR(errno);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    send(fd, line, clen, MSG_NOSIGNAL) != (ssize_t)clen) {
+		ret = CAST_ERROR(errno);
+		goto out;
+	}
+	reply[0] = '\0';
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int64_t left = (deadline - cast_mono_us()) / 1000;
+		char drain[512];
+		ssize_t n;
+
+		if (left <= 0) {
+			ret = CAST_ERROR(ETIMEDOUT);
+			goto out;
+		}
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR) {
+			ret = CAST_ERROR(errno);
+			goto out;
+		}
+		if (!p.revents)
+			continue;
+		if (len + 1 < size)
+			n = read(fd, reply + len, size - 1 - len);
+		else
+			n = read(fd, drain, sizeof(drain));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = CAST_ERROR(errno);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (len + 1 < size) {
+			len += (size_t)n;
+			reply[len] = '\0';
+		} else {
+			ret = CAST_ERROR(ENOSPC);
+		}
+	}
+out:
+	close(fd);
+	if (ret)
+		return ret;
+	return (int)len;
+}

@@ -1,0 +1,537 @@
+/*
+ * Control plane end to end in one process on 127.0.0.1: a teacher and
+ * three students (unicast beacons), a student with the wrong key, an idle
+ * TCP client, the unix ctl socket, commands, rekey, and a teacher restart.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cast/cast.h"
+
+#define NSTUD 3
+#define CHANNEL 321
+
+struct student {
+	struct cast_student_ctl *ctl;
+	pthread_mutex_t lock;
+	int welcomes;
+	struct cast_media_params media;
+	int commands;
+	char last_cmd[64];
+	char state[64];
+	int stats_calls;
+	uint16_t beacon_port;
+};
+
+struct teacher_events {
+	pthread_mutex_t lock;
+	int joined, left, stats, replies, unicast;
+	uint16_t unicast_port;
+};
+
+static struct student stud[NSTUD + 1]; /* the last has the wrong key */
+static struct teacher_events tev;
+static struct cast_key key, wrong;
+static char dir[64], sock_path[128], dests[256];
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+/* A free UDP port on 127.0.0.1 (bound then released). */
+static uint16_t free_udp_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t alen = sizeof(a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	uint16_t port;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	getsockname(fd, (struct sockaddr *)&a, &alen);
+	port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+static void on_welcome(const struct cast_media_params *m, void *arg)
+{
+	struct student *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	s->welcomes++;
+	s->media = *m;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void on_state(const uint8_t *state, size_t len, void *arg)
+{
+	struct student *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	snprintf(s->state, sizeof(s->state), "%.*s", (int)len,
+		 (const char *)state);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static int on_command(const char *name, const uint8_t *args, size_t len,
+		      void *arg)
+{
+	struct student *s = arg;
+
+	(void)args;
+	(void)len;
+	pthread_mutex_lock(&s->lock);
+	s->commands++;
+	snprintf(s->last_cmd, sizeof(s->last_cmd), "%s", name);
+	pthread_mutex_unlock(&s->lock);
+	return strcmp(name, "lock") ? CAST_ERROR(ENOSYS) : 0;
+}
+
+static int stats_json(char *buf, size_t size, void *arg)
+{
+	struct student *s = arg;
+	int n;
+
+	pthread_mutex_lock(&s->lock);
+	n = ++s->stats_calls;
+	pthread_mutex_unlock(&s->lock);
+	return snprintf(buf, size,
+			"{\"frames_decoded\":%d,\"fps\":30.0,"
+			"\"packets_lost\":0,\"packets_recovered\":0,"
+			"\"jitter_ms\":1.5,\"nacks_sent\":0,"
+			"\"latency\":{\"p50\":40.0},\"multicast_ok\":true}",
+			n * 60);
+}
+
+static void on_event(const struct cast_student_info *info,
+		     enum cast_student_event ev, void *arg)
+{
+	struct teacher_events *e = arg;
+
+	(void)info;
+	pthread_mutex_lock(&e->lock);
+	switch (ev) {
+	case CAST_STUDENT_JOINED:
+		e->joined++;
+		break;
+	case CAST_STUDENT_LEFT:
+		e->left++;
+		break;
+	case CAST_STUDENT_STATS:
+		e->stats++;
+		break;
+	case CAST_STUDENT_REPLY:
+		e->replies++;
+		break;
+	case CAST_STUDENT_UNICAST_REQUEST:
+		e->unicast++;
+		e->unicast_port = info->unicast_port;
+		break;
+	}
+	pthread_mutex_unlock(&e->lock);
+}
+
+static struct cast_teacher_ctl *start_teacher(uint8_t key_byte)
+{
+	struct cast_teacher_ctl_cfg cfg;
+	struct cast_teacher_ctl *t = NULL;
+
+	cast_teacher_ctl_cfg_init(&cfg);
+	cfg.channel = CHANNEL;
+	cfg.key = &key;
+	cfg.bind_addr = "127.0.0.1";
+	cfg.control_port = -1;
+	cfg.beacon_interval_ms = 200;
+	cfg.beacon_dest = dests;
+	cfg.ctl_socket = sock_path;
+	memset(cfg.media.key.key, key_byte, sizeof(cfg.media.key.key));
+	memset(cfg.media.key.salt, key_byte ^ 0xff,
+	       sizeof(cfg.media.key.salt));
+	cfg.media.ssrc = 0x1234;
+	cast_channel_group(CHANNEL, cfg.media.group, sizeof(cfg.media.group));
+	cfg.media.port = (uint16_t)cast_channel_port(CHANNEL, CAST_PORT_VIDEO);
+	cfg.media.channel = CHANNEL;
+	cfg.on_student_event = on_event;
+	cfg.arg = &tev;
+	assert_int_equal(cast_teacher_ctl_new(&t, &cfg), 0);
+	return t;
+}
+
+static void start_student(int i, const struct cast_key *k,
+			  const char *teacher_addr, uint16_t teacher_port)
+{
+	struct cast_student_ctl_cfg cfg;
+	struct student *s = &stud[i];
+	char id[32], name[48];
+
+	snprintf(id, sizeof(id), "seat-%d", i);
+	snprintf(name, sizeof(name), "Student %d", i);
+	cast_student_ctl_cfg_init(&cfg);
+	cfg.channel = CHANNEL;
+	cfg.key = k;
+	cfg.identity.id = id;
+	cfg.identity.name = name;
+	cfg.identity.class_name = "7B";
+	cfg.beacon_bind = "127.0.0.1";
+	cfg.beacon_port = s->beacon_port;
+	cfg.teacher_addr = teacher_addr;
+	cfg.teacher_port = teacher_port;
+	cfg.stats_interval_ms = 300;
+	cfg.on_welcome = on_welcome;
+	cfg.on_class_state = on_state;
+	cfg.on_command = on_command;
+	cfg.stats_json = stats_json;
+	cfg.arg = s;
+	assert_int_equal(cast_student_ctl_new(&s->ctl, &cfg), 0);
+}
+
+static bool all_connected(void)
+{
+	for (int i = 0; i < NSTUD; i++)
+		if (!cast_student_ctl_connected(stud[i].ctl))
+			return false;
+	return true;
+}
+
+static bool none_connected(void)
+{
+	for (int i = 0; i < NSTUD; i++)
+		if (cast_student_ctl_connected(stud[i].ctl))
+			return false;
+	return true;
+}
+
+static bool wait_for(bool (*cond)(void), int ms)
+{
+	for (int t = 0; t < ms; t += 20) {
+		if (cond())
+			return true;
+		sleep_ms(20);
+	}
+	return cond();
+}
+
+static uint8_t expect_byte;
+
+static bool all_have_key(void)
+{
+	for (int i = 0; i < NSTUD; i++) {
+		bool ok;
+
+		pthread_mutex_lock(&stud[i].lock);
+		ok = stud[i].media.key.key[0] == expect_byte &&
+		     stud[i].media.key.key[15] == expect_byte;
+		pthread_mutex_unlock(&stud[i].lock);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static struct cast_teacher_ctl *cur;
+
+static bool stats_arrived(void)
+{
+	struct cast_student_info info[8];
+	int n = cast_teacher_ctl_students(cur, info, 8), ok = 0;
+
+	for (int i = 0; i < n; i++)
+		if (info[i].online && strstr(info[i].stats_json,
+					     "\"frames_decoded\""))
+			ok++;
+	return ok == NSTUD;
+}
+
+static bool rtt_known(void)
+{
+	struct cast_student_info info[8];
+	int n = cast_teacher_ctl_students(cur, info, 8), ok = 0;
+
+	for (int i = 0; i < n; i++)
+		if (info[i].online && info[i].rtt_ms >= 0)
+			ok++;
+	return ok == NSTUD;
+}
+
+static bool replies_arrived(void)
+{
+	bool ok;
+
+	pthread_mutex_lock(&tev.lock);
+	ok = tev.replies >= NSTUD;
+	pthread_mutex_unlock(&tev.lock);
+	return ok;
+}
+
+static bool unicast_arrived(void)
+{
+	bool ok;
+
+	pthread_mutex_lock(&tev.lock);
+	ok = tev.unicast >= 1;
+	pthread_mutex_unlock(&tev.lock);
+	return ok;
+}
+
+static bool wrong_key_refused(void)
+{
+	struct cast_teacher_ctl_stats ts;
+	struct cast_student_ctl_stats ss;
+
+	cast_teacher_ctl_stats(cur, &ts);
+	cast_student_ctl_stats(stud[NSTUD].ctl, &ss);
+	return ts.auth_failures >= 1 && ss.auth_failures >= 1 &&
+	       ss.beacons_rejected >= 1;
+}
+
+static bool idle_dropped(void)
+{
+	struct cast_teacher_ctl_stats ts;
+
+	cast_teacher_ctl_stats(cur, &ts);
+	return ts.handshake_timeouts >= 1;
+}
+
+static void classroom(void **state)
+{
+	struct cast_student_info info[8];
+	struct cast_teacher_ctl_stats ts;
+	struct cast_student_ctl_stats ss;
+	struct cast_media_params media;
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	char *reply = malloc(1 << 16);
+	int n, idle, first_port;
+
+	(void)state;
+	expect_byte = 0x11;
+	cur = start_teacher(0x11);
+	first_port = cast_teacher_ctl_port(cur);
+	assert_true(first_port > 0);
+	assert_int_equal(cast_teacher_ctl_set_class_state(cur, "{\"lock\":0}",
+							  10),
+			 0);
+	for (int i = 0; i < NSTUD; i++)
+		start_student(i, &key, NULL, 0);
+	/* The wrong key: its beacons fail the MAC, so it is told the
+	 * teacher's address directly to reach the TLS handshake. */
+	start_student(NSTUD, &wrong, "127.0.0.1",
+		      (uint16_t)cast_teacher_ctl_port(cur));
+
+	/* A TCP client that never starts TLS. */
+	idle = socket(AF_INET, SOCK_STREAM, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)first_port);
+	assert_int_equal(connect(idle, (struct sockaddr *)&a, sizeof(a)), 0);
+
+	assert_true(wait_for(all_connected, 10000));
+	assert_true(wait_for(all_have_key, 5000));
+	for (int i = 0; i < NSTUD; i++) {
+		pthread_mutex_lock(&stud[i].lock);
+		assert_int_equal(stud[i].media.ssrc, 0x1234);
+		assert_int_equal(stud[i].media.channel, CHANNEL);
+		assert_string_equal(stud[i].media.group, "239.255.1.65");
+		assert_string_equal(stud[i].state, "{\"lock\":0}");
+		pthread_mutex_unlock(&stud[i].lock);
+	}
+	assert_true(wait_for(stats_arrived, 5000));
+	assert_true(wait_for(rtt_known, 5000));
+	n = cast_teacher_ctl_students(cur, info, 8);
+	assert_int_equal(n, NSTUD);
+	for (int i = 0; i < n; i++) {
+		assert_true(info[i].online);
+		assert_string_equal(info[i].ip, "127.0.0.1");
+		assert_string_equal(info[i].class_name, "7B");
+		assert_true(!strncmp(info[i].id, "seat-", 5));
+		assert_true(info[i].rtt_ms < 1000);
+	}
+
+	/* The wrong key never gets in, and both sides count it. */
+	assert_true(wait_for(wrong_key_refused, 5000));
+	cast_student_ctl_stats(stud[NSTUD].ctl, &ss);
+	assert_int_equal(ss.welcomes, 0);
+	assert_int_equal(ss.connects, 0);
+	assert_int_equal(stud[NSTUD].welcomes, 0);
+	assert_false(cast_student_ctl_connected(stud[NSTUD].ctl));
+
+	/* Commands and replies; a unicast request. */
+	assert_true(cast_teacher_ctl_command(cur, NULL, "lock", "1", 1) > 0);
+	assert_true(wait_for(replies_arrived, 5000));
+	for (int i = 0; i < NSTUD; i++)
+		assert_string_equal(stud[i].last_cmd, "lock");
+	assert_int_equal(cast_student_ctl_request_unicast(stud[0].ctl, 50000),
+			 0);
+	assert_true(wait_for(unicast_arrived, 5000));
+	assert_int_equal(tev.unicast_port, 50000);
+
+	/* The unix control socket. */
+	n = cast_ctl_request(sock_path, "stats", reply, 1 << 16);
+	assert_true(n > 0);
+	assert_non_null(strstr(reply, "\"students_online\":3"));
+	assert_non_null(strstr(reply, "\"auth_failures\":"));
+	assert_non_null(strstr(reply, "\"beacons_sent\":"));
+	assert_non_null(strstr(reply, "\"stats\":{\"frames_decoded\""));
+	assert_int_equal(cast_json_validate_object(reply, (size_t)n - 1), 0);
+	n = cast_ctl_request(sock_path, "students", reply, 1 << 16);
+	assert_true(n > 0);
+	assert_non_null(strstr(reply, "\"id\":\"seat-0\""));
+	assert_null(strstr(reply, "\"stats\""));
+	n = cast_ctl_request(sock_path, "reboot", reply, 1 << 16);
+	assert_non_null(strstr(reply, "\"error\""));
+	assert_int_equal(cast_ctl_request(sock_path, "stats", reply, 8),
+			 CAST_ERROR(ENOSPC));
+	{
+		struct stat st;
+
+		assert_int_equal(stat(sock_path, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+	}
+
+	/* A second teacher on the same ctl socket is refused. */
+	{
+		struct cast_teacher_ctl_cfg cfg;
+		struct cast_teacher_ctl *t2 = NULL;
+
+		cast_teacher_ctl_cfg_init(&cfg);
+		cfg.channel = CHANNEL;
+		cfg.key = &key;
+		cfg.bind_addr = "127.0.0.1";
+		cfg.control_port = -1;
+		cfg.beacon_dest = dests;
+		cfg.ctl_socket = sock_path;
+		assert_int_equal(cast_teacher_ctl_new(&t2, &cfg),
+				 CAST_ERROR(EADDRINUSE));
+		assert_null(t2);
+	}
+
+	/* Rekey: every student gets the new media key. */
+	media = stud[0].media;
+	memset(media.key.key, 0x22, sizeof(media.key.key));
+	expect_byte = 0x22;
+	assert_int_equal(cast_teacher_ctl_set_media(cur, &media), 0);
+	assert_true(wait_for(all_have_key, 5000));
+
+	/* The idle TCP client is dropped after 5 s. */
+	assert_true(wait_for(idle_dropped, 8000));
+	close(idle);
+
+	/* Teacher restart: new boot, new port, new media key. */
+	cast_teacher_ctl_free(&cur);
+	assert_null(cur);
+	assert_true(wait_for(none_connected, 5000));
+	expect_byte = 0x33;
+	cur = start_teacher(0x33);
+	assert_true(wait_for(all_connected, 10000));
+	assert_true(wait_for(all_have_key, 5000));
+	for (int i = 0; i < NSTUD; i++) {
+		cast_student_ctl_stats(stud[i].ctl, &ss);
+		assert_true(ss.connects >= 2);
+		assert_true(ss.disconnects >= 1);
+		assert_true(ss.beacons_ok >= 2);
+		assert_int_equal(ss.auth_failures, 0);
+	}
+	cast_teacher_ctl_stats(cur, &ts);
+	assert_int_equal(ts.students_online, NSTUD);
+	assert_true(ts.beacons_sent >= 1);
+	pthread_mutex_lock(&tev.lock);
+	assert_true(tev.joined >= 2 * NSTUD);
+	assert_true(tev.stats >= NSTUD);
+	pthread_mutex_unlock(&tev.lock);
+
+	for (int i = 0; i <= NSTUD; i++)
+		cast_student_ctl_free(&stud[i].ctl);
+	cast_teacher_ctl_free(&cur);
+	free(reply);
+}
+
+static void bad_configs(void **state)
+{
+	struct cast_teacher_ctl_cfg tc;
+	struct cast_student_ctl_cfg sc;
+	struct cast_teacher_ctl *t = NULL;
+	struct cast_student_ctl *s = NULL;
+
+	(void)state;
+	cast_teacher_ctl_cfg_init(&tc);
+	tc.channel = CHANNEL;
+	assert_int_equal(cast_teacher_ctl_new(&t, &tc), CAST_ERROR(EINVAL));
+	tc.key = &key;
+	tc.channel = 1000;
+	assert_int_equal(cast_teacher_ctl_new(&t, &tc), CAST_ERROR(EINVAL));
+	tc.channel = CHANNEL;
+	tc.ctl_socket = "";
+	tc.control_port = -1;
+	tc.beacon_dest = "127.0.0.1:99999";
+	assert_int_equal(cast_teacher_ctl_new(&t, &tc), CAST_ERROR(EINVAL));
+	tc.beacon_dest = "localhost";
+	assert_int_equal(cast_teacher_ctl_new(&t, &tc), CAST_ERROR(EINVAL));
+	assert_null(t);
+
+	cast_student_ctl_cfg_init(&sc);
+	sc.channel = CHANNEL;
+	assert_int_equal(cast_student_ctl_new(&s, &sc), CAST_ERROR(EINVAL));
+	sc.key = &key;
+	sc.beacon_bind = "127.0.0.1";
+	sc.teacher_addr = "nowhere";
+	assert_int_equal(cast_student_ctl_new(&s, &sc), CAST_ERROR(EINVAL));
+	assert_null(s);
+	cast_teacher_ctl_free(NULL);
+	cast_student_ctl_free(NULL);
+}
+
+static int setup(void **state)
+{
+	size_t pos = 0;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test_control.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(sock_path, sizeof(sock_path), "%s/teacher.sock", dir);
+	if (cast_key_generate(&key) || cast_key_generate(&wrong))
+		return -1;
+	pthread_mutex_init(&tev.lock, NULL);
+	for (int i = 0; i <= NSTUD; i++) {
+		pthread_mutex_init(&stud[i].lock, NULL);
+		stud[i].beacon_port = free_udp_port();
+		pos += (size_t)snprintf(dests + pos, sizeof(dests) - pos,
+					"%s127.0.0.1:%u", i ? "," : "",
+					stud[i].beacon_port);
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(sock_path);
+	return rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(bad_configs),
+		cmocka_unit_test(classroom),
+	};
+
+	cast_log_set_level(CAST_LOG_WARN);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

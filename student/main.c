@@ -13,6 +13,11 @@
 
 struct student {
 	struct cast_receiver_cfg cfg;
+	const char *key_path;
+	const char *key_code;
+	const char *teacher_addr;
+	const char *id, *name, *class_name;
+	struct cast_receiver *r;	/* set before the control plane starts */
 	const char *stats_path;
 	const char *dump_path;
 	const char *geometry;
@@ -46,7 +51,11 @@ static void usage(FILE *f)
 		"  --iface NAME|ADDR    interface to receive on (default: routing)\n"
 		"  --duration SEC       stop after SEC seconds (default: run)\n"
 		"  --stats FILE|-       JSON stats lines, each second and at exit\n"
-		"  --insecure           accept plain RTP\n"
+		"  --key FILE           class key file (from cast-teacher keygen)\n"
+		"  --key-code CODE      class key given as its short code\n"
+		"  --id ID --name NAME --class CLASS   who signs in here\n"
+		"  --teacher ADDR       connect to this teacher without discovery\n"
+		"  --insecure           accept plain RTP, no control plane\n"
 		"  --headless           no window; stats only\n"
 		"  --windowed WxH[+X+Y] a window instead of full screen\n"
 		"  --dump FILE          at exit, save the shown picture (PPM)\n"
@@ -58,7 +67,8 @@ static void usage(FILE *f)
 enum {
 	OPT_CHANNEL = 256, OPT_IFACE, OPT_DURATION, OPT_STATS, OPT_INSECURE,
 	OPT_HEADLESS, OPT_WINDOWED, OPT_DUMP, OPT_CHECK_STAMP, OPT_CONFIG,
-	OPT_HELP, OPT_VERSION,
+	OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE, OPT_ID, OPT_NAME,
+	OPT_CLASS, OPT_TEACHER,
 };
 
 static const struct option options[] = {
@@ -74,6 +84,12 @@ static const struct option options[] = {
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"key", required_argument, NULL, OPT_KEY},
+	{"key-code", required_argument, NULL, OPT_KEY_CODE},
+	{"id", required_argument, NULL, OPT_ID},
+	{"name", required_argument, NULL, OPT_NAME},
+	{"class", required_argument, NULL, OPT_CLASS},
+	{"teacher", required_argument, NULL, OPT_TEACHER},
 	{NULL, 0, NULL, 0},
 };
 
@@ -154,6 +170,24 @@ static int set_option(struct student *s, int id, const char *v, char *why,
 	case OPT_CHECK_STAMP:
 		s->cfg.check_stamp = truthy(v);
 		return 0;
+	case OPT_KEY:
+		s->key_path = keep(v);
+		return 0;
+	case OPT_KEY_CODE:
+		s->key_code = keep(v);
+		return 0;
+	case OPT_ID:
+		s->id = keep(v);
+		return 0;
+	case OPT_NAME:
+		s->name = keep(v);
+		return 0;
+	case OPT_CLASS:
+		s->class_name = keep(v);
+		return 0;
+	case OPT_TEACHER:
+		s->teacher_addr = keep(v);
+		return 0;
 	case OPT_CONFIG:
 		ret = cast_config_load(v, config_cb, s, err, sizeof(err));
 		if (ret)
@@ -197,7 +231,75 @@ static void on_frame(const struct cast_frame *f, void *arg)
 	pthread_mutex_unlock(&p->lock);
 }
 
-static void write_stats(FILE *f, struct cast_receiver *r, struct cast_meter *m,
+/* A WELCOME from the authenticated teacher: its media key, if it is ours. */
+static void on_welcome(const struct cast_media_params *m, void *arg)
+{
+	struct student *s = arg;
+	int err;
+
+	if (m->channel != s->cfg.channel) {
+		cast_log(CAST_LOG_WARN, "student",
+			 "teacher sent media for channel %u, not %d: ignored",
+			 m->channel, s->cfg.channel);
+		return;
+	}
+	err = cast_receiver_set_key(s->r, &m->key);
+	if (err)
+		cast_log(CAST_LOG_ERROR, "student", "media key: %s",
+			 cast_strerror(err));
+}
+
+/* What the teacher's roster shows for this student (STATS message). */
+static int stats_json(char *buf, size_t size, void *arg)
+{
+	struct student *s = arg;
+	struct cast_receiver_stats st;
+	struct cast_json j;
+
+	cast_receiver_stats(s->r, &st);
+	cast_json_begin(&j);
+	cast_json_int(&j, "frames_decoded", (int64_t)st.frames_decoded);
+	cast_json_int(&j, "packets_lost", (int64_t)st.rtp.lost);
+	cast_json_int(&j, "packets_recovered", (int64_t)st.packets_recovered);
+	cast_json_int(&j, "nacks_sent", (int64_t)st.nacks_sent);
+	cast_json_num(&j, "jitter_ms", st.jitter_ms);
+	cast_json_num(&j, "latency_p50_ms",
+		      (double)cast_hist_quantile(&st.latency_us, 0.5) / 1000);
+	cast_json_bool(&j, "multicast_ok", !st.unicast_wanted);
+	cast_json_int(&j, "auth_failures", (int64_t)st.auth_failures);
+	cast_json_end(&j);
+	if (j.overflow || j.len >= size)
+		return 0;
+	/* Without the line end the JSON writer adds. */
+	memcpy(buf, j.buf, j.len - 1);
+	return (int)j.len - 1;
+}
+
+static int load_key(const struct student *s, struct cast_key *key)
+{
+	int err;
+
+	if (s->key_code) {
+		err = cast_key_from_code(key, s->key_code);
+		if (err)
+			fprintf(stderr, "cast-student: --key-code: not a class "
+					"key code\n");
+		return err;
+	}
+	if (!s->key_path) {
+		fprintf(stderr, "cast-student: needs the class key (--key FILE "
+				"or --key-code CODE), or --insecure\n");
+		return CAST_ERROR(EINVAL);
+	}
+	err = cast_key_load(key, s->key_path);
+	if (err)
+		fprintf(stderr, "cast-student: --key %s: %s\n", s->key_path,
+			cast_strerror(err));
+	return err;
+}
+
+static void write_stats(FILE *f, struct cast_receiver *r,
+			struct cast_student_ctl *ctl, struct cast_meter *m,
 			double elapsed, bool final)
 {
 	struct cast_receiver_stats st;
@@ -249,6 +351,21 @@ static void write_stats(FILE *f, struct cast_receiver *r, struct cast_meter *m,
 		cast_json_int(&j, "disorder", (int64_t)st.stamp_disorder);
 		cast_json_int(&j, "skipped", (int64_t)st.stamp_skipped);
 		cast_json_int(&j, "last", st.last_stamp);
+		cast_json_end(&j);
+	}
+	if (ctl) {
+		struct cast_student_ctl_stats cs;
+
+		cast_student_ctl_stats(ctl, &cs);
+		cast_json_obj(&j, "control");
+		cast_json_bool(&j, "connected", cast_student_ctl_connected(ctl));
+		cast_json_int(&j, "connects", (int64_t)cs.connects);
+		cast_json_int(&j, "disconnects", (int64_t)cs.disconnects);
+		cast_json_int(&j, "beacons_ok", (int64_t)cs.beacons_ok);
+		cast_json_int(&j, "beacons_rejected",
+			      (int64_t)cs.beacons_rejected);
+		cast_json_int(&j, "auth_failures", (int64_t)cs.auth_failures);
+		cast_json_int(&j, "commands", (int64_t)cs.commands);
 		cast_json_end(&j);
 	}
 	if (final)
@@ -392,6 +509,9 @@ int main(int argc, char **argv)
 	struct picture pic = {.lock = PTHREAD_MUTEX_INITIALIZER};
 	struct view view = {0};
 	struct cast_receiver *r = NULL;
+	struct cast_student_ctl *ctl = NULL;
+	struct cast_key key;
+	uint32_t teacher_ip = 0;
 	struct cast_meter meter;
 	FILE *stats = NULL;
 	char why[1024];
@@ -434,6 +554,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (!s.cfg.insecure && load_key(&s, &key))
+		return 1;
 	if (!s.headless && view_open(&view, s.geometry)) {
 		view_close(&view);
 		return 1;
@@ -445,9 +567,28 @@ int main(int argc, char **argv)
 	err = cast_receiver_new(&r, &s.cfg);
 	if (!err)
 		err = cast_receiver_start(r);
+	s.r = r;
+	if (!err && !s.cfg.insecure) {
+		struct cast_student_ctl_cfg cc;
+
+		cast_student_ctl_cfg_init(&cc);
+		cc.channel = s.cfg.channel;
+		cc.key = &key;
+		cc.iface = s.cfg.iface;
+		cc.identity.id = s.id;
+		cc.identity.name = s.name;
+		cc.identity.class_name = s.class_name;
+		cc.teacher_addr = s.teacher_addr;
+		cc.on_welcome = on_welcome;
+		cc.stats_json = stats_json;
+		cc.arg = &s;
+		err = cast_student_ctl_new(&ctl, &cc);
+		cast_key_wipe(&key);
+	}
 	if (err) {
 		fprintf(stderr, "cast-student: cannot receive channel %d: %s\n",
 			s.cfg.channel, cast_strerror(err));
+		cast_student_ctl_free(&ctl);
 		cast_receiver_free(&r);
 		if (!s.headless)
 			view_close(&view);
@@ -463,9 +604,18 @@ int main(int argc, char **argv)
 
 		if (s.duration > 0 && now - start >= (int64_t)(s.duration * 1e6))
 			break;
+		if (ctl) {
+			struct cast_student_ctl_stats cs;
+
+			cast_student_ctl_stats(ctl, &cs);
+			if (cs.teacher_ip && cs.teacher_ip != teacher_ip) {
+				teacher_ip = cs.teacher_ip;
+				cast_receiver_set_teacher(r, teacher_ip);
+			}
+		}
 		if (now >= next_stats) {
 			if (stats)
-				write_stats(stats, r, &meter,
+				write_stats(stats, r, ctl, &meter,
 					    (double)(now - start) / 1e6, false);
 			next_stats += 1000000;
 		}
@@ -488,11 +638,12 @@ int main(int argc, char **argv)
 	}
 	cast_receiver_stop(r);
 	if (stats) {
-		write_stats(stats, r, &meter,
+		write_stats(stats, r, ctl, &meter,
 			    (double)(cast_mono_us() - start) / 1e6, true);
 		if (stats != stdout)
 			fclose(stats);
 	}
+	cast_student_ctl_free(&ctl);
 	if (!s.headless) {
 		if (s.dump_path) {
 			view_draw(&view, &pic, true);

@@ -4,12 +4,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cast/cast.h>
 
 struct teacher {
 	struct cast_sender_cfg cfg;
+	const char *key_path;
+	const char *key_code;
+	const char *ctl_socket;
 	char source[16];
 	char device[1024];
 	const char *stats_path;
@@ -30,6 +35,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: cast-teacher [options]\n"
+		"       cast-teacher keygen FILE [--code CODE]\n"
+		"       cast-teacher ctl [--channel N] [--socket PATH] COMMAND\n"
 		"Broadcasts a screen to every student of a channel.\n\n"
 		"  --source NAME[:DEV]  x11[:DISPLAY] | testpattern | file:PATH\n"
 		"  --size WxH           picture size sent (default: source's)\n"
@@ -45,7 +52,12 @@ static void usage(FILE *f)
 		"  --duration SEC       stop after SEC seconds (default: run)\n"
 		"  --stats FILE|-       JSON stats lines, each second and at exit\n"
 		"  --sdp FILE           write an SDP for third-party players\n"
-		"  --insecure           plain RTP for third-party receivers\n"
+		"  --key FILE           class key (default ~/.config/libcast/class.key,\n"
+		"                       made on first run)\n"
+		"  --key-code CODE      class key given as its short code\n"
+		"  --ctl-socket PATH    local control socket (default per channel)\n"
+		"  --insecure           plain RTP, no control plane: third-party\n"
+		"                       receivers and interop tests only\n"
 		"  --headless           no window; stats only\n"
 		"  --config FILE        read these settings as 'key = value'\n"
 		"  --help, --version\n");
@@ -55,7 +67,8 @@ enum {
 	OPT_SOURCE = 256, OPT_SIZE, OPT_REGION, OPT_FPS, OPT_BITRATE,
 	OPT_PRESET, OPT_CHANNEL, OPT_IFACE, OPT_TTL, OPT_MTU, OPT_LOOP,
 	OPT_DURATION, OPT_STATS, OPT_SDP, OPT_INSECURE, OPT_HEADLESS,
-	OPT_CONFIG, OPT_HELP, OPT_VERSION,
+	OPT_CONFIG, OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE,
+	OPT_CTL_SOCKET,
 };
 
 static const struct option options[] = {
@@ -78,6 +91,9 @@ static const struct option options[] = {
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
+	{"key", required_argument, NULL, OPT_KEY},
+	{"key-code", required_argument, NULL, OPT_KEY_CODE},
+	{"ctl-socket", required_argument, NULL, OPT_CTL_SOCKET},
 	{NULL, 0, NULL, 0},
 };
 
@@ -208,6 +224,15 @@ static int set_option(struct teacher *t, int id, const char *v, char *why,
 	case OPT_HEADLESS:
 		t->headless = truthy(v);
 		return 0;
+	case OPT_KEY:
+		t->key_path = keep(v);
+		return 0;
+	case OPT_KEY_CODE:
+		t->key_code = keep(v);
+		return 0;
+	case OPT_CTL_SOCKET:
+		t->ctl_socket = keep(v);
+		return 0;
 	case OPT_CONFIG:
 		ret = cast_config_load(v, config_cb, t, err, sizeof(err));
 		if (ret)
@@ -221,7 +246,181 @@ static int set_option(struct teacher *t, int id, const char *v, char *why,
 	return ret;
 }
 
-static void write_stats(FILE *f, struct cast_sender *s, struct cast_meter *m,
+/* The class key: --key-code, --key FILE, or the default file (made once). */
+static int load_key(const struct teacher *t, struct cast_key *key)
+{
+	char path[1024];
+	const char *home = getenv("HOME");
+	int err;
+
+	if (t->key_code) {
+		err = cast_key_from_code(key, t->key_code);
+		if (err)
+			fprintf(stderr, "cast-teacher: --key-code: not a class "
+					"key code\n");
+		return err;
+	}
+	if (t->key_path) {
+		err = cast_key_load(key, t->key_path);
+		if (err)
+			fprintf(stderr, "cast-teacher: --key %s: %s\n",
+				t->key_path, cast_strerror(err));
+		return err;
+	}
+	snprintf(path, sizeof(path), "%s/.config/libcast/class.key",
+		 home ? home : ".");
+	err = cast_key_load(key, path);
+	if (err != CAST_ERROR(ENOENT)) {
+		if (err)
+			fprintf(stderr, "cast-teacher: %s: %s\n", path,
+				cast_strerror(err));
+		return err;
+	}
+	snprintf(path, sizeof(path), "%s/.config", home ? home : ".");
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/.config/libcast", home ? home : ".");
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/.config/libcast/class.key",
+		 home ? home : ".");
+	err = cast_key_generate(key);
+	if (!err)
+		err = cast_key_save(key, path);
+	if (err) {
+		fprintf(stderr, "cast-teacher: cannot create class key %s: %s\n",
+			path, cast_strerror(err));
+		return err;
+	}
+	fprintf(stderr,
+		"cast-teacher: new class key in %s; students join with\n"
+		"  cast-student --key-code %s\n",
+		path, key->code);
+	return 0;
+}
+
+static int cmd_keygen(int argc, char **argv)
+{
+	struct cast_key key;
+	int err;
+
+	if (argc == 2) {
+		err = cast_key_generate(&key);
+	} else if (argc == 4 && !strcmp(argv[2], "--code")) {
+		err = cast_key_from_code(&key, argv[3]);
+		if (err) {
+			fprintf(stderr, "cast-teacher keygen: not a class key "
+					"code: %s\n", argv[3]);
+			return 2;
+		}
+	} else {
+		fprintf(stderr, "usage: cast-teacher keygen FILE [--code CODE]\n");
+		return 2;
+	}
+	if (!err)
+		err = cast_key_save(&key, argv[1]);
+	if (err) {
+		fprintf(stderr, "cast-teacher keygen: %s: %s\n", argv[1],
+			cast_strerror(err));
+		return 1;
+	}
+	printf("%s\n", key.code);
+	cast_key_wipe(&key);
+	return 0;
+}
+
+static int cmd_ctl(int argc, char **argv)
+{
+	char path[512] = "", cmd[512] = "";
+	static char reply[1 << 20];
+	long channel = 1;
+	int i, n;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--channel") && i + 1 < argc) {
+			if (cast_parse_int(argv[++i], CAST_CHANNEL_MIN,
+					   CAST_CHANNEL_MAX, &channel)) {
+				fprintf(stderr, "cast-teacher ctl: --channel: "
+						"expected 1..999\n");
+				return 2;
+			}
+		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
+			snprintf(path, sizeof(path), "%s", argv[++i]);
+		} else {
+			size_t l = strlen(cmd);
+
+			snprintf(cmd + l, sizeof(cmd) - l, "%s%s", l ? " " : "",
+				 argv[i]);
+		}
+	}
+	if (!cmd[0]) {
+		fprintf(stderr, "usage: cast-teacher ctl [--channel N] "
+				"[--socket PATH] COMMAND (stats, students)\n");
+		return 2;
+	}
+	if (!path[0] && cast_ctl_socket_path((int)channel, path, sizeof(path))) {
+		fprintf(stderr, "cast-teacher ctl: socket path too long\n");
+		return 1;
+	}
+	n = cast_ctl_request(path, cmd, reply, sizeof(reply));
+	if (n < 0) {
+		fprintf(stderr, "cast-teacher ctl: %s: %s\n", path,
+			n == CAST_ERROR(ENOENT) || n == CAST_ERROR(ECONNREFUSED)
+				? "no teacher running on this channel"
+				: cast_strerror(n));
+		return 1;
+	}
+	fputs(reply, stdout);
+	if (n && reply[n - 1] != '\n')
+		putchar('\n');
+	return 0;
+}
+
+/* Per-student view: the control roster joined with RTCP feedback by IP. */
+static void write_students(struct cast_json *j, struct cast_sender *s,
+			   struct cast_teacher_ctl *ctl)
+{
+	static struct cast_student_info roster[256];
+	static struct cast_student_stat fb[256];
+	int n_roster, n_fb;
+	int64_t now = cast_now_us();
+
+	n_roster = ctl ? cast_teacher_ctl_students(ctl, roster, 256) : 0;
+	n_fb = cast_sender_students(s, fb, 256);
+	cast_json_array(j, "students");
+	for (int i = 0; i < n_roster; i++) {
+		const struct cast_student_info *r = &roster[i];
+		const struct cast_student_stat *f = NULL;
+		struct in_addr a;
+
+		for (int k = 0; k < n_fb && inet_aton(r->ip, &a); k++)
+			if (fb[k].ip == ntohl(a.s_addr))
+				f = &fb[k];
+		cast_json_obj(j, NULL);
+		cast_json_str(j, "id", r->id);
+		cast_json_str(j, "name", r->name);
+		cast_json_str(j, "ip", r->ip);
+		cast_json_bool(j, "online", r->online);
+		cast_json_num(j, "last_seen_ms_ago",
+			      (double)(now - r->last_seen_us) / 1000);
+		cast_json_num(j, "rtt_ms", r->rtt_ms);
+		if (f) {
+			cast_json_num(j, "loss_pct", f->loss_pct);
+			cast_json_int(j, "cumulative_lost", f->cumulative_lost);
+			cast_json_num(j, "jitter_ms", f->jitter_ms);
+			cast_json_int(j, "nacks", (int64_t)f->nacks);
+			cast_json_int(j, "plis", (int64_t)f->plis);
+			cast_json_num(j, "fps", f->fps);
+			cast_json_num(j, "latency_ms", f->latency_ms);
+			cast_json_bool(j, "unicast", f->unicast);
+		}
+		if (r->stats_json[0])
+			cast_json_raw(j, "reported", r->stats_json);
+		cast_json_end(j);
+	}
+	cast_json_array_end(j);
+}
+
+static void write_stats(FILE *f, struct cast_sender *s,
+			struct cast_teacher_ctl *ctl, struct cast_meter *m,
 			double elapsed, bool final)
 {
 	struct cast_sender_stats st;
@@ -263,6 +462,21 @@ static void write_stats(FILE *f, struct cast_sender *s, struct cast_meter *m,
 	cast_json_hist_ms(&j, "capture_ms", &st.capture_us);
 	cast_json_hist_ms(&j, "convert_ms", &st.convert_us);
 	cast_json_hist_ms(&j, "encode_ms", &st.encode_us);
+	if (ctl) {
+		struct cast_teacher_ctl_stats cs;
+
+		cast_teacher_ctl_stats(ctl, &cs);
+		cast_json_obj(&j, "control");
+		cast_json_int(&j, "students_online", cs.students_online);
+		cast_json_int(&j, "joins", (int64_t)cs.joins);
+		cast_json_int(&j, "leaves", (int64_t)cs.leaves);
+		cast_json_int(&j, "auth_failures", (int64_t)cs.auth_failures);
+		cast_json_int(&j, "protocol_errors",
+			      (int64_t)cs.protocol_errors);
+		cast_json_int(&j, "beacons_sent", (int64_t)cs.beacons_sent);
+		cast_json_end(&j);
+	}
+	write_students(&j, s, ctl);
 	if (final)
 		cast_json_bool(&j, "final", true);
 	cast_json_end(&j);
@@ -273,12 +487,19 @@ int main(int argc, char **argv)
 {
 	struct teacher t;
 	struct cast_sender *s = NULL;
+	struct cast_teacher_ctl *ctl = NULL;
+	struct cast_key key;
+	struct cast_media_key media_key;
 	struct cast_meter meter;
 	FILE *stats = NULL;
 	char why[1024], sdp[4096];
 	int c, err;
 	int64_t start, next_stats;
 
+	if (argc > 1 && !strcmp(argv[1], "keygen"))
+		return cmd_keygen(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return cmd_ctl(argc - 1, argv + 1);
 	memset(&t, 0, sizeof(t));
 	cast_sender_cfg_init(&t.cfg);
 	snprintf(t.source, sizeof(t.source), "testpattern");
@@ -319,20 +540,70 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (!t.cfg.insecure) {
+		if (load_key(&t, &key))
+			return 1;
+		if (cast_random(&media_key, sizeof(media_key))) {
+			fprintf(stderr, "cast-teacher: no randomness\n");
+			return 1;
+		}
+		t.cfg.media_key = &media_key;
+	}
 	err = cast_sender_new(&s, &t.cfg);
 	if (err) {
 		fprintf(stderr, "cast-teacher: cannot start %s broadcast: %s\n",
 			t.source, cast_strerror(err));
 		return 1;
 	}
+	if (!t.cfg.insecure) {
+		struct cast_teacher_ctl_cfg cc;
+		struct cast_sender_stats st;
+
+		cast_sender_stats(s, &st);
+		cast_teacher_ctl_cfg_init(&cc);
+		cc.channel = t.cfg.channel;
+		cc.key = &key;
+		cc.iface = t.cfg.iface;
+		cc.ctl_socket = t.ctl_socket;
+		/* Students that start or rejoin find the teacher within 0.5 s. */
+		cc.beacon_interval_ms = 500;
+		cc.media.key = media_key;
+		cc.media.ssrc = st.ssrc;
+		cc.media.channel = (uint16_t)t.cfg.channel;
+		cast_channel_group(t.cfg.channel, cc.media.group,
+				   sizeof(cc.media.group));
+		cc.media.port = (uint16_t)cast_channel_port(t.cfg.channel,
+							    CAST_PORT_VIDEO);
+		err = cast_teacher_ctl_new(&ctl, &cc);
+		cast_key_wipe(&key);
+		if (err) {
+			fprintf(stderr,
+				"cast-teacher: cannot open the class control "
+				"(channel %d): %s%s\n",
+				t.cfg.channel, cast_strerror(err),
+				err == CAST_ERROR(EADDRINUSE)
+					? " (another teacher on this channel?)"
+					: "");
+			cast_sender_free(&s);
+			return 1;
+		}
+	}
 	if (t.sdp_path) {
 		FILE *f;
 
+		if (!t.cfg.insecure) {
+			fprintf(stderr, "cast-teacher: --sdp describes a plain "
+					"RTP stream: it needs --insecure\n");
+			cast_teacher_ctl_free(&ctl);
+			cast_sender_free(&s);
+			return 2;
+		}
 		err = cast_sender_sdp(s, sdp, sizeof(sdp));
 		f = err < 0 ? NULL : fopen(t.sdp_path, "w");
 		if (!f || fputs(sdp, f) < 0 || fclose(f)) {
 			fprintf(stderr, "cast-teacher: --sdp %s: cannot write\n",
 				t.sdp_path);
+			cast_teacher_ctl_free(&ctl);
 			cast_sender_free(&s);
 			return 1;
 		}
@@ -344,6 +615,7 @@ int main(int argc, char **argv)
 	err = cast_sender_start(s);
 	if (err) {
 		fprintf(stderr, "cast-teacher: %s\n", cast_strerror(err));
+		cast_teacher_ctl_free(&ctl);
 		cast_sender_free(&s);
 		return 1;
 	}
@@ -360,7 +632,7 @@ int main(int argc, char **argv)
 			break;
 		if (now >= next_stats) {
 			if (stats)
-				write_stats(stats, s, &meter,
+				write_stats(stats, s, ctl, &meter,
 					    (double)(now - start) / 1e6, false);
 			else if (!t.headless)
 				fprintf(stderr,
@@ -372,11 +644,12 @@ int main(int argc, char **argv)
 	}
 	cast_sender_stop(s);
 	if (stats) {
-		write_stats(stats, s, &meter,
+		write_stats(stats, s, ctl, &meter,
 			    (double)(cast_mono_us() - start) / 1e6, true);
 		if (stats != stdout)
 			fclose(stats);
 	}
+	cast_teacher_ctl_free(&ctl);
 	cast_sender_free(&s);
 	return 0;
 }

@@ -3,22 +3,28 @@
 # students on loopback multicast; every student decodes frames in order with
 # no corrupt picture (frame numbers read back from the decoded image) and
 # reports latency. A fourth student starts 5 s late and must show a correct
-# picture quickly (intra refresh, SPS/PPS in-band).
+# picture quickly (intra refresh, SPS/PPS in-band). All of it authenticated
+# and encrypted: the students find the teacher by its signed beacon, get the
+# media key over TLS, and decode SRTP.
 . "$(dirname "$0")/lib.sh"
 
 CH=7
-bg "$TEACHER" --headless --insecure --source testpattern --size 1920x1080 \
+"$TEACHER" keygen "$WORK/class.key" >/dev/null
+K="--key $WORK/class.key"
+bg "$TEACHER" --headless $K --ctl-socket "$WORK/t.sock" --source testpattern --size 1920x1080 \
 	--fps 30 --bitrate 4000 --channel $CH --duration 13 --stats "$WORK/t.json"
 for i in 1 2 3; do
-	bg "$STUDENT" --headless --insecure --check-stamp --channel $CH \
+	bg "$STUDENT" --headless $K --id s$i --check-stamp --channel $CH \
 		--duration 11 --stats "$WORK/s$i.json"
 done
 sleep 5
-bg "$STUDENT" --headless --insecure --check-stamp --channel $CH --duration 5 \
+bg "$STUDENT" --headless $K --id late --check-stamp --channel $CH --duration 5 \
 	--stats "$WORK/late.json"
 wait
 
 check "$WORK/t.json" "s['frames_sent'] >= 150" "teacher sent too few frames"
+check "$WORK/t.json" "s['control']['joins'] == 4 and s['control']['auth_failures'] == 0" \
+	"not every student joined the teacher"
 for f in s1 s2 s3 late; do
 	check "$WORK/$f.json" "s['frames_decoded'] > 0" "$f decoded nothing"
 	check "$WORK/$f.json" "s['stamp']['bad'] == 0" "$f showed a corrupt picture"

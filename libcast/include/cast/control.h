@@ -393,6 +393,8 @@ struct cast_student_ctl_stats {
 	uint64_t welcomes;
 	uint64_t commands;
 	uint64_t protocol_errors;
+	/** The teacher's IPv4 address (host order) while connected, else 0. */
+	uint32_t teacher_ip;
 };
 
 struct cast_student_ctl;

@@ -53,7 +53,7 @@ CAST_API void cast_meter_sample(struct cast_meter *m, uint64_t frames,
  * cast_json_end() when the outermost object closes.
  */
 struct cast_json {
-	char buf[8192];
+	char buf[65536];
 	size_t len;
 	int depth;
 	bool need_comma[8];
@@ -68,6 +68,15 @@ CAST_API void cast_json_num(struct cast_json *j, const char *key, double v);
 CAST_API void cast_json_str(struct cast_json *j, const char *key,
 			    const char *v);
 CAST_API void cast_json_bool(struct cast_json *j, const char *key, bool v);
+/**
+ * Adds `json` verbatim under `key`. The caller guarantees it is one valid
+ * JSON value (e.g. checked with cast_json_validate_object).
+ */
+CAST_API void cast_json_raw(struct cast_json *j, const char *key,
+			    const char *json);
+/** Opens an array under `key` (NULL inside arrays); close with _array_end. */
+CAST_API void cast_json_array(struct cast_json *j, const char *key);
+CAST_API void cast_json_array_end(struct cast_json *j);
 /** Adds {"p50":..,"p95":..,"p99":..} in milliseconds under `key`. */
 CAST_API void cast_json_hist_ms(struct cast_json *j, const char *key,
 				const struct cast_hist *h);

@@ -231,6 +231,27 @@ void cast_json_bool(struct cast_json *j, const char *key, bool v)
 	json_puts(j, v ? "true" : "false");
 }
 
+void cast_json_raw(struct cast_json *j, const char *key, const char *json)
+{
+	json_key(j, key);
+	json_puts(j, json);
+}
+
+void cast_json_array(struct cast_json *j, const char *key)
+{
+	json_key(j, key);
+	json_raw(j, "[", 1);
+	if (j->depth < 8)
+		j->need_comma[j->depth++] = false;
+}
+
+void cast_json_array_end(struct cast_json *j)
+{
+	json_raw(j, "]", 1);
+	if (j->depth > 0)
+		j->depth--;
+}
+
 void cast_json_hist_ms(struct cast_json *j, const char *key,
 		       const struct cast_hist *h)
 {

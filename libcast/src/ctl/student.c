@@ -153,6 +153,7 @@ static void set_connected(struct cast_student_ctl *s, bool on)
 {
 	pthread_mutex_lock(&s->lock);
 	s->connected = on;
+	s->st.teacher_ip = on ? ntohl(s->target.sin_addr.s_addr) : 0;
 	pthread_mutex_unlock(&s->lock);
 }
 

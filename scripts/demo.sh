@@ -21,21 +21,28 @@ fi
 
 T=build/teacher/cast-teacher
 S=build/student/cast-student
+# A class key for this demo (a real lab keeps one per class: cast-teacher
+# keygen, then --key FILE or --key-code CODE on every student).
+KEYFILE=$(mktemp /tmp/cast-demo-key.XXXXXX)
+rm -f "$KEYFILE"
+$T keygen "$KEYFILE" >/dev/null
+K="--key $KEYFILE --channel 1"
+SOCK="--ctl-socket ${KEYFILE}.sock"
 DUR=""
 [ "$SECS" -gt 0 ] && DUR="--duration $SECS"
 pids=""
-trap 'kill $pids 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+trap 'kill $pids 2>/dev/null; wait 2>/dev/null; rm -f "$KEYFILE" "$KEYFILE.sock"' EXIT INT TERM
 
 if [ -n "${DISPLAY:-}" ] && xdpyinfo >/dev/null 2>&1; then
 	echo "demo: broadcasting display $DISPLAY to 3 student windows (channel 1)"
 	# shellcheck disable=SC2086
-	$T --source x11 --insecure --channel 1 $DUR --stats /tmp/cast-demo-teacher.json &
+	$T --source x11 $K $SOCK $DUR --stats /tmp/cast-demo-teacher.json &
 	pids="$pids $!"
 	i=0
 	for geo in 640x360+0+0 640x360+650+0 640x360+0+400; do
 		i=$((i + 1))
 		# shellcheck disable=SC2086
-		$S --insecure --channel 1 --windowed $geo $DUR \
+		$S $K --id seat$i --windowed $geo $DUR \
 			--stats /tmp/cast-demo-student$i.json &
 		pids="$pids $!"
 	done
@@ -45,18 +52,18 @@ fi
 
 echo "demo: no display; 1080p30 test pattern to 3 headless students (channel 1)"
 # shellcheck disable=SC2086
-$T --headless --source testpattern --size 1920x1080 --insecure --channel 1 \
+$T --headless --source testpattern --size 1920x1080 $K $SOCK \
 	$DUR --stats /tmp/cast-demo-teacher.json &
 pids="$pids $!"
 for i in 2 3; do
 	# shellcheck disable=SC2086
-	$S --headless --insecure --check-stamp --channel 1 $DUR \
+	$S --headless $K --id seat$i --check-stamp $DUR \
 		--stats /tmp/cast-demo-student$i.json &
 	pids="$pids $!"
 done
 # Student 1's stats become the live line.
 # shellcheck disable=SC2086
-$S --headless --insecure --check-stamp --channel 1 $DUR --stats - |
+$S --headless $K --id seat1 --check-stamp $DUR --stats - |
 	python3 -u -c '
 import json, sys
 for line in sys.stdin:

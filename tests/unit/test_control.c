@@ -39,7 +39,7 @@ struct student {
 
 struct teacher_events {
 	pthread_mutex_t lock;
-	int joined, left, stats, replies, unicast;
+	int joined, left, stats, replies, unicast, events, hands;
 	uint16_t unicast_port;
 };
 
@@ -126,7 +126,6 @@ static void on_event(const struct cast_student_info *info,
 {
 	struct teacher_events *e = arg;
 
-	(void)info;
 	pthread_mutex_lock(&e->lock);
 	switch (ev) {
 	case CAST_STUDENT_JOINED:
@@ -137,6 +136,13 @@ static void on_event(const struct cast_student_info *info,
 		break;
 	case CAST_STUDENT_STATS:
 		e->stats++;
+		break;
+	case CAST_STUDENT_EVENT:
+		e->events++;
+		if (info->event_name && !strcmp(info->event_name, "hand") &&
+		    info->event_args_len == 2 &&
+		    !memcmp(info->event_args, "up", 2))
+			e->hands++;
 		break;
 	case CAST_STUDENT_REPLY:
 		e->replies++;
@@ -310,6 +316,16 @@ static bool idle_dropped(void)
 	return ts.handshake_timeouts >= 1;
 }
 
+static bool hands_arrived(void)
+{
+	bool ok;
+
+	pthread_mutex_lock(&tev.lock);
+	ok = tev.hands >= 2;
+	pthread_mutex_unlock(&tev.lock);
+	return ok;
+}
+
 static void classroom(void **state)
 {
 	struct cast_student_info info[8];
@@ -379,6 +395,20 @@ static void classroom(void **state)
 	assert_int_equal(cast_student_ctl_request_unicast(stud[0].ctl, 50000),
 			 0);
 	assert_true(wait_for(unicast_arrived, 5000));
+	/* Student → teacher events (raise hand), in order, with arguments. */
+	assert_int_equal(cast_student_ctl_send_event(stud[0].ctl, "hand", "up",
+						     2),
+			 0);
+	assert_int_equal(cast_student_ctl_send_event(stud[1].ctl, "hand", "up",
+						     2),
+			 0);
+	assert_int_equal(cast_student_ctl_send_event(stud[1].ctl,
+						     "much-too-long-event-name-"
+						     "that-does-not-fit-in-64-"
+						     "bytes-at-all-not-even-close-to-it",
+						     NULL, 0),
+			 CAST_ERROR(EINVAL));
+	assert_true(wait_for(hands_arrived, 5000));
 	assert_int_equal(tev.unicast_port, 50000);
 
 	/* The unix control socket. */

@@ -95,6 +95,7 @@ enum cast_msg_type {
 	CAST_MSG_UNICAST_REQUEST = 6, /* student → teacher: udp_port */
 	CAST_MSG_COMMAND = 7,	      /* teacher → student: cmd_id, name, args */
 	CAST_MSG_REPLY = 8,	      /* student → teacher: cmd_id, status */
+	CAST_MSG_EVENT = 9,	      /* student → teacher: cmd_name, cmd_args */
 };
 
 /** Media parameters the teacher hands out in WELCOME. */
@@ -187,7 +188,8 @@ enum cast_student_event {
 	CAST_STUDENT_LEFT = 2,		 /* connection closed or dropped */
 	CAST_STUDENT_STATS = 3,		 /* new STATS (info->stats_json) */
 	CAST_STUDENT_UNICAST_REQUEST = 4, /* info->unicast_port */
-	CAST_STUDENT_REPLY = 5,		 /* info->last_cmd_id/_status */
+	CAST_STUDENT_REPLY = 5,		 /* info->last_cmd_id/_status, reply */
+	CAST_STUDENT_EVENT = 6,		 /* info->event_name/_args */
 };
 
 /** One student in the teacher's roster (a copy; plain data). */
@@ -209,7 +211,24 @@ struct cast_student_info {
 	uint32_t last_cmd_id;
 	int32_t last_cmd_status;
 	char stats_json[CAST_MSG_STATS_MAX + 1]; /* last STATS, "" none */
+	/*
+	 * Valid during a CAST_STUDENT_EVENT / CAST_STUDENT_REPLY callback
+	 * only (NULL otherwise, and in copies): what the student sent.
+	 */
+	const char *event_name;
+	const uint8_t *event_args;
+	size_t event_args_len;
+	const uint8_t *reply_body;
+	size_t reply_body_len;
 };
+
+/**
+ * A command line from the local control socket that the control plane does
+ * not answer itself (anything but "stats" and "students"). Called on the
+ * teacher's network thread. Returns a malloc'd JSON document (freed by the
+ * caller), or NULL for "unknown command".
+ */
+typedef char *(cast_ctl_command_cb)(const char *line, void *arg);
 
 /**
  * Called on the teacher's network thread; `info` is valid during the call
@@ -244,6 +263,8 @@ struct cast_teacher_ctl_cfg {
 	const char *ctl_socket;
 	struct cast_media_params media;	/* handed out in WELCOME */
 	cast_student_event_cb *on_student_event;
+	/** Other control socket commands (may be NULL). */
+	cast_ctl_command_cb *on_ctl_command;
 	void *arg;
 };
 
@@ -425,6 +446,17 @@ CAST_API void cast_student_ctl_stats(struct cast_student_ctl *s,
  */
 CAST_API int cast_student_ctl_request_unicast(struct cast_student_ctl *s,
 					      uint16_t port);
+
+/**
+ * Sends an EVENT (raise hand, message to the teacher, homework ready…) to
+ * the teacher: now if connected, else when the connection is back (at most
+ * 64 queued; the oldest is dropped beyond). `name` at most 63 bytes, `args`
+ * copied (at most CAST_MSG_ARGS_MAX). Thread-safe. Returns 0, -EINVAL,
+ * -ENOMEM.
+ */
+CAST_API int cast_student_ctl_send_event(struct cast_student_ctl *s,
+					 const char *name, const void *args,
+					 size_t len);
 
 /** Stops the thread, closes the connection, frees. NULL-safe. */
 CAST_API void cast_student_ctl_free(struct cast_student_ctl **s);

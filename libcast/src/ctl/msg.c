@@ -56,8 +56,10 @@ static const struct field {
 	  udp_port, 2),
 	F(64, K_U32, T(CAST_MSG_COMMAND) | T(CAST_MSG_REPLY),
 	  T(CAST_MSG_COMMAND) | T(CAST_MSG_REPLY), cmd_id, 4),
-	F(65, K_STR, T(CAST_MSG_COMMAND), T(CAST_MSG_COMMAND), cmd_name, 64),
-	B(66, T(CAST_MSG_COMMAND), 0, cmd_args, CAST_MSG_ARGS_MAX),
+	F(65, K_STR, T(CAST_MSG_COMMAND) | T(CAST_MSG_EVENT),
+	  T(CAST_MSG_COMMAND) | T(CAST_MSG_EVENT), cmd_name, 64),
+	B(66, T(CAST_MSG_COMMAND) | T(CAST_MSG_EVENT), 0, cmd_args,
+	  CAST_MSG_ARGS_MAX),
 	F(67, K_I32, T(CAST_MSG_REPLY), T(CAST_MSG_REPLY), status, 4),
 	B(68, T(CAST_MSG_REPLY), 0, body, CAST_MSG_ARGS_MAX),
 #undef F
@@ -70,7 +72,7 @@ static const struct field {
 
 static bool known_type(unsigned type)
 {
-	return type >= CAST_MSG_HELLO && type <= CAST_MSG_REPLY;
+	return type >= CAST_MSG_HELLO && type <= CAST_MSG_EVENT;
 }
 
 void cast_msg_init(struct cast_msg *m, enum cast_msg_type type)

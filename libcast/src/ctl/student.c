@@ -70,6 +70,13 @@ struct cast_student_ctl {
 	bool connected;
 	uint16_t unicast_port;
 	bool unicast_dirty;
+	/* EVENTs waiting for the connection, oldest first. */
+	struct {
+		char name[64];
+		uint8_t *args;
+		size_t len;
+	} evq[64];
+	int evq_head, evq_n;
 };
 
 void cast_student_ctl_cfg_init(struct cast_student_ctl_cfg *cfg)
@@ -458,8 +465,65 @@ static void timers(struct cast_student_ctl *s, int64_t now)
 		if (!cast__conn_send(&s->conn, &m))
 			s->sent_unicast = uport;
 	}
+	/* Queued EVENTs, in order. */
+	for (;;) {
+		struct cast_msg m;
+		uint8_t *args;
+
+		pthread_mutex_lock(&s->lock);
+		if (!s->evq_n) {
+			pthread_mutex_unlock(&s->lock);
+			break;
+		}
+		cast_msg_init(&m, CAST_MSG_EVENT);
+		memcpy(m.cmd_name, s->evq[s->evq_head].name, sizeof(m.cmd_name));
+		args = s->evq[s->evq_head].args;
+		m.cmd_args = args ? args : (const uint8_t *)"";
+		m.cmd_args_len = s->evq[s->evq_head].len;
+		s->evq[s->evq_head].args = NULL;
+		s->evq_head = (s->evq_head + 1) % 64;
+		s->evq_n--;
+		pthread_mutex_unlock(&s->lock);
+		if (cast__conn_send(&s->conn, &m))
+			cast_log(CAST_LOG_WARN, OBJ, "event '%s' not sent",
+				 m.cmd_name);
+		free(args);
+	}
 	if (cast__conn_flush(&s->conn))
 		conn_fail(s, "send failed");
+}
+
+int cast_student_ctl_send_event(struct cast_student_ctl *s, const char *name,
+				const void *args, size_t len)
+{
+	uint64_t one = 1;
+	uint8_t *copy = NULL;
+	int slot;
+
+	if (!s || !name || strlen(name) >= 64 || len > CAST_MSG_ARGS_MAX ||
+	    (len && !args))
+		return CAST_ERROR(EINVAL);
+	if (len) {
+		copy = malloc(len);
+		if (!copy)
+			return CAST_ERROR(ENOMEM);
+		memcpy(copy, args, len);
+	}
+	pthread_mutex_lock(&s->lock);
+	if (s->evq_n == 64) { /* full: the oldest goes */
+		free(s->evq[s->evq_head].args);
+		s->evq_head = (s->evq_head + 1) % 64;
+		s->evq_n--;
+	}
+	slot = (s->evq_head + s->evq_n) % 64;
+	snprintf(s->evq[slot].name, sizeof(s->evq[slot].name), "%s", name);
+	s->evq[slot].args = copy;
+	s->evq[slot].len = len;
+	s->evq_n++;
+	pthread_mutex_unlock(&s->lock);
+	if (write(s->wfd, &one, sizeof(one)) < 0)
+		return 0; /* the thread polls anyway */
+	return 0;
 }
 
 static void *run(void *arg)
@@ -672,6 +736,8 @@ void cast_student_ctl_free(struct cast_student_ctl **ps)
 	free(s->class_name);
 	free(s->beacon_bind);
 	free(s->teacher_addr);
+	for (int i = 0; i < 64; i++)
+		free(s->evq[i].args);
 	pthread_mutex_destroy(&s->lock);
 	OPENSSL_cleanse(s, sizeof(*s));
 	free(s);

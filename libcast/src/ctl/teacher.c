@@ -75,6 +75,7 @@ struct cast_teacher_ctl {
 	int max_students;
 	int beacon_interval_ms;
 	cast_student_event_cb *on_event;
+	cast_ctl_command_cb *on_ctl;
 	void *arg;
 
 	SSL_CTX *ctx;
@@ -650,8 +651,27 @@ static int on_msg(const uint8_t *buf, size_t len, void *arg)
 		pthread_mutex_lock(&t->lock);
 		e->info.last_cmd_id = m.cmd_id;
 		e->info.last_cmd_status = m.status;
+		e->info.reply_body = m.body;
+		e->info.reply_body_len = m.body_len;
 		pthread_mutex_unlock(&t->lock);
 		emit(t, e, CAST_STUDENT_REPLY);
+		pthread_mutex_lock(&t->lock);
+		e->info.reply_body = NULL;
+		e->info.reply_body_len = 0;
+		pthread_mutex_unlock(&t->lock);
+		return 0;
+	case CAST_MSG_EVENT:
+		pthread_mutex_lock(&t->lock);
+		e->info.event_name = m.cmd_name;
+		e->info.event_args = m.cmd_args;
+		e->info.event_args_len = m.cmd_args_len;
+		pthread_mutex_unlock(&t->lock);
+		emit(t, e, CAST_STUDENT_EVENT);
+		pthread_mutex_lock(&t->lock);
+		e->info.event_name = NULL;
+		e->info.event_args = NULL;
+		e->info.event_args_len = 0;
+		pthread_mutex_unlock(&t->lock);
 		return 0;
 	default:
 		/* HELLO twice, or a teacher's message from a student. */
@@ -884,10 +904,17 @@ static void ctl_answer(struct cast_teacher_ctl *t, struct ctl_client *k)
 		cmd++;
 	stats = !strcmp(cmd, "stats");
 	if (!stats && strcmp(cmd, "students")) {
-		static const char err[] = "{\"error\":\"unknown command; "
-					  "try 'stats' or 'students'\"}\n";
+		static const char err[] = "{\"error\":\"unknown command\"}\n";
+		char *reply = t->on_ctl ? t->on_ctl(cmd, t->arg) : NULL;
 
-		sb_add(&b, err, sizeof(err) - 1);
+		if (reply) {
+			sb_add(&b, reply, strlen(reply));
+			if (!b.len || b.p[b.len - 1] != '\n')
+				sb_add(&b, "\n", 1);
+			free(reply);
+		} else {
+			sb_add(&b, err, sizeof(err) - 1);
+		}
 		goto out;
 	}
 	pthread_mutex_lock(&t->lock);
@@ -1100,6 +1127,7 @@ int cast_teacher_ctl_new(struct cast_teacher_ctl **out,
 	t->max_students = cfg->max_students;
 	t->beacon_interval_ms = cfg->beacon_interval_ms;
 	t->on_event = cfg->on_student_event;
+	t->on_ctl = cfg->on_ctl_command;
 	t->arg = cfg->arg;
 	t->media = cfg->media;
 	t->next_cmd_id = 1;

@@ -26,8 +26,9 @@ struct cast_sender_cfg {
 	/** SRTP media key (required unless insecure); copied at new. */
 	const struct cast_media_key *media_key;
 	/**
-	 * On a still screen, encode one frame at least this often (ms) so
-	 * late joiners still complete their refresh; default 100.
+	 * On a still screen, encode one frame at least this often (ms) until
+	 * a whole refresh period of the unchanged picture went out (so every
+	 * receiver's picture is complete), then once a second; default 100.
 	 */
 	int still_interval_ms;
 	/** Listen for student feedback (RR, NACK, PLI) and repair (default true). */

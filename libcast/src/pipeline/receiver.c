@@ -315,10 +315,15 @@ static void feedback_tick(struct cast_receiver *r, int64_t now)
 		ask[n_ask++] = missing[i];
 	}
 	pthread_mutex_lock(&r->lock);
-	if (r->have_seq && now - r->last_pli_mono >= PLI_REPEAT_US) {
+	if (now - r->last_pli_mono >= PLI_REPEAT_US) {
+		/* No picture yet: ask as soon as media flows, or as soon as
+		 * the teacher is known (a still screen sends little). */
 		if (r->st.first_picture_us < 0)
-			pli = now - r->first_rx_mono >= PLI_FIRST_US;
-		else
+			pli = r->have_seq ? now - r->first_rx_mono >= PLI_FIRST_US
+					  : r->teacher_ip &&
+						    now - r->start_mono >=
+							    PLI_FIRST_US;
+		else if (r->have_seq)
 			pli = now - r->last_pic_mono >= PLI_STALL_US &&
 			      now - r->last_rx_mono < 100000;
 	}

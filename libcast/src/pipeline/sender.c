@@ -422,11 +422,19 @@ static void *sender_thread(void *arg)
 	struct cast_sender *s = arg;
 	struct cast_frame f;
 	int64_t period = 1000000 / s->cfg.encoder.fps;
-	int64_t next = cast_mono_us(), t, still_us;
+	int64_t next = cast_mono_us(), t, still_us, idle_us;
+	int refresh = s->cfg.encoder.refresh_frames > 0
+			      ? s->cfg.encoder.refresh_frames
+			      : s->cfg.encoder.fps;
+	int still_sent = 0;	/* keep-alive encodes since the last change */
 	bool have_frame = false;
 	int r;
 
 	still_us = (int64_t)s->cfg.still_interval_ms * 1000;
+	/* Once a whole refresh of the unchanged picture has gone out, every
+	 * receiver has it complete: keep-alives drop to one a second, and a
+	 * student joining later asks for a picture (PLI). */
+	idle_us = 1000000;
 	send_sr(s);
 	while (!s->stop) {
 		t = cast_mono_us();
@@ -445,10 +453,16 @@ static void *sender_thread(void *arg)
 				 cast_strerror(r));
 			break;
 		}
-		if (r == 1)
+		if (r == 1) {
 			have_frame = true;
+			still_sent = 0;
+		}
 		if (have_frame &&
-		    (r == 1 || t - s->last_encode_mono >= still_us)) {
+		    (r == 1 || t - s->last_encode_mono >=
+				       (still_sent >= refresh ? idle_us
+							      : still_us))) {
+			if (r == 0)
+				still_sent++;
 			f.capture_us = r == 1 ? f.capture_us : cast_now_us();
 			r = encode_one(s, &f);
 			s->last_encode_mono = t;

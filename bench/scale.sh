@@ -56,11 +56,10 @@ CH=7
 [ -x "$TEACHER" ] && [ -x "$STUDENT" ] || { echo "scale.sh: build $BUILD first"; exit 1; }
 command -v nft >/dev/null || { echo "scale.sh: needs nft (nftables)"; exit 77; }
 
-# --- command lines (authenticated mode: CAST_AUTH="--key $WORK/class.key"
-# and uncomment the keygen) ----------------------------------------------
-# "$TEACHER" keygen "$WORK/class.key"
-CAST_AUTH="--insecure"
-TEACHER_CMD="$TEACHER --headless $CAST_AUTH --source testpattern --size $SIZE --fps $FPS --bitrate $BITRATE"
+# --- command lines: authenticated and encrypted, as deployed ---------------
+"$TEACHER" keygen "$WORK/class.key" >/dev/null
+CAST_AUTH="--key $WORK/class.key"
+TEACHER_CMD="$TEACHER --headless $CAST_AUTH --ctl-socket $WORK/teacher.sock --source testpattern --size $SIZE --fps $FPS --bitrate $BITRATE"
 STUDENT_CMD="$STUDENT --headless $CAST_AUTH"
 
 T_PIN="" S_PIN=""
@@ -93,7 +92,7 @@ run_case() {
 	i=1
 	while [ $i -le "$n" ]; do
 		# shellcheck disable=SC2086
-		lab_bg $i $S_PIN $STUDENT_CMD --channel $CH --stats "$WORK/$name.s$i.json" 2>/dev/null
+		lab_bg $i $S_PIN $STUDENT_CMD --id "s$i" --state-dir "$WORK/st$i" --local-socket "$WORK/st$i.sock" --channel $CH --stats "$WORK/$name.s$i.json" 2>/dev/null
 		spids="$spids $LAB_PID"
 		i=$((i + 1))
 	done
@@ -103,7 +102,7 @@ run_case() {
 		spids="$spids $LAB_PID"
 		while [ $i -le "$N" ]; do
 			# shellcheck disable=SC2086
-			lab_bg $i $S_PIN $STUDENT_CMD --channel $((CH + 1)) 2>/dev/null
+			lab_bg $i $S_PIN $STUDENT_CMD --id "s$i" --state-dir "$WORK/st$i" --local-socket "$WORK/st$i.sock" --channel $((CH + 1)) 2>/dev/null
 			spids="$spids $LAB_PID"
 			i=$((i + 1))
 		done
@@ -162,8 +161,9 @@ for line in open(work + "/cases"):
     for k, v in t.items():
         if any(w in k for w in ("retrans", "nack", "pli", "feedback", "keyframes_forced", "unicast")):
             c[k] = v
-    if "students" in t:
-        c["teacher_sees_students"] = t["students"]
+    if "students" in t:   # a count, or a list of per-student records
+        v = t["students"]
+        c["teacher_sees_students"] = len(v) if isinstance(v, list) else v
     cases[name] = c
 
 one, oneload, many, lossc = cases["one"], cases["oneload"], cases["many"], cases["loss"]

@@ -5,11 +5,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <SDL.h>
 
 #include <cast/cast.h>
+
+#include "assets.h"
+#include "class.h"
+#include "local.h"
 
 struct student {
 	struct cast_receiver_cfg cfg;
@@ -18,6 +23,11 @@ struct student {
 	const char *teacher_addr;
 	const char *id, *name, *class_name;
 	struct cast_receiver *r;	/* set before the control plane starts */
+	struct cast_student_ctl *ctl;	/* set once the control plane runs */
+	struct class_cfg ccfg;
+	struct class_state cls;
+	const char *state_dir;
+	const char *local_socket;
 	const char *stats_path;
 	const char *dump_path;
 	const char *geometry;
@@ -46,6 +56,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: cast-student [options]\n"
+		"       cast-student ctl [--channel N] [--socket PATH] COMMAND\n"
+		"         COMMAND: hand up|down, message TEXT, state\n"
 		"Shows the broadcast of this channel's teacher.\n\n"
 		"  --channel N          class channel 1..999 (default 1)\n"
 		"  --iface NAME|ADDR    interface to receive on (default: routing)\n"
@@ -55,6 +67,13 @@ static void usage(FILE *f)
 		"  --key-code CODE      class key given as its short code\n"
 		"  --id ID --name NAME --class CLASS   who signs in here\n"
 		"  --teacher ADDR       connect to this teacher without discovery\n"
+		"  --state-dir DIR      where the class state is kept (lock survives\n"
+		"                       restarts; default ~/.local/state/libcast)\n"
+		"  --local-socket PATH  the student's own actions (default per channel)\n"
+		"  --open-cmd PROG      opens URLs the teacher sends (xdg-open)\n"
+		"  --url-schemes LIST   allowed URL schemes (http,https)\n"
+		"  --poweroff-cmd PROG  --reboot-cmd PROG   remote power commands\n"
+		"  --allow-clock-set    the teacher may set this machine's clock\n"
 		"  --insecure           accept plain RTP, no control plane\n"
 		"  --headless           no window; stats only\n"
 		"  --windowed WxH[+X+Y] a window instead of full screen\n"
@@ -68,7 +87,8 @@ enum {
 	OPT_CHANNEL = 256, OPT_IFACE, OPT_DURATION, OPT_STATS, OPT_INSECURE,
 	OPT_HEADLESS, OPT_WINDOWED, OPT_DUMP, OPT_CHECK_STAMP, OPT_CONFIG,
 	OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE, OPT_ID, OPT_NAME,
-	OPT_CLASS, OPT_TEACHER,
+	OPT_CLASS, OPT_TEACHER, OPT_STATE_DIR, OPT_LOCAL_SOCKET, OPT_OPEN_CMD,
+	OPT_URL_SCHEMES, OPT_POWEROFF_CMD, OPT_REBOOT_CMD, OPT_ALLOW_CLOCK_SET,
 };
 
 static const struct option options[] = {
@@ -90,6 +110,13 @@ static const struct option options[] = {
 	{"name", required_argument, NULL, OPT_NAME},
 	{"class", required_argument, NULL, OPT_CLASS},
 	{"teacher", required_argument, NULL, OPT_TEACHER},
+	{"state-dir", required_argument, NULL, OPT_STATE_DIR},
+	{"local-socket", required_argument, NULL, OPT_LOCAL_SOCKET},
+	{"open-cmd", required_argument, NULL, OPT_OPEN_CMD},
+	{"url-schemes", required_argument, NULL, OPT_URL_SCHEMES},
+	{"poweroff-cmd", required_argument, NULL, OPT_POWEROFF_CMD},
+	{"reboot-cmd", required_argument, NULL, OPT_REBOOT_CMD},
+	{"allow-clock-set", no_argument, NULL, OPT_ALLOW_CLOCK_SET},
 	{NULL, 0, NULL, 0},
 };
 
@@ -188,6 +215,27 @@ static int set_option(struct student *s, int id, const char *v, char *why,
 	case OPT_TEACHER:
 		s->teacher_addr = keep(v);
 		return 0;
+	case OPT_STATE_DIR:
+		s->state_dir = keep(v);
+		return 0;
+	case OPT_LOCAL_SOCKET:
+		s->local_socket = keep(v);
+		return 0;
+	case OPT_OPEN_CMD:
+		s->ccfg.open_cmd = keep(v);
+		return 0;
+	case OPT_URL_SCHEMES:
+		s->ccfg.url_schemes = keep(v);
+		return 0;
+	case OPT_POWEROFF_CMD:
+		s->ccfg.poweroff_cmd = keep(v);
+		return 0;
+	case OPT_REBOOT_CMD:
+		s->ccfg.reboot_cmd = keep(v);
+		return 0;
+	case OPT_ALLOW_CLOCK_SET:
+		s->ccfg.allow_clock_set = truthy(v);
+		return 0;
 	case OPT_CONFIG:
 		ret = cast_config_load(v, config_cb, s, err, sizeof(err));
 		if (ret)
@@ -275,6 +323,144 @@ static int stats_json(char *buf, size_t size, void *arg)
 	return (int)j.len - 1;
 }
 
+/* An authenticated COMMAND from the teacher. */
+static int on_command(const char *name, const uint8_t *args, size_t len,
+		      void *arg)
+{
+	struct student *s = arg;
+
+	if (!strcmp(name, "assets")) {
+		char buf[4096];
+		int n = assets_json(buf, sizeof(buf),
+				    s->headless ? "headless" : s->geometry);
+
+		if (n < 0)
+			return CAST_ERROR(EIO);
+		return cast_student_ctl_send_event(s->ctl, "assets", buf,
+						   (size_t)n);
+	}
+	return class_command(&s->cls, &s->ccfg, name, args, len);
+}
+
+/* The student's own actions, from its local socket. */
+static char *on_local(const char *line, void *arg)
+{
+	struct student *s = arg;
+	struct cast_json j;
+	int err = 0;
+
+	if (!strcmp(line, "hand up") || !strcmp(line, "hand down")) {
+		bool up = !strcmp(line, "hand up");
+
+		pthread_mutex_lock(&s->cls.lock);
+		s->cls.hand = up;
+		s->cls.version++;
+		pthread_mutex_unlock(&s->cls.lock);
+		err = s->ctl ? cast_student_ctl_send_event(s->ctl, "hand",
+							    up ? "up" : "down",
+							    up ? 2 : 4)
+			     : CAST_ERROR(ENOTCONN);
+	} else if (!strncmp(line, "message ", 8) && line[8]) {
+		err = s->ctl ? cast_student_ctl_send_event(s->ctl, "message",
+							    line + 8,
+							    strlen(line + 8))
+			     : CAST_ERROR(ENOTCONN);
+	} else if (!strcmp(line, "state")) {
+		cast_json_begin(&j);
+		cast_json_bool(&j, "connected",
+			       s->ctl && cast_student_ctl_connected(s->ctl));
+		class_state_json(&s->cls, &j);
+		cast_json_end(&j);
+		return strdup(j.buf);
+	} else {
+		return NULL;
+	}
+	cast_json_begin(&j);
+	cast_json_bool(&j, "ok", !err);
+	if (err)
+		cast_json_str(&j, "error", cast_strerror(err));
+	cast_json_end(&j);
+	return strdup(j.buf);
+}
+
+static void default_paths(struct student *s, char *state_dir, size_t sd_size,
+			  char *sock, size_t sock_size)
+{
+	const char *home = getenv("HOME"), *run = getenv("XDG_RUNTIME_DIR");
+	char dir[768];
+
+	if (!s->state_dir) {
+		snprintf(dir, sizeof(dir), "%s/.local", home ? home : "/tmp");
+		mkdir(dir, 0700);
+		snprintf(dir, sizeof(dir), "%s/.local/state", home ? home : "/tmp");
+		mkdir(dir, 0700);
+		snprintf(dir, sizeof(dir), "%s/.local/state/libcast",
+			 home ? home : "/tmp");
+		mkdir(dir, 0700);
+		snprintf(state_dir, sd_size, "%s/ch%d", dir, s->cfg.channel);
+		s->state_dir = state_dir;
+	}
+	mkdir(s->state_dir, 0700);
+	if (!s->local_socket) {
+		if (run && *run)
+			snprintf(sock, sock_size, "%s/libcast-student-%d.sock",
+				 run, s->cfg.channel);
+		else
+			snprintf(sock, sock_size,
+				 "/tmp/libcast-student-%u-%d.sock",
+				 (unsigned)getuid(), s->cfg.channel);
+		s->local_socket = sock;
+	}
+}
+
+static int cmd_ctl(int argc, char **argv)
+{
+	char path[512] = "", cmd[2048] = "";
+	static char reply[1 << 16];
+	long channel = 1;
+	int n;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--channel") && i + 1 < argc) {
+			if (cast_parse_int(argv[++i], CAST_CHANNEL_MIN,
+					   CAST_CHANNEL_MAX, &channel))
+				return 2;
+		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
+			snprintf(path, sizeof(path), "%s", argv[++i]);
+		} else {
+			size_t l = strlen(cmd);
+
+			snprintf(cmd + l, sizeof(cmd) - l, "%s%s", l ? " " : "",
+				 argv[i]);
+		}
+	}
+	if (!cmd[0]) {
+		fprintf(stderr, "usage: cast-student ctl [--channel N] [--socket "
+				"PATH] hand up|down | message TEXT | state\n");
+		return 2;
+	}
+	if (!path[0]) {
+		const char *run = getenv("XDG_RUNTIME_DIR");
+
+		if (run && *run)
+			snprintf(path, sizeof(path), "%s/libcast-student-%ld.sock",
+				 run, channel);
+		else
+			snprintf(path, sizeof(path),
+				 "/tmp/libcast-student-%u-%ld.sock",
+				 (unsigned)getuid(), channel);
+	}
+	n = cast_ctl_request(path, cmd, reply, sizeof(reply));
+	if (n < 0) {
+		fprintf(stderr, "cast-student ctl: %s: %s\n", path,
+			cast_strerror(n));
+		return 1;
+	}
+	fputs(reply, stdout);
+	return strstr(reply, "\"ok\":false") || strstr(reply, "\"error\"") ? 1
+									    : 0;
+}
+
 static int load_key(const struct student *s, struct cast_key *key)
 {
 	int err;
@@ -299,7 +485,7 @@ static int load_key(const struct student *s, struct cast_key *key)
 }
 
 static void write_stats(FILE *f, struct cast_receiver *r,
-			struct cast_student_ctl *ctl, struct cast_meter *m,
+			struct cast_student_ctl *ctl, struct class_state *cls, struct cast_meter *m,
 			double elapsed, bool final)
 {
 	struct cast_receiver_stats st;
@@ -353,6 +539,8 @@ static void write_stats(FILE *f, struct cast_receiver *r,
 		cast_json_int(&j, "last", st.last_stamp);
 		cast_json_end(&j);
 	}
+	if (cls)
+		class_state_json(cls, &j);
 	if (ctl) {
 		struct cast_student_ctl_stats cs;
 
@@ -510,6 +698,8 @@ int main(int argc, char **argv)
 	struct view view = {0};
 	struct cast_receiver *r = NULL;
 	struct cast_student_ctl *ctl = NULL;
+	struct local *local = NULL;
+	char state_dir[1024], sock_path[512];
 	struct cast_key key;
 	uint32_t teacher_ip = 0;
 	struct cast_meter meter;
@@ -518,8 +708,14 @@ int main(int argc, char **argv)
 	int c, err, ret = 0;
 	int64_t start, next_stats;
 
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return cmd_ctl(argc - 1, argv + 1);
 	memset(&s, 0, sizeof(s));
 	cast_receiver_cfg_init(&s.cfg);
+	s.ccfg.open_cmd = "xdg-open";
+	s.ccfg.poweroff_cmd = "systemctl";
+	s.ccfg.reboot_cmd = "systemctl";
+	s.ccfg.url_schemes = "http,https";
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if (c == OPT_HELP) {
 			usage(stdout);
@@ -556,6 +752,16 @@ int main(int argc, char **argv)
 	}
 	if (!s.cfg.insecure && load_key(&s, &key))
 		return 1;
+	default_paths(&s, state_dir, sizeof(state_dir), sock_path,
+		      sizeof(sock_path));
+	class_state_init(&s.cls, s.state_dir);
+	err = class_state_load(&s.cls);
+	if (err)
+		fprintf(stderr, "cast-student: state in %s: %s (starting "
+				"clean)\n", s.state_dir, strerror(-err));
+	if (s.cls.locked)
+		fprintf(stderr, "cast-student: this machine is locked by the "
+				"teacher\n");
 	if (!s.headless && view_open(&view, s.geometry)) {
 		view_close(&view);
 		return 1;
@@ -580,14 +786,23 @@ int main(int argc, char **argv)
 		cc.identity.class_name = s.class_name;
 		cc.teacher_addr = s.teacher_addr;
 		cc.on_welcome = on_welcome;
+		cc.on_command = on_command;
 		cc.stats_json = stats_json;
 		cc.arg = &s;
 		err = cast_student_ctl_new(&ctl, &cc);
 		cast_key_wipe(&key);
+		s.ctl = ctl;
 	}
+	if (!err && local_start(&local, s.local_socket, on_local, &s))
+		/* The broadcast goes on; only hand/message from here fail. */
+		fprintf(stderr, "cast-student: local socket %s unavailable "
+				"(another student agent?): raise hand and "
+				"messages disabled\n",
+			s.local_socket);
 	if (err) {
 		fprintf(stderr, "cast-student: cannot receive channel %d: %s\n",
 			s.cfg.channel, cast_strerror(err));
+		local_stop(&local);
 		cast_student_ctl_free(&ctl);
 		cast_receiver_free(&r);
 		if (!s.headless)
@@ -615,7 +830,7 @@ int main(int argc, char **argv)
 		}
 		if (now >= next_stats) {
 			if (stats)
-				write_stats(stats, r, ctl, &meter,
+				write_stats(stats, r, ctl, &s.cls, &meter,
 					    (double)(now - start) / 1e6, false);
 			next_stats += 1000000;
 		}
@@ -636,9 +851,10 @@ int main(int argc, char **argv)
 		}
 		view_draw(&view, &pic, force);
 	}
+	local_stop(&local);
 	cast_receiver_stop(r);
 	if (stats) {
-		write_stats(stats, r, ctl, &meter,
+		write_stats(stats, r, ctl, &s.cls, &meter,
 			    (double)(cast_mono_us() - start) / 1e6, true);
 		if (stats != stdout)
 			fclose(stats);

@@ -10,11 +10,15 @@
 
 #include <cast/cast.h>
 
+#include "console.h"
+
 struct teacher {
 	struct cast_sender_cfg cfg;
 	const char *key_path;
 	const char *key_code;
 	const char *ctl_socket;
+	const char *wol_addr;
+	uint16_t wol_port;
 	char source[16];
 	char device[1024];
 	const char *stats_path;
@@ -56,6 +60,8 @@ static void usage(FILE *f)
 		"                       made on first run)\n"
 		"  --key-code CODE      class key given as its short code\n"
 		"  --ctl-socket PATH    local control socket (default per channel)\n"
+		"  --wol-addr ADDR      Wake-on-LAN broadcast (255.255.255.255)\n"
+		"  --wol-port PORT      Wake-on-LAN port (9)\n"
 		"  --insecure           plain RTP, no control plane: third-party\n"
 		"                       receivers and interop tests only\n"
 		"  --headless           no window; stats only\n"
@@ -68,7 +74,7 @@ enum {
 	OPT_PRESET, OPT_CHANNEL, OPT_IFACE, OPT_TTL, OPT_MTU, OPT_LOOP,
 	OPT_DURATION, OPT_STATS, OPT_SDP, OPT_INSECURE, OPT_HEADLESS,
 	OPT_CONFIG, OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE,
-	OPT_CTL_SOCKET,
+	OPT_CTL_SOCKET, OPT_WOL_ADDR, OPT_WOL_PORT,
 };
 
 static const struct option options[] = {
@@ -94,6 +100,8 @@ static const struct option options[] = {
 	{"key", required_argument, NULL, OPT_KEY},
 	{"key-code", required_argument, NULL, OPT_KEY_CODE},
 	{"ctl-socket", required_argument, NULL, OPT_CTL_SOCKET},
+	{"wol-addr", required_argument, NULL, OPT_WOL_ADDR},
+	{"wol-port", required_argument, NULL, OPT_WOL_PORT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -233,6 +241,13 @@ static int set_option(struct teacher *t, int id, const char *v, char *why,
 	case OPT_CTL_SOCKET:
 		t->ctl_socket = keep(v);
 		return 0;
+	case OPT_WOL_ADDR:
+		t->wol_addr = keep(v);
+		return 0;
+	case OPT_WOL_PORT:
+		ret = cast_parse_int(v, 1, 65535, &n);
+		t->wol_port = (uint16_t)n;
+		break;
 	case OPT_CONFIG:
 		ret = cast_config_load(v, config_cb, t, err, sizeof(err));
 		if (ret)
@@ -329,7 +344,7 @@ static int cmd_keygen(int argc, char **argv)
 
 static int cmd_ctl(int argc, char **argv)
 {
-	char path[512] = "", cmd[512] = "";
+	char path[512] = "", cmd[4096] = "";
 	static char reply[1 << 20];
 	long channel = 1;
 	int i, n;
@@ -347,13 +362,25 @@ static int cmd_ctl(int argc, char **argv)
 		} else {
 			size_t l = strlen(cmd);
 
-			snprintf(cmd + l, sizeof(cmd) - l, "%s%s", l ? " " : "",
+			/* Tabs keep each argument whole (texts have spaces). */
+			snprintf(cmd + l, sizeof(cmd) - l, "%s%s", l ? "\t" : "",
 				 argv[i]);
 		}
 	}
 	if (!cmd[0]) {
-		fprintf(stderr, "usage: cast-teacher ctl [--channel N] "
-				"[--socket PATH] COMMAND (stats, students)\n");
+		fprintf(stderr,
+			"usage: cast-teacher ctl [--channel N] [--socket PATH] "
+			"COMMAND [--to IDS|all] [key=value ...]\n"
+			"  stats, students, lock [notice=], unlock, message text= "
+			"[title=],\n"
+			"  marquee text= [seconds=], watermark [fields=id,name,"
+			"class,ip] [text=]\n"
+			"  [opacity=] [place=corner|center|tiled], language "
+			"zh_CN|zh_TW|en,\n"
+			"  web url=, power off|restart, wake, hands, inbox, "
+			"replies, assets\n"
+			"  [export=FILE], clock, clock-set, reset, menu "
+			"[show|hide FEATURE]\n");
 		return 2;
 	}
 	if (!path[0] && cast_ctl_socket_path((int)channel, path, sizeof(path))) {
@@ -371,7 +398,10 @@ static int cmd_ctl(int argc, char **argv)
 	fputs(reply, stdout);
 	if (n && reply[n - 1] != '\n')
 		putchar('\n');
-	return 0;
+	return strstr(reply, "\"ok\":false") ||
+			       !strncmp(reply, "{\"error\"", 9)
+		       ? 1
+		       : 0;
 }
 
 /* Per-student view: the control roster joined with RTCP feedback by IP. */
@@ -420,7 +450,8 @@ static void write_students(struct cast_json *j, struct cast_sender *s,
 }
 
 static void write_stats(FILE *f, struct cast_sender *s,
-			struct cast_teacher_ctl *ctl, struct cast_meter *m,
+			struct cast_teacher_ctl *ctl, struct console *console,
+			struct cast_meter *m,
 			double elapsed, bool final)
 {
 	struct cast_sender_stats st;
@@ -453,7 +484,7 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	cast_json_int(&j, "plis_received", (int64_t)st.plis_received);
 	cast_json_int(&j, "plis_coalesced", (int64_t)st.plis_coalesced);
 	cast_json_int(&j, "keyframes_forced", (int64_t)st.keyframes_forced);
-	cast_json_int(&j, "students", st.students);
+	cast_json_int(&j, "students_heard", st.students);
 	cast_json_int(&j, "unicast_targets", st.unicast_targets);
 	cast_json_int(&j, "unicast_refused", (int64_t)st.unicast_refused);
 	cast_json_num(&j, "fps", r.fps);
@@ -476,6 +507,8 @@ static void write_stats(FILE *f, struct cast_sender *s,
 		cast_json_int(&j, "beacons_sent", (int64_t)cs.beacons_sent);
 		cast_json_end(&j);
 	}
+	if (console)
+		console_json(console, &j);
 	write_students(&j, s, ctl);
 	if (final)
 		cast_json_bool(&j, "final", true);
@@ -488,6 +521,7 @@ int main(int argc, char **argv)
 	struct teacher t;
 	struct cast_sender *s = NULL;
 	struct cast_teacher_ctl *ctl = NULL;
+	struct console *console = NULL;
 	struct cast_key key;
 	struct cast_media_key media_key;
 	struct cast_meter meter;
@@ -574,7 +608,36 @@ int main(int argc, char **argv)
 				   sizeof(cc.media.group));
 		cc.media.port = (uint16_t)cast_channel_port(t.cfg.channel,
 							    CAST_PORT_VIDEO);
+		{
+			struct console_cfg ccfg = {0};
+			char settings[1024];
+			const char *home = getenv("HOME");
+
+			snprintf(settings, sizeof(settings), "%s/.config",
+				 home ? home : ".");
+			mkdir(settings, 0700);
+			snprintf(settings, sizeof(settings),
+				 "%s/.config/libcast", home ? home : ".");
+			mkdir(settings, 0700);
+			snprintf(settings, sizeof(settings),
+				 "%s/.config/libcast/console.conf",
+				 home ? home : ".");
+			ccfg.channel = t.cfg.channel;
+			ccfg.wol_addr = t.wol_addr;
+			ccfg.wol_port = t.wol_port;
+			ccfg.settings_path = settings;
+			err = console_new(&console, &ccfg);
+			if (err) {
+				cast_sender_free(&s);
+				return 1;
+			}
+		}
+		cc.on_student_event = console_event;
+		cc.on_ctl_command = console_ctl;
+		cc.arg = console;
 		err = cast_teacher_ctl_new(&ctl, &cc);
+		if (!err)
+			console_set_ctl(console, ctl);
 		cast_key_wipe(&key);
 		if (err) {
 			fprintf(stderr,
@@ -632,7 +695,7 @@ int main(int argc, char **argv)
 			break;
 		if (now >= next_stats) {
 			if (stats)
-				write_stats(stats, s, ctl, &meter,
+				write_stats(stats, s, ctl, console, &meter,
 					    (double)(now - start) / 1e6, false);
 			else if (!t.headless)
 				fprintf(stderr,
@@ -644,12 +707,13 @@ int main(int argc, char **argv)
 	}
 	cast_sender_stop(s);
 	if (stats) {
-		write_stats(stats, s, ctl, &meter,
+		write_stats(stats, s, ctl, console, &meter,
 			    (double)(cast_mono_us() - start) / 1e6, true);
 		if (stats != stdout)
 			fclose(stats);
 	}
 	cast_teacher_ctl_free(&ctl);
+	console_free(&console);
 	cast_sender_free(&s);
 	return 0;
 }

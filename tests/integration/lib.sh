@@ -8,6 +8,10 @@ SRC=$(cd "$2" && pwd)
 TEACHER=$BUILD/teacher/cast-teacher
 STUDENT=$BUILD/student/cast-student
 WORK=$(mktemp -d /tmp/cast-it.XXXXXX)
+# Programs keep keys, state and settings under HOME: never the real one.
+export HOME="$WORK/home"
+mkdir -p "$HOME"
+unset XDG_RUNTIME_DIR
 PIDS=""
 
 cleanup() {

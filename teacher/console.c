@@ -1,0 +1,941 @@
+/* The class console: commands to students, their events, state on rejoin. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "console.h"
+
+#define MAX_ARGS 32
+#define MAX_TRACK 1024		/* students whose lock we remember */
+#define RING 256		/* hands, messages, replies kept */
+
+/* Console features a teacher may hide from the menu (F16). */
+static const char *const FEATURES[] = {
+	"broadcast", "lock",   "message", "marquee", "watermark",
+	"language",  "web",    "power",   "wake",    "hands",
+	"inbox",     "assets", "clock",   "reset",   NULL,
+};
+
+struct tracked {
+	char id[64];
+	bool locked;
+};
+
+struct hand {
+	char id[64], name[128];
+	bool raised;
+	int64_t since_us;
+};
+
+struct note {
+	char id[64], name[128];
+	int64_t when_us;
+	char text[1024];
+};
+
+struct reply {
+	uint32_t cmd_id;
+	char id[64];
+	char cmd[32];
+	int32_t status;
+	int64_t when_us;
+};
+
+struct asset {
+	char id[64];
+	char json[4096];
+};
+
+struct console {
+	struct console_cfg cfg;
+	char settings_path[1024];
+	char wol_addr[64];
+	struct cast_teacher_ctl *ctl;
+	pthread_mutex_t lock;
+
+	/* Class state, re-applied on every join. */
+	bool lock_all;
+	char lock_notice[256];
+	struct tracked track[MAX_TRACK];
+	int n_track;
+	char watermark[1024];		/* the args last sent to all */
+	char language[16];
+
+	struct hand hands[RING];
+	int n_hands;
+	struct note inbox[RING];
+	int inbox_head, inbox_n;
+	struct reply replies[RING];
+	int rep_head, rep_n;
+	struct {
+		uint32_t cmd_id;
+		char cmd[32];
+	} sent[RING];
+	int sent_head;
+	struct asset assets[MAX_TRACK];
+	int n_assets;
+	bool hidden[sizeof(FEATURES) / sizeof(FEATURES[0])];
+};
+
+/* ---- settings (custom menu) ---- */
+
+static int feature_index(const char *name)
+{
+	for (int i = 0; FEATURES[i]; i++)
+		if (!strcmp(FEATURES[i], name))
+			return i;
+	return -1;
+}
+
+static void settings_save(struct console *c)
+{
+	char tmp[1100];
+	FILE *f;
+
+	if (!c->settings_path[0])
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", c->settings_path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "# libcast teacher console settings\n");
+	for (int i = 0; FEATURES[i]; i++)
+		if (c->hidden[i])
+			fprintf(f, "hide = %s\n", FEATURES[i]);
+	if (fclose(f) || rename(tmp, c->settings_path))
+		cast_log(CAST_LOG_WARN, "console", "cannot save %s",
+			 c->settings_path);
+}
+
+static int settings_cb(const char *key, const char *value, void *arg,
+		       char *why, size_t why_size)
+{
+	struct console *c = arg;
+	int i;
+
+	if (strcmp(key, "hide")) {
+		snprintf(why, why_size, "unknown setting");
+		return CAST_ERROR(EINVAL);
+	}
+	i = feature_index(value);
+	if (i < 0) {
+		snprintf(why, why_size, "unknown feature '%s'", value);
+		return CAST_ERROR(EINVAL);
+	}
+	c->hidden[i] = true;
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+static struct tracked *track_of(struct console *c, const char *id, bool add)
+{
+	for (int i = 0; i < c->n_track; i++)
+		if (!strcmp(c->track[i].id, id))
+			return &c->track[i];
+	if (!add || c->n_track == MAX_TRACK)
+		return NULL;
+	snprintf(c->track[c->n_track].id, sizeof(c->track[0].id), "%s", id);
+	c->track[c->n_track].locked = false;
+	return &c->track[c->n_track++];
+}
+
+static char *json_done(struct cast_json *j)
+{
+	cast_json_end(j);
+	return strdup(j->buf);
+}
+
+static char *error_reply(const char *fmt, const char *arg)
+{
+	struct cast_json j;
+	char msg[512];
+
+	snprintf(msg, sizeof(msg), fmt, arg ? arg : "");
+	cast_json_begin(&j);
+	cast_json_bool(&j, "ok", false);
+	cast_json_str(&j, "error", msg);
+	return json_done(&j);
+}
+
+/* "key=value" tokens → the "key=value\n" lines students parse. */
+static int build_args(char **tok, int n, char *out, size_t size)
+{
+	size_t off = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		int w;
+
+		if (!strchr(tok[i], '=') || tok[i][0] == '=' ||
+		    strchr(tok[i], '\n'))
+			return CAST_ERROR(EINVAL);
+		w = snprintf(out + off, size - off, "%s\n", tok[i]);
+		if (w < 0 || (size_t)w >= size - off)
+			return CAST_ERROR(E2BIG);
+		off += (size_t)w;
+	}
+	return (int)off;
+}
+
+static bool arg_value(char **tok, int n, const char *key, char *out,
+		      size_t size)
+{
+	size_t k = strlen(key);
+
+	for (int i = 0; i < n; i++)
+		if (!strncmp(tok[i], key, k) && tok[i][k] == '=') {
+			snprintf(out, size, "%s", tok[i] + k + 1);
+			return true;
+		}
+	out[0] = '\0';
+	return false;
+}
+
+/*
+ * Resolves "--to" into student ids. `to` NULL or "all" means every online
+ * student (ids = NULL, n = -1). Unknown ids are an error naming them;
+ * known students that are offline are listed in `offline`.
+ */
+struct targets {
+	char ids[256][64];
+	int n;			/* -1: all online */
+	char offline[1024];
+	char unknown[1024];
+};
+
+static void resolve(struct console *c, const char *to, struct targets *t)
+{
+	static struct cast_student_info roster[512];
+	int n = c->ctl ? cast_teacher_ctl_students(c->ctl, roster, 512) : 0;
+	char list[2048], *save = NULL, *id;
+
+	t->n = 0;
+	t->offline[0] = t->unknown[0] = '\0';
+	if (!to || !strcmp(to, "all")) {
+		t->n = -1;
+		return;
+	}
+	snprintf(list, sizeof(list), "%s", to);
+	for (id = strtok_r(list, ",", &save); id && t->n < 256;
+	     id = strtok_r(NULL, ",", &save)) {
+		int k;
+
+		for (k = 0; k < n && strcmp(roster[k].id, id); k++)
+			;
+		if (k == n) {
+			size_t l = strlen(t->unknown);
+
+			snprintf(t->unknown + l, sizeof(t->unknown) - l, "%s%s",
+				 l ? "," : "", id);
+			continue;
+		}
+		if (!roster[k].online) {
+			size_t l = strlen(t->offline);
+
+			snprintf(t->offline + l, sizeof(t->offline) - l,
+				 "%s%s", l ? "," : "", id);
+		}
+		snprintf(t->ids[t->n++], sizeof(t->ids[0]), "%s", id);
+	}
+}
+
+static void note_sent(struct console *c, int cmd_id, const char *cmd)
+{
+	if (cmd_id <= 0)
+		return;
+	c->sent[c->sent_head].cmd_id = (uint32_t)cmd_id;
+	snprintf(c->sent[c->sent_head].cmd, sizeof(c->sent[0].cmd), "%s", cmd);
+	c->sent_head = (c->sent_head + 1) % RING;
+}
+
+/* Sends to the targets; returns the number of commands queued. */
+static int send_to(struct console *c, const struct targets *t,
+		   const char *cmd, const char *args, struct cast_json *j)
+{
+	int sent = 0, id;
+
+	cast_json_array(j, "command_ids");
+	if (t->n < 0) {
+		id = cast_teacher_ctl_command(c->ctl, NULL, cmd, args,
+					      strlen(args));
+		if (id > 0) {
+			note_sent(c, id, cmd);
+			cast_json_int(j, NULL, id);
+			sent++;
+		}
+	}
+	for (int i = 0; i < t->n; i++) {
+		id = cast_teacher_ctl_command(c->ctl, t->ids[i], cmd, args,
+					      strlen(args));
+		if (id > 0) {
+			note_sent(c, id, cmd);
+			cast_json_int(j, NULL, id);
+			sent++;
+		}
+	}
+	cast_json_array_end(j);
+	return sent;
+}
+
+/* ---- Wake-on-LAN (F10) ---- */
+
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char end;
+
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &end) != 6)
+		return CAST_ERROR(EINVAL);
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
+}
+
+static int send_wol(const struct console *c, const uint8_t mac[6])
+{
+	struct sockaddr_in to = {.sin_family = AF_INET};
+	uint8_t pkt[102];
+	int fd, one = 1, ret = 0;
+
+	memset(pkt, 0xff, 6);
+	for (int i = 0; i < 16; i++)
+		memcpy(pkt + 6 + i * 6, mac, 6);
+	to.sin_port = htons(c->cfg.wol_port ? c->cfg.wol_port : 9);
+	if (inet_pton(AF_INET, c->wol_addr, &to.sin_addr) != 1)
+		return CAST_ERROR(EINVAL);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return CAST_ERROR(errno);
+	setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
+	if (sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
+		   sizeof(to)) < 0)
+		ret = CAST_ERROR(errno);
+	close(fd);
+	return ret;
+}
+
+/*
+ * Wakes the chosen students' machines (their MACs as learned when they
+ * signed in; --to all: every known machine that is offline), and any
+ * mac=AA:BB:… given explicitly (machines never seen yet).
+ */
+static char *cmd_wake(struct console *c, const struct targets *t,
+		      bool explicit_to, char **tok, int ntok)
+{
+	static struct cast_student_info roster[512];
+	int n = cast_teacher_ctl_students(c->ctl, roster, 512), woken = 0;
+	struct cast_json j;
+	static const uint8_t zero[6];
+	uint8_t mac[6];
+
+	cast_json_begin(&j);
+	cast_json_array(&j, "woken");
+	for (int i = 0; i < ntok; i++) {
+		if (strncmp(tok[i], "mac=", 4))
+			continue;
+		if (parse_mac(tok[i] + 4, mac)) {
+			cast_json_array_end(&j);
+			return error_reply("bad MAC address '%s'", tok[i] + 4);
+		}
+		if (!send_wol(c, mac)) {
+			cast_json_str(&j, NULL, tok[i] + 4);
+			woken++;
+		}
+	}
+	/* Only MACs given: wake just those. */
+	if (woken && !explicit_to)
+		n = 0;
+	for (int k = 0; k < n; k++) {
+		bool want = t->n < 0 ? !roster[k].online : false;
+
+		for (int i = 0; i < t->n; i++)
+			want |= !strcmp(t->ids[i], roster[k].id);
+		if (!want || !memcmp(roster[k].mac, zero, 6))
+			continue;
+		if (!send_wol(c, roster[k].mac)) {
+			cast_json_str(&j, NULL, roster[k].id);
+			woken++;
+		}
+	}
+	cast_json_array_end(&j);
+	cast_json_bool(&j, "ok", true);
+	cast_json_int(&j, "sent", woken);
+	return json_done(&j);
+}
+
+/* ---- listings ---- */
+
+static char *cmd_hands(struct console *c)
+{
+	struct cast_json j;
+
+	cast_json_begin(&j);
+	cast_json_array(&j, "hands");
+	for (int i = 0; i < c->n_hands; i++) {
+		if (!c->hands[i].raised)
+			continue;
+		cast_json_obj(&j, NULL);
+		cast_json_str(&j, "id", c->hands[i].id);
+		cast_json_str(&j, "name", c->hands[i].name);
+		cast_json_int(&j, "since_us", c->hands[i].since_us);
+		cast_json_end(&j);
+	}
+	cast_json_array_end(&j);
+	return json_done(&j);
+}
+
+static char *cmd_inbox(struct console *c)
+{
+	struct cast_json j;
+
+	cast_json_begin(&j);
+	cast_json_array(&j, "messages");
+	for (int i = 0; i < c->inbox_n; i++) {
+		const struct note *n =
+			&c->inbox[(c->inbox_head + i) % RING];
+
+		cast_json_obj(&j, NULL);
+		cast_json_str(&j, "id", n->id);
+		cast_json_str(&j, "name", n->name);
+		cast_json_int(&j, "when_us", n->when_us);
+		cast_json_str(&j, "text", n->text);
+		cast_json_end(&j);
+	}
+	cast_json_array_end(&j);
+	return json_done(&j);
+}
+
+static char *cmd_replies(struct console *c)
+{
+	struct cast_json j;
+
+	cast_json_begin(&j);
+	cast_json_array(&j, "replies");
+	for (int i = 0; i < c->rep_n; i++) {
+		const struct reply *r = &c->replies[(c->rep_head + i) % RING];
+
+		cast_json_obj(&j, NULL);
+		cast_json_int(&j, "command_id", r->cmd_id);
+		cast_json_str(&j, "command", r->cmd);
+		cast_json_str(&j, "id", r->id);
+		cast_json_bool(&j, "ok", r->status == 0);
+		if (r->status)
+			cast_json_str(&j, "error", cast_strerror(r->status));
+		cast_json_int(&j, "when_us", r->when_us);
+		cast_json_end(&j);
+	}
+	cast_json_array_end(&j);
+	return json_done(&j);
+}
+
+static void csv_field(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+/* Pulls "key":"value" or "key":number out of a flat JSON object. */
+static void json_get(const char *json, const char *key, char *out, size_t size)
+{
+	char pat[80];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	out[0] = '\0';
+	p = strstr(json, pat);
+	if (!p)
+		return;
+	p += strlen(pat);
+	if (*p == '"') {
+		for (p++; *p && *p != '"' && n + 1 < size; p++) {
+			if (*p == '\\' && p[1])
+				p++;
+			out[n++] = *p;
+		}
+	} else {
+		while (*p && *p != ',' && *p != '}' && n + 1 < size)
+			out[n++] = *p++;
+	}
+	out[n] = '\0';
+}
+
+static char *cmd_assets(struct console *c, char **tok, int n)
+{
+	static const char *const cols[] = {"host", "cpu", "cores",
+					   "memory_mb", "disk_gb", "disk_free_gb",
+					   "os", "kernel", "mac", "display",
+					   NULL};
+	struct cast_json j;
+	char path[1024], v[512], tmp[1100];
+	FILE *f;
+
+	if (!arg_value(tok, n, "export", path, sizeof(path))) {
+		/* Ask every online student; answers arrive as events. */
+		struct targets t = {.n = -1};
+
+		cast_json_begin(&j);
+		send_to(c, &t, "assets", "", &j);
+		cast_json_int(&j, "known", c->n_assets);
+		cast_json_array(&j, "assets");
+		for (int i = 0; i < c->n_assets; i++) {
+			cast_json_obj(&j, NULL);
+			cast_json_str(&j, "id", c->assets[i].id);
+			cast_json_raw(&j, "summary", c->assets[i].json);
+			cast_json_end(&j);
+		}
+		cast_json_array_end(&j);
+		return json_done(&j);
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return error_reply("cannot write %s", path);
+	fputs("\xEF\xBB\xBFid", f); /* BOM: spreadsheets read it as UTF-8 */
+	for (int k = 0; cols[k]; k++)
+		fprintf(f, ",%s", cols[k]);
+	fputs("\r\n", f);
+	for (int i = 0; i < c->n_assets; i++) {
+		csv_field(f, c->assets[i].id);
+		for (int k = 0; cols[k]; k++) {
+			json_get(c->assets[i].json, cols[k], v, sizeof(v));
+			fputc(',', f);
+			csv_field(f, v);
+		}
+		fputs("\r\n", f);
+	}
+	if (fclose(f) || rename(tmp, path)) {
+		unlink(tmp);
+		return error_reply("cannot write %s", path);
+	}
+	cast_json_begin(&j);
+	cast_json_bool(&j, "ok", true);
+	cast_json_int(&j, "rows", c->n_assets);
+	cast_json_str(&j, "file", path);
+	return json_done(&j);
+}
+
+static char *cmd_clock(struct console *c)
+{
+	static struct cast_student_info roster[512];
+	int n = cast_teacher_ctl_students(c->ctl, roster, 512);
+	struct cast_json j;
+
+	cast_json_begin(&j);
+	cast_json_array(&j, "clocks");
+	for (int k = 0; k < n; k++) {
+		if (!roster[k].online)
+			continue;
+		cast_json_obj(&j, NULL);
+		cast_json_str(&j, "id", roster[k].id);
+		cast_json_num(&j, "offset_ms", roster[k].clock_offset_ms);
+		cast_json_num(&j, "rtt_ms", roster[k].rtt_ms);
+		cast_json_end(&j);
+	}
+	cast_json_array_end(&j);
+	return json_done(&j);
+}
+
+static char *cmd_menu(struct console *c, char **tok, int n)
+{
+	struct cast_json j;
+	int i;
+
+	if (n == 2 && (!strcmp(tok[0], "show") || !strcmp(tok[0], "hide"))) {
+		i = feature_index(tok[1]);
+		if (i < 0)
+			return error_reply("unknown feature '%s'", tok[1]);
+		c->hidden[i] = !strcmp(tok[0], "hide");
+		settings_save(c);
+	} else if (n) {
+		return error_reply("usage: menu [show|hide FEATURE]", NULL);
+	}
+	cast_json_begin(&j);
+	cast_json_array(&j, "menu");
+	for (i = 0; FEATURES[i]; i++) {
+		cast_json_obj(&j, NULL);
+		cast_json_str(&j, "feature", FEATURES[i]);
+		cast_json_bool(&j, "shown", !c->hidden[i]);
+		cast_json_end(&j);
+	}
+	cast_json_array_end(&j);
+	return json_done(&j);
+}
+
+/* ---- the command line ---- */
+
+static char *dispatch(struct console *c, char **tok, int n)
+{
+	const char *cmd = tok[0], *to = NULL;
+	char args[4096], v[1100];
+	struct targets *t;
+	struct cast_json j;
+	char *out;
+	int a, sent;
+
+	/* "--to IDS" anywhere after the command. */
+	for (a = 1; a < n; a++) {
+		if (!strcmp(tok[a], "--to") && a + 1 < n) {
+			to = tok[a + 1];
+			memmove(&tok[a], &tok[a + 2],
+				(size_t)(n - a - 2) * sizeof(*tok));
+			n -= 2;
+			break;
+		}
+	}
+	if (!strcmp(cmd, "hands"))
+		return cmd_hands(c);
+	if (!strcmp(cmd, "inbox"))
+		return cmd_inbox(c);
+	if (!strcmp(cmd, "replies"))
+		return cmd_replies(c);
+	if (!strcmp(cmd, "clock"))
+		return cmd_clock(c);
+	if (!strcmp(cmd, "menu"))
+		return cmd_menu(c, tok + 1, n - 1);
+	if (!strcmp(cmd, "assets"))
+		return cmd_assets(c, tok + 1, n - 1);
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	resolve(c, to, t);
+	if (t->unknown[0]) {
+		out = error_reply("unknown student(s): %s", t->unknown);
+		goto done;
+	}
+	if (!strcmp(cmd, "wake")) {
+		out = cmd_wake(c, t, to != NULL, tok + 1, n - 1);
+		goto done;
+	}
+
+	/* Commands that go to students. */
+	if (!strcmp(cmd, "power")) {
+		if (n < 2 || (strcmp(tok[1], "off") && strcmp(tok[1], "restart"))) {
+			out = error_reply("usage: power off|restart --to IDS",
+					  NULL);
+			goto done;
+		}
+		if (t->n < 0 && (!to || strcmp(to, "all"))) {
+			out = error_reply("power needs --to IDS or --to all",
+					  NULL);
+			goto done;
+		}
+		snprintf(args, sizeof(args), "action=%s\n", tok[1]);
+	} else if (!strcmp(cmd, "language")) {
+		if (n != 2 || (strcmp(tok[1], "zh_CN") && strcmp(tok[1], "zh_TW") &&
+			       strcmp(tok[1], "en"))) {
+			out = error_reply("usage: language zh_CN|zh_TW|en", NULL);
+			goto done;
+		}
+		snprintf(args, sizeof(args), "lang=%s\n", tok[1]);
+		snprintf(c->language, sizeof(c->language), "%s", tok[1]);
+		t->n = -1; /* one action: every student */
+	} else if (!strcmp(cmd, "clock-set")) {
+		snprintf(args, sizeof(args), "time_us=%lld\n",
+			 (long long)cast_now_us());
+	} else if (!strcmp(cmd, "lock") || !strcmp(cmd, "unlock") ||
+		   !strcmp(cmd, "message") || !strcmp(cmd, "marquee") ||
+		   !strcmp(cmd, "watermark") || !strcmp(cmd, "web") ||
+		   !strcmp(cmd, "reset")) {
+		if (build_args(tok + 1, n - 1, args, sizeof(args)) < 0) {
+			out = error_reply("arguments are key=value", NULL);
+			goto done;
+		}
+		if (!strcmp(cmd, "web")) {
+			arg_value(tok + 1, n - 1, "url", v, sizeof(v));
+			if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) {
+				out = error_reply("url must be http:// or "
+						  "https://", NULL);
+				goto done;
+			}
+		}
+		if (!strcmp(cmd, "message") || !strcmp(cmd, "marquee")) {
+			if (!arg_value(tok + 1, n - 1, "text", v, sizeof(v)) ||
+			    !v[0]) {
+				out = error_reply("%s needs text=…", cmd);
+				goto done;
+			}
+		}
+	} else {
+		out = error_reply("unknown command '%s'", cmd);
+		goto done;
+	}
+
+	/* Remember what must be re-applied when students rejoin. */
+	if (!strcmp(cmd, "lock") || !strcmp(cmd, "unlock")) {
+		bool on = !strcmp(cmd, "lock");
+
+		if (on)
+			arg_value(tok + 1, n - 1, "notice", c->lock_notice,
+				  sizeof(c->lock_notice));
+		if (t->n < 0) {
+			c->lock_all = on;
+			for (int i = 0; i < c->n_track; i++)
+				c->track[i].locked = on;
+		}
+		for (int i = 0; i < t->n; i++) {
+			struct tracked *k = track_of(c, t->ids[i], true);
+
+			if (k)
+				k->locked = on;
+		}
+	} else if (!strcmp(cmd, "watermark") && t->n < 0) {
+		snprintf(c->watermark, sizeof(c->watermark), "%s", args);
+	} else if (!strcmp(cmd, "reset")) {
+		c->lock_all = false;
+		c->n_track = 0;
+		c->watermark[0] = c->language[0] = c->lock_notice[0] = '\0';
+		c->n_hands = 0;
+		c->inbox_n = 0;
+		c->n_assets = 0;
+		memset(c->hidden, 0, sizeof(c->hidden));
+		settings_save(c);
+		t->n = -1;
+	}
+	cast_json_begin(&j);
+	sent = send_to(c, t, cmd, args, &j);
+	cast_json_bool(&j, "ok", true);
+	cast_json_int(&j, "sent", sent);
+	if (t->offline[0])
+		cast_json_str(&j, "offline", t->offline);
+	if (t->offline[0] && (!strcmp(cmd, "lock") || !strcmp(cmd, "unlock")))
+		cast_json_str(&j, "note", "offline students get it when they "
+					  "rejoin");
+	out = json_done(&j);
+done:
+	free(t);
+	return out;
+}
+
+char *console_ctl(const char *line, void *arg)
+{
+	struct console *c = arg;
+	char *copy = strdup(line), *tok[MAX_ARGS], *save = NULL, *p, *out;
+	int n = 0;
+
+	if (!copy)
+		return NULL;
+	for (p = strtok_r(copy, "\t", &save); p && n < MAX_ARGS;
+	     p = strtok_r(NULL, "\t", &save))
+		tok[n++] = p;
+	if (!n || !c->ctl) {
+		free(copy);
+		return NULL;
+	}
+	pthread_mutex_lock(&c->lock);
+	out = dispatch(c, tok, n);
+	pthread_mutex_unlock(&c->lock);
+	free(copy);
+	return out;
+}
+
+/* ---- events from students ---- */
+
+static void reapply(struct console *c, const struct cast_student_info *info)
+{
+	struct tracked *k = track_of(c, info->id, false);
+	bool locked = k ? k->locked : c->lock_all;
+	char args[512];
+	int id;
+
+	if (locked) {
+		snprintf(args, sizeof(args), "notice=%s\n", c->lock_notice);
+		id = cast_teacher_ctl_command(c->ctl, info->id, "lock", args,
+					      strlen(args));
+		note_sent(c, id, "lock");
+	} else if (k) {
+		/* Unlocked while it was away. */
+		id = cast_teacher_ctl_command(c->ctl, info->id, "unlock", "", 0);
+		note_sent(c, id, "unlock");
+	}
+	if (c->watermark[0]) {
+		id = cast_teacher_ctl_command(c->ctl, info->id, "watermark",
+					      c->watermark,
+					      strlen(c->watermark));
+		note_sent(c, id, "watermark");
+	}
+	if (c->language[0]) {
+		snprintf(args, sizeof(args), "lang=%s\n", c->language);
+		id = cast_teacher_ctl_command(c->ctl, info->id, "language", args,
+					      strlen(args));
+		note_sent(c, id, "language");
+	}
+}
+
+static void on_student_event_locked(struct console *c,
+				    const struct cast_student_info *info,
+				    const char *name, const uint8_t *args,
+				    size_t len)
+{
+	if (!strcmp(name, "hand")) {
+		bool up = len == 2 && !memcmp(args, "up", 2);
+		int i;
+
+		for (i = 0; i < c->n_hands && strcmp(c->hands[i].id, info->id);
+		     i++)
+			;
+		if (i == c->n_hands) {
+			if (c->n_hands == RING)
+				return;
+			c->n_hands++;
+		}
+		snprintf(c->hands[i].id, sizeof(c->hands[i].id), "%s", info->id);
+		snprintf(c->hands[i].name, sizeof(c->hands[i].name), "%s",
+			 info->name);
+		if (up && !c->hands[i].raised)
+			c->hands[i].since_us = cast_now_us();
+		c->hands[i].raised = up;
+		cast_log(CAST_LOG_INFO, "console", "%s (%s) %s a hand",
+			 info->id, info->name, up ? "raised" : "lowered");
+	} else if (!strcmp(name, "message")) {
+		struct note *n;
+		size_t l = len < sizeof(n->text) - 1 ? len : sizeof(n->text) - 1;
+
+		if (c->inbox_n == RING) {
+			c->inbox_head = (c->inbox_head + 1) % RING;
+			c->inbox_n--;
+		}
+		n = &c->inbox[(c->inbox_head + c->inbox_n++) % RING];
+		snprintf(n->id, sizeof(n->id), "%s", info->id);
+		snprintf(n->name, sizeof(n->name), "%s", info->name);
+		n->when_us = cast_now_us();
+		memcpy(n->text, args, l);
+		n->text[l] = '\0';
+	} else if (!strcmp(name, "assets")) {
+		int i;
+
+		if (len >= sizeof(c->assets[0].json) ||
+		    cast_json_validate_object((const char *)args, len))
+			return;
+		for (i = 0; i < c->n_assets && strcmp(c->assets[i].id, info->id);
+		     i++)
+			;
+		if (i == c->n_assets) {
+			if (c->n_assets == MAX_TRACK)
+				return;
+			c->n_assets++;
+		}
+		snprintf(c->assets[i].id, sizeof(c->assets[i].id), "%s",
+			 info->id);
+		memcpy(c->assets[i].json, args, len);
+		c->assets[i].json[len] = '\0';
+	}
+}
+
+void console_event(const struct cast_student_info *info,
+		   enum cast_student_event ev, void *arg)
+{
+	struct console *c = arg;
+
+	pthread_mutex_lock(&c->lock);
+	switch (ev) {
+	case CAST_STUDENT_JOINED:
+		if (c->ctl)
+			reapply(c, info);
+		break;
+	case CAST_STUDENT_EVENT:
+		if (info->event_name)
+			on_student_event_locked(c, info, info->event_name,
+						info->event_args,
+						info->event_args_len);
+		break;
+	case CAST_STUDENT_REPLY: {
+		struct reply *r;
+
+		if (c->rep_n == RING) {
+			c->rep_head = (c->rep_head + 1) % RING;
+			c->rep_n--;
+		}
+		r = &c->replies[(c->rep_head + c->rep_n++) % RING];
+		r->cmd_id = info->last_cmd_id;
+		r->status = info->last_cmd_status;
+		r->when_us = cast_now_us();
+		snprintf(r->id, sizeof(r->id), "%s", info->id);
+		r->cmd[0] = '\0';
+		for (int i = 0; i < RING; i++)
+			if (c->sent[i].cmd_id == r->cmd_id)
+				snprintf(r->cmd, sizeof(r->cmd), "%s",
+					 c->sent[i].cmd);
+		break;
+	}
+	default:
+		break;
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void console_json(struct console *c, struct cast_json *j)
+{
+	int raised = 0, locked = 0;
+
+	pthread_mutex_lock(&c->lock);
+	for (int i = 0; i < c->n_hands; i++)
+		raised += c->hands[i].raised;
+	for (int i = 0; i < c->n_track; i++)
+		locked += c->track[i].locked;
+	cast_json_obj(j, "console");
+	cast_json_int(j, "hands_raised", raised);
+	cast_json_int(j, "messages", c->inbox_n);
+	cast_json_bool(j, "lock_all", c->lock_all);
+	cast_json_int(j, "locked", locked);
+	cast_json_str(j, "language", c->language);
+	cast_json_int(j, "replies", c->rep_n);
+	cast_json_end(j);
+	pthread_mutex_unlock(&c->lock);
+}
+
+int console_new(struct console **out, const struct console_cfg *cfg)
+{
+	struct console *c = calloc(1, sizeof(*c));
+	char err[512];
+
+	if (!c)
+		return CAST_ERROR(ENOMEM);
+	c->cfg = *cfg;
+	pthread_mutex_init(&c->lock, NULL);
+	snprintf(c->wol_addr, sizeof(c->wol_addr), "%s",
+		 cfg->wol_addr ? cfg->wol_addr : "255.255.255.255");
+	if (cfg->settings_path) {
+		snprintf(c->settings_path, sizeof(c->settings_path), "%s",
+			 cfg->settings_path);
+		if (access(c->settings_path, F_OK) == 0 &&
+		    cast_config_load(c->settings_path, settings_cb, c, err,
+				     sizeof(err)))
+			cast_log(CAST_LOG_WARN, "console", "%s (ignored)", err);
+	}
+	c->cfg.settings_path = NULL;
+	*out = c;
+	return 0;
+}
+
+void console_set_ctl(struct console *c, struct cast_teacher_ctl *ctl)
+{
+	pthread_mutex_lock(&c->lock);
+	c->ctl = ctl;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void console_free(struct console **pc)
+{
+	struct console *c = pc ? *pc : NULL;
+
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+	*pc = NULL;
+}

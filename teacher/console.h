@@ -1,0 +1,34 @@
+/* The class console: every teacher action on students, scriptable through
+ * `cast-teacher ctl`, and the class state re-applied when a student rejoins. */
+#ifndef CAST_TEACHER_CONSOLE_H
+#define CAST_TEACHER_CONSOLE_H
+
+#include <cast/cast.h>
+
+struct console_cfg {
+	int channel;
+	/** Where Wake-on-LAN magic packets go (default 255.255.255.255:9). */
+	const char *wol_addr;
+	uint16_t wol_port;
+	/** Settings file of this teacher (custom menu); NULL: none kept. */
+	const char *settings_path;
+};
+
+struct console;
+
+int console_new(struct console **out, const struct console_cfg *cfg);
+/** Attaches the control plane (after it was created with our callbacks). */
+void console_set_ctl(struct console *c, struct cast_teacher_ctl *ctl);
+
+/** cast_ctl_command_cb: one tab-separated command line → JSON reply. */
+char *console_ctl(const char *line, void *arg);
+/** cast_student_event_cb: joins (state re-applied), events, replies. */
+void console_event(const struct cast_student_info *info,
+		   enum cast_student_event ev, void *arg);
+
+/** Adds "console":{hands, messages, locked…} to a stats line. */
+void console_json(struct console *c, struct cast_json *j);
+
+void console_free(struct console **c);
+
+#endif

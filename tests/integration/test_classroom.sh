@@ -1,0 +1,187 @@
+#!/bin/sh
+# Running the class through `cast-teacher ctl`: every action reaches the
+# right students and only them, and its effect is checked on the student
+# (its state as it reports it, files its commands wrote). Locks survive a
+# student restart and are re-applied on rejoin; bad input is refused.
+. "$(dirname "$0")/lib.sh"
+
+CH=21
+export HOME="$WORK/home"
+mkdir -p "$HOME"
+"$TEACHER" keygen "$WORK/class.key" >/dev/null
+TSOCK=$WORK/teacher.sock
+T() { "$TEACHER" ctl --socket "$TSOCK" "$@"; }
+S() { "$STUDENT" ctl --socket "$WORK/$1.sock" state; }
+field() { python3 -c "import json,sys; s=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
+
+# Harmless stand-ins for the browser and the power commands.
+cat >"$WORK/opener" <<SH
+#!/bin/sh
+echo "\$1" >>"$WORK/opened-\$(basename "\$PWD")"
+SH
+cat >"$WORK/poweroff" <<SH
+#!/bin/sh
+touch "$WORK/poweroff-\$(basename "\$PWD")"
+SH
+chmod +x "$WORK/opener" "$WORK/poweroff"
+
+bg "$TEACHER" --headless --key "$WORK/class.key" --ctl-socket "$TSOCK" \
+	--source testpattern --size 320x180 --channel $CH --duration 60 \
+	--wol-addr 127.0.0.1 --wol-port 40999 --stats "$WORK/t.json"
+
+student() { # id [extra flags]
+	id=$1
+	shift
+	mkdir -p "$WORK/$id"
+	(cd "$WORK/$id" && exec "$STUDENT" --headless --key "$WORK/class.key" \
+		--channel $CH --id "$id" --name "学生$id" --class 3A \
+		--state-dir "$WORK/$id" --local-socket "$WORK/$id.sock" \
+		--open-cmd "$WORK/opener" --poweroff-cmd "$WORK/poweroff" \
+		--reboot-cmd "$WORK/poweroff" --duration 50 \
+		--stats "$WORK/$id.json" "$@") &
+	PIDS="$PIDS $!"
+	eval "PID_$id=$!"
+}
+wait_until() { # python-condition-on-state student timeout
+	i=0
+	while [ $i -lt "$3" ]; do
+		if S "$2" 2>/dev/null | field "$1" 2>/dev/null | grep -q True; then
+			return 0
+		fi
+		sleep 0.2
+		i=$((i + 1))
+	done
+	echo "FAIL: $2: never $1; state: $(S "$2" 2>&1)"
+	exit 1
+}
+online() {
+	T students | python3 -c "import json,sys; print(sum(1 for s in json.load(sys.stdin)['students'] if s['online']))"
+}
+
+student s1
+student s2 --url-schemes https
+student s3
+i=0
+while [ "$(online 2>/dev/null || echo 0)" -lt 3 ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+[ "$(online)" -eq 3 ] || fail "three students did not sign in: $(T students)"
+T students | grep -q '学生s1' || fail "roster lacks the Chinese name"
+
+echo "-- lock one student"
+T lock --to s1 "notice=Eyes on the teacher" >/dev/null || fail "lock refused"
+wait_until "s['class']['locked'] and s['class']['lock_notice'] == 'Eyes on the teacher'" s1 50
+sleep 0.5
+S s2 | field "s['class']['locked']" | grep -q False || fail "s2 was locked too"
+
+echo "-- the lock survives a restart of the student program"
+kill "$PID_s1"
+wait "$PID_s1" 2>/dev/null || true
+student s1
+wait_until "s['class']['locked']" s1 50
+echo "-- unlocked while away: re-applied on rejoin"
+kill "$PID_s1"
+wait "$PID_s1" 2>/dev/null || true
+sleep 0.5
+T unlock --to s1 | grep -q '"offline":"s1"' || fail "unlock of an offline student not reported"
+student s1
+wait_until "s['connected'] and not s['class']['locked']" s1 75
+
+echo "-- message to one, marquee to all"
+T message --to s2 "title=Notice" "text=Save your work, 保存作业" >/dev/null
+wait_until "s['class']['messages'] == 1 and s['class']['message_text'] == 'Save your work, 保存作业'" s2 50
+S s3 | field "s['class']['messages']" | grep -qx 0 || fail "s3 got s2's message"
+T marquee "text=Test at 10:00 考试" seconds=60 >/dev/null
+for s in s1 s2 s3; do wait_until "s['class']['marquee'] == 'Test at 10:00 考试'" $s 50; done
+
+echo "-- watermark, also on a student that joins later"
+T watermark fields=id,name,ip "text=Exam" opacity=40 place=corner >/dev/null
+for s in s1 s2 s3; do wait_until "s['class']['watermark_fields'] == 'id,name,ip' and s['class']['watermark_opacity'] == 40" $s 50; done
+student s4
+wait_until "s['connected'] and s['class']['watermark_place'] == 'corner'" s4 75
+
+echo "-- language for everyone in one action"
+T language zh_TW >/dev/null
+for s in s1 s2 s3 s4; do wait_until "s['class']['language'] == 'zh_TW'" $s 50; done
+T language klingon >/dev/null && fail "an unknown language was accepted"
+
+echo "-- web: opened where allowed, refused where the lab forbids the scheme"
+T web --to s3 url=https://example.org/lesson >/dev/null
+T web --to s2 url=http://example.org/plain >/dev/null
+T web url=file:///etc/passwd >/dev/null && fail "a file: URL was accepted"
+i=0
+while [ ! -s "$WORK/opened-s3" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+grep -qx 'https://example.org/lesson' "$WORK/opened-s3" || fail "s3 did not open the page"
+[ -e "$WORK/opened-s2" ] && fail "s2 opened a URL its lab forbids"
+sleep 0.5
+T replies | python3 -c "
+import json,sys
+r = json.load(sys.stdin)['replies']
+web = {x['id']: x['ok'] for x in r if x['command'] == 'web'}
+assert web.get('s3') is True and web.get('s2') is False, web
+" || fail "the teacher does not see who opened the page"
+
+echo "-- power: only the chosen machine, never without a target"
+T power off >/dev/null && fail "power off without --to was accepted"
+T power off --to s2 >/dev/null
+i=0
+while [ ! -e "$WORK/poweroff-s2" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+[ -e "$WORK/poweroff-s2" ] || fail "s2 did not run its poweroff command"
+[ -e "$WORK/poweroff-s1" ] && fail "s1 was powered off too"
+
+echo "-- Wake-on-LAN magic packet"
+python3 - "$WORK/wol.bin" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 40999))
+s.settimeout(5)
+open(sys.argv[1], "wb").write(s.recv(200))
+PY
+WOLPID=$!
+sleep 0.3
+T wake mac=02:00:00:00:00:07 >/dev/null || fail "wake refused"
+wait $WOLPID || fail "no magic packet arrived"
+python3 -c "
+import sys
+p = open(sys.argv[1], 'rb').read()
+assert len(p) == 102 and p[:6] == b'\xff' * 6 and p[6:] == bytes.fromhex('020000000007') * 16, p.hex()
+" "$WORK/wol.bin" || fail "malformed magic packet"
+T wake mac=zz:00 >/dev/null && fail "a bad MAC was accepted"
+
+echo "-- raise hand and messages from students"
+"$STUDENT" ctl --socket "$WORK/s1.sock" hand up >/dev/null || fail "hand up failed"
+"$STUDENT" ctl --socket "$WORK/s3.sock" message "我不明白 step 3" >/dev/null || fail "message failed"
+i=0
+while ! T hands | grep -q '"id":"s1"' && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+T hands | grep -q '"name":"学生s1"' || fail "the teacher does not see s1's hand: $(T hands)"
+T inbox | grep -q '我不明白 step 3' || fail "the teacher did not get s3's message"
+"$STUDENT" ctl --socket "$WORK/s1.sock" hand down >/dev/null
+sleep 0.5
+T hands | grep -q '"id":"s1"' && fail "s1's hand is still up after lowering it"
+
+echo "-- asset view and clock offsets"
+T assets >/dev/null
+sleep 1
+T assets "export=$WORK/assets.csv" >/dev/null || fail "asset export failed"
+[ "$(grep -c . "$WORK/assets.csv")" -ge 5 ] || fail "asset CSV lacks students: $(cat "$WORK/assets.csv")"
+grep -q 'cores' "$WORK/assets.csv" || fail "asset CSV has no header"
+T clock | python3 -c "
+import json,sys
+c = json.load(sys.stdin)['clocks']
+assert len(c) >= 4 and all(abs(x['offset_ms']) < 50 for x in c), c
+" || fail "clock offsets missing or wrong"
+
+echo "-- bad input"
+T lock --to nobody >/dev/null && fail "an unknown student was accepted"
+T frobnicate >/dev/null && fail "an unknown command was accepted"
+T message --to s1 >/dev/null && fail "a message without text was accepted"
+
+echo "-- custom menu persists; reset restores every default"
+T menu hide power >/dev/null
+grep -q 'hide = power' "$HOME/.config/libcast/console.conf" || fail "menu setting not saved"
+T lock "notice=x" >/dev/null
+for s in s1 s2 s3 s4; do wait_until "s['class']['locked']" $s 50; done
+T reset >/dev/null
+for s in s1 s2 s3 s4; do
+	wait_until "not s['class']['locked'] and s['class']['watermark_fields'] == '' and s['class']['language'] == ''" $s 50
+done
+T menu | grep -q '"feature":"power","shown":true' || fail "reset kept the hidden menu entry"
+echo "PASS"

@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +18,7 @@
 #include "assets.h"
 #include "class.h"
 #include "local.h"
+#include "overlay.h"
 
 struct student {
 	struct cast_receiver_cfg cfg;
@@ -568,6 +572,12 @@ struct view {
 	SDL_Renderer *ren;
 	SDL_Texture *tex;
 	int tex_w, tex_h;
+	struct overlay *ov;	/* watermark, marquee, messages, lock, hand */
+	bool grabbed;
+	/* What of the class state the overlay already shows. */
+	uint64_t seen_version, seen_messages;
+	int64_t seen_marquee_until;
+	char seen_language[16];
 };
 
 static int view_open(struct view *v, const char *geometry)
@@ -602,18 +612,125 @@ static int view_open(struct view *v, const char *geometry)
 		return -1;
 	}
 	SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
+	if (overlay_new(&v->ov, v->ren))
+		fprintf(stderr, "cast-student: overlays unavailable (no font); "
+				"watermark and notices will not show\n");
 	SDL_SetRenderDrawColor(v->ren, 0, 0, 0, 255);
 	SDL_RenderClear(v->ren);
 	SDL_RenderPresent(v->ren);
 	return 0;
 }
 
-/* Redraws when a new picture arrived or `force` (window exposed, resized). */
+/* This machine's first non-loopback IPv4 address, for the watermark. */
+static void local_ip(char *buf, size_t size)
+{
+	struct ifaddrs *ifa = NULL, *i;
+
+	snprintf(buf, size, "127.0.0.1");
+	if (getifaddrs(&ifa))
+		return;
+	for (i = ifa; i; i = i->ifa_next) {
+		struct sockaddr_in *a = (struct sockaddr_in *)i->ifa_addr;
+
+		if (!a || a->sin_family != AF_INET ||
+		    (ntohl(a->sin_addr.s_addr) >> 24) == 127)
+			continue;
+		inet_ntop(AF_INET, &a->sin_addr, buf, (socklen_t)size);
+		break;
+	}
+	freeifaddrs(ifa);
+}
+
+/* Brings the overlay in line with what the teacher set (main thread). */
+static void view_sync(struct view *v, struct student *s)
+{
+	struct class_state *c = &s->cls;
+	struct overlay_watermark w;
+	char fields[128], text[256], place[16], notice[256], lang[16];
+	char title[128], msg[CLASS_TEXT], marquee[512], ip[64];
+	int opacity;
+	bool locked, hand, new_msg, new_marquee;
+	int64_t until, now = cast_now_us();
+
+	if (!v->ov)
+		return;
+	pthread_mutex_lock(&c->lock);
+	if (c->version == v->seen_version) {
+		pthread_mutex_unlock(&c->lock);
+		return;
+	}
+	v->seen_version = c->version;
+	memcpy(fields, c->wm_fields, sizeof(fields));
+	memcpy(text, c->wm_text, sizeof(text));
+	memcpy(place, c->wm_place, sizeof(place));
+	opacity = c->wm_opacity;
+	locked = c->locked;
+	memcpy(notice, c->lock_notice, sizeof(notice));
+	hand = c->hand;
+	memcpy(lang, c->language, sizeof(lang));
+	new_msg = c->messages > v->seen_messages;
+	v->seen_messages = c->messages;
+	memcpy(title, c->msg_title, sizeof(title));
+	memcpy(msg, c->msg_text, sizeof(msg));
+	new_marquee = c->marquee_until_us != v->seen_marquee_until;
+	until = v->seen_marquee_until = c->marquee_until_us;
+	memcpy(marquee, c->marquee, sizeof(marquee));
+	pthread_mutex_unlock(&c->lock);
+
+	overlay_watermark_init(&w);
+	w.id = s->id;
+	w.name = s->name;
+	w.class_name = s->class_name;
+	local_ip(ip, sizeof(ip));
+	w.ip = ip;
+	w.text = text;
+	w.fields = (strstr(fields, "id") ? OVERLAY_WM_ID : 0) |
+		   (strstr(fields, "name") ? OVERLAY_WM_NAME : 0) |
+		   (strstr(fields, "class") ? OVERLAY_WM_CLASS : 0) |
+		   (strstr(fields, "ip") ? OVERLAY_WM_IP : 0) |
+		   (text[0] ? OVERLAY_WM_TEXT : 0);
+	w.opacity = w.fields ? opacity : 0;
+	if (!strcmp(place, "corner"))
+		w.place = OVERLAY_WM_BOTTOM_RIGHT;
+	else if (!strcmp(place, "center"))
+		w.place = OVERLAY_WM_CENTER;
+	else
+		w.place = OVERLAY_WM_TILED;
+	overlay_set_watermark(v->ov, &w);
+	overlay_set_lock(v->ov, locked, notice[0] ? notice : NULL);
+	overlay_set_hand(v->ov, hand);
+	if (lang[0] && strcmp(lang, v->seen_language)) {
+		overlay_set_language(v->ov, lang);
+		memcpy(v->seen_language, lang, sizeof(lang));
+	}
+	if (new_msg)
+		overlay_show_message(v->ov, title[0] ? title : NULL, msg);
+	if (new_marquee)
+		overlay_set_marquee(v->ov, until > now ? marquee : NULL,
+				    (double)(until - now) / 1e6);
+	/* A locked student cannot reach other windows or the desktop. */
+	if (overlay_locked(v->ov) != v->grabbed) {
+		v->grabbed = !v->grabbed;
+		SDL_SetWindowGrab(v->win, v->grabbed ? SDL_TRUE : SDL_FALSE);
+		SDL_SetWindowKeyboardGrab(v->win,
+					  v->grabbed ? SDL_TRUE : SDL_FALSE);
+		SDL_SetWindowAlwaysOnTop(v->win,
+					 v->grabbed ? SDL_TRUE : SDL_FALSE);
+		SDL_ShowCursor(v->grabbed ? SDL_DISABLE : SDL_ENABLE);
+		if (v->grabbed)
+			SDL_RaiseWindow(v->win);
+	}
+}
+
+/* Redraws when a new picture arrived, the overlay changed, or `force`
+ * (window exposed, resized). */
 static void view_draw(struct view *v, struct picture *p, bool force)
 {
 	int ow, oh;
 	SDL_Rect dst;
 
+	if (v->ov && overlay_needs_redraw(v->ov))
+		force = true;
 	pthread_mutex_lock(&p->lock);
 	if (!p->fresh && !force) {
 		pthread_mutex_unlock(&p->lock);
@@ -650,6 +767,8 @@ static void view_draw(struct view *v, struct picture *p, bool force)
 		dst.y = (oh - dst.h) / 2;
 		SDL_RenderCopy(v->ren, v->tex, NULL, &dst);
 	}
+	if (v->ov)
+		overlay_draw(v->ov, ow, oh);
 	SDL_RenderPresent(v->ren);
 }
 
@@ -682,6 +801,7 @@ static int view_dump(struct view *v, const char *path)
 
 static void view_close(struct view *v)
 {
+	overlay_free(&v->ov);
 	if (v->tex)
 		SDL_DestroyTexture(v->tex);
 	if (v->ren)
@@ -843,12 +963,17 @@ int main(int argc, char **argv)
 
 		if (SDL_WaitEventTimeout(&ev, 5)) {
 			do {
+				/* While locked, the overlay takes every key,
+				 * click and close request (Alt+F4, Esc). */
+				if (view.ov && overlay_handle_event(view.ov, &ev))
+					continue;
 				if (ev.type == SDL_QUIT && s.geometry)
 					quit = 1;
 				if (ev.type == SDL_WINDOWEVENT)
 					force = true;
 			} while (SDL_PollEvent(&ev));
 		}
+		view_sync(&view, &s);
 		view_draw(&view, &pic, force);
 	}
 	local_stop(&local);
@@ -862,6 +987,7 @@ int main(int argc, char **argv)
 	cast_student_ctl_free(&ctl);
 	if (!s.headless) {
 		if (s.dump_path) {
+			view_sync(&view, &s);
 			view_draw(&view, &pic, true);
 			if (view_dump(&view, s.dump_path)) {
 				fprintf(stderr, "cast-student: --dump %s: failed\n",

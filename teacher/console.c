@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "console.h"
@@ -19,7 +20,8 @@
 static const char *const FEATURES[] = {
 	"broadcast", "lock",   "message", "marquee", "watermark",
 	"language",  "web",    "power",   "wake",    "hands",
-	"inbox",     "assets", "clock",   "reset",   NULL,
+	"inbox",     "assets", "clock",   "reset",   "roster",
+	"attendance", NULL,
 };
 
 struct tracked {
@@ -57,6 +59,8 @@ struct console {
 	char settings_path[1024];
 	char wol_addr[64];
 	struct cast_teacher_ctl *ctl;
+	struct cast_roster *roster;
+	int64_t lesson_id;
 	pthread_mutex_t lock;
 
 	/* Class state, re-applied on every join. */
@@ -575,6 +579,104 @@ static char *cmd_menu(struct console *c, char **tok, int n)
 	return json_done(&j);
 }
 
+/* ---- roster and attendance (F3) ---- */
+
+static int roster_row(const struct cast_roster_entry *e, void *arg)
+{
+	struct cast_json *j = arg;
+
+	cast_json_obj(j, NULL);
+	cast_json_str(j, "id", e->id);
+	cast_json_str(j, "name", e->name);
+	cast_json_str(j, "class", e->class_name);
+	cast_json_str(j, "ip", e->ip);
+	cast_json_str(j, "mac", e->mac);
+	cast_json_int(j, "last_seen_us", e->last_seen_us);
+	cast_json_end(j);
+	return j->overflow ? -ENOSPC : 0;
+}
+
+static int attend_row(const struct cast_attend_record *r, void *arg)
+{
+	struct cast_json *j = arg;
+
+	cast_json_obj(j, NULL);
+	cast_json_str(j, "id", r->student.id);
+	cast_json_str(j, "name", r->student.name);
+	cast_json_str(j, "state", cast_attend_state_name(r->state));
+	cast_json_bool(j, "present", r->present);
+	cast_json_int(j, "first_us", r->first_us);
+	cast_json_end(j);
+	return j->overflow ? -ENOSPC : 0;
+}
+
+static char *cmd_roster(struct console *c, char **tok, int n)
+{
+	static struct cast_json j;
+	char path[1024], err[512], v[8];
+	int ret;
+
+	if (arg_value(tok, n, "export", path, sizeof(path))) {
+		ret = cast_roster_export_csv(c->roster, path);
+		if (ret < 0)
+			return error_reply("cannot write the roster: %s",
+					   cast_strerror(ret));
+		cast_json_begin(&j);
+		cast_json_bool(&j, "ok", true);
+		cast_json_str(&j, "file", path);
+		return json_done(&j);
+	}
+	if (arg_value(tok, n, "import", path, sizeof(path))) {
+		arg_value(tok, n, "replace", v, sizeof(v));
+		err[0] = '\0';
+		ret = cast_roster_import_csv(c->roster, path,
+					     v[0] == '1' ? CAST_ROSTER_IMPORT_REPLACE
+							 : 0,
+					     err, sizeof(err));
+		if (ret < 0)
+			return error_reply("%s", err[0] ? err
+							 : cast_strerror(ret));
+		cast_json_begin(&j);
+		cast_json_bool(&j, "ok", true);
+		cast_json_int(&j, "imported", ret);
+		return json_done(&j);
+	}
+	cast_json_begin(&j);
+	cast_json_array(&j, "roster");
+	ret = cast_roster_list(c->roster, roster_row, &j);
+	cast_json_array_end(&j);
+	if (ret < 0)
+		return error_reply("roster: %s", cast_strerror(ret));
+	return json_done(&j);
+}
+
+static char *cmd_attendance(struct console *c, char **tok, int n)
+{
+	static struct cast_json j;
+	char path[1024];
+	int ret;
+
+	if (arg_value(tok, n, "export", path, sizeof(path))) {
+		ret = cast_roster_export_attendance_csv(c->roster, c->lesson_id,
+							path);
+		if (ret < 0)
+			return error_reply("cannot write the attendance: %s",
+					   cast_strerror(ret));
+		cast_json_begin(&j);
+		cast_json_bool(&j, "ok", true);
+		cast_json_str(&j, "file", path);
+		return json_done(&j);
+	}
+	cast_json_begin(&j);
+	cast_json_int(&j, "lesson", c->lesson_id);
+	cast_json_array(&j, "attendance");
+	ret = cast_roster_attendance(c->roster, c->lesson_id, attend_row, &j);
+	cast_json_array_end(&j);
+	if (ret < 0)
+		return error_reply("attendance: %s", cast_strerror(ret));
+	return json_done(&j);
+}
+
 /* ---- the command line ---- */
 
 static char *dispatch(struct console *c, char **tok, int n)
@@ -608,6 +710,10 @@ static char *dispatch(struct console *c, char **tok, int n)
 		return cmd_menu(c, tok + 1, n - 1);
 	if (!strcmp(cmd, "assets"))
 		return cmd_assets(c, tok + 1, n - 1);
+	if (!strcmp(cmd, "roster"))
+		return cmd_roster(c, tok + 1, n - 1);
+	if (!strcmp(cmd, "attendance"))
+		return cmd_attendance(c, tok + 1, n - 1);
 
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -704,6 +810,8 @@ static char *dispatch(struct console *c, char **tok, int n)
 		c->n_assets = 0;
 		memset(c->hidden, 0, sizeof(c->hidden));
 		settings_save(c);
+		/* Lists too: the next teacher starts with an empty roster. */
+		cast_roster_clear(c->roster);
 		t->n = -1;
 	}
 	cast_json_begin(&j);
@@ -844,8 +952,21 @@ void console_event(const struct cast_student_info *info,
 	pthread_mutex_lock(&c->lock);
 	switch (ev) {
 	case CAST_STUDENT_JOINED:
+		if (c->roster) {
+			cast_roster_upsert_seen(c->roster, info->id, info->name,
+						info->class_name, info->ip,
+						info->mac, info->host,
+						info->connected_us);
+			cast_roster_attend(c->roster, c->lesson_id, info->id,
+					   CAST_ATTEND_SIGNED_IN, cast_now_us());
+		}
 		if (c->ctl)
 			reapply(c, info);
+		break;
+	case CAST_STUDENT_LEFT:
+		if (c->roster)
+			cast_roster_attend(c->roster, c->lesson_id, info->id,
+					   CAST_ATTEND_LEFT, cast_now_us());
 		break;
 	case CAST_STUDENT_EVENT:
 		if (info->event_name)
@@ -902,6 +1023,7 @@ int console_new(struct console **out, const struct console_cfg *cfg)
 {
 	struct console *c = calloc(1, sizeof(*c));
 	char err[512];
+	int ret;
 
 	if (!c)
 		return CAST_ERROR(ENOMEM);
@@ -918,6 +1040,29 @@ int console_new(struct console **out, const struct console_cfg *cfg)
 			cast_log(CAST_LOG_WARN, "console", "%s (ignored)", err);
 	}
 	c->cfg.settings_path = NULL;
+	ret = cast_roster_open(&c->roster,
+			       cfg->roster_path ? cfg->roster_path : ":memory:");
+	if (!ret) {
+		char title[128];
+		time_t now = time(NULL);
+		struct tm tm;
+
+		localtime_r(&now, &tm);
+		strftime(title, sizeof(title), "%Y-%m-%d %H:%M", &tm);
+		ret = cast_roster_lesson_begin(c->roster,
+					       cfg->lesson ? cfg->lesson : title,
+					       cast_now_us(), &c->lesson_id);
+	}
+	if (ret) {
+		cast_log(CAST_LOG_ERROR, "console", "roster %s: %s",
+			 cfg->roster_path ? cfg->roster_path : "(memory)",
+			 cast_strerror(ret));
+		cast_roster_close(&c->roster);
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+		return ret;
+	}
+	c->cfg.roster_path = c->cfg.lesson = NULL;
 	*out = c;
 	return 0;
 }
@@ -935,6 +1080,10 @@ void console_free(struct console **pc)
 
 	if (!c)
 		return;
+	if (c->roster) {
+		cast_roster_lesson_end(c->roster, c->lesson_id, cast_now_us());
+		cast_roster_close(&c->roster);
+	}
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 	*pc = NULL;

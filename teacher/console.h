@@ -12,6 +12,10 @@ struct console_cfg {
 	uint16_t wol_port;
 	/** Settings file of this teacher (custom menu); NULL: none kept. */
 	const char *settings_path;
+	/** The roster and attendance database (SQLite); NULL: in memory. */
+	const char *roster_path;
+	/** Title of this lesson in the attendance (default: date and time). */
+	const char *lesson;
 };
 
 struct console;

@@ -19,6 +19,8 @@ struct teacher {
 	const char *ctl_socket;
 	const char *wol_addr;
 	uint16_t wol_port;
+	const char *db_path;
+	const char *lesson;
 	char source[16];
 	char device[1024];
 	const char *stats_path;
@@ -62,6 +64,9 @@ static void usage(FILE *f)
 		"  --ctl-socket PATH    local control socket (default per channel)\n"
 		"  --wol-addr ADDR      Wake-on-LAN broadcast (255.255.255.255)\n"
 		"  --wol-port PORT      Wake-on-LAN port (9)\n"
+		"  --db FILE            roster and attendance database\n"
+		"                       (default ~/.local/share/libcast/teacher.db)\n"
+		"  --lesson TITLE       this lesson's name in the attendance\n"
 		"  --insecure           plain RTP, no control plane: third-party\n"
 		"                       receivers and interop tests only\n"
 		"  --headless           no window; stats only\n"
@@ -74,7 +79,7 @@ enum {
 	OPT_PRESET, OPT_CHANNEL, OPT_IFACE, OPT_TTL, OPT_MTU, OPT_LOOP,
 	OPT_DURATION, OPT_STATS, OPT_SDP, OPT_INSECURE, OPT_HEADLESS,
 	OPT_CONFIG, OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE,
-	OPT_CTL_SOCKET, OPT_WOL_ADDR, OPT_WOL_PORT,
+	OPT_CTL_SOCKET, OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON,
 };
 
 static const struct option options[] = {
@@ -102,6 +107,8 @@ static const struct option options[] = {
 	{"ctl-socket", required_argument, NULL, OPT_CTL_SOCKET},
 	{"wol-addr", required_argument, NULL, OPT_WOL_ADDR},
 	{"wol-port", required_argument, NULL, OPT_WOL_PORT},
+	{"db", required_argument, NULL, OPT_DB},
+	{"lesson", required_argument, NULL, OPT_LESSON},
 	{NULL, 0, NULL, 0},
 };
 
@@ -243,6 +250,12 @@ static int set_option(struct teacher *t, int id, const char *v, char *why,
 		return 0;
 	case OPT_WOL_ADDR:
 		t->wol_addr = keep(v);
+		return 0;
+	case OPT_DB:
+		t->db_path = keep(v);
+		return 0;
+	case OPT_LESSON:
+		t->lesson = keep(v);
 		return 0;
 	case OPT_WOL_PORT:
 		ret = cast_parse_int(v, 1, 65535, &n);
@@ -610,7 +623,7 @@ int main(int argc, char **argv)
 							    CAST_PORT_VIDEO);
 		{
 			struct console_cfg ccfg = {0};
-			char settings[1024];
+			char settings[1024], db[1024];
 			const char *home = getenv("HOME");
 
 			snprintf(settings, sizeof(settings), "%s/.config",
@@ -626,6 +639,19 @@ int main(int argc, char **argv)
 			ccfg.wol_addr = t.wol_addr;
 			ccfg.wol_port = t.wol_port;
 			ccfg.settings_path = settings;
+			snprintf(db, sizeof(db), "%s/.local", home ? home : ".");
+			mkdir(db, 0700);
+			snprintf(db, sizeof(db), "%s/.local/share",
+				 home ? home : ".");
+			mkdir(db, 0700);
+			snprintf(db, sizeof(db), "%s/.local/share/libcast",
+				 home ? home : ".");
+			mkdir(db, 0700);
+			snprintf(db, sizeof(db),
+				 "%s/.local/share/libcast/teacher.db",
+				 home ? home : ".");
+			ccfg.roster_path = t.db_path ? t.db_path : db;
+			ccfg.lesson = t.lesson;
 			err = console_new(&console, &ccfg);
 			if (err) {
 				cast_sender_free(&s);

@@ -33,15 +33,18 @@ for f in s1 s2 s3 late; do
 		"$f measured no latency"
 done
 for f in s1 s2 s3; do
-	# Loopback drops nothing: nearly every frame sent reaches the screen.
-	check "$WORK/$f.json" "s['stamp']['ok'] >= 240" "$f decoded too few frames"
+	# Loopback drops nothing: every frame sent while the student ran
+	# reaches its screen, none skipped (however fast this machine is).
+	check "$WORK/$f.json" "s['stamp']['ok'] >= 100 and s['stamp']['skipped'] == 0" \
+		"$f missed frames"
 	check "$WORK/$f.json" "s['packets_lost'] == 0" "$f lost packets on loopback"
 done
 # The late joiner: a full picture within the refresh period (1 s of frames),
 # allowing for a loaded CI machine running four decoders next to the encoder.
 check "$WORK/late.json" "0 <= s['first_picture_ms'] <= 2500" \
 	"late student waited too long for its first picture"
-check "$WORK/late.json" "s['stamp']['ok'] >= 60" "late student decoded too few frames"
+check "$WORK/late.json" "s['stamp']['ok'] >= 40 and s['stamp']['skipped'] == 0" \
+	"late student missed frames after its first picture"
 for f in s1 late; do
 	python3 -c "import json,sys; s=json.loads(sys.argv[1]); print('$f: decoded %d, latency p50 %.1f ms p99 %.1f ms, first picture %.0f ms' % (s['frames_decoded'], s['latency_ms']['p50'], s['latency_ms']['p99'], s['first_picture_ms']))" "$(final_stats "$WORK/$f.json")"
 done

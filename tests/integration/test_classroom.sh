@@ -132,11 +132,13 @@ python3 - "$WORK/wol.bin" <<'PY' &
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 40999))
-s.settimeout(5)
+open(sys.argv[1] + ".ready", "w").close()
+s.settimeout(20)
 open(sys.argv[1], "wb").write(s.recv(200))
 PY
 WOLPID=$!
-sleep 0.3
+i=0
+while [ ! -e "$WORK/wol.bin.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 T wake mac=02:00:00:00:00:07 >/dev/null || fail "wake refused"
 wait $WOLPID || fail "no magic packet arrived"
 python3 -c "
@@ -174,6 +176,26 @@ T lock --to nobody >/dev/null && fail "an unknown student was accepted"
 T frobnicate >/dev/null && fail "an unknown command was accepted"
 T message --to s1 >/dev/null && fail "a message without text was accepted"
 
+echo "-- roster: signed-in students, CSV round trip, bad CSV refused whole"
+T roster | grep -q '"name":"学生s4"' || fail "roster lacks s4: $(T roster)"
+T roster "export=$WORK/roster.csv" >/dev/null || fail "roster export failed"
+grep -q '学生s2' "$WORK/roster.csv" || fail "exported roster lacks the Chinese name"
+printf 'id,name,class,ip,mac\r\nt01,"王小明, Jr.",3B,,\r\nt02,陳大文,3B,,02:00:00:00:00:02\r\n' >"$WORK/new.csv"
+T roster "import=$WORK/new.csv" | grep -q '"imported":2' || fail "roster import failed"
+T roster | grep -q '"name":"王小明, Jr."' || fail "imported name did not round-trip"
+printf 'id,name,class,ip,mac\nt03,A,3B,,\nt04,B,3B,,not-a-mac\n' >"$WORK/bad.csv"
+out=$(T roster "import=$WORK/bad.csv") && fail "a bad CSV was accepted"
+echo "$out" | grep -q 'bad.csv:3' || fail "the bad CSV line was not named: $out"
+T roster | grep -q '"id":"t03"' && fail "a bad CSV was half imported"
+T attendance | python3 -c "
+import json,sys
+a = {r['id']: r for r in json.load(sys.stdin)['attendance']}
+assert all(a[s]['present'] for s in ('s1','s2','s3','s4')), a
+assert not a['t01']['present'], a['t01']
+" || fail "attendance is wrong: $(T attendance)"
+T attendance "export=$WORK/attendance.csv" >/dev/null || fail "attendance export failed"
+grep -q 's4' "$WORK/attendance.csv" || fail "attendance CSV lacks s4"
+
 echo "-- custom menu persists; reset restores every default"
 T menu hide power >/dev/null
 grep -q 'hide = power' "$HOME/.config/libcast/console.conf" || fail "menu setting not saved"
@@ -184,4 +206,5 @@ for s in s1 s2 s3 s4; do
 	wait_until "not s['class']['locked'] and s['class']['watermark_fields'] == '' and s['class']['language'] == ''" $s 50
 done
 T menu | grep -q '"feature":"power","shown":true' || fail "reset kept the hidden menu entry"
+T roster | grep -q '"id":"t01"' && fail "reset kept the roster"
 echo "PASS"

@@ -14,7 +14,7 @@ grep -q 'sprop-parameter-sets=' "$WORK/cast.sdp" || fail "SDP has no sprop-param
 grep -q 'c=IN IP4 239.255.0.11/1' "$WORK/cast.sdp" || fail "SDP has the wrong group: $(cat "$WORK/cast.sdp")"
 
 ffmpeg -hide_banner -loglevel error -nostdin -protocol_whitelist file,udp,rtp \
-	-i "$WORK/cast.sdp" -f rawvideo -pix_fmt yuv420p -y "$WORK/ff.yuv" \
+	-i "$WORK/cast.sdp" -vsync passthrough -f rawvideo -pix_fmt yuv420p -y "$WORK/ff.yuv" \
 	2>"$WORK/ffmpeg.log" &
 FF=$!
 PIDS="$PIDS $FF"

@@ -38,7 +38,7 @@ trap 'exit 1' INT TERM
 # with other servers or tests. Extra arguments go to Xvfb.
 start_x() {
 	: >"$tmp/displayfd"
-	Xvfb -displayfd 3 -screen 0 1280x720x24 -nolisten tcp "$@" \
+	Xvfb -displayfd 3 -screen 0 1280x720x24 -nolisten tcp -nolisten unix "$@" \
 		3>"$tmp/displayfd" >"$tmp/xvfb.log" 2>&1 &
 	xpid=$!
 	i=0

@@ -18,6 +18,10 @@
 #include "key.h"
 #include "control.h"
 #include "rtcp.h"
+#include "roster.h"
+#include "files.h"
+#include "homework.h"
+#include "repair.h"
 
 /** libcast version string, e.g. "0.1.0". */
 CAST_API const char *cast_version(void);

@@ -10,7 +10,7 @@
  * the port block CAST_PORT_BASE + 10 * c:
  *   +0 video RTP    +1 video RTCP   +2 audio RTP   +3 audio RTCP
  *   +4 discovery beacon             +5 teacher control (TCP)
- *   +6 feedback (unicast to teacher) +7..+9 reserved
+ *   +6 feedback (unicast to teacher) +7 files (NORM)  +8..+9 reserved
  * docs/protocol.md documents the same table.
  */
 #define CAST_CHANNEL_MIN 1
@@ -25,6 +25,7 @@ enum cast_port_kind {
 	CAST_PORT_BEACON = 4,
 	CAST_PORT_CONTROL = 5,
 	CAST_PORT_FEEDBACK = 6,
+	CAST_PORT_FILES = 7,	/* NORM file distribution (cast/files.h) */
 };
 
 /**

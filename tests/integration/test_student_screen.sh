@@ -1,0 +1,75 @@
+#!/bin/sh
+# The student's screen under a real X server: the broadcast shows in the
+# window, a teacher's lock turns it black with the notice (and swallows
+# keys), a watermark appears over the broadcast. Checked on the window's
+# own pixels (--dump), and the dumps are kept as PNG for a person to look at.
+. "$(dirname "$0")/lib.sh"
+command -v Xvfb >/dev/null || skip "Xvfb not installed (scripts/install-deps.sh)"
+
+: >"$WORK/displayfd"
+# -nolisten unix: inside this namespace only the abstract socket, so the
+# host's /tmp/.X11-unix is never touched.
+Xvfb -displayfd 3 -screen 0 1280x720x24 -nolisten tcp -nolisten unix \
+	3>"$WORK/displayfd" >"$WORK/xvfb.log" 2>&1 &
+PIDS="$PIDS $!"
+i=0
+while [ ! -s "$WORK/displayfd" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -s "$WORK/displayfd" ] || skip "Xvfb did not start: $(cat "$WORK/xvfb.log")"
+export DISPLAY=:$(head -n 1 "$WORK/displayfd")
+
+CH=23
+"$TEACHER" keygen "$WORK/class.key" >/dev/null
+T() { "$TEACHER" ctl --socket "$WORK/t.sock" "$@" >/dev/null; }
+bg "$TEACHER" --headless --key "$WORK/class.key" --ctl-socket "$WORK/t.sock" \
+	--source testpattern --size 640x360 --channel $CH --duration 14
+RUN=$!
+for id in plain plain2 marked locked; do
+	bg "$STUDENT" --key "$WORK/class.key" --channel $CH --id "$id" \
+		--name "学生$id" --windowed 640x360+0+0 --duration 11 \
+		--state-dir "$WORK/$id" --local-socket "$WORK/$id.sock" \
+		--dump "$WORK/$id.ppm" --stats "$WORK/$id.json"
+	RUN="$RUN $!"
+done
+sleep 5
+T watermark --to marked fields=id,name opacity=100 place=tiled
+T lock --to locked "notice=考试中 Exam"
+sleep 1
+for p in $RUN; do wait "$p" || true; done
+
+for id in plain plain2 marked locked; do
+	[ -s "$WORK/$id.ppm" ] || fail "$id wrote no screenshot"
+	check "$WORK/$id.json" "s['frames_decoded'] > 50" "$id showed no broadcast"
+	convert "$WORK/$id.ppm" "$WORK/$id.png" 2>/dev/null || true
+done
+check "$WORK/locked.json" "s['class']['locked']" "the lock did not reach the student"
+
+python3 - "$WORK" <<'PY' || fail "the student's screen is wrong"
+import sys
+def load(path):
+    data = open(path, "rb").read()
+    parts = data.split(b"\n", 3)
+    w, h = map(int, parts[1].split())
+    return w, h, parts[3]
+w, h, plain = load(sys.argv[1] + "/plain.ppm")
+_, _, marked = load(sys.argv[1] + "/marked.ppm")
+_, _, locked = load(sys.argv[1] + "/locked.ppm")
+px = w * h
+# The broadcast is on the screen: a plain student's window is not black.
+lit = sum(1 for i in range(0, len(plain), 3) if plain[i] | plain[i+1] | plain[i+2])
+assert lit > px * 0.5, "plain student shows no picture (%d lit pixels)" % lit
+# Locked: black everywhere but the notice in the middle.
+dark = sum(1 for i in range(0, len(locked), 3) if not (locked[i] | locked[i+1] | locked[i+2]))
+assert dark > px * 0.9, "locked screen is not black (%d of %d black)" % (dark, px)
+assert dark < px, "locked screen shows no notice"
+# Watermark tiled over the picture: the marked window differs from a plain
+# one far more than two plain windows differ (by motion between frames).
+_, _, plain2 = load(sys.argv[1] + "/plain2.ppm")
+def diff(a, b):
+    return sum(1 for i in range(0, len(a), 3)
+               if abs(a[i] - b[i]) + abs(a[i+1] - b[i+1]) + abs(a[i+2] - b[i+2]) > 120)
+marked_d, motion_d = diff(marked, plain), diff(plain2, plain)
+print("watermark: %d pixels differ from a plain window; two plain windows: %d" % (marked_d, motion_d))
+assert marked_d > 3 * motion_d + 2000, "no watermark over the picture"
+PY
+echo "screenshots: $WORK/*.png"
+echo "PASS"

@@ -8,7 +8,9 @@
 #include <arpa/inet.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <SDL.h>
@@ -32,6 +34,9 @@ struct student {
 	struct class_state cls;
 	const char *state_dir;
 	const char *local_socket;
+	const char *inbox;
+	char machine_id[64];
+	struct cast_file_receiver *files;
 	const char *stats_path;
 	const char *dump_path;
 	const char *geometry;
@@ -47,6 +52,8 @@ struct picture {
 	int width, height;
 	bool fresh;
 };
+
+extern char **environ;
 
 static volatile sig_atomic_t quit;
 
@@ -74,7 +81,10 @@ static void usage(FILE *f)
 		"  --state-dir DIR      where the class state is kept (lock survives\n"
 		"                       restarts; default ~/.local/state/libcast)\n"
 		"  --local-socket PATH  the student's own actions (default per channel)\n"
-		"  --open-cmd PROG      opens URLs the teacher sends (xdg-open)\n"
+		"  --inbox DIR          where files from the teacher arrive\n"
+		"                       (default ~/libcast/inbox)\n"
+		"  --open-cmd PROG      opens URLs and files the teacher sends\n"
+		"                       (xdg-open)\n"
 		"  --url-schemes LIST   allowed URL schemes (http,https)\n"
 		"  --poweroff-cmd PROG  --reboot-cmd PROG   remote power commands\n"
 		"  --allow-clock-set    the teacher may set this machine's clock\n"
@@ -93,6 +103,7 @@ enum {
 	OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE, OPT_ID, OPT_NAME,
 	OPT_CLASS, OPT_TEACHER, OPT_STATE_DIR, OPT_LOCAL_SOCKET, OPT_OPEN_CMD,
 	OPT_URL_SCHEMES, OPT_POWEROFF_CMD, OPT_REBOOT_CMD, OPT_ALLOW_CLOCK_SET,
+	OPT_INBOX,
 };
 
 static const struct option options[] = {
@@ -121,6 +132,7 @@ static const struct option options[] = {
 	{"poweroff-cmd", required_argument, NULL, OPT_POWEROFF_CMD},
 	{"reboot-cmd", required_argument, NULL, OPT_REBOOT_CMD},
 	{"allow-clock-set", no_argument, NULL, OPT_ALLOW_CLOCK_SET},
+	{"inbox", required_argument, NULL, OPT_INBOX},
 	{NULL, 0, NULL, 0},
 };
 
@@ -240,6 +252,9 @@ static int set_option(struct student *s, int id, const char *v, char *why,
 	case OPT_ALLOW_CLOCK_SET:
 		s->ccfg.allow_clock_set = truthy(v);
 		return 0;
+	case OPT_INBOX:
+		s->inbox = keep(v);
+		return 0;
 	case OPT_CONFIG:
 		ret = cast_config_load(v, config_cb, s, err, sizeof(err));
 		if (ret)
@@ -327,6 +342,74 @@ static int stats_json(char *buf, size_t size, void *arg)
 	return (int)j.len - 1;
 }
 
+/* How the teacher knows this student: its --id, else its machine id. */
+static const char *effective_id(struct student *s)
+{
+	FILE *f;
+
+	if (s->id && *s->id)
+		return s->id;
+	if (!s->machine_id[0] && (f = fopen("/etc/machine-id", "r"))) {
+		if (fgets(s->machine_id, sizeof(s->machine_id), f))
+			s->machine_id[strcspn(s->machine_id, "\n")] = '\0';
+		fclose(f);
+	}
+	return s->machine_id;
+}
+
+/* An offered file is in (verified) or failed: open it if asked, tell. */
+static void on_file(const char *final_path, const struct cast_file_offer *o,
+		    int status, void *arg)
+{
+	struct student *s = arg;
+	char msg[1024];
+	int n;
+
+	if (!status && o->open_after && s->ccfg.open_cmd) {
+		char *argv[] = {(char *)s->ccfg.open_cmd, (char *)final_path,
+				NULL};
+		pid_t pid;
+
+		if (posix_spawnp(&pid, s->ccfg.open_cmd, NULL, NULL, argv,
+				 environ) == 0)
+			waitpid(pid, NULL, WNOHANG);
+	}
+	n = snprintf(msg, sizeof(msg), "id=%u\nstatus=%d\npath=%s\n",
+		     o->transfer_id, status, o->rel_path);
+	if (s->ctl && n > 0)
+		cast_student_ctl_send_event(s->ctl, "file", msg, (size_t)n);
+}
+
+/* file-offer: the authenticated teacher announces a file (name, size,
+ * SHA-256); only then are its NORM bytes accepted. */
+static int expect_file(struct student *s, const uint8_t *args, size_t len)
+{
+	struct cast_file_offer o;
+	char v[CAST_FILE_PATH_MAX];
+
+	if (!s->files)
+		return CAST_ERROR(ENOSYS);
+	memset(&o, 0, sizeof(o));
+	class_arg(args, len, "id", v, sizeof(v));
+	o.transfer_id = (uint32_t)strtoul(v, NULL, 10);
+	class_arg(args, len, "path", o.rel_path, sizeof(o.rel_path));
+	class_arg(args, len, "size", v, sizeof(v));
+	o.size = strtoull(v, NULL, 10);
+	class_arg(args, len, "open", v, sizeof(v));
+	o.open_after = v[0] == '1';
+	class_arg(args, len, "sha256", v, sizeof(v));
+	if (strlen(v) != 64)
+		return CAST_ERROR(EINVAL);
+	for (int i = 0; i < 32; i++) {
+		unsigned b;
+
+		if (sscanf(v + 2 * i, "%2x", &b) != 1)
+			return CAST_ERROR(EINVAL);
+		o.sha256[i] = (uint8_t)b;
+	}
+	return cast_file_receiver_expect(s->files, &o);
+}
+
 /* An authenticated COMMAND from the teacher. */
 static int on_command(const char *name, const uint8_t *args, size_t len,
 		      void *arg)
@@ -343,6 +426,8 @@ static int on_command(const char *name, const uint8_t *args, size_t len,
 		return cast_student_ctl_send_event(s->ctl, "assets", buf,
 						   (size_t)n);
 	}
+	if (!strcmp(name, "file-offer"))
+		return expect_file(s, args, len);
 	return class_command(&s->cls, &s->ccfg, name, args, len);
 }
 
@@ -489,7 +574,8 @@ static int load_key(const struct student *s, struct cast_key *key)
 }
 
 static void write_stats(FILE *f, struct cast_receiver *r,
-			struct cast_student_ctl *ctl, struct class_state *cls, struct cast_meter *m,
+			struct cast_student_ctl *ctl, struct class_state *cls,
+			struct cast_file_receiver *files, struct cast_meter *m,
 			double elapsed, bool final)
 {
 	struct cast_receiver_stats st;
@@ -545,6 +631,17 @@ static void write_stats(FILE *f, struct cast_receiver *r,
 	}
 	if (cls)
 		class_state_json(cls, &j);
+	if (files) {
+		struct cast_file_receiver_stats fs;
+
+		cast_file_receiver_get_stats(files, &fs);
+		cast_json_obj(&j, "files");
+		cast_json_int(&j, "completed", (int64_t)fs.files_completed);
+		cast_json_int(&j, "failed", (int64_t)fs.files_failed);
+		cast_json_int(&j, "rejected", (int64_t)fs.objects_rejected);
+		cast_json_int(&j, "bytes", (int64_t)fs.bytes_completed);
+		cast_json_end(&j);
+	}
 	if (ctl) {
 		struct cast_student_ctl_stats cs;
 
@@ -819,7 +916,7 @@ int main(int argc, char **argv)
 	struct cast_receiver *r = NULL;
 	struct cast_student_ctl *ctl = NULL;
 	struct local *local = NULL;
-	char state_dir[1024], sock_path[512];
+	char state_dir[1024], sock_path[512], inbox[1024];
 	struct cast_key key;
 	uint32_t teacher_ip = 0;
 	struct cast_meter meter;
@@ -895,13 +992,37 @@ int main(int argc, char **argv)
 		err = cast_receiver_start(r);
 	s.r = r;
 	if (!err && !s.cfg.insecure) {
+		struct cast_file_receiver_cfg fc;
+		const char *home = getenv("HOME");
+
+		if (!s.inbox) {
+			snprintf(inbox, sizeof(inbox), "%s/libcast",
+				 home ? home : "/tmp");
+			mkdir(inbox, 0755);
+			snprintf(inbox, sizeof(inbox), "%s/libcast/inbox",
+				 home ? home : "/tmp");
+			s.inbox = inbox;
+		}
+		cast_file_receiver_cfg_init(&fc);
+		fc.channel = s.cfg.channel;
+		fc.iface = s.cfg.iface;
+		fc.inbox = s.inbox;
+		fc.node_id = cast_file_node_id(effective_id(&s));
+		fc.on_file = on_file;
+		fc.arg = &s;
+		if (cast_file_receiver_new(&s.files, &fc))
+			fprintf(stderr, "cast-student: no file inbox at %s: "
+					"files from the teacher cannot arrive\n",
+				s.inbox);
+	}
+	if (!err && !s.cfg.insecure) {
 		struct cast_student_ctl_cfg cc;
 
 		cast_student_ctl_cfg_init(&cc);
 		cc.channel = s.cfg.channel;
 		cc.key = &key;
 		cc.iface = s.cfg.iface;
-		cc.identity.id = s.id;
+		cc.identity.id = effective_id(&s);
 		cc.identity.name = s.name;
 		cc.identity.class_name = s.class_name;
 		cc.teacher_addr = s.teacher_addr;
@@ -950,7 +1071,7 @@ int main(int argc, char **argv)
 		}
 		if (now >= next_stats) {
 			if (stats)
-				write_stats(stats, r, ctl, &s.cls, &meter,
+				write_stats(stats, r, ctl, &s.cls, s.files, &meter,
 					    (double)(now - start) / 1e6, false);
 			next_stats += 1000000;
 		}
@@ -979,12 +1100,13 @@ int main(int argc, char **argv)
 	local_stop(&local);
 	cast_receiver_stop(r);
 	if (stats) {
-		write_stats(stats, r, ctl, &s.cls, &meter,
+		write_stats(stats, r, ctl, &s.cls, s.files, &meter,
 			    (double)(cast_mono_us() - start) / 1e6, true);
 		if (stats != stdout)
 			fclose(stats);
 	}
 	cast_student_ctl_free(&ctl);
+	cast_file_receiver_free(&s.files);
 	if (!s.headless) {
 		if (s.dump_path) {
 			view_sync(&view, &s);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,7 +22,7 @@ static const char *const FEATURES[] = {
 	"broadcast", "lock",   "message", "marquee", "watermark",
 	"language",  "web",    "power",   "wake",    "hands",
 	"inbox",     "assets", "clock",   "reset",   "roster",
-	"attendance", NULL,
+	"attendance", "send",  NULL,
 };
 
 struct tracked {
@@ -61,6 +62,15 @@ struct console {
 	struct cast_teacher_ctl *ctl;
 	struct cast_roster *roster;
 	int64_t lesson_id;
+	struct cast_file_sender *files;	/* made on the first send */
+	uint32_t next_transfer;
+	struct {
+		uint32_t id;
+		char path[CAST_FILE_PATH_MAX];
+	} transfers[RING];
+	int n_transfers;
+	pthread_t threads[64];		/* pending sends */
+	int n_threads;
 	pthread_mutex_t lock;
 
 	/* Class state, re-applied on every join. */
@@ -677,6 +687,226 @@ static char *cmd_attendance(struct console *c, char **tok, int n)
 	return json_done(&j);
 }
 
+/* ---- file distribution (F11) ---- */
+
+struct pending_send {
+	struct console *c;
+	char path[1024];
+	struct cast_file_offer *offers;	/* folder: its offers; NULL: a file */
+	size_t count;
+	uint32_t transfer_id;
+	uint32_t nodes[512];
+	size_t n_nodes;
+};
+
+static void *send_later(void *arg)
+{
+	struct pending_send *p = arg;
+	int ret;
+
+	usleep(300000);
+	if (p->offers) {
+		for (size_t i = 0; i < p->n_nodes; i++)
+			cast_file_sender_add_node(p->c->files, p->nodes[i]);
+		ret = cast_file_sender_send_tree(p->c->files, p->path,
+						 p->offers, p->count);
+	} else {
+		ret = cast_file_sender_send_to(p->c->files, p->path,
+					       p->transfer_id, p->nodes,
+					       p->n_nodes);
+	}
+	if (ret < 0)
+		cast_log(CAST_LOG_ERROR, "console", "sending %s: %s", p->path,
+			 cast_strerror(ret));
+	free(p->offers);
+	free(p);
+	return NULL;
+}
+
+/* Starts a sender thread for one send; the console joins them at the end. */
+static int queue_send(struct console *c, const char *path,
+		      struct cast_file_offer *offers, size_t count,
+		      uint32_t transfer_id, const uint32_t *nodes,
+		      size_t n_nodes)
+{
+	struct pending_send *p;
+	int err;
+
+	if (c->n_threads == (int)(sizeof(c->threads) / sizeof(c->threads[0]))) {
+		/* Each lasts a fraction of a second: collect the old ones. */
+		for (int i = 0; i < c->n_threads; i++)
+			pthread_join(c->threads[i], NULL);
+		c->n_threads = 0;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return CAST_ERROR(ENOMEM);
+	p->c = c;
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	p->offers = offers;
+	p->count = count;
+	p->transfer_id = transfer_id;
+	memcpy(p->nodes, nodes, n_nodes * sizeof(*nodes));
+	p->n_nodes = n_nodes;
+	err = pthread_create(&c->threads[c->n_threads], NULL, send_later, p);
+	if (err) {
+		p->offers = NULL;
+		free(p);
+		return CAST_ERROR(err);
+	}
+	c->n_threads++;
+	return 0;
+}
+
+static void offer_args(const struct cast_file_offer *o, char *out, size_t size)
+{
+	char hex[65];
+
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", o->sha256[i]);
+	snprintf(out, size, "id=%u\npath=%s\nsize=%llu\nsha256=%s\nopen=%d\n",
+		 o->transfer_id, o->rel_path, (unsigned long long)o->size, hex,
+		 o->open_after ? 1 : 0);
+}
+
+/*
+ * send path=FILE|FOLDER [open=1] [--to IDS]: the offers (name, size,
+ * SHA-256) go to the students over their authenticated connections, the
+ * bytes once by NORM multicast to all of them.
+ */
+static char *cmd_send(struct console *c, const struct targets *t, char **tok,
+		      int n)
+{
+	static struct cast_student_info roster[512];
+	struct cast_file_offer *offers = NULL, one;
+	uint32_t nodes[512];
+	size_t count = 0, n_nodes = 0;
+	char path[1024], v[8], args[1024];
+	struct cast_json j;
+	struct stat st;
+	int ret, nr;
+	bool open_after;
+
+	if (!arg_value(tok, n, "path", path, sizeof(path)) || path[0] != '/')
+		return error_reply("send needs path=/absolute/file/or/folder",
+				   NULL);
+	arg_value(tok, n, "open", v, sizeof(v));
+	open_after = v[0] == '1';
+	if (stat(path, &st))
+		return error_reply("cannot read %s", path);
+	if (!c->files) {
+		struct cast_file_sender_cfg fc;
+
+		cast_file_sender_cfg_init(&fc);
+		fc.channel = c->cfg.channel;
+		fc.iface = c->cfg.iface;
+		ret = cast_file_sender_new(&c->files, &fc);
+		if (ret)
+			return error_reply("file sender: %s",
+					   cast_strerror(ret));
+	}
+	if (S_ISDIR(st.st_mode)) {
+		ret = cast_file_tree_offers(path, c->next_transfer + 1, &offers,
+					    &count);
+	} else {
+		ret = cast_file_offer_make(&one, path, NULL,
+					   c->next_transfer + 1);
+		offers = &one;
+		count = ret ? 0 : 1;
+	}
+	if (ret)
+		return error_reply("cannot offer it: %s", cast_strerror(ret));
+	c->next_transfer += (uint32_t)count;
+	/* Targets and their NORM node ids. */
+	nr = cast_teacher_ctl_students(c->ctl, roster, 512);
+	for (int k = 0; k < nr; k++) {
+		bool want = t->n < 0 ? roster[k].online : false;
+
+		for (int i = 0; i < t->n; i++)
+			want |= !strcmp(t->ids[i], roster[k].id);
+		if (want)
+			nodes[n_nodes++] = cast_file_node_id(roster[k].id);
+	}
+	cast_json_begin(&j);
+	cast_json_array(&j, "transfers");
+	for (size_t i = 0; i < count; i++) {
+		struct cast_file_offer *o = &offers[i];
+
+		o->open_after = open_after;
+		offer_args(o, args, sizeof(args));
+		send_to(c, t, "file-offer", args, &j);
+		cast_json_obj(&j, NULL);
+		cast_json_int(&j, "id", o->transfer_id);
+		cast_json_str(&j, "path", o->rel_path);
+		cast_json_int(&j, "size", (int64_t)o->size);
+		cast_json_end(&j);
+		snprintf(c->transfers[c->n_transfers % RING].path,
+			 sizeof(c->transfers[0].path), "%s", o->rel_path);
+		c->transfers[c->n_transfers++ % RING].id = o->transfer_id;
+	}
+	cast_json_array_end(&j);
+	/* The bytes go once the offers reached the students (they drop NORM
+	 * objects nobody offered them): a short delay on a thread of its
+	 * own, not on the control plane's. */
+	ret = queue_send(c, path, S_ISDIR(st.st_mode) ? offers : NULL, count,
+			 one.transfer_id, nodes, n_nodes);
+	if (ret)
+		free(S_ISDIR(st.st_mode) ? offers : NULL);
+	cast_json_bool(&j, "ok", ret == 0);
+	cast_json_int(&j, "students", (int64_t)n_nodes);
+	if (ret)
+		cast_json_str(&j, "error", cast_strerror(ret));
+	return json_done(&j);
+}
+
+/* files: each recent transfer with each student's state. */
+static char *cmd_files(struct console *c)
+{
+	static struct cast_student_info roster[512];
+	static struct cast_file_node_progress np[512];
+	static struct cast_json j;
+	int nr = c->ctl ? cast_teacher_ctl_students(c->ctl, roster, 512) : 0;
+	int first = c->n_transfers > RING ? c->n_transfers - RING : 0;
+
+	cast_json_begin(&j);
+	cast_json_array(&j, "transfers");
+	for (int i = first; c->files && i < c->n_transfers; i++) {
+		struct cast_file_progress pr;
+		int k = cast_file_sender_progress(c->files,
+						  c->transfers[i % RING].id,
+						  &pr, np, 512);
+
+		if (k < 0)
+			continue;
+		cast_json_obj(&j, NULL);
+		cast_json_int(&j, "id", c->transfers[i % RING].id);
+		cast_json_str(&j, "path", c->transfers[i % RING].path);
+		cast_json_int(&j, "done", pr.done);
+		cast_json_int(&j, "failed", pr.failed);
+		cast_json_int(&j, "targets", pr.nodes);
+		cast_json_array(&j, "students");
+		for (int m = 0; m < k; m++) {
+			const char *who = "?";
+
+			for (int q = 0; q < nr; q++)
+				if (cast_file_node_id(roster[q].id) == np[m].node_id)
+					who = roster[q].id;
+			cast_json_obj(&j, NULL);
+			cast_json_str(&j, "id", who);
+			cast_json_str(&j, "state",
+				      np[m].status == CAST_FILE_DONE ? "done"
+				      : np[m].status == CAST_FILE_FAILED
+					      ? "failed"
+					      : "pending");
+			cast_json_end(&j);
+		}
+		cast_json_array_end(&j);
+		cast_json_end(&j);
+	}
+	cast_json_array_end(&j);
+	return json_done(&j);
+}
+
 /* ---- the command line ---- */
 
 static char *dispatch(struct console *c, char **tok, int n)
@@ -714,6 +944,8 @@ static char *dispatch(struct console *c, char **tok, int n)
 		return cmd_roster(c, tok + 1, n - 1);
 	if (!strcmp(cmd, "attendance"))
 		return cmd_attendance(c, tok + 1, n - 1);
+	if (!strcmp(cmd, "files"))
+		return cmd_files(c);
 
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -725,6 +957,10 @@ static char *dispatch(struct console *c, char **tok, int n)
 	}
 	if (!strcmp(cmd, "wake")) {
 		out = cmd_wake(c, t, to != NULL, tok + 1, n - 1);
+		goto done;
+	}
+	if (!strcmp(cmd, "send")) {
+		out = cmd_send(c, t, tok + 1, n - 1);
 		goto done;
 	}
 
@@ -1080,6 +1316,9 @@ void console_free(struct console **pc)
 
 	if (!c)
 		return;
+	for (int i = 0; i < c->n_threads; i++)
+		pthread_join(c->threads[i], NULL);
+	cast_file_sender_free(&c->files);
 	if (c->roster) {
 		cast_roster_lesson_end(c->roster, c->lesson_id, cast_now_us());
 		cast_roster_close(&c->roster);

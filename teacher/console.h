@@ -7,6 +7,7 @@
 
 struct console_cfg {
 	int channel;
+	const char *iface;	/* multicast interface for file sending */
 	/** Where Wake-on-LAN magic packets go (default 255.255.255.255:9). */
 	const char *wol_addr;
 	uint16_t wol_port;

@@ -636,6 +636,7 @@ int main(int argc, char **argv)
 				 "%s/.config/libcast/console.conf",
 				 home ? home : ".");
 			ccfg.channel = t.cfg.channel;
+			ccfg.iface = t.cfg.iface;
 			ccfg.wol_addr = t.wol_addr;
 			ccfg.wol_port = t.wol_port;
 			ccfg.settings_path = settings;

@@ -38,7 +38,7 @@ student() { # id [extra flags]
 		--state-dir "$WORK/$id" --local-socket "$WORK/$id.sock" \
 		--open-cmd "$WORK/opener" --poweroff-cmd "$WORK/poweroff" \
 		--reboot-cmd "$WORK/poweroff" --duration 50 \
-		--stats "$WORK/$id.json" "$@") &
+		--inbox "$WORK/$id/inbox" --stats "$WORK/$id.json" "$@") &
 	PIDS="$PIDS $!"
 	eval "PID_$id=$!"
 }
@@ -175,6 +175,31 @@ echo "-- bad input"
 T lock --to nobody >/dev/null && fail "an unknown student was accepted"
 T frobnicate >/dev/null && fail "an unknown command was accepted"
 T message --to s1 >/dev/null && fail "a message without text was accepted"
+
+echo "-- files: one multicast send to chosen students, verified, opened"
+head -c 3000000 /dev/urandom >"$WORK/lesson.bin"
+mkdir -p "$WORK/pack/sub"
+echo "作业说明" >"$WORK/pack/说明.txt"
+head -c 100000 /dev/urandom >"$WORK/pack/sub/data.bin"
+T send "path=$WORK/lesson.bin" --to s1,s3 open=1 >/dev/null || fail "send refused"
+T send "path=$WORK/pack" --to s1,s3 >/dev/null || fail "folder send refused"
+i=0
+while [ $i -lt 150 ]; do
+	[ -f "$WORK/s1/inbox/lesson.bin" ] && [ -f "$WORK/s3/inbox/pack/sub/data.bin" ] &&
+		[ -f "$WORK/s1/inbox/pack/说明.txt" ] && break
+	sleep 0.2
+	i=$((i + 1))
+done
+for s in s1 s3; do
+	cmp -s "$WORK/lesson.bin" "$WORK/$s/inbox/lesson.bin" || fail "$s: lesson.bin differs or missing"
+	cmp -s "$WORK/pack/sub/data.bin" "$WORK/$s/inbox/pack/sub/data.bin" || fail "$s: folder file differs"
+	cmp -s "$WORK/pack/说明.txt" "$WORK/$s/inbox/pack/说明.txt" || fail "$s: Chinese-named file differs"
+done
+[ -e "$WORK/s2/inbox/lesson.bin" ] && fail "s2 got a file not sent to it"
+find "$WORK"/s*/inbox -name '*.partial' | grep -q . && fail "a partial file was left"
+grep -q "inbox/lesson.bin" "$WORK/opened-s1" || fail "s1 did not open the file"
+T send "path=relative.txt" >/dev/null && fail "a relative path was accepted"
+T files | grep -q '"done":2' || fail "the teacher does not see who has the file: $(T files)"
 
 echo "-- roster: signed-in students, CSV round trip, bad CSV refused whole"
 T roster | grep -q '"name":"学生s4"' || fail "roster lacks s4: $(T roster)"

@@ -75,6 +75,13 @@ CAST_API int cast_file_offer_make(struct cast_file_offer *out, const char *path,
 CAST_API int cast_file_tree_offers(const char *dir, uint32_t first_transfer_id,
                                    struct cast_file_offer **out, size_t *count);
 
+/**
+ * The NORM node id of the student with this id (as the teacher's roster
+ * knows it): FNV-1a of the id, never 0 or 0xffffffff. Teacher and student
+ * compute it alike, so no message carries it.
+ */
+CAST_API uint32_t cast_file_node_id(const char *student_id);
+
 /* ---- Sender (teacher) --------------------------------------------------- */
 
 struct cast_file_sender;

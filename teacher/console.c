@@ -78,7 +78,7 @@ struct console {
 	char lock_notice[256];
 	struct tracked track[MAX_TRACK];
 	int n_track;
-	char watermark[1024];		/* the args last sent to all */
+	char watermark[4096];		/* the args last sent to all */
 	char language[16];
 
 	struct hand hands[RING];

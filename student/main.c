@@ -598,6 +598,8 @@ static void write_stats(FILE *f, struct cast_receiver *r,
 	cast_json_int(&j, "packets_lost", (int64_t)st.rtp.lost);
 	cast_json_int(&j, "packets_recovered", (int64_t)st.packets_recovered);
 	cast_json_int(&j, "nacks_sent", (int64_t)st.nacks_sent);
+	cast_json_int(&j, "repairs_received", (int64_t)st.repairs_received);
+	cast_json_int(&j, "repairs_recovered", (int64_t)st.repairs_recovered);
 	cast_json_int(&j, "plis_sent", (int64_t)st.plis_sent);
 	cast_json_int(&j, "feedback_sent", (int64_t)st.feedback_sent);
 	cast_json_int(&j, "multicast_packets", (int64_t)st.multicast_packets);

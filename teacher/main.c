@@ -494,6 +494,8 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	cast_json_int(&j, "packets_retransmitted",
 		      (int64_t)st.packets_retransmitted);
 	cast_json_int(&j, "retransmit_bytes", (int64_t)st.retransmit_bytes);
+	cast_json_int(&j, "repairs_coded", (int64_t)st.repairs_coded);
+	cast_json_int(&j, "fec_packets", (int64_t)st.fec_packets);
 	cast_json_int(&j, "plis_received", (int64_t)st.plis_received);
 	cast_json_int(&j, "plis_coalesced", (int64_t)st.plis_coalesced);
 	cast_json_int(&j, "keyframes_forced", (int64_t)st.keyframes_forced);

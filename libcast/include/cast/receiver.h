@@ -42,6 +42,8 @@ struct cast_receiver_cfg {
 	uint32_t teacher_ip;
 	/** Ask for a unicast copy after this long without multicast (3000 ms; 0 never). */
 	int unicast_after_ms;
+	/** Coded repair block size; must match the teacher's (default 64). */
+	int repair_block;
 };
 
 struct cast_receiver_stats {
@@ -53,7 +55,9 @@ struct cast_receiver_stats {
 	uint64_t replays;		/* replayed packets dropped */
 	uint64_t no_key;		/* dropped while no media key was set */
 	/* Repair. */
-	uint64_t packets_recovered;	/* NACKed, then arrived */
+	uint64_t packets_recovered;	/* NACKed, then arrived or rebuilt */
+	uint64_t repairs_received;	/* coded repair packets */
+	uint64_t repairs_recovered;	/* packets rebuilt from them */
 	uint64_t nacks_sent;		/* sequence numbers asked for */
 	uint64_t plis_sent;
 	uint64_t feedback_sent;		/* RTCP feedback packets */

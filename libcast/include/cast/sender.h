@@ -45,6 +45,17 @@ struct cast_sender_cfg {
 	int pli_holdoff_ms;
 	/** Students served a unicast copy at most (default 8). */
 	int max_unicast;
+	/**
+	 * Repair lost packets with coded repair packets (one repair fixes any
+	 * single loss of a block for every student: the cost follows the
+	 * worst student's loss, not the union of all losses) instead of
+	 * resending originals. Default true.
+	 */
+	bool coded_repair;
+	/** Block size of coded repair, a power of two 4..64 (default 64). */
+	int repair_block;
+	/** Proactive FEC: repair packets sent for every full block (default 0). */
+	int fec_per_block;
 };
 
 /** What the teacher knows of one student from its feedback. */
@@ -81,8 +92,10 @@ struct cast_sender_stats {
 	uint64_t nacks_received;	/* sequence numbers asked for */
 	uint64_t nacks_suppressed;	/* already resent within the holdoff */
 	uint64_t nacks_too_old;		/* no longer in the buffer */
-	uint64_t packets_retransmitted;
+	uint64_t packets_retransmitted;	/* originals or coded repairs */
 	uint64_t retransmit_bytes;
+	uint64_t repairs_coded;		/* of which coded repair packets */
+	uint64_t fec_packets;		/* proactive FEC packets */
 	uint64_t plis_received;
 	uint64_t plis_coalesced;
 	uint64_t keyframes_forced;

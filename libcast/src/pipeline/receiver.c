@@ -37,6 +37,8 @@ struct cast_receiver {
 	uint16_t teacher_fb_port;
 	_Atomic uint32_t teacher_ip;	/* set by the app, or learned */
 	struct nack_entry nack[NACK_TAB];
+	struct cast_repair_dec *rdec;	/* coded repair (receiver thread) */
+	uint8_t *raw;			/* a packet as it came, before SRTP */
 	int64_t last_report_mono, last_pli_mono, first_rx_mono;
 	int64_t last_mcast_mono;
 	uint32_t media_ssrc, own_ssrc;
@@ -76,6 +78,7 @@ void cast_receiver_cfg_init(struct cast_receiver_cfg *cfg)
 	cfg->reorder_ms = 40;
 	cfg->feedback = true;
 	cfg->unicast_after_ms = 3000;
+	cfg->repair_block = 64;
 }
 
 static void check_stamp(struct cast_receiver *r, const struct cast_frame *f)
@@ -290,6 +293,101 @@ static void send_feedback(struct cast_receiver *r, const uint16_t *nacks,
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* A packet rebuilt from coded repair: through SRTP and on like any other. */
+static void on_recovered(uint16_t seq, const uint8_t *pkt, size_t len,
+			 void *arg)
+{
+	struct cast_receiver *r = arg;
+	uint8_t buf[CAST_REPAIR_MAX_PKT + 16];
+	int64_t now = cast_mono_us();
+
+	(void)seq;
+	if (len > sizeof(buf))
+		return;
+	memcpy(buf, pkt, len);
+	if (!accept_packet(r, buf, &len, false))
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->st.repairs_recovered++;
+	pthread_mutex_unlock(&r->lock);
+	note_rtp(r, buf, len, now);
+	cast_h264_depacketizer_push(r->depack, buf, len, now);
+}
+
+/*
+ * One datagram from the media socket or a unicast copy: a coded repair, or
+ * an RTP packet (kept as it came for later repairs once authentic).
+ */
+static void on_media(struct cast_receiver *r, uint8_t *buf, size_t len,
+		     int64_t now, bool multicast)
+{
+	struct cast_rtp_hdr h;
+
+	if (cast_repair_detect(buf, len)) {
+		int n;
+
+		pthread_mutex_lock(&r->lock);
+		r->st.repairs_received++;
+		pthread_mutex_unlock(&r->lock);
+		if (r->rdec) {
+			n = cast_repair_dec_add_repair(r->rdec, buf, len,
+						       on_recovered, r);
+			(void)n;
+		}
+		return;
+	}
+	if (r->rdec && len <= CAST_REPAIR_MAX_PKT)
+		memcpy(r->raw, buf, len);
+	if (!accept_packet(r, buf, &len, false))
+		return;
+	r->last_rx_mono = now;
+	pthread_mutex_lock(&r->lock);
+	if (multicast)
+		r->st.multicast_packets++;
+	else
+		r->st.unicast_packets++;
+	pthread_mutex_unlock(&r->lock);
+	if (multicast)
+		r->last_mcast_mono = now;
+	/* Only authentic packets feed the repair decoder. */
+	if (r->rdec && !cast_rtp_parse(buf, len, &h) &&
+	    cast_repair_dec_add_packet(r->rdec, h.seq, r->raw,
+				       r->cfg.insecure ? len
+						       : len + CAST_SRTP_OVERHEAD) ==
+		    1)
+		cast_repair_dec_solve(r->rdec, on_recovered, r);
+	note_rtp(r, buf, len, now);
+	cast_h264_depacketizer_push(r->depack, buf, len, now);
+}
+
+/*
+ * With coded repair a student asks, per block, only for as many packets as
+ * it still needs (missing minus the repairs of that block it holds): the
+ * teacher sends that many repairs, which fix any of them.
+ */
+static int trim_to_need(struct cast_receiver *r, uint16_t *missing, int n)
+{
+	int k = r->cfg.repair_block, out = 0;
+
+	for (int i = 0; i < n;) {
+		uint16_t base = cast_repair_block_base(missing[i], k);
+		int16_t span = (int16_t)(uint16_t)(r->max_seq - base);
+		int covered = span >= k - 1 ? k : span + 1;
+		int need = covered > 0 ? cast_repair_dec_needed(r->rdec, base,
+								 covered)
+				       : 0;
+		int j = i;
+
+		while (j < n && cast_repair_block_base(missing[j], k) == base)
+			j++;
+		/* Keep the first `need` of this block's missing numbers. */
+		for (int q = i; q < j && q - i < need; q++)
+			missing[out++] = missing[q];
+		i = j;
+	}
+	return out;
+}
+
 /* Once per loop: NACK new gaps, PLI when stuck, report once a second. */
 static void feedback_tick(struct cast_receiver *r, int64_t now)
 {
@@ -299,6 +397,8 @@ static void feedback_tick(struct cast_receiver *r, int64_t now)
 
 	n = cast_h264_depacketizer_missing(r->depack, missing,
 					   CAST_RTCP_MAX_NACK);
+	if (r->rdec)
+		n = trim_to_need(r, missing, n);
 	for (int i = 0; i < n; i++) {
 		struct nack_entry *e = &r->nack[missing[i] % NACK_TAB];
 
@@ -383,22 +483,16 @@ static void *receiver_thread(void *arg)
 		/* Drain everything queued before polling again. */
 		while ((n = cast_udp_recv(r->rtp, buf, bufsize, 0, &from,
 					  NULL)) >= 0) {
-			size_t len = (size_t)n;
+			uint64_t before = r->st.multicast_packets;
 
 			now = cast_mono_us();
-			if (!accept_packet(r, buf, &len, false))
-				continue;
-			r->last_rx_mono = now;
-			r->last_mcast_mono = now;
-			pthread_mutex_lock(&r->lock);
-			r->st.multicast_packets++;
+			on_media(r, buf, (size_t)n, now, true);
 			/* 0.0.0.0: a host-local sender with no usable source
-			 * address; nothing to answer to. */
-			if (!r->teacher_ip && from)
+			 * address; nothing to answer to. Learnt only from an
+			 * authentic packet. */
+			if (!r->teacher_ip && from &&
+			    r->st.multicast_packets != before)
 				r->teacher_ip = from;
-			pthread_mutex_unlock(&r->lock);
-			note_rtp(r, buf, len, now);
-			cast_h264_depacketizer_push(r->depack, buf, len, now);
 		}
 		/* Unicast copies (RTP and RTCP, RFC 5761 demux) from the
 		 * teacher only. */
@@ -413,15 +507,7 @@ static void *receiver_thread(void *arg)
 				on_rtcp(r, buf, len);
 				continue;
 			}
-			now = cast_mono_us();
-			if (!accept_packet(r, buf, &len, false))
-				continue;
-			r->last_rx_mono = now;
-			pthread_mutex_lock(&r->lock);
-			r->st.unicast_packets++;
-			pthread_mutex_unlock(&r->lock);
-			note_rtp(r, buf, len, now);
-			cast_h264_depacketizer_push(r->depack, buf, len, now);
+			on_media(r, buf, len, cast_mono_us(), false);
 		}
 		while ((n = cast_udp_recv(r->rtcp, buf, bufsize, 0, NULL,
 					  NULL)) >= 0)
@@ -508,6 +594,22 @@ int cast_receiver_new(struct cast_receiver **out,
 		r->teacher_ip = cfg->teacher_ip;
 		if (cast_random(&r->own_ssrc, sizeof(r->own_ssrc)))
 			r->own_ssrc = (uint32_t)cast_now_us();
+	}
+
+	if (cfg->repair_block > 0) {
+		struct cast_repair_dec_cfg rc;
+
+		cast_repair_dec_cfg_init(&rc);
+		rc.k = cfg->repair_block;
+		rc.ring = 2048;
+		err = cast_repair_dec_new(&r->rdec, &rc);
+		if (!err) {
+			r->raw = malloc(CAST_REPAIR_MAX_PKT);
+			if (!r->raw)
+				err = CAST_ERROR(ENOMEM);
+		}
+		if (err)
+			goto out;
 	}
 
 	cast_h264_depacketizer_cfg_init(&dcfg);
@@ -622,6 +724,8 @@ void cast_receiver_free(struct cast_receiver **pr)
 	cast_srtp_free(&r->fb_srtp);
 	cast_srtp_free(&r->next_fb_srtp);
 	cast_udp_free(&r->fb);
+	cast_repair_dec_free(&r->rdec);
+	free(r->raw);
 	cast_h264_depacketizer_free(&r->depack);
 	cast_udp_free(&r->rtcp);
 	cast_udp_free(&r->rtp);

@@ -45,6 +45,16 @@ struct cast_sender {
 	int n_retx;
 	struct student *students;
 	int n_students;
+	/* Coded repair: the encoder and, per block, repairs sent lately. */
+	struct cast_repair_enc *renc;
+	uint16_t next_added;		/* one past the newest packet it has */
+	struct {
+		uint16_t base;
+		bool used;
+		uint32_t sent;		/* repairs sent for it (next seed) */
+		uint32_t recent;	/* of which within the holdoff */
+		int64_t recent_us;
+	} rblk[256];
 	int64_t last_forced_key_mono;
 	char group[32];
 	uint16_t port;
@@ -79,7 +89,12 @@ void cast_sender_cfg_init(struct cast_sender_cfg *cfg)
 	cfg->retx_holdoff_ms = 8;
 	cfg->pli_holdoff_ms = 500;
 	cfg->max_unicast = 8;
+	cfg->coded_repair = true;
+	cfg->repair_block = 64;
+	cfg->fec_per_block = 0;
 }
+
+static void send_fec(struct cast_sender *s, uint16_t base);
 
 static uint32_t rtp_ts_of(const struct cast_sender *s, int64_t us)
 {
@@ -131,6 +146,15 @@ static void send_rtp(const uint8_t *pkt, size_t len, void *arg)
 		slot->len = (uint16_t)len;
 		slot->last_retx_us = 0;
 		memcpy(slot->data, buf, len);
+	}
+	if (s->renc) {
+		cast_repair_enc_add(s->renc, seq, buf, len);
+		s->next_added = (uint16_t)(seq + 1);
+		/* Proactive FEC when a block is complete. */
+		if (s->cfg.fec_per_block > 0 &&
+		    (uint16_t)(seq + 1) % s->cfg.repair_block == 0)
+			send_fec(s, cast_repair_block_base(seq,
+							   s->cfg.repair_block));
 	}
 	pthread_mutex_unlock(&s->lock);
 count:
@@ -271,6 +295,94 @@ static struct student *student_of(struct cast_sender *s, uint32_t ip,
 	return st;
 }
 
+/* Sends `n` new coded repairs for the block at `base` (lock held). */
+static void send_repairs(struct cast_sender *s, uint16_t base, int covered,
+			 int n, bool proactive)
+{
+	uint8_t out[CAST_REPAIR_MAX_LEN];
+	int k = s->cfg.repair_block;
+	int i = (base / k) % 256, len;
+
+	if (!s->rblk[i].used || s->rblk[i].base != base) {
+		memset(&s->rblk[i], 0, sizeof(s->rblk[i]));
+		s->rblk[i].used = true;
+		s->rblk[i].base = base;
+	}
+	while (n-- > 0) {
+		/* Seeds 0, 1, 2… per block: Cauchy rows, any d of them
+		 * solve any d losses. */
+		len = cast_repair_enc_make(s->renc, base, covered,
+					   s->rblk[i].sent, out, sizeof(out));
+		if (len < 0) {
+			s->st.nacks_too_old++;
+			return;
+		}
+		s->rblk[i].sent++;
+		if (send_all(s, s->rtp, out, (size_t)len) < 0)
+			continue;
+		s->st.retransmit_bytes += (uint64_t)len;
+		if (proactive) {
+			s->st.fec_packets++;
+		} else {
+			s->st.packets_retransmitted++;
+			s->st.repairs_coded++;
+		}
+	}
+}
+
+static void send_fec(struct cast_sender *s, uint16_t base)
+{
+	send_repairs(s, base, s->cfg.repair_block, s->cfg.fec_per_block, true);
+}
+
+/*
+ * Coded repair: a student lists, per block, as many of its missing
+ * sequence numbers as it still needs repairs for. The block gets that many
+ * new repairs, less those sent for it within the holdoff, so 50 students
+ * cost the worst student's need, not the union of their losses.
+ */
+static void handle_nacks_coded(struct cast_sender *s,
+			       const struct cast_rtcp_fb *fb)
+{
+	int k = s->cfg.repair_block;
+	int64_t now = cast_mono_us();
+	int64_t holdoff = (int64_t)s->cfg.retx_holdoff_ms * 1000;
+	uint16_t next = s->next_added;
+
+	for (int i = 0; i < fb->n_nack;) {
+		uint16_t base = cast_repair_block_base(fb->nack[i], k);
+		int need = 0, slot = (base / k) % 256, covered;
+
+		while (i < fb->n_nack &&
+		       cast_repair_block_base(fb->nack[i], k) == base) {
+			need++;
+			i++;
+		}
+		s->st.nacks_received += (uint64_t)need;
+		/* The block may still be filling: cover what was sent. */
+		covered = (uint16_t)(next - base) < k ? (uint16_t)(next - base)
+						      : k;
+		if (covered <= 0)
+			continue;
+		if (!s->rblk[slot].used || s->rblk[slot].base != base) {
+			memset(&s->rblk[slot], 0, sizeof(s->rblk[slot]));
+			s->rblk[slot].used = true;
+			s->rblk[slot].base = base;
+		}
+		if (now - s->rblk[slot].recent_us >= holdoff) {
+			s->rblk[slot].recent = 0;
+			s->rblk[slot].recent_us = now;
+		}
+		if ((uint32_t)need <= s->rblk[slot].recent) {
+			s->st.nacks_suppressed += (uint64_t)need;
+			continue;
+		}
+		need -= (int)s->rblk[slot].recent;
+		s->rblk[slot].recent += (uint32_t)need;
+		send_repairs(s, base, covered, need, false);
+	}
+}
+
 /* Resends lost packets, once per holdoff however many students ask. */
 static void handle_nacks(struct cast_sender *s, const struct cast_rtcp_fb *fb)
 {
@@ -351,7 +463,9 @@ static void handle_feedback(struct cast_sender *s, uint8_t *buf, size_t len,
 			}
 		}
 	}
-	if (fb.n_nack && s->retx)
+	if (fb.n_nack && s->renc)
+		handle_nacks_coded(s, &fb);
+	else if (fb.n_nack && s->retx)
 		handle_nacks(s, &fb);
 	if (fb.pli) {
 		s->st.plis_received++;
@@ -610,6 +724,15 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 				goto out;
 			}
 		}
+		if (cfg->coded_repair || cfg->fec_per_block > 0) {
+			struct cast_repair_enc_cfg rc;
+
+			cast_repair_enc_cfg_init(&rc);
+			rc.k = cfg->repair_block;
+			err = cast_repair_enc_new(&s->renc, &rc);
+			if (err)
+				goto out;
+		}
 		s->students = calloc(MAX_STUDENTS, sizeof(*s->students));
 		if (!s->students) {
 			err = CAST_ERROR(ENOMEM);
@@ -717,6 +840,7 @@ void cast_sender_free(struct cast_sender **ps)
 	cast_srtp_free(&s->fb_srtp);
 	free(s->retx);
 	free(s->students);
+	cast_repair_enc_free(&s->renc);
 	cast_udp_free(&s->rtcp);
 	cast_udp_free(&s->rtp);
 	cast_h264_packetizer_free(&s->pack);

@@ -55,6 +55,10 @@ static void usage(FILE *f)
 		"  --ttl N              multicast TTL (default 1)\n"
 		"  --mtu BYTES          largest RTP packet (default 1200)\n"
 		"  --loop               file source: play again at the end\n"
+		"  --repair MODE        coded (default) or resend: how lost\n"
+		"                       packets are repaired\n"
+		"  --fec N              also N repair packets per 64-packet block,\n"
+		"                       unasked (packet FEC; default 0)\n"
 		"  --duration SEC       stop after SEC seconds (default: run)\n"
 		"  --stats FILE|-       JSON stats lines, each second and at exit\n"
 		"  --sdp FILE           write an SDP for third-party players\n"
@@ -80,6 +84,7 @@ enum {
 	OPT_DURATION, OPT_STATS, OPT_SDP, OPT_INSECURE, OPT_HEADLESS,
 	OPT_CONFIG, OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE,
 	OPT_CTL_SOCKET, OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON,
+	OPT_REPAIR, OPT_FEC,
 };
 
 static const struct option options[] = {
@@ -109,6 +114,8 @@ static const struct option options[] = {
 	{"wol-port", required_argument, NULL, OPT_WOL_PORT},
 	{"db", required_argument, NULL, OPT_DB},
 	{"lesson", required_argument, NULL, OPT_LESSON},
+	{"repair", required_argument, NULL, OPT_REPAIR},
+	{"fec", required_argument, NULL, OPT_FEC},
 	{NULL, 0, NULL, 0},
 };
 
@@ -254,6 +261,17 @@ static int set_option(struct teacher *t, int id, const char *v, char *why,
 	case OPT_DB:
 		t->db_path = keep(v);
 		return 0;
+	case OPT_REPAIR:
+		if (strcmp(v, "coded") && strcmp(v, "resend")) {
+			snprintf(why, why_size, "expected coded or resend");
+			return CAST_ERROR(EINVAL);
+		}
+		c->coded_repair = !strcmp(v, "coded");
+		return 0;
+	case OPT_FEC:
+		ret = cast_parse_int(v, 0, 16, &n);
+		c->fec_per_block = (int)n;
+		break;
 	case OPT_LESSON:
 		t->lesson = keep(v);
 		return 0;

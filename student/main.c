@@ -1,6 +1,7 @@
 /* cast-student: follows its channel's teacher and shows the broadcast full-screen. */
 #include <getopt.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,14 @@ struct student {
 	const char *state_dir;
 	const char *local_socket;
 	const char *inbox;
+	const char *collect_root;
 	char machine_id[64];
+	/* One homework submission at a time, on a thread of its own. */
+	pthread_t hw_thread;
+	atomic_bool hw_busy;
+	bool hw_started;
+	char hw_folder[1024];
+	uint32_t hw_collection;
 	struct cast_file_receiver *files;
 	const char *stats_path;
 	const char *dump_path;
@@ -68,7 +76,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: cast-student [options]\n"
 		"       cast-student ctl [--channel N] [--socket PATH] COMMAND\n"
-		"         COMMAND: hand up|down, message TEXT, state\n"
+		"         COMMAND: hand up|down, message TEXT, submit /FOLDER,\n"
+		"                  state\n"
 		"Shows the broadcast of this channel's teacher.\n\n"
 		"  --channel N          class channel 1..999 (default 1)\n"
 		"  --iface NAME|ADDR    interface to receive on (default: routing)\n"
@@ -81,6 +90,8 @@ static void usage(FILE *f)
 		"  --state-dir DIR      where the class state is kept (lock survives\n"
 		"                       restarts; default ~/.local/state/libcast)\n"
 		"  --local-socket PATH  the student's own actions (default per channel)\n"
+		"  --collect-root DIR   folders the teacher may collect are inside\n"
+		"                       it (default ~)\n"
 		"  --inbox DIR          where files from the teacher arrive\n"
 		"                       (default ~/libcast/inbox)\n"
 		"  --open-cmd PROG      opens URLs and files the teacher sends\n"
@@ -103,7 +114,7 @@ enum {
 	OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE, OPT_ID, OPT_NAME,
 	OPT_CLASS, OPT_TEACHER, OPT_STATE_DIR, OPT_LOCAL_SOCKET, OPT_OPEN_CMD,
 	OPT_URL_SCHEMES, OPT_POWEROFF_CMD, OPT_REBOOT_CMD, OPT_ALLOW_CLOCK_SET,
-	OPT_INBOX,
+	OPT_INBOX, OPT_COLLECT_ROOT,
 };
 
 static const struct option options[] = {
@@ -133,6 +144,7 @@ static const struct option options[] = {
 	{"reboot-cmd", required_argument, NULL, OPT_REBOOT_CMD},
 	{"allow-clock-set", no_argument, NULL, OPT_ALLOW_CLOCK_SET},
 	{"inbox", required_argument, NULL, OPT_INBOX},
+	{"collect-root", required_argument, NULL, OPT_COLLECT_ROOT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -254,6 +266,9 @@ static int set_option(struct student *s, int id, const char *v, char *why,
 		return 0;
 	case OPT_INBOX:
 		s->inbox = keep(v);
+		return 0;
+	case OPT_COLLECT_ROOT:
+		s->collect_root = keep(v);
 		return 0;
 	case OPT_CONFIG:
 		ret = cast_config_load(v, config_cb, s, err, sizeof(err));
@@ -410,6 +425,74 @@ static int expect_file(struct student *s, const uint8_t *args, size_t len)
 	return cast_file_receiver_expect(s->files, &o);
 }
 
+/* Hands one homework chunk to the control connection, waiting for room:
+ * the connection's queue drops its oldest event when full. */
+static int hw_send(const char *name, const void *args, size_t len, void *arg)
+{
+	struct student *s = arg;
+
+	for (int i = 0; cast_student_ctl_pending(s->ctl) >= 32; i++) {
+		if (i > 3000 || quit)
+			return CAST_ERROR(ETIMEDOUT);
+		usleep(10000);
+	}
+	return cast_student_ctl_send_event(s->ctl, name, args, len);
+}
+
+static void *hw_run(void *arg)
+{
+	struct student *s = arg;
+	int n = cast_homework_send(s->hw_folder, effective_id(s),
+				   s->hw_collection, hw_send, s, NULL);
+
+	if (n < 0)
+		cast_log(CAST_LOG_WARN, "student", "homework %s: %s",
+			 s->hw_folder, cast_strerror(n));
+	else
+		cast_log(CAST_LOG_INFO, "student", "homework: %d files sent",
+			 n);
+	atomic_store(&s->hw_busy, false);
+	return NULL;
+}
+
+/* Sends `folder` (absolute) as collection `id` (0: on the student's own). */
+static int hw_start(struct student *s, const char *folder, uint32_t id)
+{
+	bool idle = false;
+
+	if (!s->ctl)
+		return CAST_ERROR(ENOTCONN);
+	if (!atomic_compare_exchange_strong(&s->hw_busy, &idle, true))
+		return CAST_ERROR(EBUSY);
+	if (s->hw_started)
+		pthread_join(s->hw_thread, NULL);
+	snprintf(s->hw_folder, sizeof(s->hw_folder), "%s", folder);
+	s->hw_collection = id;
+	if (pthread_create(&s->hw_thread, NULL, hw_run, s)) {
+		atomic_store(&s->hw_busy, false);
+		s->hw_started = false;
+		return CAST_ERROR(EAGAIN);
+	}
+	s->hw_started = true;
+	return 0;
+}
+
+/* collect: the teacher names a folder inside the collect root. */
+static int collect(struct student *s, const uint8_t *args, size_t len)
+{
+	char folder[512], path[1600], v[16];
+	const char *home = getenv("HOME");
+
+	class_arg(args, len, "folder", folder, sizeof(folder));
+	class_arg(args, len, "collection", v, sizeof(v));
+	if (cast_homework_path_check(folder))
+		return CAST_ERROR(EINVAL);
+	snprintf(path, sizeof(path), "%s/%s",
+		 s->collect_root ? s->collect_root : home ? home : "/nonexistent",
+		 folder);
+	return hw_start(s, path, (uint32_t)strtoul(v, NULL, 10));
+}
+
 /* An authenticated COMMAND from the teacher. */
 static int on_command(const char *name, const uint8_t *args, size_t len,
 		      void *arg)
@@ -428,6 +511,8 @@ static int on_command(const char *name, const uint8_t *args, size_t len,
 	}
 	if (!strcmp(name, "file-offer"))
 		return expect_file(s, args, len);
+	if (!strcmp(name, "collect"))
+		return collect(s, args, len);
 	return class_command(&s->cls, &s->ccfg, name, args, len);
 }
 
@@ -454,6 +539,8 @@ static char *on_local(const char *line, void *arg)
 							    line + 8,
 							    strlen(line + 8))
 			     : CAST_ERROR(ENOTCONN);
+	} else if (!strncmp(line, "submit ", 7) && line[7] == '/') {
+		err = hw_start(s, line + 7, 0);
 	} else if (!strcmp(line, "state")) {
 		cast_json_begin(&j);
 		cast_json_bool(&j, "connected",
@@ -1107,6 +1194,8 @@ int main(int argc, char **argv)
 		if (stats != stdout)
 			fclose(stats);
 	}
+	if (s.hw_started)
+		pthread_join(s.hw_thread, NULL);
 	cast_student_ctl_free(&ctl);
 	cast_file_receiver_free(&s.files);
 	if (!s.headless) {

@@ -22,7 +22,7 @@ static const char *const FEATURES[] = {
 	"broadcast", "lock",   "message", "marquee", "watermark",
 	"language",  "web",    "power",   "wake",    "hands",
 	"inbox",     "assets", "clock",   "reset",   "roster",
-	"attendance", "send",  NULL,
+	"attendance", "send",  "collect", NULL,
 };
 
 struct tracked {
@@ -63,6 +63,8 @@ struct console {
 	struct cast_roster *roster;
 	int64_t lesson_id;
 	struct cast_file_sender *files;	/* made on the first send */
+	struct cast_homework_rx *homework;
+	uint32_t next_collection;
 	uint32_t next_transfer;
 	struct {
 		uint32_t id;
@@ -907,6 +909,55 @@ static char *cmd_files(struct console *c)
 	return json_done(&j);
 }
 
+/* ---- homework collection (F13) ---- */
+
+/* collect folder=NAME [--to IDS]: students send that folder of theirs. */
+static char *cmd_collect(struct console *c, const struct targets *t,
+			 char **tok, int n)
+{
+	char folder[512], args[700];
+	struct cast_json j;
+
+	if (!c->homework)
+		return error_reply("no homework folder on this teacher", NULL);
+	if (!arg_value(tok, n, "folder", folder, sizeof(folder)) ||
+	    cast_homework_path_check(folder))
+		return error_reply("collect needs folder=NAME (a relative "
+				   "folder inside each student's home)", NULL);
+	snprintf(args, sizeof(args), "folder=%s\ncollection=%u\n", folder,
+		 ++c->next_collection);
+	cast_json_begin(&j);
+	send_to(c, t, "collect", args, &j);
+	cast_json_bool(&j, "ok", true);
+	cast_json_int(&j, "collection", c->next_collection);
+	return json_done(&j);
+}
+
+static char *cmd_homework(struct console *c)
+{
+	static struct cast_homework_status st[512];
+	static struct cast_json j;
+	int n = c->homework ? cast_homework_rx_list(c->homework, st, 512) : 0;
+
+	cast_json_begin(&j);
+	cast_json_array(&j, "homework");
+	for (int i = 0; i < n && i < 512; i++) {
+		cast_json_obj(&j, NULL);
+		cast_json_str(&j, "id", st[i].student_id);
+		cast_json_bool(&j, "done", st[i].done);
+		cast_json_bool(&j, "in_progress", st[i].in_progress);
+		cast_json_int(&j, "files_done", st[i].files_done);
+		cast_json_int(&j, "files_failed", st[i].files_failed);
+		cast_json_int(&j, "bytes", (int64_t)st[i].bytes);
+		if (st[i].last_error)
+			cast_json_str(&j, "error",
+				      cast_strerror(st[i].last_error));
+		cast_json_end(&j);
+	}
+	cast_json_array_end(&j);
+	return json_done(&j);
+}
+
 /* ---- the command line ---- */
 
 static char *dispatch(struct console *c, char **tok, int n)
@@ -946,6 +997,8 @@ static char *dispatch(struct console *c, char **tok, int n)
 		return cmd_attendance(c, tok + 1, n - 1);
 	if (!strcmp(cmd, "files"))
 		return cmd_files(c);
+	if (!strcmp(cmd, "homework"))
+		return cmd_homework(c);
 
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -961,6 +1014,10 @@ static char *dispatch(struct console *c, char **tok, int n)
 	}
 	if (!strcmp(cmd, "send")) {
 		out = cmd_send(c, t, tok + 1, n - 1);
+		goto done;
+	}
+	if (!strcmp(cmd, "collect")) {
+		out = cmd_collect(c, t, tok + 1, n - 1);
 		goto done;
 	}
 
@@ -1159,6 +1216,9 @@ static void on_student_event_locked(struct console *c,
 		n->when_us = cast_now_us();
 		memcpy(n->text, args, l);
 		n->text[l] = '\0';
+	} else if (!strcmp(name, "hw")) {
+		if (c->homework)
+			cast_homework_rx_event(c->homework, info->id, args, len);
 	} else if (!strcmp(name, "assets")) {
 		int i;
 
@@ -1200,6 +1260,8 @@ void console_event(const struct cast_student_info *info,
 			reapply(c, info);
 		break;
 	case CAST_STUDENT_LEFT:
+		if (c->homework)
+			cast_homework_rx_abort(c->homework, info->id);
 		if (c->roster)
 			cast_roster_attend(c->roster, c->lesson_id, info->id,
 					   CAST_ATTEND_LEFT, cast_now_us());
@@ -1298,7 +1360,26 @@ int console_new(struct console **out, const struct console_cfg *cfg)
 		free(c);
 		return ret;
 	}
-	c->cfg.roster_path = c->cfg.lesson = NULL;
+	if (cfg->homework_root) {
+		char lesson[64];
+		struct tm tm;
+		time_t now = time(NULL);
+
+		/* One folder per lesson: its title, or the date and time. */
+		localtime_r(&now, &tm);
+		strftime(lesson, sizeof(lesson), "%Y-%m-%d_%H%M", &tm);
+		if (cfg->lesson && !cast_homework_name_check(cfg->lesson))
+			snprintf(lesson, sizeof(lesson), "%s", cfg->lesson);
+		mkdir(cfg->homework_root, 0700);
+		ret = cast_homework_rx_new(&c->homework, cfg->homework_root,
+					   lesson, NULL);
+		if (ret)
+			cast_log(CAST_LOG_WARN, "console",
+				 "homework folder %s/%s: %s (collection off)",
+				 cfg->homework_root, lesson,
+				 cast_strerror(ret));
+	}
+	c->cfg.roster_path = c->cfg.lesson = c->cfg.homework_root = NULL;
 	*out = c;
 	return 0;
 }
@@ -1319,6 +1400,7 @@ void console_free(struct console **pc)
 	for (int i = 0; i < c->n_threads; i++)
 		pthread_join(c->threads[i], NULL);
 	cast_file_sender_free(&c->files);
+	cast_homework_rx_free(&c->homework);
 	if (c->roster) {
 		cast_roster_lesson_end(c->roster, c->lesson_id, cast_now_us());
 		cast_roster_close(&c->roster);

@@ -17,6 +17,8 @@ struct console_cfg {
 	const char *roster_path;
 	/** Title of this lesson in the attendance (default: date and time). */
 	const char *lesson;
+	/** Collected homework goes to <homework_root>/<lesson>/<student>/. */
+	const char *homework_root;
 };
 
 struct console;

@@ -21,6 +21,7 @@ struct teacher {
 	uint16_t wol_port;
 	const char *db_path;
 	const char *lesson;
+	const char *homework_dir;
 	char source[16];
 	char device[1024];
 	const char *stats_path;
@@ -71,6 +72,7 @@ static void usage(FILE *f)
 		"  --db FILE            roster and attendance database\n"
 		"                       (default ~/.local/share/libcast/teacher.db)\n"
 		"  --lesson TITLE       this lesson's name in the attendance\n"
+		"  --homework-dir DIR   collected homework (~/libcast/homework)\n"
 		"  --insecure           plain RTP, no control plane: third-party\n"
 		"                       receivers and interop tests only\n"
 		"  --headless           no window; stats only\n"
@@ -84,7 +86,7 @@ enum {
 	OPT_DURATION, OPT_STATS, OPT_SDP, OPT_INSECURE, OPT_HEADLESS,
 	OPT_CONFIG, OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE,
 	OPT_CTL_SOCKET, OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON,
-	OPT_REPAIR, OPT_FEC,
+	OPT_REPAIR, OPT_FEC, OPT_HOMEWORK_DIR,
 };
 
 static const struct option options[] = {
@@ -116,6 +118,7 @@ static const struct option options[] = {
 	{"lesson", required_argument, NULL, OPT_LESSON},
 	{"repair", required_argument, NULL, OPT_REPAIR},
 	{"fec", required_argument, NULL, OPT_FEC},
+	{"homework-dir", required_argument, NULL, OPT_HOMEWORK_DIR},
 	{NULL, 0, NULL, 0},
 };
 
@@ -260,6 +263,9 @@ static int set_option(struct teacher *t, int id, const char *v, char *why,
 		return 0;
 	case OPT_DB:
 		t->db_path = keep(v);
+		return 0;
+	case OPT_HOMEWORK_DIR:
+		t->homework_dir = keep(v);
 		return 0;
 	case OPT_REPAIR:
 		if (strcmp(v, "coded") && strcmp(v, "resend")) {
@@ -643,7 +649,7 @@ int main(int argc, char **argv)
 							    CAST_PORT_VIDEO);
 		{
 			struct console_cfg ccfg = {0};
-			char settings[1024], db[1024];
+			char settings[1024], db[1024], hw[1024];
 			const char *home = getenv("HOME");
 
 			snprintf(settings, sizeof(settings), "%s/.config",
@@ -672,6 +678,11 @@ int main(int argc, char **argv)
 				 "%s/.local/share/libcast/teacher.db",
 				 home ? home : ".");
 			ccfg.roster_path = t.db_path ? t.db_path : db;
+			snprintf(hw, sizeof(hw), "%s/libcast", home ? home : ".");
+			mkdir(hw, 0700);
+			snprintf(hw, sizeof(hw), "%s/libcast/homework",
+				 home ? home : ".");
+			ccfg.homework_root = t.homework_dir ? t.homework_dir : hw;
 			ccfg.lesson = t.lesson;
 			err = console_new(&console, &ccfg);
 			if (err) {

@@ -27,7 +27,8 @@ chmod +x "$WORK/opener" "$WORK/poweroff"
 
 bg "$TEACHER" --headless --key "$WORK/class.key" --ctl-socket "$TSOCK" \
 	--source testpattern --size 320x180 --channel $CH --duration 60 \
-	--wol-addr 127.0.0.1 --wol-port 40999 --stats "$WORK/t.json"
+	--wol-addr 127.0.0.1 --wol-port 40999 --stats "$WORK/t.json" \
+	--homework-dir "$WORK/hw" --lesson L1
 
 student() { # id [extra flags]
 	id=$1
@@ -38,7 +39,8 @@ student() { # id [extra flags]
 		--state-dir "$WORK/$id" --local-socket "$WORK/$id.sock" \
 		--open-cmd "$WORK/opener" --poweroff-cmd "$WORK/poweroff" \
 		--reboot-cmd "$WORK/poweroff" --duration 50 \
-		--inbox "$WORK/$id/inbox" --stats "$WORK/$id.json" "$@") &
+		--inbox "$WORK/$id/inbox" --collect-root "$WORK/$id/home" \
+		--stats "$WORK/$id.json" "$@") &
 	PIDS="$PIDS $!"
 	eval "PID_$id=$!"
 }
@@ -200,6 +202,40 @@ find "$WORK"/s*/inbox -name '*.partial' | grep -q . && fail "a partial file was 
 grep -q "inbox/lesson.bin" "$WORK/opened-s1" || fail "s1 did not open the file"
 T send "path=relative.txt" >/dev/null && fail "a relative path was accepted"
 T files | grep -q '"done":2' || fail "the teacher does not see who has the file: $(T files)"
+
+echo "-- homework: collected into per-student folders, nothing escapes"
+for s in s1 s2; do
+	mkdir -p "$WORK/$s/home/Homework/sub"
+	echo "answer of $s" >"$WORK/$s/home/Homework/作业1.txt"
+	head -c 500000 /dev/urandom >"$WORK/$s/home/Homework/sub/data.bin"
+	echo secret >"$WORK/secret-$s"
+	ln -s "$WORK/secret-$s" "$WORK/$s/home/Homework/link"
+done
+T collect folder=Homework --to s1,s2 >/dev/null || fail "collect refused"
+T collect folder=../../etc >/dev/null && fail "collect of ../../etc was accepted"
+i=0
+while [ $i -lt 100 ]; do
+	T homework | python3 -c "
+import json,sys
+h = {x['id']: x for x in json.load(sys.stdin)['homework']}
+sys.exit(0 if all(h.get(s, {}).get('done') for s in ('s1','s2')) else 1)" && break
+	sleep 0.2
+	i=$((i + 1))
+done
+for s in s1 s2; do
+	got=$(find "$WORK/hw/L1/$s" -name '作业1.txt' | head -n 1)
+	[ -n "$got" ] && grep -q "answer of $s" "$got" || fail "$s's homework did not arrive: $(find "$WORK/hw" | head)"
+	cmp -s "$WORK/$s/home/Homework/sub/data.bin" "$(find "$WORK/hw/L1/$s" -name data.bin)" || fail "$s's data.bin differs"
+done
+find "$WORK/hw" -name link | grep -q . && fail "a symlink was collected"
+find "$WORK/hw" -name '*.partial' | grep -q . && fail "a partial file looks complete"
+[ -e "$WORK/hw/L1/s3" ] && fail "s3 sent homework it was not asked for"
+mkdir -p "$WORK/s3/mywork"
+echo "late but done" >"$WORK/s3/mywork/report.txt"
+"$STUDENT" ctl --socket "$WORK/s3.sock" submit "$WORK/s3/mywork" >/dev/null || fail "submit failed"
+i=0
+while [ -z "$(find "$WORK/hw/L1/s3" -name report.txt 2>/dev/null)" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+find "$WORK/hw/L1/s3" -name report.txt | grep -q . || fail "s3's own submission did not arrive"
 
 echo "-- roster: signed-in students, CSV round trip, bad CSV refused whole"
 T roster | grep -q '"name":"学生s4"' || fail "roster lacks s4: $(T roster)"

@@ -458,6 +458,9 @@ CAST_API int cast_student_ctl_send_event(struct cast_student_ctl *s,
 					 const char *name, const void *args,
 					 size_t len);
 
+/** EVENTs queued and not yet handed to the connection (for pacing). */
+CAST_API int cast_student_ctl_pending(struct cast_student_ctl *s);
+
 /** Stops the thread, closes the connection, frees. NULL-safe. */
 CAST_API void cast_student_ctl_free(struct cast_student_ctl **s);
 

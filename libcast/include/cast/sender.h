@@ -54,6 +54,11 @@ struct cast_sender_cfg {
 	bool coded_repair;
 	/** Block size of coded repair, a power of two 4..64 (default 64). */
 	int repair_block;
+	/**
+	 * Requests for a block are gathered this long (ms) and answered with
+	 * one set of repairs (default 12: inside the students' 40 ms window).
+	 */
+	int repair_batch_ms;
 	/** Proactive FEC: repair packets sent for every full block (default 0). */
 	int fec_per_block;
 };

@@ -493,6 +493,16 @@ static void timers(struct cast_student_ctl *s, int64_t now)
 		conn_fail(s, "send failed");
 }
 
+int cast_student_ctl_pending(struct cast_student_ctl *s)
+{
+	int n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->evq_n;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
 int cast_student_ctl_send_event(struct cast_student_ctl *s, const char *name,
 				const void *args, size_t len)
 {

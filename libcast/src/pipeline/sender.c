@@ -54,6 +54,9 @@ struct cast_sender {
 		uint32_t sent;		/* repairs sent for it (next seed) */
 		uint32_t recent;	/* of which within the holdoff */
 		int64_t recent_us;
+		/* Needs gathered from students, sent when the batch ends. */
+		uint32_t pending;
+		int64_t pending_since;
 	} rblk[256];
 	int64_t last_forced_key_mono;
 	char group[32];
@@ -91,6 +94,7 @@ void cast_sender_cfg_init(struct cast_sender_cfg *cfg)
 	cfg->max_unicast = 8;
 	cfg->coded_repair = true;
 	cfg->repair_block = 64;
+	cfg->repair_batch_ms = 12;
 	cfg->fec_per_block = 0;
 }
 
@@ -369,17 +373,53 @@ static void handle_nacks_coded(struct cast_sender *s,
 			s->rblk[slot].used = true;
 			s->rblk[slot].base = base;
 		}
-		if (now - s->rblk[slot].recent_us >= holdoff) {
-			s->rblk[slot].recent = 0;
-			s->rblk[slot].recent_us = now;
+		/* Gather the block's largest need over a short batch: one
+		 * set of repairs then serves every student who lost any
+		 * packets of it meanwhile. */
+		if ((uint32_t)need > s->rblk[slot].pending)
+			s->rblk[slot].pending = (uint32_t)need;
+		if (!s->rblk[slot].pending_since)
+			s->rblk[slot].pending_since = now;
+		(void)covered;
+		(void)holdoff;
+	}
+}
+
+/* Sends the repairs of every block whose batch is over (lock held). */
+static void flush_repairs(struct cast_sender *s)
+{
+	int k = s->cfg.repair_block;
+	int64_t now = cast_mono_us();
+	int64_t batch = (int64_t)s->cfg.repair_batch_ms * 1000;
+	int64_t holdoff = (int64_t)s->cfg.retx_holdoff_ms * 1000;
+	uint16_t next = s->next_added;
+
+	for (int i = 0; i < 256; i++) {
+		uint32_t need;
+		int covered;
+
+		if (!s->rblk[i].used || !s->rblk[i].pending_since ||
+		    now - s->rblk[i].pending_since < batch)
+			continue;
+		need = s->rblk[i].pending;
+		s->rblk[i].pending = 0;
+		s->rblk[i].pending_since = 0;
+		if (now - s->rblk[i].recent_us >= holdoff) {
+			s->rblk[i].recent = 0;
+			s->rblk[i].recent_us = now;
 		}
-		if ((uint32_t)need <= s->rblk[slot].recent) {
-			s->st.nacks_suppressed += (uint64_t)need;
+		if (need <= s->rblk[i].recent) {
+			s->st.nacks_suppressed += need;
 			continue;
 		}
-		need -= (int)s->rblk[slot].recent;
-		s->rblk[slot].recent += (uint32_t)need;
-		send_repairs(s, base, covered, need, false);
+		need -= s->rblk[i].recent;
+		s->rblk[i].recent += need;
+		covered = (uint16_t)(next - s->rblk[i].base) < k
+				  ? (uint16_t)(next - s->rblk[i].base)
+				  : k;
+		if (covered > 0)
+			send_repairs(s, s->rblk[i].base, covered, (int)need,
+				     false);
 	}
 }
 
@@ -494,9 +534,15 @@ static void *feedback_thread(void *arg)
 	int n;
 
 	while (!s->stop) {
-		n = cast_udp_recv(s->fb, buf, sizeof(buf), 50, &ip, &port);
+		n = cast_udp_recv(s->fb, buf, sizeof(buf),
+				  s->renc ? 2 : 50, &ip, &port);
 		if (n > 0)
 			handle_feedback(s, buf, (size_t)n, ip, port);
+		if (s->renc) {
+			pthread_mutex_lock(&s->lock);
+			flush_repairs(s);
+			pthread_mutex_unlock(&s->lock);
+		}
 	}
 	return NULL;
 }

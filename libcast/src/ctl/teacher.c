@@ -30,7 +30,9 @@
 #define CTL_LINE_MAX 256
 #define CTL_TIMEOUT_MS 3000
 #define SPARE_CONNS 32		/* handshakes beyond max_students */
-#define STUDENT_RX_MAX (64u << 10) /* students send small messages */
+/* Students send small messages, and homework in chunks of at most 256 KiB
+ * (buffers grow only as far as a message needs). */
+#define STUDENT_RX_MAX (320u << 10)
 #define STUDENT_TX_MAX (4u << 20)
 
 enum client_state { C_FREE, C_HANDSHAKE, C_HELLO, C_READY };

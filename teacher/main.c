@@ -128,14 +128,30 @@ static bool truthy(const char *v)
 	       !strcmp(v, "yes") || !strcmp(v, "on");
 }
 
+/* Option values live as long as the program; freed at exit. */
+static char **kept;
+static size_t n_kept;
+
+static void free_kept(void)
+{
+	for (size_t i = 0; i < n_kept; i++)
+		free(kept[i]);
+	free(kept);
+}
+
 static char *keep(const char *s)
 {
+	char **k = realloc(kept, (n_kept + 1) * sizeof(*kept));
 	char *d = strdup(s);
 
-	if (!d) {
+	if (!k || !d) {
 		fprintf(stderr, "cast-teacher: out of memory\n");
 		exit(1);
 	}
+	if (!kept)
+		atexit(free_kept);
+	kept = k;
+	kept[n_kept++] = d;
 	return d;
 }
 

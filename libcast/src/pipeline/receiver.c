@@ -16,7 +16,7 @@
 #define NACK_TRIES 3
 #define NACK_RETRY_US 13000
 #define REPORT_US 1000000
-#define PLI_FIRST_US 150000	/* no picture this long after media: ask */
+#define PLI_FIRST_US 50000	/* no picture this long after media: ask */
 #define PLI_STALL_US 300000	/* media flows but no picture this long */
 #define PLI_REPEAT_US 500000
 

@@ -59,6 +59,7 @@ struct cast_sender {
 		int64_t pending_since;
 	} rblk[256];
 	int64_t last_forced_key_mono;
+	int64_t key_deferred;		/* monotonic time of a merged PLI's key */
 	char group[32];
 	uint16_t port;
 
@@ -513,6 +514,10 @@ static void handle_feedback(struct cast_sender *s, uint8_t *buf, size_t len,
 		    mono - s->last_forced_key_mono <
 			    (int64_t)s->cfg.pli_holdoff_ms * 1000) {
 			s->st.plis_coalesced++;
+			if (!s->key_deferred)
+				s->key_deferred =
+					s->last_forced_key_mono +
+					(int64_t)s->cfg.pli_holdoff_ms * 1000;
 		} else {
 			s->last_forced_key_mono = mono;
 			s->st.keyframes_forced++;
@@ -587,7 +592,7 @@ static void *sender_thread(void *arg)
 			      ? s->cfg.encoder.refresh_frames
 			      : s->cfg.encoder.fps;
 	int still_sent = 0;	/* keep-alive encodes since the last change */
-	bool have_frame = false;
+	bool have_frame = false, want_key;
 	int r;
 
 	still_us = (int64_t)s->cfg.still_interval_ms * 1000;
@@ -617,10 +622,21 @@ static void *sender_thread(void *arg)
 			have_frame = true;
 			still_sent = 0;
 		}
+		pthread_mutex_lock(&s->lock);
+		/* A PLI merged into a recent keyframe is served when the
+		 * holdoff ends, so no joiner waits for its own retry. */
+		if (s->key_deferred && t >= s->key_deferred) {
+			s->key_deferred = 0;
+			s->last_forced_key_mono = t;
+			s->st.keyframes_forced++;
+			s->keyframe_req = true;
+		}
+		want_key = s->keyframe_req;
+		pthread_mutex_unlock(&s->lock);
 		if (have_frame &&
-		    (r == 1 || t - s->last_encode_mono >=
-				       (still_sent >= refresh ? idle_us
-							      : still_us))) {
+		    (r == 1 || want_key ||
+		     t - s->last_encode_mono >=
+			     (still_sent >= refresh ? idle_us : still_us))) {
 			if (r == 0)
 				still_sent++;
 			f.capture_us = r == 1 ? f.capture_us : cast_now_us();

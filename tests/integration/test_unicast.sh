@@ -4,7 +4,8 @@
 # discovery and control still work. Within a few seconds that student asks
 # for a unicast copy and keeps showing the broadcast, in order; the student
 # whose multicast works stays on multicast; the teacher reports one unicast
-# target.
+# target. Also on this LAN: Wake-on-LAN goes to the MAC address the teacher
+# learned when the student signed in, as a broadcast on the lab subnet.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlab.sh"
 
@@ -25,7 +26,8 @@ lab_exec 2 nft add rule inet nomcast in ip daddr 239.255.0.$CH udp dport "{ $VID
 
 # shellcheck disable=SC2086
 lab_bg 0 "$TEACHER" --headless $K --ctl-socket "$WORK/t.sock" --source testpattern \
-	--size 320x180 --bitrate 300 --channel $CH --duration 16 --stats "$WORK/t.json"
+	--size 320x180 --bitrate 300 --channel $CH --duration 16 --stats "$WORK/t.json" \
+	--wol-addr 10.77.255.255 --wol-port 40999
 TPID=$LAB_PID
 for i in 1 2; do
 	# shellcheck disable=SC2086
@@ -34,6 +36,30 @@ for i in 1 2; do
 		--duration 14 --stats "$WORK/s$i.json"
 	eval "P$i=\$LAB_PID"
 done
+# Wake-on-LAN: host 2 listens for the broadcast magic packet for s1.
+lab_exec 2 python3 - "$WORK/wol.bin" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+s.bind(("0.0.0.0", 40999))
+open(sys.argv[1] + ".ready", "w").close()
+s.settimeout(20)
+open(sys.argv[1], "wb").write(s.recv(200))
+PY
+WOL=$!
+sleep 4
+i=0
+while [ ! -e "$WORK/wol.bin.ready" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+MAC1=$(lab_exec 1 cat /sys/class/net/eth0/address)
+"$TEACHER" ctl --socket "$WORK/t.sock" wake --to s1 >"$WORK/wake.json" || fail "wake refused: $(cat "$WORK/wake.json")"
+wait $WOL || fail "no magic packet reached the LAN: $(cat "$WORK/wake.json")"
+python3 -c "
+import sys
+p = open(sys.argv[1], 'rb').read()
+mac = bytes.fromhex(sys.argv[2].replace(':', ''))
+assert len(p) == 102 and p[:6] == b'\xff' * 6 and p[6:] == mac * 16, (p.hex(), sys.argv[2])
+" "$WORK/wol.bin" "$MAC1" || fail "the magic packet is not for s1's MAC $MAC1"
+
 wait "$P1" "$P2" "$TPID" 2>/dev/null || true
 
 check "$WORK/s1.json" "s['unicast_packets'] == 0 and s['multicast_packets'] > 200" \

@@ -27,11 +27,13 @@ KEYFILE=$(mktemp /tmp/cast-demo-key.XXXXXX)
 rm -f "$KEYFILE"
 $T keygen "$KEYFILE" >/dev/null
 K="--key $KEYFILE --channel 1"
+# Each student keeps its own state, inbox and local socket, as on its own PC.
+seat() { echo "--id seat$1 --state-dir $KEYFILE.seat$1 --local-socket $KEYFILE.seat$1.sock --inbox $KEYFILE.seat$1/inbox"; }
 SOCK="--ctl-socket ${KEYFILE}.sock"
 DUR=""
 [ "$SECS" -gt 0 ] && DUR="--duration $SECS"
 pids=""
-trap 'kill $pids 2>/dev/null; wait 2>/dev/null; rm -f "$KEYFILE" "$KEYFILE.sock"' EXIT INT TERM
+trap 'kill $pids 2>/dev/null; wait 2>/dev/null; rm -rf "$KEYFILE" "$KEYFILE".*' EXIT INT TERM
 
 if [ -n "${DISPLAY:-}" ] && xdpyinfo >/dev/null 2>&1; then
 	echo "demo: broadcasting display $DISPLAY to 3 student windows (channel 1)"
@@ -42,7 +44,7 @@ if [ -n "${DISPLAY:-}" ] && xdpyinfo >/dev/null 2>&1; then
 	for geo in 640x360+0+0 640x360+650+0 640x360+0+400; do
 		i=$((i + 1))
 		# shellcheck disable=SC2086
-		$S $K --id seat$i --windowed $geo $DUR \
+		$S $K $(seat $i) --windowed $geo $DUR \
 			--stats /tmp/cast-demo-student$i.json &
 		pids="$pids $!"
 	done
@@ -57,13 +59,13 @@ $T --headless --source testpattern --size 1920x1080 $K $SOCK \
 pids="$pids $!"
 for i in 2 3; do
 	# shellcheck disable=SC2086
-	$S --headless $K --id seat$i --check-stamp $DUR \
+	$S --headless $K $(seat $i) --check-stamp $DUR \
 		--stats /tmp/cast-demo-student$i.json &
 	pids="$pids $!"
 done
 # Student 1's stats become the live line.
 # shellcheck disable=SC2086
-$S --headless $K --id seat1 --check-stamp $DUR --stats - |
+$S --headless $K $(seat 1) --check-stamp $DUR --stats - |
 	python3 -u -c '
 import json, sys
 for line in sys.stdin:

@@ -33,7 +33,7 @@ SOCK="--ctl-socket ${KEYFILE}.sock"
 DUR=""
 [ "$SECS" -gt 0 ] && DUR="--duration $SECS"
 pids=""
-trap 'kill $pids 2>/dev/null; wait 2>/dev/null; rm -rf "$KEYFILE" "$KEYFILE".*' EXIT INT TERM
+trap 'kill $pids 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$KEYFILE" "$KEYFILE".*' EXIT INT TERM
 
 if [ -n "${DISPLAY:-}" ] && xdpyinfo >/dev/null 2>&1; then
 	echo "demo: broadcasting display $DISPLAY to 3 student windows (channel 1)"

@@ -148,12 +148,6 @@ static const struct option options[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static bool truthy(const char *v)
-{
-	return !v || !*v || !strcmp(v, "1") || !strcmp(v, "true") ||
-	       !strcmp(v, "yes") || !strcmp(v, "on");
-}
-
 /* Option values live as long as the program; freed at exit. */
 static char **kept;
 static size_t n_kept;
@@ -227,10 +221,10 @@ static int set_option(struct student *s, int id, const char *v, char *why,
 		s->stats_path = keep(v);
 		return 0;
 	case OPT_INSECURE:
-		s->cfg.insecure = truthy(v);
+		s->cfg.insecure = cast_parse_flag(v);
 		return 0;
 	case OPT_HEADLESS:
-		s->headless = truthy(v);
+		s->headless = cast_parse_flag(v);
 		return 0;
 	case OPT_WINDOWED:
 		s->geometry = keep(v);
@@ -239,7 +233,7 @@ static int set_option(struct student *s, int id, const char *v, char *why,
 		s->dump_path = keep(v);
 		return 0;
 	case OPT_CHECK_STAMP:
-		s->cfg.check_stamp = truthy(v);
+		s->cfg.check_stamp = cast_parse_flag(v);
 		return 0;
 	case OPT_KEY:
 		s->key_path = keep(v);
@@ -278,7 +272,7 @@ static int set_option(struct student *s, int id, const char *v, char *why,
 		s->ccfg.reboot_cmd = keep(v);
 		return 0;
 	case OPT_ALLOW_CLOCK_SET:
-		s->ccfg.allow_clock_set = truthy(v);
+		s->ccfg.allow_clock_set = cast_parse_flag(v);
 		return 0;
 	case OPT_INBOX:
 		s->inbox = keep(v);

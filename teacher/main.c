@@ -122,12 +122,6 @@ static const struct option options[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static bool truthy(const char *v)
-{
-	return !v || !*v || !strcmp(v, "1") || !strcmp(v, "true") ||
-	       !strcmp(v, "yes") || !strcmp(v, "on");
-}
-
 /* Option values live as long as the program; freed at exit. */
 static char **kept;
 static size_t n_kept;
@@ -244,7 +238,7 @@ static int set_option(struct teacher *t, int id, const char *v, char *why,
 		c->mtu = (size_t)n;
 		break;
 	case OPT_LOOP:
-		c->capture.loop = truthy(v);
+		c->capture.loop = cast_parse_flag(v);
 		return 0;
 	case OPT_DURATION:
 		t->duration = strtod(v, NULL);
@@ -260,10 +254,10 @@ static int set_option(struct teacher *t, int id, const char *v, char *why,
 		t->sdp_path = keep(v);
 		return 0;
 	case OPT_INSECURE:
-		c->insecure = truthy(v);
+		c->insecure = cast_parse_flag(v);
 		return 0;
 	case OPT_HEADLESS:
-		t->headless = truthy(v);
+		t->headless = cast_parse_flag(v);
 		return 0;
 	case OPT_KEY:
 		t->key_path = keep(v);

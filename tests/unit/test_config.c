@@ -133,6 +133,11 @@ static void numbers_and_sizes(void **state)
 	assert_int_equal(cast_parse_size("8x8", &w, &h), CAST_ERROR(EINVAL));
 	assert_int_equal(cast_parse_size("1920*1080", &w, &h),
 			 CAST_ERROR(EINVAL));
+	assert_true(cast_parse_flag(NULL));
+	assert_true(cast_parse_flag(""));
+	assert_true(cast_parse_flag("yes"));
+	assert_false(cast_parse_flag("0"));
+	assert_false(cast_parse_flag("off"));
 }
 
 int main(void)

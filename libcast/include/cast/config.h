@@ -29,6 +29,11 @@ CAST_API int cast_config_parse(const char *text, const char *name,
 CAST_API int cast_config_load(const char *path, cast_config_cb *cb, void *arg,
 			      char *err, size_t err_size);
 
+/**
+ * A flag's value: true for NULL (a flag given without a value), "", "1",
+ * "true", "yes" and "on"; false for anything else.
+ */
+CAST_API bool cast_parse_flag(const char *value);
 /** Parses "WxH" (each 16..8192, even). Returns 0 or -EINVAL. */
 CAST_API int cast_parse_size(const char *s, int *w, int *h);
 /** Parses a decimal integer in [min, max]. Returns 0 or -EINVAL/-ERANGE. */

@@ -396,7 +396,7 @@ struct cast_student_ctl_cfg {
 	 */
 	const char *teacher_addr;
 	uint16_t teacher_port;		/* 0: the channel's control port */
-	int stats_interval_ms;		/* default 2000 */
+	int stats_interval_ms;		/* default 5000 */
 	cast_welcome_cb *on_welcome;	/* called on the student's thread */
 	cast_class_state_cb *on_class_state;
 	cast_command_cb *on_command;
@@ -420,7 +420,7 @@ struct cast_student_ctl_stats {
 
 struct cast_student_ctl;
 
-/** Fills defaults (stats every 2000 ms, channel 0 = unset). */
+/** Fills defaults (stats every 5000 ms, channel 0 = unset). */
 CAST_API void cast_student_ctl_cfg_init(struct cast_student_ctl_cfg *cfg);
 
 /**

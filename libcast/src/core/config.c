@@ -137,6 +137,12 @@ int cast_config_load(const char *path, cast_config_cb *cb, void *arg, char *err,
 	return ret;
 }
 
+bool cast_parse_flag(const char *v)
+{
+	return !v || !*v || !strcmp(v, "1") || !strcmp(v, "true") ||
+	       !strcmp(v, "yes") || !strcmp(v, "on");
+}
+
 int cast_parse_int(const char *s, long min, long max, long *out)
 {
 	char *end;

@@ -49,7 +49,7 @@ static inline uint64_t cast__get64(const uint8_t *p)
 /* Timeouts of the control connection. */
 #define CAST__HANDSHAKE_MS 5000
 #define CAST__SILENCE_MS 15000
-#define CAST__PING_MS 2000
+#define CAST__PING_MS 5000
 
 /*
  * TLS 1.3 with an external PSK, no certificates. The identity is

@@ -82,7 +82,7 @@ struct cast_student_ctl {
 void cast_student_ctl_cfg_init(struct cast_student_ctl_cfg *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->stats_interval_ms = 2000;
+	cfg->stats_interval_ms = 5000;
 }
 
 #define COUNT(s, field)                                                        \

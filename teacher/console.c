@@ -958,6 +958,42 @@ static char *cmd_homework(struct console *c)
 	return json_done(&j);
 }
 
+/* class: every student with address and state (online, signed in, hand
+ * raised, locked, last seen), the teacher's one view of the room. */
+static char *cmd_class(struct console *c)
+{
+	static struct cast_student_info roster[512];
+	static struct cast_json j;
+	int n = c->ctl ? cast_teacher_ctl_students(c->ctl, roster, 512) : 0;
+	int64_t now = cast_now_us();
+
+	cast_json_begin(&j);
+	cast_json_array(&j, "students");
+	for (int k = 0; k < n; k++) {
+		const struct cast_student_info *in = &roster[k];
+		struct tracked *t = track_of(c, in->id, false);
+		bool hand = false;
+
+		for (int i = 0; i < c->n_hands; i++)
+			if (!strcmp(c->hands[i].id, in->id))
+				hand = c->hands[i].raised;
+		cast_json_obj(&j, NULL);
+		cast_json_str(&j, "id", in->id);
+		cast_json_str(&j, "name", in->name);
+		cast_json_str(&j, "class", in->class_name);
+		cast_json_str(&j, "ip", in->ip);
+		cast_json_bool(&j, "online", in->online);
+		cast_json_bool(&j, "signed_in", in->online && in->id[0]);
+		cast_json_bool(&j, "hand", hand);
+		cast_json_bool(&j, "locked", t ? t->locked : c->lock_all);
+		cast_json_num(&j, "last_seen_s_ago",
+			      (double)(now - in->last_seen_us) / 1e6);
+		cast_json_end(&j);
+	}
+	cast_json_array_end(&j);
+	return json_done(&j);
+}
+
 /* ---- the command line ---- */
 
 static char *dispatch(struct console *c, char **tok, int n)
@@ -981,6 +1017,8 @@ static char *dispatch(struct console *c, char **tok, int n)
 	}
 	if (!strcmp(cmd, "hands"))
 		return cmd_hands(c);
+	if (!strcmp(cmd, "class"))
+		return cmd_class(c);
 	if (!strcmp(cmd, "inbox"))
 		return cmd_inbox(c);
 	if (!strcmp(cmd, "replies"))

@@ -71,6 +71,11 @@ T students | grep -q '学生s1' || fail "roster lacks the Chinese name"
 echo "-- lock one student"
 T lock --to s1 "notice=Eyes on the teacher" >/dev/null || fail "lock refused"
 wait_until "s['class']['locked'] and s['class']['lock_notice'] == 'Eyes on the teacher'" s1 50
+T class | python3 -c "
+import json,sys
+c = {x['id']: x for x in json.load(sys.stdin)['students']}
+assert c['s1']['locked'] and not c['s2']['locked'] and c['s1']['online'] and c['s1']['ip'], c
+" || fail "the teacher's class view does not show who is locked"
 sleep 0.5
 S s2 | field "s['class']['locked']" | grep -q False || fail "s2 was locked too"
 
@@ -156,6 +161,8 @@ echo "-- raise hand and messages from students"
 i=0
 while ! T hands | grep -q '"id":"s1"' && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
 T hands | grep -q '"name":"学生s1"' || fail "the teacher does not see s1's hand: $(T hands)"
+T class | grep -q '"id":"s1","name":"学生s1","class":"3A","ip":"127.0.0.1","online":true,"signed_in":true,"hand":true' ||
+	fail "the class view does not show s1's hand: $(T class)"
 T inbox | grep -q '我不明白 step 3' || fail "the teacher did not get s3's message"
 "$STUDENT" ctl --socket "$WORK/s1.sock" hand down >/dev/null
 sleep 0.5

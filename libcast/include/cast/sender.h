@@ -38,10 +38,10 @@ struct cast_sender_cfg {
 	/**
 	 * A packet is retransmitted at most once per this many ms however many
 	 * students ask (default 8: several LAN round trips, under the
-	 * students' 13 ms NACK retry).
+	 * students' 10 ms NACK retry).
 	 */
 	int retx_holdoff_ms;
-	/** Keyframe requests closer together than this are merged (default 500). */
+	/** Keyframe requests closer together than this are merged (default 300). */
 	int pli_holdoff_ms;
 	/** Students served a unicast copy at most (default 8). */
 	int max_unicast;
@@ -56,7 +56,8 @@ struct cast_sender_cfg {
 	int repair_block;
 	/**
 	 * Requests for a block are gathered this long (ms) and answered with
-	 * one set of repairs (default 12: inside the students' 40 ms window).
+	 * one set of repairs (default 6: with the students' NACK retries 10 ms
+	 * apart, three rounds fit in their 40 ms reorder window).
 	 */
 	int repair_batch_ms;
 	/** Proactive FEC: repair packets sent for every full block (default 0). */

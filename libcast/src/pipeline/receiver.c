@@ -14,11 +14,12 @@
 /* NACK bookkeeping: a lost packet is asked for at most NACK_TRIES times. */
 #define NACK_TAB 1024
 #define NACK_TRIES 3
-#define NACK_RETRY_US 13000
+#define NACK_RETRY_US 10000
 #define REPORT_US 1000000
 #define PLI_FIRST_US 50000	/* no picture this long after media: ask */
 #define PLI_STALL_US 300000	/* media flows but no picture this long */
 #define PLI_REPEAT_US 500000
+#define PLI_DAMAGE_US 100000	/* after a picture was lost: ask again soon */
 
 struct nack_entry {
 	uint16_t seq;
@@ -40,6 +41,7 @@ struct cast_receiver {
 	struct cast_repair_dec *rdec;	/* coded repair (receiver thread) */
 	uint8_t *raw;			/* a packet as it came, before SRTP */
 	int64_t last_report_mono, last_pli_mono, first_rx_mono;
+	bool pli_damage;		/* a picture was lost: ask for a new one */
 	int64_t last_mcast_mono;
 	uint32_t media_ssrc, own_ssrc;
 	bool have_seq;
@@ -111,6 +113,10 @@ static void on_au(const struct cast_h264_au *au, void *arg)
 			     (int64_t)(int32_t)(au->ts - r->sr_rtp_ts) * 100 / 9;
 	ret = cast_decoder_decode(r->dec, au->data, au->size, capture_us, &f);
 	now = cast_mono_us();
+	/* A damaged or refused picture freezes the screen until the next
+	 * refresh: ask for one now instead of waiting to notice the stall. */
+	if (au->damaged || ret < 0)
+		r->pli_damage = true;
 	pthread_mutex_lock(&r->lock);
 	if (ret < 0)
 		r->st.frames_dropped++;
@@ -415,7 +421,11 @@ static void feedback_tick(struct cast_receiver *r, int64_t now)
 		ask[n_ask++] = missing[i];
 	}
 	pthread_mutex_lock(&r->lock);
-	if (now - r->last_pli_mono >= PLI_REPEAT_US) {
+	if (r->pli_damage && r->st.first_picture_us >= 0 &&
+	    now - r->last_pli_mono >= PLI_DAMAGE_US) {
+		pli = true;
+		r->pli_damage = false;
+	} else if (now - r->last_pli_mono >= PLI_REPEAT_US) {
 		/* No picture yet: ask as soon as media flows, or as soon as
 		 * the teacher is known (a still screen sends little). */
 		if (r->st.first_picture_us < 0)

@@ -91,11 +91,11 @@ void cast_sender_cfg_init(struct cast_sender_cfg *cfg)
 	cfg->feedback = true;
 	cfg->retx_packets = 2048;
 	cfg->retx_holdoff_ms = 8;
-	cfg->pli_holdoff_ms = 500;
+	cfg->pli_holdoff_ms = 300;
 	cfg->max_unicast = 8;
 	cfg->coded_repair = true;
 	cfg->repair_block = 64;
-	cfg->repair_batch_ms = 12;
+	cfg->repair_batch_ms = 6;
 	cfg->fec_per_block = 0;
 }
 

@@ -127,11 +127,65 @@ static void rtcp_roundtrip(void **state)
 	cast_srtp_free(&tx);
 }
 
+/* A student that joins after the sequence numbers wrapped learns the ROC. */
+static void late_join_after_wrap(void **state)
+{
+	struct cast_media_key k;
+	struct cast_srtp *tx = NULL, *rx = NULL;
+	static uint8_t pkts[1200][64];
+	size_t lens[1200], len;
+	uint8_t buf[64];
+
+	(void)state;
+	make_key(&k, 3);
+	assert_int_equal(cast_srtp_new(&tx, CAST_SRTP_SENDER, &k), 0);
+	assert_int_equal(cast_srtp_new(&rx, CAST_SRTP_RECEIVER, &k), 0);
+	/* 65000 … 65535, then 0 … : the sender's ROC becomes 1. */
+	for (int i = 0; i < 1200; i++) {
+		lens[i] = make_rtp(pkts[i], (uint16_t)(65000 + i), "frame");
+		assert_int_equal(cast_srtp_protect(tx, pkts[i], &lens[i],
+						   sizeof(pkts[i])),
+				 0);
+	}
+	/* Joining at packet 900 (seq 364, ROC 1): plain unprotect fails. */
+	memcpy(buf, pkts[900], lens[900]);
+	len = lens[900];
+	assert_int_equal(cast_srtp_unprotect(rx, buf, &len), CAST_ERROR(EACCES));
+	memcpy(buf, pkts[900], lens[900]);
+	len = lens[900];
+	assert_int_equal(cast_srtp_unprotect_learn_roc(rx, buf, &len, 16), 0);
+	assert_memory_equal(buf + 12, "frame", 5);
+	/* …and the following packets decrypt normally. */
+	for (int i = 901; i < 1200; i++) {
+		memcpy(buf, pkts[i], lens[i]);
+		len = lens[i];
+		assert_int_equal(cast_srtp_unprotect(rx, buf, &len), 0);
+	}
+	/* A forged packet never "learns" anything. */
+	{
+		struct cast_srtp *other = NULL;
+		struct cast_media_key k2;
+
+		make_key(&k2, 4);
+		assert_int_equal(cast_srtp_new(&other, CAST_SRTP_RECEIVER, &k2),
+				 0);
+		memcpy(buf, pkts[950], lens[950]);
+		len = lens[950];
+		assert_int_equal(cast_srtp_unprotect_learn_roc(other, buf, &len,
+							       16),
+				 CAST_ERROR(EACCES));
+		cast_srtp_free(&other);
+	}
+	cast_srtp_free(&rx);
+	cast_srtp_free(&tx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(roundtrip_and_attacks),
 		cmocka_unit_test(rtcp_roundtrip),
+		cmocka_unit_test(late_join_after_wrap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,6 +51,19 @@ CAST_API int cast_srtp_unprotect(struct cast_srtp *s, uint8_t *buf, size_t *len)
 CAST_API int cast_srtp_unprotect_rtcp(struct cast_srtp *s, uint8_t *buf,
 				      size_t *len);
 
+/**
+ * For a receiver that joined a long-running stream: SRTP's packet index
+ * includes a rollover counter (ROC) that counts sequence-number wraps the
+ * receiver never saw. Tries ROC 1..max_roc for this packet's SSRC; on
+ * success the stream keeps that ROC, the packet is decrypted in place as by
+ * cast_srtp_unprotect, and 0 is returned. Returns -EACCES when no ROC
+ * authenticates it (nothing changes), CAST_EMALFORMED. Costs up to max_roc
+ * AES-GCM checks: callers rate-limit it and use it only until a packet of
+ * the stream was accepted.
+ */
+CAST_API int cast_srtp_unprotect_learn_roc(struct cast_srtp *s, uint8_t *buf,
+					   size_t *len, uint32_t max_roc);
+
 CAST_API void cast_srtp_free(struct cast_srtp **s);
 
 #endif

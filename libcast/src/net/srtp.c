@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include <srtp2/srtp.h>
 
@@ -11,6 +12,8 @@
 
 struct cast_srtp {
 	srtp_t session;
+	/* Kept to add a stream with a learnt ROC (receivers); wiped at free. */
+	uint8_t master[CAST_SRTP_KEY_LEN + CAST_SRTP_SALT_LEN];
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -53,6 +56,7 @@ int cast_srtp_new(struct cast_srtp **out, enum cast_srtp_role role,
 	/* The sender may re-send a cached protected packet on NACK. */
 	policy.allow_repeat_tx = 1;
 	st = srtp_create(&s->session, &policy);
+	memcpy(s->master, master, sizeof(master));
 	memset(master, 0, sizeof(master));
 	if (st != srtp_err_status_ok) {
 		cast_log(CAST_LOG_ERROR, "srtp", "srtp_create failed (%d)",
@@ -127,12 +131,53 @@ int cast_srtp_unprotect_rtcp(struct cast_srtp *s, uint8_t *buf, size_t *len)
 	return unprotect(s, buf, len, true);
 }
 
+int cast_srtp_unprotect_learn_roc(struct cast_srtp *s, uint8_t *buf,
+				  size_t *len, uint32_t max_roc)
+{
+	srtp_policy_t policy;
+	uint8_t tmp[2048];
+	uint32_t ssrc;
+	int n;
+
+	if (*len < 12 || *len > sizeof(tmp))
+		return CAST_EMALFORMED;
+	ssrc = (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 |
+	       (uint32_t)buf[10] << 8 | buf[11];
+	memset(&policy, 0, sizeof(policy));
+	srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
+	srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
+	policy.ssrc.type = ssrc_specific;
+	policy.ssrc.value = ssrc;
+	policy.key = s->master;
+	policy.window_size = 1024;
+	/* A stream of its own for this SSRC, whose ROC we can set. */
+	if (srtp_add_stream(s->session, &policy) != srtp_err_status_ok)
+		return CAST_ERROR(EACCES);
+	for (uint32_t roc = 1; roc <= max_roc; roc++) {
+		if (srtp_set_stream_roc(s->session, ssrc, roc) !=
+		    srtp_err_status_ok)
+			break;
+		memcpy(tmp, buf, *len);
+		n = (int)*len;
+		if (srtp_unprotect(s->session, tmp, &n) == srtp_err_status_ok) {
+			memcpy(buf, tmp, (size_t)n);
+			*len = (size_t)n;
+			cast_log(CAST_LOG_INFO, "srtp",
+				 "joined a running stream: rollover %u", roc);
+			return 0;
+		}
+	}
+	srtp_remove_stream(s->session, htonl(ssrc));
+	return CAST_ERROR(EACCES);
+}
+
 void cast_srtp_free(struct cast_srtp **ps)
 {
 	struct cast_srtp *s = ps ? *ps : NULL;
 
 	if (!s)
 		return;
+	memset(s->master, 0, sizeof(s->master));
 	srtp_dealloc(s->session);
 	free(s);
 	*ps = NULL;

@@ -55,6 +55,8 @@ struct cast_receiver {
 	struct cast_decoder *dec;
 	struct cast_srtp *srtp;		/* receiver thread only */
 	struct cast_srtp *next_srtp;	/* under lock: set_key hands over */
+	bool srtp_ok;			/* a media packet authenticated */
+	int64_t last_roc_try;
 	char group[32];
 	uint16_t port;
 
@@ -155,8 +157,18 @@ static bool accept_packet(struct cast_receiver *r, uint8_t *buf, size_t *len,
 	}
 	err = rtcp ? cast_srtp_unprotect_rtcp(r->srtp, buf, len)
 		   : cast_srtp_unprotect(r->srtp, buf, len);
-	if (!err)
+	/* Joined after the sequence numbers wrapped: learn the rollover
+	 * counter once (rate-limited: forged packets land here too). */
+	if (err == CAST_ERROR(EACCES) && !rtcp && !r->srtp_ok &&
+	    cast_mono_us() - r->last_roc_try >= 200000) {
+		r->last_roc_try = cast_mono_us();
+		err = cast_srtp_unprotect_learn_roc(r->srtp, buf, len, 4096);
+	}
+	if (!err) {
+		if (!rtcp)
+			r->srtp_ok = true;
 		return true;
+	}
 	pthread_mutex_lock(&r->lock);
 	if (err == CAST_EREPLAY)
 		r->st.replays++;
@@ -483,6 +495,7 @@ static void *receiver_thread(void *arg)
 			cast_srtp_free(&r->srtp);
 			r->srtp = r->next_srtp;
 			r->next_srtp = NULL;
+			r->srtp_ok = false;
 		}
 		if (r->next_fb_srtp) {
 			cast_srtp_free(&r->fb_srtp);

@@ -13,6 +13,7 @@
 #include "cast/error.h"
 #include "cast/log.h"
 #include "cast/net.h"
+#include "net/net_int.h"
 
 struct cast_udp {
 	int fd;
@@ -38,6 +39,26 @@ int cast_channel_port(int channel, enum cast_port_kind kind)
 	    (int)kind < 0 || (int)kind > 9)
 		return CAST_ERROR(EINVAL);
 	return CAST_PORT_BASE + 10 * channel + (int)kind;
+}
+
+int cast__media_addr(int channel, const char *addr, uint16_t port,
+		     char *group, size_t size, uint16_t *port_out)
+{
+	int p = port ? port : cast_channel_port(channel, CAST_PORT_VIDEO);
+	int err;
+
+	if (p < 0)
+		return p;
+	if (addr) {
+		if (snprintf(group, size, "%s", addr) >= (int)size)
+			return CAST_ERROR(ENOSPC);
+	} else {
+		err = cast_channel_group(channel, group, size);
+		if (err)
+			return err;
+	}
+	*port_out = (uint16_t)p;
+	return 0;
 }
 
 void cast_udp_cfg_init(struct cast_udp_cfg *cfg)

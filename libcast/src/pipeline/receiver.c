@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cast/cast.h"
+#include "net/net_int.h"
 
 /* With no media for this long, leave and join the group again: a switch
  * that lost our membership, or a link that came back, starts delivering. */
@@ -563,7 +564,7 @@ int cast_receiver_new(struct cast_receiver **out,
 	struct cast_udp_cfg ucfg;
 	struct cast_h264_depacketizer_cfg dcfg;
 	struct cast_decoder_cfg deccfg;
-	int err, port;
+	int err;
 
 	if (!out || !cfg)
 		return CAST_ERROR(EINVAL);
@@ -576,21 +577,10 @@ int cast_receiver_new(struct cast_receiver **out,
 	cast_hist_reset(&r->st.decode_us);
 	r->st.first_picture_us = -1;
 
-	if (cfg->group) {
-		snprintf(r->group, sizeof(r->group), "%s", cfg->group);
-	} else {
-		err = cast_channel_group(cfg->channel, r->group,
-					 sizeof(r->group));
-		if (err)
-			goto out;
-	}
-	port = cfg->port ? cfg->port
-			 : cast_channel_port(cfg->channel, CAST_PORT_VIDEO);
-	if (port < 0) {
-		err = port;
+	err = cast__media_addr(cfg->channel, cfg->group, cfg->port, r->group,
+			       sizeof(r->group), &r->port);
+	if (err)
 		goto out;
-	}
-	r->port = (uint16_t)port;
 
 	cast_udp_cfg_init(&ucfg);
 	ucfg.group = r->group;

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cast/cast.h"
+#include "net/net_int.h"
 
 #define MAX_STUDENTS 1024
 /* A student unheard for this long is forgotten (and its unicast stops). */
@@ -674,7 +675,7 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 	struct cast_sender *s;
 	struct cast_udp_cfg ucfg;
 	struct cast_h264_packetizer_cfg pcfg;
-	int err, w, h, port;
+	int err, w, h;
 
 	if (!out || !cfg || cfg->encoder.fps <= 0 || cfg->encoder.fps > 240)
 		return CAST_ERROR(EINVAL);
@@ -688,21 +689,10 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 	cast_hist_reset(&s->st.convert_us);
 	cast_hist_reset(&s->st.encode_us);
 
-	if (cfg->dest_addr) {
-		snprintf(s->group, sizeof(s->group), "%s", cfg->dest_addr);
-	} else {
-		err = cast_channel_group(cfg->channel, s->group,
-					 sizeof(s->group));
-		if (err)
-			goto out;
-	}
-	port = cfg->dest_port ? cfg->dest_port
-			      : cast_channel_port(cfg->channel, CAST_PORT_VIDEO);
-	if (port < 0) {
-		err = port;
+	err = cast__media_addr(cfg->channel, cfg->dest_addr, cfg->dest_port,
+			       s->group, sizeof(s->group), &s->port);
+	if (err)
 		goto out;
-	}
-	s->port = (uint16_t)port;
 
 	s->cfg.capture.fps = cfg->encoder.fps;
 	err = cast_capture_new(&s->cap, &s->cfg.capture);
@@ -778,7 +768,13 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 			if (err)
 				goto out;
 		}
-		s->n_retx = cfg->retx_packets > 0 ? cfg->retx_packets : 0;
+		/* The resend ring only serves when coded repair is off: with
+		 * it, NACKs are answered by the repair encoder, which keeps the
+		 * packets itself (one copy per packet, not two). */
+		s->n_retx = cfg->retx_packets > 0 && !cfg->coded_repair &&
+					    cfg->fec_per_block <= 0
+				    ? cfg->retx_packets
+				    : 0;
 		if (s->n_retx) {
 			s->retx = calloc((size_t)s->n_retx, sizeof(*s->retx));
 			if (!s->retx) {

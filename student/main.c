@@ -690,6 +690,9 @@ static void write_stats(FILE *f, struct cast_receiver *r,
 		      (int64_t)(st.frames_dropped + st.rtp.aus_dropped));
 	cast_json_int(&j, "frames_damaged", (int64_t)st.rtp.aus_damaged);
 	cast_json_num(&j, "fps", rt.fps);
+	cast_json_int(&j, "width", st.width);
+	cast_json_int(&j, "height", st.height);
+	cast_json_int(&j, "size_changes", (int64_t)st.size_changes);
 	cast_json_num(&j, "bitrate_kbps", rt.bitrate_kbps);
 	cast_json_int(&j, "packets_received", (int64_t)st.rtp.packets);
 	cast_json_int(&j, "packets_lost", (int64_t)st.rtp.lost);
@@ -697,6 +700,9 @@ static void write_stats(FILE *f, struct cast_receiver *r,
 	cast_json_int(&j, "nacks_sent", (int64_t)st.nacks_sent);
 	cast_json_int(&j, "repairs_received", (int64_t)st.repairs_received);
 	cast_json_int(&j, "repairs_recovered", (int64_t)st.repairs_recovered);
+	cast_json_int(&j, "repairs_declined", (int64_t)st.repairs_declined);
+	cast_json_num(&j, "repair_rtt_ms", st.repair_rtt_ms);
+	cast_json_num(&j, "repair_wait_ms", st.repair_wait_ms);
 	cast_json_int(&j, "plis_sent", (int64_t)st.plis_sent);
 	cast_json_int(&j, "feedback_sent", (int64_t)st.feedback_sent);
 	cast_json_int(&j, "multicast_packets", (int64_t)st.multicast_packets);

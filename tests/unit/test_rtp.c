@@ -794,6 +794,48 @@ static void test_loss_mid_fu(void **state)
 	cast_h264_depacketizer_free(&d);
 }
 
+/* A receiver that learned repairs take long waits longer for a gap. */
+static void test_reorder_runtime(void **state)
+{
+	struct sink *s = sink_new();
+	struct cast_h264_depacketizer *d = depacker(s, 0, 0);
+	struct three t;
+	int i;
+
+	(void)state;
+	three_make(&t, 100);
+	cast_h264_depacketizer_set_reorder_ms(d, 200);
+	cast_h264_depacketizer_set_reorder_ms(d, -5); /* ignored */
+	for (i = 0; i < t.na + t.nb + t.nc; i++)
+		if (i != 2)
+			assert_int_equal(push(d, t.l, i, 1000), 0);
+	cast_h264_depacketizer_poll(d, 1000 + 40000);
+	assert_int_equal(s->n, 0);
+	cast_h264_depacketizer_poll(d, 1000 + 199999);
+	assert_int_equal(s->n, 0);
+	/* The repair comes at 150 ms: nothing lost, everything in order. */
+	assert_int_equal(push(d, t.l, 2, 151000), 0);
+	assert_int_equal(s->n, 3);
+	assert_false(s->au[0].damaged);
+	assert_int_equal(stats(d).lost, 0);
+	/* Shorter again: the next gap is given up after 10 ms. */
+	cast_h264_depacketizer_set_reorder_ms(d, 10);
+	i = t.na + t.nb + t.nc;
+	three_free(&t);
+	three_make(&t, (uint16_t)(100 + i));
+	for (i = 0; i < t.na + t.nb + t.nc; i++)
+		if (i != 1)
+			assert_int_equal(push(d, t.l, i, 300000), 0);
+	cast_h264_depacketizer_poll(d, 300000 + 9999);
+	assert_int_equal(s->n, 3);
+	cast_h264_depacketizer_poll(d, 300000 + 10000);
+	assert_true(s->n > 3);
+	assert_int_equal(stats(d).lost, 1);
+	three_free(&t);
+	sink_free(s);
+	cast_h264_depacketizer_free(&d);
+}
+
 /* A lost marker packet: the AU ends on the timestamp change instead. */
 static void test_loss_marker(void **state)
 {
@@ -1544,6 +1586,7 @@ int main(void)
 		cmocka_unit_test(test_keyframe_flag),
 		cmocka_unit_test(test_rt_random_reorder),
 		cmocka_unit_test(test_loss_mid_fu),
+		cmocka_unit_test(test_reorder_runtime),
 		cmocka_unit_test(test_loss_marker),
 		cmocka_unit_test(test_reorder_in_window),
 		cmocka_unit_test(test_duplicates),

@@ -58,7 +58,10 @@ struct cast_receiver_stats {
 	uint64_t packets_recovered;	/* NACKed, then arrived or rebuilt */
 	uint64_t repairs_received;	/* coded repair packets */
 	uint64_t repairs_recovered;	/* packets rebuilt from them */
+	uint64_t repairs_declined;	/* blocks left out of a full NACK list */
 	uint64_t nacks_sent;		/* sequence numbers asked for */
+	double repair_rtt_ms;		/* smoothed ask → packet back time */
+	double repair_wait_ms;		/* how long a gap is waited for now */
 	uint64_t plis_sent;
 	uint64_t feedback_sent;		/* RTCP feedback packets */
 	uint64_t multicast_packets;
@@ -72,6 +75,9 @@ struct cast_receiver_stats {
 	int64_t first_picture_us;
 	/** Longest gap between two decoded pictures, after the first. */
 	int64_t max_gap_us;
+	/** Size of the last picture shown, and how often it changed. */
+	int width, height;
+	uint64_t size_changes;
 	/* Stamp checks (check_stamp): */
 	uint64_t stamp_ok;		/* read back, in order */
 	uint64_t stamp_bad;		/* unreadable stamp */

@@ -142,6 +142,13 @@ CAST_API void cast_h264_depacketizer_poll(struct cast_h264_depacketizer *d,
 					  int64_t now_us);
 
 /**
+ * Changes how long a gap is waited for (ms, >= 0) from now on: a receiver
+ * that measures how long repairs take waits as long as they need.
+ */
+CAST_API void cast_h264_depacketizer_set_reorder_ms(
+	struct cast_h264_depacketizer *d, int ms);
+
+/**
  * Lists the sequence numbers currently missing inside the reorder window
  * (candidates for a NACK), oldest first. Returns how many were written.
  */

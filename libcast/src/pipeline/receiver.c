@@ -12,10 +12,23 @@
 /* With no media for this long, leave and join the group again: a switch
  * that lost our membership, or a link that came back, starts delivering. */
 #define REJOIN_AFTER_US 2000000
-/* NACK bookkeeping: a lost packet is asked for at most NACK_TRIES times. */
+/*
+ * NACK bookkeeping: a lost packet is asked for at most NACK_TRIES times, one
+ * repair timeout apart. The timeout follows the measured time from asking to
+ * having the packet (RFC 6298 style: srtt + 4 rttvar, within
+ * NACK_RETRY_MIN_US..NACK_RETRY_MAX_US), and a gap is waited for NACK_TRIES
+ * timeouts (at least cfg.reorder_ms, at most REPAIR_WAIT_MAX_US) before the
+ * picture is given up: on a busy machine or a slow LAN repairs take longer
+ * than the default, and a picture given up costs a keyframe, which is far
+ * longer than waiting for its repair.
+ */
 #define NACK_TAB 1024
-#define NACK_TRIES 3
-#define NACK_RETRY_US 10000
+#define NACK_TRIES 4
+#define NACK_RETRY_MIN_US 10000
+#define NACK_RETRY_MAX_US 60000
+/* Before the first measurement: a loaded lab machine answers in ~30 ms. */
+#define NACK_RETRY_INIT_US 30000
+#define REPAIR_WAIT_MAX_US 240000
 #define REPORT_US 1000000
 #define PLI_FIRST_US 50000	/* no picture this long after media: ask */
 #define PLI_STALL_US 300000	/* media flows but no picture this long */
@@ -26,7 +39,7 @@ struct nack_entry {
 	uint16_t seq;
 	bool valid;
 	uint8_t tries;
-	int64_t last_us;
+	int64_t first_us, last_us;
 };
 
 struct cast_receiver {
@@ -39,6 +52,8 @@ struct cast_receiver {
 	uint16_t teacher_fb_port;
 	_Atomic uint32_t teacher_ip;	/* set by the app, or learned */
 	struct nack_entry nack[NACK_TAB];
+	int64_t srtt_us, rttvar_us;	/* ask → packet back; 0: none yet */
+	int64_t retry_us, wait_us;	/* from them */
 	struct cast_repair_dec *rdec;	/* coded repair (receiver thread) */
 	uint8_t *raw;			/* a packet as it came, before SRTP */
 	int64_t last_report_mono, last_pli_mono, first_rx_mono;
@@ -131,6 +146,11 @@ static void on_au(const struct cast_h264_au *au, void *arg)
 		else if (now - r->last_pic_mono > r->st.max_gap_us)
 			r->st.max_gap_us = now - r->last_pic_mono;
 		r->last_pic_mono = now;
+		if (r->st.width &&
+		    (f.width != r->st.width || f.height != r->st.height))
+			r->st.size_changes++;
+		r->st.width = f.width;
+		r->st.height = f.height;
 		if (r->have_sr)
 			cast_hist_add(&r->st.latency_us,
 				      cast_now_us() - capture_us);
@@ -195,6 +215,46 @@ static void on_rtcp(struct cast_receiver *r, uint8_t *buf, size_t len)
 }
 
 /* Sequence, jitter and recovery bookkeeping of one authenticated RTP packet. */
+static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* One measured repair time (a NACKed packet came back): retune the NACK
+ * timeout and how long the depacketizer waits for a gap. */
+static void repair_rtt_sample(struct cast_receiver *r, int64_t us)
+{
+	int64_t dev, wait;
+
+	if (us < 0)
+		return;
+	if (!r->srtt_us) {
+		r->srtt_us = us > 0 ? us : 1;
+		r->rttvar_us = us / 2;
+	} else {
+		dev = r->srtt_us - us;
+		if (dev < 0)
+			dev = -dev;
+		r->rttvar_us += (dev - r->rttvar_us) / 4;
+		r->srtt_us += (us - r->srtt_us) / 8;
+		if (r->srtt_us <= 0)
+			r->srtt_us = 1;
+	}
+	r->retry_us = clamp64(r->srtt_us + 4 * r->rttvar_us, NACK_RETRY_MIN_US,
+			      NACK_RETRY_MAX_US);
+	wait = clamp64(NACK_TRIES * r->retry_us,
+		       (int64_t)r->cfg.reorder_ms * 1000, REPAIR_WAIT_MAX_US);
+	if (wait != r->wait_us) {
+		r->wait_us = wait;
+		cast_h264_depacketizer_set_reorder_ms(r->depack,
+						      (int)(wait / 1000));
+	}
+	pthread_mutex_lock(&r->lock);
+	r->st.repair_rtt_ms = (double)r->srtt_us / 1000.0;
+	r->st.repair_wait_ms = (double)r->wait_us / 1000.0;
+	pthread_mutex_unlock(&r->lock);
+}
+
 static void note_rtp(struct cast_receiver *r, const uint8_t *buf, size_t len,
 		     int64_t now_mono)
 {
@@ -227,6 +287,8 @@ static void note_rtp(struct cast_receiver *r, const uint8_t *buf, size_t len,
 	e = &r->nack[h.seq % NACK_TAB];
 	if (e->valid && e->seq == h.seq) {
 		e->valid = false;
+		if (e->tries)
+			repair_rtt_sample(r, now_mono - e->first_us);
 		pthread_mutex_lock(&r->lock);
 		r->st.packets_recovered++;
 		pthread_mutex_unlock(&r->lock);
@@ -379,29 +441,93 @@ static void on_media(struct cast_receiver *r, uint8_t *buf, size_t len,
 	cast_h264_depacketizer_push(r->depack, buf, len, now);
 }
 
-/*
- * With coded repair a student asks, per block, only for as many packets as
- * it still needs (missing minus the repairs of that block it holds): the
- * teacher sends that many repairs, which fix any of them.
- */
-static int trim_to_need(struct cast_receiver *r, uint16_t *missing, int n)
+/* The NACK entry of a missing packet: is it time to ask (again)? */
+static bool nack_due(struct cast_receiver *r, uint16_t seq, int64_t now)
 {
+	struct nack_entry *e = &r->nack[seq % NACK_TAB];
+
+	if (!e->valid || e->seq != seq) {
+		e->valid = true;
+		e->seq = seq;
+		e->tries = 0;
+		e->last_us = 0;
+	}
+	return e->tries < NACK_TRIES && now - e->last_us >= r->retry_us;
+}
+
+static void nack_mark(struct cast_receiver *r, uint16_t seq, int64_t now)
+{
+	struct nack_entry *e = &r->nack[seq % NACK_TAB];
+
+	if (!e->tries)
+		e->first_us = now;
+	e->tries++;
+	e->last_us = now;
+}
+
+static bool listed(const uint16_t *seqs, int n, uint16_t seq)
+{
+	for (int i = 0; i < n; i++)
+		if (seqs[i] == seq)
+			return true;
+	return false;
+}
+
+/*
+ * With coded repair a student asks, per block, for as many repairs as it
+ * still needs: every packet of the block it does not hold (lost, given up
+ * earlier, or sent before it joined) minus the independent repairs it holds.
+ * The teacher counts the sequence numbers listed per block and sends that
+ * many repairs, which fix any of them. A block is asked for when one of its
+ * live gaps is due; the list is its due gaps, then its other gaps, then the
+ * other packets it lacks. A student that joined inside a block lacks what
+ * was sent before it came: its first loss there costs up to one block of
+ * repairs once, shared by everyone who joined in that block, about what one
+ * keyframe costs, and far cheaper than a frozen picture. A block that does
+ * not fit the feedback packet any more is left for the next one.
+ */
+static int coded_asks(struct cast_receiver *r, const uint16_t *missing, int n,
+		      uint16_t *ask, int64_t now)
+{
+	uint16_t lacks[CAST_REPAIR_MAX_BLOCK];
 	int k = r->cfg.repair_block, out = 0;
 
 	for (int i = 0; i < n;) {
 		uint16_t base = cast_repair_block_base(missing[i], k);
 		int16_t span = (int16_t)(uint16_t)(r->max_seq - base);
 		int covered = span >= k - 1 ? k : span + 1;
-		int need = covered > 0 ? cast_repair_dec_needed(r->rdec, base,
-								 covered)
-				       : 0;
-		int j = i;
+		int need, j = i, start = out, nl;
+		bool due = false;
 
 		while (j < n && cast_repair_block_base(missing[j], k) == base)
-			j++;
-		/* Keep the first `need` of this block's missing numbers. */
-		for (int q = i; q < j && q - i < need; q++)
-			missing[out++] = missing[q];
+			due |= nack_due(r, missing[j++], now);
+		if (!due || covered <= 0) {
+			i = j;
+			continue;
+		}
+		need = cast_repair_dec_needed(r->rdec, base, covered);
+		if (need > CAST_RTCP_MAX_NACK - out) {
+			pthread_mutex_lock(&r->lock);
+			r->st.repairs_declined++;
+			pthread_mutex_unlock(&r->lock);
+		}
+		if (need <= 0 || need > CAST_RTCP_MAX_NACK - out) {
+			i = j;
+			continue;
+		}
+		for (int q = i; q < j && out - start < need; q++)
+			if (nack_due(r, missing[q], now)) {
+				nack_mark(r, missing[q], now);
+				ask[out++] = missing[q];
+			}
+		for (int q = i; q < j && out - start < need; q++)
+			if (!listed(ask + start, out - start, missing[q]))
+				ask[out++] = missing[q];
+		nl = cast_repair_dec_missing(r->rdec, base, covered, lacks,
+					     CAST_REPAIR_MAX_BLOCK);
+		for (int q = 0; q < nl && out - start < need; q++)
+			if (!listed(ask + start, out - start, lacks[q]))
+				ask[out++] = lacks[q];
 		i = j;
 	}
 	return out;
@@ -416,22 +542,14 @@ static void feedback_tick(struct cast_receiver *r, int64_t now)
 
 	n = cast_h264_depacketizer_missing(r->depack, missing,
 					   CAST_RTCP_MAX_NACK);
-	if (r->rdec)
-		n = trim_to_need(r, missing, n);
-	for (int i = 0; i < n; i++) {
-		struct nack_entry *e = &r->nack[missing[i] % NACK_TAB];
-
-		if (!e->valid || e->seq != missing[i]) {
-			e->valid = true;
-			e->seq = missing[i];
-			e->tries = 0;
-			e->last_us = 0;
-		}
-		if (e->tries >= NACK_TRIES || now - e->last_us < NACK_RETRY_US)
-			continue;
-		e->tries++;
-		e->last_us = now;
-		ask[n_ask++] = missing[i];
+	if (r->rdec) {
+		n_ask = coded_asks(r, missing, n, ask, now);
+	} else {
+		for (int i = 0; i < n; i++)
+			if (nack_due(r, missing[i], now)) {
+				nack_mark(r, missing[i], now);
+				ask[n_ask++] = missing[i];
+			}
 	}
 	pthread_mutex_lock(&r->lock);
 	if (r->pli_damage && r->st.first_picture_us >= 0 &&
@@ -628,6 +746,16 @@ int cast_receiver_new(struct cast_receiver **out,
 	cast_h264_depacketizer_cfg_init(&dcfg);
 	if (cfg->reorder_ms > 0)
 		dcfg.reorder_ms = cfg->reorder_ms;
+	r->cfg.reorder_ms = dcfg.reorder_ms;
+	r->retry_us = NACK_RETRY_INIT_US;
+	r->wait_us = (int64_t)dcfg.reorder_ms * 1000;
+	/* Waiting longer than the reorder window only helps when asking. */
+	if (cfg->feedback)
+		r->wait_us = clamp64(NACK_TRIES * r->retry_us, r->wait_us,
+				     REPAIR_WAIT_MAX_US);
+	dcfg.reorder_ms = (int)(r->wait_us / 1000);
+	/* Room for what arrives while a gap is waited for (1080p video). */
+	dcfg.reorder_window = 512;
 	dcfg.channel = (uint16_t)cfg->channel;
 	err = cast_h264_depacketizer_new(&r->depack, &dcfg, on_au, r);
 	if (err)

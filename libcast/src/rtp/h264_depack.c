@@ -443,6 +443,13 @@ static void drain(struct cast_h264_depacketizer *d)
 		advance_head(d);
 }
 
+void cast_h264_depacketizer_set_reorder_ms(struct cast_h264_depacketizer *d,
+					  int ms)
+{
+	if (ms >= 0)
+		d->reorder_us = (uint64_t)ms * 1000;
+}
+
 /* Declares gaps lost whose first following packet waited reorder_ms. */
 static void expire(struct cast_h264_depacketizer *d, int64_t now_us)
 {

@@ -30,8 +30,14 @@
 # to the other CPUs (taskset), so that 50 decoders competing for the same
 # core and cache do not show up as "teacher cost"; SCALE_PIN=0 turns it off.
 # Environment: SCALE_N, SCALE_S, SCALE_LOSS, SCALE_SIZE (320x180),
-# SCALE_BITRATE (300), SCALE_FPS (30), SCALE_PIN (1). Needs root (network
-# namespaces).
+# SCALE_BITRATE (300), SCALE_FPS (30), SCALE_PIN (1), SCALE_REPAIR_DELAY
+# (the teacher's --repair-delay, default its own), SCALE_CASES (which cases,
+# default "one oneload many loss"; ratios need the cases they compare),
+# SCALE_WARM (5: the steady-state figures start this many seconds in, after
+# every student joined; the whole-window figures include the joins),
+# SCALE_STUDENT_ARGS (extra student options, e.g. --no-decode: 50 students
+# receive and repair a 720p stream without 50 decoders on 2 cores). Needs
+# root (network namespaces).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(dirname "$HERE")
@@ -52,6 +58,8 @@ LOSS=${SCALE_LOSS:-50}
 SIZE=${SCALE_SIZE:-320x180}
 BITRATE=${SCALE_BITRATE:-300}
 FPS=${SCALE_FPS:-30}
+WARM=${SCALE_WARM:-5}
+[ "$WARM" -lt "$S" ] || WARM=0
 CH=7
 [ -x "$TEACHER" ] && [ -x "$STUDENT" ] || { echo "scale.sh: build $BUILD first"; exit 1; }
 command -v nft >/dev/null || { echo "scale.sh: needs nft (nftables)"; exit 77; }
@@ -59,8 +67,8 @@ command -v nft >/dev/null || { echo "scale.sh: needs nft (nftables)"; exit 77; }
 # --- command lines: authenticated and encrypted, as deployed ---------------
 "$TEACHER" keygen "$WORK/class.key" >/dev/null
 CAST_AUTH="--key $WORK/class.key"
-TEACHER_CMD="$TEACHER --headless $CAST_AUTH --ctl-socket $WORK/teacher.sock --source testpattern --size $SIZE --fps $FPS --bitrate $BITRATE"
-STUDENT_CMD="$STUDENT --headless $CAST_AUTH"
+TEACHER_CMD="$TEACHER --headless $CAST_AUTH --ctl-socket $WORK/teacher.sock --source testpattern --size $SIZE --fps $FPS --bitrate $BITRATE${SCALE_REPAIR_DELAY:+ --repair-delay $SCALE_REPAIR_DELAY}"
+STUDENT_CMD="$STUDENT --headless $CAST_AUTH ${SCALE_STUDENT_ARGS:-}"
 
 T_PIN="" S_PIN=""
 ncpu=$(nproc)
@@ -113,9 +121,13 @@ run_case() {
 	lab_bg 0 $T_PIN $TEACHER_CMD --channel $CH --stats "$WORK/$name.teacher.json" 2>"$WORK/$name.teacher.err"
 	tpid=$LAB_PID
 	t0=$(lab_now_ms)
-	sleep "$S"
+	# Steady state: from WARM s on, after every student has joined (TLS
+	# handshake, class state, first keyframe: a one-time cost per lesson).
+	sleep "$WARM"
+	ticksw=$(cpu_ticks $tpid) rxw=$(port_bytes rx) tw=$(lab_now_ms)
+	sleep $((S - WARM))
 	ticks=$(cpu_ticks $tpid)
-	t1=$(lab_now_ms)
+	t1=$(lab_now_ms) rx1s=$(port_bytes rx)
 	kill -INT $tpid
 	wait $tpid || { echo "scale.sh: teacher failed:"; tail -n 3 "$WORK/$name.teacher.err"; exit 1; }
 	rx1=$(port_bytes rx) tx1=$(port_bytes tx)
@@ -123,16 +135,21 @@ run_case() {
 	kill -INT $spids 2>/dev/null || true
 	# shellcheck disable=SC2086
 	wait $spids 2>/dev/null || true
-	echo "$name $n $p $((t1 - t0)) $ticks $((rx1 - rx0)) $((tx1 - tx0))" >>"$WORK/cases"
+	echo "$name $n $p $((t1 - t0)) $ticks $((rx1 - rx0)) $((tx1 - tx0)) $((t1 - tw)) $ticksw $((rx1s - rxw))" >>"$WORK/cases"
 	printf '  %-5s done: %d students, loss %s permille\n' "$name" "$n" "$p"
 }
 
-run_case one 1 0
-run_case oneload 1 0 load
-run_case many "$N" 0
-run_case loss "$N" "$LOSS"
+for c in ${SCALE_CASES:-one oneload many loss}; do
+	case $c in
+	one) run_case one 1 0 ;;
+	oneload) run_case oneload 1 0 load ;;
+	many) run_case many "$N" 0 ;;
+	loss) run_case loss "$N" "$LOSS" ;;
+	*) echo "scale.sh: unknown case $c"; exit 1 ;;
+	esac
+done
 
-python3 - "$WORK" "$(getconf CLK_TCK)" "$N" "$S" "$SIZE" "$BITRATE" "$LOSS" <<'PY'
+python3 - "$WORK" "$(getconf CLK_TCK)" "$N" "$S" "$SIZE" "$BITRATE" "$LOSS" "${SCALE_REPAIR_DELAY:-}" "$WARM" <<'PY'
 import json, sys, glob, statistics
 work, hz, N, S, size, bitrate, loss = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], int(sys.argv[6]), int(sys.argv[7])
 def final(path):
@@ -141,11 +158,15 @@ def final(path):
         return json.loads(lines[-1]) if lines else {}
     except OSError:
         return {}
+def med(v):
+    v = [x for x in v if x is not None]
+    return statistics.median(v) if v else None
 cases = {}
 for line in open(work + "/cases"):
-    name, n, p, ms, uticks, sticks, rx, tx = line.split()
-    ms = int(ms)
+    name, n, p, ms, uticks, sticks, rx, tx, ms_st, uw, sw, rx_st = line.split()
+    ms, ms_st = int(ms), int(ms_st)
     ticks = int(uticks) + int(sticks)
+    ticks_st = ticks - int(uw) - int(sw)
     t = final("%s/%s.teacher.json" % (work, name))
     studs = [final(f) for f in glob.glob("%s/%s.s[0-9]*.json" % (work, name))]
     fps = [s.get("fps", 0) for s in studs if s]
@@ -154,10 +175,16 @@ for line in open(work + "/cases"):
          "cpu_pct": 100.0 * ticks / hz / (ms / 1000.0),
          "cpu_pct_self": t.get("cpu_pct"),
          "wire_out_kbps": int(rx) * 8 / ms, "wire_in_kbps": int(tx) * 8 / ms,
+         "steady_cpu_pct": 100.0 * ticks_st / hz / (ms_st / 1000.0),
+         "steady_wire_out_kbps": int(rx_st) * 8 / ms_st,
          "wire_out_bytes": int(rx), "wire_in_bytes": int(tx),
          "bytes_sent": t.get("bytes_sent"), "packets_sent": t.get("packets_sent"),
          "frames_sent": t.get("frames_sent"),
-         "student_frames_decoded_median": statistics.median(dec) if dec else None}
+         "student_frames_decoded_median": statistics.median(dec) if dec else None,
+         "student_latency_p50_ms_median": med([s.get("latency_ms", {}).get("p50") for s in studs]),
+         "student_latency_p99_ms_median": med([s.get("latency_ms", {}).get("p99") for s in studs]),
+         "student_max_gap_ms_max": max([s.get("max_gap_ms", 0) for s in studs if s] or [0]),
+         "student_packets_lost_total": sum(s.get("packets_lost", 0) for s in studs if s)}
     for k, v in t.items():
         if any(w in k for w in ("retrans", "nack", "pli", "feedback", "keyframes_forced", "unicast")):
             c[k] = v
@@ -166,16 +193,18 @@ for line in open(work + "/cases"):
         c["teacher_sees_students"] = len(v) if isinstance(v, list) else v
     cases[name] = c
 
-one, oneload, many, lossc = cases["one"], cases["oneload"], cases["many"], cases["loss"]
+one, oneload, many, lossc = (cases.get(k, {}) for k in ("one", "oneload", "many", "loss"))
 def ratio(a, b):
     return a / b if a is not None and b else None
-cpu_ratio = ratio(many["cpu_pct"], one["cpu_pct"])
-cpu_ratio_self = ratio(many["cpu_pct_self"], one["cpu_pct_self"])
-cpu_ratio_loaded = ratio(many["cpu_pct"], oneload["cpu_pct"])
-cpu_contention = ratio(oneload["cpu_pct"], one["cpu_pct"])
-bytes_ratio = ratio(many["wire_out_kbps"], one["wire_out_kbps"])
+cpu_ratio = ratio(many.get("cpu_pct"), one.get("cpu_pct"))
+cpu_ratio_self = ratio(many.get("cpu_pct_self"), one.get("cpu_pct_self"))
+cpu_ratio_loaded = ratio(many.get("cpu_pct"), oneload.get("cpu_pct"))
+cpu_contention = ratio(oneload.get("cpu_pct"), one.get("cpu_pct"))
+bytes_ratio = ratio(many.get("wire_out_kbps"), one.get("wire_out_kbps"))
+steady_bytes_ratio = ratio(many.get("steady_wire_out_kbps"), one.get("steady_wire_out_kbps"))
+steady_cpu_ratio = ratio(many.get("steady_cpu_pct"), one.get("steady_cpu_pct"))
 repair = ratio(lossc.get("retransmit_bytes"), lossc.get("bytes_sent")) if "retransmit_bytes" in lossc else None
-wire_growth = ratio(lossc["wire_out_kbps"], many["wire_out_kbps"])
+wire_growth = ratio(lossc.get("wire_out_kbps"), many.get("wire_out_kbps"))
 
 def f(v, fmt):
     return "-" if v is None else fmt % v
@@ -183,8 +212,13 @@ print()
 print("%-34s %12s %12s %12s %12s" % ("", "1 student", "1 + load", "%d students" % N, "%d @ %.1f%%" % (N, loss / 10)))
 rows = [("teacher CPU % (/proc)", "cpu_pct", "%.2f"), ("teacher CPU % (own stats)", "cpu_pct_self", "%.2f"),
         ("wire from teacher, kbit/s", "wire_out_kbps", "%.1f"), ("wire to teacher, kbit/s", "wire_in_kbps", "%.1f"),
+        ("steady: teacher CPU %", "steady_cpu_pct", "%.2f"), ("steady: wire from teacher kbit/s", "steady_wire_out_kbps", "%.1f"),
         ("RTP bytes_sent", "bytes_sent", "%d"), ("frames_sent", "frames_sent", "%d"),
         ("student frames decoded (median)", "student_frames_decoded_median", "%.0f"),
+        ("student latency p50 ms (median)", "student_latency_p50_ms_median", "%.1f"),
+        ("student latency p99 ms (median)", "student_latency_p99_ms_median", "%.1f"),
+        ("student longest freeze ms (max)", "student_max_gap_ms_max", "%.0f"),
+        ("student packets lost (total)", "student_packets_lost_total", "%d"),
         ("feedback_packets", "feedback_packets", "%d"), ("nacks_received", "nacks_received", "%d"),
         ("nacks_suppressed", "nacks_suppressed", "%d"), ("nacks_too_old", "nacks_too_old", "%d"),
         ("packets_retransmitted", "packets_retransmitted", "%d"), ("retransmit_bytes", "retransmit_bytes", "%d"),
@@ -199,13 +233,17 @@ print("CPU ratio %d/1: %s (own stats %s), target <= 1.10: %s" % (N, f(cpu_ratio,
 print("  of which machine load alone (1 + load vs 1): %s; %d students vs 1 on an equally busy machine: %s" % (
     f(cpu_contention, "%.3f"), N, f(cpu_ratio_loaded, "%.3f")))
 print("wire bytes ratio %d/1: %s, target <= 1.05: %s" % (N, f(bytes_ratio, "%.3f"), verdict(bytes_ratio, 1.05)))
+print("steady state (from %d s on, every student joined): CPU ratio %s, wire bytes ratio %s (targets 1.10 / 1.05: %s / %s)" % (
+    int(sys.argv[9]), f(steady_cpu_ratio, "%.3f"), f(steady_bytes_ratio, "%.3f"), verdict(steady_cpu_ratio, 1.10), verdict(steady_bytes_ratio, 1.05)))
 if repair is None:
     print("repair overhead at %.1f%% loss: teacher stats have no retransmit_bytes (loss recovery not in this build)" % (loss / 10))
 else:
-    print("repair overhead at %.1f%% loss: retransmit_bytes/bytes_sent = %.3f (wire bytes vs no loss: +%.3f)" % (loss / 10, repair, wire_growth - 1))
-print(json.dumps({"bench": "scale", "students": N, "seconds": S, "size": size, "bitrate_kbps": bitrate,
+    print("repair overhead at %.1f%% loss: retransmit_bytes/bytes_sent = %.3f (wire bytes vs no loss: %s)" % (
+        loss / 10, repair, "-" if wire_growth is None else "+%.3f" % (wire_growth - 1)))
+print(json.dumps({"bench": "scale", "students": N, "seconds": S, "size": size, "bitrate_kbps": bitrate, "repair_delay_ms": sys.argv[8] or None,
                   "loss_permille": loss, "cpu_ratio": cpu_ratio, "cpu_ratio_self": cpu_ratio_self,
                   "cpu_ratio_loaded": cpu_ratio_loaded, "cpu_load_effect": cpu_contention,
-                  "bytes_ratio": bytes_ratio, "repair_overhead": repair,
+                  "bytes_ratio": bytes_ratio, "steady_cpu_ratio": steady_cpu_ratio,
+                  "steady_bytes_ratio": steady_bytes_ratio, "warm_s": int(sys.argv[9]), "repair_overhead": repair,
                   "wire_growth_at_loss": wire_growth, "cases": cases}, separators=(",", ":")))
 PY

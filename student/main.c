@@ -104,13 +104,16 @@ static void usage(FILE *f)
 		"  --windowed WxH[+X+Y] a window instead of full screen\n"
 		"  --dump FILE          at exit, save the shown picture (PPM)\n"
 		"  --check-stamp        verify test-pattern frame numbers\n"
+		"  --no-decode          receive and repair only, decode nothing\n"
+		"                       (network checks, benchmarks; headless)\n"
 		"  --config FILE        read these settings as 'key = value'\n"
 		"  --help, --version\n");
 }
 
 enum {
 	OPT_CHANNEL = 256, OPT_IFACE, OPT_DURATION, OPT_STATS, OPT_INSECURE,
-	OPT_HEADLESS, OPT_WINDOWED, OPT_DUMP, OPT_CHECK_STAMP, OPT_CONFIG,
+	OPT_HEADLESS, OPT_WINDOWED, OPT_DUMP, OPT_CHECK_STAMP, OPT_NO_DECODE,
+	OPT_CONFIG,
 	OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE, OPT_ID, OPT_NAME,
 	OPT_CLASS, OPT_TEACHER, OPT_STATE_DIR, OPT_LOCAL_SOCKET, OPT_OPEN_CMD,
 	OPT_URL_SCHEMES, OPT_POWEROFF_CMD, OPT_REBOOT_CMD, OPT_ALLOW_CLOCK_SET,
@@ -127,6 +130,7 @@ static const struct option options[] = {
 	{"windowed", required_argument, NULL, OPT_WINDOWED},
 	{"dump", required_argument, NULL, OPT_DUMP},
 	{"check-stamp", no_argument, NULL, OPT_CHECK_STAMP},
+	{"no-decode", no_argument, NULL, OPT_NO_DECODE},
 	{"config", required_argument, NULL, OPT_CONFIG},
 	{"help", no_argument, NULL, OPT_HELP},
 	{"version", no_argument, NULL, OPT_VERSION},
@@ -231,6 +235,9 @@ static int set_option(struct student *s, int id, const char *v, char *why,
 		return 0;
 	case OPT_DUMP:
 		s->dump_path = keep(v);
+		return 0;
+	case OPT_NO_DECODE:
+		s->cfg.no_decode = cast_parse_flag(v);
 		return 0;
 	case OPT_CHECK_STAMP:
 		s->cfg.check_stamp = cast_parse_flag(v);
@@ -1084,6 +1091,8 @@ int main(int argc, char **argv)
 	if (s.cls.locked)
 		fprintf(stderr, "cast-student: this machine is locked by the "
 				"teacher\n");
+	if (s.cfg.no_decode)
+		s.headless = true;	/* nothing to show */
 	if (!s.headless && view_open(&view, s.geometry)) {
 		view_close(&view);
 		return 1;

@@ -60,6 +60,10 @@ static void usage(FILE *f)
 		"                       packets are repaired\n"
 		"  --fec N              also N repair packets per 64-packet block,\n"
 		"                       unasked (packet FEC; default 0)\n"
+		"  --repair-delay MS    gather the class's repair requests this\n"
+		"                       long before answering (1..200, default 6):\n"
+		"                       longer costs latency on lossy links, and\n"
+		"                       saves repair bandwidth with many students\n"
 		"  --duration SEC       stop after SEC seconds (default: run)\n"
 		"  --stats FILE|-       JSON stats lines, each second and at exit\n"
 		"  --sdp FILE           write an SDP for third-party players\n"
@@ -86,7 +90,7 @@ enum {
 	OPT_DURATION, OPT_STATS, OPT_SDP, OPT_INSECURE, OPT_HEADLESS,
 	OPT_CONFIG, OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE,
 	OPT_CTL_SOCKET, OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON,
-	OPT_REPAIR, OPT_FEC, OPT_HOMEWORK_DIR,
+	OPT_REPAIR, OPT_FEC, OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR,
 };
 
 static const struct option options[] = {
@@ -118,6 +122,7 @@ static const struct option options[] = {
 	{"lesson", required_argument, NULL, OPT_LESSON},
 	{"repair", required_argument, NULL, OPT_REPAIR},
 	{"fec", required_argument, NULL, OPT_FEC},
+	{"repair-delay", required_argument, NULL, OPT_REPAIR_DELAY},
 	{"homework-dir", required_argument, NULL, OPT_HOMEWORK_DIR},
 	{NULL, 0, NULL, 0},
 };
@@ -287,6 +292,10 @@ static int set_option(struct teacher *t, int id, const char *v, char *why,
 	case OPT_FEC:
 		ret = cast_parse_int(v, 0, 16, &n);
 		c->fec_per_block = (int)n;
+		break;
+	case OPT_REPAIR_DELAY:
+		ret = cast_parse_int(v, 1, 200, &n);
+		c->repair_batch_ms = (int)n;
 		break;
 	case OPT_LESSON:
 		t->lesson = keep(v);

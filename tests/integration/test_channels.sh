@@ -8,6 +8,8 @@
 # size: A 320x180, B 256x144), in order, and count the leaked packets; each
 # teacher welcomes only its own two students. Then the same with --insecure
 # (interop mode, no SRTP): the channel number alone keeps the classes apart.
+# A fifth student on class A runs --no-decode (network check): it counts the
+# pictures a decoder would show without decoding any.
 . "$(dirname "$0")/lib.sh"
 
 "$TEACHER" keygen "$WORK/school.key" >/dev/null
@@ -37,6 +39,11 @@ run_pair() {
 				--stats "$WORK/$mode.$ch$i.json"
 		done
 	done
+	# A network check on class A: receives and repairs, decodes nothing.
+	# shellcheck disable=SC2086
+	bg "$STUDENT" $auth --no-decode --id a3 --channel "$a" \
+		--state-dir "$WORK/$mode.sta3" --local-socket "$WORK/$mode.a3.sock" \
+		--duration 11 --stats "$WORK/$mode.a3.json"
 	sleep 2
 	python3 "$(dirname "$0")/relay.py" 239.255.0."$a" 400"${a}"0 \
 		239.255.0."$b" 400"${b}"0 7 >"$WORK/$mode.relay.json"
@@ -57,13 +64,16 @@ run_pair() {
 				"$mode: student $ch$i did not show its own class's frames in order"
 		done
 	done
+	check "$WORK/$mode.a3.json" \
+		"s['frames_decoded'] >= 200 and s['width'] == 0 and s['frames_damaged'] == 0" \
+		"$mode: the --no-decode student did not count class A's pictures"
 	case $mode in
 	secure)
 		# Leaked SRTP is not authentic under class B's media key.
 		check "$WORK/$mode.b1.json" "s['auth_failures'] + s['packets_foreign'] > 100" \
 			"$mode: class B did not notice class A's leaked packets"
-		check "$WORK/$mode.ta.json" "s['control']['joins'] == 2" \
-			"$mode: teacher A welcomed other than its own two students"
+		check "$WORK/$mode.ta.json" "s['control']['joins'] == 3" \
+			"$mode: teacher A welcomed other than its own three students"
 		check "$WORK/$mode.tb.json" "s['control']['joins'] == 2" \
 			"$mode: teacher B welcomed other than its own two students"
 		;;

@@ -28,6 +28,9 @@ struct cast_receiver_cfg {
 	 */
 	const struct cast_media_key *media_key;
 	int reorder_ms;		/* default 40 */
+	/** Receive, repair and count only; decode nothing (network checks
+	 * and benchmarks: frames "decoded" are those a decoder would show). */
+	bool no_decode;
 	/** Read testpattern stamps back and check order (default false). */
 	bool check_stamp;
 	cast_receiver_frame_cb *on_frame;

@@ -46,10 +46,17 @@ static inline uint64_t cast__get64(const uint8_t *p)
 	return (uint64_t)cast__get32(p) << 32 | cast__get32(p + 4);
 }
 
-/* Timeouts of the control connection. */
+/*
+ * Timeouts of the control connection. Students report every 5 s, so the
+ * teacher drops one silent for 15 s. The teacher pings each student every
+ * 15 s (clock offset, and proof of life; the class's signed beacons say the
+ * teacher is there in between), so a student gives its teacher 35 s. Per
+ * student this is about 25 bytes/s on the teacher's wire.
+ */
 #define CAST__HANDSHAKE_MS 5000
 #define CAST__SILENCE_MS 15000
-#define CAST__PING_MS 5000
+#define CAST__TEACHER_SILENCE_MS 35000
+#define CAST__PING_MS 15000
 
 /*
  * TLS 1.3 with an external PSK, no certificates. The identity is

@@ -444,8 +444,8 @@ static void timers(struct cast_student_ctl *s, int64_t now)
 	}
 	if (s->state != S_READY)
 		return;
-	if (now - s->last_rx_us > CAST__SILENCE_MS * 1000LL) {
-		conn_fail(s, "teacher silent for 15 s");
+	if (now - s->last_rx_us > CAST__TEACHER_SILENCE_MS * 1000LL) {
+		conn_fail(s, "teacher silent for 35 s");
 		return;
 	}
 	if (now >= s->next_stats_us) {

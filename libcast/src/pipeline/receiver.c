@@ -58,6 +58,7 @@ struct cast_receiver {
 	uint8_t *raw;			/* a packet as it came, before SRTP */
 	int64_t last_report_mono, last_pli_mono, first_rx_mono;
 	bool pli_damage;		/* a picture was lost: ask for a new one */
+	bool broken;			/* no_decode: damaged until a keyframe */
 	int64_t last_mcast_mono;
 	uint32_t media_ssrc, own_ssrc;
 	bool have_seq;
@@ -129,7 +130,19 @@ static void on_au(const struct cast_h264_au *au, void *arg)
 	if (r->have_sr)
 		capture_us = r->sr_us +
 			     (int64_t)(int32_t)(au->ts - r->sr_rtp_ts) * 100 / 9;
-	ret = cast_decoder_decode(r->dec, au->data, au->size, capture_us, &f);
+	if (r->cfg.no_decode) {
+		/* Count what a decoder would show: nothing from a damaged
+		 * picture until the next keyframe. */
+		if (au->damaged)
+			r->broken = true;
+		else if (au->keyframe)
+			r->broken = false;
+		ret = r->broken ? -1 : 1;
+		memset(&f, 0, sizeof(f));
+	} else {
+		ret = cast_decoder_decode(r->dec, au->data, au->size,
+					  capture_us, &f);
+	}
 	now = cast_mono_us();
 	/* A damaged or refused picture freezes the screen until the next
 	 * refresh: ask for one now instead of waiting to notice the stall. */
@@ -154,11 +167,11 @@ static void on_au(const struct cast_h264_au *au, void *arg)
 		if (r->have_sr)
 			cast_hist_add(&r->st.latency_us,
 				      cast_now_us() - capture_us);
-		if (r->cfg.check_stamp)
+		if (r->cfg.check_stamp && !r->cfg.no_decode)
 			check_stamp(r, &f);
 	}
 	pthread_mutex_unlock(&r->lock);
-	if (ret == 1 && r->cfg.on_frame)
+	if (ret == 1 && r->cfg.on_frame && !r->cfg.no_decode)
 		r->cfg.on_frame(&f, r->cfg.arg);
 }
 

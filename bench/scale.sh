@@ -14,9 +14,9 @@
 #     At 320x180 the teacher uses ~4 % of a core, so the ratio moves by
 #     +-0.07 from run to run. In this lab the kernel work of handing each
 #     packet to every joined student's socket (veth -> bridge -> 50 hosts)
-#     runs in softirq on the sending CPU and is partly billed to the teacher;
-#     on a real LAN the switch does that. The utime/stime split is tick-
-#     sampled and too coarse to separate it, so only the total is shown;
+#     would run in softirq on the sending CPU and be billed to the teacher;
+#     on a real LAN the switch does that, so RPS moves it (below). Whole
+#     window and steady state (after SCALE_WARM s, every student joined);
 #   - bytes on the wire from the teacher: RX bytes of the teacher's switch
 #     port (everything host 0 puts on the LAN: RTP, retransmissions, RTCP),
 #     and bytes the teacher receives (feedback: RTCP RR, NACK, PLI);
@@ -29,6 +29,8 @@
 # On a machine with 2+ cores the teacher is pinned to CPU 0 and the students
 # to the other CPUs (taskset), so that 50 decoders competing for the same
 # core and cache do not show up as "teacher cost"; SCALE_PIN=0 turns it off.
+# The bridge's fan-out is steered to the students' CPUs too (RPS on the
+# teacher's switch port; SCALE_RPS=0 leaves it on the teacher's CPU).
 # Environment: SCALE_N, SCALE_S, SCALE_LOSS, SCALE_SIZE (320x180),
 # SCALE_BITRATE (300), SCALE_FPS (30), SCALE_PIN (1), SCALE_REPAIR_DELAY
 # (the teacher's --repair-delay, default its own), SCALE_CASES (which cases,
@@ -36,7 +38,8 @@
 # SCALE_WARM (5: the steady-state figures start this many seconds in, after
 # every student joined; the whole-window figures include the joins),
 # SCALE_STUDENT_ARGS (extra student options, e.g. --no-decode: 50 students
-# receive and repair a 720p stream without 50 decoders on 2 cores). Needs
+# receive and repair a 720p stream without 50 decoders on 2 cores),
+# SCALE_TEACHER_ARGS (extra teacher options, e.g. --repair-budget 15). Needs
 # root (network namespaces).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -67,7 +70,7 @@ command -v nft >/dev/null || { echo "scale.sh: needs nft (nftables)"; exit 77; }
 # --- command lines: authenticated and encrypted, as deployed ---------------
 "$TEACHER" keygen "$WORK/class.key" >/dev/null
 CAST_AUTH="--key $WORK/class.key"
-TEACHER_CMD="$TEACHER --headless $CAST_AUTH --ctl-socket $WORK/teacher.sock --source testpattern --size $SIZE --fps $FPS --bitrate $BITRATE${SCALE_REPAIR_DELAY:+ --repair-delay $SCALE_REPAIR_DELAY}"
+TEACHER_CMD="$TEACHER --headless $CAST_AUTH --ctl-socket $WORK/teacher.sock --source testpattern --size $SIZE --fps $FPS --bitrate $BITRATE${SCALE_REPAIR_DELAY:+ --repair-delay $SCALE_REPAIR_DELAY} ${SCALE_TEACHER_ARGS:-}"
 STUDENT_CMD="$STUDENT --headless $CAST_AUTH ${SCALE_STUDENT_ARGS:-}"
 
 T_PIN="" S_PIN=""
@@ -78,6 +81,16 @@ fi
 
 # Hosts 0 (teacher) … N (students), N+1 (second teacher of the control case).
 lab_up $((N + 2))
+# On a real LAN the switch copies each multicast packet to 50 ports. Here the
+# bridge does, in the kernel, on the CPU where the packet arrives, and that
+# CPU is the teacher's: its sends would pay for 50 copies. Receive packet
+# steering on the teacher's switch port moves the bridge's work to the
+# students' CPUs, as a switch would take it off the teacher.
+if [ -n "$T_PIN" ] && [ "${SCALE_RPS:-1}" = 1 ]; then
+	mask=$(printf '%x' $(((1 << ncpu) - 2)))
+	ip netns exec "$LAB_SW" sh -c "echo $mask > /sys/class/net/p0/queues/rx-0/rps_cpus" ||
+		echo "scale.sh: could not steer the bridge's work off the teacher's CPU (RPS)"
+fi
 echo "scale.sh: lab of $((N + 1)) hosts up in $LAB_UP_MS ms; $SIZE@$FPS, $BITRATE kbit/s, $S s per case; pinning: ${T_PIN:-none}${S_PIN:+ / students $S_PIN}"
 
 # Counter of the teacher's switch port: rx = from the teacher, tx = to it.
@@ -186,7 +199,7 @@ for line in open(work + "/cases"):
          "student_max_gap_ms_max": max([s.get("max_gap_ms", 0) for s in studs if s] or [0]),
          "student_packets_lost_total": sum(s.get("packets_lost", 0) for s in studs if s)}
     for k, v in t.items():
-        if any(w in k for w in ("retrans", "nack", "pli", "feedback", "keyframes_forced", "unicast")):
+        if any(w in k for w in ("retrans", "nack", "pli", "feedback", "keyframes_forced", "unicast", "paced")):
             c[k] = v
     if "students" in t:   # a count, or a list of per-student records
         v = t["students"]
@@ -212,7 +225,8 @@ print()
 print("%-34s %12s %12s %12s %12s" % ("", "1 student", "1 + load", "%d students" % N, "%d @ %.1f%%" % (N, loss / 10)))
 rows = [("teacher CPU % (/proc)", "cpu_pct", "%.2f"), ("teacher CPU % (own stats)", "cpu_pct_self", "%.2f"),
         ("wire from teacher, kbit/s", "wire_out_kbps", "%.1f"), ("wire to teacher, kbit/s", "wire_in_kbps", "%.1f"),
-        ("steady: teacher CPU %", "steady_cpu_pct", "%.2f"), ("steady: wire from teacher kbit/s", "steady_wire_out_kbps", "%.1f"),
+        ("steady: teacher CPU %", "steady_cpu_pct", "%.2f"),
+        ("steady: wire from teacher kbit/s", "steady_wire_out_kbps", "%.1f"),
         ("RTP bytes_sent", "bytes_sent", "%d"), ("frames_sent", "frames_sent", "%d"),
         ("student frames decoded (median)", "student_frames_decoded_median", "%.0f"),
         ("student latency p50 ms (median)", "student_latency_p50_ms_median", "%.1f"),
@@ -222,6 +236,7 @@ rows = [("teacher CPU % (/proc)", "cpu_pct", "%.2f"), ("teacher CPU % (own stats
         ("feedback_packets", "feedback_packets", "%d"), ("nacks_received", "nacks_received", "%d"),
         ("nacks_suppressed", "nacks_suppressed", "%d"), ("nacks_too_old", "nacks_too_old", "%d"),
         ("packets_retransmitted", "packets_retransmitted", "%d"), ("retransmit_bytes", "retransmit_bytes", "%d"),
+        ("repairs_paced (budget rounds)", "repairs_paced", "%d"),
         ("plis_received", "plis_received", "%d"), ("plis_coalesced", "plis_coalesced", "%d"),
         ("keyframes_forced", "keyframes_forced", "%d"), ("students (teacher's view)", "teacher_sees_students", "%d")]
 for label, key, fmt in rows:
@@ -234,7 +249,8 @@ print("  of which machine load alone (1 + load vs 1): %s; %d students vs 1 on an
     f(cpu_contention, "%.3f"), N, f(cpu_ratio_loaded, "%.3f")))
 print("wire bytes ratio %d/1: %s, target <= 1.05: %s" % (N, f(bytes_ratio, "%.3f"), verdict(bytes_ratio, 1.05)))
 print("steady state (from %d s on, every student joined): CPU ratio %s, wire bytes ratio %s (targets 1.10 / 1.05: %s / %s)" % (
-    int(sys.argv[9]), f(steady_cpu_ratio, "%.3f"), f(steady_bytes_ratio, "%.3f"), verdict(steady_cpu_ratio, 1.10), verdict(steady_bytes_ratio, 1.05)))
+    int(sys.argv[9]), f(steady_cpu_ratio, "%.3f"), f(steady_bytes_ratio, "%.3f"),
+    verdict(steady_cpu_ratio, 1.10), verdict(steady_bytes_ratio, 1.05)))
 if repair is None:
     print("repair overhead at %.1f%% loss: teacher stats have no retransmit_bytes (loss recovery not in this build)" % (loss / 10))
 else:

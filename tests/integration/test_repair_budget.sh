@@ -1,0 +1,89 @@
+#!/bin/sh
+# Repair pacing (--repair-budget) on a thin, lossy LAN: 12 students on a
+# private bridged LAN (netlab.sh), each losing 5 % of what arrives, of a
+# 640x360 stream. The same 12 s are run twice, answering every request at
+# once (default) and with a 15 % budget. Two students decode and check every
+# picture (correct, in order, no freeze over 1 s); the others receive and
+# repair only (--no-decode) and must lose next to nothing. The budget must
+# cost clearly less repair (retransmit_bytes / bytes_sent) than answering at
+# once, and the teacher must report that it paced (repairs_paced).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/netlab.sh"
+
+command -v nft >/dev/null || skip "nft (nftables) not installed"
+ip netns add "$LAB_ID-probe" 2>/dev/null || skip "cannot create named network namespaces"
+ip netns del "$LAB_ID-probe"
+
+N=12
+CH=7
+"$TEACHER" keygen "$WORK/class.key" >/dev/null
+CAST_AUTH="--key $WORK/class.key"
+TEACHER_CMD="$TEACHER --headless $CAST_AUTH --source testpattern --size 640x360 --fps 30 --bitrate 1500 --channel $CH"
+STUDENT_CMD="$STUDENT --headless $CAST_AUTH --channel $CH"
+
+lab_up $((N + 1))
+lab_exec 1 nft list tables >/dev/null 2>&1 || skip "nft does not work inside a network namespace"
+i=1
+while [ $i -le $N ]; do
+	lab_loss $i 50
+	i=$((i + 1))
+done
+
+# run NAME [TEACHER OPTIONS]
+run() {
+	name=$1
+	shift
+	spids=""
+	i=1
+	while [ $i -le $N ]; do
+		if [ $i -le 2 ]; then how=--check-stamp; else how=--no-decode; fi
+		# shellcheck disable=SC2086
+		lab_bg $i $STUDENT_CMD $how --id "s$i" --state-dir "$WORK/$name.st$i" \
+			--local-socket "$WORK/$name.st$i.sock" --duration 13 \
+			--stats "$WORK/$name.s$i.json" 2>/dev/null
+		spids="$spids $LAB_PID"
+		i=$((i + 1))
+	done
+	# shellcheck disable=SC2086
+	lab_bg 0 $TEACHER_CMD "$@" --duration 12 --stats "$WORK/$name.t.json" \
+		2>"$WORK/$name.t.err"
+	# shellcheck disable=SC2086
+	wait $LAB_PID $spids || true
+	for i in 1 2; do
+		check "$WORK/$name.s$i.json" \
+			"s['stamp']['ok'] >= 200 and s['stamp']['bad'] == 0 and s['stamp']['disorder'] == 0" \
+			"$name: student s$i did not show correct frames in order"
+		check "$WORK/$name.s$i.json" "s['max_gap_ms'] <= 1000" \
+			"$name: student s$i froze longer than 1 s"
+	done
+	i=3
+	while [ $i -le $N ]; do
+		check "$WORK/$name.s$i.json" \
+			"s['frames_decoded'] >= 200 and s['packets_lost'] <= 0.01 * s['packets_received'] and s['max_gap_ms'] <= 1000" \
+			"$name: student s$i lost too much or froze"
+		i=$((i + 1))
+	done
+	python3 - "$WORK/$name.t.json" "$name" <<'PY'
+import json, sys
+s = [json.loads(l) for l in open(sys.argv[1]) if '"final":true' in l][-1]
+print("%s: repair %.1f %% of the stream (%d repairs, %d of %d bytes), paced rounds %d" % (
+    sys.argv[2], 100.0 * s["retransmit_bytes"] / s["bytes_sent"], s["packets_retransmitted"],
+    s["retransmit_bytes"], s["bytes_sent"], s["repairs_paced"]))
+PY
+}
+
+run atonce
+run budget --repair-budget 15
+check "$WORK/atonce.t.json" "s['repairs_paced'] == 0" "paced although no budget was set"
+check "$WORK/budget.t.json" "s['repairs_paced'] > 0" "the budget never paced anything"
+python3 - "$WORK/atonce.t.json" "$WORK/budget.t.json" <<'PY' || fail "the budget did not save repair bandwidth"
+import json, sys
+def final(p):
+    return [json.loads(l) for l in open(p) if '"final":true' in l][-1]
+a, b = final(sys.argv[1]), final(sys.argv[2])
+oa = a["retransmit_bytes"] / a["bytes_sent"]
+ob = b["retransmit_bytes"] / b["bytes_sent"]
+print("repair overhead: at once %.3f, with a 15 %% budget %.3f (ratio %.2f)" % (oa, ob, ob / oa))
+sys.exit(0 if ob < 0.85 * oa else 1)
+PY
+echo "PASS"

@@ -39,7 +39,7 @@
 # every student joined; the whole-window figures include the joins),
 # SCALE_STUDENT_ARGS (extra student options, e.g. --no-decode: 50 students
 # receive and repair a 720p stream without 50 decoders on 2 cores),
-# SCALE_TEACHER_ARGS (extra teacher options, e.g. --repair-budget 15). Needs
+# SCALE_TEACHER_ARGS (extra teacher options, e.g. --fec 4). Needs
 # root (network namespaces).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -199,7 +199,7 @@ for line in open(work + "/cases"):
          "student_max_gap_ms_max": max([s.get("max_gap_ms", 0) for s in studs if s] or [0]),
          "student_packets_lost_total": sum(s.get("packets_lost", 0) for s in studs if s)}
     for k, v in t.items():
-        if any(w in k for w in ("retrans", "nack", "pli", "feedback", "keyframes_forced", "unicast", "paced")):
+        if any(w in k for w in ("retrans", "nack", "pli", "feedback", "keyframes_forced", "unicast")):
             c[k] = v
     if "students" in t:   # a count, or a list of per-student records
         v = t["students"]
@@ -236,7 +236,6 @@ rows = [("teacher CPU % (/proc)", "cpu_pct", "%.2f"), ("teacher CPU % (own stats
         ("feedback_packets", "feedback_packets", "%d"), ("nacks_received", "nacks_received", "%d"),
         ("nacks_suppressed", "nacks_suppressed", "%d"), ("nacks_too_old", "nacks_too_old", "%d"),
         ("packets_retransmitted", "packets_retransmitted", "%d"), ("retransmit_bytes", "retransmit_bytes", "%d"),
-        ("repairs_paced (budget rounds)", "repairs_paced", "%d"),
         ("plis_received", "plis_received", "%d"), ("plis_coalesced", "plis_coalesced", "%d"),
         ("keyframes_forced", "keyframes_forced", "%d"), ("students (teacher's view)", "teacher_sees_students", "%d")]
 for label, key, fmt in rows:

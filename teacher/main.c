@@ -64,10 +64,6 @@ static void usage(FILE *f)
 		"                       long before answering (1..200, default 6):\n"
 		"                       longer costs latency on lossy links, and\n"
 		"                       saves repair bandwidth with many students\n"
-		"  --repair-budget PCT  repair bytes earned per stream byte, in %%\n"
-		"                       (0..100; default 0: answer at once): beyond\n"
-		"                       it requests wait, at most 50 ms, and are\n"
-		"                       answered together (for thin links)\n"
 		"  --duration SEC       stop after SEC seconds (default: run)\n"
 		"  --stats FILE|-       JSON stats lines, each second and at exit\n"
 		"  --sdp FILE           write an SDP for third-party players\n"
@@ -94,8 +90,7 @@ enum {
 	OPT_DURATION, OPT_STATS, OPT_SDP, OPT_INSECURE, OPT_HEADLESS,
 	OPT_CONFIG, OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE,
 	OPT_CTL_SOCKET, OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON,
-	OPT_REPAIR, OPT_FEC, OPT_REPAIR_DELAY, OPT_REPAIR_BUDGET,
-	OPT_HOMEWORK_DIR,
+	OPT_REPAIR, OPT_FEC, OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR,
 };
 
 static const struct option options[] = {
@@ -128,7 +123,6 @@ static const struct option options[] = {
 	{"repair", required_argument, NULL, OPT_REPAIR},
 	{"fec", required_argument, NULL, OPT_FEC},
 	{"repair-delay", required_argument, NULL, OPT_REPAIR_DELAY},
-	{"repair-budget", required_argument, NULL, OPT_REPAIR_BUDGET},
 	{"homework-dir", required_argument, NULL, OPT_HOMEWORK_DIR},
 	{NULL, 0, NULL, 0},
 };
@@ -302,10 +296,6 @@ static int set_option(struct teacher *t, int id, const char *v, char *why,
 	case OPT_REPAIR_DELAY:
 		ret = cast_parse_int(v, 1, 200, &n);
 		c->repair_batch_ms = (int)n;
-		break;
-	case OPT_REPAIR_BUDGET:
-		ret = cast_parse_int(v, 0, 100, &n);
-		c->repair_budget_pct = (int)n;
 		break;
 	case OPT_LESSON:
 		t->lesson = keep(v);
@@ -549,7 +539,6 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	cast_json_int(&j, "retransmit_bytes", (int64_t)st.retransmit_bytes);
 	cast_json_int(&j, "repairs_coded", (int64_t)st.repairs_coded);
 	cast_json_int(&j, "fec_packets", (int64_t)st.fec_packets);
-	cast_json_int(&j, "repairs_paced", (int64_t)st.repairs_paced);
 	cast_json_int(&j, "plis_received", (int64_t)st.plis_received);
 	cast_json_int(&j, "plis_coalesced", (int64_t)st.plis_coalesced);
 	cast_json_int(&j, "keyframes_forced", (int64_t)st.keyframes_forced);

@@ -60,15 +60,6 @@ struct cast_sender_cfg {
 	 * apart, three rounds fit in their 40 ms reorder window).
 	 */
 	int repair_batch_ms;
-	/**
-	 * Repair pacing: each byte of stream sent earns this percentage of a
-	 * byte of repair (default 0: every request is answered in full at
-	 * once, the lowest latency). Requests are answered in full while the budget lasts; beyond
-	 * it as far as the budget allows, and in full once a block's requests
-	 * have waited repair_deadline_ms (default 50).
-	 */
-	int repair_budget_pct;
-	int repair_deadline_ms;
 	/** Proactive FEC: repair packets sent for every full block (default 0). */
 	int fec_per_block;
 };
@@ -111,7 +102,6 @@ struct cast_sender_stats {
 	uint64_t retransmit_bytes;
 	uint64_t repairs_coded;		/* of which coded repair packets */
 	uint64_t fec_packets;		/* proactive FEC packets */
-	uint64_t repairs_paced;		/* rounds answered in part (budget) */
 	uint64_t plis_received;
 	uint64_t plis_coalesced;
 	uint64_t keyframes_forced;

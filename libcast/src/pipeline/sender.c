@@ -58,11 +58,7 @@ struct cast_sender {
 		/* Needs gathered from students, sent when the batch ends. */
 		uint32_t pending;
 		int64_t pending_since;
-		int last_len;		/* bytes of its last repair */
 	} rblk[256];
-	/* Repair budget: bytes of repair earned by the stream sent. */
-	double repair_tokens;
-	uint64_t budget_seen;		/* bytes_sent already credited */
 	int64_t last_forced_key_mono;
 	int64_t key_deferred;		/* monotonic time of a merged PLI's key */
 	char group[32];
@@ -101,8 +97,6 @@ void cast_sender_cfg_init(struct cast_sender_cfg *cfg)
 	cfg->coded_repair = true;
 	cfg->repair_block = 64;
 	cfg->repair_batch_ms = 6;
-	cfg->repair_budget_pct = 0;
-	cfg->repair_deadline_ms = 50;
 	cfg->fec_per_block = 0;
 }
 
@@ -308,13 +302,12 @@ static struct student *student_of(struct cast_sender *s, uint32_t ip,
 }
 
 /* Sends `n` new coded repairs for the block at `base` (lock held). */
-static int64_t send_repairs(struct cast_sender *s, uint16_t base,
-			    int covered, int n, bool proactive)
+static void send_repairs(struct cast_sender *s, uint16_t base, int covered,
+			 int n, bool proactive)
 {
 	uint8_t out[CAST_REPAIR_MAX_LEN];
 	int k = s->cfg.repair_block;
 	int i = (base / k) % 256, len;
-	int64_t bytes = 0;
 
 	if (!s->rblk[i].used || s->rblk[i].base != base) {
 		memset(&s->rblk[i], 0, sizeof(s->rblk[i]));
@@ -328,13 +321,11 @@ static int64_t send_repairs(struct cast_sender *s, uint16_t base,
 					   s->rblk[i].sent, out, sizeof(out));
 		if (len < 0) {
 			s->st.nacks_too_old++;
-			return bytes;
+			return;
 		}
 		s->rblk[i].sent++;
-		s->rblk[i].last_len = len;
 		if (send_all(s, s->rtp, out, (size_t)len) < 0)
 			continue;
-		bytes += len;
 		s->st.retransmit_bytes += (uint64_t)len;
 		if (proactive) {
 			s->st.fec_packets++;
@@ -343,13 +334,11 @@ static int64_t send_repairs(struct cast_sender *s, uint16_t base,
 			s->st.repairs_coded++;
 		}
 	}
-	return bytes;
 }
 
 static void send_fec(struct cast_sender *s, uint16_t base)
 {
-	(void)send_repairs(s, base, s->cfg.repair_block, s->cfg.fec_per_block,
-			   true);
+	send_repairs(s, base, s->cfg.repair_block, s->cfg.fec_per_block, true);
 }
 
 /*
@@ -386,15 +375,6 @@ static void handle_nacks_coded(struct cast_sender *s,
 			s->rblk[slot].used = true;
 			s->rblk[slot].base = base;
 		}
-		/* A report this soon after repairs went out may not count
-		 * them yet. */
-		if (now - s->rblk[slot].recent_us < holdoff) {
-			if ((uint32_t)need <= s->rblk[slot].recent) {
-				s->st.nacks_suppressed += (uint64_t)need;
-				continue;
-			}
-			need -= (int)s->rblk[slot].recent;
-		}
 		/* Gather the block's largest need over a short batch: one
 		 * set of repairs then serves every student who lost any
 		 * packets of it meanwhile. */
@@ -402,97 +382,46 @@ static void handle_nacks_coded(struct cast_sender *s,
 			s->rblk[slot].pending = (uint32_t)need;
 		if (!s->rblk[slot].pending_since)
 			s->rblk[slot].pending_since = now;
+		(void)covered;
+		(void)holdoff;
 	}
 }
 
-/*
- * Sends the repairs of every block whose batch is over (lock held).
- *
- * Every repair of a block lowers the need of EVERY student short of that
- * block by one, so a repair sent later, covering more of the block, serves
- * more students. With many students on a lossy LAN, answering each round of
- * requests in full costs the worst student's losses per round, again and
- * again. So repairs are paced: each byte of the stream sent earns
- * repair_budget_pct % of a byte of repair; a block's need is answered at
- * once while the budget lasts, and beyond it as far as the budget allows,
- * the rest in full once it has waited repair_deadline_ms. Students short of
- * more wait a round, and meanwhile the next repairs also cover what others
- * lost since. At low loss the budget is never touched; at high loss it
- * trades up to repair_deadline_ms of latency for repair bandwidth.
- */
+/* Sends the repairs of every block whose batch is over (lock held). */
 static void flush_repairs(struct cast_sender *s)
 {
 	int k = s->cfg.repair_block;
 	int64_t now = cast_mono_us();
 	int64_t batch = (int64_t)s->cfg.repair_batch_ms * 1000;
-	int64_t deadline = (int64_t)s->cfg.repair_deadline_ms * 1000;
+	int64_t holdoff = (int64_t)s->cfg.retx_holdoff_ms * 1000;
 	uint16_t next = s->next_added;
-	double budget = s->cfg.repair_budget_pct / 100.0;
-	double burst = 16.0 * CAST_RTP_MTU_DEFAULT;
-	int order[256], n_order = 0;
 
-	if (budget > 0) {
-		s->repair_tokens +=
-			budget * (double)(s->st.bytes_sent - s->budget_seen);
-		if (s->repair_tokens > burst)
-			s->repair_tokens = burst;
-	}
-	s->budget_seen = s->st.bytes_sent;
-	for (int i = 0; i < 256; i++)
-		if (s->rblk[i].used && s->rblk[i].pending &&
-		    now - s->rblk[i].pending_since >= batch)
-			order[n_order++] = i;
-	/* Oldest block first: its students have waited longest. */
-	for (int a = 1; a < n_order; a++)
-		for (int b = a; b > 0 &&
-				(uint16_t)(next - s->rblk[order[b]].base) >
-					(uint16_t)(next -
-						   s->rblk[order[b - 1]].base);
-		     b--) {
-			int t = order[b];
+	for (int i = 0; i < 256; i++) {
+		uint32_t need;
+		int covered;
 
-			order[b] = order[b - 1];
-			order[b - 1] = t;
-		}
-	for (int o = 0; o < n_order; o++) {
-		int i = order[o], covered, n = (int)s->rblk[i].pending;
-		int est = s->rblk[i].last_len ? s->rblk[i].last_len
-					      : CAST_RTP_MTU_DEFAULT;
-
-		if (budget > 0) {
-			int allowed = s->repair_tokens >= est
-					      ? (int)(s->repair_tokens / est)
-					      : 0;
-
-			if (n > allowed)
-				n = allowed;
-			/* Nobody waits past the deadline: then in full. */
-			if (now - s->rblk[i].pending_since >= deadline)
-				n = (int)s->rblk[i].pending;
-			if (n < (int)s->rblk[i].pending)
-				s->st.repairs_paced++;
-			if (!n)
-				continue;
-		}
-		covered = (uint16_t)(next - s->rblk[i].base) < k
-				  ? (uint16_t)(next - s->rblk[i].base)
-				  : k;
-		if (covered <= 0) {
-			s->rblk[i].pending = 0;
-			s->rblk[i].pending_since = 0;
+		if (!s->rblk[i].used || !s->rblk[i].pending_since ||
+		    now - s->rblk[i].pending_since < batch)
 			continue;
-		}
-		s->repair_tokens -= (double)send_repairs(s, s->rblk[i].base,
-							 covered, n, false);
-		if (s->repair_tokens < -burst)
-			s->repair_tokens = -burst;
-		s->rblk[i].pending -= (uint32_t)n;
-		s->rblk[i].pending_since = s->rblk[i].pending ? now : 0;
-		if (now - s->rblk[i].recent_us >= (int64_t)s->cfg.retx_holdoff_ms * 1000) {
+		need = s->rblk[i].pending;
+		s->rblk[i].pending = 0;
+		s->rblk[i].pending_since = 0;
+		if (now - s->rblk[i].recent_us >= holdoff) {
 			s->rblk[i].recent = 0;
 			s->rblk[i].recent_us = now;
 		}
-		s->rblk[i].recent += (uint32_t)n;
+		if (need <= s->rblk[i].recent) {
+			s->st.nacks_suppressed += need;
+			continue;
+		}
+		need -= s->rblk[i].recent;
+		s->rblk[i].recent += need;
+		covered = (uint16_t)(next - s->rblk[i].base) < k
+				  ? (uint16_t)(next - s->rblk[i].base)
+				  : k;
+		if (covered > 0)
+			send_repairs(s, s->rblk[i].base, covered, (int)need,
+				     false);
 	}
 }
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # X11 capture against a private Xvfb: the picture matches a known image, a
 # still screen grabs as unchanged, new drawing and pointer moves show up as
-# damage; once with MIT-SHM and once without (the GetImage fallback).
+# damage; once with MIT-SHM and once without (the GetImage fallback). Then
+# the teacher captures an X server it is the only client of.
 # Usage: test_x11_capture.sh BUILD_DIR SOURCE_DIR. Exit 77 means skipped.
 set -eu
 build=$1
@@ -77,4 +78,17 @@ for ext in "" "-extension MIT-SHM"; do
 	fi
 	stop_x
 done
+
+# The teacher on an X server that has no other client: its probe is the
+# first client to leave, the server resets, and the capture must still open
+# (it retries) and grab frames.
+start_x
+if ! "$build/teacher/cast-teacher" --headless --insecure --source "x11:$display" \
+	--duration 2 --stats "$tmp/teacher.json" 2>"$tmp/teacher.err" ||
+	! grep '"final":true' "$tmp/teacher.json" | grep -q '"frames_captured":[1-9]'; then
+	cat "$tmp/teacher.err"
+	echo "FAILED: the teacher could not capture a freshly started X server"
+	rc=1
+fi
+stop_x
 exit $rc

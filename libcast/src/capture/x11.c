@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <unistd.h>
 
 #include <xcb/damage.h>
 #include <xcb/shm.h>
@@ -231,10 +232,19 @@ static int x11_open(void **priv, const struct cast_capture_cfg *cfg, int *w,
 	x = calloc(1, sizeof(*x));
 	if (!x)
 		return CAST_ERROR(ENOMEM);
-	x->conn = xcb_connect(cfg->device, &num);
-	if (xcb_connection_has_error(x->conn)) {
-		err = CAST_ENOBACKEND;
-		goto out;
+	/* An X server without other clients resets when the last one (our
+	 * probe) leaves, and refuses connections meanwhile: retry for 2 s. */
+	for (int tries = 0;; tries++) {
+		x->conn = xcb_connect(cfg->device, &num);
+		if (!xcb_connection_has_error(x->conn))
+			break;
+		if (tries == 20) {
+			err = CAST_ENOBACKEND;
+			goto out;
+		}
+		xcb_disconnect(x->conn);
+		x->conn = NULL;
+		usleep(100000);
 	}
 	scr = screen_of(x->conn, num);
 	if (!scr) {

@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/fuzz.sh [SECONDS] [JOBS] — long libFuzzer runs of every target.
 #
-# CI runs each target for 10 s; this runs each one for SECONDS (default 600,
+# CI runs each target for 5 s; this runs each one for SECONDS (default 600,
 # ten minutes) from its seed corpus, JOBS targets at a time (default: the
 # number of CPUs), under ASan+UBSan (clang, -fsanitize=fuzzer). Each target
 # grows a working corpus in bench/out/fuzz/<target>/ (kept between runs, so

@@ -45,7 +45,7 @@ for f in build-fuzz/tests/fuzz_*; do
 	tmp=$(mktemp -d)
 	[ -d "$corpus" ] && cp -r "$corpus"/. "$tmp"/
 	echo "-- $name"
-	if ! "$f" -seed=1 -max_total_time=10 -max_len=4096 "$tmp" \
+	if ! "$f" -seed=1 -max_total_time=5 -max_len=4096 "$tmp" \
 		>"$tmp.log" 2>&1; then
 		tail -n 40 "$tmp.log"
 		echo "fuzz: $name failed"

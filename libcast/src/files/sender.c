@@ -15,6 +15,7 @@
 #include "cast/log.h"
 #include "cast/net.h"
 #include "files_int.h"
+#include "net/net_int.h"
 #include "norm_c.h"
 
 #define OBJ "file-sender"
@@ -335,21 +336,11 @@ int cast_file_sender_new(struct cast_file_sender **out,
 	    cfg->ttl > 255 || cfg->node_id == 0xffffffffu)
 		return CAST_ERROR(EINVAL);
 	char group[16];
-	int port = cfg->port;
-	int err = 0;
-	if (!cfg->group) {
-		err = cast_channel_group(cfg->channel, group, sizeof(group));
-		if (err < 0)
-			return err;
-	} else if (snprintf(group, sizeof(group), "%s", cfg->group) >=
-	           (int)sizeof(group)) {
-		return CAST_ERROR(EINVAL);
-	}
-	if (!port) {
-		port = cast_channel_port(cfg->channel, CAST_PORT_FILES);
-		if (port < 0)
-			return port;
-	}
+	uint16_t port;
+	int err = cast__channel_addr(cfg->channel, CAST_PORT_FILES, cfg->group,
+	                             cfg->port, group, sizeof(group), &port);
+	if (err)
+		return err == CAST_ERROR(ENOSPC) ? CAST_ERROR(EINVAL) : err;
 
 	struct cast_file_sender *s = calloc(1, sizeof(*s));
 	if (!s)

@@ -41,10 +41,12 @@ int cast_channel_port(int channel, enum cast_port_kind kind)
 	return CAST_PORT_BASE + 10 * channel + (int)kind;
 }
 
-int cast__media_addr(int channel, const char *addr, uint16_t port,
-		     char *group, size_t size, uint16_t *port_out)
+int cast__channel_addr(int channel, int kind, const char *addr,
+		       uint16_t port, char *group, size_t size,
+		       uint16_t *port_out)
 {
-	int p = port ? port : cast_channel_port(channel, CAST_PORT_VIDEO);
+	int p = port ? port
+		     : cast_channel_port(channel, (enum cast_port_kind)kind);
 	int err;
 
 	if (p < 0)

@@ -708,8 +708,9 @@ int cast_receiver_new(struct cast_receiver **out,
 	cast_hist_reset(&r->st.decode_us);
 	r->st.first_picture_us = -1;
 
-	err = cast__media_addr(cfg->channel, cfg->group, cfg->port, r->group,
-			       sizeof(r->group), &r->port);
+	err = cast__channel_addr(cfg->channel, CAST_PORT_VIDEO, cfg->group,
+				 cfg->port, r->group, sizeof(r->group),
+				 &r->port);
 	if (err)
 		goto out;
 

@@ -689,8 +689,9 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 	cast_hist_reset(&s->st.convert_us);
 	cast_hist_reset(&s->st.encode_us);
 
-	err = cast__media_addr(cfg->channel, cfg->dest_addr, cfg->dest_port,
-			       s->group, sizeof(s->group), &s->port);
+	err = cast__channel_addr(cfg->channel, CAST_PORT_VIDEO, cfg->dest_addr,
+				 cfg->dest_port, s->group, sizeof(s->group),
+				 &s->port);
 	if (err)
 		goto out;
 

@@ -15,6 +15,7 @@
 #include "cast/error.h"
 #include "cast/homework.h"
 #include "cast/log.h"
+#include "core/core_int.h"
 
 #define OBJ "homework"
 #define PARTIAL_SUFFIX ".partial"
@@ -957,15 +958,9 @@ static int on_data(struct student *s, uint32_t coll, const uint8_t *b,
 	const uint8_t *data = b + CAST_HW_DATA_HDR_SIZE;
 	if (EVP_DigestUpdate(s->md, data, n) != 1)
 		return reject(s, CAST_EEXTERNAL);
-	for (size_t done = 0; done < n;) {
-		ssize_t w = write(s->fd, data + done, n - done);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return reject(s, CAST_ERROR(errno));
-		}
-		done += (size_t)w;
-	}
+	err = cast__write_all(s->fd, data, n);
+	if (err)
+		return reject(s, err);
 	s->st.current_bytes += n;
 	return 0;
 }

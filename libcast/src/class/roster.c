@@ -16,6 +16,7 @@
 #include "cast/error.h"
 #include "cast/log.h"
 #include "cast/roster.h"
+#include "core/core_int.h"
 
 #define OBJ "roster"
 #define FIELD_MAX CAST_ROSTER_FIELD_MAX
@@ -1503,21 +1504,6 @@ int cast_roster_export_csv_buf(struct cast_roster *r, char **out, size_t *len)
 	return 0;
 }
 
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, s, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return CAST_ERROR(errno);
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Temporary file beside `path`, synced, renamed over it. */
 static int write_atomic(const char *path, const char *data, size_t len)
 {
@@ -1533,7 +1519,7 @@ static int write_atomic(const char *path, const char *data, size_t len)
 			 cast_strerror(ret));
 		return ret;
 	}
-	ret = write_all(fd, data, len);
+	ret = cast__write_all(fd, data, len);
 	if (!ret && fsync(fd))
 		ret = CAST_ERROR(errno);
 	if (close(fd) && !ret)

@@ -2,10 +2,16 @@
 #ifndef CAST_CORE_INT_H
 #define CAST_CORE_INT_H
 
+#include <stddef.h>
+
 /*
  * Routes FFmpeg's (and through it x264's) log lines into cast_log, once per
  * process: warnings and errors stay visible, chatter becomes debug.
  */
 void cast__av_log_init(void);
+
+/* Writes all `n` bytes (retrying short writes and EINTR). Returns 0 or a
+ * negative errno. */
+int cast__write_all(int fd, const void *buf, size_t n);
 
 #endif

@@ -17,6 +17,7 @@
 #include "cast/error.h"
 #include "cast/key.h"
 #include "cast/log.h"
+#include "core/core_int.h"
 
 #define KEY_BYTES 15 /* 120 bits = 24 base32 characters */
 #define MAX_KEY_FILE 4096
@@ -162,21 +163,6 @@ void cast_key_wipe(struct cast_key *k)
 		OPENSSL_cleanse(k, sizeof(*k));
 }
 
-static int write_all(int fd, const char *s, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, s, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return CAST_ERROR(errno);
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int cast_key_save(const struct cast_key *k, const char *path)
 {
 	char tmp[4096], text[128];
@@ -198,7 +184,7 @@ int cast_key_save(const struct cast_key *k, const char *path)
 		       k->code);
 	ret = fchmod(fd, 0600) ? CAST_ERROR(errno) : 0;
 	if (!ret)
-		ret = write_all(fd, text, (size_t)len);
+		ret = cast__write_all(fd, text, (size_t)len);
 	if (!ret && fsync(fd))
 		ret = CAST_ERROR(errno);
 	if (close(fd) && !ret)

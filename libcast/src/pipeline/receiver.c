@@ -25,10 +25,10 @@
 #define NACK_TAB 1024
 #define NACK_TRIES 4
 #define NACK_RETRY_MIN_US 10000
-#define NACK_RETRY_MAX_US 60000
+#define NACK_RETRY_MAX_US 120000
 /* Before the first measurement: a loaded lab machine answers in ~30 ms. */
 #define NACK_RETRY_INIT_US 30000
-#define REPAIR_WAIT_MAX_US 240000
+#define REPAIR_WAIT_MAX_US 480000
 #define REPORT_US 1000000
 #define PLI_FIRST_US 50000	/* no picture this long after media: ask */
 #define PLI_STALL_US 300000	/* media flows but no picture this long */

@@ -64,6 +64,13 @@ static void usage(FILE *f)
 		"                       long before answering (1..200, default 6):\n"
 		"                       longer costs latency on lossy links, and\n"
 		"                       saves repair bandwidth with many students\n"
+		"  --repair-pace MS     pace repairs instead: one at least every MS\n"
+		"                       (1..500) while students lack packets, each\n"
+		"                       owed one within 2 MS (fast streams: less\n"
+		"                       repair and shorter waits than a delay)\n"
+		"  --repair-share PCT   paced: also at least PCT %% of the stream's\n"
+		"                       packets (1..100, default 10), more while\n"
+		"                       students report a backlog\n"
 		"  --duration SEC       stop after SEC seconds (default: run)\n"
 		"  --stats FILE|-       JSON stats lines, each second and at exit\n"
 		"  --sdp FILE           write an SDP for third-party players\n"
@@ -90,7 +97,9 @@ enum {
 	OPT_DURATION, OPT_STATS, OPT_SDP, OPT_INSECURE, OPT_HEADLESS,
 	OPT_CONFIG, OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE,
 	OPT_CTL_SOCKET, OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON,
-	OPT_REPAIR, OPT_FEC, OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR,
+	OPT_REPAIR, OPT_FEC, OPT_REPAIR_DELAY, OPT_REPAIR_PACE,
+	OPT_REPAIR_SHARE,
+	OPT_HOMEWORK_DIR,
 };
 
 static const struct option options[] = {
@@ -123,6 +132,8 @@ static const struct option options[] = {
 	{"repair", required_argument, NULL, OPT_REPAIR},
 	{"fec", required_argument, NULL, OPT_FEC},
 	{"repair-delay", required_argument, NULL, OPT_REPAIR_DELAY},
+	{"repair-pace", required_argument, NULL, OPT_REPAIR_PACE},
+	{"repair-share", required_argument, NULL, OPT_REPAIR_SHARE},
 	{"homework-dir", required_argument, NULL, OPT_HOMEWORK_DIR},
 	{NULL, 0, NULL, 0},
 };
@@ -296,6 +307,14 @@ static int set_option(struct teacher *t, int id, const char *v, char *why,
 	case OPT_REPAIR_DELAY:
 		ret = cast_parse_int(v, 1, 200, &n);
 		c->repair_batch_ms = (int)n;
+		break;
+	case OPT_REPAIR_PACE:
+		ret = cast_parse_int(v, 1, 500, &n);
+		c->repair_pace_ms = (int)n;
+		break;
+	case OPT_REPAIR_SHARE:
+		ret = cast_parse_int(v, 1, 100, &n);
+		c->repair_pace_pct = (int)n;
 		break;
 	case OPT_LESSON:
 		t->lesson = keep(v);
@@ -539,6 +558,7 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	cast_json_int(&j, "retransmit_bytes", (int64_t)st.retransmit_bytes);
 	cast_json_int(&j, "repairs_coded", (int64_t)st.repairs_coded);
 	cast_json_int(&j, "fec_packets", (int64_t)st.fec_packets);
+	cast_json_int(&j, "repair_backlog", (int64_t)st.repair_backlog);
 	cast_json_int(&j, "plis_received", (int64_t)st.plis_received);
 	cast_json_int(&j, "plis_coalesced", (int64_t)st.plis_coalesced);
 	cast_json_int(&j, "keyframes_forced", (int64_t)st.keyframes_forced);

@@ -41,6 +41,11 @@ static void full_roundtrip(void **state)
 	fb.stats.latency_p50_us = 15000;
 	fb.stats.packets_recovered = 7;
 	fb.unicast_request = true;
+	fb.repair_state[0].base = 65472;
+	fb.repair_state[0].seen = 3;
+	fb.repair_state[1].base = 0;
+	fb.repair_state[1].seen = 0;
+	fb.n_repair_state = 2;
 	n = cast_rtcp_write_fb(buf, sizeof(buf), &fb);
 	assert_true(n > 0);
 	assert_int_equal(n % 4, 0);
@@ -60,6 +65,46 @@ static void full_roundtrip(void **state)
 	assert_int_equal(got.stats.frames_decoded, 1234);
 	assert_int_equal(got.stats.packets_recovered, 7);
 	assert_true(got.unicast_request);
+	assert_int_equal(got.n_repair_state, 2);
+	assert_int_equal(got.repair_state[0].base, 65472);
+	assert_int_equal(got.repair_state[0].seen, 3);
+	assert_int_equal(got.repair_state[1].base, 0);
+	assert_int_equal(got.repair_state[1].seen, 0);
+}
+
+/* Repair state: bounded on both sides, and an odd-length APP is cut. */
+static void repair_state_limits(void **state)
+{
+	struct cast_rtcp_fb fb, got;
+	uint8_t buf[1024];
+	int n;
+
+	(void)state;
+	fill_rr(&fb);
+	for (int i = 0; i < CAST_RTCP_MAX_REPAIR_STATE; i++) {
+		fb.repair_state[i].base = (uint16_t)(i * 64);
+		fb.repair_state[i].seen = (uint16_t)i;
+	}
+	fb.n_repair_state = CAST_RTCP_MAX_REPAIR_STATE;
+	n = cast_rtcp_write_fb(buf, sizeof(buf), &fb);
+	assert_int_equal(n, 32 + 12 + 4 * CAST_RTCP_MAX_REPAIR_STATE);
+	assert_int_equal(cast_rtcp_parse_fb(buf, (size_t)n, &got), 0);
+	assert_int_equal(got.n_repair_state, CAST_RTCP_MAX_REPAIR_STATE);
+	assert_int_equal(got.repair_state[15].base, 960);
+	assert_int_equal(got.repair_state[15].seen, 15);
+	assert_int_equal(cast_rtcp_write_fb(buf, (size_t)n - 4, &fb),
+			 CAST_ERROR(ENOSPC));
+	fb.n_repair_state = CAST_RTCP_MAX_REPAIR_STATE + 1;
+	assert_int_equal(cast_rtcp_write_fb(buf, sizeof(buf), &fb),
+			 CAST_ERROR(EINVAL));
+	/* A sender listing more than the limit: the rest is ignored. */
+	fb.n_repair_state = CAST_RTCP_MAX_REPAIR_STATE;
+	n = cast_rtcp_write_fb(buf, sizeof(buf), &fb);
+	memcpy(buf + n, buf + 32, (size_t)n - 32);
+	n += n - 32;
+	assert_int_equal(cast_rtcp_parse_fb(buf, (size_t)n, &got), 0);
+	assert_int_equal(got.n_repair_state, CAST_RTCP_MAX_REPAIR_STATE);
+	assert_int_equal(got.repair_state[0].base, 0);
 }
 
 static void rr_only_and_limits(void **state)
@@ -138,6 +183,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(full_roundtrip),
 		cmocka_unit_test(rr_only_and_limits),
+		cmocka_unit_test(repair_state_limits),
 		cmocka_unit_test(malformed),
 	};
 

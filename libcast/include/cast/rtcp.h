@@ -16,11 +16,14 @@ struct cast_rtcp_rr {
 };
 
 #define CAST_RTCP_MAX_NACK 64
+/** Repair blocks a feedback packet reports the state of, at most. */
+#define CAST_RTCP_MAX_REPAIR_STATE 16
 
 /*
  * A student's feedback, as one compound RTCP packet: RR first (required by
  * RFC 3550), then any of NACK (RFC 4585 generic NACK), PLI, and the libcast
- * APP packets "LCST" (what the student shows) and "LCUC" (send me unicast).
+ * APP packets "LCST" (what the student shows), "LCUC" (send me unicast) and
+ * "LCRS" (repair state).
  */
 struct cast_rtcp_fb {
 	struct cast_rtcp_rr rr;
@@ -37,6 +40,18 @@ struct cast_rtcp_fb {
 		uint32_t no_multicast;		/* 1 when multicast is not arriving */
 	} stats;
 	bool unicast_request;
+	/*
+	 * APP "LCRS", with coded repair: for each block the NACKs ask for,
+	 * the repairs of it the student has seen (one past the highest seed
+	 * received, 0 for none). The teacher then knows exactly how many
+	 * repairs the block needs in all (seen + asked), whatever was in
+	 * flight when the student wrote.
+	 */
+	struct {
+		uint16_t base;			/* first sequence number of the block */
+		uint16_t seen;
+	} repair_state[CAST_RTCP_MAX_REPAIR_STATE];
+	int n_repair_state;
 };
 
 /**

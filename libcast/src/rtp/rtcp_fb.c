@@ -1,4 +1,5 @@
-/* RTCP feedback: RR (RFC 3550), generic NACK and PLI (RFC 4585), APP stats. */
+/* RTCP feedback: RR (RFC 3550), generic NACK and PLI (RFC 4585), APP stats
+ * and repair state. */
 #include <string.h>
 
 #include "cast/error.h"
@@ -51,7 +52,9 @@ int cast_rtcp_write_fb(uint8_t *buf, size_t size, const struct cast_rtcp_fb *fb)
 	uint16_t pid, blp;
 	int i, j;
 
-	if (!fb->has_rr || fb->n_nack < 0 || fb->n_nack > CAST_RTCP_MAX_NACK)
+	if (!fb->has_rr || fb->n_nack < 0 || fb->n_nack > CAST_RTCP_MAX_NACK ||
+	    fb->n_repair_state < 0 ||
+	    fb->n_repair_state > CAST_RTCP_MAX_REPAIR_STATE)
 		return CAST_ERROR(EINVAL);
 	if (size < 32)
 		return CAST_ERROR(ENOSPC);
@@ -120,6 +123,22 @@ int cast_rtcp_write_fb(uint8_t *buf, size_t size, const struct cast_rtcp_fb *fb)
 		put32(buf + off + 4, rr->ssrc);
 		memcpy(buf + off + 8, "LCUC", 4);
 		off += 12;
+	}
+	if (fb->n_repair_state > 0) {
+		size_t n = 12 + 4 * (size_t)fb->n_repair_state;
+
+		if (off + n > size)
+			return CAST_ERROR(ENOSPC);
+		header(buf + off, 0, PT_APP, n);
+		put32(buf + off + 4, rr->ssrc);
+		memcpy(buf + off + 8, "LCRS", 4);
+		for (i = 0; i < fb->n_repair_state; i++) {
+			put16(buf + off + 12 + 4 * (size_t)i,
+			      fb->repair_state[i].base);
+			put16(buf + off + 14 + 4 * (size_t)i,
+			      fb->repair_state[i].seen);
+		}
+		off += n;
 	}
 	return (int)off;
 }
@@ -204,6 +223,17 @@ int cast_rtcp_parse_fb(const uint8_t *buf, size_t len, struct cast_rtcp_fb *fb)
 				fb->stats.no_multicast = get32(p + 28);
 			} else if (!memcmp(p + 8, "LCUC", 4)) {
 				fb->unicast_request = true;
+			} else if (!memcmp(p + 8, "LCRS", 4)) {
+				for (size_t q = 12; q + 4 <= plen &&
+				     fb->n_repair_state < CAST_RTCP_MAX_REPAIR_STATE;
+				     q += 4) {
+					int n = fb->n_repair_state++;
+
+					fb->repair_state[n].base =
+						(uint16_t)get16(p + q);
+					fb->repair_state[n].seen =
+						(uint16_t)get16(p + q + 2);
+				}
 			}
 			break;
 		default:

@@ -60,17 +60,11 @@ static void usage(FILE *f)
 		"                       packets are repaired\n"
 		"  --fec N              also N repair packets per 64-packet block,\n"
 		"                       unasked (packet FEC; default 0)\n"
-		"  --repair-delay MS    gather the class's repair requests this\n"
-		"                       long before answering (1..200, default 6):\n"
-		"                       longer costs latency on lossy links, and\n"
-		"                       saves repair bandwidth with many students\n"
-		"  --repair-pace MS     pace repairs instead: one at least every MS\n"
-		"                       (1..500) while students lack packets, each\n"
-		"                       owed one within 2 MS (fast streams: less\n"
-		"                       repair and shorter waits than a delay)\n"
-		"  --repair-share PCT   paced: also at least PCT %% of the stream's\n"
-		"                       packets (1..100, default 10), more while\n"
-		"                       students report a backlog\n"
+		"  --repair-delay MS    gather a block's repair requests until its\n"
+		"                       last packet is sent, at most MS (1..500,\n"
+		"                       default 150; 6: at once); on a busy stream\n"
+		"                       this halves repair traffic at 5 %% loss, for\n"
+		"                       ~100 ms more wait on a lost packet\n"
 		"  --duration SEC       stop after SEC seconds (default: run)\n"
 		"  --stats FILE|-       JSON stats lines, each second and at exit\n"
 		"  --sdp FILE           write an SDP for third-party players\n"
@@ -97,9 +91,7 @@ enum {
 	OPT_DURATION, OPT_STATS, OPT_SDP, OPT_INSECURE, OPT_HEADLESS,
 	OPT_CONFIG, OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE,
 	OPT_CTL_SOCKET, OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON,
-	OPT_REPAIR, OPT_FEC, OPT_REPAIR_DELAY, OPT_REPAIR_PACE,
-	OPT_REPAIR_SHARE,
-	OPT_HOMEWORK_DIR,
+	OPT_REPAIR, OPT_FEC, OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR,
 };
 
 static const struct option options[] = {
@@ -132,8 +124,6 @@ static const struct option options[] = {
 	{"repair", required_argument, NULL, OPT_REPAIR},
 	{"fec", required_argument, NULL, OPT_FEC},
 	{"repair-delay", required_argument, NULL, OPT_REPAIR_DELAY},
-	{"repair-pace", required_argument, NULL, OPT_REPAIR_PACE},
-	{"repair-share", required_argument, NULL, OPT_REPAIR_SHARE},
 	{"homework-dir", required_argument, NULL, OPT_HOMEWORK_DIR},
 	{NULL, 0, NULL, 0},
 };
@@ -305,16 +295,8 @@ static int set_option(struct teacher *t, int id, const char *v, char *why,
 		c->fec_per_block = (int)n;
 		break;
 	case OPT_REPAIR_DELAY:
-		ret = cast_parse_int(v, 1, 200, &n);
-		c->repair_batch_ms = (int)n;
-		break;
-	case OPT_REPAIR_PACE:
 		ret = cast_parse_int(v, 1, 500, &n);
-		c->repair_pace_ms = (int)n;
-		break;
-	case OPT_REPAIR_SHARE:
-		ret = cast_parse_int(v, 1, 100, &n);
-		c->repair_pace_pct = (int)n;
+		c->repair_batch_ms = (int)n;
 		break;
 	case OPT_LESSON:
 		t->lesson = keep(v);
@@ -558,7 +540,6 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	cast_json_int(&j, "retransmit_bytes", (int64_t)st.retransmit_bytes);
 	cast_json_int(&j, "repairs_coded", (int64_t)st.repairs_coded);
 	cast_json_int(&j, "fec_packets", (int64_t)st.fec_packets);
-	cast_json_int(&j, "repair_backlog", (int64_t)st.repair_backlog);
 	cast_json_int(&j, "plis_received", (int64_t)st.plis_received);
 	cast_json_int(&j, "plis_coalesced", (int64_t)st.plis_coalesced);
 	cast_json_int(&j, "keyframes_forced", (int64_t)st.keyframes_forced);

@@ -55,25 +55,15 @@ struct cast_sender_cfg {
 	/** Block size of coded repair, a power of two 4..64 (default 64). */
 	int repair_block;
 	/**
-	 * Requests for a block are gathered this long (ms) and answered with
-	 * one set of repairs (default 6: with the students' NACK retries 10 ms
-	 * apart, three rounds fit in their 40 ms reorder window).
+	 * Requests for a block are gathered until its last packet was sent
+	 * (and 6 ms more), or this long (ms) after the first, whichever comes
+	 * first, and answered with one round of repairs; at once (after 6 ms)
+	 * when the stream is too slow to send the block by then. Default 150:
+	 * on a busy stream one round per block, about half the repair traffic
+	 * of answering at once at 5 % loss, for ~100 ms more wait on a lost
+	 * packet. 6: always at once.
 	 */
 	int repair_batch_ms;
-	/**
-	 * Paced repair, for lossy links with many students (default 0: off,
-	 * every batch is answered at once, the lowest latency). With
-	 * repair_pace_ms > 0, while students lack packets repairs go out one at
-	 * a time: at least one every repair_pace_ms and at least
-	 * repair_pace_pct percent of the stream's packets (default 10), more
-	 * while the class reports a backlog; a block owed repairs for two
-	 * paces gets them all at once. Each repair is coded over its block as
-	 * sent so far, so one serves every student short of packets there,
-	 * including losses reported after it was owed: about half the repair
-	 * traffic at 5 % loss, for repairs up to a few paces later.
-	 */
-	int repair_pace_ms;
-	int repair_pace_pct;
 	/** Proactive FEC: repair packets sent for every full block (default 0). */
 	int fec_per_block;
 };
@@ -115,7 +105,6 @@ struct cast_sender_stats {
 	uint64_t packets_retransmitted;	/* originals or coded repairs */
 	uint64_t retransmit_bytes;
 	uint64_t repairs_coded;		/* of which coded repair packets */
-	uint32_t repair_backlog;	/* repairs the class still asks for */
 	uint64_t fec_packets;		/* proactive FEC packets */
 	uint64_t plis_received;
 	uint64_t plis_coalesced;

@@ -16,18 +16,21 @@
  * NACK bookkeeping: a lost packet is asked for at most NACK_TRIES times, one
  * repair timeout apart. The timeout follows the measured time from asking to
  * having the packet (RFC 6298 style: srtt + 4 rttvar, within
- * NACK_RETRY_MIN_US..NACK_RETRY_MAX_US), and a gap is waited for NACK_TRIES
+ * NACK_RETRY_MIN_US..NACK_RETRY_MAX_US), and a gap is waited for WAIT_TIMEOUTS
  * timeouts (at least cfg.reorder_ms, at most REPAIR_WAIT_MAX_US) before the
  * picture is given up: on a busy machine or a slow LAN repairs take longer
  * than the default, and a picture given up costs a keyframe, which is far
  * longer than waiting for its repair.
  */
 #define NACK_TAB 1024
-#define NACK_TRIES 4
+#define RSEEN_TAB 64
+#define NACK_TRIES 8
+#define WAIT_TIMEOUTS 4
 #define NACK_RETRY_MIN_US 10000
 #define NACK_RETRY_MAX_US 120000
-/* Before the first measurement: a loaded lab machine answers in ~30 ms. */
-#define NACK_RETRY_INIT_US 30000
+/* Before the first measurement: the teacher answers a block's requests in
+ * one round, up to 150 ms after the first (--repair-delay). */
+#define NACK_RETRY_INIT_US 50000
 #define REPAIR_WAIT_MAX_US 480000
 #define REPORT_US 1000000
 #define PLI_FIRST_US 50000	/* no picture this long after media: ask */
@@ -55,6 +58,16 @@ struct cast_receiver {
 	int64_t srtt_us, rttvar_us;	/* ask → packet back; 0: none yet */
 	int64_t retry_us, wait_us;	/* from them */
 	struct cast_repair_dec *rdec;	/* coded repair (receiver thread) */
+	/* Per repair block: one past the highest repair seed seen. */
+	struct {
+		uint16_t base, seen;
+		bool used;
+	} rseen[RSEEN_TAB];
+	/* What the next feedback reports of the blocks it asks for. */
+	struct {
+		uint16_t base, seen;
+	} ask_state[CAST_RTCP_MAX_REPAIR_STATE];
+	int n_ask_state;
 	uint8_t *raw;			/* a packet as it came, before SRTP */
 	int64_t last_report_mono, last_pli_mono, first_rx_mono;
 	bool pli_damage;		/* a picture was lost: ask for a new one */
@@ -255,7 +268,7 @@ static void repair_rtt_sample(struct cast_receiver *r, int64_t us)
 	}
 	r->retry_us = clamp64(r->srtt_us + 4 * r->rttvar_us, NACK_RETRY_MIN_US,
 			      NACK_RETRY_MAX_US);
-	wait = clamp64(NACK_TRIES * r->retry_us,
+	wait = clamp64(WAIT_TIMEOUTS * r->retry_us,
 		       (int64_t)r->cfg.reorder_ms * 1000, REPAIR_WAIT_MAX_US);
 	if (wait != r->wait_us) {
 		r->wait_us = wait;
@@ -370,6 +383,12 @@ static void send_feedback(struct cast_receiver *r, const uint16_t *nacks,
 	memcpy(fb.nack, nacks, (size_t)n_nack * sizeof(*nacks));
 	fb.n_nack = n_nack;
 	fb.pli = pli;
+	for (int i = 0; i < r->n_ask_state; i++) {
+		fb.repair_state[i].base = r->ask_state[i].base;
+		fb.repair_state[i].seen = r->ask_state[i].seen;
+	}
+	fb.n_repair_state = n_nack ? r->n_ask_state : 0;
+	r->n_ask_state = 0;
 	n = cast_rtcp_write_fb(buf, sizeof(buf) - CAST_SRTCP_OVERHEAD, &fb);
 	if (n < 0)
 		return;
@@ -409,6 +428,45 @@ static void on_recovered(uint16_t seq, const uint8_t *pkt, size_t len,
 }
 
 /*
+ * Counts a repair packet's seed for its block (header checked like the
+ * decoder does; a forged one can only make us report more seen, which the
+ * teacher caps at what it sent).
+ */
+static void note_repair_seen(struct cast_receiver *r, const uint8_t *buf,
+			     size_t len)
+{
+	int k = r->cfg.repair_block, i;
+	uint16_t base;
+	uint32_t seed;
+
+	if (len < CAST_REPAIR_HDR_LEN || buf[2] != CAST_REPAIR_VERSION ||
+	    buf[3] != k)
+		return;
+	base = (uint16_t)(buf[4] << 8 | buf[5]);
+	seed = (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 |
+	       (uint32_t)buf[10] << 8 | buf[11];
+	if (base % k || seed >= 65535)
+		return;
+	i = (base / k) % RSEEN_TAB;
+	if (!r->rseen[i].used || r->rseen[i].base != base) {
+		r->rseen[i].used = true;
+		r->rseen[i].base = base;
+		r->rseen[i].seen = 0;
+	}
+	if (seed + 1 > r->rseen[i].seen)
+		r->rseen[i].seen = (uint16_t)(seed + 1);
+}
+
+/* Repairs of the block at `base` seen so far (one past the highest seed). */
+static uint16_t repairs_seen(const struct cast_receiver *r, uint16_t base)
+{
+	int i = (base / r->cfg.repair_block) % RSEEN_TAB;
+
+	return r->rseen[i].used && r->rseen[i].base == base ? r->rseen[i].seen
+							    : 0;
+}
+
+/*
  * One datagram from the media socket or a unicast copy: a coded repair, or
  * an RTP packet (kept as it came for later repairs once authentic).
  */
@@ -423,6 +481,8 @@ static void on_media(struct cast_receiver *r, uint8_t *buf, size_t len,
 		pthread_mutex_lock(&r->lock);
 		r->st.repairs_received++;
 		pthread_mutex_unlock(&r->lock);
+		if (r->rdec)
+			note_repair_seen(r, buf, len);
 		if (r->rdec) {
 			n = cast_repair_dec_add_repair(r->rdec, buf, len,
 						       on_recovered, r);
@@ -505,6 +565,8 @@ static int coded_asks(struct cast_receiver *r, const uint16_t *missing, int n,
 	uint16_t lacks[CAST_REPAIR_MAX_BLOCK];
 	int k = r->cfg.repair_block, out = 0;
 
+	r->n_ask_state = 0;
+
 	for (int i = 0; i < n;) {
 		uint16_t base = cast_repair_block_base(missing[i], k);
 		int16_t span = (int16_t)(uint16_t)(r->max_seq - base);
@@ -541,6 +603,12 @@ static int coded_asks(struct cast_receiver *r, const uint16_t *missing, int n,
 		for (int q = 0; q < nl && out - start < need; q++)
 			if (!listed(ask + start, out - start, lacks[q]))
 				ask[out++] = lacks[q];
+		if (out > start &&
+		    r->n_ask_state < CAST_RTCP_MAX_REPAIR_STATE) {
+			r->ask_state[r->n_ask_state].base = base;
+			r->ask_state[r->n_ask_state].seen = repairs_seen(r, base);
+			r->n_ask_state++;
+		}
 		i = j;
 	}
 	return out;
@@ -765,7 +833,7 @@ int cast_receiver_new(struct cast_receiver **out,
 	r->wait_us = (int64_t)dcfg.reorder_ms * 1000;
 	/* Waiting longer than the reorder window only helps when asking. */
 	if (cfg->feedback)
-		r->wait_us = clamp64(NACK_TRIES * r->retry_us, r->wait_us,
+		r->wait_us = clamp64(WAIT_TIMEOUTS * r->retry_us, r->wait_us,
 				     REPAIR_WAIT_MAX_US);
 	dcfg.reorder_ms = (int)(r->wait_us / 1000);
 	/* Room for what arrives while a gap is waited for (1080p video). */

@@ -28,17 +28,14 @@ struct student {
 	int64_t unicast_until_mono;	/* 0: none */
 };
 
-/* Send times kept per repair block, to discount requests that crossed them. */
-#define RECENT_SENDS 8
-/* A paced block nobody asked about for this long is forgotten (students
- * have given its gaps up by then). */
-#define WANT_EXPIRE_US 1000000
-/* Paced allowance saved up while nobody asks, in repairs. */
-#define PACE_BURST 2.0
+/* Requests for a block are gathered at least this long (ms). */
+#define REPAIR_GATHER_MS 6
+/* A repair sent longer ago than this (ms) has reached the students or is
+ * lost; a request may not have seen those sent since. */
+#define REPAIR_IN_FLIGHT_MS 20
+/* Send times kept per repair block. */
+#define RECENT_SENDS 16
 #define RATE_WINDOW_US 250000
-/* The share of the stream grows by 1/PACE_PRESSURE for every repair owed
- * beyond the first. */
-#define PACE_PRESSURE 16.0
 
 struct cast_sender {
 	struct cast_sender_cfg cfg;
@@ -70,15 +67,12 @@ struct cast_sender {
 		/* Needs gathered from students, sent when the batch ends. */
 		uint32_t pending;
 		int64_t pending_since;
-		/* Paced: repairs still owed, when last asked, send times. */
-		uint32_t want;
-		int64_t want_us;
-		int64_t sent_us[RECENT_SENDS];
-		unsigned sent_i;
+		/* Repairs in all the students' exact reports ask for. */
+		uint32_t target;
+		int64_t complete_us;	/* when its last packet was sent */
+		int64_t sent_us[RECENT_SENDS];	/* the last sends, a ring */
 	} rblk[256];
-	/* Paced repair: allowance in repairs, and when/where it was topped up. */
-	double tokens;
-	int64_t pace_us, rate_us;
+	int64_t rate_us;		/* packet rate: window start */
 	uint16_t rate_seq;
 	double pkt_rate;		/* packets per second */
 	int64_t last_forced_key_mono;
@@ -118,9 +112,7 @@ void cast_sender_cfg_init(struct cast_sender_cfg *cfg)
 	cfg->max_unicast = 8;
 	cfg->coded_repair = true;
 	cfg->repair_block = 64;
-	cfg->repair_batch_ms = 6;
-	cfg->repair_pace_ms = 0;
-	cfg->repair_pace_pct = 10;
+	cfg->repair_batch_ms = 150;
 	cfg->fec_per_block = 0;
 }
 
@@ -325,14 +317,31 @@ static struct student *student_of(struct cast_sender *s, uint32_t ip,
 	return st;
 }
 
-/* How many of a block's last repairs went out after `since`. */
-static int recent_sends(const int64_t *sent_us, int64_t since)
+/* How many of a block's last RECENT_SENDS repairs went out after `since`. */
+static uint32_t recent_sends(const int64_t *sent_us, int64_t since)
 {
-	int n = 0;
+	uint32_t n = 0;
 
 	for (int i = 0; i < RECENT_SENDS; i++)
 		n += sent_us[i] > since;
 	return n;
+}
+
+/* The index of the block's entry in the feedback's repair state, or -1. */
+static int repair_state_of(const struct cast_rtcp_fb *fb, uint16_t base)
+{
+	for (int i = 0; i < fb->n_repair_state; i++)
+		if (fb->repair_state[i].base == base)
+			return i;
+	return -1;
+}
+
+/* Repairs a block still owes by the students' exact reports. */
+static uint32_t exact_owed(const struct cast_sender *s, int slot)
+{
+	return s->rblk[slot].target > s->rblk[slot].sent
+		       ? s->rblk[slot].target - s->rblk[slot].sent
+		       : 0;
 }
 
 /* Sends `n` new coded repairs for the block at `base` (lock held). */
@@ -357,9 +366,9 @@ static void send_repairs(struct cast_sender *s, uint16_t base, int covered,
 			s->st.nacks_too_old++;
 			return;
 		}
-		s->rblk[i].sent++;
-		s->rblk[i].sent_us[s->rblk[i].sent_i++ % RECENT_SENDS] =
+		s->rblk[i].sent_us[s->rblk[i].sent % RECENT_SENDS] =
 			cast_mono_us();
+		s->rblk[i].sent++;
 		if (send_all(s, s->rtp, out, (size_t)len) < 0)
 			continue;
 		s->st.retransmit_bytes += (uint64_t)len;
@@ -389,11 +398,12 @@ static void handle_nacks_coded(struct cast_sender *s,
 	int k = s->cfg.repair_block;
 	int64_t now = cast_mono_us();
 	int64_t holdoff = (int64_t)s->cfg.retx_holdoff_ms * 1000;
+	int64_t in_flight = REPAIR_IN_FLIGHT_MS * 1000;
 	uint16_t next = s->next_added;
 
 	for (int i = 0; i < fb->n_nack;) {
 		uint16_t base = cast_repair_block_base(fb->nack[i], k);
-		int need = 0, slot = (base / k) % 256, covered;
+		int need = 0, slot = (base / k) % 256, covered, st;
 
 		while (i < fb->n_nack &&
 		       cast_repair_block_base(fb->nack[i], k) == base) {
@@ -411,19 +421,27 @@ static void handle_nacks_coded(struct cast_sender *s,
 			s->rblk[slot].used = true;
 			s->rblk[slot].base = base;
 		}
-		if (s->cfg.repair_pace_ms > 0) {
-			/* Paced: the block is owed the largest need, less
-			 * the repairs that crossed this request. */
-			int eff = need - recent_sends(&s->rblk[slot].sent_us[0],
-						      now - holdoff);
+		if (!s->rblk[slot].pending_since)
+			s->rblk[slot].pending_since = now;
+		st = repair_state_of(fb, base);
+		if (st >= 0) {
+			/* Exact: the student saw `seen` of the block's
+			 * repairs (those sent later are on their way) and
+			 * needs `need` more, so the block needs seen + need
+			 * in all. Nobody can have seen more than was sent. */
+			uint32_t seen = fb->repair_state[st].seen;
+			uint32_t landed = s->rblk[slot].sent -
+					  recent_sends(s->rblk[slot].sent_us,
+						       now - in_flight);
 
-			if (eff > 0 && (uint32_t)eff > s->rblk[slot].want)
-				s->rblk[slot].want = (uint32_t)eff;
-			else
-				s->st.nacks_suppressed += (uint64_t)need;
-			s->rblk[slot].want_us = now;
-			if (!s->rblk[slot].pending_since)
-				s->rblk[slot].pending_since = now;
+			/* Sent long enough ago and not seen: lost on the way
+			 * to this student, not still coming. */
+			if (seen < landed)
+				seen = landed;
+			if (seen > s->rblk[slot].sent)
+				seen = s->rblk[slot].sent;
+			if (seen + (uint32_t)need > s->rblk[slot].target)
+				s->rblk[slot].target = seen + (uint32_t)need;
 			continue;
 		}
 		/* Gather the block's largest need over a short batch: one
@@ -431,92 +449,8 @@ static void handle_nacks_coded(struct cast_sender *s,
 		 * packets of it meanwhile. */
 		if ((uint32_t)need > s->rblk[slot].pending)
 			s->rblk[slot].pending = (uint32_t)need;
-		if (!s->rblk[slot].pending_since)
-			s->rblk[slot].pending_since = now;
 		(void)covered;
 		(void)holdoff;
-	}
-}
-
-/*
- * Paced repair (lock held). The allowance grows with the stream (pace_pct of
- * its packets, more while the class's backlog is deep) and with time (one
- * repair per pace_ms), and is spent one repair at a time on the oldest block
- * still owed some whose requests have gathered for a batch; a block owed
- * repairs for two paces gets them at once, whatever the allowance, so that
- * no student waits past its patience. A repair is coded over the block as
- * sent at that moment, so it also serves students whose losses there were
- * reported after it was owed.
- */
-static void pace_repairs(struct cast_sender *s)
-{
-	int k = s->cfg.repair_block;
-	int64_t now = cast_mono_us();
-	int64_t batch = (int64_t)s->cfg.repair_batch_ms * 1000;
-	uint16_t next = s->next_added;
-	uint32_t backlog = 0;
-	double per_pkt, inc;
-
-	for (int i = 0; i < 256; i++) {
-		if (s->rblk[i].want && now - s->rblk[i].want_us > WANT_EXPIRE_US)
-			s->rblk[i].want = 0;
-		backlog += s->rblk[i].want;
-	}
-	s->st.repair_backlog = backlog;
-	if (!s->pace_us) {
-		s->pace_us = s->rate_us = now;
-		s->rate_seq = next;
-	}
-	/* The stream's packet rate, measured over RATE_WINDOW_US. */
-	if (now - s->rate_us >= RATE_WINDOW_US) {
-		double r = (uint16_t)(next - s->rate_seq) * 1e6 /
-			   (double)(now - s->rate_us);
-
-		s->pkt_rate = s->pkt_rate > 0 ? (3 * s->pkt_rate + r) / 4 : r;
-		s->rate_us = now;
-		s->rate_seq = next;
-	}
-	per_pkt = s->cfg.repair_pace_pct / 100.0 *
-		  (backlog > 1 ? 1.0 + (backlog - 1) / PACE_PRESSURE : 1.0);
-	/* Repairs per second: a share of the stream, or one per pace. */
-	inc = per_pkt * s->pkt_rate;
-	if (inc < 1e3 / s->cfg.repair_pace_ms)
-		inc = 1e3 / s->cfg.repair_pace_ms;
-	inc *= (double)(now - s->pace_us) / 1e6;
-	s->tokens = s->tokens + inc > PACE_BURST ? PACE_BURST : s->tokens + inc;
-	s->pace_us = now;
-
-	for (;;) {
-		int best = -1, covered;
-		uint16_t age = 0;
-		bool late;
-
-		for (int i = 0; i < 256; i++) {
-			uint16_t a = (uint16_t)(next - s->rblk[i].base);
-
-			if (!s->rblk[i].used || !s->rblk[i].want ||
-			    now - s->rblk[i].pending_since < batch)
-				continue;
-			if (best < 0 || a > age) {
-				best = i;
-				age = a;
-			}
-		}
-		if (best < 0)
-			return;
-		/* Owed for two paces: due now, whatever the allowance. */
-		late = now - s->rblk[best].pending_since >=
-		       2000LL * s->cfg.repair_pace_ms;
-		if (s->tokens < 1.0 && !late)
-			return;
-		covered = age < k ? age : k;
-		s->rblk[best].want--;
-		if (!s->rblk[best].want)
-			s->rblk[best].pending_since = 0;
-		if (covered <= 0)
-			continue;
-		s->tokens = s->tokens > 0.0 ? s->tokens - 1.0 : s->tokens;
-		send_repairs(s, s->rblk[best].base, covered, 1, false);
 	}
 }
 
@@ -526,20 +460,51 @@ static void flush_repairs(struct cast_sender *s)
 	int k = s->cfg.repair_block;
 	int64_t now = cast_mono_us();
 	int64_t batch = (int64_t)s->cfg.repair_batch_ms * 1000;
+	int64_t gather = REPAIR_GATHER_MS * 1000;
 	int64_t holdoff = (int64_t)s->cfg.retx_holdoff_ms * 1000;
 	uint16_t next = s->next_added;
 
-	if (s->cfg.repair_pace_ms > 0) {
-		pace_repairs(s);
-		return;
+	/* The stream's packet rate, over RATE_WINDOW_US. */
+	if (!s->rate_us) {
+		s->rate_us = now;
+		s->rate_seq = next;
+	} else if (now - s->rate_us >= RATE_WINDOW_US) {
+		double r = (uint16_t)(next - s->rate_seq) * 1e6 /
+			   (double)(now - s->rate_us);
+
+		s->pkt_rate = s->pkt_rate > 0 ? (3 * s->pkt_rate + r) / 4 : r;
+		s->rate_us = now;
+		s->rate_seq = next;
 	}
 	for (int i = 0; i < 256; i++) {
 		uint32_t need;
 		int covered;
 
-		if (!s->rblk[i].used || !s->rblk[i].pending_since ||
-		    now - s->rblk[i].pending_since < batch)
+		if (!s->rblk[i].used)
 			continue;
+		if (!s->rblk[i].complete_us &&
+		    (uint16_t)(next - s->rblk[i].base) >= k)
+			s->rblk[i].complete_us = now;
+		/* A block's requests are answered once it is complete (and
+		 * the requests for its last packets had REPAIR_GATHER_MS to
+		 * come), once the oldest waited repair_batch_ms, or at once
+		 * when the stream is too slow to complete the block by then:
+		 * one round per block only pays where a block takes less than
+		 * the delay; elsewhere waiting would cost latency for little. */
+		if (!s->rblk[i].pending_since ||
+		    now - s->rblk[i].pending_since < gather)
+			continue;
+		if (now - s->rblk[i].pending_since < batch &&
+		    !(s->rblk[i].complete_us &&
+		      now - s->rblk[i].complete_us >= gather)) {
+			int left = k - (int)(uint16_t)(next - s->rblk[i].base);
+
+			if (s->rblk[i].complete_us || s->pkt_rate <= 0 ||
+			    now - s->rblk[i].pending_since +
+					    (int64_t)(left * 1e6 / s->pkt_rate) <
+				    batch)
+				continue;
+		}
 		need = s->rblk[i].pending;
 		s->rblk[i].pending = 0;
 		s->rblk[i].pending_since = 0;
@@ -549,9 +514,14 @@ static void flush_repairs(struct cast_sender *s)
 		}
 		if (need <= s->rblk[i].recent) {
 			s->st.nacks_suppressed += need;
-			continue;
+			need = 0;
+		} else {
+			need -= s->rblk[i].recent;
 		}
-		need -= s->rblk[i].recent;
+		if (exact_owed(s, i) > need)
+			need = exact_owed(s, i);
+		if (!need)
+			continue;
 		s->rblk[i].recent += need;
 		covered = (uint16_t)(next - s->rblk[i].base) < k
 				  ? (uint16_t)(next - s->rblk[i].base)
@@ -814,10 +784,7 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 	struct cast_h264_packetizer_cfg pcfg;
 	int err, w, h;
 
-	if (!out || !cfg || cfg->encoder.fps <= 0 || cfg->encoder.fps > 240 ||
-	    cfg->repair_pace_ms < 0 || cfg->repair_pace_ms > 10000 ||
-	    (cfg->repair_pace_ms > 0 &&
-	     (cfg->repair_pace_pct < 1 || cfg->repair_pace_pct > 100)))
+	if (!out || !cfg || cfg->encoder.fps <= 0 || cfg->encoder.fps > 240)
 		return CAST_ERROR(EINVAL);
 	s = calloc(1, sizeof(*s));
 	if (!s)

@@ -129,6 +129,23 @@ static void wire_format(void **state)
 				 seeds[s]);
 		assert_int_equal(out[12] << 8 | out[13], 42);
 		assert_true(cast_repair_detect(out, (size_t)n));
+		{
+			int hk = 0;
+			uint16_t hbase = 0;
+			uint32_t hseed = 0;
+
+			assert_true(cast_repair_header(out, (size_t)n, &hk,
+						       &hbase, &hseed));
+			assert_int_equal(hk, 8);
+			assert_int_equal(hbase, 65528);
+			assert_int_equal(hseed, seeds[s]);
+			out[2] = 2; /* unknown version */
+			assert_false(cast_repair_header(out, (size_t)n, NULL,
+							NULL, NULL));
+			out[2] = 1;
+			assert_false(cast_repair_header(out, 13, NULL, NULL,
+							NULL));
+		}
 		memset(want, 0, sizeof(want));
 		for (i = 0; i < 3; i++) {
 			uint8_t c = ref_coef(seeds[s], (int)i);

@@ -82,6 +82,14 @@ CAST_API uint16_t cast_repair_block_base(uint16_t seq, int k);
  */
 CAST_API bool cast_repair_detect(const uint8_t *buf, size_t len);
 
+/**
+ * Reads a repair packet's block size, block base and seed (any of the
+ * pointers may be NULL). Returns false when `buf` is not a repair packet
+ * of a version this library knows; checks nothing else.
+ */
+CAST_API bool cast_repair_header(const uint8_t *buf, size_t len, int *k,
+				 uint16_t *base, uint32_t *seed);
+
 /* ---- Encoder (teacher) ---- */
 
 struct cast_repair_enc;

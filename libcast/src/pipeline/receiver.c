@@ -435,17 +435,12 @@ static void on_recovered(uint16_t seq, const uint8_t *pkt, size_t len,
 static void note_repair_seen(struct cast_receiver *r, const uint8_t *buf,
 			     size_t len)
 {
-	int k = r->cfg.repair_block, i;
+	int k, i;
 	uint16_t base;
 	uint32_t seed;
 
-	if (len < CAST_REPAIR_HDR_LEN || buf[2] != CAST_REPAIR_VERSION ||
-	    buf[3] != k)
-		return;
-	base = (uint16_t)(buf[4] << 8 | buf[5]);
-	seed = (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 |
-	       (uint32_t)buf[10] << 8 | buf[11];
-	if (base % k || seed >= 65535)
+	if (!cast_repair_header(buf, len, &k, &base, &seed) ||
+	    k != r->cfg.repair_block || base % k || seed >= 65535)
 		return;
 	i = (base / k) % RSEEN_TAB;
 	if (!r->rseen[i].used || r->rseen[i].base != base) {

@@ -153,6 +153,20 @@ bool cast_repair_detect(const uint8_t *buf, size_t len)
 	       buf[1] == MAGIC;
 }
 
+bool cast_repair_header(const uint8_t *buf, size_t len, int *k,
+			uint16_t *base, uint32_t *seed)
+{
+	if (!cast_repair_detect(buf, len) || buf[2] != CAST_REPAIR_VERSION)
+		return false;
+	if (k)
+		*k = buf[3];
+	if (base)
+		*base = (uint16_t)get16(buf + 4);
+	if (seed)
+		*seed = (uint32_t)get16(buf + 8) << 16 | get16(buf + 10);
+	return true;
+}
+
 /* A kept packet: ext is its extended sequence number, -1 when empty. */
 struct slot {
 	int64_t ext;
@@ -737,18 +751,17 @@ int cast_repair_dec_add_repair(struct cast_repair_dec *d, const uint8_t *buf,
 	unsigned base_seq, covered;
 	size_t coded_len;
 	uint32_t seed;
+	uint16_t b16;
 	int64_t base;
 	uint8_t *copy;
-	int i;
+	int i, k;
 
 	if (!d || !buf)
 		return CAST_ERROR(EINVAL);
-	if (!cast_repair_detect(buf, len) || buf[2] != CAST_REPAIR_VERSION ||
-	    buf[3] != d->k)
+	if (!cast_repair_header(buf, len, &k, &b16, &seed) || k != d->k)
 		goto malformed;
-	base_seq = get16(buf + 4);
+	base_seq = b16;
 	covered = get16(buf + 6);
-	seed = (uint32_t)get16(buf + 8) << 16 | get16(buf + 10);
 	coded_len = get16(buf + 12);
 	if ((base_seq & (unsigned)(d->k - 1)) || covered < 1 ||
 	    covered > (unsigned)d->k || coded_len < 3 ||

@@ -326,6 +326,12 @@ int cast_decoder_decode(struct cast_decoder *d, const uint8_t *au, size_t size,
 	return fill_out(d, d->frame, out);
 }
 
+void cast_decoder_resync(struct cast_decoder *d)
+{
+	if (d)
+		resync(d, "packets lost", ++d->n_gaps);
+}
+
 void cast_decoder_free(struct cast_decoder **pd)
 {
 	struct cast_decoder *d = *pd;

@@ -425,6 +425,54 @@ static void test_loss(void **state)
 	stream_free(&s);
 }
 
+/*
+ * Whole runs of pictures lost, as in a link outage: 2^k pictures in a row
+ * leave the frame numbers looking continuous. Told of the loss, the decoder
+ * shows nothing wrong, and pictures again after the next refresh.
+ */
+static void test_outage(void **state)
+{
+	static const int runs[] = {16, 32, 64};
+	struct cast_encoder_cfg cfg;
+	struct stream s = {0};
+	(void)state;
+
+	base_cfg(&cfg);
+	encode(&cfg, 40 + 64 + 3 * cfg.fps, -1, &s, NULL);
+	for (size_t r = 0; r < sizeof(runs) / sizeof(runs[0]); r++) {
+		struct cast_frame src = pic_new(W, H), out;
+		struct cast_decoder *d;
+		int shown_after = 0, i, ret;
+		uint32_t stamp;
+
+		assert_int_equal(cast_decoder_new(&d, NULL), 0);
+		for (i = 0; i < s.n; i++) {
+			if (i >= 40 && i < 40 + runs[r])
+				continue;
+			if (i == 40 + runs[r])
+				cast_decoder_resync(d);
+			ret = cast_decoder_decode(d, s.p[i].data, s.p[i].size,
+						  s.p[i].capture_us, &out);
+			assert_true(ret == 0 || ret == 1);
+			if (ret == 0)
+				continue;
+			draw(&src, frame_of(out.capture_us));
+			if (psnr_y(&src, &out) < MIN_PSNR)
+				fail_msg("lost %d: frame %d shown wrong (%.1f dB)",
+					 runs[r], i, psnr_y(&src, &out));
+			assert_int_equal(cast_stamp_read(&out, &stamp), 0);
+			assert_int_equal((int)stamp, frame_of(out.capture_us));
+			shown_after += i >= 40 + runs[r];
+		}
+		print_message("      lost %d in a row: %d pictures shown after\n",
+			      runs[r], shown_after);
+		assert_true(shown_after > 0);
+		cast_decoder_free(&d);
+		pic_free(&src);
+	}
+	stream_free(&s);
+}
+
 /* A picture missing one of its slices is not shown, nor what follows it. */
 static void test_lost_slice(void **state)
 {
@@ -763,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_late_join),
 		cmocka_unit_test(test_loss),
 		cmocka_unit_test(test_lost_slice),
+		cmocka_unit_test(test_outage),
 		cmocka_unit_test(test_request_keyframe),
 		cmocka_unit_test(test_gop),
 		cmocka_unit_test(test_malformed),

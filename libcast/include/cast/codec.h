@@ -86,6 +86,15 @@ CAST_API int cast_decoder_decode(struct cast_decoder *d, const uint8_t *au,
 				 size_t size, int64_t capture_us,
 				 struct cast_frame *out);
 
+/**
+ * Pictures may have been lost before the next access unit (a gap the network
+ * could not repair): the decoder drops its references and shows nothing until
+ * a keyframe or a recovery point, rather than a picture predicted from the
+ * wrong ones. Frame numbers alone miss a loss of a multiple of their range
+ * (e.g. exactly 32 pictures during a link outage).
+ */
+CAST_API void cast_decoder_resync(struct cast_decoder *d);
+
 CAST_API void cast_decoder_free(struct cast_decoder **d);
 
 #endif

@@ -153,6 +153,11 @@ static void on_au(const struct cast_h264_au *au, void *arg)
 		ret = r->broken ? -1 : 1;
 		memset(&f, 0, sizeof(f));
 	} else {
+		/* Whole pictures may be in what was lost, and frame numbers
+		 * do not always tell (they wrap): start over from the next
+		 * refresh rather than show a picture built on wrong ones. */
+		if (au->damaged)
+			cast_decoder_resync(r->dec);
 		ret = cast_decoder_decode(r->dec, au->data, au->size,
 					  capture_us, &f);
 	}

@@ -60,11 +60,12 @@ static void usage(FILE *f)
 		"                       packets are repaired\n"
 		"  --fec N              also N repair packets per 64-packet block,\n"
 		"                       unasked (packet FEC; default 0)\n"
-		"  --repair-delay MS    gather a block's repair requests until its\n"
-		"                       last packet is sent, at most MS (1..500,\n"
-		"                       default 150; 6: at once); on a busy stream\n"
-		"                       this halves repair traffic at 5 %% loss, for\n"
-		"                       ~100 ms more wait on a lost packet\n"
+		"  --repair-delay MS    while repair is costly (a lossy class on a\n"
+		"                       busy stream), gather a block's requests\n"
+		"                       until it is sent, at most MS (1..500,\n"
+		"                       default 350; 6: always at once): about half\n"
+		"                       the repair traffic, for a longer wait on a\n"
+		"                       lost packet\n"
 		"  --duration SEC       stop after SEC seconds (default: run)\n"
 		"  --stats FILE|-       JSON stats lines, each second and at exit\n"
 		"  --sdp FILE           write an SDP for third-party players\n"
@@ -539,6 +540,7 @@ static void write_stats(FILE *f, struct cast_sender *s,
 		      (int64_t)st.packets_retransmitted);
 	cast_json_int(&j, "retransmit_bytes", (int64_t)st.retransmit_bytes);
 	cast_json_int(&j, "repairs_coded", (int64_t)st.repairs_coded);
+	cast_json_bool(&j, "repair_rounds", st.repair_rounds);
 	cast_json_int(&j, "fec_packets", (int64_t)st.fec_packets);
 	cast_json_int(&j, "plis_received", (int64_t)st.plis_received);
 	cast_json_int(&j, "plis_coalesced", (int64_t)st.plis_coalesced);

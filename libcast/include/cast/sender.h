@@ -55,13 +55,14 @@ struct cast_sender_cfg {
 	/** Block size of coded repair, a power of two 4..64 (default 64). */
 	int repair_block;
 	/**
-	 * Requests for a block are gathered until its last packet was sent
+	 * While repair is costly (over 12 % of the stream and 250 kbit/s in
+	 * the last second, until under 4 %: a lossy class on a busy stream),
+	 * requests for a block are gathered until its last packet was sent
 	 * (and 6 ms more), or this long (ms) after the first, whichever comes
 	 * first, and answered with one round of repairs; at once (after 6 ms)
-	 * when the stream is too slow to send the block by then. Default 150:
-	 * on a busy stream one round per block, about half the repair traffic
-	 * of answering at once at 5 % loss, for ~100 ms more wait on a lost
-	 * packet. 6: always at once.
+	 * otherwise, or when the stream is too slow to send the block by
+	 * then. Default 350: about half the repair traffic at 5 % loss, for a
+	 * longer wait on a lost packet. 6: always at once.
 	 */
 	int repair_batch_ms;
 	/** Proactive FEC: repair packets sent for every full block (default 0). */
@@ -105,6 +106,7 @@ struct cast_sender_stats {
 	uint64_t packets_retransmitted;	/* originals or coded repairs */
 	uint64_t retransmit_bytes;
 	uint64_t repairs_coded;		/* of which coded repair packets */
+	bool repair_rounds;		/* repair costly: gathered per block */
 	uint64_t fec_packets;		/* proactive FEC packets */
 	uint64_t plis_received;
 	uint64_t plis_coalesced;

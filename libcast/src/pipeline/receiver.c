@@ -271,10 +271,16 @@ static void repair_rtt_sample(struct cast_receiver *r, int64_t us)
 		if (r->srtt_us <= 0)
 			r->srtt_us = 1;
 	}
+	/* Repairs that come in rounds (a lossy class on a busy stream) take
+	 * long but surely: then the limits follow the measured time. */
 	r->retry_us = clamp64(r->srtt_us + 4 * r->rttvar_us, NACK_RETRY_MIN_US,
-			      NACK_RETRY_MAX_US);
+			      NACK_RETRY_MAX_US > r->srtt_us * 3 / 2
+				      ? NACK_RETRY_MAX_US
+				      : r->srtt_us * 3 / 2);
 	wait = clamp64(WAIT_TIMEOUTS * r->retry_us,
-		       (int64_t)r->cfg.reorder_ms * 1000, REPAIR_WAIT_MAX_US);
+		       (int64_t)r->cfg.reorder_ms * 1000,
+		       REPAIR_WAIT_MAX_US > 3 * r->srtt_us ? REPAIR_WAIT_MAX_US
+							  : 3 * r->srtt_us);
 	if (wait != r->wait_us) {
 		r->wait_us = wait;
 		cast_h264_depacketizer_set_reorder_ms(r->depack,
@@ -646,7 +652,12 @@ static void feedback_tick(struct cast_receiver *r, int64_t now)
 						    now - r->start_mono >=
 							    PLI_FIRST_US;
 		else if (r->have_seq)
-			pli = now - r->last_pic_mono >= PLI_STALL_US &&
+			/* Not while a gap is still waited for: its repair
+			 * is due sooner than a keyframe, and far cheaper. */
+			pli = now - r->last_pic_mono >=
+				      (r->wait_us + 100000 > PLI_STALL_US
+					       ? r->wait_us + 100000
+					       : PLI_STALL_US) &&
 			      now - r->last_rx_mono < 100000;
 	}
 	want_uc = r->cfg.unicast_after_ms > 0 && r->teacher_ip &&

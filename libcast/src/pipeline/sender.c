@@ -36,6 +36,14 @@ struct student {
 /* Send times kept per repair block. */
 #define RECENT_SENDS 16
 #define RATE_WINDOW_US 250000
+/* Repair rounds start when repair costs more than ROUNDS_ON_PCT of the
+ * stream and ROUNDS_ON_BPS (bits/s) over a COST_WINDOW_US, and stop below
+ * ROUNDS_OFF_PCT: a class whose repairs cost little keeps the lowest
+ * latency. */
+#define COST_WINDOW_US 1000000
+#define ROUNDS_ON_PCT 12
+#define ROUNDS_ON_BPS 250000
+#define ROUNDS_OFF_PCT 4
 
 struct cast_sender {
 	struct cast_sender_cfg cfg;
@@ -73,6 +81,9 @@ struct cast_sender {
 		int64_t sent_us[RECENT_SENDS];	/* the last sends, a ring */
 	} rblk[256];
 	int64_t rate_us;		/* packet rate: window start */
+	bool rounds;			/* repair is costly: rounds per block */
+	int64_t cost_us;		/* repair cost: window start */
+	uint64_t cost_repair, cost_stream;
 	uint16_t rate_seq;
 	double pkt_rate;		/* packets per second */
 	int64_t last_forced_key_mono;
@@ -112,7 +123,7 @@ void cast_sender_cfg_init(struct cast_sender_cfg *cfg)
 	cfg->max_unicast = 8;
 	cfg->coded_repair = true;
 	cfg->repair_block = 64;
-	cfg->repair_batch_ms = 150;
+	cfg->repair_batch_ms = 350;
 	cfg->fec_per_block = 0;
 }
 
@@ -476,6 +487,27 @@ static void flush_repairs(struct cast_sender *s)
 		s->rate_us = now;
 		s->rate_seq = next;
 	}
+	/* Rounds only while repair is costly (a lossy class on a busy
+	 * stream), with hysteresis. */
+	if (!s->cost_us) {
+		s->cost_us = now;
+	} else if (now - s->cost_us >= COST_WINDOW_US) {
+		uint64_t rb = s->st.retransmit_bytes - s->cost_repair;
+		uint64_t sb = s->st.bytes_sent - s->cost_stream;
+
+		if (sb && !s->rounds && rb > sb * ROUNDS_ON_PCT / 100 &&
+		    rb * 8 * 1000000 / (uint64_t)(now - s->cost_us) >
+			    ROUNDS_ON_BPS)
+			s->rounds = true;
+		else if (sb && s->rounds && rb < sb * ROUNDS_OFF_PCT / 100)
+			s->rounds = false;
+		s->st.repair_rounds = s->rounds;
+		s->cost_us = now;
+		s->cost_repair = s->st.retransmit_bytes;
+		s->cost_stream = s->st.bytes_sent;
+	}
+	if (!s->rounds)
+		batch = gather;
 	for (int i = 0; i < 256; i++) {
 		uint32_t need;
 		int covered;

@@ -70,8 +70,6 @@ struct cast_sender {
 		uint16_t base;
 		bool used;
 		uint32_t sent;		/* repairs sent for it (next seed) */
-		uint32_t recent;	/* of which within the holdoff */
-		int64_t recent_us;
 		/* Needs gathered from students, sent when the batch ends. */
 		uint32_t pending;
 		int64_t pending_since;
@@ -408,7 +406,6 @@ static void handle_nacks_coded(struct cast_sender *s,
 {
 	int k = s->cfg.repair_block;
 	int64_t now = cast_mono_us();
-	int64_t holdoff = (int64_t)s->cfg.retx_holdoff_ms * 1000;
 	int64_t in_flight = REPAIR_IN_FLIGHT_MS * 1000;
 	uint16_t next = s->next_added;
 
@@ -460,8 +457,6 @@ static void handle_nacks_coded(struct cast_sender *s,
 		 * packets of it meanwhile. */
 		if ((uint32_t)need > s->rblk[slot].pending)
 			s->rblk[slot].pending = (uint32_t)need;
-		(void)covered;
-		(void)holdoff;
 	}
 }
 
@@ -509,7 +504,7 @@ static void flush_repairs(struct cast_sender *s)
 	if (!s->rounds)
 		batch = gather;
 	for (int i = 0; i < 256; i++) {
-		uint32_t need;
+		uint32_t need, recent;
 		int covered;
 
 		if (!s->rblk[i].used)
@@ -540,21 +535,19 @@ static void flush_repairs(struct cast_sender *s)
 		need = s->rblk[i].pending;
 		s->rblk[i].pending = 0;
 		s->rblk[i].pending_since = 0;
-		if (now - s->rblk[i].recent_us >= holdoff) {
-			s->rblk[i].recent = 0;
-			s->rblk[i].recent_us = now;
-		}
-		if (need <= s->rblk[i].recent) {
+		/* Without a repair-state report: less what was sent within
+		 * the holdoff, which the request may not have seen. */
+		recent = recent_sends(s->rblk[i].sent_us, now - holdoff);
+		if (need <= recent) {
 			s->st.nacks_suppressed += need;
 			need = 0;
 		} else {
-			need -= s->rblk[i].recent;
+			need -= recent;
 		}
 		if (exact_owed(s, i) > need)
 			need = exact_owed(s, i);
 		if (!need)
 			continue;
-		s->rblk[i].recent += need;
 		covered = (uint16_t)(next - s->rblk[i].base) < k
 				  ? (uint16_t)(next - s->rblk[i].base)
 				  : k;

@@ -66,6 +66,8 @@ static void usage(FILE *f)
 		"                       default 350; 6: always at once): about half\n"
 		"                       the repair traffic, for a longer wait on a\n"
 		"                       lost packet\n"
+		"  --first-seq N        first RTP sequence number (default random;\n"
+		"                       for testing a wrap)\n"
 		"  --duration SEC       stop after SEC seconds (default: run)\n"
 		"  --stats FILE|-       JSON stats lines, each second and at exit\n"
 		"  --sdp FILE           write an SDP for third-party players\n"
@@ -92,7 +94,7 @@ enum {
 	OPT_DURATION, OPT_STATS, OPT_SDP, OPT_INSECURE, OPT_HEADLESS,
 	OPT_CONFIG, OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE,
 	OPT_CTL_SOCKET, OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON,
-	OPT_REPAIR, OPT_FEC, OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR,
+	OPT_REPAIR, OPT_FEC, OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR, OPT_FIRST_SEQ,
 };
 
 static const struct option options[] = {
@@ -126,6 +128,7 @@ static const struct option options[] = {
 	{"fec", required_argument, NULL, OPT_FEC},
 	{"repair-delay", required_argument, NULL, OPT_REPAIR_DELAY},
 	{"homework-dir", required_argument, NULL, OPT_HOMEWORK_DIR},
+	{"first-seq", required_argument, NULL, OPT_FIRST_SEQ},
 	{NULL, 0, NULL, 0},
 };
 
@@ -298,6 +301,10 @@ static int set_option(struct teacher *t, int id, const char *v, char *why,
 	case OPT_REPAIR_DELAY:
 		ret = cast_parse_int(v, 1, 500, &n);
 		c->repair_batch_ms = (int)n;
+		break;
+	case OPT_FIRST_SEQ:
+		ret = cast_parse_int(v, 0, 65535, &n);
+		c->first_seq = (int)n;
 		break;
 	case OPT_LESSON:
 		t->lesson = keep(v);

@@ -180,12 +180,54 @@ static void late_join_after_wrap(void **state)
 	cast_srtp_free(&tx);
 }
 
+/* Joining in the second half of a wrapped sequence space (ROC 1, seq
+ * 40000): the packet index libsrtp guesses from the set ROC differs. The
+ * packet is kept as it came: a failed unprotect garbles it. */
+static void late_join_second_half(void **state)
+{
+	struct cast_media_key k;
+	struct cast_srtp *tx = NULL, *rx = NULL;
+	uint8_t pkt[64], kept[64];
+	size_t len, klen = 0;
+
+	(void)state;
+	make_key(&k, 5);
+	assert_int_equal(cast_srtp_new(&tx, CAST_SRTP_SENDER, &k), 0);
+	assert_int_equal(cast_srtp_new(&rx, CAST_SRTP_RECEIVER, &k), 0);
+	for (int i = 0; i < 41000; i++) {
+		uint16_t seq = (uint16_t)(65000 + i);
+
+		len = make_rtp(pkt, seq, "frame");
+		assert_int_equal(cast_srtp_protect(tx, pkt, &len, sizeof(pkt)),
+				 0);
+		if (i < 536 + 40000) /* ROC 1 from i = 536 */
+			continue;
+		if (!klen) {
+			memcpy(kept, pkt, len);
+			klen = len;
+			assert_int_equal(cast_srtp_unprotect(rx, pkt, &len),
+					 CAST_ERROR(EACCES));
+			memcpy(pkt, kept, klen);
+			len = klen;
+			assert_int_equal(cast_srtp_unprotect_learn_roc(rx, pkt,
+								       &len, 16),
+					 0);
+		} else {
+			assert_int_equal(cast_srtp_unprotect(rx, pkt, &len), 0);
+		}
+		assert_memory_equal(pkt + 12, "frame", 5);
+	}
+	cast_srtp_free(&rx);
+	cast_srtp_free(&tx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(roundtrip_and_attacks),
 		cmocka_unit_test(rtcp_roundtrip),
 		cmocka_unit_test(late_join_after_wrap),
+		cmocka_unit_test(late_join_second_half),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -67,6 +67,11 @@ struct cast_sender_cfg {
 	int repair_batch_ms;
 	/** Proactive FEC: repair packets sent for every full block (default 0). */
 	int fec_per_block;
+	/**
+	 * First RTP sequence number, 0..65535; -1 (default): random, as RFC
+	 * 3550 asks. Set only to test a wrap (late joiners, interop).
+	 */
+	int first_seq;
 };
 
 /** What the teacher knows of one student from its feedback. */

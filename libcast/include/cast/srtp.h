@@ -45,7 +45,9 @@ CAST_API int cast_srtp_protect_rtcp(struct cast_srtp *s, uint8_t *buf,
 /**
  * Verifies and decrypts in place; `*len` shrinks to the plain packet.
  * Returns 0, -EACCES (forged, wrong key or corrupted), CAST_EREPLAY,
- * CAST_EMALFORMED (too short to be SRTP).
+ * CAST_EMALFORMED (too short to be SRTP). On -EACCES the buffer may be
+ * garbled (AES-GCM decrypts in place before it checks the tag): keep a copy
+ * of a packet to try it again (cast_srtp_unprotect_learn_roc).
  */
 CAST_API int cast_srtp_unprotect(struct cast_srtp *s, uint8_t *buf, size_t *len);
 CAST_API int cast_srtp_unprotect_rtcp(struct cast_srtp *s, uint8_t *buf,

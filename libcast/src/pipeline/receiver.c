@@ -87,6 +87,7 @@ struct cast_receiver {
 	struct cast_srtp *next_srtp;	/* under lock: set_key hands over */
 	bool srtp_ok;			/* a media packet authenticated */
 	int64_t last_roc_try;
+	uint8_t roc_pkt[CAST_RTP_MAX_PKT + 64]; /* the packet as it came */
 	char group[32];
 	uint16_t port;
 
@@ -197,6 +198,8 @@ static void on_au(const struct cast_h264_au *au, void *arg)
 static bool accept_packet(struct cast_receiver *r, uint8_t *buf, size_t *len,
 			  bool rtcp)
 {
+	size_t plain = 0;
+	bool learn;
 	int err;
 
 	if (r->cfg.insecure)
@@ -207,13 +210,22 @@ static bool accept_packet(struct cast_receiver *r, uint8_t *buf, size_t *len,
 		pthread_mutex_unlock(&r->lock);
 		return false;
 	}
+	/* Until the stream is accepted, a failed packet may only mean we
+	 * joined after the sequence numbers wrapped: learn the rollover
+	 * counter (rate-limited: forged packets land here too) from the
+	 * packet as it came, since a failed unprotect garbles it. */
+	learn = !rtcp && !r->srtp_ok && *len <= sizeof(r->roc_pkt) &&
+		cast_mono_us() - r->last_roc_try >= 200000;
+	if (learn) {
+		memcpy(r->roc_pkt, buf, *len);
+		plain = *len;
+	}
 	err = rtcp ? cast_srtp_unprotect_rtcp(r->srtp, buf, len)
 		   : cast_srtp_unprotect(r->srtp, buf, len);
-	/* Joined after the sequence numbers wrapped: learn the rollover
-	 * counter once (rate-limited: forged packets land here too). */
-	if (err == CAST_ERROR(EACCES) && !rtcp && !r->srtp_ok &&
-	    cast_mono_us() - r->last_roc_try >= 200000) {
+	if (err == CAST_ERROR(EACCES) && learn) {
 		r->last_roc_try = cast_mono_us();
+		memcpy(buf, r->roc_pkt, plain);
+		*len = plain;
 		err = cast_srtp_unprotect_learn_roc(r->srtp, buf, len, 4096);
 	}
 	if (!err) {

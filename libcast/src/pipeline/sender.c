@@ -123,6 +123,7 @@ void cast_sender_cfg_init(struct cast_sender_cfg *cfg)
 	cfg->repair_block = 64;
 	cfg->repair_batch_ms = 350;
 	cfg->fec_per_block = 0;
+	cfg->first_seq = -1;
 }
 
 static void send_fec(struct cast_sender *s, uint16_t base);
@@ -856,6 +857,12 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 	cast_h264_packetizer_cfg_init(&pcfg);
 	pcfg.mtu = cfg->mtu ? cfg->mtu : CAST_RTP_MTU_DEFAULT;
 	pcfg.channel = (uint16_t)cfg->channel;
+	if (cfg->first_seq > 65535) {
+		err = CAST_ERROR(EINVAL);
+		goto out;
+	}
+	if (cfg->first_seq >= 0)
+		pcfg.first_seq = (uint16_t)cfg->first_seq;
 	/* SRTP's tag must still fit the MTU. */
 	if (s->srtp)
 		pcfg.mtu -= CAST_SRTP_OVERHEAD;

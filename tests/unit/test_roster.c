@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -821,6 +822,60 @@ static void reopen_keeps_data(void **state)
 	assert_null(r);
 }
 
+/* Two teachers started together on one machine (two classes, one home):
+ * every process opens the same new file at once; none may fail with
+ * "database is locked" (SQLite does not wait for a lock where waiting
+ * could deadlock, e.g. while another connection switches to WAL). */
+static void concurrent_open(void **state)
+{
+	enum { PROCS = 8, ROUNDS = 6 };
+	char path[128];
+
+	(void)state;
+	for (int round = 0; round < ROUNDS; round++) {
+		pid_t pids[PROCS];
+		int fds[2];
+		char go = 0;
+
+		snprintf(path, sizeof(path), "%s/shared%d.db", dir, round);
+		assert_int_equal(pipe(fds), 0);
+		for (int i = 0; i < PROCS; i++) {
+			pids[i] = fork();
+			assert_true(pids[i] >= 0);
+			if (pids[i] == 0) {
+				struct cast_roster *r = NULL;
+				char id[16];
+				int ok;
+
+				close(fds[1]);
+				/* All start together: the parent closes. */
+				(void)!read(fds[0], &go, 1);
+				ok = cast_roster_open(&r, path) == 0;
+				snprintf(id, sizeof(id), "s%d", i);
+				ok = ok && cast_roster_upsert_seen(r, id, id, "",
+								   NULL, NULL,
+								   NULL, 1) == 1;
+				cast_roster_close(&r);
+				if (!ok)
+					fprintf(stderr, "process %d: %s", i,
+						last_error);
+				_exit(ok ? 0 : 1);
+			}
+		}
+		close(fds[0]);
+		close(fds[1]);
+		for (int i = 0; i < PROCS; i++) {
+			int status = 0;
+
+			assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+			assert_true(WIFEXITED(status));
+			assert_int_equal(WEXITSTATUS(status), 0);
+		}
+		assert_int_equal(sql_int(path, "SELECT count(*) FROM students"),
+				 PROCS);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -835,6 +890,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(export_is_atomic, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(reopen_keeps_data, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(concurrent_open, setup,
 						teardown),
 	};
 

@@ -22,6 +22,8 @@
 #define FIELD_MAX CAST_ROSTER_FIELD_MAX
 #define MAX_CSV_BYTES (64u << 20)
 #define MAX_COLUMNS 64
+/* How long opening waits for another process holding the file. */
+#define BUSY_WAIT_MS 5000
 #define REQUIRED_HEADER "id,name,class,ip,mac"
 
 struct cast_roster {
@@ -525,7 +527,7 @@ static int setup(sqlite3 *db)
 	int rc, ret;
 
 	sqlite3_extended_result_codes(db, 1);
-	sqlite3_busy_timeout(db, 5000);
+	sqlite3_busy_timeout(db, BUSY_WAIT_MS);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
 	rc = sqlite3_create_collation_v2(db, "cast_natural", SQLITE_UTF8, NULL,
 					 natural_cmp, NULL);
@@ -538,11 +540,20 @@ static int setup(sqlite3 *db)
 			  NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return db_err(db, rc, "pragma");
-	/* The first read of the file: a non-database fails here. */
+	/* The first read of the file: a non-database fails here. SQLite
+	 * does not call the busy handler while another connection switches
+	 * the file to WAL (it could deadlock), so that wait is ours: two
+	 * teachers on one machine start together. */
 	ret = query(db, &st, "PRAGMA journal_mode = WAL", "");
 	if (ret)
 		return ret;
-	rc = sqlite3_step(st);
+	for (int waited_ms = 0;; waited_ms += 10) {
+		rc = sqlite3_step(st);
+		if ((rc & 0xff) != SQLITE_BUSY || waited_ms >= BUSY_WAIT_MS)
+			break;
+		sqlite3_reset(st);
+		nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+	}
 	if (rc != SQLITE_ROW) {
 		ret = db_err(db, rc, "journal_mode");
 		sqlite3_finalize(st);

@@ -38,12 +38,13 @@ struct student {
 #define RATE_WINDOW_US 250000
 /* Repair rounds start when repair costs more than ROUNDS_ON_PCT of the
  * stream and ROUNDS_ON_BPS (bits/s) over a COST_WINDOW_US, and stop below
- * ROUNDS_OFF_PCT: a class whose repairs cost little keeps the lowest
- * latency. */
+ * ROUNDS_OFF_PCT or ROUNDS_OFF_BPS: a class whose repairs cost little keeps
+ * the lowest latency, also after a burst (50 students joining at once). */
 #define COST_WINDOW_US 1000000
 #define ROUNDS_ON_PCT 12
 #define ROUNDS_ON_BPS 250000
 #define ROUNDS_OFF_PCT 4
+#define ROUNDS_OFF_BPS 125000
 
 struct cast_sender {
 	struct cast_sender_cfg cfg;
@@ -490,12 +491,13 @@ static void flush_repairs(struct cast_sender *s)
 	} else if (now - s->cost_us >= COST_WINDOW_US) {
 		uint64_t rb = s->st.retransmit_bytes - s->cost_repair;
 		uint64_t sb = s->st.bytes_sent - s->cost_stream;
+		uint64_t bps = rb * 8 * 1000000 / (uint64_t)(now - s->cost_us);
 
 		if (sb && !s->rounds && rb > sb * ROUNDS_ON_PCT / 100 &&
-		    rb * 8 * 1000000 / (uint64_t)(now - s->cost_us) >
-			    ROUNDS_ON_BPS)
+		    bps > ROUNDS_ON_BPS)
 			s->rounds = true;
-		else if (sb && s->rounds && rb < sb * ROUNDS_OFF_PCT / 100)
+		else if (sb && s->rounds &&
+			 (rb < sb * ROUNDS_OFF_PCT / 100 || bps < ROUNDS_OFF_BPS))
 			s->rounds = false;
 		s->st.repair_rounds = s->rounds;
 		s->cost_us = now;

@@ -185,14 +185,14 @@ static void api_errors(void **state)
 	cast_repair_enc_cfg_init(&ec);
 	ec.k = 12;
 	assert_int_equal(cast_repair_enc_new(&e, &ec), CAST_ERROR(EINVAL));
-	ec.k = 128;
+	ec.k = 256;
 	assert_int_equal(cast_repair_enc_new(&e, &ec), CAST_ERROR(EINVAL));
 	ec.k = 16;
 	ec.ring = 16;
 	assert_int_equal(cast_repair_enc_new(&e, &ec), CAST_ERROR(EINVAL));
 	assert_null(e);
 	cast_repair_dec_cfg_init(&dc);
-	dc.max_equations = 65;
+	dc.max_equations = 129;
 	assert_int_equal(cast_repair_dec_new(&d, &dc), CAST_ERROR(EINVAL));
 	assert_null(d);
 
@@ -520,24 +520,24 @@ static void late_packet(void **state)
 	truth_free(&t);
 }
 
-/* Seeds below 192: any d repairs recover any d losses, never singular. */
-static void mds(void **state)
+/* Cauchy seeds (below 192 for k <= 64, below 128 for k = 128): any d
+ * repairs recover any d losses, never singular. */
+static void mds_k(int k, int seeds, int trials)
 {
 	uint8_t buf[CAST_REPAIR_MAX_LEN];
 	struct cast_repair_enc *e;
 	struct student s;
 	struct truth t;
-	bool lose[32], used[192];
-	int trial, i, d, n, r, total, k = 32;
+	bool lose[CAST_REPAIR_MAX_BLOCK], used[192];
+	int trial, i, d, n, r, total;
 	uint32_t seed;
 
-	(void)state;
 	rng_state = 6;
-	truth_init(&t, 64, k, 1, 300);
+	truth_init(&t, 128, k, 1, 300);
 	e = teacher(&t, k);
-	for (trial = 0; trial < 300; trial++) {
-		student_init(&s, &t, k, 64);
-		d = rnd_int(1, k);
+	for (trial = 0; trial < trials; trial++) {
+		student_init(&s, &t, k, 2 * k > 64 ? 2 * k : 64);
+		d = rnd_int(1, k < seeds ? k : seeds);
 		memset(lose, 0, sizeof(lose));
 		for (i = 0; i < d;) {
 			r = rnd_int(0, k - 1);
@@ -553,13 +553,13 @@ static void mds(void **state)
 		total = 0;
 		for (r = 0; r < d; r++) {
 			do
-				seed = (uint32_t)rnd_int(0, 191);
+				seed = (uint32_t)rnd_int(0, seeds - 1);
 			while (used[seed]);
 			used[seed] = true;
-			n = cast_repair_enc_make(e, 64, k, seed, buf,
+			n = cast_repair_enc_make(e, 128, k, seed, buf,
 						 sizeof(buf));
 			total += student_repair(&s, buf, (size_t)n);
-			assert_int_equal(cast_repair_dec_needed(s.d, 64, k),
+			assert_int_equal(cast_repair_dec_needed(s.d, 128, k),
 					 d - r - 1);
 		}
 		assert_int_equal(total, d);
@@ -569,6 +569,69 @@ static void mds(void **state)
 	}
 	cast_repair_enc_free(&e);
 	truth_free(&t);
+}
+
+/* The teacher says its blocks are 128, not 64: the packets held count. */
+static void set_block(void **state)
+{
+	uint8_t buf[CAST_REPAIR_MAX_LEN];
+	struct cast_repair_dec_cfg cfg;
+	struct cast_repair_enc *e;
+	struct student s;
+	struct truth t;
+	int i, n;
+
+	(void)state;
+	rng_state = 9;
+	truth_init(&t, 256, 128, 1, 300);
+	e = teacher(&t, 128);
+	memset(&s, 0, sizeof(s));
+	s.t = &t;
+	s.got = calloc((size_t)t.n, sizeof(bool));
+	assert_non_null(s.got);
+	cast_repair_dec_cfg_init(&cfg);
+	cfg.k = 64;
+	cfg.ring = 256;
+	cfg.max_equations = 128;
+	assert_int_equal(cast_repair_dec_new(&s.d, &cfg), 0);
+	for (i = 0; i < 128; i++)
+		if (i != 3 && i != 70 && i != 127)
+			student_recv(&s, i);
+	/* A 128-block repair is refused by a 64-block decoder. */
+	n = cast_repair_enc_make(e, 256, 128, 0, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_true(cast_repair_dec_add_repair(s.d, buf, (size_t)n,
+					       on_recovered, &s) < 0);
+	assert_int_equal(cast_repair_dec_set_block(s.d, 256), CAST_ERROR(EINVAL));
+	assert_int_equal(cast_repair_dec_set_block(s.d, 128), 0);
+	assert_int_equal(cast_repair_dec_needed(s.d, 256, 128), 3);
+	for (i = 0; i < 3; i++) {
+		n = cast_repair_enc_make(e, 256, 128, (uint32_t)i, buf,
+					 sizeof(buf));
+		student_repair(&s, buf, (size_t)n);
+	}
+	assert_int_equal(cast_repair_dec_needed(s.d, 256, 128), 0);
+	assert_true(s.got[3] && s.got[70] && s.got[127]);
+	/* A ring too small for the block size is refused. */
+	{
+		struct cast_repair_dec *small;
+
+		cfg.ring = 128;
+		assert_int_equal(cast_repair_dec_new(&small, &cfg), 0);
+		assert_int_equal(cast_repair_dec_set_block(small, 128),
+				 CAST_ERROR(EINVAL));
+		cast_repair_dec_free(&small);
+	}
+	student_free(&s);
+	cast_repair_enc_free(&e);
+	truth_free(&t);
+}
+
+static void mds(void **state)
+{
+	(void)state;
+	mds_k(32, 192, 300);
+	mds_k(128, 128, 60);
 }
 
 static void malformed(void **state)
@@ -727,15 +790,15 @@ static void simulate(int k)
 	uint32_t seed;
 
 	rng_state = 0x5eed0000u + (unsigned)k;
-	/* 5568 before the wrap (aligned for any k): the stream crosses 0. */
-	truth_init(&t, 59968, SOURCE, 1, MAXPKT);
+	/* 5504 before the wrap (aligned for any k): the stream crosses 0. */
+	truth_init(&t, 60032, SOURCE, 1, MAXPKT);
 	cast_repair_enc_cfg_init(&cfg);
 	cfg.k = k;
 	assert_int_equal(cast_repair_enc_new(&e, &cfg), 0);
 	st = calloc(STUDENTS, sizeof(*st));
 	assert_non_null(st);
 	for (j = 0; j < STUDENTS; j++)
-		student_init(&st[j], &t, k, 256);
+		student_init(&st[j], &t, k, 4 * k > 256 ? 4 * k : 256);
 
 	for (b = 0; b < SOURCE; b += k) {
 		base = (uint16_t)(t.first + b);
@@ -829,6 +892,12 @@ static void classroom_k64(void **state)
 	simulate(64);
 }
 
+static void classroom_k128(void **state)
+{
+	(void)state;
+	simulate(128);
+}
+
 /* Cost per repair for k 16 and 1200-byte packets (meaningful unsanitized). */
 static void speed(void **state)
 {
@@ -900,12 +969,14 @@ int main(void)
 		cmocka_unit_test(partial_block),
 		cmocka_unit_test(late_packet),
 		cmocka_unit_test(mds),
+		cmocka_unit_test(set_block),
 		cmocka_unit_test(malformed),
 		cmocka_unit_test(garbage),
 		cmocka_unit_test(classroom_k8),
 		cmocka_unit_test(classroom_k16),
 		cmocka_unit_test(classroom_k32),
 		cmocka_unit_test(classroom_k64),
+		cmocka_unit_test(classroom_k128),
 		cmocka_unit_test(speed),
 	};
 

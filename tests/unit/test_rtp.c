@@ -1362,6 +1362,45 @@ static void test_rtcp_round_trip(void **state)
 	n = cast_rtcp_write_sr(b, sizeof(b), &sr, "abc");
 	assert_int_equal(n, 28 + 4 + 12);
 	assert_int_equal(cast_rtcp_parse_sr(b, (size_t)n, &out), 0);
+	assert_int_equal(out.repair_ms, 0);
+
+	/* The teacher's repair timing: an APP "LCRD" after the SDES. */
+	sr.repair_ms = 612;
+	sr.repair_block = 128;
+	n = cast_rtcp_write_sr(b, sizeof(b), &sr, "abc");
+	assert_int_equal(n, 28 + 4 + 12 + 16);
+	assert_int_equal(b[44], 0x80);
+	assert_int_equal(b[45], 204);
+	assert_memory_equal(b + 52, "LCRD", 4);
+	assert_int_equal(b[56] << 8 | b[57], 612);
+	assert_int_equal(b[58], 128);
+	memset(&out, 0, sizeof(out));
+	assert_int_equal(cast_rtcp_parse_sr(b, (size_t)n, &out), 0);
+	assert_int_equal(out.repair_ms, 612);
+	assert_int_equal(out.repair_block, 128);
+	/* The block size alone. */
+	sr.repair_ms = 0;
+	sr.repair_block = 64;
+	n = cast_rtcp_write_sr(b, sizeof(b), &sr, "abc");
+	assert_int_equal(n, 28 + 4 + 12 + 16);
+	assert_int_equal(cast_rtcp_parse_sr(b, (size_t)n, &out), 0);
+	assert_int_equal(out.repair_ms, 0);
+	assert_int_equal(out.repair_block, 64);
+	sr.repair_ms = 612;
+	assert_int_equal(out.ssrc, sr.ssrc);
+	/* No room for it: refused, not cut. */
+	assert_int_equal(cast_rtcp_write_sr(b, 28 + 4 + 12 + 15, &sr, "abc"),
+			 CAST_ERROR(ENOSPC));
+	/* An APP of another name, or too short for LCRD, is not LCRD. */
+	n = cast_rtcp_write_sr(b, sizeof(b), &sr, "abc");
+	memcpy(b + 52, "LCRX", 4);
+	assert_int_equal(cast_rtcp_parse_sr(b, (size_t)n, &out), 0);
+	assert_int_equal(out.repair_ms, 0);
+	n = cast_rtcp_write_sr(b, sizeof(b), &sr, "abc");
+	b[46] = 0;
+	b[47] = 2; /* 12 bytes */
+	assert_int_equal(cast_rtcp_parse_sr(b, (size_t)n - 4, &out), 0);
+	assert_int_equal(out.repair_ms, 0);
 }
 
 static void test_rtcp_malformed(void **state)

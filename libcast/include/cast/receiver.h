@@ -45,7 +45,10 @@ struct cast_receiver_cfg {
 	uint32_t teacher_ip;
 	/** Ask for a unicast copy after this long without multicast (3000 ms; 0 never). */
 	int unicast_after_ms;
-	/** Coded repair block size; must match the teacher's (default 64). */
+	/**
+	 * Coded repair block size until the teacher's sender reports say
+	 * theirs (default 64; 0: no coded repair).
+	 */
 	int repair_block;
 };
 

@@ -19,7 +19,7 @@
  * inside a packet, and does no networking, logging or threading. One object
  * must not be used by two threads at once; different objects may.
  *
- * BLOCKS. k (power of two, 4..64, default 16) consecutive RTP sequence
+ * BLOCKS. k (power of two, 4..128, default 16) consecutive RTP sequence
  * numbers form a block; the block of seq s starts at base = s & ~(k - 1).
  * 65536 is a multiple of k, so blocks never straddle the 65535 -> 0 wrap.
  *
@@ -30,7 +30,7 @@
  *                            so repairs may share the media socket)
  *   1   1    'R' (0x52)
  *   2   1    version        1
- *   3   1    k              block size (power of two, 4..64)
+ *   3   1    k              block size (power of two, 4..128)
  *   4   2    base           first sequence number of the block (base % k == 0)
  *   6   2    covered        1..k: covers packets base .. base + covered - 1
  *                           (a block still being sent may be coded partially)
@@ -44,11 +44,12 @@
  * x^8 + x^4 + x^3 + x^2 + 1 (0x11d): addition is XOR.
  *
  * Coefficients c_i = coef(seed, i), never 0:
- *   seed < 192 (CAST_REPAIR_MDS_SEEDS): c_i = inverse(x ^ i), x = 64 + seed.
+ *   seed < 256 - F, where F = max(64, k) (192 seeds, CAST_REPAIR_MDS_SEEDS,
+ *   for k <= 64; 128 for k = 128): c_i = inverse(x ^ i), x = F + seed.
  *     These rows form a Cauchy matrix: any d repairs of a block with
  *     distinct such seeds and the same coverage recover ANY d missing
  *     packets (never a singular system).
- *   seed >= 192: h = fmix32(seed ^ (0x9e3779b9 * (i + 1))) (mod 2^32), where
+ *   seed >= 256 - F: h = fmix32(seed ^ (0x9e3779b9 * (i + 1))) (mod 2^32), where
  *     fmix32 is MurmurHash3's finalizer (h ^= h >> 16; h *= 0x85ebca6b;
  *     h ^= h >> 13; h *= 0xc2b2ae35; h ^= h >> 16); c_i = 1 + h % 255.
  *     Random coefficients: d such repairs fail to recover d losses with a
@@ -60,7 +61,7 @@
 /** Default block size k. */
 #define CAST_REPAIR_BLOCK 16
 #define CAST_REPAIR_MIN_BLOCK 4
-#define CAST_REPAIR_MAX_BLOCK 64
+#define CAST_REPAIR_MAX_BLOCK 128
 /** Largest source packet the codec accepts. */
 #define CAST_REPAIR_MAX_PKT 1500
 #define CAST_REPAIR_HDR_LEN 14
@@ -69,7 +70,8 @@
 /** Largest repair packet: a buffer this big always suffices for _make(). */
 #define CAST_REPAIR_MAX_LEN (CAST_REPAIR_HDR_LEN + CAST_REPAIR_MAX_CODED)
 #define CAST_REPAIR_VERSION 1
-/** Seeds below this give Cauchy (MDS) coefficient rows. */
+/** Seeds below this give Cauchy (MDS) coefficient rows (k <= 64; k = 128:
+ * seeds below 128). */
 #define CAST_REPAIR_MDS_SEEDS 192
 
 /** First sequence number of the block holding `seq` (k a valid block size). */
@@ -95,7 +97,7 @@ CAST_API bool cast_repair_header(const uint8_t *buf, size_t len, int *k,
 struct cast_repair_enc;
 
 struct cast_repair_enc_cfg {
-	/** Block size: power of two in 4..64 (default CAST_REPAIR_BLOCK). */
+	/** Block size: power of two in 4..128 (default CAST_REPAIR_BLOCK). */
 	int k;
 	/**
 	 * Packets kept, a power of two in 2k..32768 (default 4096, about
@@ -154,7 +156,7 @@ struct cast_repair_dec_cfg {
 	/** Blocks with pending repairs, 1..1024 (default 64); oldest dropped. */
 	int max_blocks;
 	/**
-	 * Repair equations kept per block, 1..64, or 0 (the default) for k:
+	 * Repair equations kept per block, 1..128, or 0 (the default) for k:
 	 * what a student missing the whole block needs; the oldest is
 	 * dropped. Memory is allocated per stored repair (coded_len bytes),
 	 * so this only bounds it: max_blocks * max_equations * 1.5 KiB.
@@ -193,6 +195,14 @@ CAST_API void cast_repair_dec_cfg_init(struct cast_repair_dec_cfg *cfg);
  */
 CAST_API int cast_repair_dec_new(struct cast_repair_dec **out,
 				 const struct cast_repair_dec_cfg *cfg);
+
+/**
+ * Changes the block size to `k` (the teacher said so): the packets held
+ * stay, the repair equations of every block are dropped (counted). Returns
+ * 0, -EINVAL (k not valid, or the ring holds fewer than 2k packets).
+ * Equations per block stay as created (max_equations).
+ */
+CAST_API int cast_repair_dec_set_block(struct cast_repair_dec *d, int k);
 
 /**
  * Keeps a copy of a received media packet: its wire bytes, as they arrived

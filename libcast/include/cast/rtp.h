@@ -167,18 +167,28 @@ struct cast_rtcp_sr {
 	uint32_t rtp_ts;
 	uint32_t packets;
 	uint32_t octets;
+	/**
+	 * The teacher's coded repair (RTCP APP "LCRD" after the SDES, sent
+	 * when either is not 0): the longest a repair may take now, in ms,
+	 * while it answers in rounds (0: it answers at once), and its block
+	 * size (0: none said).
+	 */
+	uint16_t repair_ms;
+	uint8_t repair_block;
 };
 
 /**
- * Writes an SR (no report blocks) followed by an SDES CNAME into `buf`.
- * Returns the length written or -ENOSPC.
+ * Writes an SR (no report blocks) followed by an SDES CNAME and, when
+ * sr->repair_ms or sr->repair_block is not 0, an APP "LCRD" (PT 204,
+ * subtype 0, 4 bytes: repair ms, 16 bits big endian; block size, 8 bits;
+ * 8 reserved, zero) into `buf`. Returns the length written or -ENOSPC.
  */
 CAST_API int cast_rtcp_write_sr(uint8_t *buf, size_t size,
 				const struct cast_rtcp_sr *sr, const char *cname);
 
 /**
- * Finds the SR in a compound RTCP packet. Returns 0, -ENOENT (valid RTCP
- * without an SR) or CAST_EMALFORMED.
+ * Finds the SR (and an APP "LCRD", else repair_ms 0) in a compound RTCP
+ * packet. Returns 0, -ENOENT (valid RTCP without an SR) or CAST_EMALFORMED.
  */
 CAST_API int cast_rtcp_parse_sr(const uint8_t *buf, size_t len,
 				struct cast_rtcp_sr *sr);

@@ -52,17 +52,24 @@ struct cast_sender_cfg {
 	 * resending originals. Default true.
 	 */
 	bool coded_repair;
-	/** Block size of coded repair, a power of two 4..64 (default 64). */
+	/**
+	 * Block size of coded repair, a power of two 4..128; 0 (default):
+	 * 128 from 1500 kbit/s on, else 64. Students learn it from the
+	 * sender reports.
+	 */
 	int repair_block;
 	/**
 	 * While repair is costly (over 12 % of the stream and 250 kbit/s in
-	 * the last second, until under 4 %: a lossy class on a busy stream),
-	 * requests for a block are gathered until its last packet was sent
-	 * (and 6 ms more), or this long (ms) after the first, whichever comes
-	 * first, and answered with one round of repairs; at once (after 6 ms)
-	 * otherwise, or when the stream is too slow to send the block by
-	 * then. Default 350: about half the repair traffic at 5 % loss, for a
-	 * longer wait on a lost packet. 6: always at once.
+	 * the last second, two seconds in a row where a block takes over
+	 * 700 ms to send; until under 4 % or 125 kbit/s: a lossy class on a
+	 * busy stream), requests for a block are gathered until its last
+	 * packet was sent (and 6 ms more), then answered with one round that
+	 * serves every student. A block not complete this long (ms) after
+	 * its first request gets a first round serving 80 % of the students
+	 * in full; the others' need joins its next round. Otherwise answered
+	 * at once (after 6 ms). Default 350: about half the repair traffic
+	 * at 5 % loss, for a longer wait on a lost packet (students are told
+	 * how long, in the sender reports). 6: always at once.
 	 */
 	int repair_batch_ms;
 	/** Proactive FEC: repair packets sent for every full block (default 0). */

@@ -31,7 +31,9 @@
 /* Before the first measurement: the teacher answers a block's requests in
  * one round, up to 150 ms after the first (--repair-delay). */
 #define NACK_RETRY_INIT_US 50000
-#define REPAIR_WAIT_MAX_US 480000
+#define REPAIR_WAIT_MAX_US 900000
+/* The most of the teacher's repair time a student believes (ms). */
+#define REPAIR_HINT_MAX_MS 2000
 #define REPORT_US 1000000
 #define PLI_FIRST_US 50000	/* no picture this long after media: ask */
 #define PLI_STALL_US 300000	/* media flows but no picture this long */
@@ -57,6 +59,8 @@ struct cast_receiver {
 	struct nack_entry nack[NACK_TAB];
 	int64_t srtt_us, rttvar_us;	/* ask → packet back; 0: none yet */
 	int64_t retry_us, wait_us;	/* from them */
+	int64_t wait_init_us;		/* before any measurement */
+	int64_t hint_us;		/* teacher's longest repair, 0: none */
 	struct cast_repair_dec *rdec;	/* coded repair (receiver thread) */
 	/* Per repair block: one past the highest repair seed seen. */
 	struct {
@@ -75,6 +79,7 @@ struct cast_receiver {
 	int64_t last_mcast_mono;
 	uint32_t media_ssrc, own_ssrc;
 	bool have_seq;
+	uint16_t first_seq;		/* the first packet we got */
 	uint16_t max_seq;
 	uint32_t seq_cycles;
 	uint32_t prev_expected, prev_received;
@@ -194,6 +199,8 @@ static void on_au(const struct cast_h264_au *au, void *arg)
 		r->cfg.on_frame(&f, r->cfg.arg);
 }
 
+static void retune(struct cast_receiver *r);
+
 /* Unprotects in place unless insecure; counts what it drops. */
 static bool accept_packet(struct cast_receiver *r, uint8_t *buf, size_t *len,
 			  bool rtcp)
@@ -252,6 +259,22 @@ static void on_rtcp(struct cast_receiver *r, uint8_t *buf, size_t len)
 	r->sr_rtp_ts = sr.rtp_ts;
 	r->sr_us = cast_ntp_to_us(sr.ntp);
 	r->have_sr = true;
+	/* The teacher's block size: its repairs and our requests use it. */
+	if (sr.repair_block && r->rdec &&
+	    sr.repair_block != r->cfg.repair_block &&
+	    !cast_repair_dec_set_block(r->rdec, sr.repair_block)) {
+		cast_log(CAST_LOG_DEBUG, "receiver", "repair blocks of %d",
+			 sr.repair_block);
+		r->cfg.repair_block = sr.repair_block;
+		memset(r->rseen, 0, sizeof(r->rseen));
+	}
+	if ((int64_t)sr.repair_ms * 1000 != r->hint_us) {
+		r->hint_us = (int64_t)(sr.repair_ms < REPAIR_HINT_MAX_MS
+					       ? sr.repair_ms
+					       : REPAIR_HINT_MAX_MS) *
+			     1000;
+		retune(r);
+	}
 	pthread_mutex_lock(&r->lock);
 	r->st.rtcp_sr++;
 	pthread_mutex_unlock(&r->lock);
@@ -267,7 +290,7 @@ static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
  * timeout and how long the depacketizer waits for a gap. */
 static void repair_rtt_sample(struct cast_receiver *r, int64_t us)
 {
-	int64_t dev, wait;
+	int64_t dev;
 
 	if (us < 0)
 		return;
@@ -283,16 +306,42 @@ static void repair_rtt_sample(struct cast_receiver *r, int64_t us)
 		if (r->srtt_us <= 0)
 			r->srtt_us = 1;
 	}
+	retune(r);
+}
+
+/* The NACK timeout and how long a gap is waited for, from the measured
+ * repair times and the teacher's word on its repair rounds. */
+static void retune(struct cast_receiver *r)
+{
+	int64_t wait, retry;
+
 	/* Repairs that come in rounds (a lossy class on a busy stream) take
 	 * long but surely: then the limits follow the measured time. */
-	r->retry_us = clamp64(r->srtt_us + 4 * r->rttvar_us, NACK_RETRY_MIN_US,
-			      NACK_RETRY_MAX_US > r->srtt_us * 3 / 2
-				      ? NACK_RETRY_MAX_US
-				      : r->srtt_us * 3 / 2);
-	wait = clamp64(WAIT_TIMEOUTS * r->retry_us,
-		       (int64_t)r->cfg.reorder_ms * 1000,
-		       REPAIR_WAIT_MAX_US > 3 * r->srtt_us ? REPAIR_WAIT_MAX_US
-							  : 3 * r->srtt_us);
+	if (r->srtt_us) {
+		r->retry_us = clamp64(r->srtt_us + 4 * r->rttvar_us,
+				      NACK_RETRY_MIN_US,
+				      NACK_RETRY_MAX_US > r->srtt_us * 3 / 2
+					      ? NACK_RETRY_MAX_US
+					      : r->srtt_us * 3 / 2);
+		wait = clamp64(WAIT_TIMEOUTS * r->retry_us,
+			       (int64_t)r->cfg.reorder_ms * 1000,
+			       REPAIR_WAIT_MAX_US > 3 * r->srtt_us
+				       ? REPAIR_WAIT_MAX_US
+				       : 3 * r->srtt_us);
+	} else {
+		r->retry_us = NACK_RETRY_INIT_US;
+		wait = r->wait_init_us;
+	}
+	/* The teacher answers in rounds: a repair may take this long, from
+	 * the first request on (the measurement needs repairs to catch up);
+	 * the NACK tries last that long too. */
+	if (r->hint_us) {
+		retry = r->hint_us / (NACK_TRIES - 2);
+		if (r->retry_us < retry)
+			r->retry_us = retry;
+		if (wait < r->hint_us)
+			wait = r->hint_us;
+	}
 	if (wait != r->wait_us) {
 		r->wait_us = wait;
 		cast_h264_depacketizer_set_reorder_ms(r->depack,
@@ -316,6 +365,7 @@ static void note_rtp(struct cast_receiver *r, const uint8_t *buf, size_t len,
 	r->media_ssrc = h.ssrc;
 	if (!r->have_seq) {
 		r->have_seq = true;
+		r->first_seq = h.seq;
 		r->max_seq = h.seq;
 		r->first_rx_mono = now_mono;
 	} else if ((int16_t)(uint16_t)(h.seq - r->max_seq) > 0) {
@@ -584,6 +634,10 @@ static int coded_asks(struct cast_receiver *r, const uint16_t *missing, int n,
 	int k = r->cfg.repair_block, out = 0;
 
 	r->n_ask_state = 0;
+	/* Blocks are the teacher's: its first sender report (sent as soon
+	 * as it hears us) says their size. Until then gaps just wait. */
+	if (!r->have_sr)
+		return 0;
 
 	for (int i = 0; i < n;) {
 		uint16_t base = cast_repair_block_base(missing[i], k);
@@ -595,6 +649,16 @@ static int coded_asks(struct cast_receiver *r, const uint16_t *missing, int n,
 		while (j < n && cast_repair_block_base(missing[j], k) == base)
 			due |= nack_due(r, missing[j++], now);
 		if (!due || covered <= 0) {
+			i = j;
+			continue;
+		}
+		/* The block we joined in, before our first picture: repairs
+		 * would first have to make up what was sent before we came
+		 * (up to a block of them for every joiner), for a picture not
+		 * shown yet; it comes with a later refresh. (This thread
+		 * writes first_picture_us.) */
+		if (base == cast_repair_block_base(r->first_seq, k) &&
+		    base != r->first_seq && r->st.first_picture_us < 0) {
 			i = j;
 			continue;
 		}
@@ -838,6 +902,8 @@ int cast_receiver_new(struct cast_receiver **out,
 		cast_repair_dec_cfg_init(&rc);
 		rc.k = cfg->repair_block;
 		rc.ring = 2048;
+		/* Room for the teacher's block size, whichever it says. */
+		rc.max_equations = CAST_REPAIR_MAX_BLOCK;
 		err = cast_repair_dec_new(&r->rdec, &rc);
 		if (!err) {
 			r->raw = malloc(CAST_REPAIR_MAX_PKT);
@@ -858,9 +924,11 @@ int cast_receiver_new(struct cast_receiver **out,
 	if (cfg->feedback)
 		r->wait_us = clamp64(WAIT_TIMEOUTS * r->retry_us, r->wait_us,
 				     REPAIR_WAIT_MAX_US);
+	r->wait_init_us = r->wait_us;
 	dcfg.reorder_ms = (int)(r->wait_us / 1000);
-	/* Room for what arrives while a gap is waited for (1080p video). */
-	dcfg.reorder_window = 512;
+	/* Room for what arrives while a gap is waited for (a busy 1080p
+	 * video during repair rounds: ~900 ms). */
+	dcfg.reorder_window = 1024;
 	dcfg.channel = (uint16_t)cfg->channel;
 	err = cast_h264_depacketizer_new(&r->depack, &dcfg, on_au, r);
 	if (err)

@@ -23,9 +23,18 @@ struct retx_slot {
 	uint8_t data[CAST_RTP_MAX_PKT + CAST_SRTP_OVERHEAD];
 };
 
+/* Blocks whose repair totals a student's last reports gave. */
+#define WANT_TAB 16
+
 struct student {
 	struct cast_student_stat st;
 	int64_t unicast_until_mono;	/* 0: none */
+	/* Per block asked for lately: repairs seen + still needed. */
+	struct {
+		uint16_t base;
+		bool used;
+		uint32_t total;
+	} want[WANT_TAB];
 };
 
 /* Requests for a block are gathered at least this long (ms). */
@@ -35,7 +44,6 @@ struct student {
 #define REPAIR_IN_FLIGHT_MS 20
 /* Send times kept per repair block. */
 #define RECENT_SENDS 16
-#define RATE_WINDOW_US 250000
 /* Repair rounds start when repair costs more than ROUNDS_ON_PCT of the
  * stream and ROUNDS_ON_BPS (bits/s) over a COST_WINDOW_US, and stop below
  * ROUNDS_OFF_PCT or ROUNDS_OFF_BPS: a class whose repairs cost little keeps
@@ -45,6 +53,17 @@ struct student {
 #define ROUNDS_ON_BPS 250000
 #define ROUNDS_OFF_PCT 4
 #define ROUNDS_OFF_BPS 125000
+/* A round sent before its block is complete serves this share (%) of the
+ * students in full; the others' remaining need joins the block's next
+ * round, which serves everyone: a round per block costs the worst
+ * student's losses in it, and a larger block averages more of them. */
+#define EARLY_ROUND_PCT 80
+/* A block sent within this (ms): rounds cost a short wait. */
+#define QUICK_BLOCK_MS 700
+/* From this bitrate on (~170 packets/s), blocks of 128 packets. */
+#define BIG_BLOCK_KBPS 1500
+/* Students report at least once a second: these are in the class. */
+#define HEARD_LATELY_US 3000000
 
 struct cast_sender {
 	struct cast_sender_cfg cfg;
@@ -77,14 +96,17 @@ struct cast_sender {
 		/* Repairs in all the students' exact reports ask for. */
 		uint32_t target;
 		int64_t complete_us;	/* when its last packet was sent */
+		bool early;		/* had a round for most students */
 		int64_t sent_us[RECENT_SENDS];	/* the last sends, a ring */
 	} rblk[256];
-	int64_t rate_us;		/* packet rate: window start */
 	bool rounds;			/* repair is costly: rounds per block */
+	int costly;			/* costly windows in a row */
 	int64_t cost_us;		/* repair cost: window start */
-	uint64_t cost_repair, cost_stream;
-	uint16_t rate_seq;
-	double pkt_rate;		/* packets per second */
+	uint64_t cost_repair, cost_stream, cost_packets;
+	/* The longest a repair may take now (ms, 0: at once): students
+	 * learn it from the sender reports, sent at once when it changes. */
+	_Atomic uint16_t repair_ms;
+	atomic_bool sr_due;
 	int64_t last_forced_key_mono;
 	int64_t key_deferred;		/* monotonic time of a merged PLI's key */
 	char group[32];
@@ -121,7 +143,7 @@ void cast_sender_cfg_init(struct cast_sender_cfg *cfg)
 	cfg->pli_holdoff_ms = 300;
 	cfg->max_unicast = 8;
 	cfg->coded_repair = true;
-	cfg->repair_block = 64;
+	cfg->repair_block = 0;
 	cfg->repair_batch_ms = 350;
 	cfg->fec_per_block = 0;
 	cfg->first_seq = -1;
@@ -213,6 +235,9 @@ static void send_sr(struct cast_sender *s)
 	sr.ntp = cast_ntp_from_us(now);
 	sr.rtp_ts = rtp_ts_of(s, now);
 	cast_h264_packetizer_counts(s->pack, &sr.packets, &sr.octets);
+	sr.repair_ms = s->repair_ms;
+	sr.repair_block = s->renc ? (uint8_t)s->cfg.repair_block : 0;
+	s->sr_due = false;
 	n = cast_rtcp_write_sr(buf, sizeof(buf) - CAST_SRTCP_OVERHEAD, &sr,
 			       "libcast-teacher");
 	len = n > 0 ? (size_t)n : 0;
@@ -321,6 +346,9 @@ static struct student *student_of(struct cast_sender *s, uint32_t ip,
 		return NULL;
 	}
 	memset(st, 0, sizeof(*st));
+	/* A new student learns the repair block size and timing from the
+	 * next sender report: send it now, not within a second. */
+	s->sr_due = true;
 	st->st.ip = ip;
 	st->st.port = port;
 	st->st.ssrc = ssrc;
@@ -353,6 +381,40 @@ static uint32_t exact_owed(const struct cast_sender *s, int slot)
 	return s->rblk[slot].target > s->rblk[slot].sent
 		       ? s->rblk[slot].target - s->rblk[slot].sent
 		       : 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Repairs owed by a round sent before its block is complete: enough for
+ * EARLY_ROUND_PCT of the students heard lately (those without a report
+ * for the block need none of it), not for the unluckiest. */
+static uint32_t early_owed(struct cast_sender *s, int slot)
+{
+	static uint32_t tot[MAX_STUDENTS]; /* feedback thread only */
+	uint16_t base = s->rblk[slot].base;
+	int k = s->cfg.repair_block, w = (base / k) % WANT_TAB, n = 0;
+	int64_t now = cast_now_us();
+	uint32_t r;
+
+	for (int i = 0; i < s->n_students; i++) {
+		const struct student *st = &s->students[i];
+
+		if (now - st->st.last_seen_us > HEARD_LATELY_US)
+			continue;
+		tot[n++] = st->want[w].used && st->want[w].base == base
+				   ? st->want[w].total
+				   : 0;
+	}
+	if (!n)
+		return exact_owed(s, slot);
+	qsort(tot, (size_t)n, sizeof(tot[0]), cmp_u32);
+	r = tot[(n * EARLY_ROUND_PCT + 99) / 100 - 1];
+	return r > s->rblk[slot].sent ? r - s->rblk[slot].sent : 0;
 }
 
 /* Sends `n` new coded repairs for the block at `base` (lock held). */
@@ -403,7 +465,7 @@ static void send_fec(struct cast_sender *s, uint16_t base)
  * new repairs, less those sent for it within the holdoff, so 50 students
  * cost the worst student's need, not the union of their losses.
  */
-static void handle_nacks_coded(struct cast_sender *s,
+static void handle_nacks_coded(struct cast_sender *s, struct student *who,
 			       const struct cast_rtcp_fb *fb)
 {
 	int k = s->cfg.repair_block;
@@ -452,6 +514,13 @@ static void handle_nacks_coded(struct cast_sender *s,
 				seen = s->rblk[slot].sent;
 			if (seen + (uint32_t)need > s->rblk[slot].target)
 				s->rblk[slot].target = seen + (uint32_t)need;
+			if (who) {
+				int w = (base / k) % WANT_TAB;
+
+				who->want[w].base = base;
+				who->want[w].used = true;
+				who->want[w].total = seen + (uint32_t)need;
+			}
 			continue;
 		}
 		/* Gather the block's largest need over a short batch: one
@@ -472,18 +541,6 @@ static void flush_repairs(struct cast_sender *s)
 	int64_t holdoff = (int64_t)s->cfg.retx_holdoff_ms * 1000;
 	uint16_t next = s->next_added;
 
-	/* The stream's packet rate, over RATE_WINDOW_US. */
-	if (!s->rate_us) {
-		s->rate_us = now;
-		s->rate_seq = next;
-	} else if (now - s->rate_us >= RATE_WINDOW_US) {
-		double r = (uint16_t)(next - s->rate_seq) * 1e6 /
-			   (double)(now - s->rate_us);
-
-		s->pkt_rate = s->pkt_rate > 0 ? (3 * s->pkt_rate + r) / 4 : r;
-		s->rate_us = now;
-		s->rate_seq = next;
-	}
 	/* Rounds only while repair is costly (a lossy class on a busy
 	 * stream), with hysteresis. */
 	if (!s->cost_us) {
@@ -492,23 +549,46 @@ static void flush_repairs(struct cast_sender *s)
 		uint64_t rb = s->st.retransmit_bytes - s->cost_repair;
 		uint64_t sb = s->st.bytes_sent - s->cost_stream;
 		uint64_t bps = rb * 8 * 1000000 / (uint64_t)(now - s->cost_us);
+		uint64_t pk = s->st.packets_sent - s->cost_packets;
+		int64_t block_ms = pk ? (int64_t)k * (now - s->cost_us) /
+						(int64_t)pk / 1000
+				      : 2000;
+		/* A straggler of a block's first round is served by its
+		 * next: when the block is complete, or one delay later. */
+		int64_t wait_ms = block_ms < 2 * s->cfg.repair_batch_ms
+					  ? block_ms
+					  : 2 * s->cfg.repair_batch_ms;
+		uint16_t hint;
 
+		/* Where a block takes long to send, rounds cost long waits:
+		 * start them only when repair stays costly (two windows in
+		 * a row), not for the burst of a class joining at once. */
 		if (sb && !s->rounds && rb > sb * ROUNDS_ON_PCT / 100 &&
 		    bps > ROUNDS_ON_BPS)
-			s->rounds = true;
+			s->rounds = ++s->costly >=
+				    (block_ms <= QUICK_BLOCK_MS ? 1 : 2);
+		else if (!s->rounds)
+			s->costly = 0;
 		else if (sb && s->rounds &&
 			 (rb < sb * ROUNDS_OFF_PCT / 100 || bps < ROUNDS_OFF_BPS))
-			s->rounds = false;
+			s->rounds = false, s->costly = 0;
 		s->st.repair_rounds = s->rounds;
+		hint = s->rounds ? (uint16_t)(wait_ms + 150) : 0;
+		if (hint / 50 != s->repair_ms / 50) {
+			s->repair_ms = hint;
+			s->sr_due = true;
+		}
 		s->cost_us = now;
+		s->cost_packets = s->st.packets_sent;
 		s->cost_repair = s->st.retransmit_bytes;
 		s->cost_stream = s->st.bytes_sent;
 	}
 	if (!s->rounds)
 		batch = gather;
 	for (int i = 0; i < 256; i++) {
-		uint32_t need, recent;
+		uint32_t need, recent, owed;
 		int covered;
+		bool done;
 
 		if (!s->rblk[i].used)
 			continue;
@@ -524,16 +604,18 @@ static void flush_repairs(struct cast_sender *s)
 		if (!s->rblk[i].pending_since ||
 		    now - s->rblk[i].pending_since < gather)
 			continue;
-		if (now - s->rblk[i].pending_since < batch &&
-		    !(s->rblk[i].complete_us &&
-		      now - s->rblk[i].complete_us >= gather)) {
-			int left = k - (int)(uint16_t)(next - s->rblk[i].base);
-
-			if (s->rblk[i].complete_us || s->pkt_rate <= 0 ||
-			    now - s->rblk[i].pending_since +
-					    (int64_t)(left * 1e6 / s->pkt_rate) <
-				    batch)
-				continue;
+		done = s->rblk[i].complete_us &&
+		       now - s->rblk[i].complete_us >= gather;
+		if (now - s->rblk[i].pending_since < batch && !done)
+			continue;
+		/* Not complete after the delay: a first round for most
+		 * students; the rest, with new losses, get the block's next
+		 * round, which serves everyone. */
+		if (s->rounds && !done && !s->rblk[i].early) {
+			owed = early_owed(s, i);
+			s->rblk[i].early = true;
+		} else {
+			owed = exact_owed(s, i);
 		}
 		need = s->rblk[i].pending;
 		s->rblk[i].pending = 0;
@@ -547,8 +629,8 @@ static void flush_repairs(struct cast_sender *s)
 		} else {
 			need -= recent;
 		}
-		if (exact_owed(s, i) > need)
-			need = exact_owed(s, i);
+		if (owed > need)
+			need = owed;
 		if (!need)
 			continue;
 		covered = (uint16_t)(next - s->rblk[i].base) < k
@@ -641,7 +723,7 @@ static void handle_feedback(struct cast_sender *s, uint8_t *buf, size_t len,
 		}
 	}
 	if (fb.n_nack && s->renc)
-		handle_nacks_coded(s, &fb);
+		handle_nacks_coded(s, st, &fb);
 	else if (fb.n_nack && s->retx)
 		handle_nacks(s, &fb);
 	if (fb.pli) {
@@ -698,7 +780,7 @@ int cast_sender_students(struct cast_sender *s, struct cast_student_stat *out,
 	for (int i = 0; i < s->n_students && n < max; i++) {
 		struct student *st = &s->students[i];
 
-		if (now - st->st.last_seen_us > STUDENT_EXPIRE_US)
+		if (now - st->st.last_seen_us > HEARD_LATELY_US)
 			continue;
 		out[n] = st->st;
 		out[n].unicast = st->unicast_until_mono >= mono;
@@ -788,7 +870,7 @@ static void *sender_thread(void *arg)
 			s->st.frames_still++;
 			pthread_mutex_unlock(&s->lock);
 		}
-		if (cast_now_us() - s->last_sr_us >= 1000000)
+		if (cast_now_us() - s->last_sr_us >= 1000000 || s->sr_due)
 			send_sr(s);
 		next += period;
 		t = cast_mono_us();
@@ -818,6 +900,11 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 	if (!s)
 		return CAST_ERROR(ENOMEM);
 	s->cfg = *cfg;
+	/* Auto: a 128-packet block averages more losses per repair round,
+	 * worth it where a block takes well under a second to send. */
+	if (!s->cfg.repair_block)
+		s->cfg.repair_block =
+			cfg->encoder.bitrate_kbps >= BIG_BLOCK_KBPS ? 128 : 64;
 	s->cfg.media_key = NULL;
 	pthread_mutex_init(&s->lock, NULL);
 	cast_hist_reset(&s->st.capture_us);
@@ -928,7 +1015,7 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 			struct cast_repair_enc_cfg rc;
 
 			cast_repair_enc_cfg_init(&rc);
-			rc.k = cfg->repair_block;
+			rc.k = s->cfg.repair_block;
 			err = cast_repair_enc_new(&s->renc, &rc);
 			if (err)
 				goto out;

@@ -95,13 +95,15 @@ static uint32_t fmix32(uint32_t h)
 	return h;
 }
 
-/* The coefficient of packet base + i in the repair with this seed. */
-static uint8_t coef(uint32_t seed, int i)
+/* The coefficient of packet base + i in a repair of a k-packet block with
+ * this seed. Cauchy rows need x = first + seed outside 0..k-1. */
+static uint8_t coef(uint32_t seed, int i, int k)
 {
+	unsigned first = k > 64 ? (unsigned)k : 64;
 	uint32_t h;
 
-	if (seed < CAST_REPAIR_MDS_SEEDS)
-		return gf_inv[(64 + seed) ^ (unsigned)i];
+	if (seed < 256 - first)
+		return gf_inv[(first + seed) ^ (unsigned)i];
 	h = fmix32(seed ^ (0x9e3779b9u * (uint32_t)(i + 1)));
 	return (uint8_t)(1 + h % 255);
 }
@@ -284,7 +286,7 @@ int cast_repair_enc_make(struct cast_repair_enc *e, uint16_t base_seq,
 	put16(out + 12, (unsigned)coded_len);
 	memset(out + CAST_REPAIR_HDR_LEN, 0, coded_len);
 	for (i = 0; i < covered; i++) {
-		c = coef(seed, i);
+		c = coef(seed, i, e->k);
 		put16(lenb, src[i]->len);
 		gf_mac(out + CAST_REPAIR_HDR_LEN, lenb, 2, c);
 		gf_mac(out + CAST_REPAIR_HDR_LEN + 2, src[i]->data,
@@ -510,7 +512,7 @@ static void sys_build(const struct cast_repair_dec *d, const struct block *b,
 		for (j = 0; j < s->n; j++)
 			s->a[s->m][j] = s->idx[j] < b->eq[r].covered
 						? coef(b->eq[r].seed,
-						       s->idx[j])
+						       s->idx[j], d->k)
 						: 0;
 		s->m++;
 	}
@@ -666,7 +668,7 @@ static int solve(struct cast_repair_dec *d, struct block *b,
 			sl = held(d, b->base + i);
 			if (!sl)
 				continue;
-			c = coef(e->seed, i);
+			c = coef(e->seed, i, d->k);
 			put16(lenb, sl->len);
 			gf_mac(w, lenb, 2, c);
 			gf_mac(w + 2, sl->data, sl->len, c);
@@ -883,6 +885,20 @@ void cast_repair_dec_stats(const struct cast_repair_dec *d,
 			   struct cast_repair_dec_stats *st)
 {
 	*st = d->st;
+}
+
+int cast_repair_dec_set_block(struct cast_repair_dec *d, int k)
+{
+	if (!d || !valid_k(k) || !valid_ring(d->mask + 1, k))
+		return CAST_ERROR(EINVAL);
+	if (k == d->k)
+		return 0;
+	for (int i = 0; i < d->max_blocks; i++) {
+		d->st.dropped += (uint64_t)d->blocks[i].neq;
+		block_clear(&d->blocks[i]);
+	}
+	d->k = k;
+	return 0;
 }
 
 void cast_repair_dec_free(struct cast_repair_dec **d)

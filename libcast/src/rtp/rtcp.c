@@ -1,4 +1,5 @@
 /* RTCP sender reports and SDES CNAME (RFC 3550 section 6), NTP timestamps. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "cast/error.h"
@@ -8,6 +9,8 @@
 
 #define RTCP_SR 200
 #define RTCP_SDES 202
+#define RTCP_APP 204
+#define APP_LCRD_LEN 16
 #define SDES_CNAME 1
 #define SR_LEN 28
 #define REPORT_BLOCK_LEN 24
@@ -19,6 +22,7 @@ int cast_rtcp_write_sr(uint8_t *buf, size_t size, const struct cast_rtcp_sr *sr,
 {
 	size_t cname_len = cname ? strlen(cname) : 0;
 	size_t sdes_len = 0, total;
+	bool lcrd;
 	uint8_t *p;
 
 	if (!buf || !sr || cname_len > 255)
@@ -27,7 +31,8 @@ int cast_rtcp_write_sr(uint8_t *buf, size_t size, const struct cast_rtcp_sr *sr,
 		/* Chunk: SSRC, CNAME item, a null octet or more, pad to 4. */
 		sdes_len = 4 + ((4 + 2 + cname_len + 1 + 3) & ~(size_t)3);
 	}
-	total = SR_LEN + sdes_len;
+	lcrd = sr->repair_ms || sr->repair_block;
+	total = SR_LEN + sdes_len + (lcrd ? APP_LCRD_LEN : 0);
 	if (total > size)
 		return CAST_ERROR(ENOSPC);
 
@@ -52,12 +57,23 @@ int cast_rtcp_write_sr(uint8_t *buf, size_t size, const struct cast_rtcp_sr *sr,
 		p[9] = (uint8_t)cname_len;
 		memcpy(p + 10, cname, cname_len);
 	}
+	if (lcrd) {
+		p = buf + SR_LEN + sdes_len;
+		memset(p, 0, APP_LCRD_LEN);
+		p[0] = 0x80;
+		p[1] = RTCP_APP;
+		cast__wr16(p + 2, APP_LCRD_LEN / 4 - 1);
+		cast__wr32(p + 4, sr->ssrc);
+		memcpy(p + 8, "LCRD", 4);
+		cast__wr16(p + 12, sr->repair_ms);
+		p[14] = sr->repair_block;
+	}
 	return (int)total;
 }
 
 int cast_rtcp_parse_sr(const uint8_t *buf, size_t len, struct cast_rtcp_sr *sr)
 {
-	const uint8_t *found = NULL;
+	const uint8_t *found = NULL, *lcrd = NULL;
 	size_t off = 0;
 
 	if (!buf || !sr || len < 4 || len % 4)
@@ -88,6 +104,9 @@ int cast_rtcp_parse_sr(const uint8_t *buf, size_t len, struct cast_rtcp_sr *sr)
 			if (!found)
 				found = p;
 		}
+		if (p[1] == RTCP_APP && (p[0] & 0x1f) == 0 &&
+		    plen >= APP_LCRD_LEN && !memcmp(p + 8, "LCRD", 4) && !lcrd)
+			lcrd = p;
 		off += plen;
 	}
 	if (!found)
@@ -98,6 +117,8 @@ int cast_rtcp_parse_sr(const uint8_t *buf, size_t len, struct cast_rtcp_sr *sr)
 	sr->rtp_ts = cast__rd32(found + 16);
 	sr->packets = cast__rd32(found + 20);
 	sr->octets = cast__rd32(found + 24);
+	sr->repair_ms = lcrd ? cast__rd16(lcrd + 12) : 0;
+	sr->repair_block = lcrd ? lcrd[14] : 0;
 	return 0;
 }
 

@@ -103,6 +103,9 @@ def main():
     write("fuzz_rtcp", "rr_sr", rr + sr)
     write("fuzz_rtcp", "sr_block_bye", sr_rb + bye)
     write("fuzz_rtcp", "rr_only", rr)
+    # The teacher's repair timing after the SDES: APP "LCRD".
+    lcrd = struct.pack("!BBHI4sHBB", 0x80, 204, 3, SSRC, b"LCRD", 612, 128, 0)
+    write("fuzz_rtcp", "sr_sdes_lcrd", sr + sdes + lcrd)
     write("fuzz_rtcp", "rtp", stream[0])
 
     # fuzz_h264_roundtrip: 2 bytes of MTU (28 + low 11 bits) and STAP-A

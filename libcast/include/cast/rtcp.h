@@ -15,7 +15,9 @@ struct cast_rtcp_rr {
 	uint32_t lsr, dlsr;
 };
 
-#define CAST_RTCP_MAX_NACK 64
+/** Sequence numbers a feedback packet asks for, at most: a whole repair
+ * block (CAST_REPAIR_MAX_BLOCK). */
+#define CAST_RTCP_MAX_NACK 128
 /** Repair blocks a feedback packet reports the state of, at most. */
 #define CAST_RTCP_MAX_REPAIR_STATE 16
 

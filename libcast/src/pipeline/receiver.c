@@ -400,7 +400,7 @@ static void send_feedback(struct cast_receiver *r, const uint16_t *nacks,
 {
 	struct cast_rtcp_fb fb;
 	struct cast_receiver_stats st;
-	uint8_t buf[600];
+	uint8_t buf[1200]; /* a whole block of NACKs, with reports */
 	uint32_t expected, received, ext_max;
 	int64_t elapsed;
 	size_t len;

@@ -83,6 +83,7 @@ struct cast_sender {
 	int n_retx;
 	struct student *students;
 	int n_students;
+	uint32_t *want_sorted;		/* MAX_STUDENTS, for early rounds */
 	/* Coded repair: the encoder and, per block, repairs sent lately. */
 	struct cast_repair_enc *renc;
 	uint16_t next_added;		/* one past the newest packet it has */
@@ -395,7 +396,7 @@ static int cmp_u32(const void *a, const void *b)
  * for the block need none of it), not for the unluckiest. */
 static uint32_t early_owed(struct cast_sender *s, int slot)
 {
-	static uint32_t tot[MAX_STUDENTS]; /* feedback thread only */
+	uint32_t *tot = s->want_sorted;
 	uint16_t base = s->rblk[slot].base;
 	int k = s->cfg.repair_block, w = (base / k) % WANT_TAB, n = 0;
 	int64_t now = cast_now_us();
@@ -1021,7 +1022,8 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 				goto out;
 		}
 		s->students = calloc(MAX_STUDENTS, sizeof(*s->students));
-		if (!s->students) {
+		s->want_sorted = calloc(MAX_STUDENTS, sizeof(*s->want_sorted));
+		if (!s->students || !s->want_sorted) {
 			err = CAST_ERROR(ENOMEM);
 			goto out;
 		}
@@ -1127,6 +1129,7 @@ void cast_sender_free(struct cast_sender **ps)
 	cast_srtp_free(&s->fb_srtp);
 	free(s->retx);
 	free(s->students);
+	free(s->want_sorted);
 	cast_repair_enc_free(&s->renc);
 	cast_udp_free(&s->rtcp);
 	cast_udp_free(&s->rtp);

@@ -26,8 +26,10 @@ cmake --build build-asan -j"$JOBS"
 # LeakSanitizer can only report as "unknown module": they run with every
 # check but the leak check.
 GUI='test_overlay|test_student_screen'
-# Instrumented code is slower: tests that bound a freeze allow this factor.
-export CAST_TIMING_SLACK=2
+# Instrumented code is slower (a 1080p test-pattern teacher drops to ~24
+# fps next to 20 instrumented students): tests that bound a freeze allow
+# this factor (measured: a 2.5 s freeze answered at once, 1.9 s in rounds).
+export CAST_TIMING_SLACK=3
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0 \
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

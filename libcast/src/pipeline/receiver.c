@@ -252,6 +252,7 @@ static bool accept_packet(struct cast_receiver *r, uint8_t *buf, size_t *len,
 static void on_rtcp(struct cast_receiver *r, uint8_t *buf, size_t len)
 {
 	struct cast_rtcp_sr sr;
+	int64_t hint;
 
 	if (!accept_packet(r, buf, &len, true) ||
 	    cast_rtcp_parse_sr(buf, len, &sr))
@@ -268,11 +269,11 @@ static void on_rtcp(struct cast_receiver *r, uint8_t *buf, size_t len)
 		r->cfg.repair_block = sr.repair_block;
 		memset(r->rseen, 0, sizeof(r->rseen));
 	}
-	if ((int64_t)sr.repair_ms * 1000 != r->hint_us) {
-		r->hint_us = (int64_t)(sr.repair_ms < REPAIR_HINT_MAX_MS
-					       ? sr.repair_ms
-					       : REPAIR_HINT_MAX_MS) *
-			     1000;
+	hint = (int64_t)(sr.repair_ms < REPAIR_HINT_MAX_MS ? sr.repair_ms
+							   : REPAIR_HINT_MAX_MS) *
+	       1000;
+	if (hint != r->hint_us) {
+		r->hint_us = hint;
 		retune(r);
 	}
 	pthread_mutex_lock(&r->lock);

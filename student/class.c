@@ -23,33 +23,6 @@ static void copy_str(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
-bool class_arg(const uint8_t *args, size_t len, const char *key, char *out,
-	       size_t size)
-{
-	size_t klen = strlen(key), i = 0;
-
-	while (i < len) {
-		size_t end = i;
-
-		while (end < len && args[end] != '\n')
-			end++;
-		if (end - i > klen && !memcmp(args + i, key, klen) &&
-		    args[i + klen] == '=') {
-			size_t v = i + klen + 1, n = end - v;
-
-			if (n >= size)
-				n = size - 1;
-			memcpy(out, args + v, n);
-			out[n] = '\0';
-			return true;
-		}
-		i = end + 1;
-	}
-	if (size)
-		out[0] = '\0';
-	return false;
-}
-
 void class_state_init(struct class_state *s, const char *state_dir)
 {
 	memset(s, 0, sizeof(*s));
@@ -63,33 +36,40 @@ void class_state_init(struct class_state *s, const char *state_dir)
 /* Writes what must survive a restart; caller holds the lock. */
 static void save(struct class_state *s)
 {
+	struct cast_args a = {0};
 	char tmp[1100];
 	FILE *f;
 
 	if (!s->path[0])
 		return;
+	/* The same form as the teacher's commands: any text stays whole. */
+	cast_args_add(&a, "locked", s->locked ? "1" : "0");
+	cast_args_add(&a, "notice", s->lock_notice);
+	cast_args_add(&a, "wm_fields", s->wm_fields);
+	cast_args_add(&a, "wm_text", s->wm_text);
+	cast_args_addf(&a, "wm_opacity", "%d", s->wm_opacity);
+	cast_args_add(&a, "wm_place", s->wm_place);
+	cast_args_add(&a, "language", s->language);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", s->path);
-	f = fopen(tmp, "w");
+	f = a.err ? NULL : fopen(tmp, "w");
 	if (!f) {
 		cast_log(CAST_LOG_WARN, "class", "cannot save state %s: %s",
-			 tmp, strerror(errno));
+			 tmp, a.err ? cast_strerror(a.err) : strerror(errno));
+		cast_args_free(&a);
 		return;
 	}
-	fprintf(f,
-		"locked=%d\nnotice=%s\nwm_fields=%s\nwm_text=%s\n"
-		"wm_opacity=%d\nwm_place=%s\nlanguage=%s\n",
-		s->locked, s->lock_notice, s->wm_fields, s->wm_text,
-		s->wm_opacity, s->wm_place, s->language);
-	if (fflush(f) || fsync(fileno(f)) || fclose(f) ||
-	    rename(tmp, s->path))
+	if (fwrite(a.buf, 1, a.len, f) != a.len || fflush(f) ||
+	    fsync(fileno(f)) || fclose(f) || rename(tmp, s->path))
 		cast_log(CAST_LOG_WARN, "class", "cannot save state %s",
 			 s->path);
+	cast_args_free(&a);
 }
 
 int class_state_load(struct class_state *s)
 {
-	uint8_t buf[4096];
-	char v[256];
+	static uint8_t buf[4 * CLASS_NOTICE];
+	char v[16];
+	long long x;
 	size_t n;
 	FILE *f;
 
@@ -100,17 +80,22 @@ int class_state_load(struct class_state *s)
 		return errno == ENOENT ? 0 : -errno;
 	n = fread(buf, 1, sizeof(buf), f);
 	fclose(f);
+	if (cast_args_check(buf, n)) {
+		cast_log(CAST_LOG_WARN, "class", "%s: not a state file "
+			 "(ignored)", s->path);
+		return 0;
+	}
 	pthread_mutex_lock(&s->lock);
-	if (class_arg(buf, n, "locked", v, sizeof(v)))
+	if (cast_args_get(buf, n, "locked", v, sizeof(v)) == 1)
 		s->locked = v[0] == '1';
-	class_arg(buf, n, "notice", s->lock_notice, sizeof(s->lock_notice));
-	class_arg(buf, n, "wm_fields", s->wm_fields, sizeof(s->wm_fields));
-	class_arg(buf, n, "wm_text", s->wm_text, sizeof(s->wm_text));
-	if (class_arg(buf, n, "wm_opacity", v, sizeof(v)))
-		s->wm_opacity = atoi(v);
-	if (class_arg(buf, n, "wm_place", v, sizeof(v)) && v[0])
+	cast_args_get(buf, n, "notice", s->lock_notice, sizeof(s->lock_notice));
+	cast_args_get(buf, n, "wm_fields", s->wm_fields, sizeof(s->wm_fields));
+	cast_args_get(buf, n, "wm_text", s->wm_text, sizeof(s->wm_text));
+	if (cast_args_get_int(buf, n, "wm_opacity", 0, 100, &x) == 1)
+		s->wm_opacity = (int)x;
+	if (cast_args_get(buf, n, "wm_place", v, sizeof(v)) == 1 && v[0])
 		copy_str(s->wm_place, sizeof(s->wm_place), v);
-	class_arg(buf, n, "language", s->language, sizeof(s->language));
+	cast_args_get(buf, n, "language", s->language, sizeof(s->language));
 	s->version++;
 	pthread_mutex_unlock(&s->lock);
 	return 0;
@@ -167,52 +152,132 @@ static int url_allowed(const char *url, const char *schemes)
 	return -EPERM;
 }
 
+/*
+ * Reads the text `key` into `out` when present; leaves `out` as it is when
+ * absent. Returns 0, or -EMSGSIZE for a value over the limit (the caller
+ * then changes nothing).
+ */
+static int take(const uint8_t *args, size_t len, const char *key, char *out,
+		size_t size, bool *present)
+{
+	static char v[CLASS_TEXT]; /* under the state's lock */
+	int ret = cast_args_get(args, len, key, v, size < sizeof(v) ? size
+								   : sizeof(v));
+
+	if (ret < 0)
+		return ret;
+	if (present)
+		*present = ret == 1;
+	if (ret == 1)
+		memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+/* The watermark's fields: a comma-separated subset of id,name,class,ip. */
+static bool fields_ok(const char *v)
+{
+	while (*v) {
+		size_t l = strcspn(v, ",");
+
+		if (!((l == 2 && !strncmp(v, "id", 2)) ||
+		      (l == 4 && !strncmp(v, "name", 4)) ||
+		      (l == 5 && !strncmp(v, "class", 5)) ||
+		      (l == 2 && !strncmp(v, "ip", 2))))
+			return false;
+		v += l + (v[l] == ',');
+	}
+	return true;
+}
+
+/* watermark: validates everything first, then changes what is named. */
+static int watermark(struct class_state *s, const uint8_t *args, size_t len)
+{
+	char fields[sizeof(s->wm_fields)] = "", place[16] = "";
+	static char text[CLASS_NOTICE];
+	bool has_fields = false, has_text = false, has_place = false;
+	long long opacity = -1;
+	int ret;
+
+	ret = take(args, len, "fields", fields, sizeof(fields), &has_fields);
+	if (!ret)
+		ret = take(args, len, "text", text, sizeof(text), &has_text);
+	if (!ret)
+		ret = take(args, len, "place", place, sizeof(place), &has_place);
+	if (!ret && cast_args_get_int(args, len, "opacity", 0, 100,
+				      &opacity) < 0)
+		ret = -EINVAL;
+	if (!ret && ((has_fields && !fields_ok(fields)) ||
+		     (has_place && strcmp(place, "corner") &&
+		      strcmp(place, "center") && strcmp(place, "tiled"))))
+		ret = -EINVAL;
+	if (ret)
+		return ret;
+	if (has_fields)
+		copy_str(s->wm_fields, sizeof(s->wm_fields), fields);
+	if (has_text)
+		copy_str(s->wm_text, sizeof(s->wm_text), text);
+	if (opacity >= 0)
+		s->wm_opacity = (int)opacity;
+	if (has_place)
+		copy_str(s->wm_place, sizeof(s->wm_place), place);
+	save(s);
+	return 0;
+}
+
 int class_command(struct class_state *s, const struct class_cfg *cfg,
 		  const char *name, const uint8_t *args, size_t len)
 {
-	char v[CLASS_TEXT];
+	static char v[CLASS_NOTICE], title[CLASS_NOTICE];
+	long long x;
 	int ret = 0;
 
+	/* Statics: commands run one at a time, under the lock. */
 	pthread_mutex_lock(&s->lock);
 	s->commands++;
-	if (!strcmp(name, "lock")) {
-		s->locked = true;
-		class_arg(args, len, "notice", s->lock_notice,
-			  sizeof(s->lock_notice));
-		save(s);
+	if (cast_args_check(args, len)) {
+		ret = -EINVAL; /* malformed: nothing is done */
+	} else if (!strcmp(name, "lock")) {
+		v[0] = '\0';
+		ret = take(args, len, "notice", v, sizeof(v), NULL);
+		if (!ret) {
+			s->locked = true;
+			copy_str(s->lock_notice, sizeof(s->lock_notice), v);
+			save(s);
+		}
 	} else if (!strcmp(name, "unlock")) {
 		s->locked = false;
 		save(s);
 	} else if (!strcmp(name, "message")) {
-		class_arg(args, len, "title", s->msg_title,
-			  sizeof(s->msg_title));
-		class_arg(args, len, "text", s->msg_text, sizeof(s->msg_text));
-		s->messages++;
-	} else if (!strcmp(name, "marquee")) {
-		int secs = 30;
+		static char text[CLASS_TEXT];
 
-		class_arg(args, len, "text", s->marquee, sizeof(s->marquee));
-		if (class_arg(args, len, "seconds", v, sizeof(v)))
-			secs = atoi(v);
-		if (secs < 1 || secs > 3600)
-			secs = 30;
-		s->marquee_until_us = cast_now_us() + (int64_t)secs * 1000000;
-	} else if (!strcmp(name, "watermark")) {
-		class_arg(args, len, "fields", s->wm_fields,
-			  sizeof(s->wm_fields));
-		class_arg(args, len, "text", s->wm_text, sizeof(s->wm_text));
-		if (class_arg(args, len, "opacity", v, sizeof(v))) {
-			s->wm_opacity = atoi(v);
-			if (s->wm_opacity < 0 || s->wm_opacity > 100)
-				s->wm_opacity = 30;
+		title[0] = text[0] = '\0';
+		ret = take(args, len, "title", title, sizeof(title), NULL);
+		if (!ret)
+			ret = take(args, len, "text", text, sizeof(text), NULL);
+		if (!ret && !text[0])
+			ret = -EINVAL;
+		if (!ret) {
+			copy_str(s->msg_title, sizeof(s->msg_title), title);
+			copy_str(s->msg_text, sizeof(s->msg_text), text);
+			s->messages++;
 		}
-		if (class_arg(args, len, "place", v, sizeof(v)) &&
-		    (!strcmp(v, "corner") || !strcmp(v, "center") ||
-		     !strcmp(v, "tiled")))
-			copy_str(s->wm_place, sizeof(s->wm_place), v);
-		save(s);
+	} else if (!strcmp(name, "marquee")) {
+		long long secs = 30;
+
+		v[0] = '\0';
+		ret = take(args, len, "text", v, sizeof(v), NULL);
+		if (!ret && (cast_args_get_int(args, len, "seconds", 1, 3600,
+					       &secs) < 0 ||
+			     !v[0]))
+			ret = -EINVAL;
+		if (!ret) {
+			copy_str(s->marquee, sizeof(s->marquee), v);
+			s->marquee_until_us = cast_now_us() + secs * 1000000;
+		}
+	} else if (!strcmp(name, "watermark")) {
+		ret = watermark(s, args, len);
 	} else if (!strcmp(name, "language")) {
-		class_arg(args, len, "lang", v, sizeof(v));
+		cast_args_get(args, len, "lang", v, sizeof(v));
 		if (strcmp(v, "zh_CN") && strcmp(v, "zh_TW") && strcmp(v, "en")) {
 			ret = -EINVAL;
 		} else {
@@ -220,8 +285,10 @@ int class_command(struct class_state *s, const struct class_cfg *cfg,
 			save(s);
 		}
 	} else if (!strcmp(name, "web")) {
-		class_arg(args, len, "url", v, sizeof(v));
-		ret = url_allowed(v, cfg->url_schemes);
+		ret = cast_args_get(args, len, "url", v, sizeof(v));
+		ret = ret == 1 ? url_allowed(v, cfg->url_schemes)
+		      : ret == 0 ? -EINVAL
+				 : ret;
 		if (!ret) {
 			copy_str(s->last_url, sizeof(s->last_url), v);
 			pthread_mutex_unlock(&s->lock);
@@ -231,7 +298,7 @@ int class_command(struct class_state *s, const struct class_cfg *cfg,
 				s->urls_opened++;
 		}
 	} else if (!strcmp(name, "power")) {
-		class_arg(args, len, "action", v, sizeof(v));
+		cast_args_get(args, len, "action", v, sizeof(v));
 		pthread_mutex_unlock(&s->lock);
 		if (!strcmp(v, "off"))
 			ret = run(cfg->poweroff_cmd, NULL);
@@ -253,17 +320,15 @@ int class_command(struct class_state *s, const struct class_cfg *cfg,
 	} else if (!strcmp(name, "clock-set")) {
 		struct timespec ts;
 
-		class_arg(args, len, "time_us", v, sizeof(v));
 		if (!cfg->allow_clock_set) {
 			ret = -EPERM;
+		} else if (cast_args_get_int(args, len, "time_us", 1,
+					     INT64_MAX, &x) != 1) {
+			ret = -EINVAL;
 		} else {
-			long long us = atoll(v);
-
-			ts.tv_sec = (time_t)(us / 1000000);
-			ts.tv_nsec = (long)(us % 1000000) * 1000;
-			ret = us > 0 && !clock_settime(CLOCK_REALTIME, &ts)
-				      ? 0
-				      : -errno;
+			ts.tv_sec = (time_t)(x / 1000000);
+			ts.tv_nsec = (long)(x % 1000000) * 1000;
+			ret = clock_settime(CLOCK_REALTIME, &ts) ? -errno : 0;
 		}
 	} else {
 		ret = -ENOSYS;

@@ -24,7 +24,8 @@ struct class_cfg {
 	bool allow_clock_set;
 };
 
-#define CLASS_TEXT 1024
+#define CLASS_TEXT CAST_TEXT_MAX	/* a message's body */
+#define CLASS_NOTICE CAST_NOTICE_MAX	/* every other text */
 
 /* The class state; every field under `lock`. */
 struct class_state {
@@ -32,20 +33,20 @@ struct class_state {
 	char path[1024];		/* persisted state file, "" none */
 	uint64_t version;		/* bumped on every change */
 	bool locked;
-	char lock_notice[256];
+	char lock_notice[CLASS_NOTICE];
 	/* Watermark: which fields, and how (as the teacher sent them). */
 	char wm_fields[128];		/* e.g. "id,name,ip" ("" off) */
-	char wm_text[256];
+	char wm_text[CLASS_NOTICE];
 	int wm_opacity;			/* 0..100 */
 	char wm_place[16];		/* corner|center|tiled */
 	char language[16];
-	char marquee[512];
+	char marquee[CLASS_NOTICE];
 	int64_t marquee_until_us;	/* CLOCK_REALTIME */
-	char msg_title[128];
+	char msg_title[CLASS_NOTICE];
 	char msg_text[CLASS_TEXT];
 	uint64_t messages;
 	bool hand;
-	char last_url[CLASS_TEXT];
+	char last_url[CLASS_NOTICE];
 	uint64_t urls_opened;
 	uint64_t commands, refused;
 };
@@ -55,20 +56,15 @@ void class_state_init(struct class_state *s, const char *state_dir);
 int class_state_load(struct class_state *s);
 
 /**
- * Carries out one authenticated COMMAND from the teacher. `args` are
- * "key=value" lines. Returns 0 or a negative errno (sent back in REPLY).
+ * Carries out one authenticated COMMAND from the teacher. `args` are a
+ * cast_args list. A command changes only what it names; one with a bad or
+ * over-long value changes nothing. Returns 0 or a negative errno (sent
+ * back in REPLY): -EINVAL, -EMSGSIZE, -EPERM, -ENOSYS, …
  */
 int class_command(struct class_state *s, const struct class_cfg *cfg,
 		  const char *name, const uint8_t *args, size_t len);
 
 /** Adds the state as "class":{…} to a stats line. */
 void class_state_json(struct class_state *s, struct cast_json *j);
-
-/**
- * Finds `key` in "key=value" lines; copies the value (NUL-terminated,
- * truncated to size-1). Returns true when present.
- */
-bool class_arg(const uint8_t *args, size_t len, const char *key, char *out,
-	       size_t size);
 
 #endif

@@ -20,7 +20,6 @@
 
 #include "assets.h"
 #include "class.h"
-#include "local.h"
 #include "overlay.h"
 
 struct student {
@@ -366,6 +365,9 @@ static int stats_json(char *buf, size_t size, void *arg)
 		      (double)cast_hist_quantile(&st.latency_us, 0.5) / 1000);
 	cast_json_bool(&j, "multicast_ok", !st.unicast_wanted);
 	cast_json_int(&j, "auth_failures", (int64_t)st.auth_failures);
+	pthread_mutex_lock(&s->cls.lock);
+	cast_json_bool(&j, "locked", s->cls.locked);
+	pthread_mutex_unlock(&s->cls.lock);
 	cast_json_end(&j);
 	if (j.overflow || j.len >= size)
 		return 0;
@@ -394,8 +396,7 @@ static void on_file(const char *final_path, const struct cast_file_offer *o,
 		    int status, void *arg)
 {
 	struct student *s = arg;
-	char msg[1024];
-	int n;
+	struct cast_args a = {0};
 
 	if (!status && o->open_after && s->ccfg.open_cmd) {
 		char *argv[] = {(char *)s->ccfg.open_cmd, (char *)final_path,
@@ -406,10 +407,12 @@ static void on_file(const char *final_path, const struct cast_file_offer *o,
 				 environ) == 0)
 			waitpid(pid, NULL, WNOHANG);
 	}
-	n = snprintf(msg, sizeof(msg), "id=%u\nstatus=%d\npath=%s\n",
-		     o->transfer_id, status, o->rel_path);
-	if (s->ctl && n > 0)
-		cast_student_ctl_send_event(s->ctl, "file", msg, (size_t)n);
+	cast_args_addf(&a, "id", "%u", o->transfer_id);
+	cast_args_addf(&a, "status", "%d", status);
+	cast_args_add(&a, "path", o->rel_path);
+	if (s->ctl && !a.err)
+		cast_student_ctl_send_event(s->ctl, "file", a.buf, a.len);
+	cast_args_free(&a);
 }
 
 /* file-offer: the authenticated teacher announces a file (name, size,
@@ -418,19 +421,24 @@ static int expect_file(struct student *s, const uint8_t *args, size_t len)
 {
 	struct cast_file_offer o;
 	char v[CAST_FILE_PATH_MAX];
+	long long x;
 
 	if (!s->files)
 		return CAST_ERROR(ENOSYS);
 	memset(&o, 0, sizeof(o));
-	class_arg(args, len, "id", v, sizeof(v));
-	o.transfer_id = (uint32_t)strtoul(v, NULL, 10);
-	class_arg(args, len, "path", o.rel_path, sizeof(o.rel_path));
-	class_arg(args, len, "size", v, sizeof(v));
-	o.size = strtoull(v, NULL, 10);
-	class_arg(args, len, "open", v, sizeof(v));
+	if (cast_args_check(args, len) ||
+	    cast_args_get_int(args, len, "id", 1, UINT32_MAX, &x) != 1)
+		return CAST_ERROR(EINVAL);
+	o.transfer_id = (uint32_t)x;
+	if (cast_args_get(args, len, "path", o.rel_path,
+			  sizeof(o.rel_path)) != 1 ||
+	    cast_args_get_int(args, len, "size", 0, INT64_MAX, &x) != 1)
+		return CAST_ERROR(EINVAL);
+	o.size = (uint64_t)x;
+	cast_args_get(args, len, "open", v, sizeof(v));
 	o.open_after = v[0] == '1';
-	class_arg(args, len, "sha256", v, sizeof(v));
-	if (strlen(v) != 64)
+	if (cast_args_get(args, len, "sha256", v, sizeof(v)) != 1 ||
+	    strlen(v) != 64)
 		return CAST_ERROR(EINVAL);
 	for (int i = 0; i < 32; i++) {
 		unsigned b;
@@ -497,17 +505,19 @@ static int hw_start(struct student *s, const char *folder, uint32_t id)
 /* collect: the teacher names a folder inside the collect root. */
 static int collect(struct student *s, const uint8_t *args, size_t len)
 {
-	char folder[512], path[1600], v[16];
+	char folder[512], path[1600];
 	const char *home = getenv("HOME");
+	long long id = 0;
 
-	class_arg(args, len, "folder", folder, sizeof(folder));
-	class_arg(args, len, "collection", v, sizeof(v));
-	if (cast_homework_path_check(folder))
+	if (cast_args_check(args, len) ||
+	    cast_args_get(args, len, "folder", folder, sizeof(folder)) != 1 ||
+	    cast_args_get_int(args, len, "collection", 0, UINT32_MAX, &id) < 0 ||
+	    cast_homework_path_check(folder))
 		return CAST_ERROR(EINVAL);
 	snprintf(path, sizeof(path), "%s/%s",
 		 s->collect_root ? s->collect_root : home ? home : "/nonexistent",
 		 folder);
-	return hw_start(s, path, (uint32_t)strtoul(v, NULL, 10));
+	return hw_start(s, path, (uint32_t)id);
 }
 
 /* An authenticated COMMAND from the teacher. */
@@ -533,15 +543,39 @@ static int on_command(const char *name, const uint8_t *args, size_t len,
 	return class_command(&s->cls, &s->ccfg, name, args, len);
 }
 
+/* Joins argv[from..] with spaces: a text typed without quotes. */
+static char *join_args(int argc, char **argv, int from)
+{
+	size_t n = 0, off = 0;
+	char *out;
+
+	for (int i = from; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	out = malloc(n ? n : 1);
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	for (int i = from; i < argc; i++) {
+		size_t l = strlen(argv[i]);
+
+		if (off)
+			out[off++] = ' ';
+		memcpy(out + off, argv[i], l + 1);
+		off += l;
+	}
+	return out;
+}
+
 /* The student's own actions, from its local socket. */
-static char *on_local(const char *line, void *arg)
+static char *on_local(int argc, char **argv, void *arg)
 {
 	struct student *s = arg;
 	struct cast_json j;
 	int err = 0;
 
-	if (!strcmp(line, "hand up") || !strcmp(line, "hand down")) {
-		bool up = !strcmp(line, "hand up");
+	if (argc == 2 && !strcmp(argv[0], "hand") &&
+	    (!strcmp(argv[1], "up") || !strcmp(argv[1], "down"))) {
+		bool up = !strcmp(argv[1], "up");
 
 		pthread_mutex_lock(&s->cls.lock);
 		s->cls.hand = up;
@@ -551,14 +585,18 @@ static char *on_local(const char *line, void *arg)
 							    up ? "up" : "down",
 							    up ? 2 : 4)
 			     : CAST_ERROR(ENOTCONN);
-	} else if (!strncmp(line, "message ", 8) && line[8]) {
-		err = s->ctl ? cast_student_ctl_send_event(s->ctl, "message",
-							    line + 8,
-							    strlen(line + 8))
-			     : CAST_ERROR(ENOTCONN);
-	} else if (!strncmp(line, "submit ", 7) && line[7] == '/') {
-		err = hw_start(s, line + 7, 0);
-	} else if (!strcmp(line, "state")) {
+	} else if (argc >= 2 && !strcmp(argv[0], "message") && argv[1][0]) {
+		char *text = join_args(argc, argv, 1);
+
+		err = !text	 ? CAST_ERROR(ENOMEM)
+		      : s->ctl ? cast_student_ctl_send_event(s->ctl, "message",
+							     text, strlen(text))
+			       : CAST_ERROR(ENOTCONN);
+		free(text);
+	} else if (argc == 2 && !strcmp(argv[0], "submit") &&
+		   argv[1][0] == '/') {
+		err = hw_start(s, argv[1], 0);
+	} else if (argc == 1 && !strcmp(argv[0], "state")) {
 		cast_json_begin(&j);
 		cast_json_bool(&j, "connected",
 			       s->ctl && cast_student_ctl_connected(s->ctl));
@@ -608,10 +646,10 @@ static void default_paths(struct student *s, char *state_dir, size_t sd_size,
 
 static int cmd_ctl(int argc, char **argv)
 {
-	char path[512] = "", cmd[2048] = "";
-	static char reply[1 << 16];
+	const char *args[CAST_CTL_ARGC_MAX];
+	char path[512] = "", *reply = NULL;
 	long channel = 1;
-	int n;
+	int n, nargs = 0, ret;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--channel") && i + 1 < argc) {
@@ -620,16 +658,17 @@ static int cmd_ctl(int argc, char **argv)
 				return 2;
 		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
 			snprintf(path, sizeof(path), "%s", argv[++i]);
+		} else if (nargs < CAST_CTL_ARGC_MAX) {
+			args[nargs++] = argv[i];
 		} else {
-			size_t l = strlen(cmd);
-
-			snprintf(cmd + l, sizeof(cmd) - l, "%s%s", l ? " " : "",
-				 argv[i]);
+			fprintf(stderr, "cast-student ctl: too many arguments\n");
+			return 2;
 		}
 	}
-	if (!cmd[0]) {
+	if (!nargs) {
 		fprintf(stderr, "usage: cast-student ctl [--channel N] [--socket "
-				"PATH] hand up|down | message TEXT | state\n");
+				"PATH] hand up|down | message TEXT | submit "
+				"/FOLDER | state\n");
 		return 2;
 	}
 	if (!path[0]) {
@@ -643,15 +682,16 @@ static int cmd_ctl(int argc, char **argv)
 				 "/tmp/libcast-student-%u-%ld.sock",
 				 (unsigned)getuid(), channel);
 	}
-	n = cast_ctl_request(path, cmd, reply, sizeof(reply));
+	n = cast_ctl_request(path, nargs, args, &reply);
 	if (n < 0) {
 		fprintf(stderr, "cast-student ctl: %s: %s\n", path,
 			cast_strerror(n));
 		return 1;
 	}
 	fputs(reply, stdout);
-	return strstr(reply, "\"ok\":false") || strstr(reply, "\"error\"") ? 1
-									    : 0;
+	ret = strstr(reply, "\"ok\":false") ? 1 : 0;
+	free(reply);
+	return ret;
 }
 
 static int load_key(const struct student *s, struct cast_key *key)
@@ -900,8 +940,10 @@ static void view_sync(struct view *v, struct student *s)
 {
 	struct class_state *c = &s->cls;
 	struct overlay_watermark w;
-	char fields[128], text[256], place[16], notice[256], lang[16];
-	char title[128], msg[CLASS_TEXT], marquee[512], ip[64];
+	/* Copies of the state's texts, read out of its lock. */
+	static char text[CLASS_NOTICE], notice[CLASS_NOTICE];
+	static char title[CLASS_NOTICE], msg[CLASS_TEXT], marquee[CLASS_NOTICE];
+	char fields[128], place[16], lang[16], ip[64];
 	int opacity;
 	bool locked, hand, new_msg, new_marquee;
 	int64_t until, now = cast_now_us();
@@ -1072,7 +1114,7 @@ int main(int argc, char **argv)
 	struct view view = {0};
 	struct cast_receiver *r = NULL;
 	struct cast_student_ctl *ctl = NULL;
-	struct local *local = NULL;
+	struct cast_ctl_server *local = NULL;
 	char state_dir[1024], sock_path[512], inbox[1024];
 	struct cast_key key;
 	uint32_t teacher_ip = 0;
@@ -1193,7 +1235,7 @@ int main(int argc, char **argv)
 		cast_key_wipe(&key);
 		s.ctl = ctl;
 	}
-	if (!err && local_start(&local, s.local_socket, on_local, &s))
+	if (!err && cast_ctl_server_new(&local, s.local_socket, on_local, &s))
 		/* The broadcast goes on; only hand/message from here fail. */
 		fprintf(stderr, "cast-student: local socket %s unavailable "
 				"(another student agent?): raise hand and "
@@ -1202,7 +1244,7 @@ int main(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "cast-student: cannot receive channel %d: %s\n",
 			s.cfg.channel, cast_strerror(err));
-		local_stop(&local);
+		cast_ctl_server_free(&local);
 		cast_student_ctl_free(&ctl);
 		cast_receiver_free(&r);
 		if (!s.headless)
@@ -1256,7 +1298,7 @@ int main(int argc, char **argv)
 		view_sync(&view, &s);
 		view_draw(&view, &pic, force);
 	}
-	local_stop(&local);
+	cast_ctl_server_free(&local);
 	cast_receiver_stop(r);
 	if (stats) {
 		write_stats(stats, r, ctl, &s.cls, s.files, &meter,

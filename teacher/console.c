@@ -25,9 +25,22 @@ static const char *const FEATURES[] = {
 	"attendance", "send",  "collect", NULL,
 };
 
+/* The watermark as the teacher set it (every field; changes merge in). */
+struct watermark {
+	char fields[64];		/* "id,name,class,ip" subset, "" none */
+	char text[CAST_NOTICE_MAX];
+	int opacity;			/* 0..100 */
+	char place[16];			/* corner|center|tiled */
+};
+
+/* What the teacher set on one student (re-applied when it rejoins). */
 struct tracked {
 	char id[64];
 	bool locked;
+	bool reported;			/* lock state as the student reported */
+	char notice[CAST_NOTICE_MAX];
+	bool has_wm;			/* else the class's watermark */
+	struct watermark wm;
 };
 
 struct hand {
@@ -77,10 +90,11 @@ struct console {
 
 	/* Class state, re-applied on every join. */
 	bool lock_all;
-	char lock_notice[256];
-	struct tracked track[MAX_TRACK];
-	int n_track;
-	char watermark[4096];		/* the args last sent to all */
+	char lock_notice[CAST_NOTICE_MAX];
+	struct tracked *track;		/* grows up to MAX_TRACK */
+	int n_track, cap_track;
+	bool has_wm;			/* a class watermark was set */
+	struct watermark wm;
 	char language[16];
 
 	struct hand hands[RING];
@@ -150,21 +164,44 @@ static int settings_cb(const char *key, const char *value, void *arg,
 
 /* ---- helpers ---- */
 
+/*
+ * The student's entry (NULL if none and !add, or no room). A new entry
+ * starts from the class's state: what the teacher set for everyone.
+ */
 static struct tracked *track_of(struct console *c, const char *id, bool add)
 {
+	struct tracked *k;
+
 	for (int i = 0; i < c->n_track; i++)
 		if (!strcmp(c->track[i].id, id))
 			return &c->track[i];
 	if (!add || c->n_track == MAX_TRACK)
 		return NULL;
-	snprintf(c->track[c->n_track].id, sizeof(c->track[0].id), "%s", id);
-	c->track[c->n_track].locked = false;
-	return &c->track[c->n_track++];
+	if (c->n_track == c->cap_track) {
+		int cap = c->cap_track ? c->cap_track * 2 : 64;
+		struct tracked *p = realloc(c->track, (size_t)cap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		c->track = p;
+		c->cap_track = cap;
+	}
+	k = &c->track[c->n_track++];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->id, sizeof(k->id), "%s", id);
+	k->locked = c->lock_all;
+	memcpy(k->notice, c->lock_notice, sizeof(k->notice));
+	return k;
 }
+
+static char *error_reply(const char *fmt, const char *arg);
 
 static char *json_done(struct cast_json *j)
 {
 	cast_json_end(j);
+	if (j->overflow)
+		return error_reply("the answer is over %s bytes; ask for less",
+				   "65536");
 	return strdup(j->buf);
 }
 
@@ -180,38 +217,245 @@ static char *error_reply(const char *fmt, const char *arg)
 	return json_done(&j);
 }
 
-/* "key=value" tokens → the "key=value\n" lines students parse. */
-static int build_args(char **tok, int n, char *out, size_t size)
+/*
+ * What each command that sets state or shows text takes: its keys and
+ * their kinds. The teacher refuses anything else whole, before a student
+ * sees it; the student checks the same bounds again.
+ */
+enum akind { A_TEXT, A_INT, A_ENUM, A_FIELDS, A_URL };
+
+struct aspec {
+	const char *key;
+	enum akind kind;
+	size_t max;			/* A_TEXT/A_URL: bytes with the NUL */
+	long long lo, hi;		/* A_INT */
+	const char *choices;		/* A_ENUM: comma-separated */
+	bool required;			/* and not empty */
+};
+
+static const struct {
+	const char *cmd;
+	struct aspec a[4];
+} SPECS[] = {
+	{"lock", {{"notice", A_TEXT, CAST_NOTICE_MAX, 0, 0, NULL, false}}},
+	{"unlock", {{NULL, A_TEXT, 0, 0, 0, NULL, false}}},
+	{"message",
+	 {{"text", A_TEXT, CAST_TEXT_MAX, 0, 0, NULL, true},
+	  {"title", A_TEXT, CAST_NOTICE_MAX, 0, 0, NULL, false}}},
+	{"marquee",
+	 {{"text", A_TEXT, CAST_NOTICE_MAX, 0, 0, NULL, true},
+	  {"seconds", A_INT, 0, 1, 3600, NULL, false}}},
+	{"watermark",
+	 {{"fields", A_FIELDS, 0, 0, 0, NULL, false},
+	  {"text", A_TEXT, CAST_NOTICE_MAX, 0, 0, NULL, false},
+	  {"opacity", A_INT, 0, 0, 100, NULL, false},
+	  {"place", A_ENUM, 0, 0, 0, "corner,center,tiled", false}}},
+	{"web", {{"url", A_URL, CAST_NOTICE_MAX, 0, 0, NULL, true}}},
+	{"reset", {{NULL, A_TEXT, 0, 0, 0, NULL, false}}},
+};
+
+/* True when `v` is one of the comma-separated `list`. */
+static bool one_of(const char *v, const char *list)
 {
-	size_t off = 0;
+	size_t n = strlen(v);
 
-	out[0] = '\0';
-	for (int i = 0; i < n; i++) {
-		int w;
+	while (*list) {
+		size_t l = strcspn(list, ",");
 
-		if (!strchr(tok[i], '=') || tok[i][0] == '=' ||
-		    strchr(tok[i], '\n'))
-			return CAST_ERROR(EINVAL);
-		w = snprintf(out + off, size - off, "%s\n", tok[i]);
-		if (w < 0 || (size_t)w >= size - off)
-			return CAST_ERROR(E2BIG);
-		off += (size_t)w;
+		if (l == n && !strncmp(list, v, n))
+			return true;
+		list += l + (list[l] == ',');
 	}
-	return (int)off;
+	return false;
 }
 
-static bool arg_value(char **tok, int n, const char *key, char *out,
-		      size_t size)
+static bool int_ok(const char *v, long long lo, long long hi)
+{
+	char *end;
+	long long x;
+
+	if (!*v || (*v != '-' && (*v < '0' || *v > '9')))
+		return false;
+	errno = 0;
+	x = strtoll(v, &end, 10);
+	return !*end && !errno && x >= lo && x <= hi;
+}
+
+/*
+ * Checks the key=value tokens of `cmd` against its spec and builds the
+ * arguments students get. Returns 0, or -EINVAL with the reason in `why`.
+ */
+static int command_args(const char *cmd, char **tok, int n,
+			struct cast_args *out, char *why, size_t why_size)
+{
+	const struct aspec *spec = NULL;
+
+	for (size_t i = 0; i < sizeof(SPECS) / sizeof(SPECS[0]); i++)
+		if (!strcmp(SPECS[i].cmd, cmd))
+			spec = SPECS[i].a;
+	if (!spec) {
+		snprintf(why, why_size, "unknown command '%s'", cmd);
+		return CAST_ERROR(EINVAL);
+	}
+	for (int i = 0; i < n; i++) {
+		const char *eq = strchr(tok[i], '=');
+		const struct aspec *a = NULL;
+		char key[CAST_ARGS_KEY_MAX];
+		size_t k = eq ? (size_t)(eq - tok[i]) : 0;
+
+		if (!eq || !k || k >= sizeof(key)) {
+			snprintf(why, why_size, "%s: arguments are key=value, "
+				 "not '%.40s'", cmd, tok[i]);
+			return CAST_ERROR(EINVAL);
+		}
+		memcpy(key, tok[i], k);
+		key[k] = '\0';
+		for (int j = 0; j < 4 && spec[j].key; j++)
+			if (!strcmp(spec[j].key, key))
+				a = &spec[j];
+		if (!a) {
+			snprintf(why, why_size, "%s takes no '%s'", cmd, key);
+			return CAST_ERROR(EINVAL);
+		}
+		eq++;
+		switch (a->kind) {
+		case A_TEXT:
+		case A_URL:
+			if (strlen(eq) >= a->max) {
+				snprintf(why, why_size, "%s: %s is %zu bytes, "
+					 "over the limit of %zu: nothing sent",
+					 cmd, key, strlen(eq), a->max - 1);
+				return CAST_ERROR(EINVAL);
+			}
+			if (a->kind == A_URL && strncmp(eq, "http://", 7) &&
+			    strncmp(eq, "https://", 8)) {
+				snprintf(why, why_size, "url must be http:// "
+					 "or https://");
+				return CAST_ERROR(EINVAL);
+			}
+			break;
+		case A_INT:
+			if (!int_ok(eq, a->lo, a->hi)) {
+				snprintf(why, why_size, "%s: %s must be a whole "
+					 "number from %lld to %lld, not '%.40s'",
+					 cmd, key, a->lo, a->hi, eq);
+				return CAST_ERROR(EINVAL);
+			}
+			break;
+		case A_ENUM:
+			if (!one_of(eq, a->choices)) {
+				snprintf(why, why_size, "%s: %s is one of %s",
+					 cmd, key, a->choices);
+				return CAST_ERROR(EINVAL);
+			}
+			break;
+		case A_FIELDS: {
+			char f[64];
+			const char *p = eq;
+
+			while (*p) {
+				size_t l = strcspn(p, ",");
+
+				if (!l || l >= sizeof(f))
+					break;
+				memcpy(f, p, l);
+				f[l] = '\0';
+				if (!one_of(f, "id,name,class,ip"))
+					break;
+				p += l + (p[l] == ',' && p[l + 1]);
+			}
+			if (*p || strlen(eq) >= sizeof(f)) {
+				snprintf(why, why_size, "%s: fields is a list of "
+					 "id,name,class,ip (or empty)", cmd);
+				return CAST_ERROR(EINVAL);
+			}
+			break;
+		}
+		}
+		if (cast_args_add(out, key, eq)) {
+			snprintf(why, why_size, "%s: '%s' given twice or not "
+				 "text", cmd, key);
+			return CAST_ERROR(EINVAL);
+		}
+	}
+	for (int j = 0; j < 4 && spec[j].key; j++) {
+		char v[2];
+
+		if (spec[j].required &&
+		    cast_args_get(out->buf, out->len, spec[j].key, v,
+				  sizeof(v)) == 0) {
+			snprintf(why, why_size, "%s needs %s=…", cmd,
+				 spec[j].key);
+			return CAST_ERROR(EINVAL);
+		}
+	}
+	return 0;
+}
+
+/* True when `key` is among the arguments (whatever its value). */
+static bool has_arg(const struct cast_args *a, const char *key)
+{
+	char v[1];
+
+	return cast_args_get(a->buf, a->len, key, v, sizeof(v)) != 0;
+}
+
+/* Merges the watermark arguments given into `w`: only what they name. */
+static void wm_merge(struct watermark *w, const struct cast_args *a)
+{
+	long long x;
+
+	if (has_arg(a, "fields"))
+		cast_args_get(a->buf, a->len, "fields", w->fields,
+			      sizeof(w->fields));
+	if (has_arg(a, "text"))
+		cast_args_get(a->buf, a->len, "text", w->text, sizeof(w->text));
+	if (cast_args_get_int(a->buf, a->len, "opacity", 0, 100, &x) == 1)
+		w->opacity = (int)x;
+	if (has_arg(a, "place"))
+		cast_args_get(a->buf, a->len, "place", w->place,
+			      sizeof(w->place));
+}
+
+static void wm_default(struct watermark *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->opacity = 30;
+	snprintf(w->place, sizeof(w->place), "tiled");
+}
+
+/* The whole watermark as arguments (what a rejoining student gets). */
+static int wm_args(const struct watermark *w, struct cast_args *a)
+{
+	cast_args_add(a, "fields", w->fields);
+	cast_args_add(a, "text", w->text);
+	cast_args_addf(a, "opacity", "%d", w->opacity);
+	cast_args_add(a, "place", w->place);
+	return a->err;
+}
+
+/* The value of key=… among the tokens, or NULL. */
+static const char *arg_of(char **tok, int n, const char *key)
 {
 	size_t k = strlen(key);
 
 	for (int i = 0; i < n; i++)
-		if (!strncmp(tok[i], key, k) && tok[i][k] == '=') {
-			snprintf(out, size, "%s", tok[i] + k + 1);
-			return true;
-		}
+		if (!strncmp(tok[i], key, k) && tok[i][k] == '=')
+			return tok[i] + k + 1;
+	return NULL;
+}
+
+/* Copies key's value to out; false when absent or longer than out. */
+static bool arg_value(char **tok, int n, const char *key, char *out,
+		      size_t size)
+{
+	const char *v = arg_of(tok, n, key);
+
 	out[0] = '\0';
-	return false;
+	if (!v || strlen(v) >= size)
+		return false;
+	memcpy(out, v, strlen(v) + 1);
+	return true;
 }
 
 /*
@@ -273,14 +517,16 @@ static void note_sent(struct console *c, int cmd_id, const char *cmd)
 
 /* Sends to the targets; returns the number of commands queued. */
 static int send_to(struct console *c, const struct targets *t,
-		   const char *cmd, const char *args, struct cast_json *j)
+		   const char *cmd, const struct cast_args *a,
+		   struct cast_json *j)
 {
+	const void *args = a ? a->buf : NULL;
+	size_t len = a ? a->len : 0;
 	int sent = 0, id;
 
 	cast_json_array(j, "command_ids");
 	if (t->n < 0) {
-		id = cast_teacher_ctl_command(c->ctl, NULL, cmd, args,
-					      strlen(args));
+		id = cast_teacher_ctl_command(c->ctl, NULL, cmd, args, len);
 		if (id > 0) {
 			note_sent(c, id, cmd);
 			cast_json_int(j, NULL, id);
@@ -289,7 +535,7 @@ static int send_to(struct console *c, const struct targets *t,
 	}
 	for (int i = 0; i < t->n; i++) {
 		id = cast_teacher_ctl_command(c->ctl, t->ids[i], cmd, args,
-					      strlen(args));
+					      len);
 		if (id > 0) {
 			note_sent(c, id, cmd);
 			cast_json_int(j, NULL, id);
@@ -452,59 +698,23 @@ static char *cmd_replies(struct console *c)
 	return json_done(&j);
 }
 
-static void csv_field(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-/* Pulls "key":"value" or "key":number out of a flat JSON object. */
-static void json_get(const char *json, const char *key, char *out, size_t size)
-{
-	char pat[80];
-	const char *p;
-	size_t n = 0;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	out[0] = '\0';
-	p = strstr(json, pat);
-	if (!p)
-		return;
-	p += strlen(pat);
-	if (*p == '"') {
-		for (p++; *p && *p != '"' && n + 1 < size; p++) {
-			if (*p == '\\' && p[1])
-				p++;
-			out[n++] = *p;
-		}
-	} else {
-		while (*p && *p != ',' && *p != '}' && n + 1 < size)
-			out[n++] = *p++;
-	}
-	out[n] = '\0';
-}
-
 static char *cmd_assets(struct console *c, char **tok, int n)
 {
 	static const char *const cols[] = {"host", "cpu", "cores",
 					   "memory_mb", "disk_gb", "disk_free_gb",
 					   "os", "kernel", "mac", "display",
 					   NULL};
+	struct cast_csv csv = {0};
 	struct cast_json j;
-	char path[1024], v[512], tmp[1100];
-	FILE *f;
+	char path[1024], v[512];
+	int ret;
 
 	if (!arg_value(tok, n, "export", path, sizeof(path))) {
 		/* Ask every online student; answers arrive as events. */
 		struct targets t = {.n = -1};
 
 		cast_json_begin(&j);
-		send_to(c, &t, "assets", "", &j);
+		send_to(c, &t, "assets", NULL, &j);
 		cast_json_int(&j, "known", c->n_assets);
 		cast_json_array(&j, "assets");
 		for (int i = 0; i < c->n_assets; i++) {
@@ -516,27 +726,22 @@ static char *cmd_assets(struct console *c, char **tok, int n)
 		cast_json_array_end(&j);
 		return json_done(&j);
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return error_reply("cannot write %s", path);
-	fputs("\xEF\xBB\xBFid", f); /* BOM: spreadsheets read it as UTF-8 */
-	for (int k = 0; cols[k]; k++)
-		fprintf(f, ",%s", cols[k]);
-	fputs("\r\n", f);
+	cast_csv_begin(&csv, "id,host,cpu,cores,memory_mb,disk_gb,"
+			     "disk_free_gb,os,kernel,mac,display");
 	for (int i = 0; i < c->n_assets; i++) {
-		csv_field(f, c->assets[i].id);
+		cast_csv_cell(&csv, c->assets[i].id, false);
 		for (int k = 0; cols[k]; k++) {
-			json_get(c->assets[i].json, cols[k], v, sizeof(v));
-			fputc(',', f);
-			csv_field(f, v);
+			/* Validated as a JSON object when it arrived. */
+			cast_json_get_str(c->assets[i].json,
+					  strlen(c->assets[i].json), cols[k], v,
+					  sizeof(v));
+			cast_csv_cell(&csv, v, !cols[k + 1]);
 		}
-		fputs("\r\n", f);
 	}
-	if (fclose(f) || rename(tmp, path)) {
-		unlink(tmp);
+	ret = cast_csv_save(&csv, path);
+	cast_csv_free(&csv);
+	if (ret)
 		return error_reply("cannot write %s", path);
-	}
 	cast_json_begin(&j);
 	cast_json_bool(&j, "ok", true);
 	cast_json_int(&j, "rows", c->n_assets);
@@ -760,15 +965,18 @@ static int queue_send(struct console *c, const char *path,
 	return 0;
 }
 
-static void offer_args(const struct cast_file_offer *o, char *out, size_t size)
+static int offer_args(const struct cast_file_offer *o, struct cast_args *a)
 {
 	char hex[65];
 
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", o->sha256[i]);
-	snprintf(out, size, "id=%u\npath=%s\nsize=%llu\nsha256=%s\nopen=%d\n",
-		 o->transfer_id, o->rel_path, (unsigned long long)o->size, hex,
-		 o->open_after ? 1 : 0);
+	cast_args_addf(a, "id", "%u", o->transfer_id);
+	cast_args_add(a, "path", o->rel_path);
+	cast_args_addf(a, "size", "%llu", (unsigned long long)o->size);
+	cast_args_add(a, "sha256", hex);
+	cast_args_add(a, "open", o->open_after ? "1" : "0");
+	return a->err;
 }
 
 /*
@@ -783,7 +991,7 @@ static char *cmd_send(struct console *c, const struct targets *t, char **tok,
 	struct cast_file_offer *offers = NULL, one;
 	uint32_t nodes[512];
 	size_t count = 0, n_nodes = 0;
-	char path[1024], v[8], args[1024];
+	char path[1024], v[8];
 	struct cast_json j;
 	struct stat st;
 	int ret, nr;
@@ -833,15 +1041,19 @@ static char *cmd_send(struct console *c, const struct targets *t, char **tok,
 	cast_json_array(&j, "transfers");
 	for (size_t i = 0; i < count; i++) {
 		struct cast_file_offer *o = &offers[i];
+		struct cast_args a = {0};
 
 		o->open_after = open_after;
-		offer_args(o, args, sizeof(args));
-		send_to(c, t, "file-offer", args, &j);
 		cast_json_obj(&j, NULL);
 		cast_json_int(&j, "id", o->transfer_id);
 		cast_json_str(&j, "path", o->rel_path);
 		cast_json_int(&j, "size", (int64_t)o->size);
+		if (!offer_args(o, &a))
+			send_to(c, t, "file-offer", &a, &j);
+		else
+			cast_json_str(&j, "error", cast_strerror(a.err));
 		cast_json_end(&j);
+		cast_args_free(&a);
 		snprintf(c->transfers[c->n_transfers % RING].path,
 			 sizeof(c->transfers[0].path), "%s", o->rel_path);
 		c->transfers[c->n_transfers++ % RING].id = o->transfer_id;
@@ -915,7 +1127,8 @@ static char *cmd_files(struct console *c)
 static char *cmd_collect(struct console *c, const struct targets *t,
 			 char **tok, int n)
 {
-	char folder[512], args[700];
+	char folder[512];
+	struct cast_args a = {0};
 	struct cast_json j;
 
 	if (!c->homework)
@@ -924,10 +1137,11 @@ static char *cmd_collect(struct console *c, const struct targets *t,
 	    cast_homework_path_check(folder))
 		return error_reply("collect needs folder=NAME (a relative "
 				   "folder inside each student's home)", NULL);
-	snprintf(args, sizeof(args), "folder=%s\ncollection=%u\n", folder,
-		 ++c->next_collection);
+	cast_args_add(&a, "folder", folder);
+	cast_args_addf(&a, "collection", "%u", ++c->next_collection);
 	cast_json_begin(&j);
-	send_to(c, t, "collect", args, &j);
+	send_to(c, t, "collect", &a, &j);
+	cast_args_free(&a);
 	cast_json_bool(&j, "ok", true);
 	cast_json_int(&j, "collection", c->next_collection);
 	return json_done(&j);
@@ -999,18 +1213,19 @@ static char *cmd_class(struct console *c)
 static char *dispatch(struct console *c, char **tok, int n)
 {
 	const char *cmd = tok[0], *to = NULL;
-	char args[4096], v[1100];
+	struct cast_args a = {0};
+	char why[256];
 	struct targets *t;
 	struct cast_json j;
 	char *out;
-	int a, sent;
+	int sent;
 
 	/* "--to IDS" anywhere after the command. */
-	for (a = 1; a < n; a++) {
-		if (!strcmp(tok[a], "--to") && a + 1 < n) {
-			to = tok[a + 1];
-			memmove(&tok[a], &tok[a + 2],
-				(size_t)(n - a - 2) * sizeof(*tok));
+	for (int i = 1; i < n; i++) {
+		if (!strcmp(tok[i], "--to") && i + 1 < n) {
+			to = tok[i + 1];
+			memmove(&tok[i], &tok[i + 2],
+				(size_t)(n - i - 2) * sizeof(*tok));
 			n -= 2;
 			break;
 		}
@@ -1061,7 +1276,7 @@ static char *dispatch(struct console *c, char **tok, int n)
 
 	/* Commands that go to students. */
 	if (!strcmp(cmd, "power")) {
-		if (n < 2 || (strcmp(tok[1], "off") && strcmp(tok[1], "restart"))) {
+		if (n != 2 || (strcmp(tok[1], "off") && strcmp(tok[1], "restart"))) {
 			out = error_reply("usage: power off|restart --to IDS",
 					  NULL);
 			goto done;
@@ -1071,71 +1286,87 @@ static char *dispatch(struct console *c, char **tok, int n)
 					  NULL);
 			goto done;
 		}
-		snprintf(args, sizeof(args), "action=%s\n", tok[1]);
+		cast_args_add(&a, "action", tok[1]);
 	} else if (!strcmp(cmd, "language")) {
 		if (n != 2 || (strcmp(tok[1], "zh_CN") && strcmp(tok[1], "zh_TW") &&
 			       strcmp(tok[1], "en"))) {
 			out = error_reply("usage: language zh_CN|zh_TW|en", NULL);
 			goto done;
 		}
-		snprintf(args, sizeof(args), "lang=%s\n", tok[1]);
+		cast_args_add(&a, "lang", tok[1]);
 		snprintf(c->language, sizeof(c->language), "%s", tok[1]);
 		t->n = -1; /* one action: every student */
 	} else if (!strcmp(cmd, "clock-set")) {
-		snprintf(args, sizeof(args), "time_us=%lld\n",
-			 (long long)cast_now_us());
-	} else if (!strcmp(cmd, "lock") || !strcmp(cmd, "unlock") ||
-		   !strcmp(cmd, "message") || !strcmp(cmd, "marquee") ||
-		   !strcmp(cmd, "watermark") || !strcmp(cmd, "web") ||
-		   !strcmp(cmd, "reset")) {
-		if (build_args(tok + 1, n - 1, args, sizeof(args)) < 0) {
-			out = error_reply("arguments are key=value", NULL);
+		if (n != 1) {
+			out = error_reply("clock-set takes no arguments", NULL);
 			goto done;
 		}
-		if (!strcmp(cmd, "web")) {
-			arg_value(tok + 1, n - 1, "url", v, sizeof(v));
-			if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) {
-				out = error_reply("url must be http:// or "
-						  "https://", NULL);
-				goto done;
-			}
-		}
-		if (!strcmp(cmd, "message") || !strcmp(cmd, "marquee")) {
-			if (!arg_value(tok + 1, n - 1, "text", v, sizeof(v)) ||
-			    !v[0]) {
-				out = error_reply("%s needs text=…", cmd);
-				goto done;
-			}
-		}
-	} else {
-		out = error_reply("unknown command '%s'", cmd);
+		cast_args_addf(&a, "time_us", "%lld", (long long)cast_now_us());
+	} else if (command_args(cmd, tok + 1, n - 1, &a, why, sizeof(why))) {
+		out = error_reply("%s", why);
+		goto done;
+	}
+	if (a.err) {
+		out = error_reply("arguments: %s", cast_strerror(a.err));
 		goto done;
 	}
 
 	/* Remember what must be re-applied when students rejoin. */
 	if (!strcmp(cmd, "lock") || !strcmp(cmd, "unlock")) {
 		bool on = !strcmp(cmd, "lock");
+		char notice[CAST_NOTICE_MAX] = "";
 
 		if (on)
-			arg_value(tok + 1, n - 1, "notice", c->lock_notice,
-				  sizeof(c->lock_notice));
+			cast_args_get(a.buf, a.len, "notice", notice,
+				      sizeof(notice));
 		if (t->n < 0) {
 			c->lock_all = on;
-			for (int i = 0; i < c->n_track; i++)
+			memcpy(c->lock_notice, notice, sizeof(notice));
+			for (int i = 0; i < c->n_track; i++) {
 				c->track[i].locked = on;
+				c->track[i].reported = false;
+				memcpy(c->track[i].notice, notice,
+				       sizeof(notice));
+			}
 		}
 		for (int i = 0; i < t->n; i++) {
 			struct tracked *k = track_of(c, t->ids[i], true);
 
-			if (k)
-				k->locked = on;
+			if (!k)
+				continue;
+			k->locked = on;
+			k->reported = false;
+			memcpy(k->notice, notice, sizeof(notice));
 		}
-	} else if (!strcmp(cmd, "watermark") && t->n < 0) {
-		snprintf(c->watermark, sizeof(c->watermark), "%s", args);
+	} else if (!strcmp(cmd, "watermark")) {
+		if (t->n < 0) {
+			if (!c->has_wm)
+				wm_default(&c->wm);
+			c->has_wm = true;
+			wm_merge(&c->wm, &a);
+			for (int i = 0; i < c->n_track; i++)
+				if (c->track[i].has_wm)
+					wm_merge(&c->track[i].wm, &a);
+		}
+		for (int i = 0; i < t->n; i++) {
+			struct tracked *k = track_of(c, t->ids[i], true);
+
+			if (!k)
+				continue;
+			if (!k->has_wm) {
+				if (c->has_wm)
+					k->wm = c->wm;
+				else
+					wm_default(&k->wm);
+				k->has_wm = true;
+			}
+			wm_merge(&k->wm, &a);
+		}
 	} else if (!strcmp(cmd, "reset")) {
 		c->lock_all = false;
 		c->n_track = 0;
-		c->watermark[0] = c->language[0] = c->lock_notice[0] = '\0';
+		c->has_wm = false;
+		c->language[0] = c->lock_notice[0] = '\0';
 		c->n_hands = 0;
 		c->inbox_n = 0;
 		c->n_assets = 0;
@@ -1146,73 +1377,76 @@ static char *dispatch(struct console *c, char **tok, int n)
 		t->n = -1;
 	}
 	cast_json_begin(&j);
-	sent = send_to(c, t, cmd, args, &j);
+	sent = send_to(c, t, cmd, &a, &j);
 	cast_json_bool(&j, "ok", true);
 	cast_json_int(&j, "sent", sent);
 	if (t->offline[0])
 		cast_json_str(&j, "offline", t->offline);
-	if (t->offline[0] && (!strcmp(cmd, "lock") || !strcmp(cmd, "unlock")))
+	if (t->offline[0] && (!strcmp(cmd, "lock") || !strcmp(cmd, "unlock") ||
+			      !strcmp(cmd, "watermark")))
 		cast_json_str(&j, "note", "offline students get it when they "
 					  "rejoin");
 	out = json_done(&j);
 done:
+	cast_args_free(&a);
 	free(t);
 	return out;
 }
 
-char *console_ctl(const char *line, void *arg)
+char *console_ctl(int argc, char **argv, void *arg)
 {
 	struct console *c = arg;
-	char *copy = strdup(line), *tok[MAX_ARGS], *save = NULL, *p, *out;
-	int n = 0;
+	char *out;
 
-	if (!copy)
+	if (argc < 1 || !c->ctl)
 		return NULL;
-	for (p = strtok_r(copy, "\t", &save); p && n < MAX_ARGS;
-	     p = strtok_r(NULL, "\t", &save))
-		tok[n++] = p;
-	if (!n || !c->ctl) {
-		free(copy);
-		return NULL;
-	}
 	pthread_mutex_lock(&c->lock);
-	out = dispatch(c, tok, n);
+	out = dispatch(c, argv, argc);
 	pthread_mutex_unlock(&c->lock);
-	free(copy);
 	return out;
 }
 
 /* ---- events from students ---- */
 
+/* What the teacher set on this student, sent again as it (re)joins. */
 static void reapply(struct console *c, const struct cast_student_info *info)
 {
 	struct tracked *k = track_of(c, info->id, false);
 	bool locked = k ? k->locked : c->lock_all;
-	char args[512];
+	const struct watermark *wm = k && k->has_wm ? &k->wm
+				     : c->has_wm    ? &c->wm
+						    : NULL;
+	struct cast_args a = {0};
 	int id;
 
-	if (locked) {
-		snprintf(args, sizeof(args), "notice=%s\n", c->lock_notice);
-		id = cast_teacher_ctl_command(c->ctl, info->id, "lock", args,
-					      strlen(args));
+	/* A state only the student reported (the teacher restarted since)
+	 * stays as the student has it. */
+	if (k && k->reported)
+		locked = false;
+	else if (locked) {
+		cast_args_add(&a, "notice", k ? k->notice : c->lock_notice);
+		id = cast_teacher_ctl_command(c->ctl, info->id, "lock", a.buf,
+					      a.len);
 		note_sent(c, id, "lock");
-	} else if (k) {
+	} else if (k && !k->reported) {
 		/* Unlocked while it was away. */
 		id = cast_teacher_ctl_command(c->ctl, info->id, "unlock", "", 0);
 		note_sent(c, id, "unlock");
 	}
-	if (c->watermark[0]) {
+	cast_args_free(&a);
+	if (wm && !wm_args(wm, &a)) {
 		id = cast_teacher_ctl_command(c->ctl, info->id, "watermark",
-					      c->watermark,
-					      strlen(c->watermark));
+					      a.buf, a.len);
 		note_sent(c, id, "watermark");
 	}
+	cast_args_free(&a);
 	if (c->language[0]) {
-		snprintf(args, sizeof(args), "lang=%s\n", c->language);
-		id = cast_teacher_ctl_command(c->ctl, info->id, "language", args,
-					      strlen(args));
+		cast_args_add(&a, "lang", c->language);
+		id = cast_teacher_ctl_command(c->ctl, info->id, "language",
+					      a.buf, a.len);
 		note_sent(c, id, "language");
 	}
+	cast_args_free(&a);
 }
 
 static void on_student_event_locked(struct console *c,
@@ -1304,6 +1538,22 @@ void console_event(const struct cast_student_info *info,
 			cast_roster_attend(c->roster, c->lesson_id, info->id,
 					   CAST_ATTEND_LEFT, cast_now_us());
 		break;
+	case CAST_STUDENT_STATS: {
+		/* After a teacher restart the students know their lock state
+		 * better than this console: adopt what it does not know. */
+		struct tracked *k = track_of(c, info->id, false);
+		bool locked;
+
+		if (cast_json_get_bool(info->stats_json,
+				       strlen(info->stats_json), "locked",
+				       &locked) == 1 &&
+		    (k ? k->reported : locked != c->lock_all) &&
+		    (k || (k = track_of(c, info->id, true)))) {
+			k->locked = locked;
+			k->reported = true;
+		}
+		break;
+	}
 	case CAST_STUDENT_EVENT:
 		if (info->event_name)
 			on_student_event_locked(c, info, info->event_name,
@@ -1444,6 +1694,7 @@ void console_free(struct console **pc)
 		cast_roster_close(&c->roster);
 	}
 	pthread_mutex_destroy(&c->lock);
+	free(c->track);
 	free(c);
 	*pc = NULL;
 }

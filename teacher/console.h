@@ -27,8 +27,8 @@ int console_new(struct console **out, const struct console_cfg *cfg);
 /** Attaches the control plane (after it was created with our callbacks). */
 void console_set_ctl(struct console *c, struct cast_teacher_ctl *ctl);
 
-/** cast_ctl_command_cb: one tab-separated command line → JSON reply. */
-char *console_ctl(const char *line, void *arg);
+/** cast_ctl_command_cb: one command (argv[0] its name) → JSON reply. */
+char *console_ctl(int argc, char **argv, void *arg);
 /** cast_student_event_cb: joins (state re-applied), events, replies. */
 void console_event(const struct cast_student_info *info,
 		   enum cast_student_event ev, void *arg);

@@ -411,10 +411,10 @@ static int cmd_keygen(int argc, char **argv)
 
 static int cmd_ctl(int argc, char **argv)
 {
-	char path[512] = "", cmd[4096] = "";
-	static char reply[1 << 20];
+	const char *args[CAST_CTL_ARGC_MAX];
+	char path[512] = "", *reply = NULL;
 	long channel = 1;
-	int i, n;
+	int i, n, nargs = 0, ret;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--channel") && i + 1 < argc) {
@@ -426,15 +426,17 @@ static int cmd_ctl(int argc, char **argv)
 			}
 		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
 			snprintf(path, sizeof(path), "%s", argv[++i]);
+		} else if (nargs == CAST_CTL_ARGC_MAX) {
+			fprintf(stderr, "cast-teacher ctl: more than %d "
+					"arguments: nothing was done\n",
+				CAST_CTL_ARGC_MAX);
+			return 2;
 		} else {
-			size_t l = strlen(cmd);
-
-			/* Tabs keep each argument whole (texts have spaces). */
-			snprintf(cmd + l, sizeof(cmd) - l, "%s%s", l ? "\t" : "",
-				 argv[i]);
+			/* Each argument stays whole: texts hold spaces. */
+			args[nargs++] = argv[i];
 		}
 	}
-	if (!cmd[0]) {
+	if (!nargs) {
 		fprintf(stderr,
 			"usage: cast-teacher ctl [--channel N] [--socket PATH] "
 			"COMMAND [--to IDS|all] [key=value ...]\n"
@@ -447,28 +449,31 @@ static int cmd_ctl(int argc, char **argv)
 			"  web url=, power off|restart, wake, hands, inbox, "
 			"replies, assets\n"
 			"  [export=FILE], clock, clock-set, reset, menu "
-			"[show|hide FEATURE]\n");
+			"[show|hide FEATURE]\n"
+			"  A command is at most %u bytes; a longer one is "
+			"refused whole.\n", CAST_CTL_REQUEST_MAX);
 		return 2;
 	}
 	if (!path[0] && cast_ctl_socket_path((int)channel, path, sizeof(path))) {
 		fprintf(stderr, "cast-teacher ctl: socket path too long\n");
 		return 1;
 	}
-	n = cast_ctl_request(path, cmd, reply, sizeof(reply));
+	n = cast_ctl_request(path, nargs, args, &reply);
 	if (n < 0) {
 		fprintf(stderr, "cast-teacher ctl: %s: %s\n", path,
 			n == CAST_ERROR(ENOENT) || n == CAST_ERROR(ECONNREFUSED)
 				? "no teacher running on this channel"
+			: n == CAST_ERROR(E2BIG)
+				? "command too long: nothing was done"
 				: cast_strerror(n));
 		return 1;
 	}
 	fputs(reply, stdout);
 	if (n && reply[n - 1] != '\n')
 		putchar('\n');
-	return strstr(reply, "\"ok\":false") ||
-			       !strncmp(reply, "{\"error\"", 9)
-		       ? 1
-		       : 0;
+	ret = strstr(reply, "\"ok\":false") ? 1 : 0;
+	free(reply);
+	return ret;
 }
 
 /* Per-student view: the control roster joined with RTCP feedback by IP. */

@@ -13,7 +13,8 @@
 
 #include "class.h"
 
-#define A(s) (const uint8_t *)(s), strlen(s)
+/* A literal argument list (its NULs included, not the final one). */
+#define A(s) (const uint8_t *)(s), sizeof(s) - 1
 
 static const struct class_cfg cfg = {
 	.open_cmd = "true",
@@ -23,21 +24,65 @@ static const struct class_cfg cfg = {
 	.allow_clock_set = false,
 };
 
-static void args(void **state)
+/*
+ * Partial updates change only what they name; a bad value changes nothing;
+ * texts arrive whole (newlines, tabs, quotes) or are refused, never cut.
+ */
+static void partial(void **state)
 {
-	char v[8];
+	static char big[CLASS_TEXT + 16];
+	struct cast_args a = {0};
+	struct class_state s;
 
 	(void)state;
-	assert_true(class_arg(A("a=1\nnotice=Eyes front\n"), "notice", v,
-			      sizeof(v)));
-	assert_string_equal(v, "Eyes fr"); /* truncated to the buffer */
-	assert_false(class_arg(A("noticeX=1\n"), "notice", v, sizeof(v)));
-	assert_string_equal(v, "");
-	assert_false(class_arg(A("notice"), "notice", v, sizeof(v)));
-	assert_true(class_arg(A("k="), "k", v, sizeof(v)));
-	assert_string_equal(v, "");
-	assert_true(class_arg(A("x=1\nk=last"), "k", v, sizeof(v)));
-	assert_string_equal(v, "last");
+	class_state_init(&s, NULL);
+	assert_int_equal(class_command(&s, &cfg, "watermark",
+				       A("fields=id,name,ip\0text=3A\0")),
+			 0);
+	assert_int_equal(class_command(&s, &cfg, "watermark",
+				       A("opacity=70\0")),
+			 0);
+	assert_string_equal(s.wm_fields, "id,name,ip");
+	assert_string_equal(s.wm_text, "3A");
+	assert_int_equal(s.wm_opacity, 70);
+	assert_int_equal(class_command(&s, &cfg, "watermark",
+				       A("opacity=abc\0fields=id\0")),
+			 -EINVAL);
+	assert_int_equal(class_command(&s, &cfg, "watermark",
+				       A("fields=id,passwd\0")),
+			 -EINVAL);
+	assert_string_equal(s.wm_fields, "id,name,ip");
+	assert_int_equal(s.wm_opacity, 70);
+	assert_int_equal(class_command(&s, &cfg, "watermark", A("text=\0")),
+			 0);
+	assert_string_equal(s.wm_text, "");
+	assert_string_equal(s.wm_fields, "id,name,ip");
+
+	/* A message with newlines, tabs and quotes arrives whole. */
+	assert_int_equal(class_command(&s, &cfg, "message",
+				       A("text=line 1\nline\t\"2\"\0")),
+			 0);
+	assert_string_equal(s.msg_text, "line 1\nline\t\"2\"");
+	/* The longest message fits; one byte more is refused, not cut. */
+	memset(big, 'm', CLASS_TEXT - 1);
+	big[CLASS_TEXT - 1] = '\0';
+	assert_int_equal(cast_args_add(&a, "text", big), 0);
+	assert_int_equal(class_command(&s, &cfg, "message", a.buf, a.len), 0);
+	assert_int_equal(strlen(s.msg_text), CLASS_TEXT - 1);
+	cast_args_free(&a);
+	big[CLASS_TEXT - 1] = 'm';
+	assert_int_equal(cast_args_add(&a, "text", big), 0);
+	assert_int_equal(class_command(&s, &cfg, "message", a.buf, a.len),
+			 -EMSGSIZE);
+	assert_int_equal(strlen(s.msg_text), CLASS_TEXT - 1);
+	cast_args_free(&a);
+	/* Arguments not in the protocol's form run nothing. */
+	assert_int_equal(class_command(&s, &cfg, "lock", A("notice=x")),
+			 -EINVAL);
+	assert_int_equal(class_command(&s, &cfg, "lock",
+				       A("notice=a\0notice=b\0")),
+			 -EINVAL);
+	assert_false(s.locked);
 }
 
 static void commands(void **state)
@@ -48,18 +93,24 @@ static void commands(void **state)
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	class_state_init(&s, dir);
-	assert_int_equal(class_command(&s, &cfg, "lock", A("notice=考试\n")), 0);
+	assert_int_equal(class_command(&s, &cfg, "lock", A("notice=考试\0")), 0);
 	assert_true(s.locked);
 	assert_string_equal(s.lock_notice, "考试");
 	assert_int_equal(class_command(&s, &cfg, "watermark",
-				       A("fields=id,ip\nopacity=250\nplace=x\n")),
+				       A("fields=id,ip\0")),
 			 0);
 	assert_string_equal(s.wm_fields, "id,ip");
-	assert_int_equal(s.wm_opacity, 30);	   /* out of range: default */
-	assert_string_equal(s.wm_place, "tiled"); /* unknown: unchanged */
-	assert_int_equal(class_command(&s, &cfg, "language", A("lang=zh_TW\n")),
+	assert_int_equal(class_command(&s, &cfg, "watermark",
+				       A("opacity=250\0")),
+			 -EINVAL); /* out of range: refused */
+	assert_int_equal(class_command(&s, &cfg, "watermark",
+				       A("place=x\0")),
+			 -EINVAL); /* unknown: refused */
+	assert_int_equal(s.wm_opacity, 30);
+	assert_string_equal(s.wm_place, "tiled");
+	assert_int_equal(class_command(&s, &cfg, "language", A("lang=zh_TW\0")),
 			 0);
-	assert_int_equal(class_command(&s, &cfg, "language", A("lang=xx\n")),
+	assert_int_equal(class_command(&s, &cfg, "language", A("lang=xx\0")),
 			 -EINVAL);
 	assert_string_equal(s.language, "zh_TW");
 
@@ -77,36 +128,36 @@ static void commands(void **state)
 
 	/* Web pages: only the lab's schemes, only plain URLs. */
 	assert_int_equal(class_command(&s, &cfg, "web",
-				       A("url=https://example.org/a\n")),
+				       A("url=https://example.org/a\0")),
 			 0);
 	assert_int_equal(s.urls_opened, 1);
 	assert_int_equal(class_command(&s, &cfg, "web",
-				       A("url=http://example.org/\n")),
+				       A("url=http://example.org/\0")),
 			 -EPERM);
 	assert_int_equal(class_command(&s, &cfg, "web",
-				       A("url=file:///etc/passwd\n")),
+				       A("url=file:///etc/passwd\0")),
 			 -EPERM);
 	assert_int_equal(class_command(&s, &cfg, "web",
-				       A("url=javascript:alert(1)\n")),
+				       A("url=javascript:alert(1)\0")),
 			 -EINVAL);
 	assert_int_equal(class_command(&s, &cfg, "web",
-				       A("url=https://a b\n")),
+				       A("url=https://a b\0")),
 			 -EINVAL);
 
 	/* Power: the configured commands; their failure is reported. */
-	assert_int_equal(class_command(&s, &cfg, "power", A("action=off\n")),
+	assert_int_equal(class_command(&s, &cfg, "power", A("action=off\0")),
 			 0);
 	assert_int_equal(class_command(&s, &cfg, "power",
-				       A("action=restart\n")),
+				       A("action=restart\0")),
 			 -EIO);
-	assert_int_equal(class_command(&s, &cfg, "power", A("action=dance\n")),
+	assert_int_equal(class_command(&s, &cfg, "power", A("action=dance\0")),
 			 -EINVAL);
 	assert_int_equal(class_command(&s, &cfg, "clock-set",
-				       A("time_us=1\n")),
+				       A("time_us=1\0")),
 			 -EPERM);
 	assert_int_equal(class_command(&s, &cfg, "format-disk", A("")),
 			 -ENOSYS);
-	assert_int_equal(s.refused, 9);
+	assert_int_equal(s.refused, 11);
 
 	/* Reset: every default back, persisted. */
 	assert_int_equal(class_command(&s, &cfg, "reset", A("")), 0);
@@ -132,7 +183,7 @@ static void commands(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(args),
+		cmocka_unit_test(partial),
 		cmocka_unit_test(commands),
 	};
 

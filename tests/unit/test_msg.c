@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -423,10 +425,170 @@ static void output_untouched_on_error(void **state)
 	assert_int_equal(m.type, 0x5a5a);
 }
 
+/* Command arguments: any text whole, keys checked, no value ever cut. */
+static void args_codec(void **state)
+{
+	struct cast_args a = {0};
+	char v[16];
+	long long x = 0;
+
+	(void)state;
+	assert_int_equal(cast_args_add(&a, "text", "a\nb\t\"c\"=d"), 0);
+	assert_int_equal(cast_args_addf(&a, "opacity", "%d", 70), 0);
+	assert_int_equal(cast_args_add(&a, "empty", ""), 0);
+	assert_int_equal(cast_args_add(&a, "text", "again"), CAST_ERROR(EINVAL));
+	assert_int_equal(cast_args_add(&a, "Bad Key", "x"), CAST_ERROR(EINVAL));
+	assert_int_equal(cast_args_add(&a, "k", "\xff"), CAST_ERROR(EINVAL));
+	assert_int_equal(a.err, CAST_ERROR(EINVAL)); /* the first kept */
+	assert_int_equal(cast_args_check(a.buf, a.len), 0);
+	assert_int_equal(cast_args_get(a.buf, a.len, "text", v, sizeof(v)), 1);
+	assert_string_equal(v, "a\nb\t\"c\"=d");
+	assert_int_equal(cast_args_get(a.buf, a.len, "text", v, 5),
+			 CAST_ERROR(EMSGSIZE));
+	assert_string_equal(v, "");
+	assert_int_equal(cast_args_get(a.buf, a.len, "tex", v, sizeof(v)), 0);
+	assert_int_equal(cast_args_get(a.buf, a.len, "empty", v, sizeof(v)),
+			 1);
+	assert_int_equal(cast_args_get_int(a.buf, a.len, "opacity", 0, 100, &x),
+			 1);
+	assert_int_equal(x, 70);
+	assert_int_equal(cast_args_get_int(a.buf, a.len, "opacity", 0, 50, &x),
+			 CAST_ERROR(EINVAL));
+	assert_int_equal(cast_args_get_int(a.buf, a.len, "text", 0, 50, &x),
+			 CAST_ERROR(EINVAL));
+	assert_int_equal(cast_args_get_int(a.buf, a.len, "none", 0, 50, &x), 0);
+	cast_args_free(&a);
+	/* Received lists: terminated, keyed, each key once, UTF-8. */
+	assert_int_equal(cast_args_check((const uint8_t *)"a=1", 3),
+			 CAST_EMALFORMED);
+	assert_int_equal(cast_args_check((const uint8_t *)"a=1\0a=2", 8),
+			 CAST_EMALFORMED);
+	assert_int_equal(cast_args_check((const uint8_t *)"=1\0", 3),
+			 CAST_EMALFORMED);
+	assert_int_equal(cast_args_check((const uint8_t *)"a\0", 2),
+			 CAST_EMALFORMED);
+	assert_int_equal(cast_args_check((const uint8_t *)"a=\xc3\0", 4),
+			 CAST_EMALFORMED);
+	assert_int_equal(cast_args_check((const uint8_t *)"", 0), 0);
+}
+
+/* The local socket's request frame. */
+static void ctl_frame(void **state)
+{
+	const char *in[] = {"message", "text=two\nlines\tand \"quotes\"",
+			    "--to", "s1"};
+	char *argv[CAST_CTL_ARGC_MAX];
+	uint8_t *buf, bad[16];
+	size_t len;
+	int argc = 0;
+
+	(void)state;
+	assert_int_equal(cast_ctl_frame_encode(4, in, &buf, &len), 0);
+	/* Every prefix asks for more; the whole frame parses. */
+	for (size_t i = 0; i < len; i++)
+		assert_int_equal(cast_ctl_frame_parse(buf, i, &argc, argv,
+						      CAST_CTL_ARGC_MAX),
+				 0);
+	assert_int_equal(cast_ctl_frame_parse(buf, len, &argc, argv,
+					      CAST_CTL_ARGC_MAX),
+			 (int)len);
+	assert_int_equal(argc, 4);
+	for (int i = 0; i < 4; i++)
+		assert_string_equal(argv[i], in[i]);
+	assert_int_equal(cast_ctl_frame_parse(buf, len, &argc, argv, 3),
+			 CAST_EMALFORMED);
+	free(buf);
+	/* Over the limit: known from the header alone. */
+	memcpy(bad, "\0\x04\0\x01", 4);
+	assert_int_equal(cast_ctl_frame_parse(bad, 4, &argc, argv,
+					      CAST_CTL_ARGC_MAX),
+			 CAST_ERROR(E2BIG));
+	memcpy(bad, "\0\0\0\3ab!", 7); /* last argument unterminated */
+	assert_int_equal(cast_ctl_frame_parse(bad, 7, &argc, argv,
+					      CAST_CTL_ARGC_MAX),
+			 CAST_EMALFORMED);
+	memcpy(bad, "\0\0\0\0", 4);
+	assert_int_equal(cast_ctl_frame_parse(bad, 4, &argc, argv,
+					      CAST_CTL_ARGC_MAX),
+			 CAST_EMALFORMED);
+	memcpy(bad, "\0\0\0\2\0\0", 6); /* empty command name */
+	assert_int_equal(cast_ctl_frame_parse(bad, 6, &argc, argv,
+					      CAST_CTL_ARGC_MAX),
+			 CAST_EMALFORMED);
+	assert_int_equal(cast_ctl_frame_encode(0, in, &buf, &len),
+			 CAST_ERROR(EINVAL));
+}
+
+/* One CSV writer: formulas escaped, quoted where needed, saved 0600. */
+static void csv_writer(void **state)
+{
+	struct cast_csv c = {0};
+	char path[] = "/tmp/cast-csv-XXXXXX", file[64], got[256];
+	struct stat st;
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	assert_non_null(mkdtemp(path));
+	snprintf(file, sizeof(file), "%s/a.csv", path);
+	cast_csv_begin(&c, "id,host");
+	cast_csv_cell(&c, "s1", false);
+	cast_csv_cell(&c, "=HYPERLINK(\"x\")", true);
+	cast_csv_cell(&c, "a,b", false);
+	cast_csv_cell(&c, NULL, true);
+	assert_int_equal(cast_csv_save(&c, file), 0);
+	cast_csv_free(&c);
+	assert_int_equal(stat(file, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	f = fopen(file, "r");
+	n = fread(got, 1, sizeof(got) - 1, f);
+	fclose(f);
+	got[n] = '\0';
+	assert_string_equal(got, "\xef\xbb\xbfid,host\r\ns1,\"'=HYPERLINK"
+				 "(\"\"x\"\")\"\r\n\"a,b\",\r\n");
+	unlink(file);
+	rmdir(path);
+}
+
+/* Reading members of a student's JSON report. */
+static void json_reader(void **state)
+{
+	const char *j = "{\"locked\":true,\"n\":3,\"host\":\"=X\\\"y\","
+			"\"class\":{\"lang\":\"en\"}}";
+	char v[8];
+	bool b = false;
+
+	(void)state;
+	assert_int_equal(cast_json_get_bool(j, strlen(j), "locked", &b), 1);
+	assert_true(b);
+	assert_int_equal(cast_json_get_bool(j, strlen(j), "n", &b), 0);
+	assert_int_equal(cast_json_get_str(j, strlen(j), "n", v, sizeof(v)), 1);
+	assert_string_equal(v, "3");
+	assert_int_equal(cast_json_get_str(j, strlen(j), "host", v, sizeof(v)),
+			 1);
+	assert_string_equal(v, "=X\"y");
+	assert_int_equal(cast_json_get_str(j, strlen(j), "class.lang", v,
+					   sizeof(v)),
+			 1);
+	assert_string_equal(v, "en");
+	assert_int_equal(cast_json_get_str(j, strlen(j), "host", v, 3),
+			 CAST_ERROR(EMSGSIZE));
+	assert_int_equal(cast_json_get_str(j, strlen(j), "nope", v, sizeof(v)),
+			 0);
+	assert_int_equal(cast_json_get_bool("{\"a\":", 5, "a", &b),
+			 CAST_EMALFORMED);
+	assert_int_equal(cast_json_get_bool("[true]", 6, "a", &b),
+			 CAST_EMALFORMED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hello),
+		cmocka_unit_test(args_codec),
+		cmocka_unit_test(ctl_frame),
+		cmocka_unit_test(csv_writer),
+		cmocka_unit_test(json_reader),
 		cmocka_unit_test(welcome),
 		cmocka_unit_test(ping_pong_stats_unicast),
 		cmocka_unit_test(command_reply),

@@ -18,6 +18,7 @@
 #include "key.h"
 #include "control.h"
 #include "rtcp.h"
+#include "csv.h"
 #include "roster.h"
 #include "files.h"
 #include "homework.h"

@@ -181,6 +181,71 @@ CAST_API int cast_msg_decode(const uint8_t *buf, size_t len,
  */
 CAST_API int cast_json_validate_object(const char *s, size_t len);
 
+/* ---- Command arguments ---------------------------------------------- */
+
+/*
+ * The arguments of a COMMAND (and of the EVENTs and state files that use
+ * the same form): "key=value" items, each terminated by a NUL, so a value
+ * carries any text (spaces, tabs, newlines, quotes) whole. Keys are
+ * [a-z0-9_-], 1..31 bytes, each at most once; values are UTF-8 without
+ * NUL. The whole is at most CAST_MSG_ARGS_MAX bytes.
+ */
+#define CAST_ARGS_KEY_MAX 32
+
+/*
+ * Text limits of the classroom commands, in bytes of UTF-8 with the
+ * terminating NUL, the same on the teacher (which refuses a longer text
+ * whole, naming the limit) and the student (which refuses it too, never
+ * cutting it): a message's body; everything else a teacher types (lock
+ * notice, marquee, message title, watermark text, web address).
+ */
+#define CAST_TEXT_MAX (64u << 10)
+#define CAST_NOTICE_MAX 2048
+
+/** A growing argument list; zero-initialise it, free with cast_args_free. */
+struct cast_args {
+	uint8_t *buf;
+	size_t len, cap;
+	int err;		/* first error of an add, kept */
+};
+
+/**
+ * Appends key=value. Returns 0, -EINVAL (bad key, a key already present,
+ * value not UTF-8), -E2BIG (over CAST_MSG_ARGS_MAX), -ENOMEM; the first
+ * error is also kept in a->err so a chain of adds can be checked once.
+ */
+CAST_API int cast_args_add(struct cast_args *a, const char *key,
+			   const char *value);
+/** Like cast_args_add with a printf-formatted value. */
+CAST_API int cast_args_addf(struct cast_args *a, const char *key,
+			    const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+CAST_API void cast_args_free(struct cast_args *a);
+
+/**
+ * Checks a received argument list: every item NUL-terminated, keys well
+ * formed and unique, values UTF-8. Returns 0 or CAST_EMALFORMED.
+ */
+CAST_API int cast_args_check(const uint8_t *args, size_t len);
+
+/**
+ * Finds `key` in `args` and copies its value (NUL-terminated) to `out`.
+ * Returns 1 (found), 0 (absent: `out` is ""), -EMSGSIZE (the value does
+ * not fit in `size`: `out` is "", never a cut value). Use it on lists
+ * cast_args_check accepted.
+ */
+CAST_API int cast_args_get(const uint8_t *args, size_t len, const char *key,
+			   char *out, size_t size);
+
+/**
+ * Reads `key` as a whole decimal integer in [min, max]. Returns 1 (found
+ * and valid, `*out` set), 0 (absent), -EINVAL (not a number, or out of
+ * range).
+ */
+CAST_API int cast_args_get_int(const uint8_t *args, size_t len,
+			       const char *key, long long min, long long max,
+			       long long *out);
+
 /* ---- Teacher --------------------------------------------------------- */
 
 enum cast_student_event {
@@ -223,12 +288,15 @@ struct cast_student_info {
 };
 
 /**
- * A command line from the local control socket that the control plane does
- * not answer itself (anything but "stats" and "students"). Called on the
- * teacher's network thread. Returns a malloc'd JSON document (freed by the
- * caller), or NULL for "unknown command".
+ * A command from the local control socket that the control plane does not
+ * answer itself (anything but "stats" and "students"): `argc` arguments,
+ * argv[0] the command name, each argument whole (it may hold spaces, tabs,
+ * newlines, quotes). The strings live during the call; the callback may
+ * reorder the argv array. Called on the teacher's network thread. Returns
+ * a malloc'd JSON document (freed by the caller), or NULL for "unknown
+ * command".
  */
-typedef char *(cast_ctl_command_cb)(const char *line, void *arg);
+typedef char *(cast_ctl_command_cb)(int argc, char **argv, void *arg);
 
 /**
  * Called on the teacher's network thread; `info` is valid during the call
@@ -339,16 +407,71 @@ CAST_API int cast_teacher_ctl_command(struct cast_teacher_ctl *t,
 /** Stops the thread, closes every connection and socket, frees. NULL-safe. */
 CAST_API void cast_teacher_ctl_free(struct cast_teacher_ctl **t);
 
-/**
- * Client of the teacher's unix control socket (for the CLI): sends the
- * one-line `command` ("stats" or "students") and reads the one JSON
- * document answer into `reply` (NUL-terminated). Waits at most 3 s.
- * Returns the reply length, -ENOSPC (reply did not fit; truncated),
- * -ENAMETOOLONG, -ETIMEDOUT, or the socket calls' errno (-ENOENT,
- * -ECONNREFUSED: no teacher running).
+/* ---- Local control socket ------------------------------------------ */
+
+/*
+ * The teacher's and the student's local control sockets (unix, mode 0600)
+ * take one request per connection, framed so that a partial or oversize
+ * request can never run: a u32 big-endian length (1 ..
+ * CAST_CTL_REQUEST_MAX), then that many bytes: the arguments, each
+ * terminated by a NUL (argv[0] the command). The answer is one JSON
+ * document, then the server closes the connection.
  */
-CAST_API int cast_ctl_request(const char *socket_path, const char *command,
-			      char *reply, size_t size);
+#define CAST_CTL_REQUEST_MAX (256u << 10)
+#define CAST_CTL_ARGC_MAX 64
+#define CAST_CTL_REPLY_MAX (64u << 20)
+
+/**
+ * Frames `argc` (1 .. CAST_CTL_ARGC_MAX) arguments into a malloc'd buffer
+ * (`*out`, `*len` written on success only). Returns 0, -EINVAL (no
+ * argument, or more than CAST_CTL_ARGC_MAX), -E2BIG (over
+ * CAST_CTL_REQUEST_MAX), -ENOMEM.
+ */
+CAST_API int cast_ctl_frame_encode(int argc, const char *const *argv,
+				   uint8_t **out, size_t *len);
+
+/**
+ * Parses the frame at the start of `buf` (`len` bytes received so far).
+ * Returns the frame's whole size (> 0) with argv[0 .. *argc-1] pointing
+ * into `buf`; 0 when more bytes are needed; -E2BIG as soon as the header
+ * announces more than CAST_CTL_REQUEST_MAX; CAST_EMALFORMED for an empty
+ * frame, one whose last argument is not terminated, over `max` arguments
+ * (at most CAST_CTL_ARGC_MAX), an empty command name, or text that is not
+ * UTF-8. `*argc` and argv are written only when a frame is returned.
+ */
+CAST_API int cast_ctl_frame_parse(const uint8_t *buf, size_t len, int *argc,
+				  char **argv, int max);
+
+/**
+ * Client of a local control socket (for the CLIs and tests): sends one
+ * request and reads the answer into a malloc'd NUL-terminated `*reply`
+ * (written on success only; free it). Waits at most 5 s. Returns the
+ * reply length, -EINVAL, -E2BIG (request over the limit: nothing sent),
+ * -EMSGSIZE (answer over CAST_CTL_REPLY_MAX), -ENAMETOOLONG, -ETIMEDOUT,
+ * -ENOMEM, or the socket calls' errno (-ENOENT, -ECONNREFUSED: nobody
+ * serves it).
+ */
+CAST_API int cast_ctl_request(const char *socket_path, int argc,
+			      const char *const *argv, char **reply);
+
+/**
+ * A local control socket served on a thread of its own (the student's
+ * actions): one framed request per connection, answered by `cb` (the
+ * reply freed here; NULL: "unknown command"). A client must send its
+ * request within 1 s.
+ */
+struct cast_ctl_server;
+
+/**
+ * Listens on `path` (mode 0600; a stale socket is replaced). Returns 0,
+ * -EADDRINUSE (a live server already answers there), -ENAMETOOLONG,
+ * -ENOMEM, or the socket calls' errno.
+ */
+CAST_API int cast_ctl_server_new(struct cast_ctl_server **out,
+				 const char *path, cast_ctl_command_cb *cb,
+				 void *arg);
+/** Stops the thread, removes the socket, frees. NULL-safe. */
+CAST_API void cast_ctl_server_free(struct cast_ctl_server **srv);
 
 /** Default unix control socket path of a channel into `buf`. 0 or -ENOSPC. */
 CAST_API int cast_ctl_socket_path(int channel, char *buf, size_t size);

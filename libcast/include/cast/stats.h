@@ -81,6 +81,19 @@ CAST_API void cast_json_array_end(struct cast_json *j);
 CAST_API void cast_json_hist_ms(struct cast_json *j, const char *key,
 				const struct cast_hist *h);
 /** Writes the finished line to `f` and flushes. Returns 0 or -EIO. */
+/**
+ * Reads one member of a JSON object text (`len` bytes, no NUL needed):
+ * `path` names it, with '.' between nested objects ("class.locked").
+ * cast_json_get_str copies a string (or a number or boolean as its text)
+ * into `out` (NUL-terminated); cast_json_get_bool reads a boolean.
+ * Returns 1 (found), 0 (absent, or of another type), -EMSGSIZE (does not
+ * fit: `out` is ""), CAST_EMALFORMED (not a JSON object).
+ */
+CAST_API int cast_json_get_str(const char *json, size_t len, const char *path,
+			       char *out, size_t size);
+CAST_API int cast_json_get_bool(const char *json, size_t len,
+				const char *path, bool *out);
+
 CAST_API int cast_json_write(const struct cast_json *j, FILE *f);
 
 #endif

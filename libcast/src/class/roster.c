@@ -13,6 +13,7 @@
 
 #include <sqlite3.h>
 
+#include "cast/csv.h"
 #include "cast/error.h"
 #include "cast/log.h"
 #include "cast/roster.h"
@@ -1407,86 +1408,28 @@ int cast_roster_import_csv(struct cast_roster *r, const char *path,
 
 /* --- CSV export --- */
 
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_put(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *p;
-
-		while (b->len + n + 1 > cap)
-			cap *= 2;
-		p = realloc(b->s, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->s = p;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_put(b, s, strlen(s));
-}
-
-/* One CSV cell: quoted when it must be, formula-looking text escaped. */
-static void sb_cell(struct sbuf *b, const char *s, bool last)
-{
-	size_t n = strlen(s);
-	bool quote = n && (strpbrk(s, ",\"\r\n") || s[0] == ' ' ||
-			   s[0] == '\t' || s[n - 1] == ' ' ||
-			   s[n - 1] == '\t');
-
-	if (quote)
-		sb_put(b, "\"", 1);
-	if (n && strchr("=+-@\t\r'", s[0]))
-		sb_put(b, "'", 1);
-	for (const char *q = strchr(s, '"'); q; q = strchr(s, '"')) {
-		sb_put(b, s, (size_t)(q - s) + 1);
-		sb_put(b, "\"", 1);
-		s = q + 1;
-	}
-	sb_str(b, s);
-	if (quote)
-		sb_put(b, "\"", 1);
-	sb_str(b, last ? "\r\n" : ",");
-}
-
 /* Excel reads a CSV as UTF-8 only when it starts with a BOM. */
-#define CSV_BOM "\xef\xbb\xbf"
 
-static int export_roster(struct cast_roster *r, struct sbuf *b)
+static int export_roster(struct cast_roster *r, struct cast_csv *b)
 {
 	struct cast_roster_entry e;
 	sqlite3_stmt *st = NULL;
 	int ret, rc = SQLITE_DONE;
 
-	sb_str(b, CSV_BOM "id,name,class,ip,mac,host,notes\r\n");
+	cast_csv_begin(b, "id,name,class,ip,mac,host,notes");
 	ret = query(r->db, &st,
 		    "SELECT " STUDENT_COLS " FROM students s"
 		    " ORDER BY s.id COLLATE cast_natural",
 		    "");
 	while (!ret && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		fill_entry(&e, st, 0);
-		sb_cell(b, e.id, false);
-		sb_cell(b, e.name, false);
-		sb_cell(b, e.class_name, false);
-		sb_cell(b, e.ip, false);
-		sb_cell(b, e.mac, false);
-		sb_cell(b, e.host, false);
-		sb_cell(b, e.notes, true);
+		cast_csv_cell(b, e.id, false);
+		cast_csv_cell(b, e.name, false);
+		cast_csv_cell(b, e.class_name, false);
+		cast_csv_cell(b, e.ip, false);
+		cast_csv_cell(b, e.mac, false);
+		cast_csv_cell(b, e.host, false);
+		cast_csv_cell(b, e.notes, true);
 	}
 	if (!ret && rc != SQLITE_DONE)
 		ret = db_err(r->db, rc, "export");
@@ -1498,7 +1441,7 @@ static int export_roster(struct cast_roster *r, struct sbuf *b)
 
 int cast_roster_export_csv_buf(struct cast_roster *r, char **out, size_t *len)
 {
-	struct sbuf b = {0};
+	struct cast_csv b = {0};
 	int ret;
 
 	if (!r || !out || !len)
@@ -1507,42 +1450,12 @@ int cast_roster_export_csv_buf(struct cast_roster *r, char **out, size_t *len)
 	ret = export_roster(r, &b);
 	pthread_mutex_unlock(&r->lock);
 	if (ret) {
-		free(b.s);
+		cast_csv_free(&b);
 		return ret;
 	}
 	*out = b.s;
 	*len = b.len;
 	return 0;
-}
-
-/* Temporary file beside `path`, synced, renamed over it. */
-static int write_atomic(const char *path, const char *data, size_t len)
-{
-	char tmp[4096];
-	int fd, ret;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-		return CAST_ERROR(ENAMETOOLONG);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		ret = CAST_ERROR(errno);
-		cast_log(CAST_LOG_ERROR, OBJ, "%s: cannot create: %s", path,
-			 cast_strerror(ret));
-		return ret;
-	}
-	ret = cast__write_all(fd, data, len);
-	if (!ret && fsync(fd))
-		ret = CAST_ERROR(errno);
-	if (close(fd) && !ret)
-		ret = CAST_ERROR(errno);
-	if (!ret && rename(tmp, path))
-		ret = CAST_ERROR(errno);
-	if (ret) {
-		unlink(tmp);
-		cast_log(CAST_LOG_ERROR, OBJ, "%s: cannot write: %s", path,
-			 cast_strerror(ret));
-	}
-	return ret;
 }
 
 int cast_roster_export_csv(struct cast_roster *r, const char *path)
@@ -1556,7 +1469,7 @@ int cast_roster_export_csv(struct cast_roster *r, const char *path)
 	ret = cast_roster_export_csv_buf(r, &buf, &len);
 	if (ret)
 		return ret;
-	ret = write_atomic(path, buf, len);
+	ret = cast__write_atomic(path, buf, len);
 	free(buf);
 	return ret;
 }
@@ -1574,38 +1487,38 @@ static void fmt_time(int64_t us, char *buf, size_t size)
 
 static int attendance_row(const struct cast_attend_record *rec, void *arg)
 {
-	struct sbuf *b = arg;
+	struct cast_csv *b = arg;
 	char t[64];
 
-	sb_cell(b, rec->student.id, false);
-	sb_cell(b, rec->student.name, false);
-	sb_cell(b, rec->student.class_name, false);
-	sb_cell(b, rec->student.ip, false);
-	sb_cell(b, rec->present ? "yes" : "no", false);
-	sb_cell(b, cast_attend_state_name(rec->state), false);
+	cast_csv_cell(b, rec->student.id, false);
+	cast_csv_cell(b, rec->student.name, false);
+	cast_csv_cell(b, rec->student.class_name, false);
+	cast_csv_cell(b, rec->student.ip, false);
+	cast_csv_cell(b, rec->present ? "yes" : "no", false);
+	cast_csv_cell(b, cast_attend_state_name(rec->state), false);
 	fmt_time(rec->first_us, t, sizeof(t));
-	sb_cell(b, t, false);
+	cast_csv_cell(b, t, false);
 	fmt_time(rec->last_us, t, sizeof(t));
-	sb_cell(b, t, true);
+	cast_csv_cell(b, t, true);
 	return b->oom ? CAST_ERROR(ENOMEM) : 0;
 }
 
 int cast_roster_export_attendance_csv(struct cast_roster *r,
 				      int64_t lesson_id, const char *path)
 {
-	struct sbuf b = {0};
+	struct cast_csv b = {0};
 	int ret;
 
 	if (!r || !path || !*path)
 		return CAST_ERROR(EINVAL);
-	sb_str(&b, CSV_BOM "id,name,class,ip,present,state,first,last\r\n");
+	cast_csv_begin(&b, "id,name,class,ip,present,state,first,last");
 	pthread_mutex_lock(&r->lock);
 	ret = attendance_walk(r, lesson_id, attendance_row, &b);
 	pthread_mutex_unlock(&r->lock);
 	if (ret >= 0 && b.oom)
 		ret = CAST_ERROR(ENOMEM);
 	if (ret >= 0)
-		ret = write_atomic(path, b.s, b.len);
-	free(b.s);
+		ret = cast_csv_save(&b, path);
+	cast_csv_free(&b);
 	return ret < 0 ? ret : 0;
 }

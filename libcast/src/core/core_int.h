@@ -14,4 +14,8 @@ void cast__av_log_init(void);
  * negative errno. */
 int cast__write_all(int fd, const void *buf, size_t n);
 
+/* Writes `path` atomically: a temporary file beside it (mode 0600), synced,
+ * renamed over it. Returns 0 or a negative errno (logged). */
+int cast__write_atomic(const char *path, const char *data, size_t len);
+
 #endif

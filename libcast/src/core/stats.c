@@ -1,9 +1,12 @@
 /* Histograms, CPU time, rate meters and JSON stats lines. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+
+#include <json-c/json.h>
 
 #include "cast/cast.h"
 
@@ -268,4 +271,94 @@ int cast_json_write(const struct cast_json *j, FILE *f)
 	if (fwrite(j->buf, 1, j->len, f) != j->len || fflush(f))
 		return CAST_ERROR(EIO);
 	return 0;
+}
+
+/* The member at `path` ("a.b.c") of a parsed object, or NULL. */
+static struct json_object *json_at(struct json_object *o, const char *path)
+{
+	char key[128];
+
+	while (o && *path) {
+		size_t n = strcspn(path, ".");
+
+		if (n >= sizeof(key) || !json_object_is_type(o, json_type_object))
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = '\0';
+		if (!json_object_object_get_ex(o, key, &o))
+			return NULL;
+		path += n + (path[n] == '.');
+	}
+	return o;
+}
+
+static struct json_object *json_parse(const char *json, size_t len)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+
+	if (!json || len > INT32_MAX)
+		return NULL;
+	tok = json_tokener_new();
+	if (!tok)
+		return NULL;
+	o = json_tokener_parse_ex(tok, json, (int)len);
+	if (o && (json_tokener_get_error(tok) != json_tokener_success ||
+		  !json_object_is_type(o, json_type_object))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+int cast_json_get_str(const char *json, size_t len, const char *path,
+		      char *out, size_t size)
+{
+	struct json_object *root = json_parse(json, len), *v;
+	const char *s;
+	int ret = 0;
+
+	if (!out || !size) {
+		json_object_put(root);
+		return CAST_ERROR(EINVAL);
+	}
+	out[0] = '\0';
+	if (!root)
+		return CAST_EMALFORMED;
+	v = json_at(root, path);
+	if (v && (json_object_is_type(v, json_type_string) ||
+		  json_object_is_type(v, json_type_int) ||
+		  json_object_is_type(v, json_type_double) ||
+		  json_object_is_type(v, json_type_boolean))) {
+		s = json_object_is_type(v, json_type_string)
+			    ? json_object_get_string(v)
+			    : json_object_to_json_string_ext(
+				      v, JSON_C_TO_STRING_PLAIN);
+		if (strlen(s) >= size) {
+			ret = CAST_ERROR(EMSGSIZE);
+		} else {
+			memcpy(out, s, strlen(s) + 1);
+			ret = 1;
+		}
+	}
+	json_object_put(root);
+	return ret;
+}
+
+int cast_json_get_bool(const char *json, size_t len, const char *path,
+		       bool *out)
+{
+	struct json_object *root = json_parse(json, len), *v;
+	int ret = 0;
+
+	if (!root)
+		return CAST_EMALFORMED;
+	v = json_at(root, path);
+	if (v && json_object_is_type(v, json_type_boolean)) {
+		*out = json_object_get_boolean(v);
+		ret = 1;
+	}
+	json_object_put(root);
+	return ret;
 }

@@ -46,6 +46,12 @@ static inline uint64_t cast__get64(const uint8_t *p)
 	return (uint64_t)cast__get32(p) << 32 | cast__get32(p + 4);
 }
 
+/* The JSON answer to a local request refused whole (too long, malformed). */
+char *cast__ctl_refusal(int err);
+
+/* True when s[0..n) is UTF-8 without NUL (control characters allowed). */
+bool cast__utf8_valid(const uint8_t *s, size_t n);
+
 /*
  * Timeouts of the control connection. Students report every 5 s, so the
  * teacher drops one silent for 15 s. The teacher pings each student every

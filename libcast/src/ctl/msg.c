@@ -116,6 +116,20 @@ static size_t utf8_seq(const uint8_t *s, size_t n)
 	return len;
 }
 
+bool cast__utf8_valid(const uint8_t *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t l = s[i] ? utf8_seq(s + i, n - i) : 0;
+
+		if (!l)
+			return false;
+		i += l;
+	}
+	return true;
+}
+
 /* Printable UTF-8: no NUL, no C0/C1 control characters, no DEL. */
 static bool text_ok(const uint8_t *s, size_t n)
 {

@@ -27,7 +27,6 @@
 #define OBJ "teacher-ctl"
 #define MAX_DESTS 64
 #define MAX_CTL_CLIENTS 8
-#define CTL_LINE_MAX 256
 #define CTL_TIMEOUT_MS 3000
 #define SPARE_CONNS 32		/* handshakes beyond max_students */
 /* Students send small messages, and homework in chunks of at most 256 KiB
@@ -55,8 +54,8 @@ struct entry {
 
 struct ctl_client {
 	int fd;				/* -1: free */
-	char in[CTL_LINE_MAX];
-	size_t in_len;
+	uint8_t *in;			/* the request as received so far */
+	size_t in_len, in_cap;
 	char *out;
 	size_t out_len, out_off;
 	int64_t start_us;
@@ -894,20 +893,16 @@ static void json_student(struct sbuf *b, const struct cast_student_info *i,
 	sb_add(b, "}", 1);
 }
 
-static void ctl_answer(struct cast_teacher_ctl *t, struct ctl_client *k)
+static void ctl_answer(struct cast_teacher_ctl *t, struct ctl_client *k,
+		       int argc, char **argv)
 {
 	struct sbuf b = {0};
-	char *cmd = k->in;
-	size_t n = strcspn(cmd, "\r\n");
-	bool stats, first = true;
+	bool stats = argc == 1 && !strcmp(argv[0], "stats"), first = true;
 
-	cmd[n] = '\0';
-	while (*cmd == ' ')
-		cmd++;
-	stats = !strcmp(cmd, "stats");
-	if (!stats && strcmp(cmd, "students")) {
-		static const char err[] = "{\"error\":\"unknown command\"}\n";
-		char *reply = t->on_ctl ? t->on_ctl(cmd, t->arg) : NULL;
+	if (!stats && (argc != 1 || strcmp(argv[0], "students"))) {
+		static const char err[] =
+			"{\"ok\":false,\"error\":\"unknown command\"}\n";
+		char *reply = t->on_ctl ? t->on_ctl(argc, argv, t->arg) : NULL;
 
 		if (reply) {
 			sb_add(&b, reply, strlen(reply));
@@ -954,7 +949,7 @@ static void ctl_answer(struct cast_teacher_ctl *t, struct ctl_client *k)
 out:
 	if (b.oom) {
 		free(b.p);
-		b.p = strdup("{\"error\":\"out of memory\"}\n");
+		b.p = strdup("{\"ok\":false,\"error\":\"out of memory\"}\n");
 		b.len = b.p ? strlen(b.p) : 0;
 	}
 	k->out = b.p;
@@ -967,6 +962,7 @@ static void ctl_close(struct ctl_client *k)
 	if (k->fd >= 0)
 		close(k->fd);
 	free(k->out);
+	free(k->in);
 	memset(k, 0, sizeof(*k));
 	k->fd = -1;
 }
@@ -981,22 +977,41 @@ static void ctl_service(struct cast_teacher_ctl *t, struct ctl_client *k,
 		return;
 	}
 	if (!k->out && (rev & (POLLIN | POLLHUP))) {
-		n = read(k->fd, k->in + k->in_len,
-			 sizeof(k->in) - 1 - k->in_len);
-		if (n <= 0 && !(n < 0 && errno == EAGAIN)) {
-			if (!k->in_len) {
+		char *argv[CAST_CTL_ARGC_MAX];
+		int argc = 0, ret;
+
+		if (k->in_cap - k->in_len < 4096) {
+			size_t cap = k->in_cap ? k->in_cap * 2 : 8192;
+			uint8_t *p = realloc(k->in, cap);
+
+			if (!p) {
 				ctl_close(k);
 				return;
 			}
-			/* EOF without newline: answer what we have. */
-			k->in[k->in_len] = '\0';
-			ctl_answer(t, k);
-		} else if (n > 0) {
-			k->in_len += (size_t)n;
-			k->in[k->in_len] = '\0';
-			if (strchr(k->in, '\n') ||
-			    k->in_len == sizeof(k->in) - 1)
-				ctl_answer(t, k);
+			k->in = p;
+			k->in_cap = cap;
+		}
+		n = read(k->fd, k->in + k->in_len, k->in_cap - k->in_len);
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			/* Closed before the whole request: it never runs. */
+			ctl_close(k);
+			return;
+		}
+		k->in_len += (size_t)n;
+		ret = cast_ctl_frame_parse(k->in, k->in_len, &argc, argv,
+					   CAST_CTL_ARGC_MAX);
+		if (ret < 0) {
+			k->out = cast__ctl_refusal(ret);
+			k->out_len = k->out ? strlen(k->out) : 0;
+			k->out_off = 0;
+			if (!k->out) {
+				ctl_close(k);
+				return;
+			}
+		} else if (ret > 0) {
+			ctl_answer(t, k, argc, argv);
 		}
 	}
 	while (k->out && k->out_off < k->out_len) {
@@ -1338,72 +1353,4 @@ void cast_teacher_ctl_free(struct cast_teacher_ctl **pt)
 	OPENSSL_cleanse(t, sizeof(*t));
 	free(t);
 	*pt = NULL;
-}
-
-int cast_ctl_request(const char *socket_path, const char *command, char *reply,
-		     size_t size)
-{
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	int64_t deadline = cast_mono_us() + CTL_TIMEOUT_MS * 1000LL;
-	size_t len = 0, clen;
-	char line[CTL_LINE_MAX];
-	int fd, ret = 0;
-
-	if (!socket_path || !command || !reply || !size)
-		return CAST_ERROR(EINVAL);
-	if (strlen(socket_path) >= sizeof(a.sun_path))
-		return CAST_ERROR(ENAMETOOLONG);
-	clen = (size_t)snprintf(line, sizeof(line), "%s\n", command);
-	if (clen >= sizeof(line) || strchr(command, '\n'))
-		return CAST_ERROR(EINVAL);
-	memcpy(a.sun_path, socket_path, strlen(socket_path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return CAST_ERROR(errno);
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    send(fd, line, clen, MSG_NOSIGNAL) != (ssize_t)clen) {
-		ret = CAST_ERROR(errno);
-		goto out;
-	}
-	reply[0] = '\0';
-	for (;;) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int64_t left = (deadline - cast_mono_us()) / 1000;
-		char drain[512];
-		ssize_t n;
-
-		if (left <= 0) {
-			ret = CAST_ERROR(ETIMEDOUT);
-			goto out;
-		}
-		if (poll(&p, 1, (int)left) < 0 && errno != EINTR) {
-			ret = CAST_ERROR(errno);
-			goto out;
-		}
-		if (!p.revents)
-			continue;
-		if (len + 1 < size)
-			n = read(fd, reply + len, size - 1 - len);
-		else
-			n = read(fd, drain, sizeof(drain));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = CAST_ERROR(errno);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (len + 1 < size) {
-			len += (size_t)n;
-			reply[len] = '\0';
-		} else {
-			ret = CAST_ERROR(ENOSPC);
-		}
-	}
-out:
-	close(fd);
-	if (ret)
-		return ret;
-	return (int)len;
 }

@@ -1,0 +1,54 @@
+/* libFuzzer target: the local socket's request frame and command args. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cast/control.h"
+#include "cast/error.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *argv[CAST_CTL_ARGC_MAX], v[64];
+	uint8_t *copy = malloc(size ? size : 1), *again;
+	size_t len;
+	long long x;
+	int argc = 0, rc;
+
+	if (!copy)
+		return 0;
+	if (size)
+		memcpy(copy, data, size);
+	rc = cast_ctl_frame_parse(copy, size, &argc, argv, CAST_CTL_ARGC_MAX);
+	if (rc > 0) {
+		/* Arguments lie inside the frame; they re-frame to it. */
+		if ((size_t)rc > size || argc < 1 || argc > CAST_CTL_ARGC_MAX)
+			abort();
+		for (int i = 0; i < argc; i++)
+			if ((uint8_t *)argv[i] < copy + 4 ||
+			    (uint8_t *)argv[i] + strlen(argv[i]) >= copy + rc)
+				abort();
+		if (cast_ctl_frame_encode(argc, (const char *const *)argv,
+					  &again, &len) ||
+		    len != (size_t)rc || memcmp(again, copy, len))
+			abort();
+		free(again);
+	} else if (rc != 0 && rc != CAST_EMALFORMED &&
+		   rc != CAST_ERROR(E2BIG)) {
+		abort();
+	}
+	/* The same bytes as command arguments. */
+	if (!cast_args_check(copy, size)) {
+		rc = cast_args_get(copy, size, "text", v, sizeof(v));
+		if (rc != 0 && rc != 1 && rc != CAST_ERROR(EMSGSIZE))
+			abort();
+		if (rc == 1 && strlen(v) >= sizeof(v))
+			abort();
+		rc = cast_args_get_int(copy, size, "opacity", 0, 100, &x);
+		if (rc == 1 && (x < 0 || x > 100))
+			abort();
+	}
+	free(copy);
+	return 0;
+}

@@ -199,7 +199,7 @@ CAST_API int cast_json_validate_object(const char *s, size_t len);
  * cutting it): a message's body; everything else a teacher types (lock
  * notice, marquee, message title, watermark text, web address).
  */
-#define CAST_TEXT_MAX (64u << 10)
+#define CAST_TEXT_MAX (16u << 10)
 #define CAST_NOTICE_MAX 2048
 
 /** A growing argument list; zero-initialise it, free with cast_args_free. */

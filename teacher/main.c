@@ -11,6 +11,7 @@
 #include <cast/cast.h>
 
 #include "console.h"
+#include "ctl_wait.h"
 
 struct teacher {
 	struct cast_sender_cfg cfg;
@@ -462,6 +463,17 @@ static int cmd_ctl(int argc, char **argv)
 				? "no teacher running on this channel"
 				: cast_strerror(n));
 		return 1;
+	}
+	/* Power: the outcome on the students, not only that it was sent. */
+	if (!strncmp(cmd, "power\t", 6)) {
+		static char done[1 << 16];
+
+		n = ctl_wait_replies(path, "power", reply, 15000, done,
+				     sizeof(done));
+		if (n > 0) {
+			fputs(done, stdout);
+			return n == 1 ? 0 : 1;
+		}
 	}
 	fputs(reply, stdout);
 	if (n && reply[n - 1] != '\n')

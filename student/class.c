@@ -129,6 +129,63 @@ static int run(const char *prog, const char *arg1)
 	return 0; /* still running (a browser): started is enough */
 }
 
+/*
+ * Runs argv without a shell and waits for it (at most POWER_WAIT_MS): 0 when
+ * it exited 0; -ENOENT/-EACCES when it could not start, -EIO for a non-zero
+ * exit, -EINTR when a signal ended it, -ETIMEDOUT when still running. The
+ * caller (the control thread) waits that long at most: a power command
+ * normally answers at once.
+ */
+#define POWER_WAIT_MS 10000
+
+static int run_wait(const char *prog, const char *arg1)
+{
+	char *argv[3] = {(char *)prog, (char *)arg1, NULL};
+	pid_t pid;
+	int err, st;
+
+	err = posix_spawnp(&pid, prog, NULL, NULL, argv, environ);
+	if (err) {
+		cast_log(CAST_LOG_WARN, "class", "cannot run %s: %s", prog,
+			 strerror(err));
+		return -err;
+	}
+	for (int ms = 0; ms < POWER_WAIT_MS; ms += 10) {
+		pid_t r = waitpid(pid, &st, WNOHANG);
+
+		if (r == pid) {
+			if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+				return 0;
+			cast_log(CAST_LOG_WARN, "class", "%s %s: %s %d", prog,
+				 arg1 ? arg1 : "",
+				 WIFEXITED(st) ? "exit status" : "signal",
+				 WIFEXITED(st) ? WEXITSTATUS(st)
+					       : WTERMSIG(st));
+			return WIFEXITED(st) ? -EIO : -EINTR;
+		}
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		usleep(10000);
+	}
+	cast_log(CAST_LOG_WARN, "class", "%s still running after %d s", prog,
+		 POWER_WAIT_MS / 1000);
+	return -ETIMEDOUT;
+}
+
+/* The configured power command (alone), or systemctl with the action. */
+static int power(const struct class_cfg *cfg, const char *action)
+{
+	bool off = !strcmp(action, "off");
+
+	if (!off && strcmp(action, "restart"))
+		return -EINVAL;
+	if (off && cfg->poweroff_cmd && *cfg->poweroff_cmd)
+		return run_wait(cfg->poweroff_cmd, NULL);
+	if (!off && cfg->reboot_cmd && *cfg->reboot_cmd)
+		return run_wait(cfg->reboot_cmd, NULL);
+	return run_wait("systemctl", off ? "poweroff" : "reboot");
+}
+
 /* Only schemes the lab allows, and only a plain URL (no spaces/controls). */
 static int url_allowed(const char *url, const char *schemes)
 {
@@ -300,12 +357,7 @@ int class_command(struct class_state *s, const struct class_cfg *cfg,
 	} else if (!strcmp(name, "power")) {
 		cast_args_get(args, len, "action", v, sizeof(v));
 		pthread_mutex_unlock(&s->lock);
-		if (!strcmp(v, "off"))
-			ret = run(cfg->poweroff_cmd, NULL);
-		else if (!strcmp(v, "restart"))
-			ret = run(cfg->reboot_cmd, NULL);
-		else
-			ret = -EINVAL;
+		ret = power(cfg, v);
 		pthread_mutex_lock(&s->lock);
 	} else if (!strcmp(name, "reset")) {
 		/* Every default back: the next teacher starts clean. */

@@ -15,7 +15,10 @@ struct class_cfg {
 	const char *state_dir;
 	/** Program that opens a URL (argv[0]; the URL is argv[1]). */
 	const char *open_cmd;
-	/** Shutdown and restart commands (run without a shell). */
+	/**
+	 * Shutdown and restart commands (run without a shell, no arguments);
+	 * NULL: "systemctl poweroff" and "systemctl reboot".
+	 */
 	const char *poweroff_cmd;
 	const char *reboot_cmd;
 	/** URL schemes students may be sent to, comma-separated. */

@@ -96,7 +96,10 @@ static void usage(FILE *f)
 		"  --open-cmd PROG      opens URLs and files the teacher sends\n"
 		"                       (xdg-open)\n"
 		"  --url-schemes LIST   allowed URL schemes (http,https)\n"
-		"  --poweroff-cmd PROG  --reboot-cmd PROG   remote power commands\n"
+		"  --poweroff-cmd PROG  --reboot-cmd PROG   remote power commands,\n"
+		"                       run without a shell (default: systemctl\n"
+		"                       poweroff, systemctl reboot); the teacher\n"
+		"                       gets their outcome (waited for, 10 s)\n"
 		"  --allow-clock-set    the teacher may set this machine's clock\n"
 		"  --insecure           accept plain RTP, no control plane\n"
 		"  --headless           no window; stats only\n"
@@ -1129,8 +1132,9 @@ int main(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	cast_receiver_cfg_init(&s.cfg);
 	s.ccfg.open_cmd = "xdg-open";
-	s.ccfg.poweroff_cmd = "systemctl";
-	s.ccfg.reboot_cmd = "systemctl";
+	/* NULL: the platform's own (systemctl poweroff / reboot). */
+	s.ccfg.poweroff_cmd = NULL;
+	s.ccfg.reboot_cmd = NULL;
 	s.ccfg.url_schemes = "http,https";
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
 		if (c == OPT_HELP) {

@@ -506,6 +506,19 @@ static void resolve(struct console *c, const char *to, struct targets *t)
 	}
 }
 
+/* "all" as the list of online students, each sent its own command. */
+static void targets_online(struct console *c, struct targets *t)
+{
+	static struct cast_student_info roster[512];
+	int n = c->ctl ? cast_teacher_ctl_students(c->ctl, roster, 512) : 0;
+
+	t->n = 0;
+	for (int k = 0; k < n && t->n < 256; k++)
+		if (roster[k].online)
+			snprintf(t->ids[t->n++], sizeof(t->ids[0]), "%.63s",
+				 roster[k].id);
+}
+
 static void note_sent(struct console *c, int cmd_id, const char *cmd)
 {
 	if (cmd_id <= 0)
@@ -1287,6 +1300,8 @@ static char *dispatch(struct console *c, char **tok, int n)
 			goto done;
 		}
 		cast_args_add(&a, "action", tok[1]);
+		if (t->n < 0)
+			targets_online(c, t); /* an outcome per student */
 	} else if (!strcmp(cmd, "language")) {
 		if (n != 2 || (strcmp(tok[1], "zh_CN") && strcmp(tok[1], "zh_TW") &&
 			       strcmp(tok[1], "en"))) {

@@ -11,6 +11,7 @@
 #include <cast/cast.h>
 
 #include "console.h"
+#include "ctl_wait.h"
 
 struct teacher {
 	struct cast_sender_cfg cfg;
@@ -46,7 +47,8 @@ static void usage(FILE *f)
 		"       cast-teacher ctl [--channel N] [--socket PATH] COMMAND\n"
 		"Broadcasts a screen to every student of a channel.\n\n"
 		"  --source NAME[:DEV]  x11[:DISPLAY] | testpattern | file:PATH\n"
-		"  --size WxH           picture size sent (default: source's)\n"
+		"  --size WxH           picture size sent (default: the source's,\n"
+		"                       a larger one scaled down to fit 1920x1080)\n"
 		"  --region X,Y,W,H     x11: capture only this rectangle\n"
 		"  --fps N              frames per second (default 30)\n"
 		"  --bitrate KBPS       video bitrate (default 2000)\n"
@@ -467,6 +469,18 @@ static int cmd_ctl(int argc, char **argv)
 				? "command too long: nothing was done"
 				: cast_strerror(n));
 		return 1;
+	}
+	/* Power: the outcome on the students, not only that it was sent. */
+	if (!strcmp(args[0], "power")) {
+		static char done[1 << 16];
+		int w = ctl_wait_replies(path, "power", reply, 15000, done,
+					 sizeof(done));
+
+		if (w > 0) {
+			fputs(done, stdout);
+			free(reply);
+			return w == 1 ? 0 : 1;
+		}
 	}
 	fputs(reply, stdout);
 	if (n && reply[n - 1] != '\n')

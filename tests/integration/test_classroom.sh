@@ -128,7 +128,9 @@ assert web.get('s3') is True and web.get('s2') is False, web
 
 echo "-- power: only the chosen machine, never without a target"
 T power off >/dev/null && fail "power off without --to was accepted"
-T power off --to s2 >/dev/null
+T power off --to s2 >"$WORK/power.json" || fail "power off s2: $(cat "$WORK/power.json")"
+python3 -c 'import json,sys; r=json.load(sys.stdin); assert r["ok"] and [x["id"] for x in r["students"]] == ["s2"], r' \
+	<"$WORK/power.json" || fail "power reply: $(cat "$WORK/power.json")"
 i=0
 while [ ! -e "$WORK/poweroff-s2" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
 [ -e "$WORK/poweroff-s2" ] || fail "s2 did not run its poweroff command"

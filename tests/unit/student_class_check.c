@@ -152,12 +152,20 @@ static void commands(void **state)
 			 -EIO);
 	assert_int_equal(class_command(&s, &cfg, "power", A("action=dance\0")),
 			 -EINVAL);
+	{
+		struct class_cfg missing = cfg;
+
+		missing.poweroff_cmd = "/nonexistent/poweroff";
+		assert_int_equal(class_command(&s, &missing, "power",
+					       A("action=off\0")),
+				 -ENOENT);
+	}
 	assert_int_equal(class_command(&s, &cfg, "clock-set",
 				       A("time_us=1\0")),
 			 -EPERM);
 	assert_int_equal(class_command(&s, &cfg, "format-disk", A("")),
 			 -ENOSYS);
-	assert_int_equal(s.refused, 11);
+	assert_int_equal(s.refused, 12);
 
 	/* Reset: every default back, persisted. */
 	assert_int_equal(class_command(&s, &cfg, "reset", A("")), 0);

@@ -1,4 +1,5 @@
-/* Unit tests for cast_convert: colours, damage bands, still frames. */
+/* Unit tests for cast_convert (colours, damage bands, still frames, scaled
+ * damage) and cast_size_fit. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -235,12 +236,117 @@ static void test_i420_copy_and_scale(void **state)
 	free(in.data[0]);
 }
 
+/*
+ * Scaled damage: converting only the picture rows the damage reaches must
+ * equal a whole scaled conversion byte for byte (the filter margin is
+ * enough), with fewer rows converted than the whole picture.
+ */
+static void run_scaled_bands(int sw, int sh, int dw, int dh)
+{
+	struct cast_frame in = bgra_new(sw, sh), full, part;
+	struct cast_convert *a, *b;
+	int round, rows, x, y, w, h, k;
+
+	assert_int_equal(cast_convert_new(&a, CAST_PIX_BGRA, sw, sh, dw, dh), 0);
+	assert_int_equal(cast_convert_new(&b, CAST_PIX_BGRA, sw, sh, dw, dh), 0);
+	fill_noise(&in, 0, 0, sw, sh);
+	in.n_damage = -1;
+	assert_int_equal(cast_convert_run(b, &in, &part), dh);
+	assert_int_equal(part.n_damage, -1);
+
+	for (round = 0; round < 12; round++) {
+		in.n_damage = 1 + round % 4;
+		for (k = 0; k < in.n_damage; k++) {
+			/* Small rects anywhere, a 1-row one, the edges. */
+			w = 1 + (int)(next_rand() % 64);
+			h = k == 1 ? 1 : 1 + (int)(next_rand() % 24);
+			x = (int)(next_rand() % (unsigned)(sw - w));
+			y = round == 0 && k == 0 ? 0
+			    : round == 1 && k == 0
+				? sh - h
+				: (int)(next_rand() % (unsigned)(sh - h + 1));
+			fill_noise(&in, x, y, w, h);
+			set_damage(&in, k, x, y, w, h);
+		}
+		rows = cast_convert_run(b, &in, &part);
+		assert_true(rows > 0 && rows < dh);
+		assert_true(part.n_damage > 0);
+		in.n_damage = -1;
+		assert_int_equal(cast_convert_run(a, &in, &full), dh);
+		assert_same_picture(&full, &part);
+	}
+	in.n_damage = 0;
+	assert_int_equal(cast_convert_run(b, &in, &part), 0);
+	assert_int_equal(part.n_damage, 0);
+
+	cast_convert_free(&a);
+	cast_convert_free(&b);
+	free(in.data[0]);
+}
+
+static void test_scaled_bands(void **state)
+{
+	(void)state;
+	run_scaled_bands(1280, 720, 640, 360);	/* 2:1, as 4K to 1080p */
+	run_scaled_bands(1280, 800, 864, 540);	/* 2560x1600 to 1728x1080 */
+	run_scaled_bands(641, 361, 640, 360);	/* an odd source */
+	run_scaled_bands(320, 180, 640, 360);	/* enlarged (--size) */
+	run_scaled_bands(300, 200, 1280, 720);
+}
+
+static void fit(int sw, int sh, int mw, int mh, int ret, int ew, int eh)
+{
+	int w = -1, h = -1;
+
+	assert_int_equal(cast_size_fit(sw, sh, mw, mh, &w, &h), ret);
+	assert_int_equal(w, ew);
+	assert_int_equal(h, eh);
+}
+
+static void test_size_fit(void **state)
+{
+	int w = 7, h = 7;
+	(void)state;
+
+	fit(3840, 2160, 1920, 1080, 1, 1920, 1080);
+	fit(2560, 1600, 1920, 1080, 1, 1728, 1080);
+	fit(2560, 1440, 1920, 1080, 1, 1920, 1080);
+	fit(3440, 1440, 1920, 1080, 1, 1920, 804);	/* ultrawide */
+	fit(5120, 1440, 1920, 1080, 1, 1920, 540);
+	/* Smaller screens are never enlarged. */
+	fit(1366, 768, 1920, 1080, 0, 1366, 768);
+	fit(1920, 1080, 1920, 1080, 0, 1920, 1080);
+	fit(1280, 1024, 1920, 1080, 0, 1280, 1024);
+	/* Odd sizes come out even. */
+	fit(1367, 769, 1920, 1080, 0, 1366, 768);
+	fit(3841, 2161, 1920, 1080, 1, 1920, 1080);
+	fit(1921, 1081, 1920, 1080, 1, 1920, 1080);
+	fit(2001, 1000, 1920, 1080, 1, 1920, 960);
+	/* Portrait. */
+	fit(1080, 1920, 1920, 1080, 1, 608, 1080);
+	fit(2160, 3840, 1920, 1080, 1, 608, 1080);
+	fit(768, 1366, 1920, 1080, 1, 608, 1080);
+	fit(600, 1000, 1920, 1080, 0, 600, 1000);
+	/* No limit; tiny and degenerate. */
+	fit(3840, 2160, 0, 0, 0, 3840, 2160);
+	fit(1, 1, 1920, 1080, 0, 2, 2);
+	fit(100000, 10, 1920, 1080, 1, 1920, 2);
+	assert_int_equal(cast_size_fit(0, 1080, 1920, 1080, &w, &h),
+			 CAST_ERROR(EINVAL));
+	assert_int_equal(cast_size_fit(1920, -1, 1920, 1080, &w, &h),
+			 CAST_ERROR(EINVAL));
+	assert_int_equal(w, 7);
+	assert_int_equal(h, 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_colours),
 		cmocka_unit_test(test_bands),
 		cmocka_unit_test(test_i420_copy_and_scale),
+		cmocka_unit_test(test_scaled_bands),
+		cmocka_unit_test(test_size_fit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,6 +41,20 @@ CAST_API int64_t cast_now_us(void);
 /** CLOCK_MONOTONIC in microseconds. */
 CAST_API int64_t cast_mono_us(void);
 
+/** The class picture size: what a larger screen is scaled down to fit. */
+#define CAST_CLASS_WIDTH 1920
+#define CAST_CLASS_HEIGHT 1080
+
+/**
+ * The size to send a src_w x src_h picture at so it fits in max_w x max_h:
+ * aspect kept, never upscaled, both dimensions even (an odd source loses its
+ * last row or column), at least 2. max_w or max_h <= 0: no limit. Writes
+ * `*w` and `*h`; returns 1 when the picture is scaled, 0 when it is sent at
+ * its own (even) size, -EINVAL for a source size <= 0.
+ */
+CAST_API int cast_size_fit(int src_w, int src_h, int max_w, int max_h, int *w,
+			   int *h);
+
 /* Colour conversion (swscale) from a capture format to I420, damage-aware. */
 struct cast_convert;
 
@@ -52,9 +66,10 @@ CAST_API int cast_convert_new(struct cast_convert **out, enum cast_pixfmt src_fm
 			      int src_w, int src_h, int dst_w, int dst_h);
 /**
  * Converts `src` into the converter's own I420 picture and points `dst` at it
- * (valid until the next call). Only the damaged rows are converted when the
- * size is unchanged and `src` carries damage; the rest keeps the previous
- * picture. Returns the number of rows converted (0 for a still frame).
+ * (valid until the next call). Only the damaged rows are converted when `src`
+ * carries damage (scaled: the picture rows those source rows reach through
+ * the filter); the rest keeps the previous picture. Returns the number of
+ * picture rows converted (0 for a still frame).
  */
 CAST_API int cast_convert_run(struct cast_convert *c, const struct cast_frame *src,
 			      struct cast_frame *dst);

@@ -11,8 +11,17 @@ struct cast_sender;
 
 struct cast_sender_cfg {
 	struct cast_capture_cfg capture;
-	/** Encoder settings; width/height 0 take the capture size. */
+	/**
+	 * Encoder settings; width/height 0 take the capture size fitted into
+	 * fit_width x fit_height (see cast_size_fit).
+	 */
 	struct cast_encoder_cfg encoder;
+	/**
+	 * The class size a larger source is scaled down to when the encoder
+	 * size is not given (aspect kept); default CAST_CLASS_WIDTH x
+	 * CAST_CLASS_HEIGHT (1080p), 0: send the source's size.
+	 */
+	int fit_width, fit_height;
 	int channel;		/* 1..999, default 1 */
 	/** Destination; NULL/0 take the channel's group and video port. */
 	const char *dest_addr;

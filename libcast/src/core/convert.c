@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libavutil/frame.h>
 #include <libavutil/macros.h>
 #include <libavutil/mem.h>
 #include <libswscale/swscale.h>
@@ -39,7 +40,39 @@ struct cast_convert {
 	uint8_t *data[3];
 	int stride[3];
 	bool filled; /* the picture holds a whole conversion */
+	/* Scaled: frames for swscale's slice API (buffers not owned). */
+	AVFrame *src_frame, *dst_frame;
+	AVBufferRef *ref; /* a token buffer: marks both frames refcounted */
+	int margin;	  /* picture rows a source row reaches, each side;
+			     -1: no slices, whole pictures */
+	int align;	  /* output slices start and end on multiples */
+	int luma_shift;	  /* swscale moves a slice's luma by y0 >> this */
 };
+
+int cast_size_fit(int src_w, int src_h, int max_w, int max_h, int *w, int *h)
+{
+	int64_t sw = src_w, sh = src_h;
+	int ow, oh;
+
+	if (src_w <= 0 || src_h <= 0)
+		return CAST_ERROR(EINVAL);
+	if (max_w <= 0 || max_h <= 0 || (src_w <= max_w && src_h <= max_h)) {
+		*w = src_w > 1 ? src_w & ~1 : 2;
+		*h = src_h > 1 ? src_h & ~1 : 2;
+		return 0;
+	}
+	/* The tighter side sets the scale; the other is rounded to even. */
+	if (sw * max_h >= sh * max_w) {
+		ow = max_w & ~1;
+		oh = (int)((sh * ow + sw) / (2 * sw)) * 2;
+	} else {
+		oh = max_h & ~1;
+		ow = (int)((sw * oh + sh) / (2 * sh)) * 2;
+	}
+	*w = ow < 2 ? 2 : ow;
+	*h = oh < 2 ? 2 : oh;
+	return 1;
+}
 
 static enum AVPixelFormat av_fmt(enum cast_pixfmt f)
 {
@@ -51,6 +84,135 @@ static enum AVPixelFormat av_fmt(enum cast_pixfmt f)
 	default:
 		return AV_PIX_FMT_NONE;
 	}
+}
+
+/*
+ * Scaled pictures are converted through swscale's slice API: with the whole
+ * source marked available, an output slice is computed exactly as inside a
+ * whole conversion (same filter taps, same dither rows), reading only the
+ * source rows it needs. The frames point at our buffers; swscale takes
+ * references, so they carry a token buffer that frees nothing.
+ */
+static int scale_rows(struct cast_convert *c, uint8_t *const src[3],
+		      const int src_stride[3], uint8_t *const dst[3], int y0,
+		      int y1)
+{
+	int i, err;
+
+	for (i = 0; i < 3; i++) {
+		c->src_frame->data[i] = src[i];
+		c->src_frame->linesize[i] = src_stride[i];
+		c->dst_frame->data[i] = dst[i];
+		c->dst_frame->linesize[i] = c->stride[i];
+	}
+	/*
+	 * Some swscale versions (5.1) move the luma pointer of an output
+	 * slice by the chroma row (y0 / 2) instead of y0: make up the rest.
+	 */
+	c->dst_frame->data[0] +=
+		(ptrdiff_t)c->stride[0] * (y0 - (y0 >> c->luma_shift));
+	c->src_frame->buf[0] = c->ref;
+	c->dst_frame->buf[0] = c->ref;
+	err = sws_frame_start(c->sws, c->dst_frame, c->src_frame);
+	c->src_frame->buf[0] = c->dst_frame->buf[0] = NULL;
+	if (err < 0)
+		return err;
+	err = sws_send_slice(c->sws, 0, (unsigned)c->src_h);
+	if (err >= 0)
+		err = sws_receive_slice(c->sws, (unsigned)y0,
+					(unsigned)(y1 - y0));
+	sws_frame_end(c->sws);
+	return err < 0 ? err : 0;
+}
+
+/*
+ * Finds where this swscale writes the luma of an output slice that does not
+ * start at row 0: converts rows [2a, 3a) of a black source (zero pages
+ * that are never written; only the rows the filter reads are touched) into
+ * a zeroed scratch picture (black is Y 16) and looks where they landed.
+ * Returns 0 (slices usable, c->luma_shift set) or -1 (whole pictures only).
+ */
+static int slices_probe(struct cast_convert *c)
+{
+	int a = c->align, y0 = 2 * a, ret = -1, i;
+	int src_stride[3] = {c->src_w * 4, 0, 0}, chroma_rows = 2 * a;
+	uint8_t *row, *scratch, *src[3] = {NULL, NULL, NULL}, *dst[3];
+	size_t ysize = (size_t)c->stride[0] * 4 * a;
+	size_t csize = (size_t)c->stride[1] * chroma_rows;
+	bool at_y0, at_half;
+
+	if (c->dst_h < 4 * a)
+		return -1;
+	if (c->src_fmt != CAST_PIX_BGRA)
+		return -1;
+	row = calloc((size_t)c->src_h + 1, (size_t)src_stride[0]);
+	scratch = av_mallocz(ysize + 2 * csize + 256);
+	if (!row || !scratch)
+		goto out;
+	src[0] = row;
+	dst[0] = scratch;
+	dst[1] = scratch + ysize;
+	dst[2] = dst[1] + csize;
+	c->luma_shift = 0;
+	if (scale_rows(c, src, src_stride, dst, y0, y0 + a))
+		goto out;
+	at_y0 = scratch[(size_t)c->stride[0] * y0] != 0;
+	at_half = scratch[(size_t)c->stride[0] * (y0 / 2)] != 0;
+	for (i = 0; i < 4 * a; i++)
+		if (scratch[(size_t)c->stride[0] * i] && i != y0 &&
+		    i != y0 / 2 && (i < y0 || i >= y0 + a) &&
+		    (i < y0 / 2 || i >= y0 / 2 + a))
+			goto out;
+	if (at_y0 != at_half) {
+		c->luma_shift = at_half ? 1 : 0;
+		ret = 0;
+	}
+out:
+	free(row);
+	av_free(scratch);
+	return ret;
+}
+
+static void noop_free(void *opaque, uint8_t *data)
+{
+	(void)opaque;
+	(void)data;
+}
+
+static int slices_init(struct cast_convert *c)
+{
+	static uint8_t token;
+	int up = (c->dst_h + c->src_h - 1) / c->src_h;
+
+	c->src_frame = av_frame_alloc();
+	c->dst_frame = av_frame_alloc();
+	c->ref = av_buffer_create(&token, 1, noop_free, NULL,
+				  AV_BUFFER_FLAG_READONLY);
+	if (!c->src_frame || !c->dst_frame || !c->ref)
+		return CAST_ERROR(ENOMEM);
+	c->src_frame->format = av_fmt(c->src_fmt);
+	c->src_frame->width = c->src_w;
+	c->src_frame->height = c->src_h;
+	c->dst_frame->format = AV_PIX_FMT_YUV420P;
+	c->dst_frame->width = c->dst_w;
+	c->dst_frame->height = c->dst_h;
+	/*
+	 * A source row reaches the picture rows whose luma filter (bilinear:
+	 * one source row each side, widened by the ratio when shrinking)
+	 * covers it: its own position +-1 row, or +-up rows when enlarging;
+	 * the chroma filter works at half height, so two rows more. Checked
+	 * against whole conversions in the unit test.
+	 */
+	c->margin = up + 3;
+	c->align = (int)sws_receive_slice_alignment(c->sws);
+	if (c->align < 2)
+		c->align = 2;
+	if (slices_probe(c)) {
+		cast_log(CAST_LOG_INFO, "convert",
+			 "swscale slices unusable: whole scaled pictures");
+		c->margin = -1;
+	}
+	return 0;
 }
 
 int cast_convert_new(struct cast_convert **out, enum cast_pixfmt src_fmt,
@@ -104,6 +266,10 @@ int cast_convert_new(struct cast_convert **out, enum cast_pixfmt src_fmt,
 	/* RGB in is full range by nature; out is BT.601 limited. */
 	sws_setColorspaceDetails(c->sws, coefs, 1, coefs, 0, 0, 1 << 16,
 				 1 << 16);
+	if (flags == SWS_FLAGS_SCALED && slices_init(c)) {
+		cast_convert_free(&c);
+		return CAST_ERROR(ENOMEM);
+	}
 done:
 	*out = c;
 	return 0;
@@ -120,10 +286,12 @@ static int band_cmp(const void *a, const void *b)
 }
 
 /* Turns the damage rectangles into sorted, disjoint, even-aligned bands. */
+static int merge_bands(struct band *bands, int n);
+
 static int damage_bands(const struct cast_frame *src, int height,
 			struct band *bands)
 {
-	int i, n = 0, m = 0;
+	int i, n = 0;
 
 	for (i = 0; i < src->n_damage && i < CAST_FRAME_MAX_DAMAGE; i++) {
 		const struct cast_rect *r = &src->damage[i];
@@ -142,6 +310,14 @@ static int damage_bands(const struct cast_frame *src, int height,
 		bands[n].y1 = y1;
 		n++;
 	}
+	return merge_bands(bands, n);
+}
+
+/* Sorts bands and joins those that overlap or touch; returns how many. */
+static int merge_bands(struct band *bands, int n)
+{
+	int i, m = 0;
+
 	if (!n)
 		return 0;
 	qsort(bands, (size_t)n, sizeof(*bands), band_cmp);
@@ -204,12 +380,50 @@ static void convert_band(struct cast_convert *c, const struct cast_frame *src,
 	sws_scale(c->sws, in, src->stride, 0, y1 - y0, outp, c->stride);
 }
 
+/*
+ * Maps sorted source bands to the picture rows they reach (rounded out by
+ * the filter margin and the slice alignment), merged. Returns how many.
+ */
+static int scaled_bands(const struct cast_convert *c, struct band *bands,
+			int n)
+{
+	int64_t sh = c->src_h, dh = c->dst_h;
+	int a = c->align;
+
+	for (int i = 0; i < n; i++) {
+		int y0 = (int)(bands[i].y0 * dh / sh) - c->margin;
+		int y1 = (int)((bands[i].y1 * dh + sh - 1) / sh) + c->margin;
+
+		y0 = y0 < 0 ? 0 : y0 / a * a;
+		y1 = (y1 + a - 1) / a * a;
+		bands[i].y0 = y0;
+		bands[i].y1 = y1 > c->dst_h ? c->dst_h : y1;
+	}
+	return merge_bands(bands, n);
+}
+
+/* Converts the given picture rows of a scaled conversion. */
+static int convert_slices(struct cast_convert *c, const struct cast_frame *src,
+			  const struct band *bands, int n)
+{
+	int i, err = 0;
+
+	for (i = 0; !err && i < n; i++)
+		err = scale_rows(c, src->data, src->stride, c->data,
+				 bands[i].y0, bands[i].y1);
+	if (err) {
+		cast_log(CAST_LOG_ERROR, "convert", "swscale slice: %d", err);
+		return CAST_EEXTERNAL;
+	}
+	return 0;
+}
+
 int cast_convert_run(struct cast_convert *c, const struct cast_frame *src,
 		     struct cast_frame *dst)
 {
 	struct band bands[CAST_FRAME_MAX_DAMAGE];
 	bool same = c->src_w == c->dst_w && c->src_h == c->dst_h;
-	int i, n, rows = 0;
+	int i, n, err, rows = 0, out_n = -1;
 
 	if (!src || !dst || src->fmt != c->src_fmt || src->width != c->src_w ||
 	    src->height != c->src_h || !src->data[0] ||
@@ -229,9 +443,20 @@ int cast_convert_run(struct cast_convert *c, const struct cast_frame *src,
 		convert_band(c, src, 0, c->src_h);
 		rows = c->src_h;
 	} else {
-		sws_scale(c->sws, (const uint8_t *const *)src->data,
-			  src->stride, 0, c->src_h, c->data, c->stride);
-		rows = c->dst_h;
+		if (c->filled && c->margin >= 0 && src->n_damage > 0 &&
+		    src->n_damage <= CAST_FRAME_MAX_DAMAGE) {
+			n = damage_bands(src, c->src_h, bands);
+			n = scaled_bands(c, bands, n);
+		} else {
+			n = 1;
+			bands[0] = (struct band){0, c->dst_h};
+		}
+		err = convert_slices(c, src, bands, n);
+		if (err)
+			return err;
+		for (i = 0; i < n; i++)
+			rows += bands[i].y1 - bands[i].y0;
+		out_n = n;
 	}
 	c->filled = true;
 
@@ -247,6 +472,13 @@ int cast_convert_run(struct cast_convert *c, const struct cast_frame *src,
 	if (same && src->n_damage >= 0) {
 		dst->n_damage = src->n_damage;
 		memcpy(dst->damage, src->damage, sizeof(dst->damage));
+	} else if (rows && out_n > 0 && rows < c->dst_h) {
+		/* Scaled: the picture rows converted, whole width. */
+		dst->n_damage = out_n;
+		for (i = 0; i < out_n; i++)
+			dst->damage[i] = (struct cast_rect){
+				0, bands[i].y0, c->dst_w,
+				bands[i].y1 - bands[i].y0};
 	} else {
 		dst->n_damage = rows ? -1 : 0;
 	}
@@ -260,6 +492,9 @@ void cast_convert_free(struct cast_convert **pc)
 	if (!c)
 		return;
 	sws_freeContext(c->sws);
+	av_frame_free(&c->src_frame);
+	av_frame_free(&c->dst_frame);
+	av_buffer_unref(&c->ref);
 	av_free(c->buf);
 	free(c);
 	*pc = NULL;

@@ -133,6 +133,8 @@ void cast_sender_cfg_init(struct cast_sender_cfg *cfg)
 	cast_encoder_cfg_init(&cfg->encoder);
 	cfg->encoder.width = 0;
 	cfg->encoder.height = 0;
+	cfg->fit_width = CAST_CLASS_WIDTH;
+	cfg->fit_height = CAST_CLASS_HEIGHT;
 	cfg->channel = 1;
 	cfg->ttl = 1;
 	cfg->loop = true;
@@ -924,8 +926,15 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 		goto out;
 	cast_capture_size(s->cap, &w, &h);
 	if (!s->cfg.encoder.width || !s->cfg.encoder.height) {
-		s->cfg.encoder.width = w & ~1;
-		s->cfg.encoder.height = h & ~1;
+		err = cast_size_fit(w, h, s->cfg.fit_width, s->cfg.fit_height,
+				    &s->cfg.encoder.width,
+				    &s->cfg.encoder.height);
+		if (err < 0)
+			goto out;
+		if (err)
+			cast_log(CAST_LOG_INFO, "sender",
+				 "%dx%d source scaled to %dx%d", w, h,
+				 s->cfg.encoder.width, s->cfg.encoder.height);
 	}
 	err = cast_encoder_new(&s->enc, &s->cfg.encoder);
 	if (err)

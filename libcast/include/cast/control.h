@@ -262,7 +262,12 @@ struct cast_student_info {
 	int64_t last_seen_us;		/* wall clock of the last message */
 	bool online;
 	double rtt_ms;			/* last PING round trip, -1: none */
-	double clock_offset_ms;		/* student clock - teacher clock */
+	/* Student clock - teacher clock, from the fastest of the last
+	 * CAST_CLOCK_SAMPLES PINGs (struct cast_clock_filter): within half
+	 * clock_rtt_ms of the truth. 0 with no sample yet. */
+	double clock_offset_ms;
+	double clock_rtt_ms;		/* that PING's round trip, -1: none */
+	int clock_samples;		/* samples the filter holds */
 	uint16_t unicast_port;		/* 0: none requested */
 	uint32_t last_cmd_id;
 	int32_t last_cmd_status;

@@ -776,7 +776,10 @@ static char *cmd_clock(struct console *c)
 		cast_json_obj(&j, NULL);
 		cast_json_str(&j, "id", roster[k].id);
 		cast_json_num(&j, "offset_ms", roster[k].clock_offset_ms);
-		cast_json_num(&j, "rtt_ms", roster[k].rtt_ms);
+		/* The round trip of the sample the offset comes from: the
+		 * offset is within half of it. */
+		cast_json_num(&j, "rtt_ms", roster[k].clock_rtt_ms);
+		cast_json_int(&j, "samples", roster[k].clock_samples);
 		cast_json_end(&j);
 	}
 	cast_json_array_end(&j);

@@ -4,6 +4,7 @@
  * TCP client, the unix ctl socket, commands, rekey, and a teacher restart.
  */
 #include <arpa/inet.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -278,6 +279,18 @@ static bool rtt_known(void)
 	return ok == NSTUD;
 }
 
+/* The join burst: several samples within about 2 s of the join. */
+static bool clock_measured(void)
+{
+	struct cast_student_info info[8];
+	int n = cast_teacher_ctl_students(cur, info, 8), ok = 0;
+
+	for (int i = 0; i < n; i++)
+		if (info[i].online && info[i].clock_samples >= 4)
+			ok++;
+	return ok == NSTUD;
+}
+
 static bool replies_arrived(void)
 {
 	bool ok;
@@ -445,6 +458,14 @@ static void classroom(void **state)
 		assert_string_equal(info[i].class_name, "7B");
 		assert_true(!strncmp(info[i].id, "seat-", 5));
 		assert_true(info[i].rtt_ms < 1000);
+	}
+	assert_true(wait_for(clock_measured, 5000));
+	n = cast_teacher_ctl_students(cur, info, 8);
+	for (int i = 0; i < n; i++) {
+		/* One clock: 0, within half the round trip it came from. */
+		assert_true(info[i].clock_rtt_ms >= 0);
+		assert_true(fabs(info[i].clock_offset_ms) <=
+			    info[i].clock_rtt_ms / 2 + 0.001);
 	}
 
 	/* The wrong key never gets in, and both sides count it. */

@@ -246,6 +246,62 @@ CAST_API int cast_args_get_int(const uint8_t *args, size_t len,
 			       const char *key, long long min, long long max,
 			       long long *out);
 
+/* ---- Clock offset filter --------------------------------------------- */
+
+/*
+ * Estimates a peer's clock offset from PING/PONG exchanges the way NTP's
+ * clock filter does (RFC 5905): it keeps the last CAST_CLOCK_SAMPLES
+ * samples (round trip, offset) and reports the offset of the sample with
+ * the smallest round trip. An exchange that waited somewhere (a peer busy
+ * before it answered, or we busy before we read the answer) only has a
+ * longer round trip and is passed over; the true offset is within half the
+ * chosen round trip of the estimate.
+ *
+ * Each sample bounds the offset to [offset - rtt/2, offset + rtt/2]. A new
+ * sample whose interval misses an older one's means a clock was stepped
+ * (or drifted) since: the older samples no longer describe the clocks and
+ * are dropped. Plain data, no allocation; not thread-safe on its own.
+ */
+#define CAST_CLOCK_SAMPLES 8
+
+struct cast_clock_sample {
+	int64_t rtt_us;			/* round trip, >= 0 */
+	int64_t offset_us;		/* peer clock - our clock */
+};
+
+struct cast_clock_filter {
+	struct cast_clock_sample s[CAST_CLOCK_SAMPLES]; /* oldest first */
+	unsigned n;
+	int64_t last_rtt_us;		/* the latest sample's, -1: none */
+	uint64_t samples;		/* accepted since init */
+	uint64_t dropped;		/* samples dropped as out of date */
+};
+
+CAST_API void cast_clock_filter_init(struct cast_clock_filter *f);
+
+/**
+ * Adds one exchange: `sent_us` is our clock when the PING left, `peer_us`
+ * the peer's clock when it answered, `recv_us` our clock when the PONG
+ * arrived (wall clock, µs since 1970; each in [0, 2^61)). The oldest sample
+ * makes room when the filter is full. Returns the number of older samples
+ * dropped as inconsistent with this one (0 or more), -EINVAL (a time out of
+ * range), or -ERANGE (recv_us < sent_us: our clock was stepped back during
+ * the exchange; the sample is not used and every older one is dropped, as
+ * they were measured against the clock before the step).
+ */
+CAST_API int cast_clock_filter_add(struct cast_clock_filter *f,
+				   int64_t sent_us, int64_t peer_us,
+				   int64_t recv_us);
+
+/**
+ * The estimate: the offset (peer - ours) and the round trip of the kept
+ * sample with the smallest round trip (the newest of equals). Either output
+ * may be NULL. Returns 0, or -ENODATA when no sample is kept (outputs
+ * untouched).
+ */
+CAST_API int cast_clock_filter_get(const struct cast_clock_filter *f,
+				   int64_t *offset_us, int64_t *rtt_us);
+
 /* ---- Teacher --------------------------------------------------------- */
 
 enum cast_student_event {
@@ -271,7 +327,12 @@ struct cast_student_info {
 	int64_t last_seen_us;		/* wall clock of the last message */
 	bool online;
 	double rtt_ms;			/* last PING round trip, -1: none */
-	double clock_offset_ms;		/* student clock - teacher clock */
+	/* Student clock - teacher clock, from the fastest of the last
+	 * CAST_CLOCK_SAMPLES PINGs (struct cast_clock_filter): within half
+	 * clock_rtt_ms of the truth. 0 with no sample yet. */
+	double clock_offset_ms;
+	double clock_rtt_ms;		/* that PING's round trip, -1: none */
+	int clock_samples;		/* samples the filter holds */
 	uint16_t unicast_port;		/* 0: none requested */
 	uint32_t last_cmd_id;
 	int32_t last_cmd_status;

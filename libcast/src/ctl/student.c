@@ -263,7 +263,10 @@ static int on_msg(const uint8_t *buf, size_t len, void *arg)
 		cast_msg_init(&r, CAST_MSG_PONG);
 		r.echo_time_us = m.time_us;
 		r.peer_time_us = (uint64_t)cast_now_us();
-		return cast__conn_send(&s->conn, &r);
+		ret = cast__conn_send(&s->conn, &r);
+		/* Out now, not after the messages read with it: a command
+		 * that writes state would lengthen the round trip. */
+		return ret ? ret : cast__conn_flush(&s->conn);
 	case CAST_MSG_PONG:
 		return 0;
 	case CAST_MSG_COMMAND:

@@ -43,6 +43,8 @@ struct client {
 	char ip[16];
 	uint16_t port;
 	int entry;			/* roster index, -1 before HELLO */
+	int burst;			/* pings of the join burst not sent */
+	struct cast_clock_filter clock;
 };
 
 struct entry {
@@ -577,12 +579,17 @@ static int on_hello(struct cast_teacher_ctl *t, int ci,
 	in->connected_us = in->last_seen_us = cast_now_us();
 	in->online = true;
 	in->rtt_ms = -1;
+	in->clock_rtt_ms = -1;
 	t->st.joins++;
 	t->st.students_online++;
 	pthread_mutex_unlock(&t->lock);
 	c->entry = slot;
 	c->state = C_READY;
-	c->next_ping_us = cast_mono_us();
+	/* Not with the WELCOME: the student answers only after its WELCOME
+	 * work. Its first STATS says that is over (see CAST__PING_BURST). */
+	cast_clock_filter_init(&c->clock);
+	c->burst = CAST__PING_BURST;
+	c->next_ping_us = cast_mono_us() + CAST__PING_FIRST_MS * 1000LL;
 	cast_log(CAST_LOG_INFO, OBJ, "%s:%u joined as '%s' (%s)", c->ip,
 		 c->port, in->id, in->name);
 	emit(t, e, CAST_STUDENT_JOINED);
@@ -593,6 +600,41 @@ struct rx_ctx {
 	struct cast_teacher_ctl *t;
 	int ci;
 };
+
+/* One clock sample; the roster shows the filter's estimate. */
+static void on_pong(struct cast_teacher_ctl *t, struct client *c,
+		    struct entry *e, const struct cast_msg *m)
+{
+	int64_t now = cast_now_us(), off = 0, rtt = -1;
+	int ret;
+
+	ret = cast_clock_filter_add(&c->clock, (int64_t)m->echo_time_us,
+				    (int64_t)m->peer_time_us, now);
+	/* DEBUG: a student decides how often this happens. */
+	if (ret < 0)
+		cast_log(CAST_LOG_DEBUG, OBJ,
+			 "%s: clock sample refused (%s); offset measured "
+			 "again",
+			 e->info.id, cast_strerror(ret));
+	else if (ret > 0)
+		cast_log(CAST_LOG_DEBUG, OBJ,
+			 "%s: a clock was set; offset measured again",
+			 e->info.id);
+	cast_clock_filter_get(&c->clock, &off, &rtt);
+	cast_log(CAST_LOG_DEBUG, OBJ,
+		 "%s: ping round trip %.3f ms; offset %.3f ms (round trip "
+		 "%.3f ms, best of %u)",
+		 e->info.id, (double)c->clock.last_rtt_us / 1000.0,
+		 (double)off / 1000.0, (double)rtt / 1000.0, c->clock.n);
+	pthread_mutex_lock(&t->lock);
+	e->info.rtt_ms = c->clock.last_rtt_us < 0
+				 ? -1
+				 : (double)c->clock.last_rtt_us / 1000.0;
+	e->info.clock_offset_ms = (double)off / 1000.0;
+	e->info.clock_rtt_ms = (double)rtt / 1000.0;
+	e->info.clock_samples = (int)c->clock.n;
+	pthread_mutex_unlock(&t->lock);
+}
 
 static int on_msg(const uint8_t *buf, size_t len, void *arg)
 {
@@ -623,19 +665,12 @@ static int on_msg(const uint8_t *buf, size_t len, void *arg)
 		r.echo_time_us = m.time_us;
 		r.peer_time_us = (uint64_t)cast_now_us();
 		return cast__conn_send(&c->conn, &r);
-	case CAST_MSG_PONG: {
-		int64_t now = cast_now_us();
-		double rtt = (double)(now - (int64_t)m.echo_time_us) / 1000.0;
-		double mid = ((double)m.echo_time_us + (double)now) / 2.0;
-
-		pthread_mutex_lock(&t->lock);
-		e->info.rtt_ms = rtt < 0 ? 0 : rtt;
-		e->info.clock_offset_ms =
-			((double)m.peer_time_us - mid) / 1000.0;
-		pthread_mutex_unlock(&t->lock);
+	case CAST_MSG_PONG:
+		on_pong(t, c, e, &m);
 		return 0;
-	}
 	case CAST_MSG_STATS:
+		if (c->burst == CAST__PING_BURST)
+			c->next_ping_us = c->last_rx_us;
 		pthread_mutex_lock(&t->lock);
 		memcpy(e->info.stats_json, m.stats_json, m.stats_json_len);
 		e->info.stats_json[m.stats_json_len] = '\0';
@@ -744,11 +779,13 @@ static void service_client(struct cast_teacher_ctl *t, int ci, short rev)
 		drop(t, ci, cast_strerror(ret));
 }
 
-/* Timeouts, pings, and what other threads asked for. */
-static void housekeeping(struct cast_teacher_ctl *t, int64_t now)
+/* Timeouts, pings, and what other threads asked for. Returns when the
+ * next ping is due. */
+static int64_t housekeeping(struct cast_teacher_ctl *t, int64_t now)
 {
 	struct command *cmds;
 	bool rekey;
+	int64_t next_ping = INT64_MAX;
 
 	pthread_mutex_lock(&t->lock);
 	cmds = t->cmds;
@@ -787,8 +824,14 @@ static void housekeeping(struct cast_teacher_ctl *t, int64_t now)
 			cast_msg_init(&m, CAST_MSG_PING);
 			m.time_us = (uint64_t)cast_now_us();
 			ret = cast__conn_send(&c->conn, &m);
-			c->next_ping_us = now + CAST__PING_MS * 1000LL;
+			if (c->burst > 0)
+				c->burst--;
+			c->next_ping_us = now + (c->burst ? CAST__PING_BURST_MS
+							  : CAST__PING_MS) *
+							1000LL;
 		}
+		if (c->next_ping_us < next_ping)
+			next_ping = c->next_ping_us;
 		if (!ret && rekey)
 			ret = send_welcome(t, c);
 		for (struct command *k = cmds; k && !ret; k = k->next) {
@@ -818,6 +861,7 @@ static void housekeeping(struct cast_teacher_ctl *t, int64_t now)
 		free(k->args);
 		free(k);
 	}
+	return next_ping;
 }
 
 static void send_beacon(struct cast_teacher_ctl *t)
@@ -1063,14 +1107,14 @@ static void *run(void *arg)
 	}
 	t->next_beacon_us = cast_mono_us();
 	while (!atomic_load(&t->stop)) {
-		int64_t now = cast_mono_us(), wait_ms;
+		int64_t now = cast_mono_us(), wait_ms, wake;
 		int n = 0;
 
 		if (now >= t->next_beacon_us) {
 			send_beacon(t);
 			t->next_beacon_us = now + t->beacon_interval_ms * 1000LL;
 		}
-		housekeeping(t, now);
+		wake = housekeeping(t, now);
 		for (int i = 0; i < MAX_CTL_CLIENTS; i++)
 			if (t->ctl[i].fd >= 0 &&
 			    now - t->ctl[i].start_us > CTL_TIMEOUT_MS * 1000LL)
@@ -1092,7 +1136,9 @@ static void *run(void *arg)
 						  ? 0
 						  : cast__conn_events(&c->conn)};
 		}
-		wait_ms = (t->next_beacon_us - now) / 1000 + 1;
+		if (wake > t->next_beacon_us)
+			wake = t->next_beacon_us;
+		wait_ms = (wake - now) / 1000 + 1;
 		if (wait_ms > 200)
 			wait_ms = 200;
 		if (poll(pfd, (nfds_t)n, (int)wait_ms) < 0)

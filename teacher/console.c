@@ -949,6 +949,15 @@ static char *cmd_homework(struct console *c)
 		cast_json_int(&j, "files_done", st[i].files_done);
 		cast_json_int(&j, "files_failed", st[i].files_failed);
 		cast_json_int(&j, "bytes", (int64_t)st[i].bytes);
+		/* Progress: what the student's listing announced, and what
+		 * arrived so far (stored files and the one being received). */
+		cast_json_int(&j, "files_expected", st[i].files_expected);
+		cast_json_int(&j, "bytes_expected",
+			      (int64_t)st[i].bytes_expected);
+		cast_json_int(&j, "bytes_received",
+			      (int64_t)(st[i].bytes + st[i].current_bytes));
+		if (st[i].current[0])
+			cast_json_str(&j, "current", st[i].current);
 		if (st[i].last_error)
 			cast_json_str(&j, "error",
 				      cast_strerror(st[i].last_error));

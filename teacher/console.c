@@ -794,8 +794,13 @@ static char *cmd_send(struct console *c, const struct targets *t, char **tok,
 				   NULL);
 	arg_value(tok, n, "open", v, sizeof(v));
 	open_after = v[0] == '1';
-	if (stat(path, &st))
+	/* Never a link's target: lstat, and the offers refuse links too. */
+	if (lstat(path, &st))
 		return error_reply("cannot read %s", path);
+	if (S_ISLNK(st.st_mode))
+		return error_reply("%s is a symbolic link: not sent (links are "
+				   "never followed; send its target itself)",
+				   path);
 	if (!c->files) {
 		struct cast_file_sender_cfg fc;
 

@@ -479,6 +479,18 @@ static int hash_file(int fd, uint64_t size, uint8_t *buf, uint8_t out[32])
 	return err;
 }
 
+/* The error of a failed openat(dfd, name, … O_NOFOLLOW): -ELOOP when name
+ * is a symbolic link (O_DIRECTORY says -ENOTDIR for one). */
+static int link_error(int dfd, const char *name)
+{
+	int err = CAST_ERROR(errno);
+	struct stat st;
+	if (err == CAST_ERROR(ENOTDIR) &&
+	    !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode))
+		err = CAST_ERROR(ELOOP);
+	return err;
+}
+
 /*
  * Opens `rel` ("a/b/c") below folder `dfd`, one component at a time, none
  * of them followed if it is a symbolic link (-ELOOP or -ENOTDIR then); the
@@ -496,7 +508,7 @@ static int open_beneath(int dfd, const char *rel, int flags)
 		*slash = '\0';
 		fd = openat(cur, comp,
 		            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		fd = fd < 0 ? CAST_ERROR(errno) : fd;
+		fd = fd < 0 ? link_error(cur, comp) : fd;
 		if (cur != dfd)
 			close(cur);
 		if (fd < 0)
@@ -505,7 +517,7 @@ static int open_beneath(int dfd, const char *rel, int flags)
 		comp = slash + 1;
 	}
 	fd = openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC);
-	fd = fd < 0 ? CAST_ERROR(errno) : fd;
+	fd = fd < 0 ? link_error(cur, comp) : fd;
 	if (cur != dfd)
 		close(cur);
 	return fd;
@@ -620,7 +632,7 @@ static int open_folder(const char *root, const char *folder)
 	if (!root) {
 		fd = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		                      O_CLOEXEC);
-		return fd < 0 ? CAST_ERROR(errno) : fd;
+		return fd < 0 ? link_error(AT_FDCWD, folder) : fd;
 	}
 	if (cast_homework_path_check(folder))
 		return CAST_ERROR(EINVAL);

@@ -776,6 +776,10 @@ static void offer_args(const struct cast_file_offer *o, char *out, size_t size)
  * SHA-256) go to the students over their authenticated connections, the
  * bytes once by NORM multicast to all of them.
  */
+#define LINK_REFUSED                                                           \
+	"%s is a symbolic link: not sent (links are never followed; send "     \
+	"its target itself)"
+
 static char *cmd_send(struct console *c, const struct targets *t, char **tok,
 		      int n)
 {
@@ -798,9 +802,7 @@ static char *cmd_send(struct console *c, const struct targets *t, char **tok,
 	if (lstat(path, &st))
 		return error_reply("cannot read %s", path);
 	if (S_ISLNK(st.st_mode))
-		return error_reply("%s is a symbolic link: not sent (links are "
-				   "never followed; send its target itself)",
-				   path);
+		return error_reply(LINK_REFUSED, path);
 	if (!c->files) {
 		struct cast_file_sender_cfg fc;
 
@@ -821,6 +823,8 @@ static char *cmd_send(struct console *c, const struct targets *t, char **tok,
 		offers = &one;
 		count = ret ? 0 : 1;
 	}
+	if (ret == CAST_ERROR(ELOOP)) /* "dir-link/" passes lstat */
+		return error_reply(LINK_REFUSED, path);
 	if (ret)
 		return error_reply("cannot offer it: %s", cast_strerror(ret));
 	c->next_transfer += (uint32_t)count;
@@ -949,6 +953,7 @@ static char *cmd_homework(struct console *c)
 	for (int i = 0; i < n && i < 512; i++) {
 		cast_json_obj(&j, NULL);
 		cast_json_str(&j, "id", st[i].student_id);
+		cast_json_int(&j, "collection", st[i].collection_id);
 		cast_json_bool(&j, "done", st[i].done);
 		cast_json_bool(&j, "in_progress", st[i].in_progress);
 		cast_json_int(&j, "files_done", st[i].files_done);

@@ -41,8 +41,10 @@ struct student {
 	pthread_t hw_thread;
 	atomic_bool hw_busy;
 	bool hw_started;
+	char hw_root[1024];	/* "" for a submission of an absolute path */
 	char hw_folder[1024];
 	uint32_t hw_collection;
+	uint64_t hw_session;	/* the connection the chunks go on */
 	struct cast_file_receiver *files;
 	const char *stats_path;
 	const char *dump_path;
@@ -453,26 +455,88 @@ static int expect_file(struct student *s, const uint8_t *args, size_t len)
 	return cast_file_receiver_expect(s->files, &o);
 }
 
-/* Hands one homework chunk to the control connection, waiting for room:
- * the connection's queue drops its oldest event when full. */
+/* How long one homework chunk may wait for room on a live connection, and
+ * how often a wait looks at `quit` (a signal cannot wake a condition). */
+#define HW_CHUNK_WAIT_S 120
+#define HW_WAIT_SLICE_MS 1000
+/* Submissions restarted after the connection dropped under them. */
+#define HW_ATTEMPTS 3
+
+/* Hands one homework chunk to the control connection: waits while its
+ * queue is full (back-pressure); -ECONNRESET once the connection the
+ * submission began on is gone. */
 static int hw_send(const char *name, const void *args, size_t len, void *arg)
 {
 	struct student *s = arg;
 
-	for (int i = 0; cast_student_ctl_pending(s->ctl) >= 32; i++) {
-		if (i > 3000 || quit)
-			return CAST_ERROR(ETIMEDOUT);
-		usleep(10000);
+	for (int waited = 0;; waited++) {
+		int err = cast_student_ctl_send_event_wait(
+			s->ctl, s->hw_session, name, args, len,
+			HW_WAIT_SLICE_MS);
+
+		if (err != CAST_ERROR(ETIMEDOUT))
+			return err;
+		if (quit)
+			return CAST_ERROR(ECANCELED);
+		if (waited * HW_WAIT_SLICE_MS >= HW_CHUNK_WAIT_S * 1000)
+			return err;
 	}
-	return cast_student_ctl_send_event(s->ctl, name, args, len);
 }
 
+/* Waits for the teacher (again); `quit` is looked at between slices. */
+static int hw_session(struct student *s)
+{
+	for (int waited = 0;; waited++) {
+		int err = cast_student_ctl_session_wait(s->ctl, HW_WAIT_SLICE_MS,
+							&s->hw_session);
+
+		if (err != CAST_ERROR(ETIMEDOUT))
+			return err;
+		if (quit)
+			return CAST_ERROR(ECANCELED);
+		if (waited * HW_WAIT_SLICE_MS >= HW_CHUNK_WAIT_S * 1000)
+			return err;
+	}
+}
+
+/*
+ * One submission. The chunks of a submission belong to one connection: if
+ * it drops, the teacher has removed the unfinished file and shows the
+ * submission as interrupted, so it is sent again from the start on the
+ * next connection (files already stored are replaced by the same bytes).
+ */
 static void *hw_run(void *arg)
 {
 	struct student *s = arg;
-	int n = cast_homework_send(s->hw_folder, effective_id(s),
-				   s->hw_collection, hw_send, s, NULL);
+	int n = 0;
 
+	for (int attempt = 1; attempt <= HW_ATTEMPTS; attempt++) {
+		n = hw_session(s);
+		if (n)
+			break;
+		n = s->hw_root[0]
+			    ? cast_homework_send_in(s->hw_root, s->hw_folder,
+						    effective_id(s),
+						    s->hw_collection, hw_send, s,
+						    NULL)
+			    : cast_homework_send(s->hw_folder, effective_id(s),
+						 s->hw_collection, hw_send, s,
+						 NULL);
+		/* Sent only once the last chunk left for the teacher. */
+		if (n != CAST_ERROR(ECONNRESET) && !quit) {
+			int err = cast_student_ctl_drain(
+				s->ctl, s->hw_session, HW_CHUNK_WAIT_S * 1000);
+
+			if (err == CAST_ERROR(ECONNRESET))
+				n = err;
+		}
+		if (n != CAST_ERROR(ECONNRESET) || quit)
+			break;
+		cast_log(CAST_LOG_WARN, "student",
+			 "homework %s: the connection dropped while sending%s",
+			 s->hw_folder,
+			 attempt < HW_ATTEMPTS ? "; starting again" : "");
+	}
 	if (n < 0)
 		cast_log(CAST_LOG_WARN, "student", "homework %s: %s",
 			 s->hw_folder, cast_strerror(n));
@@ -483,8 +547,10 @@ static void *hw_run(void *arg)
 	return NULL;
 }
 
-/* Sends `folder` (absolute) as collection `id` (0: on the student's own). */
-static int hw_start(struct student *s, const char *folder, uint32_t id)
+/* Sends `folder` (absolute when root is NULL, else relative to root) as
+ * collection `id` (0: on the student's own). */
+static int hw_start(struct student *s, const char *root, const char *folder,
+		    uint32_t id)
 {
 	bool idle = false;
 
@@ -494,6 +560,7 @@ static int hw_start(struct student *s, const char *folder, uint32_t id)
 		return CAST_ERROR(EBUSY);
 	if (s->hw_started)
 		pthread_join(s->hw_thread, NULL);
+	snprintf(s->hw_root, sizeof(s->hw_root), "%s", root ? root : "");
 	snprintf(s->hw_folder, sizeof(s->hw_folder), "%s", folder);
 	s->hw_collection = id;
 	if (pthread_create(&s->hw_thread, NULL, hw_run, s)) {
@@ -508,7 +575,7 @@ static int hw_start(struct student *s, const char *folder, uint32_t id)
 /* collect: the teacher names a folder inside the collect root. */
 static int collect(struct student *s, const uint8_t *args, size_t len)
 {
-	char folder[512], path[1600];
+	char folder[512];
 	const char *home = getenv("HOME");
 	long long id = 0;
 
@@ -517,10 +584,12 @@ static int collect(struct student *s, const uint8_t *args, size_t len)
 	    cast_args_get_int(args, len, "collection", 0, UINT32_MAX, &id) < 0 ||
 	    cast_homework_path_check(folder))
 		return CAST_ERROR(EINVAL);
-	snprintf(path, sizeof(path), "%s/%s",
-		 s->collect_root ? s->collect_root : home ? home : "/nonexistent",
-		 folder);
-	return hw_start(s, path, (uint32_t)id);
+	/* No link inside the root is followed, the folder itself included. */
+	return hw_start(s,
+			s->collect_root ? s->collect_root
+			: home		? home
+					: "/nonexistent",
+			folder, (uint32_t)id);
 }
 
 /* An authenticated COMMAND from the teacher. */
@@ -598,7 +667,7 @@ static char *on_local(int argc, char **argv, void *arg)
 		free(text);
 	} else if (argc == 2 && !strcmp(argv[0], "submit") &&
 		   argv[1][0] == '/') {
-		err = hw_start(s, argv[1], 0);
+		err = hw_start(s, NULL, argv[1], 0);
 	} else if (argc == 1 && !strcmp(argv[0], "state")) {
 		cast_json_begin(&j);
 		cast_json_bool(&j, "connected",

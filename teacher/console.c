@@ -1000,6 +1000,10 @@ static int offer_args(const struct cast_file_offer *o, struct cast_args *a)
  * SHA-256) go to the students over their authenticated connections, the
  * bytes once by NORM multicast to all of them.
  */
+#define LINK_REFUSED                                                           \
+	"%s is a symbolic link: not sent (links are never followed; send "     \
+	"its target itself)"
+
 static char *cmd_send(struct console *c, const struct targets *t, char **tok,
 		      int n)
 {
@@ -1018,8 +1022,11 @@ static char *cmd_send(struct console *c, const struct targets *t, char **tok,
 				   NULL);
 	arg_value(tok, n, "open", v, sizeof(v));
 	open_after = v[0] == '1';
-	if (stat(path, &st))
+	/* Never a link's target: lstat, and the offers refuse links too. */
+	if (lstat(path, &st))
 		return error_reply("cannot read %s", path);
+	if (S_ISLNK(st.st_mode))
+		return error_reply(LINK_REFUSED, path);
 	if (!c->files) {
 		struct cast_file_sender_cfg fc;
 
@@ -1040,6 +1047,8 @@ static char *cmd_send(struct console *c, const struct targets *t, char **tok,
 		offers = &one;
 		count = ret ? 0 : 1;
 	}
+	if (ret == CAST_ERROR(ELOOP)) /* "dir-link/" passes lstat */
+		return error_reply(LINK_REFUSED, path);
 	if (ret)
 		return error_reply("cannot offer it: %s", cast_strerror(ret));
 	c->next_transfer += (uint32_t)count;
@@ -1174,11 +1183,21 @@ static char *cmd_homework(struct console *c)
 	for (int i = 0; i < n && i < 512; i++) {
 		cast_json_obj(&j, NULL);
 		cast_json_str(&j, "id", st[i].student_id);
+		cast_json_int(&j, "collection", st[i].collection_id);
 		cast_json_bool(&j, "done", st[i].done);
 		cast_json_bool(&j, "in_progress", st[i].in_progress);
 		cast_json_int(&j, "files_done", st[i].files_done);
 		cast_json_int(&j, "files_failed", st[i].files_failed);
 		cast_json_int(&j, "bytes", (int64_t)st[i].bytes);
+		/* Progress: what the student's listing announced, and what
+		 * arrived so far (stored files and the one being received). */
+		cast_json_int(&j, "files_expected", st[i].files_expected);
+		cast_json_int(&j, "bytes_expected",
+			      (int64_t)st[i].bytes_expected);
+		cast_json_int(&j, "bytes_received",
+			      (int64_t)(st[i].bytes + st[i].current_bytes));
+		if (st[i].current[0])
+			cast_json_str(&j, "current", st[i].current);
 		if (st[i].last_error)
 			cast_json_str(&j, "error",
 				      cast_strerror(st[i].last_error));

@@ -25,6 +25,7 @@
 #include "cast/cast.h"
 
 #define NSTUD 3
+#define BULK_LEN (256 << 10)
 #define CHANNEL 321
 
 struct student {
@@ -43,6 +44,11 @@ struct teacher_events {
 	pthread_mutex_t lock;
 	int joined, left, stats, replies, unicast, events, hands;
 	uint16_t unicast_port;
+	/* "bulk" events: numbered, checked in order; `gate` holds the
+	 * teacher's network thread (it stops reading) while closed. */
+	pthread_cond_t gate;
+	bool gate_closed;
+	int bulk, bulk_bad, plain;
 };
 
 static struct student stud[NSTUD + 1]; /* the last has the wrong key */
@@ -145,6 +151,19 @@ static void on_event(const struct cast_student_info *info,
 		    info->event_args_len == 2 &&
 		    !memcmp(info->event_args, "up", 2))
 			e->hands++;
+		if (info->event_name && !strcmp(info->event_name, "plain"))
+			e->plain++;
+		if (info->event_name && !strcmp(info->event_name, "bulk")) {
+			uint32_t seq = 0;
+
+			if (info->event_args_len == BULK_LEN)
+				memcpy(&seq, info->event_args, sizeof(seq));
+			if (seq != (uint32_t)e->bulk)
+				e->bulk_bad++;
+			e->bulk++;
+			while (e->gate_closed)
+				pthread_cond_wait(&e->gate, &e->lock);
+		}
 		break;
 	case CAST_STUDENT_REPLY:
 		e->replies++;
@@ -579,6 +598,151 @@ static void classroom(void **state)
 	free(reply);
 }
 
+static int bulk_seen(void)
+{
+	int n;
+
+	pthread_mutex_lock(&tev.lock);
+	n = tev.bulk;
+	pthread_mutex_unlock(&tev.lock);
+	return n;
+}
+
+static bool gate_reached(void)
+{
+	return bulk_seen() > 0;
+}
+
+static bool student0_gone(void)
+{
+	return !cast_student_ctl_connected(stud[0].ctl);
+}
+
+static void gate(bool closed)
+{
+	pthread_mutex_lock(&tev.lock);
+	tev.gate_closed = closed;
+	pthread_cond_broadcast(&tev.gate);
+	pthread_mutex_unlock(&tev.lock);
+}
+
+/*
+ * Events far beyond the connection's 1 MiB send buffer: while the teacher
+ * does not read, producers are held back (send_event_wait times out,
+ * send_event says -EAGAIN) and nothing is dropped; once it reads, every
+ * event arrives, in order. When the connection ends, the events of that
+ * connection still queued are discarded and their producer told.
+ */
+static void event_backpressure(void **state)
+{
+	struct cast_teacher_ctl *t;
+	struct cast_student_ctl_stats ss;
+	uint8_t *buf = calloc(1, BULK_LEN);
+	uint64_t session = 0, next;
+	uint32_t seq = 0;
+	int ret, plain = 0;
+
+	(void)state;
+	assert_non_null(buf);
+	memset(&tev, 0, sizeof(tev));
+	pthread_mutex_init(&tev.lock, NULL);
+	pthread_cond_init(&tev.gate, NULL);
+	t = start_teacher(0x5a);
+	start_student(0, &key, NULL, 0);
+	assert_int_equal(cast_student_ctl_session_wait(stud[0].ctl, 10000,
+						       &session),
+			 0);
+	assert_true(session != 0);
+	assert_int_equal(cast_student_ctl_send_event_wait(stud[0].ctl, 0,
+							  "bulk", buf, 1, 10),
+			 CAST_ERROR(EINVAL));
+
+	/* The teacher stops reading at the first event. */
+	gate(true);
+	for (;;) {
+		memcpy(buf, &seq, sizeof(seq));
+		ret = cast_student_ctl_send_event_wait(stud[0].ctl, session,
+						       "bulk", buf, BULK_LEN,
+						       300);
+		if (ret)
+			break;
+		seq++;
+		assert_true(seq < 1000); /* ~250 MB: no back-pressure */
+	}
+	assert_int_equal(ret, CAST_ERROR(ETIMEDOUT));
+	assert_true(seq >= 48);
+	assert_true(wait_for(gate_reached, 5000));
+	/* The slots above the producers' mark stay for other events. */
+	while ((ret = cast_student_ctl_send_event(stud[0].ctl, "plain", "x",
+						  1)) == 0)
+		plain++;
+	assert_int_equal(ret, CAST_ERROR(EAGAIN));
+	assert_true(plain >= 16);
+	assert_int_equal(cast_student_ctl_pending(stud[0].ctl), 64);
+
+	/* Reading again: everything arrives, in order. */
+	gate(false);
+	for (int i = 0; i < 40; i++) {
+		memcpy(buf, &seq, sizeof(seq));
+		assert_int_equal(cast_student_ctl_send_event_wait(
+					 stud[0].ctl, session, "bulk", buf,
+					 BULK_LEN, 10000),
+				 0);
+		seq++;
+	}
+	assert_int_equal(cast_student_ctl_drain(stud[0].ctl, session, 10000),
+			 0);
+	for (int i = 0; i < 250 && bulk_seen() < (int)seq; i++)
+		sleep_ms(20);
+	pthread_mutex_lock(&tev.lock);
+	assert_int_equal(tev.bulk, (int)seq);
+	assert_int_equal(tev.bulk_bad, 0);
+	assert_int_equal(tev.plain, plain);
+	pthread_mutex_unlock(&tev.lock);
+	cast_student_ctl_stats(stud[0].ctl, &ss);
+	assert_int_equal(ss.events_discarded, 0);
+	assert_int_equal(ss.events_failed, 0);
+
+	/* The connection ends with the queue full: that connection's events
+	 * go, the producer learns it, plain events stay for the next. */
+	gate(true);
+	for (;;) {
+		memcpy(buf, &seq, sizeof(seq));
+		if (cast_student_ctl_send_event_wait(stud[0].ctl, session,
+						     "bulk", buf, BULK_LEN, 300))
+			break;
+		seq++;
+	}
+	assert_int_equal(cast_student_ctl_send_event(stud[0].ctl, "plain",
+						     "y", 1),
+			 0);
+	gate(false);
+	cast_teacher_ctl_free(&t);
+	assert_true(wait_for(student0_gone, 10000));
+	assert_int_equal(cast_student_ctl_send_event_wait(stud[0].ctl, session,
+							  "bulk", buf, 1, 10),
+			 CAST_ERROR(ECONNRESET));
+	assert_int_equal(cast_student_ctl_drain(stud[0].ctl, session, 10),
+			 CAST_ERROR(ECONNRESET));
+	cast_student_ctl_stats(stud[0].ctl, &ss);
+	assert_true(ss.events_discarded > 0);
+	/* Only the plain event (if not sent before the end) is left. */
+	assert_true(cast_student_ctl_pending(stud[0].ctl) <= 1);
+
+	/* A new teacher: a new connection, a new session. */
+	t = start_teacher(0x5b);
+	assert_int_equal(cast_student_ctl_session_wait(stud[0].ctl, 10000,
+						       &next),
+			 0);
+	assert_true(next != session);
+	assert_int_equal(cast_student_ctl_drain(stud[0].ctl, next, 10000), 0);
+
+	cast_student_ctl_free(&stud[0].ctl);
+	cast_teacher_ctl_free(&t);
+	pthread_cond_destroy(&tev.gate);
+	free(buf);
+}
+
 static void bad_configs(void **state)
 {
 	struct cast_teacher_ctl_cfg tc;
@@ -648,6 +812,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bad_configs),
 		cmocka_unit_test(classroom),
+		cmocka_unit_test(event_backpressure),
 	};
 
 	cast_log_set_level(CAST_LOG_WARN);

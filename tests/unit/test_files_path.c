@@ -245,6 +245,58 @@ static void test_offer_and_tree(void **state)
 	assert_string_equal(v[0].rel_path, "lesson/作业/a.txt");
 	assert_int_equal(v[0].transfer_id, 10);
 	free(v);
+	/* A trailing '/' names the same folder. */
+	char slashed[200];
+	snprintf(slashed, sizeof(slashed), "%s/", dir);
+	assert_int_equal(cast_file_tree_offers(slashed, 10, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].rel_path, "lesson/作业/a.txt");
+	free(v);
+}
+
+/* Nothing behind a symbolic link is offered: not a link to a file, not a
+ * link to a folder (given, or inside the folder), not a link given with a
+ * trailing '/'. */
+static void test_offer_links(void **state)
+{
+	struct fixture *f = *state;
+	char dir[128], secret[128], file[200], p[200];
+	snprintf(secret, sizeof(secret), "%s/secret", f->root);
+	mkdir(secret, 0755);
+	snprintf(file, sizeof(file), "%s/key.txt", secret);
+	FILE *fp = fopen(file, "w");
+	assert_non_null(fp);
+	fputs("key", fp);
+	fclose(fp);
+	snprintf(dir, sizeof(dir), "%s/pack", f->root);
+	mkdir(dir, 0755);
+	snprintf(p, sizeof(p), "%s/ok.txt", dir);
+	fp = fopen(p, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	snprintf(p, sizeof(p), "%s/to-dir", dir);
+	assert_int_equal(symlink(secret, p), 0);
+	snprintf(p, sizeof(p), "%s/to-file.txt", dir);
+	assert_int_equal(symlink(file, p), 0);
+
+	struct cast_file_offer o;
+	assert_int_equal(cast_file_offer_make(&o, p, NULL, 5),
+	                 CAST_ERROR(ELOOP));
+	struct cast_file_offer *v = NULL;
+	size_t n = 0;
+	assert_int_equal(cast_file_tree_offers(dir, 1, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].rel_path, "pack/ok.txt");
+	free(v);
+
+	snprintf(p, sizeof(p), "%s/linked", f->root);
+	assert_int_equal(symlink(secret, p), 0);
+	v = NULL;
+	assert_int_equal(cast_file_tree_offers(p, 1, &v, &n), CAST_ERROR(ELOOP));
+	assert_null(v);
+	strcat(p, "/");
+	assert_int_equal(cast_file_tree_offers(p, 1, &v, &n), CAST_ERROR(ELOOP));
+	assert_null(v);
 }
 
 static void test_info(void **state)
@@ -275,6 +327,7 @@ int main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_offer_and_tree, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_offer_links, setup, teardown),
 	    cmocka_unit_test(test_info),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -276,7 +276,7 @@ static int rx_file(struct cast_homework_rx *rx, const char *id, uint32_t coll,
 struct feed {
 	struct cast_homework_rx *rx;
 	const char *id;
-	int events, begins, datas, ends, aborts, dones;
+	int events, begins, datas, ends, aborts, dones, plans;
 	int refused; /* chunks the receiver refused */
 	int last_refusal;
 	size_t max_len;
@@ -314,6 +314,9 @@ static int feed_cb(const char *name, const void *args, size_t len, void *arg)
 		break;
 	case CAST_HW_DONE:
 		f->dones++;
+		break;
+	case CAST_HW_PLAN:
+		f->plans++;
 		break;
 	}
 	if (!f->rx)
@@ -459,9 +462,17 @@ static void test_round_trip(void **state)
 	assert_int_equal(f.begins, 5);
 	assert_int_equal(f.ends, 5);
 	assert_int_equal(f.dones, 1);
+	assert_int_equal(f.plans, 1);
 	assert_int_equal(f.aborts, 0);
 	assert_int_equal(f.datas, 3 + (int)((big + CAST_HW_DATA_MAX - 1) /
 	                                    CAST_HW_DATA_MAX));
+	/* The PLAN gave the teacher the totals to show progress against. */
+	struct cast_homework_status pst;
+	assert_int_equal(cast_homework_rx_status(rx, "s01", &pst), 0);
+	assert_int_equal(pst.files_expected, 5);
+	assert_int_equal(pst.bytes_expected,
+	                 strlen(small) + big + 2 * strlen(zh));
+	assert_int_equal(pst.bytes, pst.bytes_expected);
 	assert_true(f.max_len <= CAST_HW_DATA_HDR_SIZE + CAST_HW_DATA_MAX);
 
 	char t[512];
@@ -892,6 +903,79 @@ static void test_limits_receiver(void **state)
 	free(data);
 }
 
+/*
+ * A collection inside a root follows no link: not the collected folder
+ * itself, not a folder on the way to it, not one inside it (a link to a
+ * folder or to a file is skipped).
+ */
+static void test_collect_links(void **state)
+{
+	struct cast_homework_rx *rx = NULL;
+	struct cast_homework_status st;
+	char home[512], t[512];
+	(void)state;
+
+	snprintf(home, sizeof(home), "%s", pathf("%s/home", src));
+	assert_int_equal(mkdir(home, 0700), 0);
+	assert_int_equal(mkdir(pathf("%s/Work", home), 0700), 0);
+	write_file(pathf("%s/Work/ok.txt", home), "mine", 4);
+	write_file(pathf("%s/secret.txt", outside), "secret", 6);
+	assert_int_equal(symlink(outside, pathf("%s/Work/to-dir", home)), 0);
+	assert_int_equal(symlink(pathf("%s/secret.txt", outside),
+	                         pathf("%s/Work/to-file.txt", home)),
+	                 0);
+	assert_int_equal(symlink(outside, pathf("%s/Linked", home)), 0);
+	assert_int_equal(symlink(home, pathf("%s/via", home)), 0);
+	assert_int_equal(cast_homework_rx_new(&rx, root, "L", NULL), 0);
+
+	/* The folder itself is a link: only DONE(0, -ELOOP) goes. */
+	struct feed f = {.rx = rx, .id = "s1"};
+	assert_int_equal(cast_homework_send_in(home, "Linked", "s1", 3,
+	                                       feed_cb, &f, NULL),
+	                 CAST_ERROR(ELOOP));
+	assert_int_equal(f.begins, 0);
+	assert_int_equal(f.dones, 1);
+	assert_int_equal(cast_homework_rx_status(rx, "s1", &st), 0);
+	assert_true(st.done);
+	assert_int_equal(st.last_error, CAST_ERROR(ELOOP));
+	/* A link on the way to it. */
+	memset(&f, 0, sizeof(f));
+	f.rx = rx;
+	f.id = "s1";
+	assert_int_equal(cast_homework_send_in(home, "via/Work", "s1", 4,
+	                                       feed_cb, &f, NULL),
+	                 CAST_ERROR(ELOOP));
+	assert_int_equal(f.begins, 0);
+	/* The same for a folder given whole. */
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(cast_homework_send(pathf("%s/Linked", home), "s1", 5,
+	                                    feed_cb, &f, NULL),
+	                 CAST_ERROR(ELOOP));
+	assert_int_equal(f.begins, 0);
+	/* Relative and nothing else. */
+	assert_int_equal(cast_homework_send_in(home, "../Work", "s1", 6,
+	                                       feed_cb, &f, NULL),
+	                 CAST_ERROR(EINVAL));
+	assert_int_equal(cast_homework_send_in(NULL, "Work", "s1", 6, feed_cb,
+	                                       &f, NULL),
+	                 CAST_ERROR(EINVAL));
+
+	/* Links inside the folder are skipped; the file arrives. */
+	memset(&f, 0, sizeof(f));
+	f.rx = rx;
+	f.id = "s1";
+	assert_int_equal(cast_homework_send_in(home, "Work", "s1", 7, feed_cb,
+	                                       &f, NULL),
+	                 1);
+	assert_int_equal(f.refused, 0);
+	snprintf(t, sizeof(t), "%s", pathf("%s/L/s1", root));
+	assert_true(file_is(pathf("%s/ok.txt", t), "mine", 4));
+	assert_false(exists(pathf("%s/to-dir", t)));
+	assert_false(exists(pathf("%s/to-file.txt", t)));
+	assert_false(exists(pathf("%s/secret.txt", t)));
+	cast_homework_rx_free(&rx);
+}
+
 static void test_two_students_interleaved(void **state)
 {
 	struct cast_homework_rx *rx = NULL;
@@ -962,9 +1046,11 @@ static void test_two_students_interleaved(void **state)
 	/* The older verified copy of B's file is still there. */
 	assert_true(file_is(pathf("%s/L/B/note.txt", root), "from b", 6));
 
-	/* Freeing mid-file leaves no partial behind. */
+	/* Freeing mid-file leaves no partial behind (PLAN, then BEGIN). */
 	assert_int_equal(
 	    cast_homework_rx_event(rx, "A", ta.chunk[0], ta.len[0]), 0);
+	assert_int_equal(
+	    cast_homework_rx_event(rx, "A", ta.chunk[1], ta.len[1]), 0);
 	assert_int_equal(partials_left(), 1);
 	cast_homework_rx_free(&rx);
 	assert_int_equal(partials_left(), 0);
@@ -1025,6 +1111,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_limits_sender, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_limits_receiver, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_collect_links, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_two_students_interleaved,
 	                                    setup, teardown),

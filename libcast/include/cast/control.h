@@ -598,6 +598,11 @@ struct cast_student_ctl_stats {
 	uint64_t welcomes;
 	uint64_t commands;
 	uint64_t protocol_errors;
+	/** Queued events of a connection that ended before they were sent
+	 * (cast_student_ctl_send_event_wait), discarded with it. */
+	uint64_t events_discarded;
+	/** Events the encoder refused (never sent). */
+	uint64_t events_failed;
 	/** The teacher's IPv4 address (host order) while connected, else 0. */
 	uint32_t teacher_ip;
 };
@@ -632,17 +637,52 @@ CAST_API int cast_student_ctl_request_unicast(struct cast_student_ctl *s,
 					      uint16_t port);
 
 /**
- * Sends an EVENT (raise hand, message to the teacher, homework ready…) to
- * the teacher: now if connected, else when the connection is back (at most
- * 64 queued; the oldest is dropped beyond). `name` at most 63 bytes, `args`
- * copied (at most CAST_MSG_ARGS_MAX). Thread-safe. Returns 0, -EINVAL,
- * -ENOMEM.
+ * Sends an EVENT (raise hand, message to the teacher…) to the teacher: now
+ * if connected, else when the connection is back. Never blocks and never
+ * drops a queued event: at most 64 events wait, and beyond that this
+ * returns -EAGAIN (retry later). Queued events go to the connection in
+ * order as fast as it takes them (back-pressure from TLS/TCP, not loss).
+ * `name` at most 63 bytes, `args` copied (at most CAST_MSG_ARGS_MAX).
+ * Thread-safe. Returns 0, -EAGAIN, -EINVAL, -ENOMEM.
  */
 CAST_API int cast_student_ctl_send_event(struct cast_student_ctl *s,
 					 const char *name, const void *args,
 					 size_t len);
 
-/** EVENTs queued and not yet handed to the connection (for pacing). */
+/**
+ * Waits up to `timeout_ms` until the student is connected and welcomed,
+ * and gives the id of that connection in `*session` (each connection gets a
+ * new one, never 0). Thread-safe. Returns 0, -ETIMEDOUT, -EINVAL.
+ */
+CAST_API int cast_student_ctl_session_wait(struct cast_student_ctl *s,
+					   int timeout_ms, uint64_t *session);
+
+/**
+ * Queues an EVENT that belongs to connection `session` only — a part of a
+ * stream such as a homework submission, meaningless on another connection.
+ * Waits (on a condition variable, up to `timeout_ms`) while the queue is
+ * full: this is the producer's back-pressure; 16 of the 64 slots stay for
+ * cast_student_ctl_send_event. When that connection ends, its events still
+ * queued are discarded (counted in events_discarded) and every call for it
+ * returns -ECONNRESET, so the producer knows to start its stream again on
+ * the next connection. Returns 0, -ECONNRESET, -ETIMEDOUT, -EINVAL,
+ * -ENOMEM. Thread-safe; must return before cast_student_ctl_free.
+ */
+CAST_API int cast_student_ctl_send_event_wait(struct cast_student_ctl *s,
+					      uint64_t session,
+					      const char *name,
+					      const void *args, size_t len,
+					      int timeout_ms);
+
+/**
+ * Waits up to `timeout_ms` until every event of `session` has been written
+ * to the connection's socket (the end of a stream). Returns 0, -ECONNRESET
+ * (the connection ended first), -ETIMEDOUT, -EINVAL. Thread-safe.
+ */
+CAST_API int cast_student_ctl_drain(struct cast_student_ctl *s,
+				    uint64_t session, int timeout_ms);
+
+/** EVENTs queued and not yet handed to the connection. */
 CAST_API int cast_student_ctl_pending(struct cast_student_ctl *s);
 
 /** Stops the thread, closes the connection, frees. NULL-safe. */

@@ -31,9 +31,12 @@
  *           file up, e.g. -ESTALE when it changed while being sent)
  *   DONE    u32 file_count (files the sender completed with END),
  *           i32 status (0, or why the submission stopped, e.g. -EFBIG)
+ *   PLAN    u32 file_count, u64 total_bytes (what the listing found; for
+ *           progress, and it starts the submission afresh)
  *
  * One file is BEGIN, DATA… (none for an empty file), END; a submission is
- * its files in order, then DONE.
+ * PLAN, its files in order, then DONE (a submission over the limits or of a
+ * folder that cannot be opened is only DONE).
  */
 
 /** Name of every homework EVENT. */
@@ -48,6 +51,7 @@
 #define CAST_HW_END_SIZE 12
 #define CAST_HW_ABORT_SIZE 16
 #define CAST_HW_DONE_SIZE 16
+#define CAST_HW_PLAN_SIZE 20
 /** Most data bytes in one DATA chunk (so a chunk stays far below
  * CAST_MSG_ARGS_MAX). */
 #define CAST_HW_DATA_MAX (256u << 10)
@@ -68,12 +72,13 @@ enum cast_hw_kind {
 	CAST_HW_END = 3,
 	CAST_HW_ABORT = 4,
 	CAST_HW_DONE = 5,
+	CAST_HW_PLAN = 6,
 };
 
 /** Bounds on one submission; both sides enforce them. */
 struct cast_homework_limits {
 	uint32_t max_files;       /* per submission; default 1000 */
-	uint64_t max_file_bytes;  /* per file; default 100 MiB */
+	uint64_t max_file_bytes;  /* per file; default 1 GiB */
 	uint64_t max_total_bytes; /* per submission; default 1 GiB */
 	/**
 	 * Receiver only: bytes one student may announce over the receiver's
@@ -110,16 +115,18 @@ CAST_API int cast_homework_name_check(const char *name);
  * Delivers one chunk (`len` bytes, borrowed for the call) as an EVENT named
  * `event_name`. Return 0, or a negative error that stops the sending.
  *
- * In production this is cast_student_ctl_send_event, which queues at most
- * 64 events and drops the OLDEST beyond: the callback must therefore block
- * until the queue has room (the app provides that pacing) — a callback that
- * drops chunks makes every affected file fail its check on the teacher.
+ * In production this is cast_student_ctl_send_event_wait, which waits
+ * while the control connection's queue is full (back-pressure) and fails
+ * with -ECONNRESET once the connection the submission began on is gone; a
+ * callback that dropped chunks would make every affected file fail its
+ * check on the teacher.
  */
 typedef int(cast_homework_send_cb)(const char *event_name, const void *args,
                                    size_t len, void *arg);
 
 /**
  * Sends every regular file under `folder` (recursively, in name order;
+ * `folder` itself must not be a symbolic link: -ELOOP;
  * symbolic links are never followed, hidden entries and special files are
  * skipped; entries whose relative path cast_homework_path_check refuses are
  * skipped with a warning) as the chunks described above, then DONE.
@@ -136,15 +143,32 @@ typedef int(cast_homework_send_cb)(const char *event_name, const void *args,
  *
  * Returns the number of files sent (END sent), or: -EINVAL (bad argument),
  * -EFBIG (limits), -ESTALE (a file changed while being sent; the others were
- * sent and DONE carries -ESTALE), -ENOTDIR / -ENOENT / -EACCES / -EIO … (the
- * folder or a file; DONE carries the error), -ENOMEM, CAST_EEXTERNAL
- * (hashing failed), or the first error `send` returned (nothing more is
- * sent after it).
+ * sent and DONE carries -ESTALE), -ELOOP / -ENOTDIR / -ENOENT / -EACCES /
+ * -EIO … (the folder or a file; DONE carries the error), -ENOMEM,
+ * CAST_EEXTERNAL (hashing failed), or the first error `send` returned
+ * (nothing more is sent after it).
  */
 CAST_API int cast_homework_send(const char *folder, const char *student_id,
                                 uint32_t collection_id,
                                 cast_homework_send_cb *send, void *arg,
                                 const struct cast_homework_limits *lim);
+
+/**
+ * cast_homework_send of `folder` (a relative path that must pass
+ * cast_homework_path_check, else -EINVAL) inside `root`: `root` is opened
+ * as given (the lab's choice, e.g. the home folder; it may be a link), then
+ * every component of `folder` is opened relative to its parent with
+ * O_NOFOLLOW | O_DIRECTORY, so a link anywhere from `root` down (the folder
+ * itself, a folder on the way to it, one inside it) is never followed: the
+ * folder or a component on the way being a link gives -ELOOP/-ENOTDIR (sent
+ * as DONE's status), links inside are skipped. Same returns as
+ * cast_homework_send.
+ */
+CAST_API int cast_homework_send_in(const char *root, const char *folder,
+                                   const char *student_id,
+                                   uint32_t collection_id,
+                                   cast_homework_send_cb *send, void *arg,
+                                   const struct cast_homework_limits *lim);
 
 /* ---- Teacher: receiver ----------------------------------------------- */
 
@@ -155,6 +179,8 @@ struct cast_homework_status {
 	bool in_progress;         /* a submission started, no DONE yet */
 	bool done;                /* the submission's DONE arrived */
 	uint32_t files_announced; /* DONE's file_count */
+	uint32_t files_expected;  /* PLAN's file_count (0: no PLAN yet) */
+	uint64_t bytes_expected;  /* PLAN's total_bytes */
 	uint32_t files_done;      /* verified and stored under the final name */
 	uint32_t files_failed;    /* refused, aborted or failed verification */
 	uint32_t chunks_rejected; /* chunks refused (each also returned) */

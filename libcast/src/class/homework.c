@@ -172,7 +172,7 @@ void cast_homework_limits_init(struct cast_homework_limits *lim)
 	if (!lim)
 		return;
 	lim->max_files = 1000;
-	lim->max_file_bytes = 100ull << 20;
+	lim->max_file_bytes = 1ull << 30;
 	lim->max_total_bytes = 1ull << 30;
 	lim->max_student_bytes = 4ull << 30;
 }
@@ -388,6 +388,14 @@ static int emit_abort(struct tx *tx, uint32_t index, int error)
 	return emit(tx, CAST_HW_ABORT_SIZE);
 }
 
+static int emit_plan(struct tx *tx, uint32_t count, uint64_t total)
+{
+	put_hdr(tx->buf, CAST_HW_PLAN, tx->coll);
+	put32(tx->buf + 8, count);
+	put64(tx->buf + 12, total);
+	return emit(tx, CAST_HW_PLAN_SIZE);
+}
+
 static int emit_done(struct tx *tx, uint32_t count, int status)
 {
 	put_hdr(tx->buf, CAST_HW_DONE, tx->coll);
@@ -471,6 +479,50 @@ static int hash_file(int fd, uint64_t size, uint8_t *buf, uint8_t out[32])
 	return err;
 }
 
+/* The error of a failed openat(dfd, name, … O_NOFOLLOW): -ELOOP when name
+ * is a symbolic link (O_DIRECTORY says -ENOTDIR for one). */
+static int link_error(int dfd, const char *name)
+{
+	int err = CAST_ERROR(errno);
+	struct stat st;
+	if (err == CAST_ERROR(ENOTDIR) &&
+	    !fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) && S_ISLNK(st.st_mode))
+		err = CAST_ERROR(ELOOP);
+	return err;
+}
+
+/*
+ * Opens `rel` ("a/b/c") below folder `dfd`, one component at a time, none
+ * of them followed if it is a symbolic link (-ELOOP or -ENOTDIR then); the
+ * last is opened with `flags` | O_NOFOLLOW. Returns the fd or an error.
+ */
+static int open_beneath(int dfd, const char *rel, int flags)
+{
+	char buf[CAST_HW_PATH_MAX];
+	char *comp = buf, *slash;
+	int cur = dfd, fd;
+
+	if (snprintf(buf, sizeof(buf), "%s", rel) >= (int)sizeof(buf))
+		return CAST_ERROR(ENAMETOOLONG);
+	while ((slash = strchr(comp, '/'))) {
+		*slash = '\0';
+		fd = openat(cur, comp,
+		            O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		fd = fd < 0 ? link_error(cur, comp) : fd;
+		if (cur != dfd)
+			close(cur);
+		if (fd < 0)
+			return fd;
+		cur = fd;
+		comp = slash + 1;
+	}
+	fd = openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC);
+	fd = fd < 0 ? link_error(cur, comp) : fd;
+	if (cur != dfd)
+		close(cur);
+	return fd;
+}
+
 /*
  * Sends one file. Returns 0 (END sent), -ESTALE (changed: ABORT sent or
  * nothing sent), another error (ABORT sent if BEGIN was; tx->send_failed
@@ -483,12 +535,15 @@ static int send_file(struct tx *tx, int rootfd, const struct item *it,
 	EVP_MD_CTX *md = NULL;
 	bool begun = false;
 	int err;
-	int fd =
-	    openat(rootfd, it->rel,
-	           O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	/* Every folder on the way is opened without following a link, so one
+	 * swapped for a link since the listing cannot lead outside. */
+	int fd = open_beneath(rootfd, it->rel,
+	                      O_RDONLY | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
-		err = errno == ENOENT || errno == ELOOP ? CAST_ERROR(ESTALE)
-		                                        : CAST_ERROR(errno);
+		err = fd == CAST_ERROR(ENOENT) || fd == CAST_ERROR(ELOOP) ||
+		              fd == CAST_ERROR(ENOTDIR)
+		          ? CAST_ERROR(ESTALE)
+		          : fd;
 		goto out;
 	}
 	struct stat st;
@@ -565,9 +620,35 @@ out:
 	return err;
 }
 
-int cast_homework_send(const char *folder, const char *student_id,
-                       uint32_t collection_id, cast_homework_send_cb *send,
-                       void *arg, const struct cast_homework_limits *lim)
+/*
+ * Opens the folder to submit: `folder` below `root` component by component
+ * without following any link (root NULL: `folder` as given, only its last
+ * component not followed). Returns the fd or an error.
+ */
+static int open_folder(const char *root, const char *folder)
+{
+	int rfd, fd;
+
+	if (!root) {
+		fd = open(folder, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		                      O_CLOEXEC);
+		return fd < 0 ? link_error(AT_FDCWD, folder) : fd;
+	}
+	if (cast_homework_path_check(folder))
+		return CAST_ERROR(EINVAL);
+	/* The root is the app's (the lab's) choice: it may be a link. */
+	rfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return CAST_ERROR(errno);
+	fd = open_beneath(rfd, folder, O_RDONLY | O_DIRECTORY);
+	close(rfd);
+	return fd;
+}
+
+static int submit(const char *root, const char *folder,
+                  const char *student_id, uint32_t collection_id,
+                  cast_homework_send_cb *send, void *arg,
+                  const struct cast_homework_limits *lim)
 {
 	struct scan sc = {0};
 	struct tx tx = {.send = send, .arg = arg, .coll = collection_id};
@@ -583,10 +664,15 @@ int cast_homework_send(const char *folder, const char *student_id,
 	if (!tx.buf)
 		return CAST_ERROR(ENOMEM);
 
-	/* The folder itself is the app's choice: following a link is fine. */
-	rootfd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	rootfd = open_folder(root, folder);
 	if (rootfd < 0) {
-		status = CAST_ERROR(errno);
+		status = rootfd;
+		rootfd = -1;
+		if (status == CAST_ERROR(ELOOP))
+			cast_log(CAST_LOG_WARN, OBJ,
+			         "%s: %s is (or is inside) a symbolic link: "
+			         "not followed",
+			         sc.who, folder);
 	} else {
 		int dfd = dup(rootfd);
 		status =
@@ -597,6 +683,10 @@ int cast_homework_send(const char *folder, const char *student_id,
 		         folder, cast_strerror(status));
 		goto done;
 	}
+	/* What is coming, so the teacher can show progress. */
+	err = emit_plan(&tx, (uint32_t)sc.n, sc.total);
+	if (err)
+		goto out;
 	for (size_t i = 0; i < sc.n; i++) {
 		err = send_file(&tx, rootfd, &sc.v[i], (uint32_t)i, sc.who);
 		if (tx.send_failed)
@@ -628,6 +718,23 @@ out:
 	free(sc.v);
 	free(tx.buf);
 	return err;
+}
+
+int cast_homework_send(const char *folder, const char *student_id,
+                       uint32_t collection_id, cast_homework_send_cb *send,
+                       void *arg, const struct cast_homework_limits *lim)
+{
+	return submit(NULL, folder, student_id, collection_id, send, arg, lim);
+}
+
+int cast_homework_send_in(const char *root, const char *folder,
+                          const char *student_id, uint32_t collection_id,
+                          cast_homework_send_cb *send, void *arg,
+                          const struct cast_homework_limits *lim)
+{
+	if (!root)
+		return CAST_ERROR(EINVAL);
+	return submit(root, folder, student_id, collection_id, send, arg, lim);
 }
 
 /* ---- Teacher: receiver ----------------------------------------------- */
@@ -816,6 +923,8 @@ static void new_round(struct student *s, uint32_t coll)
 	s->st.in_progress = true;
 	s->st.done = false;
 	s->st.files_announced = 0;
+	s->st.files_expected = 0;
+	s->st.bytes_expected = 0;
 	s->st.files_done = 0;
 	s->st.files_failed = 0;
 	s->st.bytes = 0;
@@ -1010,6 +1119,24 @@ static int on_abort(struct student *s, uint32_t coll, const uint8_t *b,
 	return 0;
 }
 
+/* PLAN: a submission starts (a restarted one starts over). */
+static int on_plan(struct cast_homework_rx *rx, struct student *s,
+                   uint32_t coll, const uint8_t *b, size_t len)
+{
+	if (len != CAST_HW_PLAN_SIZE)
+		return reject(s, CAST_EMALFORMED);
+	/* A file still open never got its END. */
+	fail_file(s, CAST_ERROR(EPROTO));
+	new_round(s, coll);
+	uint32_t files = get32(b + 8);
+	uint64_t total = get64(b + 12);
+	if (files > rx->lim.max_files || total > rx->lim.max_total_bytes)
+		return reject(s, CAST_ERROR(EFBIG));
+	s->st.files_expected = files;
+	s->st.bytes_expected = total;
+	return 0;
+}
+
 static int on_done(struct student *s, uint32_t coll, const uint8_t *b,
                    size_t len)
 {
@@ -1075,6 +1202,9 @@ int cast_homework_rx_event(struct cast_homework_rx *rx, const char *student_id,
 	case CAST_HW_DONE:
 		err = on_done(s, coll, b, len);
 		break;
+	case CAST_HW_PLAN:
+		err = on_plan(rx, s, coll, b, len);
+		break;
 	default:
 		err = reject(s, CAST_EMALFORMED);
 		break;
@@ -1095,6 +1225,9 @@ int cast_homework_rx_abort(struct cast_homework_rx *rx, const char *student_id)
 		err = CAST_ERROR(ENOENT);
 	} else {
 		fail_file(s, CAST_ERROR(ECONNRESET));
+		/* Cut off between two files: still not complete. */
+		if (s->st.in_progress)
+			s->st.last_error = CAST_ERROR(ECONNRESET);
 		s->st.in_progress = false;
 	}
 	pthread_mutex_unlock(&rx->lock);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -25,6 +26,17 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 1000
 #define TX_MAX (1u << 20)
+/*
+ * EVENTs are handed to the connection only while less than this is queued
+ * in it, so the rest of TX_MAX stays free for what must never wait (PONG,
+ * REPLY, STATS); the rest wait in the event queue until the connection
+ * drains (POLLOUT).
+ */
+#define TX_EVENTS_MAX (256u << 10)
+#define EVQ_SLOTS 64
+/* Producers that wait for room (send_event_wait) stop at this mark, so the
+ * slots above it stay for a raised hand or a message during a transfer. */
+#define EVQ_WAIT_MARK 48
 
 enum sstate { S_IDLE, S_CONNECTING, S_HANDSHAKE, S_HELLO, S_READY };
 
@@ -70,13 +82,22 @@ struct cast_student_ctl {
 	bool connected;
 	uint16_t unicast_port;
 	bool unicast_dirty;
-	/* EVENTs waiting for the connection, oldest first. */
+	/*
+	 * EVENTs waiting for the connection, oldest first. Never dropped
+	 * while the connection lives: producers get -EAGAIN or wait on `cond`
+	 * for room. An event with a session belongs to that connection only
+	 * and is discarded when it ends.
+	 */
 	struct {
 		char name[64];
 		uint8_t *args;
 		size_t len;
-	} evq[64];
+		uint64_t session;
+	} evq[EVQ_SLOTS];
 	int evq_head, evq_n;
+	uint64_t session, last_session; /* current connection (0: none) */
+	bool tx_idle;			/* nothing handed over is unsent */
+	pthread_cond_t cond;		/* room, session or tx_idle changed */
 };
 
 void cast_student_ctl_cfg_init(struct cast_student_ctl_cfg *cfg)
@@ -164,6 +185,41 @@ static void set_connected(struct cast_student_ctl *s, bool on)
 	pthread_mutex_unlock(&s->lock);
 }
 
+/* The connection ended: its own events go (the teacher dropped what it
+ * had of them too), the others stay for the next; waiters learn it. */
+static void end_session(struct cast_student_ctl *s)
+{
+	int kept = 0, gone = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (int i = 0; i < s->evq_n; i++) {
+		int from = (s->evq_head + i) % EVQ_SLOTS;
+		int to = (s->evq_head + kept) % EVQ_SLOTS;
+
+		if (s->evq[from].session) {
+			free(s->evq[from].args);
+			s->evq[from].args = NULL;
+			gone++;
+			continue;
+		}
+		if (from != to) {
+			s->evq[to] = s->evq[from];
+			s->evq[from].args = NULL;
+		}
+		kept++;
+	}
+	s->evq_n = kept;
+	s->st.events_discarded += (uint64_t)gone;
+	s->session = 0;
+	s->tx_idle = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	if (gone)
+		cast_log(CAST_LOG_INFO, OBJ,
+			 "%d queued events of the lost connection discarded",
+			 gone);
+}
+
 static void conn_fail(struct cast_student_ctl *s, const char *why)
 {
 	int64_t now = cast_mono_us();
@@ -171,6 +227,7 @@ static void conn_fail(struct cast_student_ctl *s, const char *why)
 	if (s->state == S_READY) {
 		COUNT(s, disconnects);
 		set_connected(s, false);
+		end_session(s);
 		cast_log(CAST_LOG_INFO, OBJ, "lost the teacher: %s", why);
 	} else if (s->state != S_IDLE) {
 		cast_log(CAST_LOG_DEBUG, OBJ, "connect failed: %s", why);
@@ -245,6 +302,8 @@ static int on_msg(const uint8_t *buf, size_t len, void *arg)
 			pthread_mutex_lock(&s->lock);
 			s->st.connects++;
 			s->unicast_dirty = s->unicast_port != 0;
+			s->session = ++s->last_session;
+			pthread_cond_broadcast(&s->cond);
 			pthread_mutex_unlock(&s->lock);
 			cast_log(CAST_LOG_INFO, OBJ,
 				 "welcomed by the teacher of channel %d",
@@ -427,6 +486,63 @@ static void read_beacons(struct cast_student_ctl *s)
 	}
 }
 
+/*
+ * Hands queued EVENTs to the connection, in order, while it has room. An
+ * event that does not fit stays at the head of the queue: the connection
+ * asks for POLLOUT while it has bytes to write, and the loop comes back
+ * here once they are written.
+ */
+static void send_events(struct cast_student_ctl *s)
+{
+	bool sent = false;
+
+	pthread_mutex_lock(&s->lock);
+	while (s->evq_n && s->conn.tx_len - s->conn.tx_off < TX_EVENTS_MAX) {
+		int h = s->evq_head, ret;
+		struct cast_msg m;
+
+		cast_msg_init(&m, CAST_MSG_EVENT);
+		memcpy(m.cmd_name, s->evq[h].name, sizeof(m.cmd_name));
+		m.cmd_args = s->evq[h].args ? s->evq[h].args
+					    : (const uint8_t *)"";
+		m.cmd_args_len = s->evq[h].len;
+		ret = cast__conn_send(&s->conn, &m);
+		if (ret == CAST_ERROR(ENOBUFS))
+			break;
+		if (ret) {
+			/* Only an event the encoder refuses: it never will. */
+			s->st.events_failed++;
+			cast_log(CAST_LOG_WARN, OBJ, "event '%s' not sent: %s",
+				 m.cmd_name, cast_strerror(ret));
+		}
+		free(s->evq[h].args);
+		s->evq[h].args = NULL;
+		s->evq_head = (h + 1) % EVQ_SLOTS;
+		s->evq_n--;
+		sent = true;
+	}
+	if (sent) {
+		s->tx_idle = false;
+		pthread_cond_broadcast(&s->cond);
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Tells drain waiters when everything handed to the connection is written
+ * to the socket. Only this thread writes tx_idle. */
+static void note_tx(struct cast_student_ctl *s)
+{
+	bool idle = s->state != S_READY || s->conn.tx_len == s->conn.tx_off;
+
+	if (idle == s->tx_idle)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->tx_idle = idle;
+	if (idle)
+		pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
 static void timers(struct cast_student_ctl *s, int64_t now)
 {
 	bool unicast;
@@ -468,30 +584,7 @@ static void timers(struct cast_student_ctl *s, int64_t now)
 		if (!cast__conn_send(&s->conn, &m))
 			s->sent_unicast = uport;
 	}
-	/* Queued EVENTs, in order. */
-	for (;;) {
-		struct cast_msg m;
-		uint8_t *args;
-
-		pthread_mutex_lock(&s->lock);
-		if (!s->evq_n) {
-			pthread_mutex_unlock(&s->lock);
-			break;
-		}
-		cast_msg_init(&m, CAST_MSG_EVENT);
-		memcpy(m.cmd_name, s->evq[s->evq_head].name, sizeof(m.cmd_name));
-		args = s->evq[s->evq_head].args;
-		m.cmd_args = args ? args : (const uint8_t *)"";
-		m.cmd_args_len = s->evq[s->evq_head].len;
-		s->evq[s->evq_head].args = NULL;
-		s->evq_head = (s->evq_head + 1) % 64;
-		s->evq_n--;
-		pthread_mutex_unlock(&s->lock);
-		if (cast__conn_send(&s->conn, &m))
-			cast_log(CAST_LOG_WARN, OBJ, "event '%s' not sent",
-				 m.cmd_name);
-		free(args);
-	}
+	send_events(s);
 	if (cast__conn_flush(&s->conn))
 		conn_fail(s, "send failed");
 }
@@ -506,37 +599,176 @@ int cast_student_ctl_pending(struct cast_student_ctl *s)
 	return n;
 }
 
-int cast_student_ctl_send_event(struct cast_student_ctl *s, const char *name,
-				const void *args, size_t len)
+static int copy_args(uint8_t **copy, const char *name, const void *args,
+		     size_t len)
 {
-	uint64_t one = 1;
-	uint8_t *copy = NULL;
-	int slot;
-
-	if (!s || !name || strlen(name) >= 64 || len > CAST_MSG_ARGS_MAX ||
+	*copy = NULL;
+	if (!name || strlen(name) >= 64 || len > CAST_MSG_ARGS_MAX ||
 	    (len && !args))
 		return CAST_ERROR(EINVAL);
 	if (len) {
-		copy = malloc(len);
-		if (!copy)
+		*copy = malloc(len);
+		if (!*copy)
 			return CAST_ERROR(ENOMEM);
-		memcpy(copy, args, len);
+		memcpy(*copy, args, len);
 	}
-	pthread_mutex_lock(&s->lock);
-	if (s->evq_n == 64) { /* full: the oldest goes */
-		free(s->evq[s->evq_head].args);
-		s->evq_head = (s->evq_head + 1) % 64;
-		s->evq_n--;
-	}
-	slot = (s->evq_head + s->evq_n) % 64;
+	return 0;
+}
+
+/* Appends under the lock; the caller checked there is room. */
+static void push_locked(struct cast_student_ctl *s, const char *name,
+			uint8_t *copy, size_t len, uint64_t session)
+{
+	int slot = (s->evq_head + s->evq_n) % EVQ_SLOTS;
+
 	snprintf(s->evq[slot].name, sizeof(s->evq[slot].name), "%s", name);
 	s->evq[slot].args = copy;
 	s->evq[slot].len = len;
+	s->evq[slot].session = session;
 	s->evq_n++;
-	pthread_mutex_unlock(&s->lock);
+}
+
+static void wake(struct cast_student_ctl *s)
+{
+	uint64_t one = 1;
+
 	if (write(s->wfd, &one, sizeof(one)) < 0)
-		return 0; /* the thread polls anyway */
+		(void)0; /* already signalled; the thread polls anyway */
+}
+
+/* Absolute CLOCK_MONOTONIC time `ms` from now (cond uses that clock). */
+static struct timespec deadline(int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+int cast_student_ctl_send_event(struct cast_student_ctl *s, const char *name,
+				const void *args, size_t len)
+{
+	uint8_t *copy;
+	int ret;
+
+	if (!s)
+		return CAST_ERROR(EINVAL);
+	ret = copy_args(&copy, name, args, len);
+	if (ret)
+		return ret;
+	pthread_mutex_lock(&s->lock);
+	if (s->evq_n == EVQ_SLOTS) {
+		pthread_mutex_unlock(&s->lock);
+		free(copy);
+		return CAST_ERROR(EAGAIN);
+	}
+	push_locked(s, name, copy, len, 0);
+	pthread_mutex_unlock(&s->lock);
+	wake(s);
 	return 0;
+}
+
+int cast_student_ctl_session_wait(struct cast_student_ctl *s, int timeout_ms,
+				  uint64_t *session)
+{
+	struct timespec until;
+	int ret = 0;
+
+	if (!s || !session || timeout_ms < 0)
+		return CAST_ERROR(EINVAL);
+	until = deadline(timeout_ms);
+	pthread_mutex_lock(&s->lock);
+	while (!s->session && !ret)
+		if (pthread_cond_timedwait(&s->cond, &s->lock, &until) ==
+		    ETIMEDOUT)
+			ret = CAST_ERROR(ETIMEDOUT);
+	if (s->session) {
+		*session = s->session;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+int cast_student_ctl_send_event_wait(struct cast_student_ctl *s,
+				     uint64_t session, const char *name,
+				     const void *args, size_t len,
+				     int timeout_ms)
+{
+	struct timespec until;
+	uint8_t *copy;
+	int ret;
+
+	if (!s || !session || timeout_ms < 0)
+		return CAST_ERROR(EINVAL);
+	ret = copy_args(&copy, name, args, len);
+	if (ret)
+		return ret;
+	until = deadline(timeout_ms);
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		if (s->session != session) {
+			ret = CAST_ERROR(ECONNRESET);
+			break;
+		}
+		if (s->evq_n < EVQ_WAIT_MARK) {
+			push_locked(s, name, copy, len, session);
+			copy = NULL;
+			break;
+		}
+		if (pthread_cond_timedwait(&s->cond, &s->lock, &until) ==
+		    ETIMEDOUT) {
+			ret = CAST_ERROR(ETIMEDOUT);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	free(copy);
+	if (!ret)
+		wake(s);
+	return ret;
+}
+
+/* True while an event of `session` is queued. */
+static bool session_queued(const struct cast_student_ctl *s, uint64_t session)
+{
+	for (int i = 0; i < s->evq_n; i++)
+		if (s->evq[(s->evq_head + i) % EVQ_SLOTS].session == session)
+			return true;
+	return false;
+}
+
+int cast_student_ctl_drain(struct cast_student_ctl *s, uint64_t session,
+			   int timeout_ms)
+{
+	struct timespec until;
+	int ret = 0;
+
+	if (!s || !session || timeout_ms < 0)
+		return CAST_ERROR(EINVAL);
+	until = deadline(timeout_ms);
+	pthread_mutex_lock(&s->lock);
+	for (;;) {
+		if (s->session != session) {
+			ret = CAST_ERROR(ECONNRESET);
+			break;
+		}
+		if (s->tx_idle && !session_queued(s, session))
+			break;
+		if (pthread_cond_timedwait(&s->cond, &s->lock, &until) ==
+		    ETIMEDOUT) {
+			ret = CAST_ERROR(ETIMEDOUT);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
 }
 
 static void *run(void *arg)
@@ -571,6 +803,7 @@ static void *run(void *arg)
 			read_beacons(s);
 		if (p[2].revents && s->state != S_IDLE)
 			service_conn(s, p[2].revents);
+		note_tx(s);
 	}
 	if (s->state != S_IDLE) {
 		if (s->state >= S_HANDSHAKE)
@@ -605,7 +838,16 @@ int cast_student_ctl_new(struct cast_student_ctl **out,
 		return CAST_ERROR(ENOMEM);
 	s->wfd = s->tcp_fd = -1;
 	s->conn.fd = -1;
+	s->tx_idle = true;
 	pthread_mutex_init(&s->lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&s->cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	s->channel = cfg->channel;
 	s->key = *cfg->key;
 	s->stats_interval_ms = cfg->stats_interval_ms;
@@ -749,8 +991,9 @@ void cast_student_ctl_free(struct cast_student_ctl **ps)
 	free(s->class_name);
 	free(s->beacon_bind);
 	free(s->teacher_addr);
-	for (int i = 0; i < 64; i++)
+	for (int i = 0; i < EVQ_SLOTS; i++)
 		free(s->evq[i].args);
+	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	OPENSSL_cleanse(s, sizeof(*s));
 	free(s);

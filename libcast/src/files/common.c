@@ -180,7 +180,8 @@ int cast_file_offer_make(struct cast_file_offer *out, const char *path,
 	int err = cast_file_path_check(rel_path);
 	if (err < 0)
 		return err;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* A symbolic link is refused (-ELOOP), never sent as its target. */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return CAST_ERROR(errno);
 	struct stat st;
@@ -312,30 +313,48 @@ static int walk_dir(struct tree_walk *w, int dfd, const char *prefix,
 	return err;
 }
 
+int cast__files_open_dir(const char *dir, char *base, size_t base_size)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(dir);
+	/* "/a/b/" is "/a/b": the base name is the last real component. */
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	if (n == 0 || n >= sizeof(buf))
+		return CAST_ERROR(n ? ENAMETOOLONG : EINVAL);
+	memcpy(buf, dir, n);
+	buf[n] = '\0';
+	const char *b = strrchr(buf, '/');
+	b = b ? b + 1 : buf;
+	int err = cast_file_path_check(b);
+	if (err < 0)
+		return err;
+	if (snprintf(base, base_size, "%s", b) >= (int)base_size)
+		return CAST_ERROR(ENAMETOOLONG);
+	/* The folder itself is never followed if it is a symbolic link. */
+	int dfd = open(buf, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd >= 0)
+		return dfd;
+	err = CAST_ERROR(errno);
+	/* O_DIRECTORY on a link says ENOTDIR: name the real reason. */
+	struct stat st;
+	if (err == CAST_ERROR(ENOTDIR) && !lstat(buf, &st) &&
+	    S_ISLNK(st.st_mode))
+		err = CAST_ERROR(ELOOP);
+	return err;
+}
+
 int cast_file_tree_offers(const char *dir, uint32_t first_transfer_id,
                           struct cast_file_offer **out, size_t *count)
 {
+	char base[CAST_FILE_PATH_MAX];
 	if (!dir || !out || !count || first_transfer_id == 0)
 		return CAST_ERROR(EINVAL);
-	char *real = realpath(dir, NULL);
-	if (!real)
-		return CAST_ERROR(errno);
-	const char *base = strrchr(real, '/');
-	base = base ? base + 1 : real;
-	int err = cast_file_path_check(base);
-	if (err < 0) {
-		free(real);
-		return err;
-	}
-	int dfd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		err = CAST_ERROR(errno);
-		free(real);
-		return err;
-	}
+	int dfd = cast__files_open_dir(dir, base, sizeof(base));
+	if (dfd < 0)
+		return dfd;
 	struct tree_walk w = {.next_id = first_transfer_id};
-	err = walk_dir(&w, dfd, base, 1);
-	free(real);
+	int err = walk_dir(&w, dfd, base, 1);
 	if (err < 0) {
 		free(w.v);
 		return err;

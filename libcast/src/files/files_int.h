@@ -27,6 +27,11 @@
 int cast__files_install(int inbox_fd, int tmp_dir_fd, const char *tmp_name,
                         const char *rel_path);
 
+/* Opens folder `dir` (trailing '/' allowed) without following it if it is
+ * a symbolic link (-ELOOP); its base name, which must pass
+ * cast_file_path_check, goes to `base`. Returns the fd or an error. */
+int cast__files_open_dir(const char *dir, char *base, size_t base_size);
+
 /** SHA-256 of everything `fd` reads from offset 0; also its length. Returns
  * 0, negative errno or CAST_EEXTERNAL. */
 int cast__files_sha256_fd(int fd, uint8_t out[32], uint64_t *len);

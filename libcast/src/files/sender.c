@@ -577,7 +577,7 @@ int cast_file_sender_send_to(struct cast_file_sender *s, const char *path,
 	if (!s || !path || transfer_id == 0 || (count && !nodes) ||
 	    count > CAST_FILE_NODES_MAX)
 		return CAST_ERROR(EINVAL);
-	int64_t size = regular_size(path, false);
+	int64_t size = regular_size(path, true);
 	if (size < 0)
 		return (int)size;
 	static const uint32_t none[1];
@@ -590,7 +590,7 @@ int cast_file_sender_send(struct cast_file_sender *s, const char *path,
 {
 	if (!s || !path || transfer_id == 0)
 		return CAST_ERROR(EINVAL);
-	int64_t size = regular_size(path, false);
+	int64_t size = regular_size(path, true);
 	if (size < 0)
 		return (int)size;
 	return queue_file(s, path, transfer_id, NULL, 0, (uint64_t)size);
@@ -602,11 +602,14 @@ int cast_file_sender_send_tree(struct cast_file_sender *s, const char *dir,
 {
 	if (!s || !dir || (count && !offers))
 		return CAST_ERROR(EINVAL);
+	char base[CAST_FILE_PATH_MAX];
+	int dfd = cast__files_open_dir(dir, base, sizeof(base));
+	if (dfd < 0)
+		return dfd;
+	close(dfd);
 	char *real = realpath(dir, NULL);
 	if (!real)
 		return CAST_ERROR(errno);
-	const char *base = strrchr(real, '/');
-	base = base ? base + 1 : real;
 	size_t blen = strlen(base);
 	int queued = 0, err = 0;
 	for (size_t i = 0; i < count; i++) {

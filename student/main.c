@@ -639,12 +639,13 @@ static char *join_args(int argc, char **argv, int from)
 }
 
 /* The student's own actions, from its local socket. */
-static char *on_local(int argc, char **argv, void *arg)
+static char *on_local(int argc, char **argv, uint64_t req, void *arg)
 {
 	struct student *s = arg;
 	struct cast_json j;
 	int err = 0;
 
+	(void)req; /* always answered at once */
 	if (argc == 2 && !strcmp(argv[0], "hand") &&
 	    (!strcmp(argv[1], "up") || !strcmp(argv[1], "down"))) {
 		bool up = !strcmp(argv[1], "up");
@@ -660,7 +661,10 @@ static char *on_local(int argc, char **argv, void *arg)
 	} else if (argc >= 2 && !strcmp(argv[0], "message") && argv[1][0]) {
 		char *text = join_args(argc, argv, 1);
 
-		err = !text	 ? CAST_ERROR(ENOMEM)
+		/* The teacher keeps a message up to this size, never cut. */
+		err = !text ? CAST_ERROR(ENOMEM)
+		      : strlen(text) >= CAST_NOTICE_MAX
+			      ? CAST_ERROR(EMSGSIZE)
 		      : s->ctl ? cast_student_ctl_send_event(s->ctl, "message",
 							     text, strlen(text))
 			       : CAST_ERROR(ENOTCONN);

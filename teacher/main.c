@@ -10,8 +10,6 @@
 
 #include <cast/cast.h>
 
-#include "console.h"
-#include "ctl_wait.h"
 
 struct teacher {
 	struct cast_sender_cfg cfg;
@@ -470,18 +468,6 @@ static int cmd_ctl(int argc, char **argv)
 				: cast_strerror(n));
 		return 1;
 	}
-	/* Power: the outcome on the students, not only that it was sent. */
-	if (!strcmp(args[0], "power")) {
-		static char done[1 << 16];
-		int w = ctl_wait_replies(path, "power", reply, 15000, done,
-					 sizeof(done));
-
-		if (w > 0) {
-			fputs(done, stdout);
-			free(reply);
-			return w == 1 ? 0 : 1;
-		}
-	}
 	fputs(reply, stdout);
 	if (n && reply[n - 1] != '\n')
 		putchar('\n');
@@ -536,7 +522,7 @@ static void write_students(struct cast_json *j, struct cast_sender *s,
 }
 
 static void write_stats(FILE *f, struct cast_sender *s,
-			struct cast_teacher_ctl *ctl, struct console *console,
+			struct cast_teacher_ctl *ctl, struct cast_class *cls,
 			struct cast_meter *m,
 			double elapsed, bool final)
 {
@@ -596,8 +582,8 @@ static void write_stats(FILE *f, struct cast_sender *s,
 		cast_json_int(&j, "beacons_sent", (int64_t)cs.beacons_sent);
 		cast_json_end(&j);
 	}
-	if (console)
-		console_json(console, &j);
+	if (cls)
+		cast_class_json(cls, &j);
 	write_students(&j, s, ctl);
 	if (final)
 		cast_json_bool(&j, "final", true);
@@ -610,7 +596,7 @@ int main(int argc, char **argv)
 	struct teacher t;
 	struct cast_sender *s = NULL;
 	struct cast_teacher_ctl *ctl = NULL;
-	struct console *console = NULL;
+	struct cast_class *cls = NULL;
 	struct cast_key key;
 	struct cast_media_key media_key;
 	struct cast_meter meter;
@@ -699,7 +685,7 @@ int main(int argc, char **argv)
 		cc.media.port = (uint16_t)cast_channel_port(t.cfg.channel,
 							    CAST_PORT_VIDEO);
 		{
-			struct console_cfg ccfg = {0};
+			struct cast_class_cfg ccfg;
 			char settings[1024], db[1024], hw[1024];
 			const char *home = getenv("HOME");
 
@@ -712,6 +698,7 @@ int main(int argc, char **argv)
 			snprintf(settings, sizeof(settings),
 				 "%s/.config/libcast/console.conf",
 				 home ? home : ".");
+			cast_class_cfg_init(&ccfg);
 			ccfg.channel = t.cfg.channel;
 			ccfg.iface = t.cfg.iface;
 			ccfg.wol_addr = t.wol_addr;
@@ -735,18 +722,18 @@ int main(int argc, char **argv)
 				 home ? home : ".");
 			ccfg.homework_root = t.homework_dir ? t.homework_dir : hw;
 			ccfg.lesson = t.lesson;
-			err = console_new(&console, &ccfg);
+			err = cast_class_new(&cls, &ccfg);
 			if (err) {
 				cast_sender_free(&s);
 				return 1;
 			}
 		}
-		cc.on_student_event = console_event;
-		cc.on_ctl_command = console_ctl;
-		cc.arg = console;
+		cc.on_student_event = cast_class_event;
+		cc.on_ctl_command = cast_class_ctl;
+		cc.arg = cls;
 		err = cast_teacher_ctl_new(&ctl, &cc);
 		if (!err)
-			console_set_ctl(console, ctl);
+			cast_class_set_ctl(cls, ctl);
 		cast_key_wipe(&key);
 		if (err) {
 			fprintf(stderr,
@@ -767,6 +754,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "cast-teacher: --sdp describes a plain "
 					"RTP stream: it needs --insecure\n");
 			cast_teacher_ctl_free(&ctl);
+			cast_class_free(&cls);
 			cast_sender_free(&s);
 			return 2;
 		}
@@ -776,6 +764,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "cast-teacher: --sdp %s: cannot write\n",
 				t.sdp_path);
 			cast_teacher_ctl_free(&ctl);
+			cast_class_free(&cls);
 			cast_sender_free(&s);
 			return 1;
 		}
@@ -788,6 +777,7 @@ int main(int argc, char **argv)
 	if (err) {
 		fprintf(stderr, "cast-teacher: %s\n", cast_strerror(err));
 		cast_teacher_ctl_free(&ctl);
+		cast_class_free(&cls);
 		cast_sender_free(&s);
 		return 1;
 	}
@@ -804,7 +794,7 @@ int main(int argc, char **argv)
 			break;
 		if (now >= next_stats) {
 			if (stats)
-				write_stats(stats, s, ctl, console, &meter,
+				write_stats(stats, s, ctl, cls, &meter,
 					    (double)(now - start) / 1e6, false);
 			else if (!t.headless)
 				fprintf(stderr,
@@ -816,13 +806,16 @@ int main(int argc, char **argv)
 	}
 	cast_sender_stop(s);
 	if (stats) {
-		write_stats(stats, s, ctl, console, &meter,
+		write_stats(stats, s, ctl, cls, &meter,
 			    (double)(cast_mono_us() - start) / 1e6, true);
 		if (stats != stdout)
 			fclose(stats);
 	}
+	/* The class's worker must not answer through a freed control plane. */
+	if (cls)
+		cast_class_set_ctl(cls, NULL);
 	cast_teacher_ctl_free(&ctl);
-	console_free(&console);
+	cast_class_free(&cls);
 	cast_sender_free(&s);
 	return 0;
 }

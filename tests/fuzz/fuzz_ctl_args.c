@@ -1,8 +1,10 @@
-/* libFuzzer target: the local socket's request frame and command args. */
+/* libFuzzer target: the local socket's request frame, command arguments
+ * and the typed commands decoded from them. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cast/class.h"
 #include "cast/control.h"
 #include "cast/error.h"
 
@@ -48,6 +50,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = cast_args_get_int(copy, size, "opacity", 0, 100, &x);
 		if (rc == 1 && (x < 0 || x > 100))
 			abort();
+	}
+	/* As every command: what decodes re-encodes to the same command. */
+	{
+		static struct cast_command c, again;
+
+		for (int t = 1; t < CAST_CMD_COUNT_; t++) {
+			const char *name = cast_command_name(t);
+			struct cast_args a = {0};
+
+			if (cast_command_decode(name, copy, size, &c))
+				continue;
+			if (cast_command_encode(&c, &a) ||
+			    cast_command_decode(name, a.buf, a.len, &again) ||
+			    memcmp(&c, &again, sizeof(c)))
+				abort();
+			cast_args_free(&a);
+		}
 	}
 	free(copy);
 	return 0;

@@ -353,11 +353,19 @@ struct cast_student_info {
  * answer itself (anything but "stats" and "students"): `argc` arguments,
  * argv[0] the command name, each argument whole (it may hold spaces, tabs,
  * newlines, quotes). The strings live during the call; the callback may
- * reorder the argv array. Called on the teacher's network thread. Returns
- * a malloc'd JSON document (freed by the caller), or NULL for "unknown
- * command".
+ * reorder the argv array. Called on the teacher's network thread, which it
+ * must not hold up: work that takes time (hashing, disk, waiting for
+ * students) goes elsewhere. Returns a malloc'd JSON document (freed by the
+ * caller), NULL for "unknown command", or CAST_CTL_LATER to answer later
+ * with cast_teacher_ctl_answer(t, req, …) (`req` names this request; the
+ * student's own socket, cast_ctl_server, does not take later answers).
  */
-typedef char *(cast_ctl_command_cb)(int argc, char **argv, void *arg);
+typedef char *(cast_ctl_command_cb)(int argc, char **argv, uint64_t req,
+				    void *arg);
+
+/** What a cast_ctl_command_cb returns to answer later. */
+CAST_API extern char cast_ctl_later_tag;
+#define CAST_CTL_LATER (&cast_ctl_later_tag)
 
 /**
  * Called on the teacher's network thread; `info` is valid during the call
@@ -464,6 +472,25 @@ CAST_API int cast_teacher_ctl_set_class_state(struct cast_teacher_ctl *t,
 CAST_API int cast_teacher_ctl_command(struct cast_teacher_ctl *t,
 				      const char *student_id, const char *name,
 				      const void *args, size_t len);
+
+/**
+ * Answers the local control request `req` that its callback deferred with
+ * CAST_CTL_LATER (`json` copied). Meanwhile the client hears a '\n' (JSON
+ * white space) every second, and gets {"ok":false,…} after 15 minutes. An
+ * answer whose client has gone is dropped. Thread-safe. Returns 0,
+ * -EINVAL, -ENOMEM.
+ */
+CAST_API int cast_teacher_ctl_answer(struct cast_teacher_ctl *t, uint64_t req,
+				     const char *json);
+
+/**
+ * Holds (`hold` true) or releases the reading of every welcomed student's
+ * connection: what students send waits in their TCP windows, so a consumer
+ * that falls behind (homework to disk) slows the senders instead of
+ * dropping what they sent. Beacons, commands and the control socket go on;
+ * no student is dropped as silent while held. Thread-safe.
+ */
+CAST_API void cast_teacher_ctl_hold(struct cast_teacher_ctl *t, bool hold);
 
 /** Stops the thread, closes every connection and socket, frees. NULL-safe. */
 CAST_API void cast_teacher_ctl_free(struct cast_teacher_ctl **t);

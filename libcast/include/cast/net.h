@@ -86,4 +86,21 @@ CAST_API int cast_udp_rejoin(struct cast_udp *u);
 CAST_API int cast_udp_fd(const struct cast_udp *u);
 CAST_API void cast_udp_free(struct cast_udp **u);
 
+/* ---- MAC addresses and Wake-on-LAN (F10) ------------------------------ */
+
+/**
+ * Parses six hex pairs split by ':' or '-' (one kind throughout). Returns
+ * 0 or -EINVAL; `mac` is written on success only.
+ */
+CAST_API int cast_mac_parse(const char *s, uint8_t mac[6]);
+/** "aa:bb:cc:dd:ee:ff" into `buf` (at least 18 bytes); "" for all zero. */
+CAST_API void cast_mac_format(const uint8_t mac[6], char *buf, size_t size);
+/**
+ * Sends a Wake-on-LAN magic packet for `mac` to `addr` (IPv4, e.g. the
+ * lab's broadcast address; NULL: 255.255.255.255) port `port` (0: 9).
+ * Returns 0, -EINVAL, or the socket calls' errno.
+ */
+CAST_API int cast_wol_send(const char *addr, uint16_t port,
+			   const uint8_t mac[6]);
+
 #endif

@@ -16,6 +16,7 @@
 #include "cast/csv.h"
 #include "cast/error.h"
 #include "cast/log.h"
+#include "cast/net.h"
 #include "cast/roster.h"
 #include "core/core_int.h"
 
@@ -410,46 +411,18 @@ static bool ip_ok(const char *ip)
 	       inet_pton(AF_INET6, ip, buf) == 1;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "" or six hex pairs split by ':' or '-' (one kind); writes lower:case. */
 static bool mac_parse(const char *s, char out[CAST_ROSTER_MAC_SIZE])
 {
-	static const char hex[] = "0123456789abcdef";
+	uint8_t mac[6];
 
 	out[0] = '\0';
 	if (!*s)
 		return true;
-	if (strlen(s) != 17 || (s[2] != ':' && s[2] != '-'))
+	if (cast_mac_parse(s, mac))
 		return false;
-	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
-
-		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != s[2]))
-			return false;
-		out[i * 3] = hex[hi];
-		out[i * 3 + 1] = hex[lo];
-		out[i * 3 + 2] = i < 5 ? ':' : '\0';
-	}
+	cast_mac_format(mac, out, CAST_ROSTER_MAC_SIZE);
 	return true;
-}
-
-static void mac_format(const uint8_t *mac, char out[CAST_ROSTER_MAC_SIZE])
-{
-	out[0] = '\0';
-	if (!mac || !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
-		return;
-	snprintf(out, CAST_ROSTER_MAC_SIZE, "%02x:%02x:%02x:%02x:%02x:%02x",
-		 mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 }
 
 /* --- open, close --- */
@@ -657,7 +630,7 @@ int cast_roster_upsert_seen(struct cast_roster *r, const char *id,
 	if (!r || !id_ok(id) || !text_ok(name) || !text_ok(class_name) ||
 	    !text_ok(host) || !ip_ok(ip))
 		return CAST_ERROR(EINVAL);
-	mac_format(mac, macs);
+	cast_mac_format(mac, macs, sizeof(macs));
 	pthread_mutex_lock(&r->lock);
 	ret = exists(r->db, "SELECT 1 FROM students WHERE id = ?1", "t", id);
 	if (ret >= 0) {

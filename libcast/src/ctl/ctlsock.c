@@ -16,7 +16,10 @@
 #include "cast/frame.h"
 #include "ctl_int.h"
 
+/* A silent server is given up after 5 s (one answering later sends a
+ * '\n' every second); no answer takes more than 16 minutes. */
 #define REQUEST_TIMEOUT_MS 5000
+#define REQUEST_MAX_MS (16 * 60000)
 #define SERVE_TIMEOUT_MS 1000
 
 int cast_ctl_frame_encode(int argc, const char *const *argv, uint8_t **out,
@@ -93,7 +96,8 @@ static int unix_addr(const char *path, struct sockaddr_un *a)
 int cast_ctl_request(const char *socket_path, int argc,
 		     const char *const *argv, char **reply)
 {
-	int64_t deadline = cast_mono_us() + REQUEST_TIMEOUT_MS * 1000LL;
+	int64_t start = cast_mono_us();
+	int64_t deadline = start + REQUEST_TIMEOUT_MS * 1000LL;
 	struct sockaddr_un a;
 	uint8_t *req = NULL;
 	char *buf = NULL;
@@ -165,6 +169,9 @@ int cast_ctl_request(const char *socket_path, int argc,
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		deadline = cast_mono_us() + REQUEST_TIMEOUT_MS * 1000LL;
+		if (deadline > start + REQUEST_MAX_MS * 1000LL)
+			deadline = start + REQUEST_MAX_MS * 1000LL;
 	}
 	if (!buf) {
 		buf = malloc(1);
@@ -174,6 +181,13 @@ int cast_ctl_request(const char *socket_path, int argc,
 		}
 	}
 	buf[len] = '\0';
+	/* The keep-alive '\n's of an answer given later. */
+	{
+		size_t ws = strspn(buf, "\n");
+
+		memmove(buf, buf + ws, len - ws + 1);
+		len -= ws;
+	}
 	*reply = buf;
 	buf = NULL;
 	ret = len > INT32_MAX ? INT32_MAX : (int)len;
@@ -184,6 +198,8 @@ out:
 	free(buf);
 	return ret;
 }
+
+char cast_ctl_later_tag;
 
 /* ---- threaded server ---- */
 
@@ -263,7 +279,9 @@ static void serve(struct cast_ctl_server *srv, int c)
 	if (ret < 0)
 		reply = cast__ctl_refusal(ret);
 	else
-		reply = srv->cb(argc, argv, srv->arg);
+		reply = srv->cb(argc, argv, 0, srv->arg);
+	if (reply == CAST_CTL_LATER)
+		reply = NULL;
 	if (!reply)
 		reply = strdup("{\"ok\":false,\"error\":\"unknown command\"}");
 	if (reply) {

@@ -26,8 +26,10 @@
 
 #define OBJ "teacher-ctl"
 #define MAX_DESTS 64
-#define MAX_CTL_CLIENTS 8
-#define CTL_TIMEOUT_MS 3000
+#define MAX_CTL_CLIENTS 32
+#define CTL_TIMEOUT_MS 3000		/* to send a whole request */
+#define CTL_LATER_MS (15 * 60000)	/* an answer given later: at most */
+#define CTL_BEAT_MS 1000		/* meanwhile, a '\n' this often */
 #define SPARE_CONNS 32		/* handshakes beyond max_students */
 /* Students send small messages, and homework in chunks of at most 256 KiB
  * (buffers grow only as far as a message needs). */
@@ -61,6 +63,15 @@ struct ctl_client {
 	char *out;
 	size_t out_len, out_off;
 	int64_t start_us;
+	uint64_t req;			/* waiting for cast_teacher_ctl_answer */
+	int64_t beat_us;		/* next keep-alive while waiting */
+};
+
+/* An answer given later, on its way to the network thread. */
+struct later {
+	struct later *next;
+	uint64_t req;
+	char *json;
 };
 
 struct command {
@@ -97,6 +108,12 @@ struct cast_teacher_ctl {
 	int nclients;
 	struct entry *roster;
 	struct ctl_client ctl[MAX_CTL_CLIENTS];
+	uint64_t next_req;
+	struct later *answers;		/* under lock */
+	/* Students' connections not read (cast_teacher_ctl_hold), and when
+	 * that last ended: silence is counted from then. */
+	atomic_bool held;
+	_Atomic int64_t unheld_us;
 
 	pthread_t thread;
 	bool started;
@@ -759,7 +776,10 @@ static void service_client(struct cast_teacher_ctl *t, int ci, short rev)
 		}
 		c->state = C_HELLO;
 	}
-	ret = cast__conn_read(&c->conn, on_msg, &x);
+	/* Held: what the student sends waits in its TCP window. */
+	ret = c->state == C_READY && atomic_load(&t->held)
+		      ? 0
+		      : cast__conn_read(&c->conn, on_msg, &x);
 	if (c->state == C_FREE)
 		return;
 	if (ret == CAST_EMALFORMED || ret == CAST_ERROR(EPROTONOSUPPORT)) {
@@ -811,7 +831,10 @@ static int64_t housekeeping(struct cast_teacher_ctl *t, int64_t now)
 		}
 		if (c->state != C_READY)
 			continue;
-		if (now - c->last_rx_us > CAST__SILENCE_MS * 1000LL) {
+		if (!atomic_load(&t->held) &&
+		    now - c->last_rx_us > CAST__SILENCE_MS * 1000LL &&
+		    now - atomic_load(&t->unheld_us) >
+			    CAST__SILENCE_MS * 1000LL) {
 			pthread_mutex_lock(&t->lock);
 			t->st.timeouts++;
 			pthread_mutex_unlock(&t->lock);
@@ -946,8 +969,17 @@ static void ctl_answer(struct cast_teacher_ctl *t, struct ctl_client *k,
 	if (!stats && (argc != 1 || strcmp(argv[0], "students"))) {
 		static const char err[] =
 			"{\"ok\":false,\"error\":\"unknown command\"}\n";
-		char *reply = t->on_ctl ? t->on_ctl(argc, argv, t->arg) : NULL;
+		uint64_t req = ++t->next_req;
+		char *reply = t->on_ctl ? t->on_ctl(argc, argv, req, t->arg)
+					: NULL;
 
+		if (reply == CAST_CTL_LATER) {
+			/* Answered by cast_teacher_ctl_answer(); the client
+			 * hears a '\n' (JSON white space) every second. */
+			k->req = req;
+			k->beat_us = cast_mono_us() + CTL_BEAT_MS * 1000LL;
+			return;
+		}
 		if (reply) {
 			sb_add(&b, reply, strlen(reply));
 			if (!b.len || b.p[b.len - 1] != '\n')
@@ -1020,6 +1052,16 @@ static void ctl_service(struct cast_teacher_ctl *t, struct ctl_client *k,
 		ctl_close(k);
 		return;
 	}
+	if (k->req && !k->out) {
+		uint8_t drain[256];
+
+		/* Nothing more is read from a client waiting for its answer;
+		 * one that hangs up gives it up. */
+		n = read(k->fd, drain, sizeof(drain));
+		if (n == 0 || (n < 0 && errno != EAGAIN))
+			ctl_close(k);
+		return;
+	}
 	if (!k->out && (rev & (POLLIN | POLLHUP))) {
 		char *argv[CAST_CTL_ARGC_MAX];
 		int argc = 0, ret;
@@ -1073,6 +1115,80 @@ static void ctl_service(struct cast_teacher_ctl *t, struct ctl_client *k,
 		ctl_close(k);
 }
 
+static void set_out(struct ctl_client *k, char *json)
+{
+	if (!json) {
+		ctl_close(k);
+		return;
+	}
+	k->out = json;
+	k->out_len = strlen(json);
+	k->out_off = 0;
+}
+
+/* Hands the answers given later to the clients still waiting for them. */
+static void ctl_later(struct cast_teacher_ctl *t)
+{
+	struct later *list, *next;
+
+	pthread_mutex_lock(&t->lock);
+	list = t->answers;
+	t->answers = NULL;
+	pthread_mutex_unlock(&t->lock);
+	for (; list; list = next) {
+		next = list->next;
+		for (int i = 0; i < MAX_CTL_CLIENTS; i++) {
+			struct ctl_client *k = &t->ctl[i];
+
+			if (k->fd >= 0 && k->req == list->req && !k->out) {
+				set_out(k, list->json);
+				list->json = NULL;
+				break;
+			}
+		}
+		free(list->json); /* its client gave up */
+		free(list);
+	}
+}
+
+void cast_teacher_ctl_hold(struct cast_teacher_ctl *t, bool hold)
+{
+	if (!t || atomic_exchange(&t->held, hold) == hold)
+		return;
+	if (!hold)
+		atomic_store(&t->unheld_us, cast_mono_us());
+	wake(t);
+}
+
+int cast_teacher_ctl_answer(struct cast_teacher_ctl *t, uint64_t req,
+			    const char *json)
+{
+	struct later *l;
+	size_t n;
+
+	if (!t || !req || !json)
+		return CAST_ERROR(EINVAL);
+	n = strlen(json);
+	l = calloc(1, sizeof(*l));
+	if (l)
+		l->json = malloc(n + 2);
+	if (!l || !l->json) {
+		free(l);
+		return CAST_ERROR(ENOMEM);
+	}
+	memcpy(l->json, json, n);
+	if (!n || json[n - 1] != '\n')
+		l->json[n++] = '\n';
+	l->json[n] = '\0';
+	l->req = req;
+	pthread_mutex_lock(&t->lock);
+	l->next = t->answers;
+	t->answers = l;
+	pthread_mutex_unlock(&t->lock);
+	wake(t);
+	return 0;
+}
+
 static void ctl_accept(struct cast_teacher_ctl *t)
 {
 	int fd;
@@ -1115,10 +1231,31 @@ static void *run(void *arg)
 			t->next_beacon_us = now + t->beacon_interval_ms * 1000LL;
 		}
 		wake = housekeeping(t, now);
-		for (int i = 0; i < MAX_CTL_CLIENTS; i++)
-			if (t->ctl[i].fd >= 0 &&
-			    now - t->ctl[i].start_us > CTL_TIMEOUT_MS * 1000LL)
-				ctl_close(&t->ctl[i]);
+		ctl_later(t);
+		for (int i = 0; i < MAX_CTL_CLIENTS; i++) {
+			struct ctl_client *k = &t->ctl[i];
+
+			if (k->fd < 0)
+				continue;
+			if (!k->req &&
+			    now - k->start_us > CTL_TIMEOUT_MS * 1000LL) {
+				ctl_close(k);
+			} else if (k->req && !k->out &&
+				   now - k->start_us > CTL_LATER_MS * 1000LL) {
+				set_out(k, strdup("{\"ok\":false,\"error\":"
+						  "\"no answer in time\"}\n"));
+			} else if (k->req && !k->out && now >= k->beat_us) {
+				if (send(k->fd, "\n", 1,
+					 MSG_NOSIGNAL | MSG_DONTWAIT) < 0 &&
+				    errno != EAGAIN) {
+					ctl_close(k);
+					continue;
+				}
+				k->beat_us = now + CTL_BEAT_MS * 1000LL;
+			}
+			if (k->req && !k->out && k->beat_us < wake)
+				wake = k->beat_us;
+		}
 
 		pfd[n++] = (struct pollfd){.fd = t->wfd, .events = POLLIN};
 		pfd[n++] = (struct pollfd){.fd = t->lfd, .events = POLLIN};
@@ -1130,11 +1267,15 @@ static void *run(void *arg)
 		for (int i = 0; i < t->nclients; i++) {
 			struct client *c = &t->clients[i];
 
+			short ev = c->state == C_FREE
+					   ? 0
+					   : cast__conn_events(&c->conn);
+
+			if (c->state == C_READY && atomic_load(&t->held))
+				ev &= (short)~POLLIN;
 			pfd[n++] = (struct pollfd){
 				.fd = c->state == C_FREE ? -1 : c->conn.fd,
-				.events = c->state == C_FREE
-						  ? 0
-						  : cast__conn_events(&c->conn)};
+				.events = ev};
 		}
 		if (wake > t->next_beacon_us)
 			wake = t->next_beacon_us;
@@ -1390,6 +1531,13 @@ void cast_teacher_ctl_free(struct cast_teacher_ctl **pt)
 		t->cmds = k->next;
 		free(k->args);
 		free(k);
+	}
+	while (t->answers) {
+		struct later *l = t->answers;
+
+		t->answers = l->next;
+		free(l->json);
+		free(l);
 	}
 	cast__tls_ctx_free(t->ctx);
 	free(t->clients);

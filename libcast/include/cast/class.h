@@ -1,0 +1,231 @@
+/* The class protocol: every classroom command as a typed struct. */
+#ifndef CAST_CLASS_H
+#define CAST_CLASS_H
+
+#include "control.h"
+#include "defs.h"
+#include "files.h"
+#include "stats.h"
+
+/*
+ * What the teacher tells students, one struct per command, encoded and
+ * decoded here only: the teacher's console, `cast-teacher ctl` and the
+ * tests build a struct cast_command; the student gets one decoded and
+ * checked (cast_command_decode) and never parses arguments itself. On
+ * the wire a command is a COMMAND message: its name and its arguments
+ * (cast_args). docs/classroom.md lists the commands.
+ */
+enum cast_command_type {
+	CAST_CMD_LOCK = 1,	/* black screen with a notice, input captured */
+	CAST_CMD_UNLOCK,
+	CAST_CMD_MESSAGE,	/* a message box */
+	CAST_CMD_MARQUEE,	/* a notice scrolling across the top */
+	CAST_CMD_WATERMARK,	/* changes what the watermark shows */
+	CAST_CMD_LANGUAGE,
+	CAST_CMD_WEB,		/* open a web page */
+	CAST_CMD_POWER,		/* shut down or restart */
+	CAST_CMD_CLOCK_SET,	/* set the clock to the teacher's */
+	CAST_CMD_RESET,		/* every default back */
+	CAST_CMD_FILE_OFFER,	/* a file will arrive by NORM */
+	CAST_CMD_COLLECT,	/* send a folder as homework */
+	CAST_CMD_ASSETS,	/* report the machine's summary */
+	CAST_CMD_COUNT_
+};
+
+/* Watermark fields (bits of cast_cmd_watermark.fields). */
+enum {
+	CAST_WM_ID = 1 << 0,
+	CAST_WM_NAME = 1 << 1,
+	CAST_WM_CLASS = 1 << 2,
+	CAST_WM_IP = 1 << 3,
+};
+
+enum cast_wm_place { CAST_WM_TILED, CAST_WM_CORNER, CAST_WM_CENTER };
+
+/* Which watermark members a command sets (the rest stay as they are). */
+enum {
+	CAST_WM_SET_FIELDS = 1 << 0,
+	CAST_WM_SET_TEXT = 1 << 1,
+	CAST_WM_SET_OPACITY = 1 << 2,
+	CAST_WM_SET_PLACE = 1 << 3,
+};
+
+struct cast_watermark {
+	unsigned fields;		/* CAST_WM_ID | … */
+	char text[CAST_NOTICE_MAX];
+	int opacity;			/* 0..100 */
+	enum cast_wm_place place;
+};
+
+enum cast_power_action { CAST_POWER_OFF = 1, CAST_POWER_RESTART };
+
+/*
+ * One command. Only the member of its type is meaningful; texts are UTF-8,
+ * NUL-terminated, within the limits of cast/control.h. It is large (a
+ * message body is 16 KiB): allocate it, don't put many on a stack.
+ */
+struct cast_command {
+	enum cast_command_type type;
+	union {
+		struct {
+			char notice[CAST_NOTICE_MAX];	/* "" : the default */
+		} lock;
+		struct {
+			char title[CAST_NOTICE_MAX];
+			char text[CAST_TEXT_MAX];	/* not empty */
+		} message;
+		struct {
+			char text[CAST_NOTICE_MAX];	/* not empty */
+			int seconds;			/* 1..3600, default 30 */
+		} marquee;
+		struct {
+			unsigned set;			/* CAST_WM_SET_* */
+			struct cast_watermark wm;
+		} watermark;
+		struct {
+			char lang[8];			/* zh_CN, zh_TW, en */
+		} language;
+		struct {
+			char url[CAST_NOTICE_MAX];	/* http:// or https:// */
+		} web;
+		struct {
+			enum cast_power_action action;
+		} power;
+		struct {
+			int64_t time_us;		/* teacher's wall clock */
+		} clock_set;
+		struct cast_file_offer file_offer;
+		struct {
+			char folder[512];	/* cast_homework_path_check */
+			uint32_t collection;
+		} collect;
+	} u;
+};
+
+/** Zeroes `*c`, sets its type and the type's defaults. */
+CAST_API void cast_command_init(struct cast_command *c,
+				enum cast_command_type type);
+
+/** The command's wire name ("lock", …), or NULL for an unknown type. */
+CAST_API const char *cast_command_name(enum cast_command_type type);
+/** The type of a wire name, or 0. */
+CAST_API enum cast_command_type cast_command_type_of(const char *name);
+
+/**
+ * Checks `c` and appends its arguments to `out` (zero-initialised by the
+ * caller, freed with cast_args_free). Returns 0, -EINVAL (unknown type, a
+ * value out of its range, an empty required text, a URL that is not
+ * http(s), a bad path or language), -EMSGSIZE (a text over its limit),
+ * -ENOMEM.
+ */
+CAST_API int cast_command_encode(const struct cast_command *c,
+				 struct cast_args *out);
+
+/**
+ * Decodes and checks a received command (`name`, and arguments as the
+ * COMMAND carried them). `*out` is written on success only. Returns 0,
+ * -ENOSYS (a command this version does not know), -EINVAL (malformed
+ * arguments, an unknown argument, a value out of range or of the wrong
+ * form, a required one missing), -EMSGSIZE (a text over its limit).
+ */
+CAST_API int cast_command_decode(const char *name, const uint8_t *args,
+				 size_t len, struct cast_command *out);
+
+/**
+ * Builds a command of `type` from "key=value" words as a teacher types them
+ * (`cast-teacher ctl lock notice=…`): each word whole, each key once, only
+ * the keys the command takes, every value checked as cast_command_decode
+ * checks it. On error `why` says which word is wrong and what the command
+ * takes. Returns 0, -ENOSYS (a type that takes no typed words: file-offer,
+ * collect), -EINVAL, -EMSGSIZE (a text over its limit, named), -ENOMEM.
+ */
+CAST_API int cast_command_parse(enum cast_command_type type, int argc,
+				char *const *argv, struct cast_command *out,
+				char *why, size_t why_size);
+
+/** What a command takes, for help and error texts ("notice=TEXT"). */
+CAST_API const char *cast_command_usage(enum cast_command_type type);
+
+/**
+ * Parses "id,name,class,ip" (any subset, any order, "" for none) into
+ * CAST_WM_* bits. Returns the bits, or -EINVAL.
+ */
+CAST_API int cast_wm_fields_parse(const char *s);
+/** Writes the bits as "id,name,class,ip" (subset) into `buf`. */
+CAST_API void cast_wm_fields_format(unsigned fields, char *buf, size_t size);
+/** "tiled", "corner", "center"; cast_wm_place_parse returns -EINVAL. */
+CAST_API const char *cast_wm_place_name(enum cast_wm_place p);
+CAST_API int cast_wm_place_parse(const char *s);
+/** Applies the members `set` names from `from` onto `to`. */
+CAST_API void cast_watermark_merge(struct cast_watermark *to, unsigned set,
+				   const struct cast_watermark *from);
+/** The default: no fields, no text, opacity 30, tiled. */
+CAST_API void cast_watermark_default(struct cast_watermark *w);
+
+/* ---- On the teacher: the class ---------------------------------------- */
+
+/*
+ * The teacher's side of the class: what it set (lock, watermark, language:
+ * re-applied to a student that rejoins), what students sent (hands,
+ * messages, replies, asset summaries, homework), the roster and this
+ * lesson's attendance, files handed out. Every console action is a call
+ * here; `cast-teacher ctl` reaches them through cast_class_ctl. Work that
+ * takes time (hashing files, CSV, homework on disk, waiting for students'
+ * replies) runs on the class's own worker thread, never on the control
+ * plane's network thread. docs/classroom.md lists the actions.
+ */
+struct cast_class;
+
+struct cast_class_cfg {
+	int channel;			/* 1..999 */
+	const char *iface;		/* for files and Wake-on-LAN; NULL */
+	const char *roster_path;	/* SQLite file; NULL: in memory */
+	const char *lesson;		/* title; NULL: the date and time */
+	/** Collected homework goes to <homework_root>/<lesson>/<student>/;
+	 * NULL: no collection. */
+	const char *homework_root;
+	/** This teacher's custom menu (F16); NULL: not kept. */
+	const char *settings_path;
+	const char *wol_addr;		/* default 255.255.255.255 */
+	uint16_t wol_port;		/* default 9 */
+};
+
+CAST_API void cast_class_cfg_init(struct cast_class_cfg *cfg);
+
+/**
+ * Opens the roster, begins the lesson, starts the worker. Strings in cfg
+ * are copied. Errors: the roster's (cast_roster_open), -ENOMEM, thread
+ * errors.
+ */
+CAST_API int cast_class_new(struct cast_class **out,
+			    const struct cast_class_cfg *cfg);
+
+/**
+ * Attaches the control plane, made with cast_class_ctl and
+ * cast_class_event as its callbacks and the class as their `arg`.
+ */
+CAST_API void cast_class_set_ctl(struct cast_class *c,
+				 struct cast_teacher_ctl *ctl);
+
+/**
+ * Sends `cmd` to `to` (NULL: every online student; "all" the same; else
+ * student ids separated by commas) and remembers the state it sets for
+ * students that rejoin. Returns the number of commands queued; -EINVAL (a
+ * bad command, or an unknown student); the answer for a console (command
+ * ids, offline students, or the error) in a malloc'd `*json` when `json`
+ * is not NULL.
+ */
+CAST_API int cast_class_command(struct cast_class *c, const char *to,
+				const struct cast_command *cmd, char **json);
+
+/** cast_ctl_command_cb: one `cast-teacher ctl` command, answered in JSON. */
+CAST_API char *cast_class_ctl(int argc, char **argv, uint64_t req, void *arg);
+/** cast_student_event_cb: joins (state re-applied), events, replies. */
+CAST_API void cast_class_event(const struct cast_student_info *info,
+			       enum cast_student_event ev, void *arg);
+/** Adds "class":{hands, messages, locked…} to a stats line. */
+CAST_API void cast_class_json(struct cast_class *c, struct cast_json *j);
+/** Stops the worker (finishing what it has), ends the lesson, frees. */
+CAST_API void cast_class_free(struct cast_class **c);
+
+#endif

@@ -19,7 +19,6 @@
 #include <cast/cast.h>
 
 #include "assets.h"
-#include "class.h"
 #include "overlay.h"
 
 struct student {
@@ -30,8 +29,8 @@ struct student {
 	const char *id, *name, *class_name;
 	struct cast_receiver *r;	/* set before the control plane starts */
 	struct cast_student_ctl *ctl;	/* set once the control plane runs */
-	struct class_cfg ccfg;
-	struct class_state cls;
+	struct cast_seat_cfg ccfg;
+	struct cast_seat *seat;		/* what the teacher set here */
 	const char *state_dir;
 	const char *local_socket;
 	const char *inbox;
@@ -370,9 +369,7 @@ static int stats_json(char *buf, size_t size, void *arg)
 		      (double)cast_hist_quantile(&st.latency_us, 0.5) / 1000);
 	cast_json_bool(&j, "multicast_ok", !st.unicast_wanted);
 	cast_json_int(&j, "auth_failures", (int64_t)st.auth_failures);
-	pthread_mutex_lock(&s->cls.lock);
-	cast_json_bool(&j, "locked", s->cls.locked);
-	pthread_mutex_unlock(&s->cls.lock);
+	cast_json_bool(&j, "locked", cast_seat_locked(s->seat));
 	cast_json_end(&j);
 	if (j.overflow || j.len >= size)
 		return 0;
@@ -403,56 +400,14 @@ static void on_file(const char *final_path, const struct cast_file_offer *o,
 	struct student *s = arg;
 	struct cast_args a = {0};
 
-	if (!status && o->open_after && s->ccfg.open_cmd) {
-		char *argv[] = {(char *)s->ccfg.open_cmd, (char *)final_path,
-				NULL};
-		pid_t pid;
-
-		if (posix_spawnp(&pid, s->ccfg.open_cmd, NULL, NULL, argv,
-				 environ) == 0)
-			waitpid(pid, NULL, WNOHANG);
-	}
+	if (!status && o->open_after)
+		cast_seat_open(s->seat, final_path);
 	cast_args_addf(&a, "id", "%u", o->transfer_id);
 	cast_args_addf(&a, "status", "%d", status);
 	cast_args_add(&a, "path", o->rel_path);
 	if (s->ctl && !a.err)
 		cast_student_ctl_send_event(s->ctl, "file", a.buf, a.len);
 	cast_args_free(&a);
-}
-
-/* file-offer: the authenticated teacher announces a file (name, size,
- * SHA-256); only then are its NORM bytes accepted. */
-static int expect_file(struct student *s, const uint8_t *args, size_t len)
-{
-	struct cast_file_offer o;
-	char v[CAST_FILE_PATH_MAX];
-	long long x;
-
-	if (!s->files)
-		return CAST_ERROR(ENOSYS);
-	memset(&o, 0, sizeof(o));
-	if (cast_args_check(args, len) ||
-	    cast_args_get_int(args, len, "id", 1, UINT32_MAX, &x) != 1)
-		return CAST_ERROR(EINVAL);
-	o.transfer_id = (uint32_t)x;
-	if (cast_args_get(args, len, "path", o.rel_path,
-			  sizeof(o.rel_path)) != 1 ||
-	    cast_args_get_int(args, len, "size", 0, INT64_MAX, &x) != 1)
-		return CAST_ERROR(EINVAL);
-	o.size = (uint64_t)x;
-	cast_args_get(args, len, "open", v, sizeof(v));
-	o.open_after = v[0] == '1';
-	if (cast_args_get(args, len, "sha256", v, sizeof(v)) != 1 ||
-	    strlen(v) != 64)
-		return CAST_ERROR(EINVAL);
-	for (int i = 0; i < 32; i++) {
-		unsigned b;
-
-		if (sscanf(v + 2 * i, "%2x", &b) != 1)
-			return CAST_ERROR(EINVAL);
-		o.sha256[i] = (uint8_t)b;
-	}
-	return cast_file_receiver_expect(s->files, &o);
 }
 
 /* How long one homework chunk may wait for room on a live connection, and
@@ -572,47 +527,49 @@ static int hw_start(struct student *s, const char *root, const char *folder,
 	return 0;
 }
 
-/* collect: the teacher names a folder inside the collect root. */
-static int collect(struct student *s, const uint8_t *args, size_t len)
-{
-	char folder[512];
-	const char *home = getenv("HOME");
-	long long id = 0;
-
-	if (cast_args_check(args, len) ||
-	    cast_args_get(args, len, "folder", folder, sizeof(folder)) != 1 ||
-	    cast_args_get_int(args, len, "collection", 0, UINT32_MAX, &id) < 0 ||
-	    cast_homework_path_check(folder))
-		return CAST_ERROR(EINVAL);
-	/* No link inside the root is followed, the folder itself included. */
-	return hw_start(s,
-			s->collect_root ? s->collect_root
-			: home		? home
-					: "/nonexistent",
-			folder, (uint32_t)id);
-}
-
-/* An authenticated COMMAND from the teacher. */
-static int on_command(const char *name, const uint8_t *args, size_t len,
+/* An authenticated COMMAND from the teacher, decoded and checked. */
+static int on_command(const struct cast_command *cmd, uint32_t cmd_id,
 		      void *arg)
 {
 	struct student *s = arg;
+	const char *home = getenv("HOME");
+	char buf[4096];
+	int n;
 
-	if (!strcmp(name, "assets")) {
-		char buf[4096];
-		int n = assets_json(buf, sizeof(buf),
-				    s->headless ? "headless" : s->geometry);
-
+	switch (cmd->type) {
+	case CAST_CMD_ASSETS:
+		n = assets_json(buf, sizeof(buf),
+				s->headless ? "headless" : s->geometry);
 		if (n < 0)
 			return CAST_ERROR(EIO);
 		return cast_student_ctl_send_event(s->ctl, "assets", buf,
 						   (size_t)n);
+	case CAST_CMD_FILE_OFFER:
+		/* Only offered files' NORM bytes are accepted. */
+		return s->files ? cast_file_receiver_expect(s->files,
+							    &cmd->u.file_offer)
+				: CAST_ERROR(ENOSYS);
+	case CAST_CMD_COLLECT:
+		/* No link inside the root is followed, the folder itself
+		 * included. */
+		return hw_start(s,
+				s->collect_root ? s->collect_root
+				: home		? home
+						: "/nonexistent",
+				cmd->u.collect.folder, cmd->u.collect.collection);
+	default:
+		n = cast_seat_apply(s->seat, cmd, cmd_id);
+		return n == CAST_SEAT_LATER ? CAST_COMMAND_LATER : n;
 	}
-	if (!strcmp(name, "file-offer"))
-		return expect_file(s, args, len);
-	if (!strcmp(name, "collect"))
-		return collect(s, args, len);
-	return class_command(&s->cls, &s->ccfg, name, args, len);
+}
+
+/* A program the seat ran (web opener, power) answered. */
+static void on_outcome(uint32_t cmd_id, int status, void *arg)
+{
+	struct student *s = arg;
+
+	if (cmd_id && s->ctl)
+		cast_student_ctl_reply(s->ctl, cmd_id, status);
 }
 
 /* Joins argv[from..] with spaces: a text typed without quotes. */
@@ -650,10 +607,7 @@ static char *on_local(int argc, char **argv, uint64_t req, void *arg)
 	    (!strcmp(argv[1], "up") || !strcmp(argv[1], "down"))) {
 		bool up = !strcmp(argv[1], "up");
 
-		pthread_mutex_lock(&s->cls.lock);
-		s->cls.hand = up;
-		s->cls.version++;
-		pthread_mutex_unlock(&s->cls.lock);
+		cast_seat_set_hand(s->seat, up);
 		err = s->ctl ? cast_student_ctl_send_event(s->ctl, "hand",
 							    up ? "up" : "down",
 							    up ? 2 : 4)
@@ -676,7 +630,7 @@ static char *on_local(int argc, char **argv, uint64_t req, void *arg)
 		cast_json_begin(&j);
 		cast_json_bool(&j, "connected",
 			       s->ctl && cast_student_ctl_connected(s->ctl));
-		class_state_json(&s->cls, &j);
+		cast_seat_json(s->seat, &j);
 		cast_json_end(&j);
 		return strdup(j.buf);
 	} else {
@@ -794,7 +748,7 @@ static int load_key(const struct student *s, struct cast_key *key)
 }
 
 static void write_stats(FILE *f, struct cast_receiver *r,
-			struct cast_student_ctl *ctl, struct class_state *cls,
+			struct cast_student_ctl *ctl, struct cast_seat *seat,
 			struct cast_file_receiver *files, struct cast_meter *m,
 			double elapsed, bool final)
 {
@@ -857,8 +811,8 @@ static void write_stats(FILE *f, struct cast_receiver *r,
 		cast_json_int(&j, "last", st.last_stamp);
 		cast_json_end(&j);
 	}
-	if (cls)
-		class_state_json(cls, &j);
+	if (seat)
+		cast_seat_json(seat, &j);
 	if (files) {
 		struct cast_file_receiver_stats fs;
 
@@ -1014,40 +968,20 @@ static void local_ip(char *buf, size_t size)
 /* Brings the overlay in line with what the teacher set (main thread). */
 static void view_sync(struct view *v, struct student *s)
 {
-	struct class_state *c = &s->cls;
+	static struct cast_seat_state c; /* the main thread's copy */
 	struct overlay_watermark w;
-	/* Copies of the state's texts, read out of its lock. */
-	static char text[CLASS_NOTICE], notice[CLASS_NOTICE];
-	static char title[CLASS_NOTICE], msg[CLASS_TEXT], marquee[CLASS_NOTICE];
-	char fields[128], place[16], lang[16], ip[64];
-	int opacity;
-	bool locked, hand, new_msg, new_marquee;
+	char ip[64];
+	bool new_msg, new_marquee;
 	int64_t until, now = cast_now_us();
 
-	if (!v->ov)
+	if (!v->ov || cast_seat_version(s->seat) == v->seen_version)
 		return;
-	pthread_mutex_lock(&c->lock);
-	if (c->version == v->seen_version) {
-		pthread_mutex_unlock(&c->lock);
-		return;
-	}
-	v->seen_version = c->version;
-	memcpy(fields, c->wm_fields, sizeof(fields));
-	memcpy(text, c->wm_text, sizeof(text));
-	memcpy(place, c->wm_place, sizeof(place));
-	opacity = c->wm_opacity;
-	locked = c->locked;
-	memcpy(notice, c->lock_notice, sizeof(notice));
-	hand = c->hand;
-	memcpy(lang, c->language, sizeof(lang));
-	new_msg = c->messages > v->seen_messages;
-	v->seen_messages = c->messages;
-	memcpy(title, c->msg_title, sizeof(title));
-	memcpy(msg, c->msg_text, sizeof(msg));
-	new_marquee = c->marquee_until_us != v->seen_marquee_until;
-	until = v->seen_marquee_until = c->marquee_until_us;
-	memcpy(marquee, c->marquee, sizeof(marquee));
-	pthread_mutex_unlock(&c->lock);
+	cast_seat_state(s->seat, &c);
+	v->seen_version = c.version;
+	new_msg = c.messages > v->seen_messages;
+	v->seen_messages = c.messages;
+	new_marquee = c.marquee_until_us != v->seen_marquee_until;
+	until = v->seen_marquee_until = c.marquee_until_us;
 
 	overlay_watermark_init(&w);
 	w.id = s->id;
@@ -1055,30 +989,30 @@ static void view_sync(struct view *v, struct student *s)
 	w.class_name = s->class_name;
 	local_ip(ip, sizeof(ip));
 	w.ip = ip;
-	w.text = text;
-	w.fields = (strstr(fields, "id") ? OVERLAY_WM_ID : 0) |
-		   (strstr(fields, "name") ? OVERLAY_WM_NAME : 0) |
-		   (strstr(fields, "class") ? OVERLAY_WM_CLASS : 0) |
-		   (strstr(fields, "ip") ? OVERLAY_WM_IP : 0) |
-		   (text[0] ? OVERLAY_WM_TEXT : 0);
-	w.opacity = w.fields ? opacity : 0;
-	if (!strcmp(place, "corner"))
-		w.place = OVERLAY_WM_BOTTOM_RIGHT;
-	else if (!strcmp(place, "center"))
-		w.place = OVERLAY_WM_CENTER;
-	else
-		w.place = OVERLAY_WM_TILED;
+	w.text = c.wm.text;
+	w.fields = (c.wm.fields & CAST_WM_ID ? OVERLAY_WM_ID : 0) |
+		   (c.wm.fields & CAST_WM_NAME ? OVERLAY_WM_NAME : 0) |
+		   (c.wm.fields & CAST_WM_CLASS ? OVERLAY_WM_CLASS : 0) |
+		   (c.wm.fields & CAST_WM_IP ? OVERLAY_WM_IP : 0) |
+		   (c.wm.text[0] ? OVERLAY_WM_TEXT : 0);
+	w.opacity = w.fields ? c.wm.opacity : 0;
+	w.place = c.wm.place == CAST_WM_CORNER	 ? OVERLAY_WM_BOTTOM_RIGHT
+		  : c.wm.place == CAST_WM_CENTER ? OVERLAY_WM_CENTER
+						 : OVERLAY_WM_TILED;
 	overlay_set_watermark(v->ov, &w);
-	overlay_set_lock(v->ov, locked, notice[0] ? notice : NULL);
-	overlay_set_hand(v->ov, hand);
-	if (lang[0] && strcmp(lang, v->seen_language)) {
-		overlay_set_language(v->ov, lang);
-		memcpy(v->seen_language, lang, sizeof(lang));
+	overlay_set_lock(v->ov, c.locked, c.lock_notice[0] ? c.lock_notice
+							   : NULL);
+	overlay_set_hand(v->ov, c.hand);
+	if (c.language[0] && strcmp(c.language, v->seen_language)) {
+		overlay_set_language(v->ov, c.language);
+		snprintf(v->seen_language, sizeof(v->seen_language), "%s",
+			 c.language);
 	}
 	if (new_msg)
-		overlay_show_message(v->ov, title[0] ? title : NULL, msg);
+		overlay_show_message(v->ov, c.msg_title[0] ? c.msg_title : NULL,
+				     c.msg_text);
 	if (new_marquee)
-		overlay_set_marquee(v->ov, until > now ? marquee : NULL,
+		overlay_set_marquee(v->ov, until > now ? c.marquee : NULL,
 				    (double)(until - now) / 1e6);
 	/* A locked student cannot reach other windows or the desktop. */
 	if (overlay_locked(v->ov) != v->grabbed) {
@@ -1247,12 +1181,15 @@ int main(int argc, char **argv)
 		return 1;
 	default_paths(&s, state_dir, sizeof(state_dir), sock_path,
 		      sizeof(sock_path));
-	class_state_init(&s.cls, s.state_dir);
-	err = class_state_load(&s.cls);
-	if (err)
-		fprintf(stderr, "cast-student: state in %s: %s (starting "
-				"clean)\n", s.state_dir, strerror(-err));
-	if (s.cls.locked)
+	s.ccfg.state_dir = s.state_dir;
+	s.ccfg.on_outcome = on_outcome;
+	s.ccfg.arg = &s;
+	err = cast_seat_new(&s.seat, &s.ccfg);
+	if (err) {
+		fprintf(stderr, "cast-student: %s\n", cast_strerror(err));
+		return 1;
+	}
+	if (cast_seat_locked(s.seat))
 		fprintf(stderr, "cast-student: this machine is locked by the "
 				"teacher\n");
 	if (s.cfg.no_decode)
@@ -1349,7 +1286,7 @@ int main(int argc, char **argv)
 		}
 		if (now >= next_stats) {
 			if (stats)
-				write_stats(stats, r, ctl, &s.cls, s.files, &meter,
+				write_stats(stats, r, ctl, s.seat, s.files, &meter,
 					    (double)(now - start) / 1e6, false);
 			next_stats += 1000000;
 		}
@@ -1378,13 +1315,15 @@ int main(int argc, char **argv)
 	cast_ctl_server_free(&local);
 	cast_receiver_stop(r);
 	if (stats) {
-		write_stats(stats, r, ctl, &s.cls, s.files, &meter,
+		write_stats(stats, r, ctl, s.seat, s.files, &meter,
 			    (double)(cast_mono_us() - start) / 1e6, true);
 		if (stats != stdout)
 			fclose(stats);
 	}
 	if (s.hw_started)
 		pthread_join(s.hw_thread, NULL);
+	/* No outcome is reported once the control plane goes. */
+	cast_seat_stop(s.seat);
 	cast_student_ctl_free(&ctl);
 	cast_file_receiver_free(&s.files);
 	if (!s.headless) {
@@ -1400,6 +1339,7 @@ int main(int argc, char **argv)
 		view_close(&view);
 	}
 	cast_receiver_free(&r);
+	cast_seat_free(&s.seat);
 	free(pic.buf);
 	return ret;
 }

@@ -99,18 +99,18 @@ static void on_state(const uint8_t *state, size_t len, void *arg)
 	pthread_mutex_unlock(&s->lock);
 }
 
-static int on_command(const char *name, const uint8_t *args, size_t len,
+static int on_command(const struct cast_command *cmd, uint32_t cmd_id,
 		      void *arg)
 {
 	struct student *s = arg;
 
-	(void)args;
-	(void)len;
+	(void)cmd_id;
 	pthread_mutex_lock(&s->lock);
 	s->commands++;
-	snprintf(s->last_cmd, sizeof(s->last_cmd), "%s", name);
+	snprintf(s->last_cmd, sizeof(s->last_cmd), "%s",
+		 cast_command_name(cmd->type));
 	pthread_mutex_unlock(&s->lock);
-	return strcmp(name, "lock") ? CAST_ERROR(ENOSYS) : 0;
+	return cmd->type == CAST_CMD_LOCK ? 0 : CAST_ERROR(ENOSYS);
 }
 
 static int stats_json(char *buf, size_t size, void *arg)
@@ -496,7 +496,7 @@ static void classroom(void **state)
 	assert_false(cast_student_ctl_connected(stud[NSTUD].ctl));
 
 	/* Commands and replies; a unicast request. */
-	assert_true(cast_teacher_ctl_command(cur, NULL, "lock", "1", 1) > 0);
+	assert_true(cast_teacher_ctl_command(cur, NULL, "lock", "notice=1", 9) > 0);
 	assert_true(wait_for(replies_arrived, 5000));
 	for (int i = 0; i < NSTUD; i++)
 		assert_string_equal(stud[i].last_cmd, "lock");

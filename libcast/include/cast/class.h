@@ -162,6 +162,103 @@ CAST_API void cast_watermark_merge(struct cast_watermark *to, unsigned set,
 /** The default: no fields, no text, opacity 30, tiled. */
 CAST_API void cast_watermark_default(struct cast_watermark *w);
 
+/* ---- On the student: what the teacher set on this seat ----------------- */
+
+/*
+ * The seat carries out the teacher's commands on a student machine within
+ * the lab's own settings, keeps what must survive a restart (lock,
+ * watermark, language) in its state folder, and runs the lab's programs
+ * (web opener, power) on a thread of its own: an outcome is reported when
+ * the program has answered, without holding the control connection.
+ */
+struct cast_seat;
+
+struct cast_seat_cfg {
+	/** Folder for the persisted state; NULL: nothing persisted. */
+	const char *state_dir;
+	/** Program that opens a URL (argv[0]; the URL is argv[1]). */
+	const char *open_cmd;
+	/** Power commands, run alone without a shell; NULL: `systemctl
+	 * poweroff` / `systemctl reboot`. */
+	const char *poweroff_cmd;
+	const char *reboot_cmd;
+	/** URL schemes students may be sent to, comma-separated (default
+	 * "http,https"). */
+	const char *url_schemes;
+	/** May the teacher set this machine's clock. */
+	bool allow_clock_set;
+	/**
+	 * Called on the seat's thread with the outcome of a command that
+	 * cast_seat_apply answered CAST_SEAT_LATER (0 or negative errno).
+	 */
+	void (*on_outcome)(uint32_t cmd_id, int status, void *arg);
+	void *arg;
+};
+
+/** What the seat shows (a copy: see cast_seat_state). */
+struct cast_seat_state {
+	uint64_t version;		/* bumped on every change */
+	bool locked;
+	char lock_notice[CAST_NOTICE_MAX];
+	struct cast_watermark wm;
+	char language[8];
+	char marquee[CAST_NOTICE_MAX];
+	int64_t marquee_until_us;	/* CLOCK_REALTIME */
+	char msg_title[CAST_NOTICE_MAX];
+	char msg_text[CAST_TEXT_MAX];
+	uint64_t messages;
+	bool hand;
+	char last_url[CAST_NOTICE_MAX];
+	uint64_t urls_opened;
+	uint64_t commands, refused;
+};
+
+/** What cast_seat_apply returns when the outcome comes later. */
+#define CAST_SEAT_LATER 1
+
+CAST_API void cast_seat_cfg_init(struct cast_seat_cfg *cfg);
+
+/**
+ * Reads the persisted state (a missing or unreadable file: defaults) and
+ * starts the seat's thread. Strings are copied. Errors: -EINVAL, -ENOMEM,
+ * thread errors.
+ */
+CAST_API int cast_seat_new(struct cast_seat **out,
+			   const struct cast_seat_cfg *cfg);
+
+/**
+ * Carries out one command from the teacher (lock, unlock, message,
+ * marquee, watermark, language, web, power, clock-set, reset): it changes
+ * only what the command names. Returns 0, a negative errno (-EPERM: the
+ * lab forbids it; -ENOSYS: not a seat command), or CAST_SEAT_LATER: a
+ * program runs, and on_outcome reports `cmd_id`'s outcome. Thread-safe.
+ */
+CAST_API int cast_seat_apply(struct cast_seat *s, const struct cast_command *cmd,
+			     uint32_t cmd_id);
+
+/** The student raised or lowered a hand. Thread-safe. */
+CAST_API void cast_seat_set_hand(struct cast_seat *s, bool up);
+/** Whether the teacher locked this seat. Thread-safe. */
+CAST_API bool cast_seat_locked(struct cast_seat *s);
+/** The state's version (cheap: compare before copying). Thread-safe. */
+CAST_API uint64_t cast_seat_version(struct cast_seat *s);
+/** Copies the state (large: keep `out` off small stacks). Thread-safe. */
+CAST_API void cast_seat_state(struct cast_seat *s, struct cast_seat_state *out);
+/** Adds the state as "class":{…} to a JSON object. Thread-safe. */
+CAST_API void cast_seat_json(struct cast_seat *s, struct cast_json *j);
+/**
+ * Opens a received file (or a URL) with the lab's opener, without a
+ * command to answer. Returns 0, -ENOSYS (no opener), -ENOMEM.
+ */
+CAST_API int cast_seat_open(struct cast_seat *s, const char *what);
+/**
+ * Stops the seat's thread: no outcome is reported after it returns (a
+ * program still queued is not run). The state stays readable. Idempotent.
+ */
+CAST_API void cast_seat_stop(struct cast_seat *s);
+/** Stops (cast_seat_stop), frees; a running program is left to finish. */
+CAST_API void cast_seat_free(struct cast_seat **s);
+
 /* ---- On the teacher: the class ---------------------------------------- */
 
 /*

@@ -578,12 +578,18 @@ typedef void(cast_welcome_cb)(const struct cast_media_params *media,
 			      void *arg);
 /** Class state blob from a WELCOME (borrowed for the call). */
 typedef void(cast_class_state_cb)(const uint8_t *state, size_t len, void *arg);
+struct cast_command; /* cast/class.h */
+
 /**
- * A COMMAND from the authenticated teacher; `args` borrowed for the call.
- * Return 0 or a negative errno: it goes back in the REPLY.
+ * A COMMAND from the authenticated teacher, decoded and checked by
+ * cast_command_decode (one that does not decode is refused with that
+ * error in the REPLY and never reaches the callback); `cmd` borrowed for
+ * the call. Return 0 or a negative errno: it goes back in the REPLY; or
+ * CAST_COMMAND_LATER, and report the outcome with cast_student_ctl_reply.
  */
-typedef int(cast_command_cb)(const char *name, const uint8_t *args,
-			     size_t len, void *arg);
+typedef int(cast_command_cb)(const struct cast_command *cmd, uint32_t cmd_id,
+			     void *arg);
+#define CAST_COMMAND_LATER 1
 /**
  * Fills `buf` with one JSON object of the student's counters (see
  * docs/protocol.md, STATS); return its length, or <= 0 to skip this time.
@@ -708,6 +714,15 @@ CAST_API int cast_student_ctl_send_event_wait(struct cast_student_ctl *s,
  */
 CAST_API int cast_student_ctl_drain(struct cast_student_ctl *s,
 				    uint64_t session, int timeout_ms);
+
+/**
+ * The REPLY to command `cmd_id` whose callback answered CAST_COMMAND_LATER:
+ * `status` 0 or a negative errno. Sent if the connection the command came
+ * on is still up (a reply to an older connection is dropped). Thread-safe.
+ * Returns 0.
+ */
+CAST_API int cast_student_ctl_reply(struct cast_student_ctl *s,
+				    uint32_t cmd_id, int status);
 
 /** EVENTs queued and not yet handed to the connection. */
 CAST_API int cast_student_ctl_pending(struct cast_student_ctl *s);

@@ -19,6 +19,7 @@
 
 #include "cast/error.h"
 #include "cast/log.h"
+#include "cast/class.h"
 #include "cast/net.h"
 #include "ctl_int.h"
 
@@ -26,6 +27,7 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 1000
 #define TX_MAX (1u << 20)
+#define LATER_SLOTS 64
 /*
  * EVENTs are handed to the connection only while less than this is queued
  * in it, so the rest of TX_MAX stays free for what must never wait (PONG,
@@ -49,6 +51,7 @@ struct cast_student_ctl {
 	cast_welcome_cb *on_welcome;
 	cast_class_state_cb *on_class_state;
 	cast_command_cb *on_command;
+	struct cast_command *cmd;	/* the one being carried out */
 	cast_stats_json_cb *stats_json;
 	void *arg;
 	char hostname[256];
@@ -98,6 +101,14 @@ struct cast_student_ctl {
 	uint64_t session, last_session; /* current connection (0: none) */
 	bool tx_idle;			/* nothing handed over is unsent */
 	pthread_cond_t cond;		/* room, session or tx_idle changed */
+	/* Commands answered later (CAST_COMMAND_LATER), by their session. */
+	struct {
+		uint32_t cmd_id;
+		uint64_t session;
+		bool ready;
+		int status;
+	} later[LATER_SLOTS];
+	int n_later;
 };
 
 void cast_student_ctl_cfg_init(struct cast_student_ctl_cfg *cfg)
@@ -334,9 +345,26 @@ static int on_msg(const uint8_t *buf, size_t len, void *arg)
 		COUNT(s, commands);
 		cast_msg_init(&r, CAST_MSG_REPLY);
 		r.cmd_id = m.cmd_id;
-		r.status = s->on_command ? s->on_command(m.cmd_name, m.cmd_args,
-							 m.cmd_args_len, s->arg)
-					 : CAST_ERROR(ENOSYS);
+		/* Typed and checked here: the application never parses. */
+		r.status = cast_command_decode(m.cmd_name, m.cmd_args,
+					       m.cmd_args_len, s->cmd);
+		if (!r.status)
+			r.status = s->on_command ? s->on_command(s->cmd, m.cmd_id,
+								 s->arg)
+						 : CAST_ERROR(ENOSYS);
+		if (r.status == CAST_COMMAND_LATER) {
+			pthread_mutex_lock(&s->lock);
+			if (s->n_later < LATER_SLOTS) {
+				s->later[s->n_later].cmd_id = m.cmd_id;
+				s->later[s->n_later].session = s->session;
+				s->later[s->n_later++].ready = false;
+				pthread_mutex_unlock(&s->lock);
+				return 0; /* cast_student_ctl_reply */
+			}
+			pthread_mutex_unlock(&s->lock);
+			/* No room to remember it: answered now. */
+			r.status = 0;
+		}
 		if (r.status > 0)
 			r.status = 0;
 		return cast__conn_send(&s->conn, &r);
@@ -543,6 +571,8 @@ static void note_tx(struct cast_student_ctl *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+static void send_later_replies(struct cast_student_ctl *s);
+
 static void timers(struct cast_student_ctl *s, int64_t now)
 {
 	bool unicast;
@@ -571,6 +601,7 @@ static void timers(struct cast_student_ctl *s, int64_t now)
 		send_stats(s);
 		s->next_stats_us = now + s->stats_interval_ms * 1000LL;
 	}
+	send_later_replies(s);
 	pthread_mutex_lock(&s->lock);
 	unicast = s->unicast_dirty;
 	uport = s->unicast_port;
@@ -587,6 +618,49 @@ static void timers(struct cast_student_ctl *s, int64_t now)
 	send_events(s);
 	if (cast__conn_flush(&s->conn))
 		conn_fail(s, "send failed");
+}
+
+int cast_student_ctl_reply(struct cast_student_ctl *s, uint32_t cmd_id,
+			   int status)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&s->lock);
+	for (int i = 0; i < s->n_later; i++)
+		if (s->later[i].cmd_id == cmd_id && !s->later[i].ready) {
+			s->later[i].ready = true;
+			s->later[i].status = status > 0 ? 0 : status;
+			break;
+		}
+	pthread_mutex_unlock(&s->lock);
+	if (write(s->wfd, &one, sizeof(one)) < 0)
+		return 0; /* the thread polls anyway */
+	return 0;
+}
+
+/* Sends the replies given later; drops those of an older connection. */
+static void send_later_replies(struct cast_student_ctl *s)
+{
+	pthread_mutex_lock(&s->lock);
+	for (int i = 0; i < s->n_later;) {
+		struct cast_msg r;
+
+		if (s->later[i].session == s->session && !s->later[i].ready) {
+			i++;
+			continue;
+		}
+		if (s->later[i].session == s->session) {
+			cast_msg_init(&r, CAST_MSG_REPLY);
+			r.cmd_id = s->later[i].cmd_id;
+			r.status = s->later[i].status;
+			if (cast__conn_send(&s->conn, &r)) {
+				i++; /* no room now: the next pass */
+				continue;
+			}
+		}
+		s->later[i] = s->later[--s->n_later];
+	}
+	pthread_mutex_unlock(&s->lock);
 }
 
 int cast_student_ctl_pending(struct cast_student_ctl *s)
@@ -834,6 +908,10 @@ int cast_student_ctl_new(struct cast_student_ctl **out,
 	    cfg->channel > CAST_CHANNEL_MAX || cfg->stats_interval_ms < 10)
 		return CAST_ERROR(EINVAL);
 	s = calloc(1, sizeof(*s));
+	if (s && !(s->cmd = malloc(sizeof(*s->cmd)))) {
+		free(s);
+		s = NULL;
+	}
 	if (!s)
 		return CAST_ERROR(ENOMEM);
 	s->wfd = s->tcp_fd = -1;
@@ -993,6 +1071,7 @@ void cast_student_ctl_free(struct cast_student_ctl **ps)
 	free(s->teacher_addr);
 	for (int i = 0; i < EVQ_SLOTS; i++)
 		free(s->evq[i].args);
+	free(s->cmd);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	OPENSSL_cleanse(s, sizeof(*s));

@@ -27,11 +27,14 @@
 #   CTL_LOAD_ROWS      roster rows                        default 10000
 #   CTL_LOAD_TAIL      load phase after both answered, s  default 2
 #   CTL_LOAD_LIMIT     longest load phase, s              default 120
+#   CTL_LOAD_CLOCK_WAIT  `ctl clock` at least this long after the load
+#                      began (students are pinged every 15 s)  default 16
 #   CTL_LOAD_CH        channel                            default 41
 #   CTL_LOAD_STUDENT_ARGS  extra student flags (e.g. --no-decode)
 #   KEEP_WORK=1        keep the work folder (the big file is deleted anyway)
 # The file, the CSV and every log live in /tmp/cast-ctlload.XXXXXX, removed
-# on exit. Takes about 40 s plus the time to write the file.
+# on exit. Takes about 45 s plus the time to write the file (2 GiB of
+# random bytes: about 10 s here).
 set -eu
 
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,6 +58,7 @@ CACHE=${CTL_LOAD_CACHE:-cold}
 ROWS=${CTL_LOAD_ROWS:-10000}
 TAIL=${CTL_LOAD_TAIL:-2}
 LIMIT=${CTL_LOAD_LIMIT:-120}
+CLOCK_WAIT=${CTL_LOAD_CLOCK_WAIT:-16}
 CH=${CTL_LOAD_CH:-41}
 NSTUD=3
 # Every program stops by itself even if this script is killed -9.
@@ -163,13 +167,14 @@ done
 # --- the driver: phases, probes, analysis -------------------------------------
 mkdir -p "$SRC/bench/out"
 python3 - "$TSOCK" "$WORK" "$BIG" "$MB" "$FILL" "$CACHE" "$ROWS" "$IDLE" \
-	"$TAIL" "$LIMIT" "$NSTUD" "$SRC/bench/out/ctl_load.json" <<'PY'
+	"$TAIL" "$LIMIT" "$CLOCK_WAIT" "$NSTUD" "$SRC/bench/out/ctl_load.json" <<'PY'
 import json, os, socket, statistics, struct, sys, threading, time
 
-(sock, work, big, mb, fill, cache, rows, idle, tail, limit, nstud,
- out_json) = sys.argv[1:13]
+(sock, work, big, mb, fill, cache, rows, idle, tail, limit, clock_wait,
+ nstud, out_json) = sys.argv[1:14]
 mb, rows, nstud = int(mb), int(rows), int(nstud)
 idle, tail, limit = float(idle), float(tail), float(limit)
+clock_wait = float(clock_wait)
 now = time.monotonic
 
 def ctl(args, timeout=limit + 30):
@@ -266,6 +271,11 @@ load1 = now()
 stop_probe.set()
 th.join(limit + 30)
 st_load = stats()
+# The teacher pings each student every 15 s: read the clocks once every
+# student had a ping since the load began (bounded by the limit).
+wait = min(clock_wait - (now() - load0), load0 + limit - now())
+if wait > 0:
+    time.sleep(wait)
 clock_end = jget(ctl(["clock"], 10)[2])
 end = now()
 
@@ -328,14 +338,20 @@ def answer(name):
 
 send_ms, send_rep = answer("send")
 imp_ms, imp_rep = answer("import")
+# The import waits behind the hash (one loop): its own time is from when
+# the loop was free for it to its answer.
+imp_own_ms = None
+if "send" in res and "import" in res:
+    imp_own_ms = (res["import"][1] - max(res["send"][1], res["import"][0])) * 1000
 
 def clock_max(c):
-    v = [abs(x["offset_ms"]) for x in (c or {}).get("clocks", [])
-         if "offset_ms" in x]
-    return (max(v) if v else None), len(v)
+    v = [x for x in (c or {}).get("clocks", []) if "offset_ms" in x]
+    return (max(abs(x["offset_ms"]) for x in v) if v else None,
+            sum(x.get("samples", 0) for x in v),
+            max(x.get("rtt_ms", 0) for x in v) if v else None)
 
-clk_idle, n_idle = clock_max(clock_idle)
-clk_end, n_end = clock_max(clock_end)
+clk_idle, samp_idle, rtt_idle = clock_max(clock_idle)
+clk_end, samp_end, rtt_end = clock_max(clock_end)
 
 def delta(k):
     a, b = st_idle.get(k), st_load.get(k)
@@ -363,9 +379,14 @@ rows_ = [("seconds", "seconds", "%.1f"),
          ("longest time without answer ms", "class_longest_silence_ms", "%.0f")]
 for label, k, fmt in rows_:
     print("%-34s %12s %12s" % (label, f(ph_idle[k], fmt), f(ph_load[k], fmt)))
-print("%-34s %12s %12s" % ("student clock |offset| max ms",
+print("%-34s %12s %12s" % ("student clock |offset| max ms (*)",
                            f(clk_idle, "%.3f"), f(clk_end, "%.3f")))
+print("%-34s %12s %12s" % ("clock samples (all students)",
+                           f(samp_idle, "%d"), f(samp_end, "%d")))
+print("%-34s %12s %12s" % ("clock: rtt of the offset's ping ms",
+                           f(rtt_idle, "%.3f"), f(rtt_end, "%.3f")))
 print()
+print("(*) under load: `ctl clock` %.0f s after the load began" % (end - load0))
 print("beacon period (idle median): %s ms" % f(period))
 ok_send = bool(send_rep and send_rep.get("ok"))
 print("send path=%d MiB (%s, %s cache): answered in %s ms%s" % (
@@ -374,8 +395,8 @@ print("send path=%d MiB (%s, %s cache): answered in %s ms%s" % (
 if send_ms:
     print("  = %.0f MiB/s hashed on the control thread" % (mb / (send_ms / 1000)))
 imported = imp_rep.get("imported") if imp_rep else None
-print("roster import=%d rows: answered in %s ms from its request (%s imported)%s" % (
-    rows, f(imp_ms, "%.0f"), f(imported, "%d"),
+print("roster import=%d rows: answered in %s ms from its request, %s ms after the send's answer (%s imported)%s" % (
+    rows, f(imp_ms, "%.0f"), f(imp_own_ms, "%.0f"), f(imported, "%d"),
     "" if imported == rows else " NOT ok: %s" % (res.get("import", (0, 0, "no answer"))[2] or "no answer")[:200]))
 print("students during the load: joins %s, leaves %s, timeouts %s; online at the end %s" % (
     f(delta("joins"), "%d"), f(delta("leaves"), "%d"), f(delta("timeouts"), "%d"),
@@ -389,9 +410,10 @@ rec = {"bench": "ctl_load", "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
        "roster_rows": rows, "beacon_period_ms": period,
        "idle": ph_idle, "load": ph_load,
        "send_answer_ms": send_ms, "send_ok": ok_send,
-       "import_answer_ms": imp_ms, "imported": imported,
-       "clock_abs_offset_max_ms": {"idle": clk_idle, "end": clk_end,
-                                   "students": n_end},
+       "import_answer_ms": imp_ms, "import_own_ms": imp_own_ms,
+       "imported": imported,
+       "clock_abs_offset_max_ms": {"idle": clk_idle, "end": clk_end},
+       "clock_samples": {"idle": samp_idle, "end": samp_end},
        "students_joins": delta("joins"), "students_leaves": delta("leaves"),
        "students_timeouts": delta("timeouts"),
        "loadavg": os.getloadavg()[0]}

@@ -18,7 +18,6 @@
 
 #include <cast/cast.h>
 
-#include "assets.h"
 #include "class.h"
 #include "overlay.h"
 
@@ -599,12 +598,15 @@ static int on_command(const char *name, const uint8_t *args, size_t len,
 	struct student *s = arg;
 
 	if (!strcmp(name, "assets")) {
+		struct cast_assets a;
 		char buf[4096];
-		int n = assets_json(buf, sizeof(buf),
-				    s->headless ? "headless" : s->geometry);
+		int n;
 
+		cast_assets_collect(&a, s->headless ? "headless"
+						    : s->geometry);
+		n = cast_assets_json(&a, buf, sizeof(buf));
 		if (n < 0)
-			return CAST_ERROR(EIO);
+			return n;
 		return cast_student_ctl_send_event(s->ctl, "assets", buf,
 						   (size_t)n);
 	}

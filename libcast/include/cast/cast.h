@@ -22,6 +22,7 @@
 #include "roster.h"
 #include "files.h"
 #include "homework.h"
+#include "assets.h"
 #include "repair.h"
 
 /** libcast version string, e.g. "0.1.0". */

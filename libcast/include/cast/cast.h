@@ -14,6 +14,7 @@
 #include "sender.h"
 #include "receiver.h"
 #include "config.h"
+#include "options.h"
 #include "srtp.h"
 #include "key.h"
 #include "control.h"

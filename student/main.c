@@ -1,5 +1,4 @@
 /* cast-student: follows its channel's teacher and shows the broadcast full-screen. */
-#include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <signal.h>
@@ -18,13 +17,11 @@
 
 #include <cast/cast.h>
 
-#include "assets.h"
 #include "overlay.h"
 
 struct student {
 	struct cast_receiver_cfg cfg;
-	const char *key_path;
-	const char *key_code;
+	struct cast_common_opts common; /* channel, iface, insecure: in cfg */
 	const char *teacher_addr;
 	const char *id, *name, *class_name;
 	struct cast_receiver *r;	/* set before the control plane starts */
@@ -45,11 +42,8 @@ struct student {
 	uint32_t hw_collection;
 	uint64_t hw_session;	/* the connection the chunks go on */
 	struct cast_file_receiver *files;
-	const char *stats_path;
 	const char *dump_path;
 	const char *geometry;
-	double duration;
-	bool headless;
 };
 
 /* The latest decoded picture, handed from the receiver thread to the view. */
@@ -114,130 +108,56 @@ static void usage(FILE *f)
 }
 
 enum {
-	OPT_CHANNEL = 256, OPT_IFACE, OPT_DURATION, OPT_STATS, OPT_INSECURE,
-	OPT_HEADLESS, OPT_WINDOWED, OPT_DUMP, OPT_CHECK_STAMP, OPT_NO_DECODE,
-	OPT_CONFIG,
-	OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE, OPT_ID, OPT_NAME,
-	OPT_CLASS, OPT_TEACHER, OPT_STATE_DIR, OPT_LOCAL_SOCKET, OPT_OPEN_CMD,
-	OPT_URL_SCHEMES, OPT_POWEROFF_CMD, OPT_REBOOT_CMD, OPT_ALLOW_CLOCK_SET,
-	OPT_INBOX, OPT_COLLECT_ROOT,
+	OPT_WINDOWED = CAST_OPT_APP, OPT_DUMP, OPT_CHECK_STAMP, OPT_NO_DECODE,
+	OPT_ID, OPT_NAME, OPT_CLASS, OPT_TEACHER, OPT_STATE_DIR,
+	OPT_LOCAL_SOCKET, OPT_OPEN_CMD, OPT_URL_SCHEMES, OPT_POWEROFF_CMD,
+	OPT_REBOOT_CMD, OPT_ALLOW_CLOCK_SET, OPT_INBOX, OPT_COLLECT_ROOT,
 };
 
-static const struct option options[] = {
-	{"channel", required_argument, NULL, OPT_CHANNEL},
-	{"iface", required_argument, NULL, OPT_IFACE},
-	{"duration", required_argument, NULL, OPT_DURATION},
-	{"stats", required_argument, NULL, OPT_STATS},
-	{"insecure", no_argument, NULL, OPT_INSECURE},
-	{"headless", no_argument, NULL, OPT_HEADLESS},
-	{"windowed", required_argument, NULL, OPT_WINDOWED},
-	{"dump", required_argument, NULL, OPT_DUMP},
-	{"check-stamp", no_argument, NULL, OPT_CHECK_STAMP},
-	{"no-decode", no_argument, NULL, OPT_NO_DECODE},
-	{"config", required_argument, NULL, OPT_CONFIG},
-	{"help", no_argument, NULL, OPT_HELP},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"key", required_argument, NULL, OPT_KEY},
-	{"key-code", required_argument, NULL, OPT_KEY_CODE},
-	{"id", required_argument, NULL, OPT_ID},
-	{"name", required_argument, NULL, OPT_NAME},
-	{"class", required_argument, NULL, OPT_CLASS},
-	{"teacher", required_argument, NULL, OPT_TEACHER},
-	{"state-dir", required_argument, NULL, OPT_STATE_DIR},
-	{"local-socket", required_argument, NULL, OPT_LOCAL_SOCKET},
-	{"open-cmd", required_argument, NULL, OPT_OPEN_CMD},
-	{"url-schemes", required_argument, NULL, OPT_URL_SCHEMES},
-	{"poweroff-cmd", required_argument, NULL, OPT_POWEROFF_CMD},
-	{"reboot-cmd", required_argument, NULL, OPT_REBOOT_CMD},
-	{"allow-clock-set", no_argument, NULL, OPT_ALLOW_CLOCK_SET},
-	{"inbox", required_argument, NULL, OPT_INBOX},
-	{"collect-root", required_argument, NULL, OPT_COLLECT_ROOT},
-	{NULL, 0, NULL, 0},
+/* The student's own options; the common ones are cast/options.h's. */
+static const struct cast_option options[] = {
+	{"windowed", true, OPT_WINDOWED},
+	{"dump", true, OPT_DUMP},
+	{"check-stamp", false, OPT_CHECK_STAMP},
+	{"no-decode", false, OPT_NO_DECODE},
+	{"id", true, OPT_ID},
+	{"name", true, OPT_NAME},
+	{"class", true, OPT_CLASS},
+	{"teacher", true, OPT_TEACHER},
+	{"state-dir", true, OPT_STATE_DIR},
+	{"local-socket", true, OPT_LOCAL_SOCKET},
+	{"open-cmd", true, OPT_OPEN_CMD},
+	{"url-schemes", true, OPT_URL_SCHEMES},
+	{"poweroff-cmd", true, OPT_POWEROFF_CMD},
+	{"reboot-cmd", true, OPT_REBOOT_CMD},
+	{"allow-clock-set", false, OPT_ALLOW_CLOCK_SET},
+	{"inbox", true, OPT_INBOX},
+	{"collect-root", true, OPT_COLLECT_ROOT},
+	{NULL, false, 0},
 };
 
 /* Option values live as long as the program; freed at exit. */
-static char **kept;
-static size_t n_kept;
+static struct cast_options *opts;
 
-static void free_kept(void)
+static void free_options(void)
 {
-	for (size_t i = 0; i < n_kept; i++)
-		free(kept[i]);
-	free(kept);
+	cast_options_free(&opts);
 }
 
-static char *keep(const char *s)
-{
-	char **k = realloc(kept, (n_kept + 1) * sizeof(*kept));
-	char *d = strdup(s);
-
-	if (!k || !d) {
-		fprintf(stderr, "cast-student: out of memory\n");
-		exit(1);
-	}
-	if (!kept)
-		atexit(free_kept);
-	kept = k;
-	kept[n_kept++] = d;
-	return d;
-}
-
-static int set_option(struct student *s, int id, const char *v, char *why,
-		      size_t why_size);
-
-static int config_cb(const char *key, const char *value, void *arg, char *why,
-		     size_t why_size)
-{
-	for (const struct option *o = options; o->name; o++) {
-		if (strcmp(o->name, key))
-			continue;
-		if (o->val == OPT_CONFIG || o->val == OPT_HELP ||
-		    o->val == OPT_VERSION)
-			break;
-		return set_option(arg, o->val, value, why, why_size);
-	}
-	snprintf(why, why_size, "unknown setting");
-	return CAST_ERROR(EINVAL);
-}
-
-static int set_option(struct student *s, int id, const char *v, char *why,
+/* One of the student's own options (cast_option_cb), from argv or --config. */
+static int set_option(int id, const char *v, void *arg, char *why,
 		      size_t why_size)
 {
-	char err[512];
-	long n;
-	int ret;
+	struct student *s = arg;
 
+	(void)why;
+	(void)why_size;
 	switch (id) {
-	case OPT_CHANNEL:
-		ret = cast_parse_int(v, CAST_CHANNEL_MIN, CAST_CHANNEL_MAX, &n);
-		if (ret)
-			snprintf(why, why_size, "expected 1..999");
-		s->cfg.channel = (int)n;
-		return ret;
-	case OPT_IFACE:
-		s->cfg.iface = keep(v);
-		return 0;
-	case OPT_DURATION:
-		s->duration = strtod(v, NULL);
-		if (s->duration <= 0) {
-			snprintf(why, why_size, "expected seconds > 0");
-			return CAST_ERROR(EINVAL);
-		}
-		return 0;
-	case OPT_STATS:
-		s->stats_path = keep(v);
-		return 0;
-	case OPT_INSECURE:
-		s->cfg.insecure = cast_parse_flag(v);
-		return 0;
-	case OPT_HEADLESS:
-		s->headless = cast_parse_flag(v);
-		return 0;
 	case OPT_WINDOWED:
-		s->geometry = keep(v);
+		s->geometry = v;
 		return 0;
 	case OPT_DUMP:
-		s->dump_path = keep(v);
+		s->dump_path = v;
 		return 0;
 	case OPT_NO_DECODE:
 		s->cfg.no_decode = cast_parse_flag(v);
@@ -245,56 +165,45 @@ static int set_option(struct student *s, int id, const char *v, char *why,
 	case OPT_CHECK_STAMP:
 		s->cfg.check_stamp = cast_parse_flag(v);
 		return 0;
-	case OPT_KEY:
-		s->key_path = keep(v);
-		return 0;
-	case OPT_KEY_CODE:
-		s->key_code = keep(v);
-		return 0;
 	case OPT_ID:
-		s->id = keep(v);
+		s->id = v;
 		return 0;
 	case OPT_NAME:
-		s->name = keep(v);
+		s->name = v;
 		return 0;
 	case OPT_CLASS:
-		s->class_name = keep(v);
+		s->class_name = v;
 		return 0;
 	case OPT_TEACHER:
-		s->teacher_addr = keep(v);
+		s->teacher_addr = v;
 		return 0;
 	case OPT_STATE_DIR:
-		s->state_dir = keep(v);
+		s->state_dir = v;
 		return 0;
 	case OPT_LOCAL_SOCKET:
-		s->local_socket = keep(v);
+		s->local_socket = v;
 		return 0;
 	case OPT_OPEN_CMD:
-		s->ccfg.open_cmd = keep(v);
+		s->ccfg.open_cmd = v;
 		return 0;
 	case OPT_URL_SCHEMES:
-		s->ccfg.url_schemes = keep(v);
+		s->ccfg.url_schemes = v;
 		return 0;
 	case OPT_POWEROFF_CMD:
-		s->ccfg.poweroff_cmd = keep(v);
+		s->ccfg.poweroff_cmd = v;
 		return 0;
 	case OPT_REBOOT_CMD:
-		s->ccfg.reboot_cmd = keep(v);
+		s->ccfg.reboot_cmd = v;
 		return 0;
 	case OPT_ALLOW_CLOCK_SET:
 		s->ccfg.allow_clock_set = cast_parse_flag(v);
 		return 0;
 	case OPT_INBOX:
-		s->inbox = keep(v);
+		s->inbox = v;
 		return 0;
 	case OPT_COLLECT_ROOT:
-		s->collect_root = keep(v);
+		s->collect_root = v;
 		return 0;
-	case OPT_CONFIG:
-		ret = cast_config_load(v, config_cb, s, err, sizeof(err));
-		if (ret)
-			snprintf(why, why_size, "%s", err);
-		return ret;
 	default:
 		return CAST_ERROR(EINVAL);
 	}
@@ -537,13 +446,17 @@ static int on_command(const struct cast_command *cmd, uint32_t cmd_id,
 	int n;
 
 	switch (cmd->type) {
-	case CAST_CMD_ASSETS:
-		n = assets_json(buf, sizeof(buf),
-				s->headless ? "headless" : s->geometry);
+	case CAST_CMD_ASSETS: {
+		struct cast_assets a;
+
+		cast_assets_collect(&a, s->common.headless ? "headless"
+							   : s->geometry);
+		n = cast_assets_json(&a, buf, sizeof(buf));
 		if (n < 0)
-			return CAST_ERROR(EIO);
+			return n;
 		return cast_student_ctl_send_event(s->ctl, "assets", buf,
 						   (size_t)n);
+	}
 	case CAST_CMD_FILE_OFFER:
 		/* Only offered files' NORM bytes are accepted. */
 		return s->files ? cast_file_receiver_expect(s->files,
@@ -728,22 +641,22 @@ static int load_key(const struct student *s, struct cast_key *key)
 {
 	int err;
 
-	if (s->key_code) {
-		err = cast_key_from_code(key, s->key_code);
+	if (s->common.key_code) {
+		err = cast_key_from_code(key, s->common.key_code);
 		if (err)
 			fprintf(stderr, "cast-student: --key-code: not a class "
 					"key code\n");
 		return err;
 	}
-	if (!s->key_path) {
+	if (!s->common.key_path) {
 		fprintf(stderr, "cast-student: needs the class key (--key FILE "
 				"or --key-code CODE), or --insecure\n");
 		return CAST_ERROR(EINVAL);
 	}
-	err = cast_key_load(key, s->key_path);
+	err = cast_key_load(key, s->common.key_path);
 	if (err)
-		fprintf(stderr, "cast-student: --key %s: %s\n", s->key_path,
-			cast_strerror(err));
+		fprintf(stderr, "cast-student: --key %s: %s\n",
+			s->common.key_path, cast_strerror(err));
 	return err;
 }
 
@@ -1130,8 +1043,9 @@ int main(int argc, char **argv)
 	uint32_t teacher_ip = 0;
 	struct cast_meter meter;
 	FILE *stats = NULL;
+	struct cast_options_cfg oc;
 	char why[1024];
-	int c, err, ret = 0;
+	int err, ret = 0;
 	int64_t start, next_stats;
 
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
@@ -1143,37 +1057,40 @@ int main(int argc, char **argv)
 	s.ccfg.poweroff_cmd = NULL;
 	s.ccfg.reboot_cmd = NULL;
 	s.ccfg.url_schemes = "http,https";
-	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		if (c == OPT_HELP) {
-			usage(stdout);
-			return 0;
-		}
-		if (c == OPT_VERSION) {
-			printf("cast-student %s\n", cast_version());
-			return 0;
-		}
-		if (c == '?') {
-			usage(stderr);
-			return 2;
-		}
-		why[0] = '\0';
-		if (set_option(&s, c, optarg, why, sizeof(why))) {
-			fprintf(stderr, "cast-student: --%s: %s\n",
-				options[c - OPT_CHANNEL].name, why);
-			return 2;
-		}
+	cast_options_cfg_init(&oc);
+	oc.own = options;
+	oc.cb = set_option;
+	oc.arg = &s;
+	if (cast_options_new(&opts, &oc)) {
+		fprintf(stderr, "cast-student: out of memory\n");
+		return 1;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "cast-student: unexpected argument '%s'\n",
-			argv[optind]);
+	atexit(free_options);
+	err = cast_options_parse(opts, argc, argv, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "cast-student: %s\n", why);
+		if (err == CAST_EUSAGE)
+			usage(stderr);
 		return 2;
 	}
-	if (s.stats_path) {
-		stats = strcmp(s.stats_path, "-") ? fopen(s.stats_path, "w")
-						  : stdout;
+	s.common = *cast_options_common(opts);
+	if (s.common.help || s.common.version) {
+		if (s.common.help)
+			usage(stdout);
+		else
+			printf("cast-student %s\n", cast_version());
+		return 0;
+	}
+	s.cfg.channel = s.common.channel;
+	s.cfg.iface = s.common.iface;
+	s.cfg.insecure = s.common.insecure;
+	if (s.common.stats_path) {
+		stats = strcmp(s.common.stats_path, "-")
+				? fopen(s.common.stats_path, "w")
+				: stdout;
 		if (!stats) {
 			fprintf(stderr, "cast-student: --stats %s: %s\n",
-				s.stats_path, strerror(errno));
+				s.common.stats_path, strerror(errno));
 			return 1;
 		}
 	}
@@ -1193,12 +1110,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cast-student: this machine is locked by the "
 				"teacher\n");
 	if (s.cfg.no_decode)
-		s.headless = true;	/* nothing to show */
-	if (!s.headless && view_open(&view, s.geometry)) {
+		s.common.headless = true;	/* nothing to show */
+	if (!s.common.headless && view_open(&view, s.geometry)) {
 		view_close(&view);
 		return 1;
 	}
-	if (!s.headless) {
+	if (!s.common.headless) {
 		s.cfg.on_frame = on_frame;
 		s.cfg.arg = &pic;
 	}
@@ -1261,7 +1178,7 @@ int main(int argc, char **argv)
 		cast_ctl_server_free(&local);
 		cast_student_ctl_free(&ctl);
 		cast_receiver_free(&r);
-		if (!s.headless)
+		if (!s.common.headless)
 			view_close(&view);
 		return 1;
 	}
@@ -1273,7 +1190,8 @@ int main(int argc, char **argv)
 	while (!quit) {
 		int64_t now = cast_mono_us();
 
-		if (s.duration > 0 && now - start >= (int64_t)(s.duration * 1e6))
+		if (s.common.duration > 0 &&
+		    now - start >= (int64_t)(s.common.duration * 1e6))
 			break;
 		if (ctl) {
 			struct cast_student_ctl_stats cs;
@@ -1290,7 +1208,7 @@ int main(int argc, char **argv)
 					    (double)(now - start) / 1e6, false);
 			next_stats += 1000000;
 		}
-		if (s.headless) {
+		if (s.common.headless) {
 			usleep(20000);
 			continue;
 		}
@@ -1326,7 +1244,7 @@ int main(int argc, char **argv)
 	cast_seat_stop(s.seat);
 	cast_student_ctl_free(&ctl);
 	cast_file_receiver_free(&s.files);
-	if (!s.headless) {
+	if (!s.common.headless) {
 		if (s.dump_path) {
 			view_sync(&view, &s);
 			view_draw(&view, &pic, true);

@@ -1,5 +1,4 @@
 /* cast-teacher: broadcasts this machine's screen (or a test pattern or a file) to the class. */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +12,7 @@
 
 struct teacher {
 	struct cast_sender_cfg cfg;
-	const char *key_path;
-	const char *key_code;
+	struct cast_common_opts common; /* channel, iface, insecure: in cfg */
 	const char *ctl_socket;
 	const char *wol_addr;
 	uint16_t wol_port;
@@ -23,10 +21,7 @@ struct teacher {
 	const char *homework_dir;
 	char source[16];
 	char device[1024];
-	const char *stats_path;
 	const char *sdp_path;
-	double duration;
-	bool headless;
 };
 
 static volatile sig_atomic_t quit;
@@ -91,100 +86,52 @@ static void usage(FILE *f)
 }
 
 enum {
-	OPT_SOURCE = 256, OPT_SIZE, OPT_REGION, OPT_FPS, OPT_BITRATE,
-	OPT_PRESET, OPT_CHANNEL, OPT_IFACE, OPT_TTL, OPT_MTU, OPT_LOOP,
-	OPT_DURATION, OPT_STATS, OPT_SDP, OPT_INSECURE, OPT_HEADLESS,
-	OPT_CONFIG, OPT_HELP, OPT_VERSION, OPT_KEY, OPT_KEY_CODE,
-	OPT_CTL_SOCKET, OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON,
-	OPT_REPAIR, OPT_FEC, OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR, OPT_FIRST_SEQ,
+	OPT_SOURCE = CAST_OPT_APP, OPT_SIZE, OPT_REGION, OPT_FPS, OPT_BITRATE,
+	OPT_PRESET, OPT_TTL, OPT_MTU, OPT_LOOP, OPT_SDP, OPT_CTL_SOCKET,
+	OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON, OPT_REPAIR, OPT_FEC,
+	OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR, OPT_FIRST_SEQ,
 };
 
-static const struct option options[] = {
-	{"source", required_argument, NULL, OPT_SOURCE},
-	{"size", required_argument, NULL, OPT_SIZE},
-	{"region", required_argument, NULL, OPT_REGION},
-	{"fps", required_argument, NULL, OPT_FPS},
-	{"bitrate", required_argument, NULL, OPT_BITRATE},
-	{"preset", required_argument, NULL, OPT_PRESET},
-	{"channel", required_argument, NULL, OPT_CHANNEL},
-	{"iface", required_argument, NULL, OPT_IFACE},
-	{"ttl", required_argument, NULL, OPT_TTL},
-	{"mtu", required_argument, NULL, OPT_MTU},
-	{"loop", no_argument, NULL, OPT_LOOP},
-	{"duration", required_argument, NULL, OPT_DURATION},
-	{"stats", required_argument, NULL, OPT_STATS},
-	{"sdp", required_argument, NULL, OPT_SDP},
-	{"insecure", no_argument, NULL, OPT_INSECURE},
-	{"headless", no_argument, NULL, OPT_HEADLESS},
-	{"config", required_argument, NULL, OPT_CONFIG},
-	{"help", no_argument, NULL, OPT_HELP},
-	{"version", no_argument, NULL, OPT_VERSION},
-	{"key", required_argument, NULL, OPT_KEY},
-	{"key-code", required_argument, NULL, OPT_KEY_CODE},
-	{"ctl-socket", required_argument, NULL, OPT_CTL_SOCKET},
-	{"wol-addr", required_argument, NULL, OPT_WOL_ADDR},
-	{"wol-port", required_argument, NULL, OPT_WOL_PORT},
-	{"db", required_argument, NULL, OPT_DB},
-	{"lesson", required_argument, NULL, OPT_LESSON},
-	{"repair", required_argument, NULL, OPT_REPAIR},
-	{"fec", required_argument, NULL, OPT_FEC},
-	{"repair-delay", required_argument, NULL, OPT_REPAIR_DELAY},
-	{"homework-dir", required_argument, NULL, OPT_HOMEWORK_DIR},
-	{"first-seq", required_argument, NULL, OPT_FIRST_SEQ},
-	{NULL, 0, NULL, 0},
+/* The teacher's own options; the common ones are cast/options.h's. */
+static const struct cast_option options[] = {
+	{"source", true, OPT_SOURCE},
+	{"size", true, OPT_SIZE},
+	{"region", true, OPT_REGION},
+	{"fps", true, OPT_FPS},
+	{"bitrate", true, OPT_BITRATE},
+	{"preset", true, OPT_PRESET},
+	{"ttl", true, OPT_TTL},
+	{"mtu", true, OPT_MTU},
+	{"loop", false, OPT_LOOP},
+	{"sdp", true, OPT_SDP},
+	{"ctl-socket", true, OPT_CTL_SOCKET},
+	{"wol-addr", true, OPT_WOL_ADDR},
+	{"wol-port", true, OPT_WOL_PORT},
+	{"db", true, OPT_DB},
+	{"lesson", true, OPT_LESSON},
+	{"repair", true, OPT_REPAIR},
+	{"fec", true, OPT_FEC},
+	{"repair-delay", true, OPT_REPAIR_DELAY},
+	{"homework-dir", true, OPT_HOMEWORK_DIR},
+	{"first-seq", true, OPT_FIRST_SEQ},
+	{NULL, false, 0},
 };
 
 /* Option values live as long as the program; freed at exit. */
-static char **kept;
-static size_t n_kept;
+static struct cast_options *opts;
 
-static void free_kept(void)
+static void free_options(void)
 {
-	for (size_t i = 0; i < n_kept; i++)
-		free(kept[i]);
-	free(kept);
+	cast_options_free(&opts);
 }
 
-static char *keep(const char *s)
-{
-	char **k = realloc(kept, (n_kept + 1) * sizeof(*kept));
-	char *d = strdup(s);
-
-	if (!k || !d) {
-		fprintf(stderr, "cast-teacher: out of memory\n");
-		exit(1);
-	}
-	if (!kept)
-		atexit(free_kept);
-	kept = k;
-	kept[n_kept++] = d;
-	return d;
-}
-
-static int set_option(struct teacher *t, int id, const char *v, char *why,
-		      size_t why_size);
-
-static int config_cb(const char *key, const char *value, void *arg, char *why,
-		     size_t why_size)
-{
-	for (const struct option *o = options; o->name; o++) {
-		if (strcmp(o->name, key))
-			continue;
-		if (o->val == OPT_CONFIG || o->val == OPT_HELP ||
-		    o->val == OPT_VERSION)
-			break;
-		return set_option(arg, o->val, value, why, why_size);
-	}
-	snprintf(why, why_size, "unknown setting");
-	return CAST_ERROR(EINVAL);
-}
-
-static int set_option(struct teacher *t, int id, const char *v, char *why,
+/* One of the teacher's own options (cast_option_cb), from argv or --config. */
+static int set_option(int id, const char *v, void *arg, char *why,
 		      size_t why_size)
 {
+	struct teacher *t = arg;
 	struct cast_sender_cfg *c = &t->cfg;
 	long n;
-	char err[512];
 	const char *colon;
 	int ret;
 
@@ -232,14 +179,7 @@ static int set_option(struct teacher *t, int id, const char *v, char *why,
 		c->encoder.bitrate_kbps = (int)n;
 		break;
 	case OPT_PRESET:
-		c->encoder.preset = keep(v);
-		return 0;
-	case OPT_CHANNEL:
-		ret = cast_parse_int(v, CAST_CHANNEL_MIN, CAST_CHANNEL_MAX, &n);
-		c->channel = (int)n;
-		break;
-	case OPT_IFACE:
-		c->iface = keep(v);
+		c->encoder.preset = v;
 		return 0;
 	case OPT_TTL:
 		ret = cast_parse_int(v, 0, 255, &n);
@@ -252,42 +192,20 @@ static int set_option(struct teacher *t, int id, const char *v, char *why,
 	case OPT_LOOP:
 		c->capture.loop = cast_parse_flag(v);
 		return 0;
-	case OPT_DURATION:
-		t->duration = strtod(v, NULL);
-		if (t->duration <= 0) {
-			snprintf(why, why_size, "expected seconds > 0");
-			return CAST_ERROR(EINVAL);
-		}
-		return 0;
-	case OPT_STATS:
-		t->stats_path = keep(v);
-		return 0;
 	case OPT_SDP:
-		t->sdp_path = keep(v);
-		return 0;
-	case OPT_INSECURE:
-		c->insecure = cast_parse_flag(v);
-		return 0;
-	case OPT_HEADLESS:
-		t->headless = cast_parse_flag(v);
-		return 0;
-	case OPT_KEY:
-		t->key_path = keep(v);
-		return 0;
-	case OPT_KEY_CODE:
-		t->key_code = keep(v);
+		t->sdp_path = v;
 		return 0;
 	case OPT_CTL_SOCKET:
-		t->ctl_socket = keep(v);
+		t->ctl_socket = v;
 		return 0;
 	case OPT_WOL_ADDR:
-		t->wol_addr = keep(v);
+		t->wol_addr = v;
 		return 0;
 	case OPT_DB:
-		t->db_path = keep(v);
+		t->db_path = v;
 		return 0;
 	case OPT_HOMEWORK_DIR:
-		t->homework_dir = keep(v);
+		t->homework_dir = v;
 		return 0;
 	case OPT_REPAIR:
 		if (strcmp(v, "coded") && strcmp(v, "resend")) {
@@ -309,17 +227,12 @@ static int set_option(struct teacher *t, int id, const char *v, char *why,
 		c->first_seq = (int)n;
 		break;
 	case OPT_LESSON:
-		t->lesson = keep(v);
+		t->lesson = v;
 		return 0;
 	case OPT_WOL_PORT:
 		ret = cast_parse_int(v, 1, 65535, &n);
 		t->wol_port = (uint16_t)n;
 		break;
-	case OPT_CONFIG:
-		ret = cast_config_load(v, config_cb, t, err, sizeof(err));
-		if (ret)
-			snprintf(why, why_size, "%s", err);
-		return ret;
 	default:
 		return CAST_ERROR(EINVAL);
 	}
@@ -335,18 +248,18 @@ static int load_key(const struct teacher *t, struct cast_key *key)
 	const char *home = getenv("HOME");
 	int err;
 
-	if (t->key_code) {
-		err = cast_key_from_code(key, t->key_code);
+	if (t->common.key_code) {
+		err = cast_key_from_code(key, t->common.key_code);
 		if (err)
 			fprintf(stderr, "cast-teacher: --key-code: not a class "
 					"key code\n");
 		return err;
 	}
-	if (t->key_path) {
-		err = cast_key_load(key, t->key_path);
+	if (t->common.key_path) {
+		err = cast_key_load(key, t->common.key_path);
 		if (err)
 			fprintf(stderr, "cast-teacher: --key %s: %s\n",
-				t->key_path, cast_strerror(err));
+				t->common.key_path, cast_strerror(err));
 		return err;
 	}
 	snprintf(path, sizeof(path), "%s/.config/libcast/class.key",
@@ -601,8 +514,9 @@ int main(int argc, char **argv)
 	struct cast_media_key media_key;
 	struct cast_meter meter;
 	FILE *stats = NULL;
+	struct cast_options_cfg oc;
 	char why[1024], sdp[4096];
-	int c, err;
+	int err;
 	int64_t start, next_stats;
 
 	if (argc > 1 && !strcmp(argv[1], "keygen"))
@@ -612,40 +526,43 @@ int main(int argc, char **argv)
 	memset(&t, 0, sizeof(t));
 	cast_sender_cfg_init(&t.cfg);
 	snprintf(t.source, sizeof(t.source), "testpattern");
-	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		if (c == OPT_HELP) {
-			usage(stdout);
-			return 0;
-		}
-		if (c == OPT_VERSION) {
-			printf("cast-teacher %s\n", cast_version());
-			return 0;
-		}
-		if (c == '?') {
-			usage(stderr);
-			return 2;
-		}
-		why[0] = '\0';
-		if (set_option(&t, c, optarg, why, sizeof(why))) {
-			fprintf(stderr, "cast-teacher: --%s: %s\n",
-				options[c - OPT_SOURCE].name, why);
-			return 2;
-		}
+	cast_options_cfg_init(&oc);
+	oc.own = options;
+	oc.cb = set_option;
+	oc.arg = &t;
+	if (cast_options_new(&opts, &oc)) {
+		fprintf(stderr, "cast-teacher: out of memory\n");
+		return 1;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "cast-teacher: unexpected argument '%s'\n",
-			argv[optind]);
+	atexit(free_options);
+	err = cast_options_parse(opts, argc, argv, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "cast-teacher: %s\n", why);
+		if (err == CAST_EUSAGE)
+			usage(stderr);
 		return 2;
 	}
+	t.common = *cast_options_common(opts);
+	if (t.common.help || t.common.version) {
+		if (t.common.help)
+			usage(stdout);
+		else
+			printf("cast-teacher %s\n", cast_version());
+		return 0;
+	}
+	t.cfg.channel = t.common.channel;
+	t.cfg.iface = t.common.iface;
+	t.cfg.insecure = t.common.insecure;
 	t.cfg.capture.backend = t.source;
 	t.cfg.capture.device = t.device[0] ? t.device : NULL;
 
-	if (t.stats_path) {
-		stats = strcmp(t.stats_path, "-") ? fopen(t.stats_path, "w")
-						  : stdout;
+	if (t.common.stats_path) {
+		stats = strcmp(t.common.stats_path, "-")
+				? fopen(t.common.stats_path, "w")
+				: stdout;
 		if (!stats) {
 			fprintf(stderr, "cast-teacher: --stats %s: %s\n",
-				t.stats_path, strerror(errno));
+				t.common.stats_path, strerror(errno));
 			return 1;
 		}
 	}
@@ -787,7 +704,8 @@ int main(int argc, char **argv)
 		struct cast_sender_stats st;
 		int64_t now = cast_mono_us();
 
-		if (t.duration > 0 && now - start >= (int64_t)(t.duration * 1e6))
+		if (t.common.duration > 0 &&
+		    now - start >= (int64_t)(t.common.duration * 1e6))
 			break;
 		cast_sender_stats(s, &st);
 		if (st.finished)
@@ -796,7 +714,7 @@ int main(int argc, char **argv)
 			if (stats)
 				write_stats(stats, s, ctl, cls, &meter,
 					    (double)(now - start) / 1e6, false);
-			else if (!t.headless)
+			else if (!t.common.headless)
 				fprintf(stderr,
 					"\rcast-teacher: %llu frames sent",
 					(unsigned long long)st.frames_sent);

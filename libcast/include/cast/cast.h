@@ -14,6 +14,7 @@
 #include "sender.h"
 #include "receiver.h"
 #include "config.h"
+#include "options.h"
 #include "srtp.h"
 #include "key.h"
 #include "control.h"
@@ -23,6 +24,7 @@
 #include "files.h"
 #include "homework.h"
 #include "class.h"
+#include "assets.h"
 #include "repair.h"
 
 /** libcast version string, e.g. "0.1.0". */

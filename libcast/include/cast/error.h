@@ -21,6 +21,8 @@
 #define CAST_ENOBACKEND CAST_TAG('N', 'O', 'B', 'K')
 /** An external library (FFmpeg, SDL, X11) failed in a way errno can't say. */
 #define CAST_EEXTERNAL CAST_TAG('E', 'X', 'T', 'L')
+/** A command line that does not parse (unknown option, missing value). */
+#define CAST_EUSAGE CAST_TAG('U', 'S', 'G', 'E')
 
 /**
  * Returns a static, human-readable description of a libcast error code

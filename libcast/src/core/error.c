@@ -16,6 +16,8 @@ const char *cast_strerror(int err)
 		return "backend not available";
 	case CAST_EEXTERNAL:
 		return "external library error";
+	case CAST_EUSAGE:
+		return "bad command line";
 	default:
 		break;
 	}

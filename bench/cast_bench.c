@@ -731,18 +731,22 @@ static int write_json(const struct opts *o, const struct size_result *res,
 	}
 	cast_json_end(&j);
 	if (j.overflow) {
-		fprintf(stderr, "cast-bench: JSON too long\n");
-		return CAST_ERROR(ENOSPC);
+		cast_json_free(&j);
+		fprintf(stderr, "cast-bench: JSON: out of memory\n");
+		return CAST_ERROR(ENOMEM);
 	}
 	if (o->json_path) {
 		f = fopen(o->json_path, "w");
 		if (!f) {
+			err = CAST_ERROR(errno);
+			cast_json_free(&j);
 			fprintf(stderr, "cast-bench: --json %s: %s\n",
-				o->json_path, strerror(errno));
-			return CAST_ERROR(errno);
+				o->json_path, cast_strerror(err));
+			return err;
 		}
 	}
 	err = cast_json_write(&j, f);
+	cast_json_free(&j);
 	if (f != stdout && fclose(f))
 		err = CAST_ERROR(EIO);
 	if (err)

@@ -266,6 +266,7 @@ static int stats_json(char *buf, size_t size, void *arg)
 	struct student *s = arg;
 	struct cast_receiver_stats st;
 	struct cast_json j;
+	int n;
 
 	cast_receiver_stats(s->r, &st);
 	cast_json_begin(&j);
@@ -280,11 +281,15 @@ static int stats_json(char *buf, size_t size, void *arg)
 	cast_json_int(&j, "auth_failures", (int64_t)st.auth_failures);
 	cast_json_bool(&j, "locked", cast_seat_locked(s->seat));
 	cast_json_end(&j);
-	if (j.overflow || j.len >= size)
+	if (j.overflow || j.len >= size) {
+		cast_json_free(&j);
 		return 0;
+	}
 	/* Without the line end the JSON writer adds. */
 	memcpy(buf, j.buf, j.len - 1);
-	return (int)j.len - 1;
+	n = (int)j.len - 1;
+	cast_json_free(&j);
+	return n;
 }
 
 /* How the teacher knows this student: its --id, else its machine id. */
@@ -545,7 +550,7 @@ static char *on_local(int argc, char **argv, uint64_t req, void *arg)
 			       s->ctl && cast_student_ctl_connected(s->ctl));
 		cast_seat_json(s->seat, &j);
 		cast_json_end(&j);
-		return strdup(j.buf);
+		return cast_json_take(&j);
 	} else {
 		return NULL;
 	}
@@ -554,7 +559,7 @@ static char *on_local(int argc, char **argv, uint64_t req, void *arg)
 	if (err)
 		cast_json_str(&j, "error", cast_strerror(err));
 	cast_json_end(&j);
-	return strdup(j.buf);
+	return cast_json_take(&j);
 }
 
 static void default_paths(struct student *s, char *state_dir, size_t sd_size,
@@ -756,6 +761,7 @@ static void write_stats(FILE *f, struct cast_receiver *r,
 		cast_json_bool(&j, "final", true);
 	cast_json_end(&j);
 	cast_json_write(&j, f);
+	cast_json_free(&j);
 }
 
 /* The view: SDL2 window, aspect-fit I420 texture, redrawn on new pictures. */

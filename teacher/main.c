@@ -502,6 +502,7 @@ static void write_stats(FILE *f, struct cast_sender *s,
 		cast_json_bool(&j, "final", true);
 	cast_json_end(&j);
 	cast_json_write(&j, f);
+	cast_json_free(&j);
 }
 
 int main(int argc, char **argv)

@@ -178,4 +178,24 @@ grep -q "^s3,\"'=HYPERLINK" "$WORK/assets.csv" || fail "a formula hostname was n
 T roster export="$WORK/roster.csv" >/dev/null
 [ "$(stat -c %a "$WORK/roster.csv")" = 600 ] || fail "the roster export is not mode 0600"
 
+echo "-- every other command answers one JSON document"
+T marquee "text=Test at 10:00" seconds=60 >/dev/null || fail "marquee refused"
+T marquee "text=x" seconds=0 >/dev/null && fail "seconds=0 accepted"
+T web --to s1 url=https://example.org/lesson >/dev/null || fail "web refused"
+T web url=file:///etc/passwd >/dev/null && fail "a file: URL was accepted"
+T power off >/dev/null && fail "power without --to was accepted"
+T clock-set --to s1 >/dev/null || fail "clock-set refused"
+T collect --to s1 folder=hw >/dev/null || fail "collect refused"
+T collect folder=../etc >/dev/null && fail "collect of ../etc accepted"
+T menu hide power >/dev/null || fail "menu hide refused"
+grep -q '"feature":"power","shown":false' "$WORK/reply" || fail "menu did not hide power"
+T menu show power >/dev/null || fail "menu show refused"
+T menu hide nonsense >/dev/null && fail "an unknown feature was hidden"
+T attendance export="$WORK/att.csv" >/dev/null || fail "attendance export refused"
+[ "$(stat -c %a "$WORK/att.csv")" = 600 ] || fail "the attendance export is not mode 0600"
+T language en >/dev/null || fail "language refused"
+T unlock >/dev/null || fail "unlock refused"
+T reset >/dev/null || fail "reset refused"
+for s in s1 s2 s4; do wait_until "not s['class']['locked'] and s['class']['language'] == ''" $s 50; done
+
 echo "ok"

@@ -62,9 +62,11 @@ static void json_line(void **state)
 	cast_json_end(&j);
 	assert_false(j.overflow);
 	assert_string_equal(
-		j.buf, "{\"role\":\"te\\\"ach\\u000aer\",\"frames_sent\":42,"
+		j.buf, "{\"role\":\"te\\\"ach\\ner\",\"frames_sent\":42,"
 		       "\"fps\":29.500,\"final\":true,\"latency_ms\":{\"p50\":"
 		       "2.000,\"p95\":2.000,\"p99\":2.000,\"count\":1}}\n");
+	cast_json_free(&j);
+	assert_null(j.buf);
 }
 
 static void channel_layout(void **state)

@@ -147,16 +147,13 @@ static void commands(void **state)
 	assert_string_equal(st.language, "zh_TW");
 
 	/* The state survives a restart of the program. */
-	{
-		struct cast_seat *again = seat_open(dir);
-
-		cast_seat_state(again, &st);
-		assert_true(st.locked);
-		assert_string_equal(st.lock_notice, "考试");
-		assert_int_equal(st.wm.fields, CAST_WM_ID | CAST_WM_IP);
-		assert_string_equal(st.language, "zh_TW");
-		cast_seat_free(&again);
-	}
+	cast_seat_free(&s);
+	s = seat_open(dir);
+	cast_seat_state(s, &st);
+	assert_true(st.locked);
+	assert_string_equal(st.lock_notice, "考试");
+	assert_int_equal(st.wm.fields, CAST_WM_ID | CAST_WM_IP);
+	assert_string_equal(st.language, "zh_TW");
 
 	/* Web pages: only the lab's schemes; the opener's outcome later. */
 	assert_int_equal(apply(s, "web", A("url=https://example.org/a\0"), 10),

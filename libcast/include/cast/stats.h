@@ -48,15 +48,21 @@ CAST_API void cast_meter_sample(struct cast_meter *m, uint64_t frames,
 				uint64_t bytes, struct cast_rates *out);
 
 /*
- * A JSON object writer for one stats line. Keys and string values are
- * escaped; nesting up to 8 objects. The line ends with '\n' at
- * cast_json_end() when the outermost object closes.
+ * A JSON object writer (json-c underneath), for stats lines and answers:
+ * cast_json_begin opens the outermost object; members are added under a
+ * key (or, inside an array, with key NULL); nesting up to 8. When the
+ * outermost object closes (cast_json_end), `buf` holds the text with a
+ * final '\n' and `len` its length. Out of memory, or a text that is not
+ * UTF-8, sets `overflow` and the text is then
+ * {"ok":false,"error":"…"} instead. The caller owns `buf`: take it with
+ * cast_json_take or free everything with cast_json_free (also after a
+ * writer abandoned half-way).
  */
 struct cast_json {
-	char buf[65536];
-	size_t len;
+	void *obj[9];		/* the open objects and arrays (json-c) */
 	int depth;
-	bool need_comma[8];
+	char *buf;		/* the finished text, or NULL */
+	size_t len;
 	bool overflow;
 };
 
@@ -64,14 +70,12 @@ CAST_API void cast_json_begin(struct cast_json *j);
 CAST_API void cast_json_obj(struct cast_json *j, const char *key);
 CAST_API void cast_json_end(struct cast_json *j);
 CAST_API void cast_json_int(struct cast_json *j, const char *key, int64_t v);
+/** A number written with 3 decimals (not finite: 0). */
 CAST_API void cast_json_num(struct cast_json *j, const char *key, double v);
 CAST_API void cast_json_str(struct cast_json *j, const char *key,
 			    const char *v);
 CAST_API void cast_json_bool(struct cast_json *j, const char *key, bool v);
-/**
- * Adds `json` verbatim under `key`. The caller guarantees it is one valid
- * JSON value (e.g. checked with cast_json_validate_object).
- */
+/** Adds the JSON text `json` (parsed: invalid JSON sets overflow). */
 CAST_API void cast_json_raw(struct cast_json *j, const char *key,
 			    const char *json);
 /** Opens an array under `key` (NULL inside arrays); close with _array_end. */
@@ -80,7 +84,16 @@ CAST_API void cast_json_array_end(struct cast_json *j);
 /** Adds {"p50":..,"p95":..,"p99":..} in milliseconds under `key`. */
 CAST_API void cast_json_hist_ms(struct cast_json *j, const char *key,
 				const struct cast_hist *h);
+/**
+ * The finished text (malloc'd, NUL-terminated, ends with '\n'), handed to
+ * the caller; `j` is empty afterwards. NULL only when out of memory.
+ */
+CAST_API char *cast_json_take(struct cast_json *j);
+/** Frees the text and anything still open. */
+CAST_API void cast_json_free(struct cast_json *j);
 /** Writes the finished line to `f` and flushes. Returns 0 or -EIO. */
+CAST_API int cast_json_write(const struct cast_json *j, FILE *f);
+
 /**
  * Reads one member of a JSON object text (`len` bytes, no NUL needed):
  * `path` names it, with '.' between nested objects ("class.locked").
@@ -93,7 +106,5 @@ CAST_API int cast_json_get_str(const char *json, size_t len, const char *path,
 			       char *out, size_t size);
 CAST_API int cast_json_get_bool(const char *json, size_t len,
 				const char *path, bool *out);
-
-CAST_API int cast_json_write(const struct cast_json *j, FILE *f);
 
 #endif

@@ -177,6 +177,7 @@ int cast_assets_json(const struct cast_assets *a, char *buf, size_t size)
 		buf[j->len - 1] = '\0';
 		ret = (int)j->len - 1;
 	}
+	cast_json_free(j);
 	free(j);
 	return ret;
 }

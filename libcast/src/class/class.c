@@ -276,16 +276,13 @@ static char *error_reply(const char *fmt, const char *arg)
 	cast_json_bool(&j, "ok", false);
 	cast_json_str(&j, "error", msg);
 	cast_json_end(&j);
-	return strdup(j.buf);
+	return cast_json_take(&j);
 }
 
 static char *json_done(struct cast_json *j)
 {
 	cast_json_end(j);
-	if (j->overflow)
-		return error_reply("the answer is over %s bytes; ask for less",
-				   "65536");
-	return strdup(j->buf);
+	return cast_json_take(j);
 }
 
 /* The value of key=… among the words, or NULL. */
@@ -445,8 +442,10 @@ static char *cmd_wake(struct cast_class *c, const struct targets *t,
 	for (int i = 0; i < ntok; i++) {
 		if (strncmp(tok[i], "mac=", 4))
 			continue;
-		if (cast_mac_parse(tok[i] + 4, mac))
+		if (cast_mac_parse(tok[i] + 4, mac)) {
+			cast_json_free(&j);
 			return error_reply("bad MAC address '%s'", tok[i] + 4);
+		}
 		if (!cast_wol_send(c->wol_addr, c->wol_port, mac)) {
 			cast_json_str(&j, NULL, tok[i] + 4);
 			woken++;
@@ -670,7 +669,7 @@ static int roster_row(const struct cast_roster_entry *e, void *arg)
 	cast_json_str(j, "mac", e->mac);
 	cast_json_int(j, "last_seen_us", e->last_seen_us);
 	cast_json_end(j);
-	return j->overflow ? -ENOSPC : 0;
+	return j->overflow ? CAST_ERROR(ENOMEM) : 0;
 }
 
 static int attend_row(const struct cast_attend_record *r, void *arg)
@@ -684,7 +683,7 @@ static int attend_row(const struct cast_attend_record *r, void *arg)
 	cast_json_bool(j, "present", r->present);
 	cast_json_int(j, "first_us", r->first_us);
 	cast_json_end(j);
-	return j->overflow ? -ENOSPC : 0;
+	return j->overflow ? CAST_ERROR(ENOMEM) : 0;
 }
 
 /* roster [export=FILE] [import=FILE [replace=1]] (on the worker). */
@@ -725,8 +724,10 @@ static char *job_roster(struct cast_class *c, struct job *jb)
 	cast_json_array(&j, "roster");
 	ret = cast_roster_list(c->roster, roster_row, &j);
 	cast_json_array_end(&j);
-	if (ret < 0)
+	if (ret < 0) {
+		cast_json_free(&j);
 		return error_reply("roster: %s", cast_strerror(ret));
+	}
 	return json_done(&j);
 }
 
@@ -753,8 +754,10 @@ static char *job_attendance(struct cast_class *c, struct job *jb)
 	cast_json_array(&j, "attendance");
 	ret = cast_roster_attendance(c->roster, c->lesson_id, attend_row, &j);
 	cast_json_array_end(&j);
-	if (ret < 0)
+	if (ret < 0) {
+		cast_json_free(&j);
 		return error_reply("attendance: %s", cast_strerror(ret));
+	}
 	return json_done(&j);
 }
 
@@ -1351,6 +1354,7 @@ static char *command_locked(struct cast_class *c, struct targets *t,
 	n = send_to(c, t, cmd, &j, NULL, NULL, 0);
 	if (n < 0) {
 		*sent = n;
+		cast_json_free(&j);
 		return error_reply("%s", cast_strerror(n));
 	}
 	remember(c, t, cmd);

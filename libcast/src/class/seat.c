@@ -50,6 +50,7 @@ struct cast_seat {
 
 	pthread_mutex_t lock;
 	struct cast_seat_state st;	/* under lock */
+	bool dirty;			/* under lock: to be written */
 	struct run *queue;		/* under lock */
 
 	pthread_t thread;
@@ -80,15 +81,18 @@ static void defaults(struct cast_seat_state *st)
 
 /* ---- the persisted state ---- */
 
-/* Writes what must survive a restart; caller holds the lock. */
-static void save(struct cast_seat *s)
+/*
+ * Writes what must survive a restart (on the seat's thread: the control
+ * connection never waits for the disk). Takes the lock to copy the state.
+ */
+static void write_state(struct cast_seat *s)
 {
 	struct cast_args a = {0};
 	char tmp[1100], fields[64];
 	FILE *f;
 
-	if (!s->path[0])
-		return;
+	pthread_mutex_lock(&s->lock);
+	s->dirty = false;
 	/* The same form as the teacher's commands: any text stays whole. */
 	cast_wm_fields_format(s->st.wm.fields, fields, sizeof(fields));
 	cast_args_add(&a, "locked", s->st.locked ? "1" : "0");
@@ -98,6 +102,7 @@ static void save(struct cast_seat *s)
 	cast_args_addf(&a, "wm_opacity", "%d", s->st.wm.opacity);
 	cast_args_add(&a, "wm_place", cast_wm_place_name(s->st.wm.place));
 	cast_args_add(&a, "language", s->st.language);
+	pthread_mutex_unlock(&s->lock);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", s->path);
 	f = a.err ? NULL : fopen(tmp, "w");
 	if (!f) {
@@ -110,6 +115,18 @@ static void save(struct cast_seat *s)
 	    fsync(fileno(f)) || fclose(f) || rename(tmp, s->path))
 		cast_log(CAST_LOG_WARN, OBJ, "cannot save state %s", s->path);
 	cast_args_free(&a);
+}
+
+/* The state changed: the seat's thread writes it (caller holds the lock). */
+static void save(struct cast_seat *s)
+{
+	uint64_t one = 1;
+
+	if (!s->path[0])
+		return;
+	s->dirty = true;
+	if (s->wfd >= 0 && write(s->wfd, &one, sizeof(one)) < 0)
+		cast_log(CAST_LOG_WARN, OBJ, "wake: %s", strerror(errno));
 }
 
 static void load(struct cast_seat *s)
@@ -259,12 +276,16 @@ static void *seat_thread(void *arg)
 		struct pollfd p[MAX_CHILDREN + 1];
 		int64_t now = cast_mono_us(), next = now + 1000000;
 		struct run *q;
+		bool dirty;
 		int n = 0;
 
 		pthread_mutex_lock(&s->lock);
 		q = s->queue;
 		s->queue = NULL;
+		dirty = s->dirty;
 		pthread_mutex_unlock(&s->lock);
+		if (dirty)
+			write_state(s);
 		while (q) {
 			struct run *r = q;
 
@@ -553,6 +574,8 @@ void cast_seat_stop(struct cast_seat *s)
 	pthread_join(s->thread, NULL);
 	close(s->wfd);
 	s->wfd = -1;
+	if (s->dirty) /* the last change, not yet written */
+		write_state(s);
 }
 
 int cast_seat_open(struct cast_seat *s, const char *what)

@@ -1,6 +1,7 @@
 /* Histograms, CPU time, rate meters and JSON stats lines. */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -9,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "cast/cast.h"
+#include "core_int.h"
 
 const char *cast_version(void)
 {
@@ -126,133 +128,171 @@ void cast_meter_sample(struct cast_meter *m, uint64_t frames, uint64_t bytes,
 	m->bytes0 = bytes;
 }
 
-static void json_raw(struct cast_json *j, const char *s, size_t n)
+/*
+ * Adds `v` (taken) under `key` in the innermost object or array; NULL is
+ * JSON's null (json-c's own) when `null` says so, else a failed allocation.
+ */
+static void json_put(struct cast_json *j, const char *key,
+		     struct json_object *v, bool null)
 {
-	if (j->len + n + 2 >= sizeof(j->buf)) {
+	struct json_object *top = j->depth ? j->obj[j->depth - 1] : NULL;
+	int ret = -1;
+
+	if ((!v && !null) || !top) {
+		json_object_put(v);
 		j->overflow = true;
 		return;
 	}
-	memcpy(j->buf + j->len, s, n);
-	j->len += n;
-	j->buf[j->len] = '\0';
-}
-
-static void json_puts(struct cast_json *j, const char *s)
-{
-	json_raw(j, s, strlen(s));
-}
-
-static void json_string(struct cast_json *j, const char *s)
-{
-	char esc[8];
-
-	json_raw(j, "\"", 1);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)c;
-			json_raw(j, esc, 2);
-		} else if (c < 0x20) {
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			json_puts(j, esc);
-		} else {
-			json_raw(j, (const char *)&c, 1);
-		}
+	if (json_object_is_type(top, json_type_array))
+		ret = json_object_array_add(top, v);
+	else if (key)
+		ret = json_object_object_add(top, key, v);
+	if (ret) {
+		json_object_put(v);
+		j->overflow = true;
 	}
-	json_raw(j, "\"", 1);
 }
 
-static void json_key(struct cast_json *j, const char *key)
+static void json_add(struct cast_json *j, const char *key,
+		     struct json_object *v)
 {
-	if (j->depth > 0 && j->need_comma[j->depth - 1])
-		json_raw(j, ",", 1);
-	if (j->depth > 0)
-		j->need_comma[j->depth - 1] = true;
-	if (key) {
-		json_string(j, key);
-		json_raw(j, ":", 1);
+	json_put(j, key, v, false);
+}
+
+static void json_open(struct cast_json *j, const char *key,
+		      struct json_object *o)
+{
+	if (!o || j->depth == 9) {
+		json_object_put(o);
+		j->overflow = true;
+		return;
 	}
+	json_object_get(o); /* one reference for the stack, one for the parent */
+	if (j->depth)
+		json_add(j, key, o);
+	else
+		json_object_put(o);
+	j->obj[j->depth++] = o;
+}
+
+static void json_close(struct cast_json *j)
+{
+	static const char oom[] = "{\"ok\":false,\"error\":\"out of memory "
+				  "or not UTF-8\"}\n";
+	struct json_object *o;
+	const char *text;
+	size_t n;
+
+	if (!j->depth)
+		return;
+	o = j->obj[--j->depth];
+	if (j->depth) {
+		json_object_put(o); /* the parent keeps it */
+		return;
+	}
+	text = j->overflow ? NULL
+			   : json_object_to_json_string_ext(
+				     o, JSON_C_TO_STRING_PLAIN |
+						JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text) {
+		j->overflow = true;
+		text = oom;
+	}
+	n = strlen(text);
+	free(j->buf);
+	j->buf = malloc(n + 2);
+	if (j->buf) {
+		memcpy(j->buf, text, n);
+		if (text != oom)
+			j->buf[n++] = '\n';
+		j->buf[n] = '\0';
+		j->len = n;
+	} else {
+		j->len = 0;
+	}
+	json_object_put(o);
 }
 
 void cast_json_begin(struct cast_json *j)
 {
-	j->len = 0;
-	j->depth = 0;
-	j->overflow = false;
-	j->buf[0] = '\0';
-	cast_json_obj(j, NULL);
+	memset(j, 0, sizeof(*j));
+	json_open(j, NULL, json_object_new_object());
 }
 
 void cast_json_obj(struct cast_json *j, const char *key)
 {
-	json_key(j, key);
-	json_raw(j, "{", 1);
-	if (j->depth < 8)
-		j->need_comma[j->depth++] = false;
+	json_open(j, key, json_object_new_object());
 }
 
 void cast_json_end(struct cast_json *j)
 {
-	json_raw(j, "}", 1);
-	if (j->depth > 0)
-		j->depth--;
-	if (j->depth == 0)
-		json_raw(j, "\n", 1);
+	json_close(j);
 }
 
 void cast_json_int(struct cast_json *j, const char *key, int64_t v)
 {
-	char num[32];
-
-	json_key(j, key);
-	snprintf(num, sizeof(num), "%lld", (long long)v);
-	json_puts(j, num);
+	json_add(j, key, json_object_new_int64(v));
 }
 
 void cast_json_num(struct cast_json *j, const char *key, double v)
 {
 	char num[64];
 
-	json_key(j, key);
 	if (!isfinite(v))
 		v = 0;
 	snprintf(num, sizeof(num), "%.3f", v);
-	json_puts(j, num);
+	json_add(j, key, json_object_new_double_s(v, num));
 }
 
 void cast_json_str(struct cast_json *j, const char *key, const char *v)
 {
-	json_key(j, key);
-	json_string(j, v);
+	if (!v)
+		v = "";
+	/* Text only: bytes that are not UTF-8 would make the line invalid. */
+	if (!cast__utf8_valid((const uint8_t *)v, strlen(v))) {
+		j->overflow = true;
+		return;
+	}
+	json_add(j, key, json_object_new_string(v));
 }
 
 void cast_json_bool(struct cast_json *j, const char *key, bool v)
 {
-	json_key(j, key);
-	json_puts(j, v ? "true" : "false");
+	json_add(j, key, json_object_new_boolean(v));
 }
 
 void cast_json_raw(struct cast_json *j, const char *key, const char *json)
 {
-	json_key(j, key);
-	json_puts(j, json);
+	struct json_object *v = json ? json_tokener_parse(json) : NULL;
+
+	json_put(j, key, v, json && !strcmp(json, "null"));
 }
 
 void cast_json_array(struct cast_json *j, const char *key)
 {
-	json_key(j, key);
-	json_raw(j, "[", 1);
-	if (j->depth < 8)
-		j->need_comma[j->depth++] = false;
+	json_open(j, key, json_object_new_array());
 }
 
 void cast_json_array_end(struct cast_json *j)
 {
-	json_raw(j, "]", 1);
-	if (j->depth > 0)
-		j->depth--;
+	json_close(j);
+}
+
+char *cast_json_take(struct cast_json *j)
+{
+	char *s;
+
+	while (j->depth) /* an unfinished writer: finish it */
+		json_close(j);
+	s = j->buf;
+	j->buf = NULL;
+	j->len = 0;
+	return s;
+}
+
+void cast_json_free(struct cast_json *j)
+{
+	free(cast_json_take(j));
 }
 
 void cast_json_hist_ms(struct cast_json *j, const char *key,
@@ -268,7 +308,7 @@ void cast_json_hist_ms(struct cast_json *j, const char *key,
 
 int cast_json_write(const struct cast_json *j, FILE *f)
 {
-	if (fwrite(j->buf, 1, j->len, f) != j->len || fflush(f))
+	if (!j->buf || fwrite(j->buf, 1, j->len, f) != j->len || fflush(f))
 		return CAST_ERROR(EIO);
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "cast/control.h"
 #include "cast/frame.h"
+#include "core/core_int.h"
 
 /* Big-endian helpers. */
 static inline void cast__put16(uint8_t *p, uint16_t v)
@@ -48,9 +49,6 @@ static inline uint64_t cast__get64(const uint8_t *p)
 
 /* The JSON answer to a local request refused whole (too long, malformed). */
 char *cast__ctl_refusal(int err);
-
-/* True when s[0..n) is UTF-8 without NUL (control characters allowed). */
-bool cast__utf8_valid(const uint8_t *s, size_t n);
 
 /*
  * Timeouts of the control connection. Students report every 5 s, so the

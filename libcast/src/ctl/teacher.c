@@ -20,6 +20,7 @@
 
 #include "cast/error.h"
 #include "cast/log.h"
+#include "cast/stats.h"
 #include "cast/config.h"
 #include "cast/net.h"
 #include "ctl_int.h"
@@ -157,72 +158,6 @@ static void wake(struct cast_teacher_ctl *t)
 
 	if (write(t->wfd, &one, sizeof(one)) < 0)
 		(void)0; /* already signalled (counter full) is fine */
-}
-
-/* ---- a growable string for ctl replies ---- */
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	char tmp[256];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_add(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n
-							: sizeof(tmp) - 1);
-}
-
-/* "key":"escaped value" (strings from students are printable UTF-8). */
-static void sb_str(struct sbuf *b, const char *key, const char *v)
-{
-	sb_printf(b, "\"%s\":\"", key);
-	for (; *v; v++) {
-		if (*v == '"' || *v == '\\') {
-			char esc[2] = {'\\', *v};
-
-			sb_add(b, esc, 2);
-		} else if ((unsigned char)*v < 0x20) {
-			sb_printf(b, "\\u%04x", (unsigned char)*v);
-		} else {
-			sb_add(b, v, 1);
-		}
-	}
-	sb_add(b, "\"", 1);
 }
 
 /* ---- setup ---- */
@@ -921,58 +856,49 @@ static void send_beacon(struct cast_teacher_ctl *t)
 
 /* ---- unix control socket ---- */
 
-static void json_student(struct sbuf *b, const struct cast_student_info *i,
+static void set_out(struct ctl_client *k, char *json);
+
+static void json_student(struct cast_json *j, const struct cast_student_info *i,
 			 bool with_stats)
 {
 	char mac[18];
 
-	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", i->mac[0],
-		 i->mac[1], i->mac[2], i->mac[3], i->mac[4], i->mac[5]);
-	sb_add(b, "{", 1);
-	sb_str(b, "id", i->id);
-	sb_add(b, ",", 1);
-	sb_str(b, "name", i->name);
-	sb_add(b, ",", 1);
-	sb_str(b, "class", i->class_name);
-	sb_add(b, ",", 1);
-	sb_str(b, "host", i->host);
-	sb_add(b, ",", 1);
-	sb_str(b, "machine_id", i->machine_id);
-	sb_add(b, ",", 1);
-	sb_str(b, "mac", mac);
-	sb_add(b, ",", 1);
-	sb_str(b, "ip", i->ip);
-	sb_printf(b,
-		  ",\"port\":%u,\"online\":%s,\"connected_us\":%lld,"
-		  "\"last_seen_us\":%lld,\"rtt_ms\":%.3f,"
-		  "\"clock_offset_ms\":%.3f,\"unicast_port\":%u",
-		  i->port, i->online ? "true" : "false",
-		  (long long)i->connected_us, (long long)i->last_seen_us,
-		  i->rtt_ms, i->clock_offset_ms, i->unicast_port);
-	if (with_stats) {
-		/* Validated as a JSON object when it arrived. */
-		sb_add(b, ",\"stats\":", strlen(",\"stats\":"));
-		if (i->stats_json[0])
-			sb_add(b, i->stats_json, strlen(i->stats_json));
-		else
-			sb_add(b, "null", 4);
-	}
-	sb_add(b, "}", 1);
+	cast_mac_format(i->mac, mac, sizeof(mac));
+	cast_json_obj(j, NULL);
+	cast_json_str(j, "id", i->id);
+	cast_json_str(j, "name", i->name);
+	cast_json_str(j, "class", i->class_name);
+	cast_json_str(j, "host", i->host);
+	cast_json_str(j, "machine_id", i->machine_id);
+	cast_json_str(j, "mac", mac);
+	cast_json_str(j, "ip", i->ip);
+	cast_json_int(j, "port", i->port);
+	cast_json_bool(j, "online", i->online);
+	cast_json_int(j, "connected_us", i->connected_us);
+	cast_json_int(j, "last_seen_us", i->last_seen_us);
+	cast_json_num(j, "rtt_ms", i->rtt_ms);
+	cast_json_num(j, "clock_offset_ms", i->clock_offset_ms);
+	cast_json_num(j, "clock_rtt_ms", i->clock_rtt_ms);
+	cast_json_int(j, "clock_samples", i->clock_samples);
+	cast_json_int(j, "unicast_port", i->unicast_port);
+	/* Validated as a JSON object when it arrived. */
+	if (with_stats)
+		cast_json_raw(j, "stats",
+			      i->stats_json[0] ? i->stats_json : "null");
+	cast_json_end(j);
 }
 
 static void ctl_answer(struct cast_teacher_ctl *t, struct ctl_client *k,
 		       int argc, char **argv)
 {
-	struct sbuf b = {0};
-	bool stats = argc == 1 && !strcmp(argv[0], "stats"), first = true;
+	bool stats = argc == 1 && !strcmp(argv[0], "stats");
+	struct cast_json j;
+	char *reply;
 
 	if (!stats && (argc != 1 || strcmp(argv[0], "students"))) {
-		static const char err[] =
-			"{\"ok\":false,\"error\":\"unknown command\"}\n";
 		uint64_t req = ++t->next_req;
-		char *reply = t->on_ctl ? t->on_ctl(argc, argv, req, t->arg)
-					: NULL;
 
+		reply = t->on_ctl ? t->on_ctl(argc, argv, req, t->arg) : NULL;
 		if (reply == CAST_CTL_LATER) {
 			/* Answered by cast_teacher_ctl_answer(); the client
 			 * hears a '\n' (JSON white space) every second. */
@@ -980,57 +906,38 @@ static void ctl_answer(struct cast_teacher_ctl *t, struct ctl_client *k,
 			k->beat_us = cast_mono_us() + CTL_BEAT_MS * 1000LL;
 			return;
 		}
-		if (reply) {
-			sb_add(&b, reply, strlen(reply));
-			if (!b.len || b.p[b.len - 1] != '\n')
-				sb_add(&b, "\n", 1);
-			free(reply);
-		} else {
-			sb_add(&b, err, sizeof(err) - 1);
-		}
-		goto out;
+		set_out(k, reply ? reply
+				 : strdup("{\"ok\":false,\"error\":"
+					  "\"unknown command\"}\n"));
+		return;
 	}
+	cast_json_begin(&j);
 	pthread_mutex_lock(&t->lock);
-	sb_printf(&b, "{\"channel\":%d,\"control_port\":%u", t->channel,
-		  t->port);
-	if (stats)
-		sb_printf(&b,
-			  ",\"students_online\":%u,\"auth_failures\":%llu,"
-			  "\"beacons_sent\":%llu,\"beacon_errors\":%llu,"
-			  "\"connections\":%llu,\"handshake_timeouts\":%llu,"
-			  "\"rejected_full\":%llu,\"protocol_errors\":%llu,"
-			  "\"timeouts\":%llu,\"joins\":%llu,\"leaves\":%llu",
-			  t->st.students_online,
-			  (unsigned long long)t->st.auth_failures,
-			  (unsigned long long)t->st.beacons_sent,
-			  (unsigned long long)t->st.beacon_errors,
-			  (unsigned long long)t->st.connections,
-			  (unsigned long long)t->st.handshake_timeouts,
-			  (unsigned long long)t->st.rejected_full,
-			  (unsigned long long)t->st.protocol_errors,
-			  (unsigned long long)t->st.timeouts,
-			  (unsigned long long)t->st.joins,
-			  (unsigned long long)t->st.leaves);
-	sb_add(&b, ",\"students\":[", strlen(",\"students\":["));
-	for (int i = 0; i < t->max_students; i++) {
-		if (!t->roster[i].used)
-			continue;
-		if (!first)
-			sb_add(&b, ",", 1);
-		first = false;
-		json_student(&b, &t->roster[i].info, stats);
+	cast_json_int(&j, "channel", t->channel);
+	cast_json_int(&j, "control_port", t->port);
+	if (stats) {
+		cast_json_int(&j, "students_online", t->st.students_online);
+		cast_json_int(&j, "auth_failures", (int64_t)t->st.auth_failures);
+		cast_json_int(&j, "beacons_sent", (int64_t)t->st.beacons_sent);
+		cast_json_int(&j, "beacon_errors", (int64_t)t->st.beacon_errors);
+		cast_json_int(&j, "connections", (int64_t)t->st.connections);
+		cast_json_int(&j, "handshake_timeouts",
+			      (int64_t)t->st.handshake_timeouts);
+		cast_json_int(&j, "rejected_full", (int64_t)t->st.rejected_full);
+		cast_json_int(&j, "protocol_errors",
+			      (int64_t)t->st.protocol_errors);
+		cast_json_int(&j, "timeouts", (int64_t)t->st.timeouts);
+		cast_json_int(&j, "joins", (int64_t)t->st.joins);
+		cast_json_int(&j, "leaves", (int64_t)t->st.leaves);
 	}
+	cast_json_array(&j, "students");
+	for (int i = 0; i < t->max_students; i++)
+		if (t->roster[i].used)
+			json_student(&j, &t->roster[i].info, stats);
 	pthread_mutex_unlock(&t->lock);
-	sb_add(&b, "]}\n", 3);
-out:
-	if (b.oom) {
-		free(b.p);
-		b.p = strdup("{\"ok\":false,\"error\":\"out of memory\"}\n");
-		b.len = b.p ? strlen(b.p) : 0;
-	}
-	k->out = b.p;
-	k->out_len = b.len;
-	k->out_off = 0;
+	cast_json_array_end(&j);
+	cast_json_end(&j);
+	set_out(k, cast_json_take(&j));
 }
 
 static void ctl_close(struct ctl_client *k)

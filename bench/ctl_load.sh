@@ -393,7 +393,7 @@ print("send path=%d MiB (%s, %s cache): answered in %s ms%s" % (
     mb, fill, cache, f(send_ms, "%.0f"),
     "" if ok_send else " NOT ok: %s" % (res.get("send", (0, 0, "no answer"))[2] or "no answer")[:200]))
 if send_ms:
-    print("  = %.0f MiB/s hashed on the control thread" % (mb / (send_ms / 1000)))
+    print("  = %.0f MiB/s hashed before the answer" % (mb / (send_ms / 1000)))
 imported = imp_rep.get("imported") if imp_rep else None
 print("roster import=%d rows: answered in %s ms from its request, %s ms after the send's answer (%s imported)%s" % (
     rows, f(imp_ms, "%.0f"), f(imp_own_ms, "%.0f"), f(imported, "%d"),

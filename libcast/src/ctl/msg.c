@@ -148,7 +148,12 @@ static bool text_ok(const uint8_t *s, size_t n)
 	return true;
 }
 
-/* ---- strict JSON ---- */
+/* ---- strict JSON ----
+ *
+ * Our own check rather than json-c's parser: json-c's strict mode still
+ * takes "1." and raw control characters in strings, which RFC 8259 and the
+ * tools that read our output refuse. Everything else reads and writes JSON
+ * through json-c (cast_json_*). */
 
 struct jp {
 	const char *s;

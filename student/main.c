@@ -280,6 +280,8 @@ static int stats_json(char *buf, size_t size, void *arg)
 	cast_json_bool(&j, "multicast_ok", !st.unicast_wanted);
 	cast_json_int(&j, "auth_failures", (int64_t)st.auth_failures);
 	cast_json_bool(&j, "locked", cast_seat_locked(s->seat));
+	/* The teacher finds this student's RTCP feedback by it. */
+	cast_json_int(&j, "rtcp_ssrc", st.rtcp_ssrc);
 	cast_json_end(&j);
 	if (j.overflow || j.len >= size) {
 		cast_json_free(&j);

@@ -404,10 +404,16 @@ static void write_students(struct cast_json *j, struct cast_sender *s,
 	for (int i = 0; i < n_roster; i++) {
 		const struct cast_student_info *r = &roster[i];
 		const struct cast_student_stat *f = NULL;
-		struct in_addr a;
+		char v[16];
+		unsigned long ssrc = 0;
 
-		for (int k = 0; k < n_fb && inet_aton(r->ip, &a); k++)
-			if (fb[k].ip == ntohl(a.s_addr))
+		/* Its feedback: by the RTCP SSRC it reports (students may share
+		 * an address). */
+		if (cast_json_get_str(r->stats_json, strlen(r->stats_json),
+				      "rtcp_ssrc", v, sizeof(v)) == 1)
+			ssrc = strtoul(v, NULL, 10);
+		for (int k = 0; k < n_fb && ssrc; k++)
+			if (fb[k].ssrc == ssrc)
 				f = &fb[k];
 		cast_json_obj(j, NULL);
 		cast_json_str(j, "id", r->id);

@@ -60,6 +60,7 @@ struct cast_receiver_stats {
 	uint64_t auth_failures;		/* forged / foreign-key packets dropped */
 	uint64_t replays;		/* replayed packets dropped */
 	uint64_t no_key;		/* dropped while no media key was set */
+	uint32_t rtcp_ssrc;		/* this receiver's own, in its feedback */
 	/* Repair. */
 	uint64_t packets_recovered;	/* NACKed, then arrived or rebuilt */
 	uint64_t repairs_received;	/* coded repair packets */

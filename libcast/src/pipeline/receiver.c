@@ -1015,6 +1015,7 @@ void cast_receiver_stats(struct cast_receiver *r, struct cast_receiver_stats *st
 	pthread_mutex_lock(&r->lock);
 	*st = r->st;
 	pthread_mutex_unlock(&r->lock);
+	st->rtcp_ssrc = r->own_ssrc;
 }
 
 void cast_receiver_stop(struct cast_receiver *r)

@@ -80,6 +80,7 @@ static void usage(FILE *f)
 		"  --key FILE           class key file (from cast-teacher keygen)\n"
 		"  --key-code CODE      class key given as its short code\n"
 		"  --id ID --name NAME --class CLASS   who signs in here\n"
+		"                       (default id: seat-<MAC of the lab interface>)\n"
 		"  --teacher ADDR       connect to this teacher without discovery\n"
 		"  --state-dir DIR      where the class state is kept (lock survives\n"
 		"                       restarts; default ~/.local/state/libcast)\n"

@@ -385,26 +385,35 @@ static void emit(struct cast_teacher_ctl *t, struct entry *e,
 }
 
 /* Flags every online entry that shares its presented id with another
- * online machine (caller holds t->lock). */
+ * online machine, naming the first other one (caller holds t->lock). */
 static void mark_conflicts(struct cast_teacher_ctl *t, const char *presented)
 {
-	for (int i = 0; i < t->max_students; i++) {
-		struct cast_student_info *in = &t->roster[i].info;
-		int other = -1;
+	int first = -1, second = -1;
 
-		if (!t->roster[i].used || t->roster[i].client < 0 ||
-		    strcmp(t->roster[i].presented, presented))
-			continue;
-		for (int k = 0; k < t->max_students && other < 0; k++)
-			if (k != i && t->roster[k].used &&
-			    t->roster[k].client >= 0 &&
-			    !strcmp(t->roster[k].presented, presented))
-				other = k;
-		in->conflict = other >= 0;
-		snprintf(in->conflict_with, sizeof(in->conflict_with), "%s",
-			 other >= 0 ? t->roster[other].info.id : "");
-		snprintf(in->conflict_ip, sizeof(in->conflict_ip), "%s",
-			 other >= 0 ? t->roster[other].info.ip : "");
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < t->max_students; i++) {
+			struct entry *e = &t->roster[i];
+			struct cast_student_info *in = &e->info;
+			int other;
+
+			if (!e->used || e->client < 0 ||
+			    strcmp(e->presented, presented))
+				continue;
+			if (pass == 0) {
+				if (first < 0)
+					first = i;
+				else if (second < 0)
+					second = i;
+				continue;
+			}
+			other = i == first ? second : first;
+			in->conflict = other >= 0;
+			snprintf(in->conflict_with, sizeof(in->conflict_with),
+				 "%s",
+				 other >= 0 ? t->roster[other].info.id : "");
+			snprintf(in->conflict_ip, sizeof(in->conflict_ip), "%s",
+				 other >= 0 ? t->roster[other].info.ip : "");
+		}
 	}
 }
 

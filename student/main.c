@@ -32,7 +32,7 @@ struct student {
 	const char *local_socket;
 	const char *inbox;
 	const char *collect_root;
-	char machine_id[64];
+	char seat_id[64];
 	/* One homework submission at a time, on a thread of its own. */
 	pthread_t hw_thread;
 	atomic_bool hw_busy;
@@ -80,6 +80,7 @@ static void usage(FILE *f)
 		"  --key FILE           class key file (from cast-teacher keygen)\n"
 		"  --key-code CODE      class key given as its short code\n"
 		"  --id ID --name NAME --class CLASS   who signs in here\n"
+		"                       (default id: seat-<MAC of the lab interface>)\n"
 		"  --teacher ADDR       connect to this teacher without discovery\n"
 		"  --state-dir DIR      where the class state is kept (lock survives\n"
 		"                       restarts; default ~/.local/state/libcast)\n"
@@ -294,19 +295,18 @@ static int stats_json(char *buf, size_t size, void *arg)
 	return n;
 }
 
-/* How the teacher knows this student: its --id, else its machine id. */
+/* How the teacher knows this student: its --id, else the seat id the
+ * library derives from the lab interface's MAC (the same on every boot of
+ * this seat, different on each clone). The file node id comes from it too. */
 static const char *effective_id(struct student *s)
 {
-	FILE *f;
-
 	if (s->id && *s->id)
 		return s->id;
-	if (!s->machine_id[0] && (f = fopen("/etc/machine-id", "r"))) {
-		if (fgets(s->machine_id, sizeof(s->machine_id), f))
-			s->machine_id[strcspn(s->machine_id, "\n")] = '\0';
-		fclose(f);
-	}
-	return s->machine_id;
+	if (!s->seat_id[0] &&
+	    cast_student_seat_id(s->cfg.iface, s->seat_id,
+				 sizeof(s->seat_id)) < 0)
+		s->seat_id[0] = '\0';
+	return s->seat_id;
 }
 
 /* An offered file is in (verified) or failed: open it if asked, tell. */

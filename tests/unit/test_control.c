@@ -807,12 +807,110 @@ static int teardown(void **state)
 	return rmdir(dir);
 }
 
+/* Seat identity: the lab interface's MAC names the seat; without one the
+ * per-seat hostname; neither is an error, never a shared id. */
+static void seat_id_rule(void **state)
+{
+	static const uint8_t mac[6] = {0x02, 0x00, 0x5e, 0x10, 0xab, 0xcd};
+	static const uint8_t zero[6];
+	uint8_t got[6] = {0};
+	char buf[64], small[8];
+
+	(void)state;
+	assert_int_equal(cast_student_seat_id_make(mac, "pc-07", buf,
+						   sizeof(buf)),
+			 17);
+	assert_string_equal(buf, "seat-02005e10abcd");
+	/* The hostname is only a hint when the MAC is known. */
+	assert_int_equal(cast_student_seat_id_make(mac, NULL, buf,
+						   sizeof(buf)),
+			 17);
+	assert_string_equal(buf, "seat-02005e10abcd");
+	/* No MAC: the hostname the lab set for this seat. */
+	assert_int_equal(cast_student_seat_id_make(zero, "pc-07", buf,
+						   sizeof(buf)),
+			 10);
+	assert_string_equal(buf, "host-pc-07");
+	assert_int_equal(cast_student_seat_id_make(NULL, "pc-07", buf,
+						   sizeof(buf)),
+			 10);
+	assert_int_equal(cast_student_seat_id_make(zero, "", buf, sizeof(buf)),
+			 CAST_ERROR(ENODEV));
+	assert_int_equal(cast_student_seat_id_make(zero, "localhost", buf,
+						   sizeof(buf)),
+			 CAST_ERROR(ENODEV));
+	assert_int_equal(cast_student_seat_id_make(mac, NULL, small,
+						   sizeof(small)),
+			 CAST_ERROR(ENOSPC));
+	assert_string_equal(small, "");
+	assert_int_equal(cast_student_seat_id_make(mac, NULL, NULL, 64),
+			 CAST_ERROR(EINVAL));
+
+	/* On this machine: an interface that does not exist, loopback (no
+	 * MAC: the hostname), and the default choice. */
+	assert_int_equal(cast_student_mac("no-such-if0", got),
+			 CAST_ERROR(ENODEV));
+	assert_int_equal(cast_student_mac("lo", got), CAST_ERROR(ENODEV));
+	assert_memory_equal(got, zero, 6);
+	if (cast_student_seat_id("lo", buf, sizeof(buf)) > 0)
+		assert_int_equal(strncmp(buf, "host-", 5), 0);
+	if (!cast_student_mac(NULL, got)) {
+		char want[64];
+
+		assert_true(memcmp(got, zero, 6) != 0);
+		cast_student_seat_id_make(got, NULL, want, sizeof(want));
+		assert_true(cast_student_seat_id(NULL, buf, sizeof(buf)) > 0);
+		assert_string_equal(buf, want);
+	}
+}
+
+/* The teacher's reconnect-or-conflict test on two HELLOs with one id. */
+static void same_machine_rule(void **state)
+{
+	struct cast_student_info a = {0}, b;
+
+	(void)state;
+	/* Clones: one machine id and home, hostnames not set yet. */
+	snprintf(a.machine_id, sizeof(a.machine_id), "%s",
+		 "4c4c4544003a10408039b4c04f4d3132");
+	snprintf(a.host, sizeof(a.host), "lab-image");
+	snprintf(a.ip, sizeof(a.ip), "10.0.0.11");
+	memcpy(a.mac, "\x02\x00\x00\x00\x00\x01", 6);
+	b = a;
+	assert_true(cast_student_same_machine(&a, &b));
+	/* The same seat back from another address: still the same. */
+	snprintf(b.ip, sizeof(b.ip), "10.0.0.99");
+	assert_true(cast_student_same_machine(&a, &b));
+	/* Another clone: everything alike but the MAC. */
+	b = a;
+	b.mac[5] = 2;
+	assert_false(cast_student_same_machine(&a, &b));
+	assert_false(cast_student_same_machine(&b, &a));
+	/* A MAC on one side only: not the same machine. */
+	memset(b.mac, 0, 6);
+	assert_false(cast_student_same_machine(&a, &b));
+	assert_false(cast_student_same_machine(&b, &a));
+	/* Both unknown: machine id, hostname and address all decide. */
+	memset(a.mac, 0, 6);
+	assert_true(cast_student_same_machine(&a, &b));
+	snprintf(b.ip, sizeof(b.ip), "10.0.0.12");
+	assert_false(cast_student_same_machine(&a, &b));
+	b = a;
+	snprintf(b.host, sizeof(b.host), "pc-12");
+	assert_false(cast_student_same_machine(&a, &b));
+	b = a;
+	b.machine_id[0] = '5';
+	assert_false(cast_student_same_machine(&a, &b));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(bad_configs),
 		cmocka_unit_test(classroom),
 		cmocka_unit_test(event_backpressure),
+		cmocka_unit_test(seat_id_rule),
+		cmocka_unit_test(same_machine_rule),
 	};
 
 	cast_log_set_level(CAST_LOG_WARN);

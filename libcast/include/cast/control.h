@@ -334,6 +334,15 @@ struct cast_student_info {
 	double clock_rtt_ms;		/* that PING's round trip, -1: none */
 	int clock_samples;		/* samples the filter holds */
 	uint16_t unicast_port;		/* 0: none requested */
+	/*
+	 * Another machine is online with the same student id (cloned seats
+	 * presenting one identity, or a typo in --id): both are kept, the
+	 * later one under "<id>#<n>"; these name one of the others. Updated
+	 * as seats join and leave.
+	 */
+	bool conflict;
+	char conflict_with[64];		/* the other's roster id */
+	char conflict_ip[16];		/* the other's address */
 	uint32_t last_cmd_id;
 	int32_t last_cmd_status;
 	char stats_json[CAST_MSG_STATS_MAX + 1]; /* last STATS, "" none */
@@ -564,10 +573,61 @@ CAST_API void cast_ctl_server_free(struct cast_ctl_server **srv);
 /** Default unix control socket path of a channel into `buf`. 0 or -ENOSPC. */
 CAST_API int cast_ctl_socket_path(int channel, char *buf, size_t size);
 
+/* ---- Seat identity ---------------------------------------------------- */
+
+/*
+ * Lab PCs are cloned from one image (same /etc/machine-id, same home
+ * folder) and restored at every boot, then given an address and hostname
+ * per seat. What differs between clones and survives a restore is the lab
+ * interface's MAC, so a student started without an id presents
+ * "seat-<12 lowercase hex digits of that MAC>"; hostname and address
+ * travel in HELLO as hints for the teacher. Nothing is written to disk.
+ * See docs/protocol.md ("Seat identity").
+ */
+
+/**
+ * The MAC of the lab interface: `iface` (a name, or an IPv4 address held
+ * by an interface) if given; else the interface of the IPv4 default route
+ * (lowest metric); else the first non-loopback interface with a non-zero
+ * MAC. `mac` is written on success only. Returns 0, -ENODEV (no such
+ * interface, or it has no MAC), -EINVAL, or getifaddrs's errno.
+ */
+CAST_API int cast_student_mac(const char *iface, uint8_t mac[6]);
+
+/**
+ * The seat id from what was found: "seat-" and the 12 hex digits of `mac`
+ * when it is known (not all zero, not NULL); else "host-<hostname>" (the
+ * hostname is set per seat after cloning) unless it is empty or
+ * "localhost". Writes `buf` (NUL-terminated; "" on -ENOSPC). Pure: no
+ * system call. Returns the length, -ENODEV (neither), -ENOSPC, -EINVAL.
+ */
+CAST_API int cast_student_seat_id_make(const uint8_t mac[6],
+				       const char *hostname, char *buf,
+				       size_t size);
+
+/**
+ * This machine's seat id: cast_student_seat_id_make with the MAC of
+ * cast_student_mac(iface) and, without one, gethostname. Returns what
+ * cast_student_seat_id_make returns.
+ */
+CAST_API int cast_student_seat_id(const char *iface, char *buf, size_t size);
+
+/**
+ * The teacher's test when a HELLO brings a student id already online:
+ * true when `a` and `b` come from one machine (a reconnect of that seat,
+ * which replaces the old connection), false for two machines presenting
+ * one id (both are kept and flagged as a conflict). With a MAC known on
+ * either side the MACs decide; with both unknown, machine id, hostname
+ * and address must all match. Pure.
+ */
+CAST_API bool cast_student_same_machine(const struct cast_student_info *a,
+					const struct cast_student_info *b);
+
 /* ---- Student --------------------------------------------------------- */
 
 struct cast_student_identity {
-	const char *id;			/* e.g. seat or login; may be NULL */
+	/* e.g. seat or login; NULL: the seat id (cast_student_seat_id). */
+	const char *id;
 	const char *name;
 	const char *class_name;
 	/* hostname, machine id (/etc/machine-id) and MAC are filled in. */

@@ -1089,6 +1089,12 @@ static char *cmd_class(struct cast_class *c)
 		cast_json_bool(&j, "signed_in", in->online && in->id[0]);
 		cast_json_bool(&j, "hand", hand);
 		cast_json_bool(&j, "locked", t ? t->locked : c->lock_all);
+		/* Another machine presents this id too (cloned seats). */
+		cast_json_bool(&j, "conflict", in->conflict);
+		if (in->conflict) {
+			cast_json_str(&j, "conflict_with", in->conflict_with);
+			cast_json_str(&j, "conflict_ip", in->conflict_ip);
+		}
 		cast_json_num(&j, "last_seen_s_ago",
 			      (double)(now - in->last_seen_us) / 1e6);
 		cast_json_end(&j);

@@ -1,7 +1,5 @@
 /* Student control plane: find the teacher's beacon, connect, stay connected. */
 #include <arpa/inet.h>
-#include <ifaddrs.h>
-#include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -137,30 +135,6 @@ static void read_machine_id(char *buf, size_t size)
 	for (char *p = buf; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
 			*p = '\0';
-}
-
-/* MAC of `iface`, or of the first non-loopback interface that has one. */
-static void read_mac(const char *iface, uint8_t mac[6])
-{
-	struct ifaddrs *ifa, *i;
-
-	memset(mac, 0, 6);
-	if (getifaddrs(&ifa))
-		return;
-	for (i = ifa; i; i = i->ifa_next) {
-		struct sockaddr_ll *ll = (struct sockaddr_ll *)i->ifa_addr;
-
-		if (!ll || ll->sll_family != AF_PACKET || ll->sll_halen != 6 ||
-		    (i->ifa_flags & IFF_LOOPBACK))
-			continue;
-		if (iface && *iface && strcmp(iface, i->ifa_name))
-			continue;
-		if (!memcmp(ll->sll_addr, "\0\0\0\0\0\0", 6))
-			continue;
-		memcpy(mac, ll->sll_addr, 6);
-		break;
-	}
-	freeifaddrs(ifa);
 }
 
 /* Keeps a string field printable so the teacher does not refuse HELLO. */
@@ -953,7 +927,20 @@ int cast_student_ctl_new(struct cast_student_ctl **out,
 		s->hostname[0] = '\0';
 	s->hostname[sizeof(s->hostname) - 1] = '\0';
 	read_machine_id(s->machine_id, sizeof(s->machine_id));
-	read_mac(s->iface, s->mac);
+	/* The same interface the seat id comes from, so the teacher's
+	 * same-machine test and the id agree. */
+	if (cast_student_mac(s->iface, s->mac))
+		memset(s->mac, 0, sizeof(s->mac));
+	if (!s->id || !*s->id) {
+		char seat[64];
+
+		free(s->id);
+		s->id = NULL;
+		if (cast_student_seat_id(s->iface, seat, sizeof(seat)) > 0)
+			ret = dup_str(&s->id, seat);
+		if (ret)
+			goto fail;
+	}
 
 	if (s->teacher_addr) {
 		port = cfg->teacher_port

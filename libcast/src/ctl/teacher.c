@@ -53,6 +53,8 @@ struct client {
 struct entry {
 	bool used;
 	int client;			/* -1 when offline */
+	char presented[64];		/* the id its HELLO gave (info.id may
+					 * be "<id>#<n>", see on_hello) */
 	int64_t left_us;		/* monotonic, for eviction */
 	struct cast_student_info info;
 };
@@ -382,6 +384,39 @@ static void emit(struct cast_teacher_ctl *t, struct entry *e,
 		t->on_event(&e->info, ev, t->arg);
 }
 
+/* Flags every online entry that shares its presented id with another
+ * online machine, naming the first other one (caller holds t->lock). */
+static void mark_conflicts(struct cast_teacher_ctl *t, const char *presented)
+{
+	int first = -1, second = -1;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < t->max_students; i++) {
+			struct entry *e = &t->roster[i];
+			struct cast_student_info *in = &e->info;
+			int other;
+
+			if (!e->used || e->client < 0 ||
+			    strcmp(e->presented, presented))
+				continue;
+			if (pass == 0) {
+				if (first < 0)
+					first = i;
+				else if (second < 0)
+					second = i;
+				continue;
+			}
+			other = i == first ? second : first;
+			in->conflict = other >= 0;
+			snprintf(in->conflict_with, sizeof(in->conflict_with),
+				 "%s",
+				 other >= 0 ? t->roster[other].info.id : "");
+			snprintf(in->conflict_ip, sizeof(in->conflict_ip), "%s",
+				 other >= 0 ? t->roster[other].info.ip : "");
+		}
+	}
+}
+
 static void drop(struct cast_teacher_ctl *t, int ci, const char *why)
 {
 	struct client *c = &t->clients[ci];
@@ -400,6 +435,7 @@ static void drop(struct cast_teacher_ctl *t, int ci, const char *why)
 		e->client = -1;
 		e->left_us = cast_mono_us();
 		e->info.online = false;
+		mark_conflicts(t, e->presented);
 		t->st.leaves++;
 		t->st.students_online--;
 		pthread_mutex_unlock(&t->lock);
@@ -482,12 +518,61 @@ static int roster_slot(struct cast_teacher_ctl *t, const char *id)
 	return free_i >= 0 ? free_i : old_i;
 }
 
+/* An online entry named `id` that is another machine than `who`. */
+static bool taken_by_other(struct cast_teacher_ctl *t, const char *id,
+			   const struct cast_student_info *who)
+{
+	for (int i = 0; i < t->max_students; i++) {
+		struct entry *e = &t->roster[i];
+
+		if (e->used && e->client >= 0 && !strcmp(e->info.id, id) &&
+		    !cast_student_same_machine(&e->info, who))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Where a HELLO presenting `id` from machine `who` goes, and under which
+ * roster id (`name`). The entry this machine had under this id (online:
+ * a reconnect, the caller drops the old connection) keeps its place and
+ * name, so two clones that reconnect never swap or displace each other.
+ * Otherwise the id itself, or "<id>#2", "#3"… while another machine holds
+ * it online. Returns the slot, or -1 when every slot is online.
+ */
+static int seat_slot(struct cast_teacher_ctl *t, const char *id,
+		     const struct cast_student_info *who, char *name,
+		     size_t size)
+{
+	int i, n = 1;
+
+	for (i = 0; i < t->max_students; i++) {
+		struct entry *e = &t->roster[i];
+
+		if (e->used && !strcmp(e->presented, id) &&
+		    cast_student_same_machine(&e->info, who) &&
+		    !taken_by_other(t, e->info.id, who)) {
+			snprintf(name, size, "%s", e->info.id);
+			return i;
+		}
+	}
+	snprintf(name, size, "%s", id);
+	while (taken_by_other(t, name, who) && n < t->max_students + 1) {
+		char sfx[16];
+		int k = snprintf(sfx, sizeof(sfx), "#%d", ++n);
+
+		snprintf(name, size, "%.*s%s", (int)(size - 1 - (size_t)k), id,
+			 sfx);
+	}
+	return roster_slot(t, name);
+}
+
 static int on_hello(struct cast_teacher_ctl *t, int ci,
 		    const struct cast_msg *m)
 {
 	struct client *c = &t->clients[ci];
-	struct cast_student_info *in;
-	char id[64];
+	struct cast_student_info *in, who = {0};
+	char id[64], name[64];
 	struct entry *e;
 	int slot, ret;
 
@@ -497,7 +582,11 @@ static int on_hello(struct cast_teacher_ctl *t, int ci,
 		snprintf(id, sizeof(id), "%s", m->machine_id);
 	else
 		snprintf(id, sizeof(id), "%s:%u", c->ip, c->port);
-	slot = roster_slot(t, id);
+	memcpy(who.host, m->hostname, sizeof(who.host));
+	memcpy(who.machine_id, m->machine_id, sizeof(who.machine_id));
+	memcpy(who.mac, m->mac, sizeof(who.mac));
+	memcpy(who.ip, c->ip, sizeof(who.ip));
+	slot = seat_slot(t, id, &who, name, sizeof(name));
 	if (slot < 0) {
 		pthread_mutex_lock(&t->lock);
 		t->st.rejected_full++;
@@ -507,8 +596,9 @@ static int on_hello(struct cast_teacher_ctl *t, int ci,
 		return CAST_ERROR(EUSERS);
 	}
 	e = &t->roster[slot];
-	/* The same student again (it reconnected before we noticed the old
-	 * connection die): the new connection wins. */
+	/* This seat again (it reconnected before we noticed the old
+	 * connection die): the new connection wins. Another machine with
+	 * this id never gets here: seat_slot gave it a name of its own. */
 	if (e->used && e->client >= 0 && e->client != ci)
 		drop(t, e->client, "replaced by a new connection");
 
@@ -520,7 +610,8 @@ static int on_hello(struct cast_teacher_ctl *t, int ci,
 	memset(e, 0, sizeof(*e));
 	e->used = true;
 	e->client = ci;
-	snprintf(in->id, sizeof(in->id), "%s", id);
+	snprintf(e->presented, sizeof(e->presented), "%s", id);
+	snprintf(in->id, sizeof(in->id), "%s", name);
 	memcpy(in->name, m->name, sizeof(in->name));
 	memcpy(in->class_name, m->class_name, sizeof(in->class_name));
 	memcpy(in->host, m->hostname, sizeof(in->host));
@@ -532,6 +623,7 @@ static int on_hello(struct cast_teacher_ctl *t, int ci,
 	in->online = true;
 	in->rtt_ms = -1;
 	in->clock_rtt_ms = -1;
+	mark_conflicts(t, id);
 	t->st.joins++;
 	t->st.students_online++;
 	pthread_mutex_unlock(&t->lock);
@@ -542,8 +634,14 @@ static int on_hello(struct cast_teacher_ctl *t, int ci,
 	cast_clock_filter_init(&c->clock);
 	c->burst = CAST__PING_BURST;
 	c->next_ping_us = cast_mono_us() + CAST__PING_FIRST_MS * 1000LL;
-	cast_log(CAST_LOG_INFO, OBJ, "%s:%u joined as '%s' (%s)", c->ip,
-		 c->port, in->id, in->name);
+	if (in->conflict)
+		cast_log(CAST_LOG_WARN, OBJ,
+			 "%s:%u joined as '%s' (%s): another machine (%s) "
+			 "presents the id '%s' too; both kept",
+			 c->ip, c->port, in->id, in->name, in->conflict_ip, id);
+	else
+		cast_log(CAST_LOG_INFO, OBJ, "%s:%u joined as '%s' (%s)",
+			 c->ip, c->port, in->id, in->name);
 	emit(t, e, CAST_STUDENT_JOINED);
 	return 0;
 }
@@ -881,6 +979,11 @@ static void json_student(struct cast_json *j, const struct cast_student_info *i,
 	cast_json_num(j, "clock_rtt_ms", i->clock_rtt_ms);
 	cast_json_int(j, "clock_samples", i->clock_samples);
 	cast_json_int(j, "unicast_port", i->unicast_port);
+	cast_json_bool(j, "conflict", i->conflict);
+	if (i->conflict) {
+		cast_json_str(j, "conflict_with", i->conflict_with);
+		cast_json_str(j, "conflict_ip", i->conflict_ip);
+	}
 	/* Validated as a JSON object when it arrived. */
 	if (with_stats)
 		cast_json_raw(j, "stats",

@@ -1147,7 +1147,13 @@ int main(int argc, char **argv)
 		fc.channel = s.cfg.channel;
 		fc.iface = s.cfg.iface;
 		fc.inbox = s.inbox;
-		fc.node_id = cast_file_node_id(effective_id(&s));
+		{
+			/* The lab interface's MAC, as HELLO tells the teacher. */
+			uint8_t mac[6] = {0};
+
+			cast_student_mac(s.cfg.iface, mac);
+			fc.node_id = cast_file_node_id(effective_id(&s), mac);
+		}
 		fc.on_file = on_file;
 		fc.arg = &s;
 		if (cast_file_receiver_new(&s.files, &fc))

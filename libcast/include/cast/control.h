@@ -315,7 +315,9 @@ enum cast_student_event {
 
 /** One student in the teacher's roster (a copy; plain data). */
 struct cast_student_info {
-	char id[64];			/* from HELLO; "ip:port" if empty */
+	char id[64];			/* roster name: HELLO's, "#2"… for a
+					   conflicting seat; "ip:port" if empty */
+	char presented_id[64];		/* the id the student itself presents */
 	char name[128];
 	char class_name[64];
 	char host[256];

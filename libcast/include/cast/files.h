@@ -76,11 +76,14 @@ CAST_API int cast_file_tree_offers(const char *dir, uint32_t first_transfer_id,
                                    struct cast_file_offer **out, size_t *count);
 
 /**
- * The NORM node id of the student with this id (as the teacher's roster
- * knows it): FNV-1a of the id, never 0 or 0xffffffff. Teacher and student
- * compute it alike, so no message carries it.
+ * The NORM node id of a student: FNV-1a of the id it presents and of the
+ * MAC of its lab interface (`mac` NULL or all zero: the id alone), never 0
+ * or 0xffffffff. Two cloned seats presenting one id differ by their MACs;
+ * two students on one machine by their ids. Teacher (from HELLO) and
+ * student compute it alike, so no message carries it.
  */
-CAST_API uint32_t cast_file_node_id(const char *student_id);
+CAST_API uint32_t cast_file_node_id(const char *student_id,
+                                    const uint8_t *mac);
 
 /* ---- Sender (teacher) --------------------------------------------------- */
 

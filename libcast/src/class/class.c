@@ -859,7 +859,8 @@ static char *job_send(struct cast_class *c, struct job *jb)
 		for (int i = 0; i < jb->t->n; i++)
 			want |= !strcmp(jb->t->ids[i], in->id);
 		if (want)
-			w->nodes[w->n_nodes++] = cast_file_node_id(in->id);
+			w->nodes[w->n_nodes++] =
+				cast_file_node_id(in->presented_id, in->mac);
 	}
 	cast_json_begin(&j);
 	cast_json_array(&j, "transfers");
@@ -981,7 +982,9 @@ static char *cmd_files(struct cast_class *c)
 			const char *who = "?";
 
 			for (int q = 0; q < nr; q++)
-				if (cast_file_node_id(c->roster_copy[q].id) ==
+				if (cast_file_node_id(
+					    c->roster_copy[q].presented_id,
+					    c->roster_copy[q].mac) ==
 				    np[m].node_id)
 					who = c->roster_copy[q].id;
 			cast_json_obj(&j, NULL);

@@ -612,6 +612,7 @@ static int on_hello(struct cast_teacher_ctl *t, int ci,
 	e->client = ci;
 	snprintf(e->presented, sizeof(e->presented), "%s", id);
 	snprintf(in->id, sizeof(in->id), "%s", name);
+	snprintf(in->presented_id, sizeof(in->presented_id), "%s", id);
 	memcpy(in->name, m->name, sizeof(in->name));
 	memcpy(in->class_name, m->class_name, sizeof(in->class_name));
 	memcpy(in->host, m->hostname, sizeof(in->host));

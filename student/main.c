@@ -23,6 +23,7 @@ struct student {
 	struct cast_receiver_cfg cfg;
 	struct cast_common_opts common; /* channel, iface, insecure: in cfg */
 	const char *teacher_addr;
+	const char *teacher_codes;	/* with --key-code: FP[,FP…] */
 	const char *id, *name, *class_name;
 	struct cast_receiver *r;	/* set before the control plane starts */
 	struct cast_student_ctl *ctl;	/* set once the control plane runs */
@@ -105,6 +106,8 @@ static void usage(FILE *f)
 		"  --no-decode          receive and repair only, decode nothing\n"
 		"                       (network checks, benchmarks; headless)\n"
 		"  --config FILE        read these settings as 'key = value'\n"
+		"  --teacher-code FP[,FP]  with --key-code: the teachers this\n"
+		"                       student obeys (their fingerprints)\n"
 		"  --help, --version\n");
 }
 
@@ -113,6 +116,7 @@ enum {
 	OPT_ID, OPT_NAME, OPT_CLASS, OPT_TEACHER, OPT_STATE_DIR,
 	OPT_LOCAL_SOCKET, OPT_OPEN_CMD, OPT_URL_SCHEMES, OPT_POWEROFF_CMD,
 	OPT_REBOOT_CMD, OPT_ALLOW_CLOCK_SET, OPT_INBOX, OPT_COLLECT_ROOT,
+	OPT_TEACHER_CODE,
 };
 
 /* The student's own options; the common ones are cast/options.h's. */
@@ -134,6 +138,7 @@ static const struct cast_option options[] = {
 	{"allow-clock-set", false, OPT_ALLOW_CLOCK_SET},
 	{"inbox", true, OPT_INBOX},
 	{"collect-root", true, OPT_COLLECT_ROOT},
+	{"teacher-code", true, OPT_TEACHER_CODE},
 	{NULL, false, 0},
 };
 
@@ -180,6 +185,9 @@ static int set_option(int id, const char *v, void *arg, char *why,
 		return 0;
 	case OPT_STATE_DIR:
 		s->state_dir = v;
+		return 0;
+	case OPT_TEACHER_CODE:
+		s->teacher_codes = v;
 		return 0;
 	case OPT_LOCAL_SOCKET:
 		s->local_socket = v;
@@ -644,27 +652,64 @@ static int cmd_ctl(int argc, char **argv)
 	return ret;
 }
 
+/*
+ * The class key and the teachers this student obeys: --key FILE (the
+ * students' file from cast-teacher keygen), or --key-code CODE with
+ * --teacher-code FP[,FP…]. Never a teacher's own file: a student PC must
+ * not hold what makes a teacher.
+ */
 static int load_key(const struct student *s, struct cast_key *key)
 {
 	int err;
 
 	if (s->common.key_code) {
+		char list[512], *save = NULL, *fp;
+
 		err = cast_key_from_code(key, s->common.key_code);
-		if (err)
+		if (err) {
 			fprintf(stderr, "cast-student: --key-code: not a class "
 					"key code\n");
-		return err;
-	}
-	if (!s->common.key_path) {
+			return err;
+		}
+		snprintf(list, sizeof(list), "%s",
+			 s->teacher_codes ? s->teacher_codes : "");
+		for (fp = strtok_r(list, ",", &save); fp;
+		     fp = strtok_r(NULL, ",", &save)) {
+			err = cast_key_trust(key, fp);
+			if (err && err != CAST_ERROR(EEXIST)) {
+				fprintf(stderr, "cast-student: --teacher-code: "
+						"'%s' is not a teacher "
+						"fingerprint\n", fp);
+				return err;
+			}
+		}
+	} else if (s->common.key_path) {
+		err = cast_key_load(key, s->common.key_path);
+		if (err) {
+			fprintf(stderr, "cast-student: --key %s: %s\n",
+				s->common.key_path, cast_strerror(err));
+			return err;
+		}
+	} else {
 		fprintf(stderr, "cast-student: needs the class key (--key FILE "
 				"or --key-code CODE), or --insecure\n");
 		return CAST_ERROR(EINVAL);
 	}
-	err = cast_key_load(key, s->common.key_path);
-	if (err)
-		fprintf(stderr, "cast-student: --key %s: %s\n",
-			s->common.key_path, cast_strerror(err));
-	return err;
+	if (key->can_sign) {
+		fprintf(stderr, "cast-student: this is a teacher's own key file "
+				"(it holds a signing key): a student PC takes "
+				"the students' file, made beside it by "
+				"cast-teacher keygen\n");
+		cast_key_wipe(key);
+		return CAST_ERROR(EPERM);
+	}
+	if (!key->n_teachers) {
+		fprintf(stderr, "cast-student: the class key names no teacher to "
+				"obey (--teacher-code FP, or a key file made by "
+				"cast-teacher keygen)\n");
+		return CAST_ERROR(EINVAL);
+	}
+	return 0;
 }
 
 static void write_stats(FILE *f, struct cast_receiver *r,
@@ -755,6 +800,10 @@ static void write_stats(FILE *f, struct cast_receiver *r,
 		cast_json_int(&j, "beacons_ok", (int64_t)cs.beacons_ok);
 		cast_json_int(&j, "beacons_rejected",
 			      (int64_t)cs.beacons_rejected);
+		cast_json_int(&j, "beacons_untrusted",
+			      (int64_t)cs.beacons_untrusted);
+		cast_json_int(&j, "untrusted_teachers",
+			      (int64_t)cs.untrusted_teachers);
 		cast_json_int(&j, "auth_failures", (int64_t)cs.auth_failures);
 		cast_json_int(&j, "commands", (int64_t)cs.commands);
 		cast_json_end(&j);

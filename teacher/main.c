@@ -36,7 +36,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: cast-teacher [options]\n"
-		"       cast-teacher keygen FILE [--code CODE]\n"
+		"       cast-teacher keygen FILE [--code CODE]   (FILE for the\n"
+		"               students, FILE.teacher this teacher's own)\n"
+		"       cast-teacher trust|revoke FILE FINGERPRINT\n"
+		"       cast-teacher rotate FILE\n"
 		"       cast-teacher ctl [--channel N] [--socket PATH] COMMAND\n"
 		"Broadcasts a screen to every student of a channel.\n\n"
 		"  --source NAME[:DEV]  x11[:DISPLAY] | testpattern | file:PATH\n"
@@ -241,36 +244,88 @@ static int set_option(int id, const char *v, void *arg, char *why,
 	return ret;
 }
 
-/* The class key: --key-code, --key FILE, or the default file (made once). */
+/* "FILE.teacher": where keygen puts this teacher's own file. */
+static void teacher_file(const char *path, char *out, size_t size)
+{
+	snprintf(out, size, "%s.teacher", path);
+}
+
+/*
+ * The class key with this teacher's signing key: FILE if it holds one, else
+ * FILE.teacher beside it (what keygen writes). Logs why it fails.
+ */
+static int load_signer(struct cast_key *key, const char *path)
+{
+	char own[1100];
+	int err = cast_key_load(key, path);
+
+	if (err || key->can_sign)
+		return err;
+	teacher_file(path, own, sizeof(own));
+	err = cast_key_load(key, own);
+	if (!err && !key->can_sign)
+		err = CAST_ERROR(EPERM);
+	if (err)
+		fprintf(stderr, "cast-teacher: %s holds no signing key and %s "
+				"is not this teacher's file: make them with "
+				"cast-teacher keygen %s\n",
+			path, own, path);
+	return err;
+}
+
+/* Makes a class key file pair (students' FILE, teacher's FILE.teacher). */
+static int write_pair(const struct cast_key *key, const char *path)
+{
+	char own[1100];
+	int err;
+
+	teacher_file(path, own, sizeof(own));
+	err = cast_key_save_teacher(key, own);
+	if (!err)
+		err = cast_key_save(key, path);
+	return err;
+}
+
+/* The class key: --key FILE, --key-code with the default file's signing
+ * key, or the default file pair (made once). */
 static int load_key(const struct teacher *t, struct cast_key *key)
 {
-	char path[1024];
+	char path[1024], fp[32];
 	const char *home = getenv("HOME");
 	int err;
 
-	if (t->common.key_code) {
-		err = cast_key_from_code(key, t->common.key_code);
-		if (err)
-			fprintf(stderr, "cast-teacher: --key-code: not a class "
-					"key code\n");
-		return err;
-	}
+	snprintf(path, sizeof(path), "%s/.config/libcast/class.key",
+		 home ? home : ".");
 	if (t->common.key_path) {
-		err = cast_key_load(key, t->common.key_path);
-		if (err)
+		err = load_signer(key, t->common.key_path);
+		if (err && err != CAST_ERROR(EPERM))
 			fprintf(stderr, "cast-teacher: --key %s: %s\n",
 				t->common.key_path, cast_strerror(err));
 		return err;
 	}
-	snprintf(path, sizeof(path), "%s/.config/libcast/class.key",
-		 home ? home : ".");
-	err = cast_key_load(key, path);
-	if (err != CAST_ERROR(ENOENT)) {
-		if (err)
-			fprintf(stderr, "cast-teacher: %s: %s\n", path,
-				cast_strerror(err));
+	if (t->common.key_code) {
+		struct cast_key code;
+
+		err = cast_key_from_code(&code, t->common.key_code);
+		if (err) {
+			fprintf(stderr, "cast-teacher: --key-code: not a class "
+					"key code\n");
+			return err;
+		}
+		err = load_signer(key, path);
+		if (!err && strcmp(key->code, code.code)) {
+			fprintf(stderr, "cast-teacher: --key-code: %s is for "
+					"another class; make this class's with "
+					"cast-teacher keygen FILE --code %s\n",
+				path, code.code);
+			err = CAST_ERROR(EINVAL);
+		}
+		cast_key_wipe(&code);
 		return err;
 	}
+	err = load_signer(key, path);
+	if (err != CAST_ERROR(ENOENT))
+		return err;
 	snprintf(path, sizeof(path), "%s/.config", home ? home : ".");
 	mkdir(path, 0700);
 	snprintf(path, sizeof(path), "%s/.config/libcast", home ? home : ".");
@@ -279,45 +334,86 @@ static int load_key(const struct teacher *t, struct cast_key *key)
 		 home ? home : ".");
 	err = cast_key_generate(key);
 	if (!err)
-		err = cast_key_save(key, path);
+		err = cast_key_new_signer(key);
+	if (!err)
+		err = write_pair(key, path);
 	if (err) {
 		fprintf(stderr, "cast-teacher: cannot create class key %s: %s\n",
 			path, cast_strerror(err));
 		return err;
 	}
+	cast_key_fingerprint_code(key->teachers[0], fp);
 	fprintf(stderr,
-		"cast-teacher: new class key in %s; students join with\n"
-		"  cast-student --key-code %s\n",
-		path, key->code);
+		"cast-teacher: new class key in %s (install it on the students;\n"
+		"  %s.teacher is this teacher's own and stays here); or students\n"
+		"  join with --key-code %s --teacher-code %s\n",
+		path, path, key->code, fp);
 	return 0;
 }
 
-static int cmd_keygen(int argc, char **argv)
+/* Prints the class code and every teacher's fingerprint. */
+static void print_key(const struct cast_key *key)
 {
+	char fp[32];
+
+	printf("%s\n", key->code);
+	for (int i = 0; i < key->n_teachers; i++) {
+		cast_key_fingerprint_code(key->teachers[i], fp);
+		printf("teacher %s%s\n", fp,
+		       i == key->n_teachers - 1 && key->can_sign ? " (this one)"
+								   : "");
+	}
+}
+
+/*
+ * keygen FILE [--code CODE]: a class key and this teacher's signing key.
+ * trust FILE FP / revoke FILE FP: list or drop another teacher.
+ * rotate FILE: a new signing key for this teacher (the old one dropped).
+ */
+static int cmd_keys(int argc, char **argv)
+{
+	const char *cmd = argv[0];
 	struct cast_key key;
 	int err;
 
-	if (argc == 2) {
-		err = cast_key_generate(&key);
-	} else if (argc == 4 && !strcmp(argv[2], "--code")) {
-		err = cast_key_from_code(&key, argv[3]);
-		if (err) {
+	if (!strcmp(cmd, "keygen") && (argc == 2 ||
+				       (argc == 4 && !strcmp(argv[2], "--code")))) {
+		err = argc == 2 ? cast_key_generate(&key)
+				: cast_key_from_code(&key, argv[3]);
+		if (err && argc == 4) {
 			fprintf(stderr, "cast-teacher keygen: not a class key "
 					"code: %s\n", argv[3]);
 			return 2;
 		}
+		if (!err)
+			err = cast_key_new_signer(&key);
+	} else if ((!strcmp(cmd, "trust") || !strcmp(cmd, "revoke")) &&
+		   argc == 3) {
+		err = load_signer(&key, argv[1]);
+		if (!err)
+			err = !strcmp(cmd, "trust") ? cast_key_trust(&key, argv[2])
+						    : cast_key_revoke(&key,
+								      argv[2]);
+	} else if (!strcmp(cmd, "rotate") && argc == 2) {
+		err = load_signer(&key, argv[1]);
+		if (!err)
+			err = cast_key_new_signer(&key);
 	} else {
-		fprintf(stderr, "usage: cast-teacher keygen FILE [--code CODE]\n");
+		fprintf(stderr,
+			"usage: cast-teacher keygen FILE [--code CODE]\n"
+			"       cast-teacher trust|revoke FILE FINGERPRINT\n"
+			"       cast-teacher rotate FILE\n");
 		return 2;
 	}
 	if (!err)
-		err = cast_key_save(&key, argv[1]);
+		err = write_pair(&key, argv[1]);
 	if (err) {
-		fprintf(stderr, "cast-teacher keygen: %s: %s\n", argv[1],
+		fprintf(stderr, "cast-teacher %s: %s: %s\n", cmd, argv[1],
 			cast_strerror(err));
+		cast_key_wipe(&key);
 		return 1;
 	}
-	printf("%s\n", key.code);
+	print_key(&key);
 	cast_key_wipe(&key);
 	return 0;
 }
@@ -526,8 +622,9 @@ int main(int argc, char **argv)
 	int err;
 	int64_t start, next_stats;
 
-	if (argc > 1 && !strcmp(argv[1], "keygen"))
-		return cmd_keygen(argc - 1, argv + 1);
+	if (argc > 1 && (!strcmp(argv[1], "keygen") || !strcmp(argv[1], "trust") ||
+			 !strcmp(argv[1], "revoke") || !strcmp(argv[1], "rotate")))
+		return cmd_keys(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return cmd_ctl(argc - 1, argv + 1);
 	memset(&t, 0, sizeof(t));

@@ -1,4 +1,5 @@
-/* Discovery beacons: round trip, every bit flip, wrong key/channel, replay. */
+/* Discovery beacons: round trip, every bit flip, wrong key/channel, a
+ * teacher the class does not list, replay. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,10 @@
 
 #include "cast/cast.h"
 
-static struct cast_key key, other;
+/* key: the teacher's (it signs); student: what a student PC holds (the
+ * class code and the teacher's fingerprint); rogue: the same class code
+ * with a signing key of its own (a student posing as the teacher). */
+static struct cast_key key, other, student, rogue;
 
 static struct cast_beacon sample(void)
 {
@@ -29,14 +33,19 @@ static struct cast_beacon sample(void)
 static void round_trip(void **state)
 {
 	struct cast_beacon b = sample(), out;
-	uint8_t buf[128];
+	uint8_t buf[256];
 
 	(void)state;
 	assert_int_equal(cast_beacon_write(buf, sizeof(buf), &b, &key),
 			 CAST_BEACON_SIZE);
 	assert_memory_equal(buf, "LCB1", 4);
-	assert_int_equal(cast_beacon_parse(buf, CAST_BEACON_SIZE, &key, 7, &out),
+	assert_int_equal(cast_beacon_parse(buf, CAST_BEACON_SIZE, &student, 7,
+					   &out),
 			 0);
+	assert_memory_equal(out.teacher_pk, key.sign_pk, 32);
+	/* A student's key cannot sign one. */
+	assert_int_equal(cast_beacon_write(buf, sizeof(buf), &b, &student),
+			 CAST_ERROR(EPERM));
 	assert_int_equal(out.version, b.version);
 	assert_int_equal(out.flags, b.flags);
 	assert_int_equal(out.channel, b.channel);
@@ -60,14 +69,33 @@ static void every_bit_flip(void **state)
 		int ret;
 
 		buf[i / 8] ^= (uint8_t)(1u << (i % 8));
-		ret = cast_beacon_parse(buf, sizeof(buf), &key, 7, &out);
+		ret = cast_beacon_parse(buf, sizeof(buf), &student, 7, &out);
 		if (i < 32)
 			assert_int_equal(ret, CAST_EMALFORMED);
 		else
 			assert_int_equal(ret, CAST_ERROR(EACCES));
 		buf[i / 8] ^= (uint8_t)(1u << (i % 8));
 	}
-	assert_int_equal(cast_beacon_parse(buf, sizeof(buf), &key, 7, &out), 0);
+	assert_int_equal(cast_beacon_parse(buf, sizeof(buf), &student, 7, &out),
+			 0);
+}
+
+/* The class code is not enough: only a listed teacher's beacon counts,
+ * even with a valid class MAC (a student PC holds the class code). */
+static void untrusted_teacher(void **state)
+{
+	struct cast_beacon b = sample(), out;
+	uint8_t buf[CAST_BEACON_SIZE];
+
+	(void)state;
+	assert_int_equal(cast_beacon_write(buf, sizeof(buf), &b, &rogue),
+			 CAST_BEACON_SIZE);
+	assert_int_equal(cast_beacon_parse(buf, sizeof(buf), &student, 7, &out),
+			 CAST_ERROR(EPERM));
+	/* Nor the real teacher's key pasted into a rogue's beacon. */
+	memcpy(buf + 38, key.sign_pk, 32);
+	assert_int_equal(cast_beacon_parse(buf, sizeof(buf), &student, 7, &out),
+			 CAST_ERROR(EACCES)); /* the class MAC covers it */
 }
 
 static void bad_sizes(void **state)
@@ -99,7 +127,7 @@ static void wrong_key_and_channel(void **state)
 	(void)state;
 	memset(&out, 0x77, sizeof(out));
 	cast_beacon_write(buf, sizeof(buf), &b, &other);
-	assert_int_equal(cast_beacon_parse(buf, sizeof(buf), &key, 7, &out),
+	assert_int_equal(cast_beacon_parse(buf, sizeof(buf), &student, 7, &out),
 			 CAST_ERROR(EACCES));
 	assert_int_equal(out.version, 0x77); /* not written on error */
 
@@ -107,7 +135,7 @@ static void wrong_key_and_channel(void **state)
 	assert_int_equal(cast_beacon_parse(buf, sizeof(buf), &key, 8, &out),
 			 CAST_ERROR(ECHRNG));
 
-	b.version = 2;
+	b.version = 1;
 	cast_beacon_write(buf, sizeof(buf), &b, &key);
 	assert_int_equal(cast_beacon_parse(buf, sizeof(buf), &key, 7, &out),
 			 CAST_ERROR(EPROTONOSUPPORT));
@@ -153,12 +181,21 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip),
 		cmocka_unit_test(every_bit_flip),
+		cmocka_unit_test(untrusted_teacher),
 		cmocka_unit_test(bad_sizes),
 		cmocka_unit_test(wrong_key_and_channel),
 		cmocka_unit_test(replay_filter),
 	};
 
-	if (cast_key_generate(&key) || cast_key_generate(&other))
+	if (cast_key_generate(&key) || cast_key_new_signer(&key) ||
+	    cast_key_generate(&other) || cast_key_new_signer(&other))
+		return 1;
+	student = key;
+	student.can_sign = false;
+	memset(student.sign_sk, 0, sizeof(student.sign_sk));
+	rogue = student;
+	rogue.n_teachers = 0;
+	if (cast_key_new_signer(&rogue))
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

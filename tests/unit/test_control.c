@@ -176,14 +176,15 @@ static void on_event(const struct cast_student_info *info,
 	pthread_mutex_unlock(&e->lock);
 }
 
-static struct cast_teacher_ctl *start_teacher(uint8_t key_byte)
+static struct cast_teacher_ctl *start_teacher_as(uint8_t key_byte,
+					       const struct cast_key *k)
 {
 	struct cast_teacher_ctl_cfg cfg;
 	struct cast_teacher_ctl *t = NULL;
 
 	cast_teacher_ctl_cfg_init(&cfg);
 	cfg.channel = CHANNEL;
-	cfg.key = &key;
+	cfg.key = k;
 	cfg.bind_addr = "127.0.0.1";
 	cfg.control_port = -1;
 	cfg.beacon_interval_ms = 200;
@@ -200,6 +201,11 @@ static struct cast_teacher_ctl *start_teacher(uint8_t key_byte)
 	cfg.arg = &tev;
 	assert_int_equal(cast_teacher_ctl_new(&t, &cfg), 0);
 	return t;
+}
+
+static struct cast_teacher_ctl *start_teacher(uint8_t key_byte)
+{
+	return start_teacher_as(key_byte, &key);
 }
 
 static void start_student(int i, const struct cast_key *k,
@@ -627,6 +633,50 @@ static void gate(bool closed)
 }
 
 /*
+ * A host holding everything a student PC holds (the class code, the
+ * teacher's fingerprint) and a signing key of its own runs a teacher: the
+ * student neither trusts its beacons nor takes its WELCOME (no media key,
+ * no commands), even when told its address directly.
+ */
+static bool impostor_refused(void)
+{
+	struct cast_student_ctl_stats st;
+
+	cast_student_ctl_stats(stud[0].ctl, &st);
+	return st.untrusted_teachers >= 2 && st.beacons_untrusted >= 2;
+}
+
+static void impostor(void **state)
+{
+	struct cast_key student = key, rogue;
+	struct cast_student_ctl_stats st;
+	struct cast_teacher_ctl *t;
+
+	(void)state;
+	student.can_sign = false;
+	memset(student.sign_sk, 0, sizeof(student.sign_sk));
+	rogue = student;
+	rogue.n_teachers = 0;
+	assert_int_equal(cast_key_new_signer(&rogue), 0);
+	memset(&tev, 0, sizeof(tev));
+	pthread_mutex_init(&tev.lock, NULL);
+	pthread_cond_init(&tev.gate, NULL);
+	t = start_teacher_as(0x66, &rogue);
+	start_student(0, &student, "127.0.0.1",
+		      (uint16_t)cast_teacher_ctl_port(t));
+	assert_true(wait_for(impostor_refused, 10000));
+	cast_student_ctl_stats(stud[0].ctl, &st);
+	assert_int_equal(st.connects, 0);
+	assert_int_equal(st.welcomes, 0);
+	assert_int_equal(st.commands, 0);
+	assert_false(cast_student_ctl_connected(stud[0].ctl));
+	cast_student_ctl_free(&stud[0].ctl);
+	cast_teacher_ctl_free(&t);
+	pthread_cond_destroy(&tev.gate);
+	pthread_mutex_destroy(&tev.lock);
+}
+
+/*
  * Events far beyond the connection's 1 MiB send buffer: while the teacher
  * does not read, producers are held back (send_event_wait times out,
  * send_event says -EAGAIN) and nothing is dropped; once it reads, every
@@ -787,7 +837,8 @@ static int setup(void **state)
 	if (!mkdtemp(dir))
 		return -1;
 	snprintf(sock_path, sizeof(sock_path), "%s/teacher.sock", dir);
-	if (cast_key_generate(&key) || cast_key_generate(&wrong))
+	if (cast_key_generate(&key) || cast_key_new_signer(&key) ||
+	    cast_key_generate(&wrong) || cast_key_new_signer(&wrong))
 		return -1;
 	pthread_mutex_init(&tev.lock, NULL);
 	for (int i = 0; i <= NSTUD; i++) {
@@ -909,6 +960,7 @@ int main(void)
 		cmocka_unit_test(bad_configs),
 		cmocka_unit_test(classroom),
 		cmocka_unit_test(event_backpressure),
+		cmocka_unit_test(impostor),
 		cmocka_unit_test(seat_id_rule),
 		cmocka_unit_test(same_machine_rule),
 	};

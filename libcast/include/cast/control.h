@@ -13,9 +13,13 @@
 
 /* ---- Discovery beacon ------------------------------------------------ */
 
-#define CAST_BEACON_VERSION 1
-/** Size of a version-1 beacon: 38 bytes of fields + 32 bytes of HMAC. */
-#define CAST_BEACON_SIZE 70
+#define CAST_BEACON_VERSION 2
+/**
+ * Size of a version-2 beacon: 38 bytes of fields, the teacher's Ed25519
+ * public key (32), its signature over those 70 bytes (64), and an
+ * HMAC-SHA256 under the class key over all of it (32).
+ */
+#define CAST_BEACON_SIZE 166
 
 struct cast_beacon {
 	uint8_t version;	/* CAST_BEACON_VERSION */
@@ -26,11 +30,13 @@ struct cast_beacon {
 	uint64_t boot_id;	/* random per teacher start */
 	uint64_t counter;	/* +1 per beacon within one boot_id */
 	uint64_t time_us;	/* teacher's wall clock (CLOCK_REALTIME) */
+	uint8_t teacher_pk[32];	/* parse: the signer (write: key's own) */
 };
 
 /**
- * Writes the beacon `b` signed with key->beacon (HMAC-SHA256) into `buf`.
- * Returns CAST_BEACON_SIZE, -EINVAL or -ENOSPC (size < CAST_BEACON_SIZE),
+ * Writes the beacon `b` signed with the teacher's key (key->can_sign) and
+ * HMAC'd with key->beacon into `buf`. Returns CAST_BEACON_SIZE, -EINVAL or
+ * -ENOSPC (size < CAST_BEACON_SIZE), -EPERM (no signing key),
  * CAST_EEXTERNAL (HMAC failed).
  */
 CAST_API int cast_beacon_write(uint8_t *buf, size_t size,
@@ -41,9 +47,11 @@ CAST_API int cast_beacon_write(uint8_t *buf, size_t size,
  * Verifies and parses one beacon datagram. Checks in this order, trusting
  * no field before the MAC: CAST_EMALFORMED (wrong size or magic), -EACCES
  * (MAC does not verify: forged, corrupted, or another class's key; compared
- * in constant time), -EPROTONOSUPPORT (version != 1), -ECHRNG (signed for
- * another channel than `expected_channel`). Returns 0 and fills `*out` only
- * on success. Replays are not detected here: see cast_beacon_filter.
+ * in constant time), -EPROTONOSUPPORT (version != 2), -ECHRNG (signed for
+ * another channel than `expected_channel`), -EPERM (not signed by a teacher
+ * the key lists: another teacher, or a student posing as one). Returns 0
+ * and fills `*out` only on success. Replays are not detected here: see
+ * cast_beacon_filter.
  */
 CAST_API int cast_beacon_parse(const uint8_t *buf, size_t len,
 			       const struct cast_key *key,
@@ -127,6 +135,10 @@ struct cast_msg {
 	uint8_t mac[6];			/* all zero: unknown (not sent) */
 	/* WELCOME */
 	struct cast_media_params media;
+	/* The teacher's public key and its signature binding this TLS
+	 * session to it (docs/security.md, "The control connection"). */
+	uint8_t teacher_pk[32];
+	uint8_t teacher_sig[64];
 	const uint8_t *class_state;
 	size_t class_state_len;
 	/* PING / PONG */
@@ -687,7 +699,12 @@ struct cast_student_ctl_stats {
 	uint64_t beacons_ok;
 	uint64_t beacons_rejected;	/* malformed, bad MAC, other channel */
 	uint64_t beacons_replayed;	/* also counted in beacons_rejected */
+	/** Beacons of a teacher the class key does not list (a student PC
+	 * posing as the teacher, another teacher): also in beacons_rejected. */
+	uint64_t beacons_untrusted;
 	uint64_t auth_failures;		/* TLS handshake refused */
+	/** WELCOMEs refused: not proved by a teacher the class key lists. */
+	uint64_t untrusted_teachers;
 	uint64_t connects;		/* WELCOME received on a connection */
 	uint64_t disconnects;
 	uint64_t welcomes;

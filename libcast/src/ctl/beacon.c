@@ -1,4 +1,5 @@
-/* Discovery beacons: HMAC-SHA256 signed, channel-bound, replay-filtered. */
+/* Discovery beacons: signed by the teacher (Ed25519), HMAC-filtered with
+ * the class key, channel-bound, replay-filtered. */
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -8,7 +9,10 @@
 #include "cast/error.h"
 #include "ctl_int.h"
 
-#define FIELDS_LEN 38 /* everything before the MAC */
+#define FIELDS_LEN 38	/* the fields */
+#define SIGNED_LEN 70	/* the fields and the teacher's public key */
+#define SIG_OFF 70	/* Ed25519 signature over the 70 bytes before it */
+#define MAC_OFF 134	/* HMAC-SHA256 under the class key of all before */
 #define MAC_LEN 32
 
 static const uint8_t MAGIC[4] = {'L', 'C', 'B', '1'};
@@ -19,7 +23,7 @@ static int mac(const struct cast_key *key, const uint8_t *buf,
 	unsigned int n = 0;
 
 	if (!HMAC(EVP_sha256(), key->beacon, sizeof(key->beacon), buf,
-		  FIELDS_LEN, out, &n) ||
+		  MAC_OFF, out, &n) ||
 	    n != MAC_LEN)
 		return CAST_EEXTERNAL;
 	return 0;
@@ -34,6 +38,8 @@ int cast_beacon_write(uint8_t *buf, size_t size, const struct cast_beacon *b,
 		return CAST_ERROR(EINVAL);
 	if (size < CAST_BEACON_SIZE)
 		return CAST_ERROR(ENOSPC);
+	if (!key->can_sign)
+		return CAST_ERROR(EPERM);
 	memcpy(buf, MAGIC, 4);
 	buf[4] = b->version;
 	buf[5] = b->flags;
@@ -43,7 +49,10 @@ int cast_beacon_write(uint8_t *buf, size_t size, const struct cast_beacon *b,
 	cast__put64(buf + 14, b->boot_id);
 	cast__put64(buf + 22, b->counter);
 	cast__put64(buf + 30, b->time_us);
-	ret = mac(key, buf, buf + FIELDS_LEN);
+	memcpy(buf + FIELDS_LEN, key->sign_pk, 32);
+	ret = cast_key_sign(key, buf, SIGNED_LEN, buf + SIG_OFF);
+	if (!ret)
+		ret = mac(key, buf, buf + MAC_OFF);
 	return ret ? ret : CAST_BEACON_SIZE;
 }
 
@@ -59,10 +68,12 @@ int cast_beacon_parse(const uint8_t *buf, size_t len,
 		return CAST_ERROR(EINVAL);
 	if (len != CAST_BEACON_SIZE || memcmp(buf, MAGIC, 4))
 		return CAST_EMALFORMED;
+	/* The class key first: cheap, and it keeps strangers' traffic from
+	 * costing a signature check. */
 	ret = mac(key, buf, want);
 	if (ret)
 		return ret;
-	if (CRYPTO_memcmp(want, buf + FIELDS_LEN, MAC_LEN))
+	if (CRYPTO_memcmp(want, buf + MAC_OFF, MAC_LEN))
 		return CAST_ERROR(EACCES);
 	b.version = buf[4];
 	b.flags = buf[5];
@@ -76,6 +87,10 @@ int cast_beacon_parse(const uint8_t *buf, size_t len,
 		return CAST_ERROR(EPROTONOSUPPORT);
 	if ((int)b.channel != expected_channel)
 		return CAST_ERROR(ECHRNG);
+	/* Then the teacher: one this class obeys, and its signature. */
+	memcpy(b.teacher_pk, buf + FIELDS_LEN, 32);
+	if (cast_key_verify(key, b.teacher_pk, buf, SIGNED_LEN, buf + SIG_OFF))
+		return CAST_ERROR(EPERM);
 	*out = b;
 	return 0;
 }

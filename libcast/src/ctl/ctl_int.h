@@ -121,6 +121,20 @@ int cast__conn_read(struct cast__conn *c,
 /* poll() events this connection needs. */
 short cast__conn_events(const struct cast__conn *c);
 
+/*
+ * The teacher's proof on this TLS session: its Ed25519 signature over
+ * "libcast teacher v1", the channel and 32 bytes exported from the session
+ * (RFC 8446 exporter, label "EXPORTER-libcast-teacher"), so a proof made
+ * for one connection is worth nothing on another. cast__teacher_proof
+ * writes pk and sig (0, -EPERM: no signing key, CAST_EEXTERNAL);
+ * cast__teacher_check returns 0 or -EACCES (not a listed teacher, or not
+ * this session's proof).
+ */
+int cast__teacher_proof(SSL *ssl, const struct cast_key *key, int channel,
+			uint8_t pk[32], uint8_t sig[64]);
+int cast__teacher_check(SSL *ssl, const struct cast_key *key, int channel,
+			const uint8_t pk[32], const uint8_t sig[64]);
+
 /* Starts a thread with every signal blocked (no SIGPIPE from SSL_write;
  * the application's handlers run on its own threads). 0 or -errno. */
 int cast__thread_start(pthread_t *t, void *(*fn)(void *), void *arg);

@@ -1,5 +1,6 @@
 /* Class keys: random codes, HKDF-derived secrets, 0600 key files. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
+#include <sodium.h>
 
 #include "cast/config.h"
 #include "cast/error.h"
@@ -82,14 +84,11 @@ out:
 	return ret;
 }
 
-/* Canonical code and secrets from the 15 raw bytes. */
-static int key_from_bytes(struct cast_key *out, const uint8_t raw[KEY_BYTES])
+/* 15 bytes as a grouped code "XXXX-…" (out: at least 30 bytes). */
+static void code_encode(const uint8_t raw[KEY_BYTES], char *out)
 {
-	struct cast_key k;
 	size_t pos = 0;
-	int ret;
 
-	memset(&k, 0, sizeof(k));
 	for (int i = 0; i < CAST_KEY_CHARS; i++) {
 		/* 5 bits per character, most significant first. */
 		int bit = i * 5, v = 0;
@@ -97,15 +96,55 @@ static int key_from_bytes(struct cast_key *out, const uint8_t raw[KEY_BYTES])
 		for (int b = 0; b < 5; b++, bit++)
 			v = (v << 1) | ((raw[bit / 8] >> (7 - bit % 8)) & 1);
 		if (i && i % 4 == 0)
-			k.code[pos++] = '-';
-		k.code[pos++] = ALPHABET[v];
+			out[pos++] = '-';
+		out[pos++] = ALPHABET[v];
 	}
+	out[pos] = '\0';
+}
+
+/* A typed code back to its 15 bytes: 0 or -EINVAL. */
+static int code_decode(const char *code, uint8_t raw[KEY_BYTES])
+{
+	int n = 0;
+
+	memset(raw, 0, KEY_BYTES);
+	for (const char *p = code; *p; p++) {
+		int v;
+
+		if (*p == '-' || *p == ' ')
+			continue;
+		v = b32_value(*p);
+		if (v < 0 || n >= CAST_KEY_CHARS)
+			return CAST_ERROR(EINVAL);
+		for (int b = 0; b < 5; b++) {
+			int bit = n * 5 + b;
+
+			if ((v >> (4 - b)) & 1)
+				raw[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+		}
+		n++;
+	}
+	return n == CAST_KEY_CHARS ? 0 : CAST_ERROR(EINVAL);
+}
+
+/* Canonical code and secrets from the 15 raw bytes (teachers and the
+ * signing key of `*out` are kept). */
+static int key_from_bytes(struct cast_key *out, const uint8_t raw[KEY_BYTES])
+{
+	struct cast_key k;
+	int ret;
+
+	memset(&k, 0, sizeof(k));
+	code_encode(raw, k.code);
 	ret = hkdf(raw, KEY_BYTES, "libcast tls psk v1", k.psk, sizeof(k.psk));
 	if (!ret)
 		ret = hkdf(raw, KEY_BYTES, "libcast beacon v1", k.beacon,
 			   sizeof(k.beacon));
-	if (!ret)
-		*out = k;
+	if (!ret) {
+		memcpy(out->code, k.code, sizeof(k.code));
+		memcpy(out->psk, k.psk, sizeof(k.psk));
+		memcpy(out->beacon, k.beacon, sizeof(k.beacon));
+	}
 	OPENSSL_cleanse(&k, sizeof(k));
 	return ret;
 }
@@ -117,6 +156,7 @@ int cast_key_generate(struct cast_key *k)
 
 	if (!k)
 		return CAST_ERROR(EINVAL);
+	memset(k, 0, sizeof(*k));
 	ret = cast_random(raw, sizeof(raw));
 	if (!ret)
 		ret = key_from_bytes(k, raw);
@@ -126,33 +166,16 @@ int cast_key_generate(struct cast_key *k)
 
 int cast_key_from_code(struct cast_key *k, const char *code)
 {
-	uint8_t raw[KEY_BYTES] = {0};
-	int n = 0, ret;
+	uint8_t raw[KEY_BYTES];
+	int ret;
 
 	if (!k || !code)
 		return CAST_ERROR(EINVAL);
-	for (const char *p = code; *p; p++) {
-		int v;
-
-		if (*p == '-' || *p == ' ')
-			continue;
-		v = b32_value(*p);
-		if (v < 0 || n >= CAST_KEY_CHARS) {
-			OPENSSL_cleanse(raw, sizeof(raw));
-			return CAST_ERROR(EINVAL);
-		}
-		for (int b = 0; b < 5; b++) {
-			int bit = n * 5 + b;
-
-			if ((v >> (4 - b)) & 1)
-				raw[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
-		}
-		n++;
-	}
-	if (n != CAST_KEY_CHARS)
-		ret = CAST_ERROR(EINVAL);
-	else
+	ret = code_decode(code, raw);
+	if (!ret) {
+		memset(k, 0, sizeof(*k));
 		ret = key_from_bytes(k, raw);
+	}
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return ret;
 }
@@ -163,25 +186,58 @@ void cast_key_wipe(struct cast_key *k)
 		OPENSSL_cleanse(k, sizeof(*k));
 }
 
-int cast_key_save(const struct cast_key *k, const char *path)
+/* The key file's text: code, teachers, and the signing key if asked. */
+static int key_text(const struct cast_key *k, bool with_signer, char *text,
+		    size_t size)
 {
-	char tmp[4096], text[128];
+	size_t len;
+	char fp[32];
+
+	len = (size_t)snprintf(text, size, "# libcast class key%s\ncode = %s\n",
+			       with_signer ? " (this teacher's: keep it on "
+					     "the teacher machine)"
+					   : "",
+			       k->code);
+	for (int i = 0; i < k->n_teachers && len < size; i++) {
+		cast_key_fingerprint_code(k->teachers[i], fp);
+		len += (size_t)snprintf(text + len, size - len,
+					"teacher = %s\n", fp);
+	}
+	if (with_signer && len < size) {
+		char hex[65];
+
+		/* The Ed25519 seed: the first half of libsodium's secret. */
+		sodium_bin2hex(hex, sizeof(hex), k->sign_sk, 32);
+		len += (size_t)snprintf(text + len, size - len,
+					"signing_key = %s\n", hex);
+		sodium_memzero(hex, sizeof(hex));
+	}
+	return len < size ? (int)len : CAST_ERROR(ENOSPC);
+}
+
+static int save(const struct cast_key *k, const char *path, bool with_signer)
+{
+	char tmp[4096], text[1024];
 	int fd, ret, len;
 
 	if (!k || !path || !*path || strlen(k->code) != CAST_KEY_CODE_LEN)
 		return CAST_ERROR(EINVAL);
+	if (with_signer && !k->can_sign)
+		return CAST_ERROR(EPERM);
 	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
 		return CAST_ERROR(ENAMETOOLONG);
+	len = key_text(k, with_signer, text, sizeof(text));
+	if (len < 0)
+		return len;
 	/* mkstemp creates the file 0600 whatever the umask. */
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		ret = CAST_ERROR(errno);
 		cast_log(CAST_LOG_ERROR, "key", "%s: cannot create: %s", path,
 			 cast_strerror(ret));
+		OPENSSL_cleanse(text, sizeof(text));
 		return ret;
 	}
-	len = snprintf(text, sizeof(text), "# libcast class key\ncode = %s\n",
-		       k->code);
 	ret = fchmod(fd, 0600) ? CAST_ERROR(errno) : 0;
 	if (!ret)
 		ret = cast__write_all(fd, text, (size_t)len);
@@ -200,6 +256,145 @@ int cast_key_save(const struct cast_key *k, const char *path)
 	return ret;
 }
 
+int cast_key_save(const struct cast_key *k, const char *path)
+{
+	return save(k, path, false);
+}
+
+int cast_key_save_teacher(const struct cast_key *k, const char *path)
+{
+	return save(k, path, true);
+}
+
+/* ---- teacher authority ---- */
+
+static pthread_once_t sodium_once = PTHREAD_ONCE_INIT;
+static int sodium_ok;
+
+static void sodium_start(void)
+{
+	sodium_ok = sodium_init() >= 0;
+}
+
+void cast_key_fingerprint(const uint8_t pk[32], uint8_t fp[CAST_KEY_FP_BYTES])
+{
+	uint8_t h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, pk, 32);
+	memcpy(fp, h, CAST_KEY_FP_BYTES);
+}
+
+void cast_key_fingerprint_code(const uint8_t fp[CAST_KEY_FP_BYTES], char out[32])
+{
+	code_encode(fp, out);
+}
+
+static int find_teacher(const struct cast_key *k,
+			const uint8_t fp[CAST_KEY_FP_BYTES])
+{
+	for (int i = 0; i < k->n_teachers; i++)
+		if (!sodium_memcmp(k->teachers[i], fp, CAST_KEY_FP_BYTES))
+			return i;
+	return -1;
+}
+
+static int add_teacher(struct cast_key *k, const uint8_t fp[CAST_KEY_FP_BYTES])
+{
+	if (find_teacher(k, fp) >= 0)
+		return CAST_ERROR(EEXIST);
+	if (k->n_teachers == CAST_KEY_TEACHERS_MAX)
+		return CAST_ERROR(ENOSPC);
+	memcpy(k->teachers[k->n_teachers++], fp, CAST_KEY_FP_BYTES);
+	return 0;
+}
+
+int cast_key_new_signer(struct cast_key *k)
+{
+	uint8_t fp[CAST_KEY_FP_BYTES], old[CAST_KEY_FP_BYTES];
+	int ret;
+
+	pthread_once(&sodium_once, sodium_start);
+	if (!k)
+		return CAST_ERROR(EINVAL);
+	if (!sodium_ok)
+		return CAST_EEXTERNAL;
+	if (k->n_teachers == CAST_KEY_TEACHERS_MAX)
+		return CAST_ERROR(ENOSPC);
+	if (k->can_sign) /* a rotation: the old key is no longer listed */
+		cast_key_fingerprint(k->sign_pk, old);
+	crypto_sign_keypair(k->sign_pk, k->sign_sk);
+	cast_key_fingerprint(k->sign_pk, fp);
+	ret = add_teacher(k, fp);
+	if (!ret && k->can_sign) {
+		int i = find_teacher(k, old);
+
+		if (i >= 0)
+			memmove(k->teachers[i], k->teachers[i + 1],
+				(size_t)(--k->n_teachers - i) *
+					CAST_KEY_FP_BYTES);
+	}
+	k->can_sign = !ret;
+	return ret;
+}
+
+int cast_key_trust(struct cast_key *k, const char *fp_code)
+{
+	uint8_t fp[CAST_KEY_FP_BYTES];
+
+	if (!k || !fp_code || code_decode(fp_code, fp))
+		return CAST_ERROR(EINVAL);
+	return add_teacher(k, fp);
+}
+
+int cast_key_revoke(struct cast_key *k, const char *fp_code)
+{
+	uint8_t fp[CAST_KEY_FP_BYTES];
+	int i;
+
+	if (!k || !fp_code || code_decode(fp_code, fp))
+		return CAST_ERROR(EINVAL);
+	i = find_teacher(k, fp);
+	if (i < 0)
+		return CAST_ERROR(ENOENT);
+	memmove(k->teachers[i], k->teachers[i + 1],
+		(size_t)(--k->n_teachers - i) * CAST_KEY_FP_BYTES);
+	return 0;
+}
+
+bool cast_key_trusts(const struct cast_key *k, const uint8_t pk[32])
+{
+	uint8_t fp[CAST_KEY_FP_BYTES];
+
+	if (!k || !pk)
+		return false;
+	cast_key_fingerprint(pk, fp);
+	return find_teacher(k, fp) >= 0;
+}
+
+int cast_key_sign(const struct cast_key *k, const void *m, size_t n,
+		  uint8_t sig[64])
+{
+	pthread_once(&sodium_once, sodium_start);
+	if (!k || !sig || (!m && n))
+		return CAST_ERROR(EINVAL);
+	if (!k->can_sign || !sodium_ok)
+		return CAST_ERROR(EPERM);
+	crypto_sign_detached(sig, NULL, m, n, k->sign_sk);
+	return 0;
+}
+
+int cast_key_verify(const struct cast_key *k, const uint8_t pk[32],
+		    const void *m, size_t n, const uint8_t sig[64])
+{
+	pthread_once(&sodium_once, sodium_start);
+	if (!k || !pk || !sig || (!m && n) || !sodium_ok)
+		return CAST_ERROR(EACCES);
+	if (!cast_key_trusts(k, pk) ||
+	    crypto_sign_verify_detached(sig, m, n, pk))
+		return CAST_ERROR(EACCES);
+	return 0;
+}
+
 struct load_ctx {
 	struct cast_key key;
 	bool have;
@@ -210,15 +405,48 @@ static int on_setting(const char *name, const char *value, void *arg,
 {
 	struct load_ctx *c = arg;
 
+	if (!strcmp(name, "teacher")) {
+		int ret = cast_key_trust(&c->key, value);
+
+		if (ret == CAST_ERROR(EINVAL))
+			snprintf(why, why_size, "not a teacher fingerprint "
+				 "(24 base32 characters)");
+		else if (ret == CAST_ERROR(ENOSPC))
+			snprintf(why, why_size, "more than %d teachers",
+				 CAST_KEY_TEACHERS_MAX);
+		return ret == CAST_ERROR(EEXIST) ? 0
+		       : ret			 ? CAST_EMALFORMED
+						 : 0;
+	}
+	if (!strcmp(name, "signing_key")) {
+		uint8_t seed[32];
+		size_t n = 0;
+
+		pthread_once(&sodium_once, sodium_start);
+		if (c->key.can_sign || !sodium_ok ||
+		    sodium_hex2bin(seed, sizeof(seed), value, strlen(value),
+				   NULL, &n, NULL) ||
+		    n != sizeof(seed)) {
+			snprintf(why, why_size, "not one signing key (64 hex "
+				 "digits)");
+			return CAST_EMALFORMED;
+		}
+		crypto_sign_seed_keypair(c->key.sign_pk, c->key.sign_sk, seed);
+		sodium_memzero(seed, sizeof(seed));
+		c->key.can_sign = true;
+		return 0;
+	}
 	if (strcmp(name, "code")) {
 		snprintf(why, why_size, "unknown setting");
 		return CAST_EMALFORMED;
 	}
+	uint8_t raw[KEY_BYTES];
+
 	if (c->have) {
 		snprintf(why, why_size, "code given twice");
 		return CAST_EMALFORMED;
 	}
-	if (cast_key_from_code(&c->key, value)) {
+	if (code_decode(value, raw) || key_from_bytes(&c->key, raw)) {
 		snprintf(why, why_size,
 			 "not a class key (24 base32 characters)");
 		return CAST_EMALFORMED;

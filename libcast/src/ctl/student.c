@@ -74,7 +74,7 @@ struct cast_student_ctl {
 	int backoff_ms;
 	uint16_t sent_unicast;
 	struct cast_beacon_filter filter;
-	int64_t last_reject_log_us;
+	int64_t last_reject_log_us, last_untrusted_log_us;
 	bool auth_logged;
 
 	/* Shared, under lock. */
@@ -278,6 +278,14 @@ static int on_msg(const uint8_t *buf, size_t len, void *arg)
 	s->last_rx_us = cast_mono_us();
 	switch (m.type) {
 	case CAST_MSG_WELCOME:
+		/* Only a listed teacher, proved on this very session: a host
+		 * with the class code (any student PC) is not one. */
+		if (cast__teacher_check(s->conn.ssl, &s->key, s->channel,
+					m.teacher_pk, m.teacher_sig)) {
+			OPENSSL_cleanse(&m.media, sizeof(m.media));
+			COUNT(s, untrusted_teachers);
+			return CAST_ERROR(EACCES);
+		}
 		if (s->state == S_HELLO) {
 			s->state = S_READY;
 			s->backoff_ms = BACKOFF_MIN_MS;
@@ -425,6 +433,21 @@ static void service_conn(struct cast_student_ctl *s, short rev)
 		}
 	}
 	ret = cast__conn_read(&s->conn, on_msg, s);
+	if (ret == CAST_ERROR(EACCES)) {
+		/* Logged once a minute: an impostor must not flood the log. */
+		int64_t now = cast_mono_us();
+
+		if (!s->last_untrusted_log_us ||
+		    now - s->last_untrusted_log_us > 60000000) {
+			cast_log(CAST_LOG_WARN, OBJ,
+				 "refused a teacher that is not one of this "
+				 "class's (a student PC or a stranger posing as "
+				 "the teacher?)");
+			s->last_untrusted_log_us = now;
+		}
+		conn_fail(s, "untrusted teacher");
+		return;
+	}
 	if (ret == CAST_EMALFORMED || ret == CAST_ERROR(EPROTONOSUPPORT)) {
 		COUNT(s, protocol_errors);
 		conn_fail(s, "protocol error");
@@ -452,6 +475,8 @@ static void read_beacons(struct cast_student_ctl *s)
 		int ret = cast_beacon_parse(buf, (size_t)n, &s->key,
 					    s->channel, &b);
 
+		if (ret == CAST_ERROR(EPERM))
+			COUNT(s, beacons_untrusted);
 		if (!ret && cast_beacon_filter_check(&s->filter, &b)) {
 			COUNT(s, beacons_replayed);
 			ret = CAST_ERROR(EALREADY);
@@ -473,6 +498,10 @@ static void read_beacons(struct cast_student_ctl *s)
 					 ret == CAST_ERROR(EACCES)
 						 ? "bad signature (other "
 						   "class key?)"
+					 : ret == CAST_ERROR(EPERM)
+						 ? "not a teacher of this "
+						   "class (a student PC posing "
+						   "as the teacher?)"
 						 : cast_strerror(ret));
 				s->last_reject_log_us = now;
 			}

@@ -48,6 +48,8 @@ struct client {
 	int entry;			/* roster index, -1 before HELLO */
 	int burst;			/* pings of the join burst not sent */
 	struct cast_clock_filter clock;
+	bool proved;			/* proof_* made for this session */
+	uint8_t proof_pk[32], proof_sig[64];
 };
 
 struct entry {
@@ -477,6 +479,7 @@ static void do_accept(struct cast_teacher_ctl *t)
 		c->state = C_HANDSHAKE;
 		c->start_us = c->last_rx_us = cast_mono_us();
 		c->entry = -1;
+		c->proved = false; /* a proof is for one session only */
 		inet_ntop(AF_INET, &a.sin_addr, c->ip, sizeof(c->ip));
 		c->port = ntohs(a.sin_port);
 	}
@@ -487,7 +490,17 @@ static int send_welcome(struct cast_teacher_ctl *t, struct client *c)
 	struct cast_msg m;
 	int ret;
 
+	/* The teacher's proof on this session: students obey no other. */
+	if (!c->proved) {
+		ret = cast__teacher_proof(c->conn.ssl, &t->key, t->channel,
+					  c->proof_pk, c->proof_sig);
+		if (ret)
+			return ret;
+		c->proved = true;
+	}
 	cast_msg_init(&m, CAST_MSG_WELCOME);
+	memcpy(m.teacher_pk, c->proof_pk, 32);
+	memcpy(m.teacher_sig, c->proof_sig, 64);
 	pthread_mutex_lock(&t->lock);
 	m.media = t->media;
 	m.class_state = t->state;

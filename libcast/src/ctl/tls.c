@@ -419,3 +419,44 @@ int cast__set_nonblock(int fd)
 		return CAST_ERROR(errno);
 	return 0;
 }
+
+/* ---- the teacher's proof on a session ---- */
+
+/* What the teacher signs for this session. */
+static int proof_message(SSL *ssl, int channel, uint8_t msg[52])
+{
+	static const char label[] = "EXPORTER-libcast-teacher";
+
+	memcpy(msg, "libcast teacher v1", 18);
+	cast__put16(msg + 18, (uint16_t)channel);
+	if (SSL_export_keying_material(ssl, msg + 20, 32, label,
+				       sizeof(label) - 1, NULL, 0, 0) != 1)
+		return CAST_EEXTERNAL;
+	return 0;
+}
+
+int cast__teacher_proof(SSL *ssl, const struct cast_key *key, int channel,
+			uint8_t pk[32], uint8_t sig[64])
+{
+	uint8_t msg[52];
+	int ret = proof_message(ssl, channel, msg);
+
+	if (!ret)
+		ret = cast_key_sign(key, msg, sizeof(msg), sig);
+	if (!ret)
+		memcpy(pk, key->sign_pk, 32);
+	OPENSSL_cleanse(msg, sizeof(msg));
+	return ret;
+}
+
+int cast__teacher_check(SSL *ssl, const struct cast_key *key, int channel,
+			const uint8_t pk[32], const uint8_t sig[64])
+{
+	uint8_t msg[52];
+	int ret = proof_message(ssl, channel, msg);
+
+	if (!ret)
+		ret = cast_key_verify(key, pk, msg, sizeof(msg), sig);
+	OPENSSL_cleanse(msg, sizeof(msg));
+	return ret ? CAST_ERROR(EACCES) : 0;
+}

@@ -1166,8 +1166,17 @@ static char *cmd_class(struct cast_class *c)
 		cast_json_str(&j, "name", in->name);
 		cast_json_str(&j, "class", in->class_name);
 		cast_json_str(&j, "ip", in->ip);
-		cast_json_str(&j, "state", cast_student_state(in, left, watching));
 		cast_json_bool(&j, "online", in->online);
+		cast_json_bool(&j, "signed_in", in->online && in->id[0]);
+		cast_json_bool(&j, "hand", hand);
+		cast_json_bool(&j, "locked", t ? t->locked : c->lock_all);
+		/* Another machine presents this id too (cloned seats). */
+		cast_json_bool(&j, "conflict", in->conflict);
+		if (in->conflict) {
+			cast_json_str(&j, "conflict_with", in->conflict_with);
+			cast_json_str(&j, "conflict_ip", in->conflict_ip);
+		}
+		cast_json_str(&j, "state", cast_student_state(in, left, watching));
 		cast_json_bool(&j, "responding", in->responding);
 		if (in->online)
 			cast_json_num(&j, "silent_s", in->silent_ms / 1000.0);
@@ -1188,15 +1197,6 @@ static char *cmd_class(struct cast_class *c)
 					      (double)unfocused / 1000.0);
 			}
 			cast_json_end(&j);
-		}
-		cast_json_bool(&j, "signed_in", in->online && in->id[0]);
-		cast_json_bool(&j, "hand", hand);
-		cast_json_bool(&j, "locked", t ? t->locked : c->lock_all);
-		/* Another machine presents this id too (cloned seats). */
-		cast_json_bool(&j, "conflict", in->conflict);
-		if (in->conflict) {
-			cast_json_str(&j, "conflict_with", in->conflict_with);
-			cast_json_str(&j, "conflict_ip", in->conflict_ip);
 		}
 		cast_json_num(&j, "last_seen_s_ago",
 			      (double)(now - in->last_seen_us) / 1e6);

@@ -101,6 +101,11 @@ T0=$(now_ms)
 kill -STOP $S2
 until_class s2 "s['state'] == 'not responding' and s['online']" "s2 stopped: not responding" ||
 	fail "stopped student still shown as responding"
+"$TEACHER" ctl --socket "$SOCK" students | python3 -c '
+import json, sys
+s = [s for s in json.load(sys.stdin)["students"] if s["id"] == "s2"][0]
+assert s["online"] and not s["responding"] and s["silent_s"] > 2.5, s' ||
+	fail "ctl students does not show s2 as not responding"
 T0=$(now_ms)
 kill -CONT $S2
 until_class s2 "s['responding'] and s['state'] == 'online'" "s2 continued: responding" ||

@@ -20,8 +20,8 @@ int cast_view_report(struct cast_student_ctl *ctl, const struct cast_view *v)
 		cast_args_add(&a, "picture", v->picture ? "1" : "0");
 	}
 	ret = a.err ? a.err
-		    : cast_student_ctl_send_event(ctl, CAST_VIEW_EVENT, a.buf,
-						  a.len);
+	            : cast_student_ctl_send_event(ctl, CAST_VIEW_EVENT, a.buf,
+	                                          a.len);
 	cast_args_free(&a);
 	return ret;
 }
@@ -51,9 +51,9 @@ int cast_view_decode(const uint8_t *args, size_t len, struct cast_view *v)
 	if (ret == 1 && h == 1) {
 		r.headless = true;
 	} else if (flag(args, len, "fullscreen", &r.fullscreen) ||
-		   flag(args, len, "visible", &r.visible) ||
-		   flag(args, len, "focused", &r.focused) ||
-		   flag(args, len, "picture", &r.picture)) {
+	           flag(args, len, "visible", &r.visible) ||
+	           flag(args, len, "focused", &r.focused) ||
+	           flag(args, len, "picture", &r.picture)) {
 		return CAST_EMALFORMED;
 	}
 	*v = r;
@@ -69,7 +69,7 @@ bool cast_view_left(const struct cast_view *v, int64_t unfocused_ms)
 }
 
 const char *cast_student_state(const struct cast_student_info *in, bool left,
-			       bool watching)
+                               bool watching)
 {
 	if (!in || !in->online)
 		return "offline";

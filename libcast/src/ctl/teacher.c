@@ -871,16 +871,18 @@ static void note_liveness(struct cast_teacher_ctl *t, struct entry *e,
 			  int64_t now)
 {
 	bool was, is;
+	double silent;
 
 	pthread_mutex_lock(&t->lock);
 	was = !e->quiet;
 	liveness(t, e, now);
 	is = e->info.responding;
+	silent = e->info.silent_ms;
 	e->quiet = !is;
 	pthread_mutex_unlock(&t->lock);
 	if (was && !is)
 		cast_log(CAST_LOG_INFO, OBJ, "%s not responding (silent %.1f s)",
-			 e->info.id, e->info.silent_ms / 1000.0);
+			 e->info.id, silent / 1000.0);
 	else if (is && !was)
 		cast_log(CAST_LOG_INFO, OBJ, "%s responds again", e->info.id);
 }

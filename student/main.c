@@ -45,6 +45,8 @@ struct student {
 	struct cast_file_receiver *files;
 	const char *dump_path;
 	const char *geometry;
+	atomic_uint welcomes;	/* WELCOMEs so far: the teacher may have
+				   forgotten our window */
 };
 
 /* The latest decoded picture, handed from the receiver thread to the view. */
@@ -257,6 +259,7 @@ static void on_welcome(const struct cast_media_params *m, void *arg)
 	struct student *s = arg;
 	int err;
 
+	atomic_fetch_add(&s->welcomes, 1);
 	if (m->channel != s->cfg.channel) {
 		cast_log(CAST_LOG_WARN, "student",
 			 "teacher sent media for channel %u, not %d: ignored",
@@ -912,6 +915,12 @@ static int view_open(struct view *v, const char *geometry)
 	SDL_SetRenderDrawColor(v->ren, 0, 0, 0, 255);
 	SDL_RenderClear(v->ren);
 	SDL_RenderPresent(v->ren);
+	/* The broadcast comes to the front when it opens (a desktop without
+	 * a window manager would leave the focus where it was). */
+	if (!geometry) {
+		SDL_RaiseWindow(v->win);
+		SDL_SetWindowInputFocus(v->win);
+	}
 	return 0;
 }
 
@@ -1075,6 +1084,48 @@ static int view_dump(struct view *v, const char *path)
 	return ret;
 }
 
+/* What SDL says of the window; the teacher decides what it means. */
+static void view_state(struct view *v, struct cast_view *out)
+{
+	Uint32 f = SDL_GetWindowFlags(v->win);
+	int x, y, w, h, i = SDL_GetWindowDisplayIndex(v->win);
+	SDL_Rect d;
+
+	memset(out, 0, sizeof(*out));
+	SDL_GetWindowPosition(v->win, &x, &y);
+	SDL_GetWindowSize(v->win, &w, &h);
+	/* Full-screen is what covers the display, whatever the flag says
+	 * (a window resized or moved by someone else keeps the flag). */
+	out->fullscreen = (f & SDL_WINDOW_FULLSCREEN) && i >= 0 &&
+			  !SDL_GetDisplayBounds(i, &d) && x <= d.x &&
+			  y <= d.y && x + w >= d.x + d.w && y + h >= d.y + d.h;
+	out->visible = (f & SDL_WINDOW_SHOWN) &&
+		       !(f & (SDL_WINDOW_HIDDEN | SDL_WINDOW_MINIMIZED));
+	out->focused = (f & SDL_WINDOW_INPUT_FOCUS) != 0;
+	out->picture = v->tex != NULL;
+}
+
+/* Tells the teacher what the window is like when that changed, and again
+ * after each WELCOME (a new connection: the teacher starts fresh). */
+static void view_report(struct student *s, const struct cast_view *now,
+			struct cast_view *sent, unsigned *seen)
+{
+	unsigned w = atomic_load(&s->welcomes);
+
+	if (!s->ctl || !cast_student_ctl_connected(s->ctl))
+		return;
+	if (w == *seen && now->headless == sent->headless &&
+	    now->fullscreen == sent->fullscreen &&
+	    now->visible == sent->visible && now->focused == sent->focused &&
+	    now->picture == sent->picture)
+		return;
+	/* -EAGAIN (queue full): tried again on the next pass. */
+	if (!cast_view_report(s->ctl, now)) {
+		*sent = *now;
+		*seen = w;
+	}
+}
+
 static void view_close(struct view *v)
 {
 	overlay_free(&v->ov);
@@ -1104,6 +1155,8 @@ int main(int argc, char **argv)
 	char why[1024];
 	int err, ret = 0;
 	int64_t start, next_stats;
+	struct cast_view shown = {0}, reported = {0};
+	unsigned reported_welcomes = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return cmd_ctl(argc - 1, argv + 1);
@@ -1272,6 +1325,8 @@ int main(int argc, char **argv)
 			next_stats += 1000000;
 		}
 		if (s.common.headless) {
+			shown.headless = true;
+			view_report(&s, &shown, &reported, &reported_welcomes);
 			usleep(20000);
 			continue;
 		}
@@ -1292,6 +1347,8 @@ int main(int argc, char **argv)
 		}
 		view_sync(&view, &s);
 		view_draw(&view, &pic, force);
+		view_state(&view, &shown);
+		view_report(&s, &shown, &reported, &reported_welcomes);
 	}
 	cast_ctl_server_free(&local);
 	cast_receiver_stop(r);

@@ -1,5 +1,5 @@
-/* libFuzzer target: the local socket's request frame, command arguments
- * and the typed commands decoded from them. */
+/* libFuzzer target: the local socket's request frame, command arguments,
+ * the typed commands and the view event decoded from them. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +49,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		rc = cast_args_get_int(copy, size, "opacity", 0, 100, &x);
 		if (rc == 1 && (x < 0 || x > 100))
+			abort();
+	}
+	/* As a student's view event (what the teacher's class reads). */
+	{
+		struct cast_view w = {.picture = true};
+
+		rc = cast_view_decode(copy, size, &w);
+		if (rc != 0 && rc != CAST_EMALFORMED)
+			abort();
+		if (rc == 0 && w.headless && cast_view_left(&w, INT64_MAX))
 			abort();
 	}
 	/* As every command: what decodes re-encodes to the same command. */

@@ -212,6 +212,102 @@ static void watermark_helpers(void **state)
 	assert_int_equal(w.opacity, 70);
 }
 
+/* A view event's arguments, as cast_view_report writes them. */
+static void view_args(struct cast_args *a, const char *items)
+{
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", items);
+	for (char *kv = strtok_r(buf, " ", &save); kv;
+	     kv = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(kv, '=');
+
+		*eq = '\0';
+		assert_int_equal(cast_args_add(a, kv, eq + 1), 0);
+	}
+}
+
+static void view_decode(void **state)
+{
+	struct cast_args a = {0};
+	struct cast_view v;
+
+	(void)state;
+	view_args(&a, "fullscreen=1 visible=0 focused=1 picture=1");
+	assert_int_equal(cast_view_decode(a.buf, a.len, &v), 0);
+	assert_true(!v.headless && v.fullscreen && !v.visible && v.focused &&
+		    v.picture);
+	cast_args_free(&a);
+	memset(&a, 0, sizeof(a));
+	view_args(&a, "headless=1");
+	assert_int_equal(cast_view_decode(a.buf, a.len, &v), 0);
+	assert_true(v.headless);
+	cast_args_free(&a);
+	/* A key missing, or not 0/1: refused, `v` untouched. */
+	memset(&a, 0, sizeof(a));
+	view_args(&a, "fullscreen=1 visible=1 focused=1");
+	v.headless = false;
+	assert_int_equal(cast_view_decode(a.buf, a.len, &v), CAST_EMALFORMED);
+	cast_args_free(&a);
+	memset(&a, 0, sizeof(a));
+	view_args(&a, "fullscreen=2 visible=1 focused=1 picture=1");
+	assert_int_equal(cast_view_decode(a.buf, a.len, &v), CAST_EMALFORMED);
+	cast_args_free(&a);
+	memset(&a, 0, sizeof(a));
+	view_args(&a, "headless=yes");
+	assert_int_equal(cast_view_decode(a.buf, a.len, &v), CAST_EMALFORMED);
+	cast_args_free(&a);
+	assert_int_equal(cast_view_decode((const uint8_t *)"x", 1, &v),
+			 CAST_EMALFORMED);
+	assert_int_equal(cast_view_decode(NULL, 0, &v), CAST_EMALFORMED);
+	assert_false(v.headless);
+}
+
+static void view_left(void **state)
+{
+	const struct cast_view ok = {.fullscreen = true, .visible = true,
+				     .focused = true, .picture = true};
+	struct cast_view v;
+
+	(void)state;
+	assert_false(cast_view_left(&ok, 0));
+	v = ok;
+	v.fullscreen = false;
+	assert_true(cast_view_left(&v, 0));
+	v = ok;
+	v.visible = false;
+	assert_true(cast_view_left(&v, 0));
+	/* The focus may go for a moment (a notification). */
+	v = ok;
+	v.focused = false;
+	assert_false(cast_view_left(&v, CAST_VIEW_FOCUS_GRACE_MS));
+	assert_true(cast_view_left(&v, CAST_VIEW_FOCUS_GRACE_MS + 1));
+	/* Before the broadcast shows, or without a window: never left. */
+	v.fullscreen = v.visible = false;
+	v.picture = false;
+	assert_false(cast_view_left(&v, 60000));
+	v = (struct cast_view){.headless = true};
+	assert_false(cast_view_left(&v, 60000));
+	assert_false(cast_view_left(NULL, 0));
+}
+
+static void student_state(void **state)
+{
+	struct cast_student_info in = {0};
+
+	(void)state;
+	assert_string_equal(cast_student_state(&in, true, true), "offline");
+	assert_string_equal(cast_student_state(NULL, false, false), "offline");
+	in.online = true;
+	assert_string_equal(cast_student_state(&in, true, false),
+			    "not responding");
+	in.responding = true;
+	assert_string_equal(cast_student_state(&in, true, false),
+			    "left broadcast");
+	assert_string_equal(cast_student_state(&in, false, true), "watching");
+	assert_string_equal(cast_student_state(&in, false, false), "online");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -219,6 +315,9 @@ int main(void)
 		cmocka_unit_test(decode_refuses),
 		cmocka_unit_test(encode_refuses),
 		cmocka_unit_test(watermark_helpers),
+		cmocka_unit_test(view_decode),
+		cmocka_unit_test(view_left),
+		cmocka_unit_test(student_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

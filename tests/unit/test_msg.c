@@ -156,6 +156,25 @@ static void ping_pong_stats_unicast(void **state)
 	assert_int_equal(o.udp_port, 50123);
 }
 
+/* The heartbeat is the header alone: 4 bytes (8 with the frame length). */
+static void heartbeat(void **state)
+{
+	struct cast_msg m, o;
+	uint8_t buf[64];
+	struct raw r;
+
+	(void)state;
+	cast_msg_init(&m, CAST_MSG_HEARTBEAT);
+	assert_int_equal(cast_msg_encode(&m, NULL, 0), 4);
+	round_trip(&m, &o, buf, sizeof(buf));
+	assert_int_equal(o.type, CAST_MSG_HEARTBEAT);
+	/* A later version's field in it is skipped. */
+	raw_start(&r, CAST_MSG_HEARTBEAT, 1);
+	raw_tlv(&r, 32, 8, "12345678", 8);
+	assert_int_equal(decode(&r, &o), 0);
+	assert_int_equal(o.type, CAST_MSG_HEARTBEAT);
+}
+
 static void command_reply(void **state)
 {
 	struct cast_msg m, o;
@@ -591,6 +610,7 @@ int main(void)
 		cmocka_unit_test(json_reader),
 		cmocka_unit_test(welcome),
 		cmocka_unit_test(ping_pong_stats_unicast),
+		cmocka_unit_test(heartbeat),
 		cmocka_unit_test(command_reply),
 		cmocka_unit_test(encode_errors),
 		cmocka_unit_test(header_errors),

@@ -259,6 +259,66 @@ CAST_API void cast_seat_stop(struct cast_seat *s);
 /** Stops (cast_seat_stop), frees; a running program is left to finish. */
 CAST_API void cast_seat_free(struct cast_seat **s);
 
+/* ---- The broadcast window: who has left the broadcast ------------------ */
+
+/*
+ * The student's broadcast window as its app sees it (SDL's window flags),
+ * reported to the teacher as an EVENT "view" at once when it changes and
+ * on every (re)join; the teacher decides (cast_view_left) and shows it in
+ * `ctl class`. docs/protocol.md, "Liveness and the view event".
+ */
+#define CAST_VIEW_EVENT "view"
+
+struct cast_view {
+	bool headless;		/* no window at all: the rest is unused */
+	bool fullscreen;	/* full-screen, covering its whole display */
+	bool visible;		/* shown: not minimized, hidden or unmapped */
+	bool focused;		/* has the keyboard focus (on top) */
+	bool picture;		/* has shown a picture of the broadcast */
+};
+
+/**
+ * How long the window may lack the focus before it counts as not on top:
+ * a notification or the lock screen's own grab takes it for a moment.
+ */
+#define CAST_VIEW_FOCUS_GRACE_MS 1000
+
+/**
+ * Sends `v` to the teacher (cast_student_ctl_send_event: never blocks;
+ * queued while disconnected). Returns 0, -EAGAIN (queue full: retry),
+ * -EINVAL, -ENOMEM.
+ */
+CAST_API int cast_view_report(struct cast_student_ctl *ctl,
+			      const struct cast_view *v);
+
+/**
+ * Reads a view event's arguments: `headless=1`, or each of
+ * `fullscreen`, `visible`, `focused`, `picture` as 0 or 1 (unknown keys
+ * are ignored). Returns 0 (`*v` written), CAST_EMALFORMED (bad list, a
+ * key missing or not 0/1).
+ */
+CAST_API int cast_view_decode(const uint8_t *args, size_t len,
+			      struct cast_view *v);
+
+/**
+ * Has the student left the broadcast? True when its window has shown the
+ * broadcast (`picture`) and is not full-screen, not visible, or has been
+ * without the focus for more than CAST_VIEW_FOCUS_GRACE_MS
+ * (`unfocused_ms`: how long, 0 while focused). Never for a headless
+ * student. Pure.
+ */
+CAST_API bool cast_view_left(const struct cast_view *v, int64_t unfocused_ms);
+
+/**
+ * The one word `ctl class` shows for a student, first that applies:
+ * "offline" (connection closed: agent killed or exited), "not responding"
+ * (online, silent over CAST_RESPONDING_MS: stopped, or its network cut),
+ * "left broadcast" (`left`), "watching" (`watching`: a full-screen window
+ * showing the broadcast), "online". Pure; a static string.
+ */
+CAST_API const char *cast_student_state(const struct cast_student_info *in,
+					bool left, bool watching);
+
 /* ---- On the teacher: the class ---------------------------------------- */
 
 /*

@@ -104,6 +104,7 @@ enum cast_msg_type {
 	CAST_MSG_COMMAND = 7,	      /* teacher → student: cmd_id, name, args */
 	CAST_MSG_REPLY = 8,	      /* student → teacher: cmd_id, status */
 	CAST_MSG_EVENT = 9,	      /* student → teacher: cmd_name, cmd_args */
+	CAST_MSG_HEARTBEAT = 10,      /* student → teacher, every 1 s: no field */
 };
 
 /** Media parameters the teacher hands out in WELCOME. */
@@ -325,6 +326,9 @@ enum cast_student_event {
 	CAST_STUDENT_EVENT = 6,		 /* info->event_name/_args */
 };
 
+/** A student not heard from for longer than this is "not responding". */
+#define CAST_RESPONDING_MS 2500
+
 /** One student in the teacher's roster (a copy; plain data). */
 struct cast_student_info {
 	char id[64];			/* roster name: HELLO's, "#2"… for a
@@ -340,6 +344,15 @@ struct cast_student_info {
 	int64_t connected_us;		/* wall clock of the last join */
 	int64_t last_seen_us;		/* wall clock of the last message */
 	bool online;
+	/*
+	 * Heard from within CAST_RESPONDING_MS (students send a HEARTBEAT
+	 * every second): false for an agent stopped or cut off from the
+	 * network long before it is dropped as silent (15 s), and while
+	 * offline. silent_ms: since its last message (monotonic), -1
+	 * offline. Both as of the copy (cast_teacher_ctl_students).
+	 */
+	bool responding;
+	double silent_ms;
 	double rtt_ms;			/* last PING round trip, -1: none */
 	/* Student clock - teacher clock, from the fastest of the last
 	 * CAST_CLOCK_SAMPLES PINGs (struct cast_clock_filter): within half

@@ -52,6 +52,13 @@ struct tracked {
 	struct cast_watermark wm;
 };
 
+/* An online student's broadcast window as it last reported it ("view"). */
+struct viewed {
+	char id[64];			/* "": a free slot */
+	struct cast_view v;
+	int64_t unfocused_us;		/* monotonic: focus lost; 0 focused */
+};
+
 struct hand {
 	char id[64], name[128];
 	bool raised;
@@ -175,6 +182,9 @@ struct cast_class {
 	int n_assets;
 	bool hidden[N_FEATURES];
 	struct cast_student_info roster_copy[ROSTER_MAX]; /* under lock */
+	/* Windows of online students; forgotten when they join or leave,
+	 * so a restarted agent starts fresh. */
+	struct viewed views[ROSTER_MAX];
 };
 
 void cast_class_cfg_init(struct cast_class_cfg *cfg)
@@ -264,6 +274,67 @@ static struct tracked *track_of(struct cast_class *c, const char *id, bool add)
 	k->locked = c->lock_all;
 	memcpy(k->notice, c->lock_notice, sizeof(k->notice));
 	return k;
+}
+
+/* The window student `id` reported, or a slot for it (`add`); NULL when
+ * none (caller holds c->lock). */
+static struct viewed *view_of(struct cast_class *c, const char *id, bool add)
+{
+	struct viewed *free_slot = NULL;
+
+	for (int i = 0; i < ROSTER_MAX; i++) {
+		if (!strcmp(c->views[i].id, id))
+			return &c->views[i];
+		if (!free_slot && !c->views[i].id[0])
+			free_slot = &c->views[i];
+	}
+	if (!add || !free_slot || !id[0])
+		return NULL;
+	memset(free_slot, 0, sizeof(*free_slot));
+	snprintf(free_slot->id, sizeof(free_slot->id), "%s", id);
+	return free_slot;
+}
+
+static void view_forget(struct cast_class *c, const char *id)
+{
+	struct viewed *w = view_of(c, id, false);
+
+	if (w)
+		memset(w, 0, sizeof(*w));
+}
+
+/* A "view" event: the student's window changed (or it rejoined). */
+static void view_report(struct cast_class *c,
+			const struct cast_student_info *info,
+			const uint8_t *args, size_t len)
+{
+	struct cast_view v;
+	struct viewed *w;
+	bool was_unfocused;
+
+	if (cast_view_decode(args, len, &v)) {
+		cast_log(CAST_LOG_DEBUG, OBJ, "%s: malformed view event",
+			 info->id);
+		return;
+	}
+	w = view_of(c, info->id, true);
+	if (!w)
+		return;
+	was_unfocused = w->unfocused_us != 0;
+	if (v.headless || v.focused)
+		w->unfocused_us = 0;
+	else if (!was_unfocused)
+		w->unfocused_us = cast_mono_us();
+	if (!v.headless &&
+	    (v.fullscreen != w->v.fullscreen || v.visible != w->v.visible ||
+	     v.focused != w->v.focused || v.picture != w->v.picture))
+		cast_log(CAST_LOG_INFO, OBJ,
+			 "%s: window %sfull-screen, %s, %s%s", info->id,
+			 v.fullscreen ? "" : "not ",
+			 v.visible ? "visible" : "hidden",
+			 v.focused ? "focused" : "not focused",
+			 v.picture ? "" : ", no picture yet");
+	w->v = v;
 }
 
 static char *error_reply(const char *fmt, const char *arg)
@@ -1065,12 +1136,13 @@ static char *cmd_homework(struct cast_class *c)
 	return json_done(&j);
 }
 
-/* class: every student with address and state (online, signed in, hand
- * raised, locked, last seen), the teacher's one view of the room. */
+/* class: every student with address and state (online, responding, its
+ * window, signed in, hand raised, locked, last seen), the teacher's one
+ * view of the room. */
 static char *cmd_class(struct cast_class *c)
 {
 	int n = roster_of(c);
-	int64_t now = cast_now_us();
+	int64_t now = cast_now_us(), mono = cast_mono_us();
 	struct cast_json j;
 
 	cast_json_begin(&j);
@@ -1078,11 +1150,17 @@ static char *cmd_class(struct cast_class *c)
 	for (int k = 0; k < n; k++) {
 		const struct cast_student_info *in = &c->roster_copy[k];
 		struct tracked *t = track_of(c, in->id, false);
-		bool hand = false;
+		struct viewed *w = in->online ? view_of(c, in->id, false) : NULL;
+		int64_t unfocused = w && w->unfocused_us
+					    ? (mono - w->unfocused_us) / 1000
+					    : 0;
+		bool hand = false, left, watching;
 
 		for (int i = 0; i < c->n_hands; i++)
 			if (!strcmp(c->hands[i].id, in->id))
 				hand = c->hands[i].raised;
+		left = w && cast_view_left(&w->v, unfocused);
+		watching = w && !left && !w->v.headless && w->v.picture;
 		cast_json_obj(&j, NULL);
 		cast_json_str(&j, "id", in->id);
 		cast_json_str(&j, "name", in->name);
@@ -1097,6 +1175,28 @@ static char *cmd_class(struct cast_class *c)
 		if (in->conflict) {
 			cast_json_str(&j, "conflict_with", in->conflict_with);
 			cast_json_str(&j, "conflict_ip", in->conflict_ip);
+		}
+		cast_json_str(&j, "state", cast_student_state(in, left, watching));
+		cast_json_bool(&j, "responding", in->responding);
+		if (in->online)
+			cast_json_num(&j, "silent_s", in->silent_ms / 1000.0);
+		cast_json_bool(&j, "left_broadcast", left);
+		/* What its window reported: null before any report. */
+		if (!w) {
+			cast_json_raw(&j, "view", "null");
+		} else {
+			cast_json_obj(&j, "view");
+			cast_json_bool(&j, "headless", w->v.headless);
+			if (!w->v.headless) {
+				cast_json_bool(&j, "fullscreen",
+					       w->v.fullscreen);
+				cast_json_bool(&j, "visible", w->v.visible);
+				cast_json_bool(&j, "focused", w->v.focused);
+				cast_json_bool(&j, "picture", w->v.picture);
+				cast_json_num(&j, "unfocused_s",
+					      (double)unfocused / 1000.0);
+			}
+			cast_json_end(&j);
 		}
 		cast_json_num(&j, "last_seen_s_ago",
 			      (double)(now - in->last_seen_us) / 1e6);
@@ -1778,6 +1878,8 @@ static void on_student_event_locked(struct cast_class *c,
 			c->hw_held = true;
 			cast_teacher_ctl_hold(c->ctl, true);
 		}
+	} else if (!strcmp(name, CAST_VIEW_EVENT)) {
+		view_report(c, info, args, len);
 	} else if (!strcmp(name, "assets")) {
 		int i;
 
@@ -1820,11 +1922,13 @@ void cast_class_event(const struct cast_student_info *info,
 	pthread_mutex_lock(&c->lock);
 	switch (ev) {
 	case CAST_STUDENT_JOINED:
+		view_forget(c, info->id);
 		push_data(c, job_attend, 1, info->id, info, sizeof(*info));
 		if (c->ctl)
 			reapply(c, info);
 		break;
 	case CAST_STUDENT_LEFT:
+		view_forget(c, info->id);
 		if (c->homework)
 			push_data(c, job_homework, 0, info->id, NULL, 0);
 		push_data(c, job_attend, 2, info->id, info, sizeof(*info));

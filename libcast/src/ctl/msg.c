@@ -76,7 +76,7 @@ static const struct field {
 
 static bool known_type(unsigned type)
 {
-	return type >= CAST_MSG_HELLO && type <= CAST_MSG_EVENT;
+	return type >= CAST_MSG_HELLO && type <= CAST_MSG_HEARTBEAT;
 }
 
 void cast_msg_init(struct cast_msg *m, enum cast_msg_type type)

@@ -71,6 +71,7 @@ struct cast_student_ctl {
 	bool have_target;
 	int64_t target_us;		/* monotonic time of the last beacon */
 	int64_t fail_us, next_try_us, state_us, last_rx_us, next_stats_us;
+	int64_t next_beat_us;		/* HEARTBEAT (CAST__HEARTBEAT_MS) */
 	int backoff_ms;
 	uint16_t sent_unicast;
 	struct cast_beacon_filter filter;
@@ -291,6 +292,7 @@ static int on_msg(const uint8_t *buf, size_t len, void *arg)
 			s->backoff_ms = BACKOFF_MIN_MS;
 			s->auth_logged = false;
 			s->next_stats_us = s->last_rx_us;
+			s->next_beat_us = s->last_rx_us;
 			s->sent_unicast = 0;
 			pthread_mutex_lock(&s->lock);
 			s->st.connects++;
@@ -603,6 +605,14 @@ static void timers(struct cast_student_ctl *s, int64_t now)
 	if (now >= s->next_stats_us) {
 		send_stats(s);
 		s->next_stats_us = now + s->stats_interval_ms * 1000LL;
+	}
+	if (now >= s->next_beat_us) {
+		struct cast_msg m;
+
+		/* A full send queue already tells the teacher we are here. */
+		cast_msg_init(&m, CAST_MSG_HEARTBEAT);
+		cast__conn_send(&s->conn, &m);
+		s->next_beat_us = now + CAST__HEARTBEAT_MS * 1000LL;
 	}
 	send_later_replies(s);
 	pthread_mutex_lock(&s->lock);

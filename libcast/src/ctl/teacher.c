@@ -58,6 +58,8 @@ struct entry {
 	char presented[64];		/* the id its HELLO gave (info.id may
 					 * be "<id>#<n>", see on_hello) */
 	int64_t left_us;		/* monotonic, for eviction */
+	int64_t heard_us;		/* monotonic, its last message */
+	bool quiet;			/* logged as not responding */
 	struct cast_student_info info;
 };
 
@@ -437,6 +439,8 @@ static void drop(struct cast_teacher_ctl *t, int ci, const char *why)
 		e->client = -1;
 		e->left_us = cast_mono_us();
 		e->info.online = false;
+		e->info.responding = false;
+		e->info.silent_ms = -1;
 		mark_conflicts(t, e->presented);
 		t->st.leaves++;
 		t->st.students_online--;
@@ -634,7 +638,9 @@ static int on_hello(struct cast_teacher_ctl *t, int ci,
 	memcpy(in->ip, c->ip, sizeof(in->ip));
 	in->port = c->port;
 	in->connected_us = in->last_seen_us = cast_now_us();
+	e->heard_us = cast_mono_us();
 	in->online = true;
+	in->responding = true;
 	in->rtt_ms = -1;
 	in->clock_rtt_ms = -1;
 	mark_conflicts(t, id);
@@ -722,8 +728,11 @@ static int on_msg(const uint8_t *buf, size_t len, void *arg)
 	}
 	pthread_mutex_lock(&t->lock);
 	e->info.last_seen_us = cast_now_us();
+	e->heard_us = c->last_rx_us;
 	pthread_mutex_unlock(&t->lock);
 	switch (m.type) {
+	case CAST_MSG_HEARTBEAT:
+		return 0; /* heard: that is all it says */
 	case CAST_MSG_PING:
 		cast_msg_init(&r, CAST_MSG_PONG);
 		r.echo_time_us = m.time_us;
@@ -846,6 +855,51 @@ static void service_client(struct cast_teacher_ctl *t, int ci, short rev)
 		drop(t, ci, cast_strerror(ret));
 }
 
+/*
+ * Sets e's responding and silent_ms as of `now` (monotonic; caller holds
+ * t->lock). While the students' connections are held (not read) their
+ * silence is ours: it counts from when the hold ended.
+ */
+static void liveness(struct cast_teacher_ctl *t, struct entry *e, int64_t now)
+{
+	struct cast_student_info *in = &e->info;
+	int64_t quiet = now - e->heard_us;
+	int64_t unheld = now - atomic_load(&t->unheld_us);
+
+	if (!in->online) {
+		in->responding = false;
+		in->silent_ms = -1;
+		return;
+	}
+	in->silent_ms = (double)quiet / 1000.0;
+	if (atomic_load(&t->held))
+		quiet = 0;
+	else if (unheld < quiet)
+		quiet = unheld;
+	in->responding = quiet <= CAST_RESPONDING_MS * 1000LL;
+}
+
+/* Logs a student going quiet and coming back (every pass, <= 200 ms). */
+static void note_liveness(struct cast_teacher_ctl *t, struct entry *e,
+			  int64_t now)
+{
+	bool was, is;
+	double silent;
+
+	pthread_mutex_lock(&t->lock);
+	was = !e->quiet;
+	liveness(t, e, now);
+	is = e->info.responding;
+	silent = e->info.silent_ms;
+	e->quiet = !is;
+	pthread_mutex_unlock(&t->lock);
+	if (was && !is)
+		cast_log(CAST_LOG_INFO, OBJ, "%s not responding (silent %.1f s)",
+			 e->info.id, silent / 1000.0);
+	else if (is && !was)
+		cast_log(CAST_LOG_INFO, OBJ, "%s responds again", e->info.id);
+}
+
 /* Timeouts, pings, and what other threads asked for. Returns when the
  * next ping is due. */
 static int64_t housekeeping(struct cast_teacher_ctl *t, int64_t now)
@@ -878,6 +932,7 @@ static int64_t housekeeping(struct cast_teacher_ctl *t, int64_t now)
 		}
 		if (c->state != C_READY)
 			continue;
+		note_liveness(t, &t->roster[c->entry], now);
 		if (!atomic_load(&t->held) &&
 		    now - c->last_rx_us > CAST__SILENCE_MS * 1000LL &&
 		    now - atomic_load(&t->unheld_us) >
@@ -986,6 +1041,9 @@ static void json_student(struct cast_json *j, const struct cast_student_info *i,
 	cast_json_str(j, "ip", i->ip);
 	cast_json_int(j, "port", i->port);
 	cast_json_bool(j, "online", i->online);
+	cast_json_bool(j, "responding", i->responding);
+	if (i->online)
+		cast_json_num(j, "silent_s", i->silent_ms / 1000.0);
 	cast_json_int(j, "connected_us", i->connected_us);
 	cast_json_int(j, "last_seen_us", i->last_seen_us);
 	cast_json_num(j, "rtt_ms", i->rtt_ms);
@@ -1049,8 +1107,10 @@ static void ctl_answer(struct cast_teacher_ctl *t, struct ctl_client *k,
 	}
 	cast_json_array(&j, "students");
 	for (int i = 0; i < t->max_students; i++)
-		if (t->roster[i].used)
+		if (t->roster[i].used) {
+			liveness(t, &t->roster[i], cast_mono_us());
 			json_student(&j, &t->roster[i].info, stats);
+		}
 	pthread_mutex_unlock(&t->lock);
 	cast_json_array_end(&j);
 	cast_json_end(&j);
@@ -1434,8 +1494,10 @@ int cast_teacher_ctl_students(struct cast_teacher_ctl *t,
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < t->max_students && n < max; i++)
 			if (t->roster[i].used &&
-			    t->roster[i].info.online == (pass == 0))
+			    t->roster[i].info.online == (pass == 0)) {
+				liveness(t, &t->roster[i], cast_mono_us());
 				arr[n++] = t->roster[i].info;
+			}
 	pthread_mutex_unlock(&t->lock);
 	return n;
 }

@@ -4,7 +4,7 @@
 Modes (every one stops by itself after SECS seconds, and bounds its work):
   hold    HOST PORT N SECS      N TCP connections opened and held, never
                                 speaking; one the teacher closes is opened
-                                again (at most 50 000 connects in all)
+                                again (at most 100 000 connects in all)
   trickle HOST PORT N SECS      N TCP connections, each sending a TLS
                                 ClientHello one byte every 300 ms
   udp     HOST PORTS PPS SECS   random datagrams (garbage, and garbage that
@@ -24,7 +24,7 @@ import struct
 import sys
 import time
 
-MAX_CONNECTS = 50000
+MAX_CONNECTS = 100000
 
 
 def client_hello():

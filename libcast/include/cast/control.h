@@ -447,8 +447,12 @@ struct cast_teacher_ctl_stats {
 	uint64_t beacon_errors;
 	uint64_t connections;		/* TCP connections accepted */
 	uint64_t auth_failures;		/* TLS handshakes that failed */
-	uint64_t handshake_timeouts;
-	uint64_t rejected_full;		/* over max_students */
+	uint64_t handshake_timeouts;	/* no handshake within 5 s, or no
+					 * byte within 1 s of connecting */
+	uint64_t rejected_full;		/* over max_students, or every slot
+					 * held by a student */
+	uint64_t handshakes_evicted;	/* unfinished handshakes closed to
+					 * make room for a newcomer */
 	uint64_t protocol_errors;	/* malformed/oversize, connection closed */
 	uint64_t timeouts;		/* silent for 15 s */
 	uint64_t joins, leaves;

@@ -1,6 +1,7 @@
 /* Teacher control plane: beacons, TLS-PSK student connections, ctl socket. */
 #include <arpa/inet.h>
 #include <ifaddrs.h>
+#include <inttypes.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -32,6 +33,13 @@
 #define CTL_LATER_MS (15 * 60000)	/* an answer given later: at most */
 #define CTL_BEAT_MS 1000		/* meanwhile, a '\n' this often */
 #define SPARE_CONNS 32		/* handshakes beyond max_students */
+/* A student sends its ClientHello as soon as it is connected: a connection
+ * silent this long is not one (docs/security.md, "Hostile traffic"). */
+#define FIRST_BYTE_MS 1000
+/* With every slot taken, an address holding this many unfinished
+ * handshakes loses its oldest to a newcomer at once. */
+#define PENDING_PER_ADDR 8
+#define LOG_EVERY_US 10000000	/* repeated warnings: one line per 10 s */
 /* Students send small messages, and homework in chunks of at most 256 KiB
  * (buffers grow only as far as a message needs). */
 #define STUDENT_RX_MAX (320u << 10)
@@ -45,11 +53,21 @@ struct client {
 	int64_t start_us, last_rx_us, next_ping_us; /* monotonic */
 	char ip[16];
 	uint16_t port;
+	uint32_t addr;			/* network order, for the per-address
+					 * count of unfinished handshakes */
+	bool heard;			/* a byte came before the handshake ended */
 	int entry;			/* roster index, -1 before HELLO */
 	int burst;			/* pings of the join burst not sent */
 	struct cast_clock_filter clock;
 	bool proved;			/* proof_* made for this session */
 	uint8_t proof_pk[32], proof_sig[64];
+};
+
+/* A warning that may repeat as fast as a flood: logged once per
+ * LOG_EVERY_US, with the count of those not logged. */
+struct log_limit {
+	int64_t last_us;
+	uint64_t quiet;
 };
 
 struct entry {
@@ -109,6 +127,7 @@ struct cast_teacher_ctl {
 	int64_t next_beacon_us;
 	int64_t auth_log_us;
 	bool auth_quiet;
+	struct log_limit full_log, evict_log;
 	char upath[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
 	struct client *clients;
@@ -449,6 +468,67 @@ static void drop(struct cast_teacher_ctl *t, int ci, const char *why)
 	}
 }
 
+/* True when the warning may be logged now; *quiet is then how many were
+ * not logged since the previous one. */
+static bool log_allowed(struct log_limit *l, int64_t now, uint64_t *quiet)
+{
+	if (l->last_us && now - l->last_us < LOG_EVERY_US) {
+		l->quiet++;
+		return false;
+	}
+	*quiet = l->quiet;
+	l->quiet = 0;
+	l->last_us = now;
+	return true;
+}
+
+static bool pending(const struct client *c)
+{
+	return c->state == C_HANDSHAKE || c->state == C_HELLO;
+}
+
+/* Every slot is taken: the unfinished handshake to close for a newcomer
+ * from `addr`, or -1 when every slot holds a student. The newcomer's own
+ * address pays first once it holds PENDING_PER_ADDR of them; otherwise the
+ * address holding the most, with its oldest. So a host that floods the
+ * control port only ever displaces its own connections, and an honest
+ * student always gets a slot at once. */
+static int pending_victim(const struct cast_teacher_ctl *t, uint32_t addr,
+			  int *count)
+{
+	const struct client *cl = t->clients;
+	int own = -1, own_n = 0, best = -1, best_n = 0;
+
+	for (int i = 0; i < t->nclients; i++) {
+		if (!pending(&cl[i]) || cl[i].addr != addr)
+			continue;
+		own_n++;
+		if (own < 0 || cl[i].start_us < cl[own].start_us)
+			own = i;
+	}
+	if (own_n >= PENDING_PER_ADDR) {
+		*count = own_n;
+		return own;
+	}
+	/* Quadratic, but only for a newcomer that is not the flood's source,
+	 * over a few hundred slots. */
+	for (int i = 0; i < t->nclients; i++) {
+		int n = 0;
+
+		if (!pending(&cl[i]))
+			continue;
+		for (int j = 0; j < t->nclients; j++)
+			n += pending(&cl[j]) && cl[j].addr == cl[i].addr;
+		if (n > best_n ||
+		    (n == best_n && cl[i].start_us < cl[best].start_us)) {
+			best = i;
+			best_n = n;
+		}
+	}
+	*count = best_n;
+	return best;
+}
+
 static void do_accept(struct cast_teacher_ctl *t)
 {
 	for (;;) {
@@ -464,14 +544,41 @@ static void do_accept(struct cast_teacher_ctl *t)
 		for (ci = 0; ci < t->nclients; ci++)
 			if (t->clients[ci].state == C_FREE)
 				break;
+		if (ci == t->nclients) {
+			int64_t now = cast_mono_us();
+			uint64_t quiet;
+			int n = 0;
+
+			ci = pending_victim(t, a.sin_addr.s_addr, &n);
+			if (ci >= 0 && log_allowed(&t->evict_log, now, &quiet))
+				cast_log(CAST_LOG_WARN, OBJ,
+					 "%d connections: closing the oldest "
+					 "unfinished handshake of %s (%d "
+					 "there); %" PRIu64 " more since the "
+					 "last such line",
+					 t->nclients, t->clients[ci].ip, n,
+					 quiet);
+			if (ci >= 0) {
+				pthread_mutex_lock(&t->lock);
+				t->st.handshakes_evicted++;
+				pthread_mutex_unlock(&t->lock);
+				drop(t, ci, "evicted (connection table full)");
+			}
+		}
 		pthread_mutex_lock(&t->lock);
 		t->st.connections++;
-		if (ci == t->nclients)
+		if (ci < 0)
 			t->st.rejected_full++;
 		pthread_mutex_unlock(&t->lock);
-		if (ci == t->nclients) {
-			cast_log(CAST_LOG_WARN, OBJ,
-				 "too many connections, refusing one");
+		if (ci < 0) {
+			uint64_t quiet;
+
+			if (log_allowed(&t->full_log, cast_mono_us(), &quiet))
+				cast_log(CAST_LOG_WARN, OBJ,
+					 "%d students connected: refusing "
+					 "connections (%" PRIu64 " more since "
+					 "the last such line)",
+					 t->nclients, quiet);
 			close(fd);
 			continue;
 		}
@@ -484,6 +591,8 @@ static void do_accept(struct cast_teacher_ctl *t)
 		c->start_us = c->last_rx_us = cast_mono_us();
 		c->entry = -1;
 		c->proved = false; /* a proof is for one session only */
+		c->heard = false;
+		c->addr = a.sin_addr.s_addr;
 		inet_ntop(AF_INET, &a.sin_addr, c->ip, sizeof(c->ip));
 		c->port = ntohs(a.sin_port);
 	}
@@ -799,6 +908,8 @@ static void service_client(struct cast_teacher_ctl *t, int ci, short rev)
 		return;
 	}
 	if (c->state == C_HANDSHAKE) {
+		if (rev & POLLIN)
+			c->heard = true;
 		ret = cast__conn_handshake(&c->conn);
 		if (ret == CAST_ERROR(EAGAIN))
 			return;
@@ -922,12 +1033,16 @@ static int64_t housekeeping(struct cast_teacher_ctl *t, int64_t now)
 
 		if (c->state == C_FREE)
 			continue;
-		if (c->state != C_READY &&
-		    now - c->start_us > CAST__HANDSHAKE_MS * 1000LL) {
+		if ((c->state != C_READY &&
+		     now - c->start_us > CAST__HANDSHAKE_MS * 1000LL) ||
+		    (c->state == C_HANDSHAKE && !c->heard &&
+		     now - c->start_us > FIRST_BYTE_MS * 1000LL)) {
 			pthread_mutex_lock(&t->lock);
 			t->st.handshake_timeouts++;
 			pthread_mutex_unlock(&t->lock);
-			drop(t, ci, "no handshake within 5 s");
+			drop(t, ci, c->heard || c->state != C_HANDSHAKE
+					    ? "no handshake within 5 s"
+					    : "silent for 1 s after connecting");
 			continue;
 		}
 		if (c->state != C_READY)
@@ -1099,6 +1214,8 @@ static void ctl_answer(struct cast_teacher_ctl *t, struct ctl_client *k,
 		cast_json_int(&j, "handshake_timeouts",
 			      (int64_t)t->st.handshake_timeouts);
 		cast_json_int(&j, "rejected_full", (int64_t)t->st.rejected_full);
+		cast_json_int(&j, "handshakes_evicted",
+			      (int64_t)t->st.handshakes_evicted);
 		cast_json_int(&j, "protocol_errors",
 			      (int64_t)t->st.protocol_errors);
 		cast_json_int(&j, "timeouts", (int64_t)t->st.timeouts);

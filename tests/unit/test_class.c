@@ -1,4 +1,5 @@
 /* The class protocol's typed commands: encode, decode, refuse. */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -308,6 +309,50 @@ static void student_state(void **state)
 	assert_string_equal(cast_student_state(&in, false, false), "online");
 }
 
+static char *echo_verb(int argc, char **argv, uint64_t req, void *arg)
+{
+	int *calls = arg;
+
+	(*calls)++;
+	assert_int_equal(req, 42);
+	assert_int_equal(argc, 4);
+	assert_string_equal(argv[2], "--to");
+	return strdup(argv[1]);
+}
+
+/* Verbs other parts of the teacher add to `ctl`: reached whole, never
+ * shadowing a built-in. */
+static void added_verbs(void **state)
+{
+	struct cast_class_cfg cfg;
+	struct cast_class *c = NULL;
+	char *argv[] = {"record", "start", "--to", "s1"};
+	char *out;
+	int calls = 0;
+
+	(void)state;
+	cast_class_cfg_init(&cfg);
+	cfg.channel = 7;
+	assert_int_equal(cast_class_new(&c, &cfg), 0);
+	assert_int_equal(cast_class_add_verb(c, "record", echo_verb, &calls),
+			 0);
+	assert_int_equal(cast_class_add_verb(c, "record", echo_verb, &calls),
+			 -EINVAL);
+	assert_int_equal(cast_class_add_verb(c, "lock", echo_verb, &calls),
+			 -EINVAL);
+	assert_int_equal(cast_class_add_verb(c, "roster", echo_verb, &calls),
+			 -EINVAL);
+	assert_int_equal(cast_class_add_verb(c, "", echo_verb, &calls),
+			 -EINVAL);
+	out = cast_class_ctl(4, argv, 42, c);
+	assert_non_null(out);
+	assert_string_equal(out, "start");
+	assert_int_equal(calls, 1);
+	free(out);
+	cast_class_free(&c);
+	assert_null(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +363,7 @@ int main(void)
 		cmocka_unit_test(view_decode),
 		cmocka_unit_test(view_left),
 		cmocka_unit_test(student_state),
+		cmocka_unit_test(added_verbs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

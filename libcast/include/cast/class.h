@@ -375,6 +375,19 @@ CAST_API void cast_class_set_ctl(struct cast_class *c,
 CAST_API int cast_class_command(struct cast_class *c, const char *to,
 				const struct cast_command *cmd, char **json);
 
+/**
+ * Adds a `ctl` verb served by another part of the teacher (recorder, voice,
+ * whiteboard, …): cast_class_ctl hands it every request whose first word is
+ * `verb`, whole (argv[0] is the verb, "--to IDS" left in place), without
+ * the class's lock held; `cb` answers like any cast_ctl_command_cb
+ * (CAST_CTL_LATER included). Register before the control plane starts;
+ * a built-in verb cannot be replaced. Errors: -EINVAL (bad verb, a
+ * built-in or already added), -ENOSPC (CAST_CLASS_VERBS_MAX added).
+ */
+#define CAST_CLASS_VERBS_MAX 16
+CAST_API int cast_class_add_verb(struct cast_class *c, const char *verb,
+				 cast_ctl_command_cb *cb, void *arg);
+
 /** cast_ctl_command_cb: one `cast-teacher ctl` command, answered in JSON. */
 CAST_API char *cast_class_ctl(int argc, char **argv, uint64_t req, void *arg);
 /** cast_student_event_cb: joins (state re-applied), events, replies. */

@@ -134,6 +134,12 @@ struct cast_class {
 	char wol_addr[64];
 	uint16_t wol_port;
 	struct cast_teacher_ctl *ctl;
+	struct {
+		char verb[32];
+		cast_ctl_command_cb *cb;
+		void *arg;
+	} verbs[CAST_CLASS_VERBS_MAX];	/* set before the control plane runs */
+	int n_verbs;
 	struct cast_roster *roster;
 	int64_t lesson_id;
 	struct cast_file_sender *files;	/* made on the first send */
@@ -1715,12 +1721,47 @@ done:
 	return out;
 }
 
+static const char *const builtin_verbs[] = {
+	"hands", "class", "inbox", "replies", "clock", "files", "homework",
+	"menu", "assets", "roster", "attendance", "wake", "send", "collect",
+	"power", "language", "clock-set",
+};
+
+int cast_class_add_verb(struct cast_class *c, const char *verb,
+			cast_ctl_command_cb *cb, void *arg)
+{
+	if (!c || !verb || !*verb || !cb ||
+	    strlen(verb) >= sizeof(c->verbs[0].verb) ||
+	    cast_command_type_of(verb))
+		return CAST_ERROR(EINVAL);
+	for (size_t i = 0; i < sizeof(builtin_verbs) / sizeof(builtin_verbs[0]); i++)
+		if (!strcmp(verb, builtin_verbs[i]))
+			return CAST_ERROR(EINVAL);
+	for (int i = 0; i < c->n_verbs; i++)
+		if (!strcmp(verb, c->verbs[i].verb))
+			return CAST_ERROR(EINVAL);
+	if (c->n_verbs == CAST_CLASS_VERBS_MAX)
+		return CAST_ERROR(ENOSPC);
+	snprintf(c->verbs[c->n_verbs].verb, sizeof(c->verbs[0].verb), "%s",
+		 verb);
+	c->verbs[c->n_verbs].cb = cb;
+	c->verbs[c->n_verbs].arg = arg;
+	c->n_verbs++;
+	return 0;
+}
+
 char *cast_class_ctl(int argc, char **argv, uint64_t req, void *arg)
 {
 	struct cast_class *c = arg;
 	char *out;
 
-	if (argc < 1 || !c->ctl)
+	if (argc < 1)
+		return NULL;
+	for (int i = 0; i < c->n_verbs; i++)
+		if (!strcmp(argv[0], c->verbs[i].verb))
+			return c->verbs[i].cb(argc, argv, req,
+					      c->verbs[i].arg);
+	if (!c->ctl)
 		return NULL;
 	pthread_mutex_lock(&c->lock);
 	out = dispatch(c, argv, argc, req);

@@ -25,6 +25,7 @@
 #include "homework.h"
 #include "class.h"
 #include "assets.h"
+#include "board.h"
 #include "repair.h"
 
 /** libcast version string, e.g. "0.1.0". */

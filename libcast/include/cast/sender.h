@@ -9,6 +9,17 @@
 
 struct cast_sender;
 
+/**
+ * An overlay over the broadcast (the whiteboard: cast_board_composite),
+ * called on the pipeline thread with every grabbed picture before
+ * conversion. It may point `f` at a picture of its own (same format and
+ * size, valid until its next call) and change its damage. `changed`: the
+ * source's picture changed. Returns 1 when the picture to send changed, 0
+ * when not, or a negative errno (the grabbed picture is sent as it is).
+ */
+typedef int(cast_frame_overlay_cb)(struct cast_frame *f, int changed,
+				   void *arg);
+
 struct cast_sender_cfg {
 	struct cast_capture_cfg capture;
 	/**
@@ -88,6 +99,9 @@ struct cast_sender_cfg {
 	 * 3550 asks. Set only to test a wrap (late joiners, interop).
 	 */
 	int first_seq;
+	/** Blended over every picture before conversion; NULL: none. */
+	cast_frame_overlay_cb *overlay;
+	void *overlay_arg;
 };
 
 /** What the teacher knows of one student from its feedback. */

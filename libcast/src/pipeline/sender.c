@@ -124,6 +124,7 @@ struct cast_sender {
 	int64_t last_sr_us;
 	int64_t last_encode_mono;
 	bool keyframe_req;		/* under lock */
+	bool overlay_failed;		/* logged once */
 };
 
 void cast_sender_cfg_init(struct cast_sender_cfg *cfg)
@@ -803,6 +804,23 @@ static void sleep_until(int64_t mono_us)
 		;
 }
 
+/* Hands the grabbed picture to the overlay; its failure costs the overlay,
+ * never the broadcast. */
+static int overlay(struct cast_sender *s, struct cast_frame *f, int changed)
+{
+	struct cast_frame keep = *f;
+	int r = s->cfg.overlay(f, changed, s->cfg.overlay_arg);
+
+	if (r >= 0)
+		return r;
+	if (!s->overlay_failed)
+		cast_log(CAST_LOG_WARN, "sender", "overlay: %s",
+			 cast_strerror(r));
+	s->overlay_failed = true;
+	*f = keep;
+	return changed;
+}
+
 static void *sender_thread(void *arg)
 {
 	struct cast_sender *s = arg;
@@ -839,6 +857,8 @@ static void *sender_thread(void *arg)
 				 cast_strerror(r));
 			break;
 		}
+		if (s->cfg.overlay)
+			r = overlay(s, &f, r);
 		if (r == 1) {
 			have_frame = true;
 			still_sent = 0;

@@ -459,6 +459,9 @@ static int cmd_ctl(int argc, char **argv)
 			"replies, assets\n"
 			"  [export=FILE], clock, clock-set, reset, menu "
 			"[show|hide FEATURE]\n"
+			"  board [on|off|page …|style …|draw …|text …|undo|redo|"
+			"clear|save|open|export]\n"
+			"    (docs/whiteboard.md)\n"
 			"  A command is at most %u bytes; a longer one is "
 			"refused whole.\n", CAST_CTL_REQUEST_MAX);
 		return 2;
@@ -483,6 +486,14 @@ static int cmd_ctl(int argc, char **argv)
 	ret = strstr(reply, "\"ok\":false") ? 1 : 0;
 	free(reply);
 	return ret;
+}
+
+/* The ctl socket of an insecure teacher: the whiteboard's verbs only. */
+static char *insecure_ctl(int argc, char **argv, uint64_t req, void *arg)
+{
+	if (argc < 1 || strcmp(argv[0], "board"))
+		return NULL;
+	return cast_board_ctl(argc, argv, req, arg);
 }
 
 /* Per-student view: the control roster joined with RTCP feedback by IP. */
@@ -613,6 +624,8 @@ int main(int argc, char **argv)
 	struct cast_sender *s = NULL;
 	struct cast_teacher_ctl *ctl = NULL;
 	struct cast_class *cls = NULL;
+	struct cast_board *board = NULL;
+	struct cast_ctl_server *board_srv = NULL;
 	struct cast_key key;
 	struct cast_media_key media_key;
 	struct cast_meter meter;
@@ -679,11 +692,26 @@ int main(int argc, char **argv)
 		}
 		t.cfg.media_key = &media_key;
 	}
+	/* The whiteboard (F8), blended into every picture before encoding;
+	 * off until `ctl board on`. */
+	if (cast_board_new(&board, NULL)) {
+		fprintf(stderr, "cast-teacher: out of memory\n");
+		return 1;
+	}
+	t.cfg.overlay = cast_board_composite;
+	t.cfg.overlay_arg = board;
 	err = cast_sender_new(&s, &t.cfg);
 	if (err) {
 		fprintf(stderr, "cast-teacher: cannot start %s broadcast: %s\n",
 			t.source, cast_strerror(err));
+		cast_board_free(&board);
 		return 1;
+	}
+	{
+		struct cast_sender_stats st;
+
+		cast_sender_stats(s, &st);
+		cast_board_set_size(board, st.width, st.height);
 	}
 	if (!t.cfg.insecure) {
 		struct cast_teacher_ctl_cfg cc;
@@ -746,15 +774,27 @@ int main(int argc, char **argv)
 			err = cast_class_new(&cls, &ccfg);
 			if (err) {
 				cast_sender_free(&s);
+				cast_board_free(&board);
 				return 1;
 			}
+		}
+		err = cast_class_add_verb(cls, "board", cast_board_ctl, board);
+		if (err) {
+			fprintf(stderr, "cast-teacher: board verb: %s\n",
+				cast_strerror(err));
+			cast_class_free(&cls);
+			cast_sender_free(&s);
+			cast_board_free(&board);
+			return 1;
 		}
 		cc.on_student_event = cast_class_event;
 		cc.on_ctl_command = cast_class_ctl;
 		cc.arg = cls;
 		err = cast_teacher_ctl_new(&ctl, &cc);
-		if (!err)
+		if (!err) {
 			cast_class_set_ctl(cls, ctl);
+			cast_board_set_ctl(board, ctl);
+		}
 		cast_key_wipe(&key);
 		if (err) {
 			fprintf(stderr,
@@ -765,8 +805,26 @@ int main(int argc, char **argv)
 					? " (another teacher on this channel?)"
 					: "");
 			cast_sender_free(&s);
+			cast_board_free(&board);
 			return 1;
 		}
+	}
+	if (t.cfg.insecure) {
+		/* No class without keys, but the whiteboard stays scriptable
+		 * (interop tests draw on what third-party clients see). */
+		char path[512];
+
+		if (t.ctl_socket)
+			snprintf(path, sizeof(path), "%s", t.ctl_socket);
+		else if (cast_ctl_socket_path(t.cfg.channel, path, sizeof(path)))
+			path[0] = 0;
+		err = path[0] ? cast_ctl_server_new(&board_srv, path,
+						    insecure_ctl, board)
+			      : CAST_ERROR(ENAMETOOLONG);
+		if (err)
+			fprintf(stderr, "cast-teacher: no ctl socket (%s): "
+					"the whiteboard is not scriptable\n",
+				cast_strerror(err));
 	}
 	if (t.sdp_path) {
 		FILE *f;
@@ -777,6 +835,7 @@ int main(int argc, char **argv)
 			cast_teacher_ctl_free(&ctl);
 			cast_class_free(&cls);
 			cast_sender_free(&s);
+			cast_board_free(&board);
 			return 2;
 		}
 		err = cast_sender_sdp(s, sdp, sizeof(sdp));
@@ -787,6 +846,7 @@ int main(int argc, char **argv)
 			cast_teacher_ctl_free(&ctl);
 			cast_class_free(&cls);
 			cast_sender_free(&s);
+			cast_board_free(&board);
 			return 1;
 		}
 	}
@@ -800,6 +860,7 @@ int main(int argc, char **argv)
 		cast_teacher_ctl_free(&ctl);
 		cast_class_free(&cls);
 		cast_sender_free(&s);
+		cast_board_free(&board);
 		return 1;
 	}
 	start = cast_mono_us();
@@ -836,8 +897,11 @@ int main(int argc, char **argv)
 	/* The class's worker must not answer through a freed control plane. */
 	if (cls)
 		cast_class_set_ctl(cls, NULL);
+	cast_board_set_ctl(board, NULL);
+	cast_ctl_server_free(&board_srv);
 	cast_teacher_ctl_free(&ctl);
 	cast_class_free(&cls);
 	cast_sender_free(&s);
+	cast_board_free(&board);
 	return 0;
 }

@@ -10,6 +10,8 @@
 
 #include <cast/cast.h>
 
+#include "board_bench.h"
+
 #define MAX_SIZES 4
 #define WARMUP_FRAMES 10
 #define STILL_FRAMES 60
@@ -81,6 +83,8 @@ static void usage(FILE *f)
 		"                   test pattern\n"
 		"  --json FILE      write the JSON object there (default: one\n"
 		"                   JSON line on stdout after the table)\n\n"
+		"cast-bench board [--size WxH] [--frames N] [--json FILE]:\n"
+		"  the whiteboard compositor's cost per picture.\n\n"
 		"The end-to-end run (Xvfb desktop, teacher, students, ffmpeg)\n"
 		"is bench/run.sh; see docs/performance.md.\n");
 }
@@ -872,6 +876,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "stages"))
 		return cmd_stages(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "board"))
+		return cast_bench_board(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "e2e")) {
 		fprintf(stderr,
 			"cast-bench: the end-to-end run is bench/run.sh "

@@ -845,15 +845,29 @@ int cast_board_pointer_move(struct cast_board *b, double x, double y)
 	min = 1.5 * b->cfg.height / BOARD_REF_H;
 	if (hypot(dx, dy) < min)
 		goto out;
-	touch_item(b, it); /* the old extent (shapes shrink too) */
 	if (it->tool == CAST_BOARD_PEN || it->tool == CAST_BOARD_HIGHLIGHTER ||
-	    it->tool == CAST_BOARD_ERASER || it->n < 2) {
+	    it->tool == CAST_BOARD_ERASER) {
 		err = item_push(it, x, y);
+		/* Only the stroke's end changes: the new point bends the
+		 * curve back to the point before last. */
+		if (!err) {
+			struct board_item tail = *it;
+			int k = it->n < 4 ? it->n : 4;
+
+			tail.xy = it->xy + 2 * (it->n - k);
+			tail.n = k;
+			touch_item(b, &tail);
+		}
 	} else {
-		it->xy[2] = (float)x;
-		it->xy[3] = (float)y;
+		touch_item(b, it); /* the old extent: shapes shrink too */
+		if (it->n < 2) {
+			err = item_push(it, x, y);
+		} else {
+			it->xy[2] = (float)x;
+			it->xy[3] = (float)y;
+		}
+		touch_item(b, it);
 	}
-	touch_item(b, it);
 out:
 	pthread_mutex_unlock(&b->lock);
 	return err;

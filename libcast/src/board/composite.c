@@ -9,8 +9,10 @@
 #include "cast/log.h"
 
 /* Renders the current page and the item being drawn into the layer (lock
- * held) and finds the box of its drawn pixels. */
-static int render_layer(struct cast_board *b)
+ * held): the whole layer, or only `clip` (pixels) when it is not NULL. The
+ * box of the drawn pixels is found on a whole render and grown by a
+ * partial one. */
+static int render_layer(struct cast_board *b, const struct cast_rect *area)
 {
 	struct board_comp *c = &b->comp;
 	const struct board_page *p = &b->pages[b->cur];
@@ -21,6 +23,10 @@ static int render_layer(struct cast_board *b)
 	s = cairo_image_surface_create_for_data(c->layer, CAIRO_FORMAT_ARGB32,
 	                                        c->w, c->h, c->w * 4);
 	cr = cairo_create(s);
+	if (area) {
+		cairo_rectangle(cr, area->x, area->y, area->w, area->h);
+		cairo_clip(cr);
+	}
 	cairo_set_operator(cr, CAIRO_OPERATOR_CLEAR);
 	cairo_paint(cr);
 	cairo_set_operator(cr, CAIRO_OPERATOR_OVER);
@@ -37,6 +43,18 @@ static int render_layer(struct cast_board *b)
 	c->blank = p->bg != CAST_BOARD_BG_OVERLAY;
 	if (c->blank) {
 		c->bbox = (struct cast_rect){0, 0, c->w, c->h};
+		return err;
+	}
+	if (area) {
+		x0 = c->bbox.w ? c->bbox.x : area->x;
+		y0 = c->bbox.w ? c->bbox.y : area->y;
+		x1 = c->bbox.w ? c->bbox.x + c->bbox.w : area->x + area->w;
+		y1 = c->bbox.w ? c->bbox.y + c->bbox.h : area->y + area->h;
+		x0 = area->x < x0 ? area->x : x0;
+		y0 = area->y < y0 ? area->y : y0;
+		x1 = area->x + area->w > x1 ? area->x + area->w : x1;
+		y1 = area->y + area->h > y1 ? area->y + area->h : y1;
+		c->bbox = (struct cast_rect){x0, y0, x1 - x0, y1 - y0};
 		return err;
 	}
 	/* Blending only where something is drawn keeps an annotated
@@ -270,17 +288,24 @@ int cast_board_composite(struct cast_frame *f, int changed, void *arg)
 	}
 	pthread_mutex_lock(&b->lock);
 	b->st.composited = frame + 1;
-	if (c->layer_version != b->version) {
-		err = render_layer(b);
-		c->layer_version = b->version;
-	}
 	full = !c->valid || !c->was_on || b->dirty_all;
 	board_changed = full || b->dirty;
-	if (!full && b->dirty)
-		br = (struct cast_rect){
-		    (int)floor(b->dx0 * c->w), (int)floor(b->dy0 * c->h),
-		    (int)ceil((b->dx1 - b->dx0) * c->w) + 2,
-		    (int)ceil((b->dy1 - b->dy0) * c->h) + 2};
+	if (!full && b->dirty) {
+		br =
+		    (struct cast_rect){(int)floor(b->dx0 * c->w) - 1,
+		                       (int)floor(b->dy0 * c->h) - 1,
+		                       (int)ceil((b->dx1 - b->dx0) * c->w) + 3,
+		                       (int)ceil((b->dy1 - b->dy0) * c->h) + 3};
+		clip(&br, c);
+	}
+	if (c->layer_version != b->version) {
+		/* A stroke re-renders its own box, not the picture. */
+		bool part =
+		    c->layer_version && !b->dirty_all && b->dirty && br.w > 0;
+
+		err = render_layer(b, part ? &br : NULL);
+		c->layer_version = b->version;
+	}
 	b->dirty = b->dirty_all = false;
 	pthread_mutex_unlock(&b->lock);
 	if (err)

@@ -98,9 +98,17 @@ static void draw_item(cairo_t *cr, const struct board_item *it, int w, int h)
 	bool group = it->opacity < 1;
 
 	cairo_save(cr);
-	/* Drawn whole then faded, so a stroke crossing itself stays even. */
-	if (group)
+	/* Drawn whole then faded, so a stroke crossing itself stays even;
+	 * the group only as large as the item. */
+	if (group) {
+		double bx0, by0, bx1, by1;
+
+		cast__board_item_box(it, w, h, &bx0, &by0, &bx1, &by1);
+		cairo_rectangle(cr, floor(bx0), floor(by0), ceil(bx1 - bx0) + 1,
+		                ceil(by1 - by0) + 1);
+		cairo_clip(cr);
 		cairo_push_group(cr);
+	}
 	cairo_set_source_rgb(cr, (it->color >> 16 & 255) / 255.0,
 	                     (it->color >> 8 & 255) / 255.0,
 	                     (it->color & 255) / 255.0);

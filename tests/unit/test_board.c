@@ -542,6 +542,48 @@ static void test_composite_i420(void **state)
 	cast_board_free(&b);
 }
 
+/* An odd-sized I420 picture (a file source): every pixel written, the
+ * last row and column too. */
+static void test_composite_i420_odd(void **state)
+{
+	struct cast_board *b = board_new();
+	int w = 161, h = 91, cw = 81, ch = 46;
+	uint8_t *buf = malloc((size_t)(w * h + 2 * cw * ch));
+	struct cast_frame f;
+
+	(void)state;
+	assert_non_null(buf);
+	memset(buf, 77, (size_t)(w * h + 2 * cw * ch));
+	memset(&f, 0, sizeof(f));
+	f.fmt = CAST_PIX_I420;
+	f.width = w;
+	f.height = h;
+	f.data[0] = buf;
+	f.data[1] = buf + w * h;
+	f.data[2] = f.data[1] + cw * ch;
+	f.stride[0] = w;
+	f.stride[1] = f.stride[2] = cw;
+	f.n_damage = -1;
+	cast_board_set_on(b, true);
+	assert_int_equal(cast_board_composite(&f, 1, b), 1);
+	assert_int_equal(f.data[0][(h - 1) * f.stride[0] + w - 1], 77);
+	assert_int_equal(f.data[1][(ch - 1) * f.stride[1] + cw - 1], 77);
+	assert_int_equal(f.data[2][(ch - 1) * f.stride[2] + cw - 1], 77);
+	/* A change in the last column reaches it. */
+	buf[(h - 1) * w + w - 1] = 200;
+	f.data[0] = buf;
+	f.data[1] = buf + w * h;
+	f.data[2] = f.data[1] + cw * ch;
+	f.stride[0] = w;
+	f.stride[1] = f.stride[2] = cw;
+	f.n_damage = 1;
+	f.damage[0] = (struct cast_rect){w - 1, h - 1, 1, 1};
+	assert_int_equal(cast_board_composite(&f, 1, b), 1);
+	assert_int_equal(f.data[0][(h - 1) * f.stride[0] + w - 1], 200);
+	free(buf);
+	cast_board_free(&b);
+}
+
 static char *ctl(struct cast_board *b, const char *line)
 {
 	char *copy = strdup(line), *argv[16], *save = NULL;
@@ -646,6 +688,7 @@ int main(void)
 	    cmocka_unit_test(test_render),
 	    cmocka_unit_test(test_composite_bgra),
 	    cmocka_unit_test(test_composite_i420),
+	    cmocka_unit_test(test_composite_i420_odd),
 	    cmocka_unit_test(test_ctl),
 	};
 

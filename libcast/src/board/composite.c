@@ -102,13 +102,16 @@ static int comp_alloc(struct board_comp *c, const struct cast_frame *f)
 		c->out[0] = malloc(n * 4);
 		c->stride[0] = f->width * 4;
 	} else {
-		/* I420 of even size (the sender sends even sizes). */
-		c->out[0] = malloc(n + 2 * (n / 4) + 16);
+		/* Chroma of an odd size rounds up, as libav's does. */
+		size_t cw = (size_t)(f->width + 1) / 2;
+		size_t ch = (size_t)(f->height + 1) / 2;
+
+		c->out[0] = malloc(n + 2 * cw * ch);
 		c->stride[0] = f->width;
-		c->stride[1] = c->stride[2] = f->width / 2;
+		c->stride[1] = c->stride[2] = (int)cw;
 		if (c->out[0]) {
 			c->out[1] = c->out[0] + n;
-			c->out[2] = c->out[1] + n / 4 + 8;
+			c->out[2] = c->out[1] + cw * ch;
 		}
 	}
 	c->layer_version = 0;
@@ -184,7 +187,7 @@ static void i420_rect(struct board_comp *c, const struct cast_frame *f,
 			o[x] = (uint8_t)(yl + mul255(o[x], 255 - a));
 		}
 	}
-	for (int y = r.y / 2; y < (r.y + r.h) / 2; y++) {
+	for (int y = r.y / 2; y < (r.y + r.h + 1) / 2; y++) {
 		for (int pl = 1; pl <= 2; pl++) {
 			uint8_t *o = c->out[pl] + (size_t)y * c->stride[pl];
 
@@ -192,18 +195,20 @@ static void i420_rect(struct board_comp *c, const struct cast_frame *f,
 				memcpy(o + r.x / 2,
 				       f->data[pl] + (size_t)y * f->stride[pl] +
 				           r.x / 2,
-				       (size_t)r.w / 2);
+				       (size_t)((r.x + r.w + 1) / 2 - r.x / 2));
 		}
-		for (int x = r.x / 2; x < (r.x + r.w) / 2; x++) {
+		for (int x = r.x / 2; x < (r.x + r.w + 1) / 2; x++) {
 			int sr = 0, sg = 0, sb = 0, sa = 0;
 			uint8_t *u = c->out[1] + (size_t)y * c->stride[1] + x;
 			uint8_t *v = c->out[2] + (size_t)y * c->stride[2] + x;
 
 			for (int k = 0; k < 4; k++) {
-				const uint8_t *p =
-				    c->layer + ((size_t)(2 * y + k / 2) * c->w +
-				                2 * x + k % 2) *
-				                   4;
+				int ly = 2 * y + k / 2, lx = 2 * x + k % 2;
+				const uint8_t *p;
+
+				ly = ly < c->h ? ly : c->h - 1;
+				lx = lx < c->w ? lx : c->w - 1;
+				p = c->layer + ((size_t)ly * c->w + lx) * 4;
 
 				sb += p[0];
 				sg += p[1];
@@ -240,8 +245,8 @@ static bool clip(struct cast_rect *r, const struct board_comp *c)
 		y0 &= ~1;
 		x1 = (x1 + 1) & ~1;
 		y1 = (y1 + 1) & ~1;
-		x1 = x1 > c->w ? c->w & ~1 : x1;
-		y1 = y1 > c->h ? c->h & ~1 : y1;
+		x1 = x1 > c->w ? c->w : x1;
+		y1 = y1 > c->h ? c->h : y1;
 	}
 	*r = (struct cast_rect){x0, y0, x1 - x0, y1 - y0};
 	return r->w > 0 && r->h > 0;

@@ -549,7 +549,7 @@ static void write_students(struct cast_json *j, struct cast_sender *s,
 
 static void write_stats(FILE *f, struct cast_sender *s,
 			struct cast_teacher_ctl *ctl, struct cast_class *cls,
-			struct cast_meter *m,
+			struct cast_board *board, struct cast_meter *m,
 			double elapsed, bool final)
 {
 	struct cast_sender_stats st;
@@ -610,6 +610,16 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	}
 	if (cls)
 		cast_class_json(cls, &j);
+	if (board) {
+		struct cast_board_stats bs;
+
+		cast_board_stats(board, &bs);
+		cast_json_obj(&j, "board");
+		cast_json_bool(&j, "on", cast_board_on(board));
+		cast_json_int(&j, "composited", (int64_t)bs.composited);
+		cast_json_int(&j, "renders", (int64_t)bs.renders);
+		cast_json_end(&j);
+	}
 	write_students(&j, s, ctl);
 	if (final)
 		cast_json_bool(&j, "final", true);
@@ -877,7 +887,7 @@ int main(int argc, char **argv)
 			break;
 		if (now >= next_stats) {
 			if (stats)
-				write_stats(stats, s, ctl, cls, &meter,
+				write_stats(stats, s, ctl, cls, board, &meter,
 					    (double)(now - start) / 1e6, false);
 			else if (!t.common.headless)
 				fprintf(stderr,
@@ -889,7 +899,7 @@ int main(int argc, char **argv)
 	}
 	cast_sender_stop(s);
 	if (stats) {
-		write_stats(stats, s, ctl, cls, &meter,
+		write_stats(stats, s, ctl, cls, board, &meter,
 			    (double)(cast_mono_us() - start) / 1e6, true);
 		if (stats != stdout)
 			fclose(stats);

@@ -184,9 +184,9 @@ CAST_API int cast_board_export(struct cast_board *b, const char *png_dir,
 CAST_API int cast_board_composite(struct cast_frame *f, int changed, void *arg);
 
 /**
- * Counters: pictures composited, layer renders, and the frame number (count
- * of pictures composited) at which the last change was made: the first
- * picture to carry it is that one.
+ * Counters: pictures handed to the compositor (on or off), layer renders,
+ * and the number of the first picture to carry the last change (pictures
+ * counted from 0 as they are handed to the compositor).
  */
 struct cast_board_stats {
 	uint64_t composited;

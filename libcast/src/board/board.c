@@ -907,6 +907,7 @@ void cast_board_stats(struct cast_board *b, struct cast_board_stats *st)
 {
 	pthread_mutex_lock(&b->lock);
 	*st = b->st;
+	st->composited = atomic_load(&b->frames);
 	st->version = b->version;
 	pthread_mutex_unlock(&b->lock);
 }

@@ -357,6 +357,9 @@ static void test_file_limits(void **state)
 		                 CAST_ERROR(E2BIG));
 		t[CAST_BOARD_MAX_TEXT] = 0;
 		assert_int_equal(cast_board_text(b, &st, 0.1, 0.1, t), 0);
+		/* Not UTF-8: it could not be saved, so it is not drawn. */
+		assert_int_equal(cast_board_text(b, &st, 0.1, 0.1, "a\xff"),
+		                 CAST_ERROR(EINVAL));
 		free(t);
 	}
 	/* Pages. */

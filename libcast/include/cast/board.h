@@ -112,7 +112,10 @@ CAST_API int cast_board_pointer_up(struct cast_board *b, double x, double y);
 CAST_API int cast_board_draw(struct cast_board *b,
                              const struct cast_board_style *st,
                              const double *xy, int n, bool pixels);
-/** Writes `text` (UTF-8) with its top-left at x,y. Errors as above. */
+/**
+ * Writes `text` (UTF-8, 1..4096 bytes) with its top-left at x,y. Errors as
+ * above; -EINVAL for text that is not UTF-8, -E2BIG over 4096 bytes.
+ */
 CAST_API int cast_board_text(struct cast_board *b,
                              const struct cast_board_style *st, double x,
                              double y, const char *text);

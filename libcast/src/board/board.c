@@ -6,6 +6,7 @@
 #include "board/board_int.h"
 #include "cast/error.h"
 #include "cast/log.h"
+#include "core/core_int.h"
 
 static const char *const tool_names[CAST_BOARD_TOOLS] = {
     "pen", "highlighter", "line", "arrow", "rect", "ellipse", "text", "eraser"};
@@ -787,6 +788,9 @@ int cast_board_text(struct cast_board *b, const struct cast_board_style *st,
 	len = strlen(text);
 	if (!len || len > CAST_BOARD_MAX_TEXT)
 		return CAST_ERROR(len ? E2BIG : EINVAL);
+	/* What cannot be saved is not drawn. */
+	if (!cast__utf8_valid((const uint8_t *)text, len))
+		return CAST_ERROR(EINVAL);
 	s = *st;
 	s.tool = CAST_BOARD_TEXT;
 	it = item_new(&s);

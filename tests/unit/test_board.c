@@ -129,6 +129,18 @@ static void test_eraser(void **state)
 	assert_int_equal(cast_board_items(b), 3);
 	assert_int_equal(cast_board_redo(b), 0);
 	assert_int_equal(cast_board_items(b), 2);
+	/* Text is hit anywhere in its box (measured with pango). */
+	{
+		struct cast_board_style ts;
+		double in_text[2] = {0.12, 0.93}, past_text[2] = {0.9, 0.93};
+
+		cast_board_style_init(&ts, CAST_BOARD_TEXT);
+		assert_int_equal(cast_board_text(b, &ts, 0.1, 0.9, "Hello"), 0);
+		assert_int_equal(cast_board_draw(b, &er, past_text, 1, false),
+		                 0);
+		assert_int_equal(cast_board_draw(b, &er, in_text, 1, false), 1);
+		assert_int_equal(cast_board_items(b), 2);
+	}
 	cast_board_free(&b);
 }
 

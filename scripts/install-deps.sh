@@ -8,6 +8,7 @@ PKGS="build-essential cmake pkg-config git ca-certificates
  libx264-dev libsdl2-dev libsdl2-ttf-dev libfontconfig-dev libopus-dev
  libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xfixes0-dev
  libsrtp2-dev libssl-dev openssl libsodium-dev libsqlite3-dev libjson-c-dev libcmocka-dev
+ libcairo2-dev libpango1.0-dev
  libnorm-dev uftp
  ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
  gstreamer1.0-libav

@@ -31,6 +31,7 @@ enum action {
 	A_POWER,
 	A_LANGUAGE,
 	A_MENU,
+	A_BAR,		/* own-screen broadcast only */
 	A_COUNT
 };
 
@@ -60,7 +61,13 @@ static const struct {
 	[A_LANGUAGE] = {"language", NULL, CAST_S_LANGUAGE, "文", "Ctrl+G",
 			true},
 	[A_MENU] = {"menu", NULL, CAST_S_MENU, "☰", NULL, true},
+	[A_BAR] = {"bar", NULL, CAST_S_BAR, "▭", "F11", false},
 };
+
+/* The floating bar (logical px): Lock and Console buttons, then the state. */
+#define BAR_W 420
+#define BAR_H 60
+#define BAR_UNIT 15
 
 /* What a menu item does. */
 enum item {
@@ -139,6 +146,12 @@ struct console {
 	bool toast_error;
 	int64_t toast_until;
 	char last_error[512];
+
+	/* Floating bar (own-screen broadcast): the full console's place. */
+	bool bar;
+	int full_x, full_y, full_w, full_h;
+	struct cast_ui_rect bar_lock, bar_console;
+	struct cast_rect excl;	/* last rectangle left out of the picture */
 
 	struct request req;
 	struct cast_meter meter;
@@ -356,7 +369,7 @@ static void refresh(struct console *c)
 	json_object_put(o);
 	c->n_visible = 0;
 	for (int a = 0; a < A_COUNT; a++)
-		if (!c->hidden[a])
+		if (!c->hidden[a] && (a != A_BAR || c->cfg.own_screen))
 			c->visible[c->n_visible++] = a;
 	if (c->cfg.sender) {
 		struct cast_sender_stats st;
@@ -691,6 +704,62 @@ static void choose(struct console *c, int k)
 	free(cmd);
 }
 
+/*
+ * The floating bar: small, borderless, on top, at the top centre of the
+ * screen; the console's size and place come back when it is left.
+ */
+static void set_bar(struct console *c, bool on)
+{
+	SDL_DisplayMode dm;
+
+	if (on == c->bar || !c->cfg.own_screen)
+		return;
+	c->menu_of = -1;
+	c->focus_button = -1;
+	if (on) {
+		SDL_GetWindowPosition(c->win, &c->full_x, &c->full_y);
+		SDL_GetWindowSize(c->win, &c->full_w, &c->full_h);
+		SDL_SetWindowBordered(c->win, SDL_FALSE);
+		SDL_SetWindowSize(c->win, BAR_W, BAR_H);
+		if (!SDL_GetDesktopDisplayMode(0, &dm))
+			SDL_SetWindowPosition(c->win, (dm.w - BAR_W) / 2, 0);
+		SDL_SetWindowAlwaysOnTop(c->win, SDL_TRUE);
+	} else {
+		SDL_SetWindowAlwaysOnTop(c->win, SDL_FALSE);
+		SDL_SetWindowBordered(c->win, SDL_TRUE);
+		SDL_SetWindowSize(c->win, c->full_w, c->full_h);
+		SDL_SetWindowPosition(c->win, c->full_x, c->full_y);
+	}
+	c->bar = on;
+	c->dirty = true;
+}
+
+/*
+ * Keeps the console's window (its frame included) out of the broadcast
+ * picture wherever it is, bar or full: the students never see it.
+ */
+static void exclude_self(struct console *c)
+{
+	struct cast_rect r;
+	int top = 0, left = 0, bottom = 0, right = 0;
+
+	if (!c->cfg.own_screen || !c->cfg.sender)
+		return;
+	SDL_GetWindowPosition(c->win, &r.x, &r.y);
+	SDL_GetWindowSize(c->win, &r.w, &r.h);
+	if (SDL_GetWindowBordersSize(c->win, &top, &left, &bottom, &right))
+		top = left = bottom = right = 0;
+	r.x -= left;
+	r.y -= top;
+	r.w += left + right;
+	r.h += top + bottom;
+	if (!memcmp(&r, &c->excl, sizeof(r)))
+		return;
+	c->excl = r;
+	if (cast_sender_exclude(c->cfg.sender, &r, 1))
+		toast(c, true, "%s: %s", T(c, CAST_S_BAR), T(c, CAST_S_FAILED));
+}
+
 static void act(struct console *c, int a, const struct cast_ui_rect *at)
 {
 	char to[4096], *argv[4], *reply;
@@ -724,6 +793,9 @@ static void act(struct console *c, int a, const struct cast_ui_rect *at)
 		later(c, T(c, CAST_S_ATTENDANCE), 1, v, false);
 		return;
 	}
+	case A_BAR:
+		set_bar(c, !c->bar);
+		return;
 	case A_WAKE:
 		argv[argc++] = "wake";
 		if (targets(c, to, sizeof(to))) {
@@ -800,6 +872,10 @@ static void on_key(struct console *c, const SDL_KeyboardEvent *k)
 	int i;
 
 	c->dirty = true;
+	if (key == SDLK_F11 && c->entry_for < 0) {
+		set_bar(c, !c->bar);
+		return;
+	}
 	if (c->entry_for >= 0) {
 		if (key == SDLK_RETURN || key == SDLK_KP_ENTER)
 			entry_done(c);
@@ -889,6 +965,15 @@ static void on_button(struct console *c, const SDL_MouseButtonEvent *b)
 
 	c->dirty = true;
 	c->focus_button = -1;
+	if (c->bar) {
+		if (b->button != SDL_BUTTON_LEFT)
+			return;
+		if (cast_ui_rect_hit(&c->bar_lock, x, y))
+			do_lock(c);
+		else if (cast_ui_rect_hit(&c->bar_console, x, y))
+			set_bar(c, false);
+		return;
+	}
 	if (c->entry_for >= 0)
 		return;
 	if (c->menu_of != -1) {
@@ -976,6 +1061,53 @@ static void status_text(struct console *c, char *buf, size_t size)
 		snprintf(buf + n, size - n, " · %s", c->last_error);
 }
 
+static bool all_locked(const struct console *c)
+{
+	int locked = 0, online = 0;
+
+	for (int s = 0; s < c->n_st; s++) {
+		online += !!(c->st[s].flags & CAST_UI_T_ONLINE);
+		locked += !!(c->st[s].flags & CAST_UI_T_LOCKED) &&
+			  (c->st[s].flags & CAST_UI_T_ONLINE);
+	}
+	return online && locked == online;
+}
+
+/* The floating bar: [Lock] [Console] broadcasting · online · last word. */
+static void draw_bar(struct console *c, cairo_t *cr)
+{
+	double u = BAR_UNIT;
+	struct cast_ui_button lock = {.icon = "lock",
+				      .label = T(c, CAST_S_LOCK),
+				      .pressed = all_locked(c)};
+	struct cast_ui_button con = {.icon = "▣", .label = T(c, CAST_S_CONSOLE)};
+	struct cast_ui_rect all = {0, 0, BAR_W, BAR_H};
+	struct cast_ui_rect t1 = {u * 10.4, 4, BAR_W - u * 11, BAR_H / 2.0 - 4};
+	struct cast_ui_rect t2 = {u * 10.4, BAR_H / 2.0, BAR_W - u * 11,
+				  BAR_H / 2.0 - 4};
+	char line[256];
+	int online = 0;
+
+	for (int i = 0; i < c->n_st; i++)
+		online += !!(c->st[i].flags & CAST_UI_T_ONLINE);
+	c->bar_lock = (struct cast_ui_rect){u * 0.3, 2, u * 4.8, BAR_H - 4};
+	c->bar_console = (struct cast_ui_rect){u * 5.3, 2, u * 4.8, BAR_H - 4};
+	cast_ui_fill(cr, &all, 0, CAST_UI_BAR);
+	cast_ui_draw_button(c->ui, cr, &c->bar_lock, &lock, u);
+	cast_ui_draw_button(c->ui, cr, &c->bar_console, &con, u);
+	snprintf(line, sizeof(line), "● %s %.2f Mbit/s", T(c, CAST_S_BROADCASTING),
+		 c->bitrate_kbps / 1000);
+	cast_ui_label(c->ui, cr, &t1, line, u * 0.85, 0xff6b6b, true,
+		      CAST_UI_LEFT_ALIGN);
+	if (c->toast[0] && cast_mono_us() < c->toast_until)
+		snprintf(line, sizeof(line), "%.200s", c->toast);
+	else
+		snprintf(line, sizeof(line), "%s %d/%d", T(c, CAST_S_STUDENTS_ONLINE),
+			 online, c->n_st);
+	cast_ui_label(c->ui, cr, &t2, line, u * 0.75, 0xe8eaed, false,
+		      CAST_UI_LEFT_ALIGN);
+}
+
 static void draw(struct console *c)
 {
 	cairo_t *cr = cairo_create(c->surf);
@@ -986,6 +1118,11 @@ static void draw(struct console *c)
 	struct cast_ui_rect side;
 
 	cairo_scale(cr, c->scale, c->scale);
+	if (c->bar) {
+		draw_bar(c, cr);
+		cairo_destroy(cr);
+		return;
+	}
 	cast_ui_fill(cr, &(struct cast_ui_rect){0, 0, c->lay.w, c->lay.h}, 0,
 		     CAST_UI_BG);
 	cast_ui_fill(cr, &c->lay.toolbar, 0, CAST_UI_BAR);
@@ -1000,16 +1137,8 @@ static void draw(struct console *c)
 			.pressed = c->menu_of == a,
 		};
 
-		if (a == A_LOCK) {
-			int locked = 0, online = 0;
-
-			for (int s = 0; s < c->n_st; s++) {
-				online += !!(c->st[s].flags & CAST_UI_T_ONLINE);
-				locked += !!(c->st[s].flags & CAST_UI_T_LOCKED) &&
-					  (c->st[s].flags & CAST_UI_T_ONLINE);
-			}
-			b.pressed = online && locked == online;
-		}
+		if (a == A_LOCK)
+			b.pressed = all_locked(c);
 		cast_ui_draw_button(c->ui, cr, &c->lay.buttons[i], &b, u);
 	}
 	for (int k = 0; k < CAST_UI_TILES_PAGE; k++) {
@@ -1216,6 +1345,7 @@ bool console_step(struct console *c, int wait_ms)
 	}
 	if (c->dirty)
 		present(c);
+	exclude_self(c);
 	return true;
 }
 
@@ -1269,6 +1399,9 @@ int console_new(struct console **out, const struct console_cfg *cfg)
 	}
 	refresh(c);
 	c->next_poll = cast_mono_us() + POLL_US;
+	/* Own screen broadcast: out of the way from the start. */
+	if (cfg->own_screen)
+		set_bar(c, true);
 	if (cfg->first_run)
 		toast(c, false, "%s: cast-student --channel %d --key-code %s "
 				"--teacher-code %s",
@@ -1294,6 +1427,19 @@ void console_json(struct console *c, struct cast_json *j)
 						    : "");
 	cast_json_int(j, "menu_items", c->menu_of != -1 ? c->n_items : 0);
 	cast_json_bool(j, "entry", c->entry_for >= 0);
+	cast_json_bool(j, "bar", c->bar);
+	snprintf(buf, sizeof(buf), "%d,%d,%d,%d", c->excl.x, c->excl.y,
+		 c->excl.w, c->excl.h);
+	cast_json_str(j, "excluded", buf);
+	if (c->bar) {
+		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f",
+			 c->bar_console.x, c->bar_console.y, c->bar_console.w,
+			 c->bar_console.h);
+		cast_json_str(j, "bar_console", buf);
+		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", c->bar_lock.x,
+			 c->bar_lock.y, c->bar_lock.w, c->bar_lock.h);
+		cast_json_str(j, "bar_lock", buf);
+	}
 	cast_json_str(j, "toast", c->toast);
 	cast_json_array(j, "selected");
 	for (int i = 0; i < c->n_sel; i++)

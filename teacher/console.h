@@ -19,6 +19,9 @@ struct console_cfg {
 	char teacher_code[32];
 	const char *key_path;
 	bool first_run;			/* the key was made just now */
+	/* The broadcast is this display's own screen: the console keeps out
+	 * of the picture and shrinks to the floating bar. */
+	bool own_screen;
 };
 
 /**

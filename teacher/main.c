@@ -861,6 +861,11 @@ int main(int argc, char **argv)
 		ccon.lang = t.console_lang;
 		ccon.key_path = t.key_file;
 		ccon.first_run = t.first_run;
+		/* The broadcast is this very screen: keep the console out. */
+		ccon.own_screen =
+			!strcmp(t.source, "x11") &&
+			(!t.device[0] ||
+			 (getenv("DISPLAY") && !strcmp(t.device, getenv("DISPLAY"))));
 		if (console_new(&con, &ccon))
 			fprintf(stderr, "cast-teacher: broadcasting without "
 					"the console window\n");

@@ -12,7 +12,12 @@
 #     to English: each time the Lock button's label is the widget layer's
 #     rendering of that language's word (tests/tools/ui_render.c), and not
 #     the previous language's;
-#  f. the custom menu hides "web": its toolbar button goes.
+#  f. the custom menu hides "web": its toolbar button goes;
+#  g. broadcasting its own screen (x11), the console starts as the small
+#     floating bar and is left out of the picture: a windowed student on a
+#     second Xvfb shows flat grey where the bar is and none of its colour;
+#     the bar's Lock locks the class; its Console button brings the full
+#     console back (still left out), F11 shrinks it again.
 # Screenshots are read back as PPM and checked by region and colour.
 . "$(dirname "$0")/lib.sh"
 
@@ -322,6 +327,87 @@ if white < w * ih: print('FAIL: menu not drawn'); sys.exit(1)
 
 X() { DISPLAY=$DISP "$@"; }
 
+# xvfb VAR: starts an Xvfb 1366x768, its display in VAR.
+xvfb() {
+	: >"$WORK/displayfd"
+	Xvfb -displayfd 3 -screen 0 1366x768x24 -nolisten tcp -nolisten unix \
+		3>"$WORK/displayfd" >>"$WORK/xvfb.log" 2>&1 &
+	PIDS="$PIDS $!"
+	i=0
+	while [ ! -s "$WORK/displayfd" ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && skip "Xvfb did not start: $(cat "$WORK/xvfb.log")"
+		sleep 0.1
+	done
+	eval "$1=:$(head -n 1 "$WORK/displayfd")"
+}
+
+run_own_screen() {
+	W=1366
+	H=768
+	CH=45
+	SOCK=$WORK/teacher-own.sock
+	xvfb DISP
+	xvfb SDISP
+	echo "--- own screen: teacher on $DISP, student window on $SDISP"
+	rm -f "$WORK/teacher.jsonl"
+	DISPLAY=$DISP "$TEACHER" --key "$WORK/class.key" --ctl-socket "$SOCK" \
+		--source x11 --fps 10 --bitrate 1500 --channel $CH \
+		--console-lang en --stats "$WORK/teacher.jsonl" --duration 150 \
+		2>"$WORK/teacher-own.err" &
+	PIDS="$PIDS $!"
+	DISPLAY=$SDISP "$STUDENT" --key "$WORK/class.key" --channel $CH \
+		--id s01 --name "Student 1" --windowed 1366x768+0+0 \
+		--state-dir "$WORK/own-s1" --local-socket "$WORK/own-s1.sock" \
+		--inbox "$WORK/own-s1/inbox" --duration 150 \
+		--stats "$WORK/own-s1.jsonl" 2>"$WORK/own-s1.err" &
+	PIDS="$PIDS $!"
+	ui "u['bar'] and u['window_w'] < 600 and u['excluded'] != '0,0,0,0' and len(u['tiles']) == 1 and cls['s01']['online']" \
+		"own screen: the console starts as the floating bar" ||
+		fail "floating bar"
+	EX=$(uiget "u['excluded']")
+	# The student's picture: give the stream time to carry the bar's place.
+	python3 - "$WORK/own-s1.jsonl" "$SLACK" <<'PY' || fail "student picture"
+import json, sys, time
+end = time.time() + 15 * float(sys.argv[2])
+while True:
+    lines = [l for l in open(sys.argv[1]) if l.endswith("\n")]
+    s = json.loads(lines[-1]) if lines else {}
+    if s.get("frames_decoded", s.get("decoded", 0)) or s.get("fps", 0) > 0:
+        sys.exit(0)
+    if time.time() > end:
+        print("FAIL: the student shows no picture: %s" % (lines[-1:] or "")); sys.exit(1)
+    time.sleep(0.3)
+PY
+	sleep 2
+	shot own-teacher
+	DISPLAY=$SDISP import -window root -depth 8 "$WORK/own-student.ppm"
+	check_ppm "
+t, s = ppm('$WORK/own-teacher.ppm'), ppm('$WORK/own-student.ppm')
+x, y, w, h = rect('$EX')
+inner = [x + 4, y + 4, w - 8, h - 8]
+bar_t = count(t, inner, 0x23303e)
+grey_s, bar_s = count(s, inner, 0x303030, 12), count(s, inner, 0x23303e, 6)
+print('bar %s: teacher sees %d px of it; the student %d px grey, %d of its colour' % ('$EX', bar_t, grey_s, bar_s))
+if bar_t < w * h // 3: print('FAIL: no bar on the teacher screen'); sys.exit(1)
+if grey_s < inner[2] * inner[3] * 9 // 10 or bar_s > 0:
+    print('FAIL: the bar reaches the students'); sys.exit(1)
+" || fail "bar left out of the picture"
+	# The bar's Lock, then its Console button.
+	BX=$(uiget "(lambda e, r: '%d %d' % (e[0] + r[0] + r[2] // 2, e[1] + r[1] + r[3] // 2))([int(v) for v in u['excluded'].split(',')], [int(v) for v in u['bar_lock'].split(',')])")
+	X xdotool mousemove $BX click 1
+	ui "cls['s01']['locked']" "the bar's Lock locks the class" || fail "bar lock"
+	BX=$(uiget "(lambda e, r: '%d %d' % (e[0] + r[0] + r[2] // 2, e[1] + r[1] + r[3] // 2))([int(v) for v in u['excluded'].split(',')], [int(v) for v in u['bar_console'].split(',')])")
+	X xdotool mousemove $BX click 1
+	ui "not u['bar'] and u['window_w'] > 1000 and int(u['excluded'].split(',')[2]) > 1000" \
+		"Console brings the full console back, still left out" ||
+		fail "bar to console"
+	X xdotool key F11
+	ui "u['bar'] and u['window_w'] < 600" "F11 shrinks it to the bar again" ||
+		fail "console to bar"
+}
+
 run_size 1366 768 43
 run_size 1920 1080 44
+run_own_screen
 echo "console: all checks passed"

@@ -86,6 +86,8 @@ static const char *const table[CAST_S_COUNT][CAST_LANG_COUNT] = {
 				"學生啟動後會出現在這裡"},
 	[CAST_S_SHOWN] = {"显示", "shown", "顯示"},
 	[CAST_S_HIDDEN] = {"隐藏", "hidden", "隱藏"},
+	[CAST_S_BAR] = {"浮动条", "Floating bar", "浮動列"},
+	[CAST_S_CONSOLE] = {"控制台", "Console", "主控台"},
 };
 
 static const char *const codes[CAST_LANG_COUNT] = {"zh_CN", "en", "zh_TW"};

@@ -153,6 +153,7 @@ struct console {
 	struct cast_ui_rect bar_lock, bar_console;
 	struct cast_rect excl;	/* last rectangle left out of the picture */
 
+	char setup[256];	/* the command a student PC runs */
 	struct request req;
 	struct cast_meter meter;
 	double bitrate_kbps, worst_loss;
@@ -1176,9 +1177,7 @@ static void draw(struct console *c)
 	side = c->lay.side;
 	side.h = side.h * 0.55;
 	snprintf(line1, sizeof(line1), "%s", T(c, CAST_S_SETUP_HINT));
-	snprintf(line2, sizeof(line2),
-		 "cast-student --channel %d --key-code %s --teacher-code %s",
-		 c->cfg.channel, c->cfg.key_code, c->cfg.teacher_code);
+	snprintf(line2, sizeof(line2), "%s", c->setup);
 	snprintf(line3, sizeof(line3), "%s", c->cfg.key_path ? c->cfg.key_path : "");
 	lines[n_lines++] = line1;
 	lines[n_lines++] = line2;
@@ -1362,6 +1361,9 @@ int console_new(struct console **out, const struct console_cfg *cfg)
 		return CAST_ERROR(ENOMEM);
 	}
 	c->cfg = *cfg;
+	snprintf(c->setup, sizeof(c->setup),
+		 "cast-student --channel %d --key-code %s --teacher-code %s",
+		 cfg->channel, cfg->key_code, cfg->teacher_code);
 	c->menu_of = -1;
 	c->entry_for = -1;
 	c->focus_tile = -1;
@@ -1403,10 +1405,7 @@ int console_new(struct console **out, const struct console_cfg *cfg)
 	if (cfg->own_screen)
 		set_bar(c, true);
 	if (cfg->first_run)
-		toast(c, false, "%s: cast-student --channel %d --key-code %s "
-				"--teacher-code %s",
-		      T(c, CAST_S_SETUP), cfg->channel, cfg->key_code,
-		      cfg->teacher_code);
+		toast(c, false, "%s: %s", T(c, CAST_S_SETUP), c->setup);
 	present(c);
 	*out = c;
 	return 0;
@@ -1428,6 +1427,9 @@ void console_json(struct console *c, struct cast_json *j)
 	cast_json_int(j, "menu_items", c->menu_of != -1 ? c->n_items : 0);
 	cast_json_bool(j, "entry", c->entry_for >= 0);
 	cast_json_bool(j, "bar", c->bar);
+	/* What the setup panel shows (the same the teacher printed). */
+	cast_json_str(j, "setup", c->setup);
+	cast_json_bool(j, "first_run", c->cfg.first_run);
 	snprintf(buf, sizeof(buf), "%d,%d,%d,%d", c->excl.x, c->excl.y,
 		 c->excl.w, c->excl.h);
 	cast_json_str(j, "excluded", buf);

@@ -17,7 +17,10 @@
 #     floating bar and is left out of the picture: a windowed student on a
 #     second Xvfb shows flat grey where the bar is and none of its colour;
 #     the bar's Lock locks the class; its Console button brings the full
-#     console back (still left out), F11 shrinks it again.
+#     console back (still left out), F11 shrinks it again;
+#  h. first run in a fresh home: the teacher makes the class key, the
+#     console shows the student setup command (the same the teacher
+#     printed), and a student started with exactly that command appears.
 # Screenshots are read back as PPM and checked by region and colour.
 . "$(dirname "$0")/lib.sh"
 
@@ -407,7 +410,42 @@ if grey_s < inner[2] * inner[3] * 9 // 10 or bar_s > 0:
 		fail "console to bar"
 }
 
+run_first() {
+	SOCK=$WORK/teacher-first.sock
+	xvfb DISP
+	echo "--- first run on $DISP"
+	export HOME="$WORK/fresh-home"
+	mkdir -p "$HOME"
+	rm -f "$WORK/teacher.jsonl"
+	DISPLAY=$DISP "$TEACHER" --ctl-socket "$SOCK" --source testpattern \
+		--size 320x180 --fps 10 --bitrate 200 --channel 46 \
+		--console-size 1366x768 --console-lang zh_CN \
+		--stats "$WORK/teacher.jsonl" --duration 150 \
+		2>"$WORK/teacher-first.err" &
+	PIDS="$PIDS $!"
+	ui "u['first_run'] and u['setup'].startswith('cast-student --channel 46 --key-code ')" \
+		"first run: the console shows the student setup" || fail "setup"
+	[ -s "$HOME/.config/libcast/class.key" ] &&
+		[ -s "$HOME/.config/libcast/class.key.teacher" ] ||
+		fail "first run made no key files"
+	SETUP=$(uiget "u['setup']")
+	CODES=${SETUP#cast-student --channel 46 }
+	grep -q -- "$CODES" "$WORK/teacher-first.err" ||
+		fail "the console's setup ($CODES) is not what the teacher printed"
+	# A student PC: its own empty home, only the command shown.
+	# shellcheck disable=SC2086
+	HOME="$WORK/student-home" "$STUDENT" ${SETUP#cast-student } --headless \
+		--id s07 --name "李雷" --state-dir "$WORK/first-s7" \
+		--local-socket "$WORK/first-s7.sock" --inbox "$WORK/first-s7/inbox" \
+		--duration 150 2>"$WORK/first-s7.err" &
+	PIDS="$PIDS $!"
+	ui "[t['id'] for t in u['tiles']] == ['s07'] and cls['s07']['online'] and cls['s07']['name'] == '李雷'" \
+		"the student started with the shown command appears" ||
+		fail "student from the setup command"
+}
+
 run_size 1366 768 43
 run_size 1920 1080 44
 run_own_screen
+run_first
 echo "console: all checks passed"

@@ -192,7 +192,7 @@ enum {
 };
 
 struct cast_ui_tile {
-	char id[64], name[64], seat[64];
+	char id[64], name[128], seat[64];
 	unsigned flags;
 	double loss_pct;
 	bool selected, focused;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <SDL.h>
 #include <cast/ui.h>
@@ -85,7 +86,12 @@ struct student {
 	char id[64], name[128], ip[16];
 	unsigned flags;
 	double loss_pct;
+	int64_t hand_us;	/* when the hand went up (wall clock) */
 };
+
+/* The side panel's last messages from students. */
+#define NOTES 4
+#define NOTE_MAX 160
 
 /* An action answered later by the class (send, attendance, power, menu):
  * asked through the control socket on a thread of its own. */
@@ -116,6 +122,8 @@ struct console {
 	struct student st[MAX_STUDENTS];
 	int n_st;
 	int hands;
+	char notes[NOTES][NOTE_MAX + 200];
+	int n_notes, messages;
 	int64_t next_poll;
 	bool hidden[A_COUNT];
 	int visible[A_COUNT];	/* toolbar slot → action */
@@ -316,6 +324,58 @@ static int by_id(const void *a, const void *b)
 	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x, y);
 }
 
+/* Copies at most `max` bytes of UTF-8 `s`, never cutting a character. */
+static void utf8_cut(char *out, size_t size, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n > max) {
+		n = max;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	snprintf(out, size, "%.*s%s", (int)n, s, n < strlen(s) ? "…" : "");
+}
+
+/* Raised hands (since when) and the last messages, as `ctl hands` and
+ * `ctl inbox` report them. */
+static void refresh_notes(struct console *c)
+{
+	json_object *o = ask(c, "hands"), *arr;
+	size_t n;
+
+	if (o && json_object_object_get_ex(o, "hands", &arr)) {
+		n = json_object_array_length(arr);
+		for (size_t i = 0; i < n; i++) {
+			json_object *h = json_object_array_get_idx(arr, i), *v;
+
+			for (int s = 0; s < c->n_st; s++)
+				if (!strcmp(c->st[s].id, jstr(h, "id")) &&
+				    json_object_object_get_ex(h, "since_us", &v))
+					c->st[s].hand_us = json_object_get_int64(v);
+		}
+	}
+	json_object_put(o);
+	o = ask(c, "inbox");
+	c->n_notes = 0;
+	if (o && json_object_object_get_ex(o, "messages", &arr)) {
+		n = json_object_array_length(arr);
+		c->messages = (int)n;
+		/* The newest last: show the last NOTES, newest first. */
+		for (size_t i = n; i > 0 && c->n_notes < NOTES; i--) {
+			json_object *m = json_object_array_get_idx(arr, i - 1);
+			char text[NOTE_MAX + 8];
+			const char *who = *jstr(m, "name") ? jstr(m, "name")
+							   : jstr(m, "id");
+
+			utf8_cut(text, sizeof(text), jstr(m, "text"), NOTE_MAX);
+			snprintf(c->notes[c->n_notes++], sizeof(c->notes[0]),
+				 "%.60s: %s", who, text);
+		}
+	}
+	json_object_put(o);
+}
+
 /* Reads the class as `ctl class` reports it (the JSON keys stay stable). */
 static void refresh(struct console *c)
 {
@@ -353,6 +413,7 @@ static void refresh(struct console *c)
 	}
 	json_object_put(o);
 	read_loss(c);
+	refresh_notes(c);
 	/* The custom menu (F16): hidden features leave the toolbar. */
 	o = ask(c, "menu");
 	if (o && json_object_object_get_ex(o, "menu", &m)) {
@@ -1172,10 +1233,10 @@ static void draw(struct console *c)
 		cairo_set_line_width(cr, 1);
 		cairo_stroke(cr);
 	}
-	/* Side panel: the student setup code, then raised hands. */
+	/* Side panel: the student setup code, raised hands, messages. */
 	cast_ui_fill(cr, &c->lay.side, 0, 0xffffff);
 	side = c->lay.side;
-	side.h = side.h * 0.55;
+	side.h = side.h * 0.36;
 	snprintf(line1, sizeof(line1), "%s", T(c, CAST_S_SETUP_HINT));
 	snprintf(line2, sizeof(line2), "%s", c->setup);
 	snprintf(line3, sizeof(line3), "%s", c->cfg.key_path ? c->cfg.key_path : "");
@@ -1186,22 +1247,38 @@ static void draw(struct console *c)
 	cast_ui_draw_panel(c->ui, cr, &side, T(c, CAST_S_SETUP), lines,
 			   n_lines, u);
 	side.y += side.h;
-	side.h = c->lay.side.h - side.h;
+	side.h = c->lay.side.h * 0.28;
 	{
 		size_t n = 0;
 
 		hands[0] = '\0';
-		for (int i = 0; i < c->n_st && n < sizeof(hands); i++)
-			if (c->st[i].flags & CAST_UI_T_HAND)
-				n += (size_t)snprintf(hands + n, sizeof(hands) - n,
-						      "%s%s", n ? ", " : "",
-						      c->st[i].name[0]
-							      ? c->st[i].name
-							      : c->st[i].id);
+		for (int i = 0; i < c->n_st && n < sizeof(hands); i++) {
+			char when[16] = "";
+			time_t t = (time_t)(c->st[i].hand_us / 1000000);
+			struct tm tm;
+
+			if (!(c->st[i].flags & CAST_UI_T_HAND))
+				continue;
+			if (c->st[i].hand_us && localtime_r(&t, &tm))
+				strftime(when, sizeof(when), " %H:%M", &tm);
+			n += (size_t)snprintf(hands + n, sizeof(hands) - n,
+					      "%s%s%s", n ? ", " : "",
+					      c->st[i].name[0] ? c->st[i].name
+							       : c->st[i].id,
+					      when);
+		}
 		lines[0] = hands[0] ? hands : T(c, CAST_S_NONE);
 		cast_ui_draw_panel(c->ui, cr, &side, T(c, CAST_S_HANDS_RAISED),
 				   lines, 1, u);
 	}
+	side.y += side.h;
+	side.h = c->lay.side.y + c->lay.side.h - side.y;
+	for (int i = 0; i < c->n_notes; i++)
+		lines[i] = c->notes[i];
+	if (!c->n_notes)
+		lines[0] = T(c, CAST_S_NONE);
+	cast_ui_draw_panel(c->ui, cr, &side, T(c, CAST_S_MESSAGES), lines,
+			   c->n_notes ? c->n_notes : 1, u);
 	status_text(c, status, sizeof(status));
 	cast_ui_draw_status(c->ui, cr, &c->lay.status, status, u);
 	if (c->menu_of != -1) {
@@ -1430,6 +1507,12 @@ void console_json(struct console *c, struct cast_json *j)
 	/* What the setup panel shows (the same the teacher printed). */
 	cast_json_str(j, "setup", c->setup);
 	cast_json_bool(j, "first_run", c->cfg.first_run);
+	cast_json_int(j, "messages", c->messages);
+	cast_json_array(j, "hands");
+	for (int i = 0; i < c->n_st; i++)
+		if (c->st[i].flags & CAST_UI_T_HAND)
+			cast_json_str(j, NULL, c->st[i].id);
+	cast_json_array_end(j);
 	snprintf(buf, sizeof(buf), "%d,%d,%d,%d", c->excl.x, c->excl.y,
 		 c->excl.w, c->excl.h);
 	cast_json_str(j, "excluded", buf);

@@ -7,6 +7,7 @@
 #  c. the Lock button locks those two: `ctl class` and each student's own
 #     stats say locked, the third is not; their tiles show red, its not;
 #  d. Ctrl+M, type, Enter: the message reaches the selected students only;
+#  d2. a student's raised hand and message: orange on its tile, listed;
 #  e. Ctrl+G opens the language menu (drawn white where the console says);
 #     Enter switches the console to 简体中文, ↓↓Enter to 繁體中文, then back
 #     to English: each time the Lock button's label is the widget layer's
@@ -278,6 +279,22 @@ while True:
         print("FAIL: message texts: %s" % last); sys.exit(1)
     time.sleep(0.2)
 PY
+
+	# d2. s03 raises its hand and writes: its tile and the side panel.
+	"$STUDENT" ctl --socket "$WORK/s3-$W.sock" hand up >/dev/null ||
+		fail "hand up"
+	"$STUDENT" ctl --socket "$WORK/s3-$W.sock" message "a question" \
+		>/dev/null || fail "student message"
+	ui "u['hands'] == ['s03'] and u['messages'] >= 1" \
+		"s03's raised hand and message reach the console" || fail "hand"
+	sleep 0.5
+	shot hand
+	check_ppm "
+img = ppm('$WORK/hand.ppm')
+a, c = count(img, rect('$(rectof s01)'), 0xf29900), count(img, rect('$(rectof s03)'), 0xf29900)
+print('hand (orange) px: s01 %d, s03 %d' % (a, c))
+if c < 100 or a > 0: print('FAIL: hand not drawn'); sys.exit(1)
+" || fail "hand drawn"
 
 	# e. Language, live: zh_CN, zh_TW, back to en.
 	label_is en en zh_CN

@@ -321,6 +321,33 @@ static void padlock(cairo_t *cr, double cx, double cy, double s,
 	cast_ui_fill(cr, &body, s * 0.08, rgb);
 }
 
+/* A raised hand, `s` high, centred on (cx, cy): palm, four fingers, thumb
+ * (drawn: no font is sure to have the emoji). */
+static void hand(cairo_t *cr, double cx, double cy, double s, uint32_t rgb)
+{
+	double fw = s * 0.13, top = cy - s * 0.5;
+	struct cast_ui_rect palm = {cx - s * 0.28, cy - s * 0.05, s * 0.56,
+				    s * 0.55};
+	struct cast_ui_rect thumb = {cx - s * 0.4, cy - s * 0.02, fw,
+				     s * 0.35};
+	const double len[4] = {0.5, 0.6, 0.58, 0.48};
+
+	cast_ui_fill(cr, &palm, s * 0.12, rgb);
+	for (int i = 0; i < 4; i++) {
+		struct cast_ui_rect f = {cx - s * 0.28 + i * s * 0.143,
+					 top + (0.6 - len[i]) * s, fw,
+					 len[i] * s};
+
+		cast_ui_fill(cr, &f, fw / 2, rgb);
+	}
+	cairo_save(cr);
+	cairo_translate(cr, thumb.x + fw / 2, thumb.y + thumb.h);
+	cairo_rotate(cr, -0.5);
+	cairo_translate(cr, -(thumb.x + fw / 2), -(thumb.y + thumb.h));
+	cast_ui_fill(cr, &thumb, fw / 2, rgb);
+	cairo_restore(cr);
+}
+
 void cast_ui_draw_button(struct cast_ui *ui, cairo_t *cr,
 			 const struct cast_ui_rect *r,
 			 const struct cast_ui_button *b, double unit)
@@ -356,7 +383,8 @@ static double badge(struct cast_ui *ui, cairo_t *cr, double x, double y,
 		    double max_x, const char *text, uint32_t rgb, double unit)
 {
 	double size = unit * 0.7;
-	double w = cast_ui_text_width(ui, cr, text, size, false) + unit * 0.8;
+	/* +2: pango's pixel width is rounded; never ellipsize a badge. */
+	double w = cast_ui_text_width(ui, cr, text, size, false) + unit * 0.8 + 2;
 	struct cast_ui_rect r = {x, y, w, unit * 1.15};
 	struct cast_ui_rect t = {x + unit * 0.4, y, w - unit * 0.8, r.h};
 
@@ -403,8 +431,8 @@ void cast_ui_draw_tile(struct cast_ui *ui, cairo_t *cr,
 		padlock(cr, thumb.x + thumb.w / 2, thumb.y + thumb.h / 2,
 			fmin(thumb.h * 0.6, unit * 2), CAST_UI_LOCKED);
 	else if (t->flags & CAST_UI_T_HAND)
-		cast_ui_label(ui, cr, &thumb, "✋", fmin(thumb.h * 0.6, unit * 2),
-			      CAST_UI_HAND, false, CAST_UI_CENTER);
+		hand(cr, thumb.x + thumb.w / 2, thumb.y + thumb.h / 2,
+		     fmin(thumb.h * 0.7, unit * 2.2), CAST_UI_HAND);
 	y = thumb.y + thumb.h + unit * 0.2;
 	line = rect(r->x + pad + unit * 0.2, y, r->w - 2 * pad - unit * 0.4,
 		    unit * 1.3);

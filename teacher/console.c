@@ -150,6 +150,11 @@ struct console {
 	int entry_for;		/* action, -1 none */
 	char entry[TEXT_MAX];
 
+	/* Tooltip: the button under the pointer since `hover_since`. */
+	int hover;
+	int64_t hover_since;
+	double hover_x, hover_y;
+
 	char toast[512];
 	bool toast_error;
 	int64_t toast_until;
@@ -1307,6 +1312,25 @@ static void draw(struct console *c)
 	if (c->toast[0] && cast_mono_us() < c->toast_until)
 		cast_ui_draw_toast(c->ui, cr, c->lay.w, c->lay.h, c->toast,
 				   c->toast_error, u);
+	if (c->hover >= 0 && c->hover < c->n_visible && c->menu_of == -1 &&
+	    c->entry_for < 0 && cast_mono_us() - c->hover_since >= 600000) {
+		int a = c->visible[c->hover];
+		char tip[256];
+		bool to_all = a != A_LANGUAGE && a != A_MENU && a != A_BAR &&
+			      a != A_ATTENDANCE;
+
+		/* Name, shortcut, and whom it reaches with nothing selected. */
+		snprintf(tip, sizeof(tip), "%s%s%s%s%s%s",
+			 T(c, actions[a].label),
+			 actions[a].shortcut ? " (" : "",
+			 actions[a].shortcut ? actions[a].shortcut : "",
+			 actions[a].shortcut ? ")" : "",
+			 to_all && !c->n_sel ? " — " : "",
+			 to_all && !c->n_sel ? T(c, CAST_S_TO_ALL) : "");
+		cast_ui_draw_tooltip(c->ui, cr, c->hover_x,
+				     c->lay.toolbar.y + c->lay.toolbar.h,
+				     c->lay.w, c->lay.h, tip, u);
+	}
 	cairo_destroy(cr);
 }
 
@@ -1373,7 +1397,19 @@ bool console_step(struct console *c, int wait_ms)
 		case SDL_MOUSEBUTTONDOWN:
 			on_button(c, &e.button);
 			break;
-		case SDL_MOUSEMOTION:
+		case SDL_MOUSEMOTION: {
+			int k = c->bar ? -1
+				       : cast_ui_button_at(&c->lay, e.motion.x,
+							   e.motion.y);
+
+			if (k != c->hover) {
+				c->hover = k;
+				c->hover_since = cast_mono_us();
+				c->dirty = true;
+			}
+			c->hover_x = e.motion.x;
+			c->hover_y = e.motion.y;
+		}
 			if (c->band) {
 				c->band_x1 = e.motion.x;
 				c->band_y1 = e.motion.y;
@@ -1415,6 +1451,10 @@ bool console_step(struct console *c, int wait_ms)
 		refresh(c);
 		c->next_poll = now + POLL_US;
 	}
+	/* A tooltip shows after the pointer rests 0.6 s on a button. */
+	if (c->hover >= 0 && now - c->hover_since >= 600000 &&
+	    now - c->hover_since < 600000 + 60000)
+		c->dirty = true;
 	if (c->toast[0] && now >= c->toast_until) {
 		c->toast[0] = '\0';
 		c->dirty = true;
@@ -1445,6 +1485,7 @@ int console_new(struct console **out, const struct console_cfg *cfg)
 	c->entry_for = -1;
 	c->focus_tile = -1;
 	c->focus_button = -1;
+	c->hover = -1;
 	cast_meter_init(&c->meter, 0, 0);
 	SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
 	if (SDL_Init(SDL_INIT_VIDEO)) {

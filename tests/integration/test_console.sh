@@ -3,6 +3,7 @@
 # private Xvfb, at 1366x768 and 1920x1080, driven with xdotool like a teacher
 # would, with three headless students:
 #  a. the three students appear as tiles, online (green badge), none red;
+#     resting on Lock shows its tooltip;
 #  b. click a tile: selected (its accent border); Ctrl+click a second;
 #  c. the Lock button locks those two: `ctl class` and each student's own
 #     stats say locked, the third is not; their tiles show red, its not;
@@ -215,6 +216,18 @@ for i in ('s01', 's02', 's03'):
 tb = rect('0,0,$W,20')
 if count(img, tb, 0x23303e) < $W * 10: print('FAIL: no toolbar'); sys.exit(1)
 " || fail "tiles at ${W}x${H}"
+
+	# a2. The pointer resting on Lock: its tooltip (name, shortcut).
+	X xdotool mousemove $(center lock)
+	sleep 1.5
+	shot tooltip
+	check_ppm "
+img = ppm('$WORK/tooltip.ppm')
+r = rect('$(rectof lock)')
+tip = count(img, [r[0], r[1] + r[3], $W // 2, r[3]], 0xfff8c5, 6)
+print('tooltip: %d px' % tip)
+if tip < 2000: print('FAIL: no tooltip'); sys.exit(1)
+" || fail "tooltip"
 
 	# b. select s01, Ctrl+click s02.
 	X xdotool mousemove $(center s01) click 1

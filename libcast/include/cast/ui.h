@@ -226,6 +226,12 @@ CAST_API void cast_ui_draw_toast(struct cast_ui *ui, cairo_t *cr, double w,
 				 double h, const char *text, bool error,
 				 double unit);
 
+/** A tooltip: `text` in a small box just below (x, y), kept inside a
+ * `w` × `h` window. */
+CAST_API void cast_ui_draw_tooltip(struct cast_ui *ui, cairo_t *cr, double x,
+				   double y, double w, double h,
+				   const char *text, double unit);
+
 /** A text-entry box centred in a `w` × `h` window: a title, the text typed
  * so far with a caret, a hint line. Not modal: the app routes keys to it. */
 CAST_API void cast_ui_draw_entry(struct cast_ui *ui, cairo_t *cr, double w,

@@ -38,7 +38,8 @@ void cast_ui_layout(struct cast_ui_layout *l, double w, double h,
 	h = h < 240 ? 240 : h;
 	/* One unit: 16 px at 768 high, 22 at 1080; text is about a unit. */
 	u = h / 48;
-	u = u < 10 ? 10 : u > 32 ? 32 : u;
+	/* Up to 48: a 4K screen without desktop scaling still reads. */
+	u = u < 10 ? 10 : u > 48 ? 48 : u;
 	pad = u * 0.6;
 	l->w = w;
 	l->h = h;
@@ -538,6 +539,28 @@ void cast_ui_draw_toast(struct cast_ui *ui, cairo_t *cr, double w, double h,
 	cast_ui_fill(cr, &r, unit * 0.5, error ? CAST_UI_LOCKED : 0x3c4043);
 	cast_ui_label(ui, cr, &t, text, unit * 0.85, 0xffffff, false,
 		      CAST_UI_CENTER);
+}
+
+void cast_ui_draw_tooltip(struct cast_ui *ui, cairo_t *cr, double x,
+			  double y, double w, double h, const char *text,
+			  double unit)
+{
+	double tw = fmin(cast_ui_text_width(ui, cr, text, unit * 0.75, false) +
+				 unit * 1.2 + 2,
+			 w - 4);
+	struct cast_ui_rect r = {x, y + unit * 0.3, tw, unit * 1.6}, t;
+
+	if (r.x + r.w > w - 2)
+		r.x = w - 2 - r.w;
+	if (r.x < 2)
+		r.x = 2;
+	if (r.y + r.h > h)
+		r.y = h - r.h;
+	t = rect(r.x + unit * 0.6, r.y, r.w - unit * 1.2, r.h);
+	cast_ui_fill(cr, &r, unit * 0.25, 0xfff8c5);
+	stroke_rect(cr, &r, unit * 0.25, 0x9aa0a6, 1);
+	cast_ui_label(ui, cr, &t, text, unit * 0.75, 0x202124, false,
+		      CAST_UI_LEFT_ALIGN);
 }
 
 void cast_ui_draw_entry(struct cast_ui *ui, cairo_t *cr, double w, double h,

@@ -1,4 +1,5 @@
-/* The teacher's console: student tiles, toolbar, menus, status bar (docs/console.md). */
+/* The teacher's console: student tiles, toolbar, menus, status bar
+ * (docs/console.md). */
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -15,7 +16,7 @@
 
 #define MAX_STUDENTS 256
 #define TEXT_MAX 1024
-#define POLL_US 400000		/* class view refresh */
+#define POLL_US 400000 /* class view refresh */
 #define TOAST_US 5000000
 
 /* Every action the toolbar offers: each is a library call that exists. */
@@ -32,37 +33,33 @@ enum action {
 	A_POWER,
 	A_LANGUAGE,
 	A_MENU,
-	A_BAR,		/* own-screen broadcast only */
+	A_BAR, /* own-screen broadcast only */
 	A_COUNT
 };
 
 static const struct {
-	const char *name;	/* stats and tests */
-	const char *feature;	/* the custom menu's (F16) name; NULL: always */
+	const char *name;    /* stats and tests */
+	const char *feature; /* the custom menu's (F16) name; NULL: always */
 	enum cast_ui_str label;
 	const char *icon;
 	const char *shortcut;
 	bool menu;
 } actions[A_COUNT] = {
-	[A_LOCK] = {"lock", "lock", CAST_S_LOCK, "lock", "Ctrl+L", false},
-	[A_MESSAGE] = {"message", "message", CAST_S_MESSAGE, "✉", "Ctrl+M",
-		       false},
-	[A_MARQUEE] = {"marquee", "marquee", CAST_S_MARQUEE, "⇶", "Ctrl+K",
-		       false},
-	[A_WATERMARK] = {"watermark", "watermark", CAST_S_WATERMARK, "≋",
-			 "Ctrl+W", true},
-	[A_WEB] = {"web", "web", CAST_S_WEB, "⌘", NULL, false},
-	[A_FILES] = {"files", "send", CAST_S_FILES, "⇪", NULL, false},
-	[A_HOMEWORK] = {"homework", "collect", CAST_S_HOMEWORK, "⇩", NULL,
-			false},
-	[A_ATTENDANCE] = {"attendance", "attendance", CAST_S_ATTENDANCE, "☑",
-			  NULL, false},
-	[A_WAKE] = {"wake", "wake", CAST_S_WAKE, "☀", NULL, false},
-	[A_POWER] = {"power", "power", CAST_S_POWER, "⚡", NULL, true},
-	[A_LANGUAGE] = {"language", NULL, CAST_S_LANGUAGE, "文", "Ctrl+G",
-			true},
-	[A_MENU] = {"menu", NULL, CAST_S_MENU, "☰", NULL, true},
-	[A_BAR] = {"bar", NULL, CAST_S_BAR, "▭", "F11", false},
+    [A_LOCK] = {"lock", "lock", CAST_S_LOCK, "lock", "Ctrl+L", false},
+    [A_MESSAGE] = {"message", "message", CAST_S_MESSAGE, "✉", "Ctrl+M", false},
+    [A_MARQUEE] = {"marquee", "marquee", CAST_S_MARQUEE, "⇶", "Ctrl+K", false},
+    [A_WATERMARK] = {"watermark", "watermark", CAST_S_WATERMARK, "≋", "Ctrl+W",
+                     true},
+    [A_WEB] = {"web", "web", CAST_S_WEB, "⌘", NULL, false},
+    [A_FILES] = {"files", "send", CAST_S_FILES, "⇪", NULL, false},
+    [A_HOMEWORK] = {"homework", "collect", CAST_S_HOMEWORK, "⇩", NULL, false},
+    [A_ATTENDANCE] = {"attendance", "attendance", CAST_S_ATTENDANCE, "☑", NULL,
+                      false},
+    [A_WAKE] = {"wake", "wake", CAST_S_WAKE, "☀", NULL, false},
+    [A_POWER] = {"power", "power", CAST_S_POWER, "⚡", NULL, true},
+    [A_LANGUAGE] = {"language", NULL, CAST_S_LANGUAGE, "文", "Ctrl+G", true},
+    [A_MENU] = {"menu", NULL, CAST_S_MENU, "☰", NULL, true},
+    [A_BAR] = {"bar", NULL, CAST_S_BAR, "▭", "F11", false},
 };
 
 /* The floating bar (logical px): Lock and Console buttons, then the state. */
@@ -72,12 +69,18 @@ static const struct {
 
 /* What a menu item does. */
 enum item {
-	I_WM_ON, I_WM_OFF, I_POWER_OFF, I_POWER_RESTART,
-	I_UI_LANG,		/* + cast_lang */
+	I_WM_ON,
+	I_WM_OFF,
+	I_POWER_OFF,
+	I_POWER_RESTART,
+	I_UI_LANG, /* + cast_lang */
 	I_STUDENT_LANG = I_UI_LANG + CAST_LANG_COUNT,
-	I_FEATURE = I_STUDENT_LANG + CAST_LANG_COUNT,	/* + action */
-	I_TILE_LOCK = I_FEATURE + A_COUNT, I_TILE_UNLOCK, I_TILE_MESSAGE,
-	I_TILE_SELECT_ALL, I_TILE_SELECT_NONE,
+	I_FEATURE = I_STUDENT_LANG + CAST_LANG_COUNT, /* + action */
+	I_TILE_LOCK = I_FEATURE + A_COUNT,
+	I_TILE_UNLOCK,
+	I_TILE_MESSAGE,
+	I_TILE_SELECT_ALL,
+	I_TILE_SELECT_NONE,
 };
 
 #define MENU_MAX 24
@@ -86,7 +89,7 @@ struct student {
 	char id[64], name[128], ip[16];
 	unsigned flags;
 	double loss_pct;
-	int64_t hand_us;	/* when the hand went up (wall clock) */
+	int64_t hand_us; /* when the hand went up (wall clock) */
 };
 
 /* The side panel's last messages from students. */
@@ -97,7 +100,7 @@ struct student {
  * asked through the control socket on a thread of its own. */
 struct request {
 	pthread_t thread;
-	bool running, done;	/* done: written by the thread (atomic) */
+	bool running, done; /* done: written by the thread (atomic) */
 	char sock[512];
 	int argc;
 	char *argv[8];
@@ -126,20 +129,20 @@ struct console {
 	int n_notes, messages;
 	int64_t next_poll;
 	bool hidden[A_COUNT];
-	int visible[A_COUNT];	/* toolbar slot → action */
+	int visible[A_COUNT]; /* toolbar slot → action */
 	int n_visible;
 
 	/* Selection: by id, so it survives the roster's reordering. */
 	char (*selected)[64];
 	int n_sel;
 	char anchor[64];
-	int page, focus_tile;	/* focus: index on the page, -1 none */
-	int focus_button;	/* keyboard in the toolbar, -1 none */
-	bool band;		/* rubber band in progress */
+	int page, focus_tile; /* focus: index on the page, -1 none */
+	int focus_button;     /* keyboard in the toolbar, -1 none */
+	bool band;            /* rubber band in progress */
 	double band_x0, band_y0, band_x1, band_y1;
 
 	/* Open menu. */
-	int menu_of;		/* action, or -2 for a tile's menu, -1 none */
+	int menu_of; /* action, or -2 for a tile's menu, -1 none */
 	int n_items, menu_focus;
 	enum item items[MENU_MAX];
 	char labels[MENU_MAX][128];
@@ -147,7 +150,7 @@ struct console {
 	struct cast_ui_menu_layout menu;
 
 	/* Text entry (not modal: the class view keeps refreshing). */
-	int entry_for;		/* action, -1 none */
+	int entry_for; /* action, -1 none */
 	char entry[TEXT_MAX];
 
 	/* Tooltip: the button under the pointer since `hover_since`. */
@@ -164,9 +167,9 @@ struct console {
 	bool bar;
 	int full_x, full_y, full_w, full_h;
 	struct cast_ui_rect bar_lock, bar_console;
-	struct cast_rect excl;	/* last rectangle left out of the picture */
+	struct cast_rect excl; /* last rectangle left out of the picture */
 
-	char setup[256];	/* the command a student PC runs */
+	char setup[256]; /* the command a student PC runs */
 	struct request req;
 	struct cast_meter meter;
 	double bitrate_kbps, worst_loss;
@@ -181,7 +184,7 @@ static const char *T(struct console *c, enum cast_ui_str s)
 }
 
 static void toast(struct console *c, bool error, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void toast(struct console *c, bool error, const char *fmt, ...)
 {
@@ -212,13 +215,14 @@ static void select_id(struct console *c, const char *id, bool on)
 			continue;
 		if (!on)
 			memmove(c->selected[i], c->selected[i + 1],
-				(size_t)(c->n_sel - i - 1) * sizeof(c->selected[0]));
+			        (size_t)(c->n_sel - i - 1) *
+			            sizeof(c->selected[0]));
 		c->n_sel -= !on;
 		return;
 	}
 	if (on && c->n_sel < MAX_STUDENTS)
 		snprintf(c->selected[c->n_sel++], sizeof(c->selected[0]), "%s",
-			 id);
+		         id);
 }
 
 static void select_all(struct console *c, bool on)
@@ -239,14 +243,14 @@ static const char *targets(struct console *c, char *buf, size_t size)
 	buf[0] = '\0';
 	for (int i = 0; i < c->n_sel && n < size; i++)
 		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? "," : "",
-				      c->selected[i]);
+		                      c->selected[i]);
 	return n < size ? buf : NULL;
 }
 
 static int pages(const struct console *c)
 {
 	return c->n_st ? (c->n_st + CAST_UI_TILES_PAGE - 1) / CAST_UI_TILES_PAGE
-		       : 1;
+	               : 1;
 }
 
 /* ---- the class view ---- */
@@ -268,8 +272,8 @@ static void read_loss(struct console *c)
 		unsigned long ssrc = 0;
 
 		if (cast_json_get_str(roster[i].stats_json,
-				      strlen(roster[i].stats_json), "rtcp_ssrc",
-				      v, sizeof(v)) == 1)
+		                      strlen(roster[i].stats_json), "rtcp_ssrc",
+		                      v, sizeof(v)) == 1)
 			ssrc = strtoul(v, NULL, 10);
 		for (int k = 0; k < n_fb && ssrc; k++) {
 			if (fb[k].ssrc != ssrc)
@@ -291,7 +295,8 @@ static bool jbool(json_object *o, const char *key)
 {
 	json_object *v;
 
-	return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+	return json_object_object_get_ex(o, key, &v) &&
+	       json_object_get_boolean(v);
 }
 
 static const char *jstr(json_object *o, const char *key)
@@ -299,9 +304,9 @@ static const char *jstr(json_object *o, const char *key)
 	json_object *v;
 
 	return json_object_object_get_ex(o, key, &v) &&
-			       json_object_is_type(v, json_type_string)
-		       ? json_object_get_string(v)
-		       : "";
+	               json_object_is_type(v, json_type_string)
+	           ? json_object_get_string(v)
+	           : "";
 }
 
 /* Asks the class a question it answers at once (`ctl class`, `menu`). */
@@ -356,8 +361,10 @@ static void refresh_notes(struct console *c)
 
 			for (int s = 0; s < c->n_st; s++)
 				if (!strcmp(c->st[s].id, jstr(h, "id")) &&
-				    json_object_object_get_ex(h, "since_us", &v))
-					c->st[s].hand_us = json_object_get_int64(v);
+				    json_object_object_get_ex(h, "since_us",
+				                              &v))
+					c->st[s].hand_us =
+					    json_object_get_int64(v);
 		}
 	}
 	json_object_put(o);
@@ -370,12 +377,12 @@ static void refresh_notes(struct console *c)
 		for (size_t i = n; i > 0 && c->n_notes < NOTES; i--) {
 			json_object *m = json_object_array_get_idx(arr, i - 1);
 			char text[NOTE_MAX + 8];
-			const char *who = *jstr(m, "name") ? jstr(m, "name")
-							   : jstr(m, "id");
+			const char *who =
+			    *jstr(m, "name") ? jstr(m, "name") : jstr(m, "id");
 
 			utf8_cut(text, sizeof(text), jstr(m, "text"), NOTE_MAX);
 			snprintf(c->notes[c->n_notes++], sizeof(c->notes[0]),
-				 "%.60s: %s", who, text);
+			         "%.60s: %s", who, text);
 		}
 	}
 	json_object_put(o);
@@ -398,16 +405,17 @@ static void refresh(struct console *c)
 
 			memset(d, 0, sizeof(*d));
 			snprintf(d->id, sizeof(d->id), "%s", jstr(s, "id"));
-			snprintf(d->name, sizeof(d->name), "%s", jstr(s, "name"));
+			snprintf(d->name, sizeof(d->name), "%s",
+			         jstr(s, "name"));
 			snprintf(d->ip, sizeof(d->ip), "%s", jstr(s, "ip"));
-			d->flags = (jbool(s, "online") ? CAST_UI_T_ONLINE : 0) |
-				   (jbool(s, "signed_in") && d->name[0]
-					    ? CAST_UI_T_SIGNED_IN
-					    : 0) |
-				   (jbool(s, "hand") ? CAST_UI_T_HAND : 0) |
-				   (jbool(s, "locked") ? CAST_UI_T_LOCKED : 0) |
-				   (jbool(s, "left_broadcast") ? CAST_UI_T_LEFT
-							       : 0);
+			d->flags =
+			    (jbool(s, "online") ? CAST_UI_T_ONLINE : 0) |
+			    (jbool(s, "signed_in") && d->name[0]
+			         ? CAST_UI_T_SIGNED_IN
+			         : 0) |
+			    (jbool(s, "hand") ? CAST_UI_T_HAND : 0) |
+			    (jbool(s, "locked") ? CAST_UI_T_LOCKED : 0) |
+			    (jbool(s, "left_broadcast") ? CAST_UI_T_LEFT : 0);
 			if (jbool(s, "online") && !jbool(s, "responding"))
 				d->flags |= CAST_UI_T_SILENT;
 			c->hands += jbool(s, "hand");
@@ -429,7 +437,7 @@ static void refresh(struct console *c)
 			for (int a = 0; a < A_COUNT; a++)
 				if (actions[a].feature &&
 				    !strcmp(actions[a].feature,
-					    jstr(f, "feature")))
+				            jstr(f, "feature")))
 					c->hidden[a] = !jbool(f, "shown");
 		}
 	}
@@ -479,7 +487,7 @@ static void report(struct console *c, const char *what, const char *reply)
 }
 
 static void typed(struct console *c, const char *what,
-		  const struct cast_command *cmd)
+                  const struct cast_command *cmd)
 {
 	char to[4096], *json = NULL;
 
@@ -494,7 +502,7 @@ static void *request_thread(void *arg)
 	struct request *r = arg;
 
 	int n = cast_ctl_request(r->sock, r->argc, (const char *const *)r->argv,
-				 &r->reply);
+	                         &r->reply);
 
 	r->err = n < 0 ? n : 0;
 	__atomic_store_n(&r->done, true, __ATOMIC_RELEASE);
@@ -505,7 +513,7 @@ static void request_done(struct console *c);
 
 /* Runs `argv` (with --to the selection) through the control socket. */
 static void later(struct console *c, const char *what, int argc,
-		  const char *const *argv, bool to_all_explicit)
+                  const char *const *argv, bool to_all_explicit)
 {
 	struct request *r = &c->req;
 	char to[4096];
@@ -565,7 +573,8 @@ static void do_lock(struct console *c)
 		n++;
 		all_locked &= !!(c->st[i].flags & CAST_UI_T_LOCKED);
 	}
-	cast_command_init(cmd, n && all_locked ? CAST_CMD_UNLOCK : CAST_CMD_LOCK);
+	cast_command_init(cmd,
+	                  n && all_locked ? CAST_CMD_UNLOCK : CAST_CMD_LOCK);
 	typed(c, T(c, n && all_locked ? CAST_S_UNLOCK : CAST_S_LOCK), cmd);
 	free(cmd);
 }
@@ -595,7 +604,7 @@ static void entry_done(struct console *c)
 		return;
 	if (a == A_FILES || a == A_HOMEWORK) {
 		snprintf(word, sizeof(word), "%s=%s",
-			 a == A_FILES ? "path" : "folder", c->entry);
+		         a == A_FILES ? "path" : "folder", c->entry);
 		argv[0] = a == A_FILES ? "send" : "collect";
 		argv[1] = word;
 		later(c, T(c, actions[a].label), 2, argv, false);
@@ -608,16 +617,17 @@ static void entry_done(struct console *c)
 	case A_MESSAGE:
 		cast_command_init(cmd, CAST_CMD_MESSAGE);
 		snprintf(cmd->u.message.text, sizeof(cmd->u.message.text), "%s",
-			 c->entry);
+		         c->entry);
 		break;
 	case A_MARQUEE:
 		cast_command_init(cmd, CAST_CMD_MARQUEE);
 		snprintf(cmd->u.marquee.text, sizeof(cmd->u.marquee.text), "%s",
-			 c->entry);
+		         c->entry);
 		break;
 	case A_WEB:
 		cast_command_init(cmd, CAST_CMD_WEB);
-		snprintf(cmd->u.web.url, sizeof(cmd->u.web.url), "%s", c->entry);
+		snprintf(cmd->u.web.url, sizeof(cmd->u.web.url), "%s",
+		         c->entry);
 		break;
 	default:
 		free(cmd);
@@ -637,7 +647,7 @@ static void open_entry(struct console *c, int a)
 }
 
 static void add_item(struct console *c, enum item it, const char *label,
-		     bool checked)
+                     bool checked)
 {
 	if (c->n_items == MENU_MAX)
 		return;
@@ -667,33 +677,34 @@ static void open_menu(struct console *c, int of, const struct cast_ui_rect *at)
 	case A_LANGUAGE:
 		for (int l = 0; l < CAST_LANG_COUNT; l++) {
 			snprintf(buf, sizeof(buf), "%s: %s",
-				 T(c, CAST_S_CONSOLE_LANG), cast_lang_name(l));
+			         T(c, CAST_S_CONSOLE_LANG), cast_lang_name(l));
 			add_item(c, I_UI_LANG + l, buf,
-				 cast_ui_lang(c->ui) == (enum cast_lang)l);
+			         cast_ui_lang(c->ui) == (enum cast_lang)l);
 		}
 		for (int l = 0; l < CAST_LANG_COUNT && !c->hidden[A_LANGUAGE];
 		     l++) {
 			snprintf(buf, sizeof(buf), "%s: %s",
-				 T(c, CAST_S_STUDENTS_LANG), cast_lang_name(l));
+			         T(c, CAST_S_STUDENTS_LANG), cast_lang_name(l));
 			add_item(c, I_STUDENT_LANG + l, buf, false);
 		}
 		break;
 	case A_MENU:
 		for (int a = 0; a < A_COUNT; a++)
 			if (actions[a].feature)
-				add_item(c, I_FEATURE + a, T(c, actions[a].label),
-					 !c->hidden[a]);
+				add_item(c, I_FEATURE + a,
+				         T(c, actions[a].label), !c->hidden[a]);
 		break;
 	default: /* a tile's menu */
 		add_item(c, I_TILE_LOCK, T(c, CAST_S_LOCK), false);
 		add_item(c, I_TILE_UNLOCK, T(c, CAST_S_UNLOCK), false);
 		add_item(c, I_TILE_MESSAGE, T(c, CAST_S_MESSAGE), false);
 		add_item(c, I_TILE_SELECT_ALL, T(c, CAST_S_SELECT_ALL), false);
-		add_item(c, I_TILE_SELECT_NONE, T(c, CAST_S_SELECT_NONE), false);
+		add_item(c, I_TILE_SELECT_NONE, T(c, CAST_S_SELECT_NONE),
+		         false);
 		break;
 	}
 	cast_ui_menu_layout(&c->menu, at, c->n_items, c->lay.unit, c->lay.w,
-			    c->lay.h);
+	                    c->lay.h);
 	c->dirty = true;
 }
 
@@ -735,8 +746,9 @@ static void choose(struct console *c, int k)
 	case I_POWER_RESTART:
 		argv[0] = "power";
 		argv[1] = it == I_POWER_OFF ? "off" : "restart";
-		later(c, T(c, it == I_POWER_OFF ? CAST_S_POWER_OFF
-						: CAST_S_POWER_RESTART),
+		later(c,
+		      T(c, it == I_POWER_OFF ? CAST_S_POWER_OFF
+		                             : CAST_S_POWER_RESTART),
 		      2, argv, true);
 		return;
 	case I_TILE_LOCK:
@@ -760,12 +772,12 @@ static void choose(struct console *c, int k)
 		cast_command_init(cmd, CAST_CMD_WATERMARK);
 		cmd->u.watermark.set = CAST_WM_SET_FIELDS | CAST_WM_SET_TEXT;
 		cmd->u.watermark.wm.fields =
-			it == I_WM_ON ? CAST_WM_ID | CAST_WM_NAME : 0;
+		    it == I_WM_ON ? CAST_WM_ID | CAST_WM_NAME : 0;
 		typed(c, T(c, CAST_S_WATERMARK), cmd);
 	} else if (it >= I_STUDENT_LANG && it < I_FEATURE) {
 		cast_command_init(cmd, CAST_CMD_LANGUAGE);
 		snprintf(cmd->u.language.lang, sizeof(cmd->u.language.lang),
-			 "%s", cast_lang_code(it - I_STUDENT_LANG));
+		         "%s", cast_lang_code(it - I_STUDENT_LANG));
 		typed(c, T(c, CAST_S_STUDENTS_LANG), cmd);
 	}
 	free(cmd);
@@ -960,9 +972,9 @@ static void on_key(struct console *c, const SDL_KeyboardEvent *k)
 			c->menu_focus = (c->menu_focus + 1) % c->n_items;
 		else if (key == SDLK_UP)
 			c->menu_focus =
-				(c->menu_focus + c->n_items - 1) % c->n_items;
+			    (c->menu_focus + c->n_items - 1) % c->n_items;
 		else if (key == SDLK_RETURN || key == SDLK_KP_ENTER ||
-			 key == SDLK_SPACE)
+		         key == SDLK_SPACE)
 			choose(c, c->menu_focus);
 		return;
 	}
@@ -970,11 +982,12 @@ static void on_key(struct console *c, const SDL_KeyboardEvent *k)
 		/* F10 mode: the toolbar takes the arrows. */
 		if (key == SDLK_LEFT || key == SDLK_RIGHT) {
 			c->focus_button = (c->focus_button + c->n_visible +
-					   (key == SDLK_LEFT ? -1 : 1)) %
-					  c->n_visible;
+			                   (key == SDLK_LEFT ? -1 : 1)) %
+			                  c->n_visible;
 			return;
 		}
-		if (key == SDLK_RETURN || key == SDLK_DOWN || key == SDLK_SPACE) {
+		if (key == SDLK_RETURN || key == SDLK_DOWN ||
+		    key == SDLK_SPACE) {
 			i = c->visible[c->focus_button];
 			act(c, i, &c->lay.buttons[c->focus_button]);
 			return;
@@ -1002,15 +1015,17 @@ static void on_key(struct console *c, const SDL_KeyboardEvent *k)
 		select_all(c, false);
 	} else if (key == SDLK_PAGEDOWN || key == SDLK_PAGEUP) {
 		c->page += key == SDLK_PAGEDOWN ? 1 : -1;
-		c->page = c->page < 0 ? 0
-			  : c->page >= pages(c) ? pages(c) - 1
-						: c->page;
+		c->page = c->page < 0           ? 0
+		          : c->page >= pages(c) ? pages(c) - 1
+		                                : c->page;
 	} else if (key == SDLK_LEFT || key == SDLK_RIGHT || key == SDLK_UP ||
-		   key == SDLK_DOWN) {
+	           key == SDLK_DOWN) {
 		int f = c->focus_tile < 0 ? 0 : c->focus_tile;
 
-		f += key == SDLK_LEFT ? -1 : key == SDLK_RIGHT ? 1
-		     : key == SDLK_UP ? -4 : 4;
+		f += key == SDLK_LEFT    ? -1
+		     : key == SDLK_RIGHT ? 1
+		     : key == SDLK_UP    ? -4
+		                         : 4;
 		if (f >= 0 && f < CAST_UI_TILES_PAGE && tile_index(c, f) >= 0)
 			c->focus_tile = f;
 		else if (c->focus_tile < 0)
@@ -1088,7 +1103,7 @@ static void on_button(struct console *c, const SDL_MouseButtonEvent *b)
 static void band_end(struct console *c)
 {
 	unsigned bits = cast_ui_tiles_in(&c->lay, c->band_x0, c->band_y0,
-					 c->band_x1, c->band_y1);
+	                                 c->band_x1, c->band_y1);
 
 	c->band = false;
 	for (int k = 0; k < CAST_UI_TILES_PAGE; k++) {
@@ -1110,20 +1125,20 @@ static void status_text(struct console *c, char *buf, size_t size)
 	for (int i = 0; i < c->n_st; i++)
 		online += !!(c->st[i].flags & CAST_UI_T_ONLINE);
 	n = (size_t)snprintf(buf, size, "%s %d · %s %d/%d · ",
-			     T(c, CAST_S_CHANNEL), c->cfg.channel,
-			     T(c, CAST_S_STUDENTS_ONLINE), online, c->n_st);
+	                     T(c, CAST_S_CHANNEL), c->cfg.channel,
+	                     T(c, CAST_S_STUDENTS_ONLINE), online, c->n_st);
 	if (c->cfg.sender && n < size)
 		n += (size_t)snprintf(buf + n, size - n,
-				      "%s %dx%d %.2f Mbit/s · ", 
-				      T(c, CAST_S_BROADCASTING), c->width,
-				      c->height, c->bitrate_kbps / 1000);
+		                      "%s %dx%d %.2f Mbit/s · ",
+		                      T(c, CAST_S_BROADCASTING), c->width,
+		                      c->height, c->bitrate_kbps / 1000);
 	if (n < size)
 		n += (size_t)snprintf(buf + n, size - n, "%s %.0f%% · ",
-				      T(c, CAST_S_WORST_LOSS), c->worst_loss);
+		                      T(c, CAST_S_WORST_LOSS), c->worst_loss);
 	if (n < size)
 		n += (size_t)snprintf(buf + n, size - n, "%s %d/%d · %s %d",
-				      T(c, CAST_S_PAGE), c->page + 1, pages(c),
-				      T(c, CAST_S_SELECTED), c->n_sel);
+		                      T(c, CAST_S_PAGE), c->page + 1, pages(c),
+		                      T(c, CAST_S_SELECTED), c->n_sel);
 	if (c->last_error[0] && n < size)
 		snprintf(buf + n, size - n, " · %s", c->last_error);
 }
@@ -1135,7 +1150,7 @@ static bool all_locked(const struct console *c)
 	for (int s = 0; s < c->n_st; s++) {
 		online += !!(c->st[s].flags & CAST_UI_T_ONLINE);
 		locked += !!(c->st[s].flags & CAST_UI_T_LOCKED) &&
-			  (c->st[s].flags & CAST_UI_T_ONLINE);
+		          (c->st[s].flags & CAST_UI_T_ONLINE);
 	}
 	return online && locked == online;
 }
@@ -1145,13 +1160,14 @@ static void draw_bar(struct console *c, cairo_t *cr)
 {
 	double u = BAR_UNIT;
 	struct cast_ui_button lock = {.icon = "lock",
-				      .label = T(c, CAST_S_LOCK),
-				      .pressed = all_locked(c)};
-	struct cast_ui_button con = {.icon = "▣", .label = T(c, CAST_S_CONSOLE)};
+	                              .label = T(c, CAST_S_LOCK),
+	                              .pressed = all_locked(c)};
+	struct cast_ui_button con = {.icon = "▣",
+	                             .label = T(c, CAST_S_CONSOLE)};
 	struct cast_ui_rect all = {0, 0, BAR_W, BAR_H};
 	struct cast_ui_rect t1 = {u * 10.4, 4, BAR_W - u * 11, BAR_H / 2.0 - 4};
 	struct cast_ui_rect t2 = {u * 10.4, BAR_H / 2.0, BAR_W - u * 11,
-				  BAR_H / 2.0 - 4};
+	                          BAR_H / 2.0 - 4};
 	char line[256];
 	int online = 0;
 
@@ -1162,17 +1178,17 @@ static void draw_bar(struct console *c, cairo_t *cr)
 	cast_ui_fill(cr, &all, 0, CAST_UI_BAR);
 	cast_ui_draw_button(c->ui, cr, &c->bar_lock, &lock, u);
 	cast_ui_draw_button(c->ui, cr, &c->bar_console, &con, u);
-	snprintf(line, sizeof(line), "● %s %.2f Mbit/s", T(c, CAST_S_BROADCASTING),
-		 c->bitrate_kbps / 1000);
+	snprintf(line, sizeof(line), "● %s %.2f Mbit/s",
+	         T(c, CAST_S_BROADCASTING), c->bitrate_kbps / 1000);
 	cast_ui_label(c->ui, cr, &t1, line, u * 0.85, 0xff6b6b, true,
-		      CAST_UI_LEFT_ALIGN);
+	              CAST_UI_LEFT_ALIGN);
 	if (c->toast[0] && cast_mono_us() < c->toast_until)
 		snprintf(line, sizeof(line), "%.200s", c->toast);
 	else
-		snprintf(line, sizeof(line), "%s %d/%d", T(c, CAST_S_STUDENTS_ONLINE),
-			 online, c->n_st);
+		snprintf(line, sizeof(line), "%s %d/%d",
+		         T(c, CAST_S_STUDENTS_ONLINE), online, c->n_st);
 	cast_ui_label(c->ui, cr, &t2, line, u * 0.75, 0xe8eaed, false,
-		      CAST_UI_LEFT_ALIGN);
+	              CAST_UI_LEFT_ALIGN);
 }
 
 static void draw(struct console *c)
@@ -1191,17 +1207,17 @@ static void draw(struct console *c)
 		return;
 	}
 	cast_ui_fill(cr, &(struct cast_ui_rect){0, 0, c->lay.w, c->lay.h}, 0,
-		     CAST_UI_BG);
+	             CAST_UI_BG);
 	cast_ui_fill(cr, &c->lay.toolbar, 0, CAST_UI_BAR);
 	for (int i = 0; i < c->n_visible && i < c->lay.n_buttons; i++) {
 		int a = c->visible[i];
 		struct cast_ui_button b = {
-			.icon = actions[a].icon,
-			.label = T(c, actions[a].label),
-			.shortcut = actions[a].shortcut,
-			.focused = c->focus_button == i,
-			.has_menu = actions[a].menu,
-			.pressed = c->menu_of == a,
+		    .icon = actions[a].icon,
+		    .label = T(c, actions[a].label),
+		    .shortcut = actions[a].shortcut,
+		    .focused = c->focus_button == i,
+		    .has_menu = actions[a].menu,
+		    .pressed = c->menu_of == a,
 		};
 
 		if (a == A_LOCK)
@@ -1226,12 +1242,12 @@ static void draw(struct console *c)
 	}
 	if (!c->n_st)
 		cast_ui_label(c->ui, cr, &c->lay.grid, T(c, CAST_S_EMPTY_CLASS),
-			      u * 1.2, 0x5f6368, false, CAST_UI_CENTER);
+		              u * 1.2, 0x5f6368, false, CAST_UI_CENTER);
 	if (c->band) {
 		cairo_rectangle(cr, fmin(c->band_x0, c->band_x1),
-				fmin(c->band_y0, c->band_y1),
-				fabs(c->band_x1 - c->band_x0),
-				fabs(c->band_y1 - c->band_y0));
+		                fmin(c->band_y0, c->band_y1),
+		                fabs(c->band_x1 - c->band_x0),
+		                fabs(c->band_y1 - c->band_y0));
 		cairo_set_source_rgba(cr, 0.12, 0.44, 0.85, 0.2);
 		cairo_fill_preserve(cr);
 		cairo_set_source_rgb(cr, 0.12, 0.44, 0.85);
@@ -1244,13 +1260,14 @@ static void draw(struct console *c)
 	side.h = side.h * 0.36;
 	snprintf(line1, sizeof(line1), "%s", T(c, CAST_S_SETUP_HINT));
 	snprintf(line2, sizeof(line2), "%s", c->setup);
-	snprintf(line3, sizeof(line3), "%s", c->cfg.key_path ? c->cfg.key_path : "");
+	snprintf(line3, sizeof(line3), "%s",
+	         c->cfg.key_path ? c->cfg.key_path : "");
 	lines[n_lines++] = line1;
 	lines[n_lines++] = line2;
 	if (line3[0])
 		lines[n_lines++] = line3;
-	cast_ui_draw_panel(c->ui, cr, &side, T(c, CAST_S_SETUP), lines,
-			   n_lines, u);
+	cast_ui_draw_panel(c->ui, cr, &side, T(c, CAST_S_SETUP), lines, n_lines,
+	                   u);
 	side.y += side.h;
 	side.h = c->lay.side.h * 0.28;
 	{
@@ -1267,14 +1284,14 @@ static void draw(struct console *c)
 			if (c->st[i].hand_us && localtime_r(&t, &tm))
 				strftime(when, sizeof(when), " %H:%M", &tm);
 			n += (size_t)snprintf(hands + n, sizeof(hands) - n,
-					      "%s%s%s", n ? ", " : "",
-					      c->st[i].name[0] ? c->st[i].name
-							       : c->st[i].id,
-					      when);
+			                      "%s%s%s", n ? ", " : "",
+			                      c->st[i].name[0] ? c->st[i].name
+			                                       : c->st[i].id,
+			                      when);
 		}
 		lines[0] = hands[0] ? hands : T(c, CAST_S_NONE);
 		cast_ui_draw_panel(c->ui, cr, &side, T(c, CAST_S_HANDS_RAISED),
-				   lines, 1, u);
+		                   lines, 1, u);
 	}
 	side.y += side.h;
 	side.h = c->lay.side.y + c->lay.side.h - side.y;
@@ -1283,7 +1300,7 @@ static void draw(struct console *c)
 	if (!c->n_notes)
 		lines[0] = T(c, CAST_S_NONE);
 	cast_ui_draw_panel(c->ui, cr, &side, T(c, CAST_S_MESSAGES), lines,
-			   c->n_notes ? c->n_notes : 1, u);
+	                   c->n_notes ? c->n_notes : 1, u);
 	status_text(c, status, sizeof(status));
 	cast_ui_draw_status(c->ui, cr, &c->lay.status, status, u);
 	if (c->menu_of != -1) {
@@ -1292,44 +1309,44 @@ static void draw(struct console *c)
 		for (int i = 0; i < c->n_items; i++)
 			labels[i] = c->labels[i];
 		cast_ui_draw_menu(c->ui, cr, &c->menu, labels, c->menu_focus,
-				  c->checked, u);
+		                  c->checked, u);
 	}
 	if (c->entry_for >= 0) {
 		enum cast_ui_str title =
-			c->entry_for == A_MESSAGE   ? CAST_S_ENTER_MESSAGE
-			: c->entry_for == A_MARQUEE ? CAST_S_ENTER_MARQUEE
-			: c->entry_for == A_WEB	    ? CAST_S_ENTER_URL
-			: c->entry_for == A_FILES   ? CAST_S_ENTER_FILE
-						    : CAST_S_ENTER_FOLDER;
+		    c->entry_for == A_MESSAGE   ? CAST_S_ENTER_MESSAGE
+		    : c->entry_for == A_MARQUEE ? CAST_S_ENTER_MARQUEE
+		    : c->entry_for == A_WEB     ? CAST_S_ENTER_URL
+		    : c->entry_for == A_FILES   ? CAST_S_ENTER_FILE
+		                                : CAST_S_ENTER_FOLDER;
 		char t[256];
 		char to[4096];
 
 		snprintf(t, sizeof(t), "%s → %.200s", T(c, title),
-			 targets(c, to, sizeof(to)) ? to : T(c, CAST_S_TO_ALL));
+		         targets(c, to, sizeof(to)) ? to : T(c, CAST_S_TO_ALL));
 		cast_ui_draw_entry(c->ui, cr, c->lay.w, c->lay.h, t, c->entry,
-				   T(c, CAST_S_ENTER_HINT), u);
+		                   T(c, CAST_S_ENTER_HINT), u);
 	}
 	if (c->toast[0] && cast_mono_us() < c->toast_until)
 		cast_ui_draw_toast(c->ui, cr, c->lay.w, c->lay.h, c->toast,
-				   c->toast_error, u);
+		                   c->toast_error, u);
 	if (c->hover >= 0 && c->hover < c->n_visible && c->menu_of == -1 &&
 	    c->entry_for < 0 && cast_mono_us() - c->hover_since >= 600000) {
 		int a = c->visible[c->hover];
 		char tip[256];
 		bool to_all = a != A_LANGUAGE && a != A_MENU && a != A_BAR &&
-			      a != A_ATTENDANCE;
+		              a != A_ATTENDANCE;
 
 		/* Name, shortcut, and whom it reaches with nothing selected. */
 		snprintf(tip, sizeof(tip), "%s%s%s%s%s%s",
-			 T(c, actions[a].label),
-			 actions[a].shortcut ? " (" : "",
-			 actions[a].shortcut ? actions[a].shortcut : "",
-			 actions[a].shortcut ? ")" : "",
-			 to_all && !c->n_sel ? " — " : "",
-			 to_all && !c->n_sel ? T(c, CAST_S_TO_ALL) : "");
+		         T(c, actions[a].label),
+		         actions[a].shortcut ? " (" : "",
+		         actions[a].shortcut ? actions[a].shortcut : "",
+		         actions[a].shortcut ? ")" : "",
+		         to_all && !c->n_sel ? " — " : "",
+		         to_all && !c->n_sel ? T(c, CAST_S_TO_ALL) : "");
 		cast_ui_draw_tooltip(c->ui, cr, c->hover_x,
-				     c->lay.toolbar.y + c->lay.toolbar.h,
-				     c->lay.w, c->lay.h, tip, u);
+		                     c->lay.toolbar.y + c->lay.toolbar.h,
+		                     c->lay.w, c->lay.h, tip, u);
 	}
 	cairo_destroy(cr);
 }
@@ -1350,7 +1367,7 @@ static int resize(struct console *c)
 	if (c->surf)
 		cairo_surface_destroy(c->surf);
 	c->tex = SDL_CreateTexture(c->ren, SDL_PIXELFORMAT_ARGB8888,
-				   SDL_TEXTUREACCESS_STREAMING, dw, dh);
+	                           SDL_TEXTUREACCESS_STREAMING, dw, dh);
 	c->surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, dw, dh);
 	if (!c->tex || cairo_surface_status(c->surf) != CAIRO_STATUS_SUCCESS)
 		return CAST_ERROR(ENOMEM);
@@ -1366,7 +1383,7 @@ static void present(struct console *c)
 	draw(c);
 	cairo_surface_flush(c->surf);
 	SDL_UpdateTexture(c->tex, NULL, cairo_image_surface_get_data(c->surf),
-			  cairo_image_surface_get_stride(c->surf));
+	                  cairo_image_surface_get_stride(c->surf));
 	SDL_RenderClear(c->ren);
 	SDL_RenderCopy(c->ren, c->tex, NULL, NULL);
 	SDL_RenderPresent(c->ren);
@@ -1399,8 +1416,8 @@ bool console_step(struct console *c, int wait_ms)
 			break;
 		case SDL_MOUSEMOTION: {
 			int k = c->bar ? -1
-				       : cast_ui_button_at(&c->lay, e.motion.x,
-							   e.motion.y);
+			               : cast_ui_button_at(&c->lay, e.motion.x,
+			                                   e.motion.y);
 
 			if (k != c->hover) {
 				c->hover = k;
@@ -1422,9 +1439,9 @@ bool console_step(struct console *c, int wait_ms)
 			break;
 		case SDL_MOUSEWHEEL:
 			c->page -= e.wheel.y > 0 ? 1 : e.wheel.y < 0 ? -1 : 0;
-			c->page = c->page < 0 ? 0
-				  : c->page >= pages(c) ? pages(c) - 1
-							: c->page;
+			c->page = c->page < 0           ? 0
+			          : c->page >= pages(c) ? pages(c) - 1
+			                                : c->page;
 			c->dirty = true;
 			break;
 		case SDL_WINDOWEVENT:
@@ -1479,8 +1496,8 @@ int console_new(struct console **out, const struct console_cfg *cfg)
 	}
 	c->cfg = *cfg;
 	snprintf(c->setup, sizeof(c->setup),
-		 "cast-student --channel %d --key-code %s --teacher-code %s",
-		 cfg->channel, cfg->key_code, cfg->teacher_code);
+	         "cast-student --channel %d --key-code %s --teacher-code %s",
+	         cfg->channel, cfg->key_code, cfg->teacher_code);
 	c->menu_of = -1;
 	c->entry_for = -1;
 	c->focus_tile = -1;
@@ -1489,8 +1506,9 @@ int console_new(struct console **out, const struct console_cfg *cfg)
 	cast_meter_init(&c->meter, 0, 0);
 	SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
 	if (SDL_Init(SDL_INIT_VIDEO)) {
-		fprintf(stderr, "cast-teacher: no display for the console (%s)\n",
-			SDL_GetError());
+		fprintf(stderr,
+		        "cast-teacher: no display for the console (%s)\n",
+		        SDL_GetError());
 		free(c->selected);
 		free(c);
 		return CAST_ERROR(ENODEV);
@@ -1502,18 +1520,18 @@ int console_new(struct console **out, const struct console_cfg *cfg)
 	}
 	w = w ? w : 1366;
 	h = h ? h : 768;
-	err = cast_ui_new(&c->ui, lang < 0 ? CAST_LANG_EN : (enum cast_lang)lang);
+	err =
+	    cast_ui_new(&c->ui, lang < 0 ? CAST_LANG_EN : (enum cast_lang)lang);
 	c->win = err ? NULL
-		     : SDL_CreateWindow(T(c, CAST_S_TITLE),
-					cfg->width ? 0 : SDL_WINDOWPOS_CENTERED,
-					cfg->width ? 0 : SDL_WINDOWPOS_CENTERED,
-					w, h,
-					SDL_WINDOW_RESIZABLE |
-						SDL_WINDOW_ALLOW_HIGHDPI);
+	             : SDL_CreateWindow(
+	                   T(c, CAST_S_TITLE),
+	                   cfg->width ? 0 : SDL_WINDOWPOS_CENTERED,
+	                   cfg->width ? 0 : SDL_WINDOWPOS_CENTERED, w, h,
+	                   SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
 	c->ren = c->win ? SDL_CreateRenderer(c->win, -1, 0) : NULL;
 	if (!c->ren) {
 		fprintf(stderr, "cast-teacher: console window: %s\n",
-			SDL_GetError());
+		        SDL_GetError());
 		console_free(&c);
 		return CAST_ERROR(ENODEV);
 	}
@@ -1539,9 +1557,10 @@ void console_json(struct console *c, struct cast_json *j)
 	cast_json_int(j, "window_w", c->win_w);
 	cast_json_int(j, "window_h", c->win_h);
 	cast_json_num(j, "scale", c->scale);
-	cast_json_str(j, "menu", c->menu_of >= 0	? actions[c->menu_of].name
-				 : c->menu_of == -2 ? "tile"
-						    : "");
+	cast_json_str(j, "menu",
+	              c->menu_of >= 0    ? actions[c->menu_of].name
+	              : c->menu_of == -2 ? "tile"
+	                                 : "");
 	cast_json_int(j, "menu_items", c->menu_of != -1 ? c->n_items : 0);
 	cast_json_bool(j, "entry", c->entry_for >= 0);
 	cast_json_bool(j, "bar", c->bar);
@@ -1555,15 +1574,15 @@ void console_json(struct console *c, struct cast_json *j)
 			cast_json_str(j, NULL, c->st[i].id);
 	cast_json_array_end(j);
 	snprintf(buf, sizeof(buf), "%d,%d,%d,%d", c->excl.x, c->excl.y,
-		 c->excl.w, c->excl.h);
+	         c->excl.w, c->excl.h);
 	cast_json_str(j, "excluded", buf);
 	if (c->bar) {
 		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f",
-			 c->bar_console.x, c->bar_console.y, c->bar_console.w,
-			 c->bar_console.h);
+		         c->bar_console.x, c->bar_console.y, c->bar_console.w,
+		         c->bar_console.h);
 		cast_json_str(j, "bar_console", buf);
 		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", c->bar_lock.x,
-			 c->bar_lock.y, c->bar_lock.w, c->bar_lock.h);
+		         c->bar_lock.y, c->bar_lock.w, c->bar_lock.h);
 		cast_json_str(j, "bar_lock", buf);
 	}
 	cast_json_str(j, "toast", c->toast);
@@ -1579,7 +1598,7 @@ void console_json(struct console *c, struct cast_json *j)
 		cast_json_obj(j, NULL);
 		cast_json_str(j, "action", actions[c->visible[i]].name);
 		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x, r->y,
-			 r->w, r->h);
+		         r->w, r->h);
 		cast_json_str(j, "rect", buf);
 		cast_json_end(j);
 	}
@@ -1594,7 +1613,7 @@ void console_json(struct console *c, struct cast_json *j)
 		cast_json_obj(j, NULL);
 		cast_json_str(j, "id", c->st[i].id);
 		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x, r->y,
-			 r->w, r->h);
+		         r->w, r->h);
 		cast_json_str(j, "rect", buf);
 		cast_json_bool(j, "locked", c->st[i].flags & CAST_UI_T_LOCKED);
 		cast_json_bool(j, "selected", is_selected(c, c->st[i].id));
@@ -1603,7 +1622,7 @@ void console_json(struct console *c, struct cast_json *j)
 	cast_json_array_end(j);
 	if (c->menu_of != -1) {
 		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", c->menu.box.x,
-			 c->menu.box.y, c->menu.box.w, c->menu.item_h);
+		         c->menu.box.y, c->menu.box.w, c->menu.item_h);
 		cast_json_str(j, "menu_rect", buf);
 	}
 	cast_json_end(j);

@@ -10,15 +10,15 @@ struct console_cfg {
 	struct cast_class *cls;
 	struct cast_sender *sender;
 	struct cast_teacher_ctl *ctl;
-	const char *ctl_socket;		/* for the actions answered later */
+	const char *ctl_socket; /* for the actions answered later */
 	int channel;
-	int width, height;		/* 0: fit the display */
-	const char *lang;		/* NULL: from the environment */
+	int width, height; /* 0: fit the display */
+	const char *lang;  /* NULL: from the environment */
 	/* What a student PC needs (shown in the setup panel). */
 	char key_code[32];
 	char teacher_code[32];
 	const char *key_path;
-	bool first_run;			/* the key was made just now */
+	bool first_run; /* the key was made just now */
 	/* The broadcast is this display's own screen: the console keeps out
 	 * of the picture and shrinks to the floating bar. */
 	bool own_screen;

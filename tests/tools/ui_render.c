@@ -21,7 +21,7 @@ int main(int argc, char **argv)
 
 	if (argc != 8) {
 		fprintf(stderr, "usage: ui_render W H N INDEX LANG lock|menu "
-				"OUT.ppm\n");
+		                "OUT.ppm\n");
 		return 2;
 	}
 	w = atoi(argv[1]);
@@ -53,14 +53,17 @@ int main(int argc, char **argv)
 	/* Binary PPM: what the test reads screenshots as too. */
 	fprintf(f, "P6\n%d %d\n255\n", w, h);
 	for (int y = 0; y < h; y++) {
-		const uint32_t *row = (const uint32_t *)(
-			cairo_image_surface_get_data(img) +
-			(size_t)y * (size_t)cairo_image_surface_get_stride(img));
+		const uint32_t *row =
+		    (const uint32_t *)(cairo_image_surface_get_data(img) +
+		                       (size_t)y *
+		                           (size_t)
+		                               cairo_image_surface_get_stride(
+		                                   img));
 
 		for (int x = 0; x < w; x++) {
 			unsigned char px[3] = {(unsigned char)(row[x] >> 16),
-					       (unsigned char)(row[x] >> 8),
-					       (unsigned char)row[x]};
+			                       (unsigned char)(row[x] >> 8),
+			                       (unsigned char)row[x]};
 
 			fwrite(px, 1, 3, f);
 		}

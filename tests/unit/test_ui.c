@@ -43,10 +43,9 @@ static void test_layout_regions(void **state)
 			for (int k = 0; k < i; k++) {
 				const struct cast_ui_rect *o = &l.tiles[k];
 
-				assert_false(r->x < o->x + o->w &&
-					     o->x < r->x + r->w &&
-					     r->y < o->y + o->h &&
-					     o->y < r->y + r->h);
+				assert_false(
+				    r->x < o->x + o->w && o->x < r->x + r->w &&
+				    r->y < o->y + o->h && o->y < r->y + r->h);
 			}
 		}
 		/* Buttons in the toolbar, in order, not overlapping. */
@@ -54,11 +53,11 @@ static void test_layout_regions(void **state)
 		for (int i = 0; i < l.n_buttons; i++) {
 			assert_true(l.buttons[i].x + l.buttons[i].w <= w);
 			assert_true(l.buttons[i].y + l.buttons[i].h <=
-				    l.toolbar.h);
+			            l.toolbar.h);
 			if (i)
 				assert_true(l.buttons[i].x >=
-					    l.buttons[i - 1].x +
-						    l.buttons[i - 1].w);
+				            l.buttons[i - 1].x +
+				                l.buttons[i - 1].w);
 		}
 	}
 }
@@ -72,20 +71,21 @@ static void test_hit(void **state)
 	for (int i = 0; i < CAST_UI_TILES_PAGE; i++) {
 		const struct cast_ui_rect *r = &l.tiles[i];
 
-		assert_int_equal(cast_ui_tile_at(&l, r->x + r->w / 2,
-						 r->y + r->h / 2), i);
+		assert_int_equal(
+		    cast_ui_tile_at(&l, r->x + r->w / 2, r->y + r->h / 2), i);
 		assert_int_equal(cast_ui_tile_at(&l, r->x, r->y), i);
 		/* The right and bottom edges belong to the next. */
-		assert_int_not_equal(cast_ui_tile_at(&l, r->x + r->w,
-						     r->y + r->h / 2), i);
+		assert_int_not_equal(
+		    cast_ui_tile_at(&l, r->x + r->w, r->y + r->h / 2), i);
 	}
 	/* The gap between two tiles, the toolbar, the side panel: none. */
 	assert_int_equal(cast_ui_tile_at(&l, l.tiles[0].x + l.tiles[0].w + 1,
-					 l.tiles[0].y + 5), -1);
+	                                 l.tiles[0].y + 5),
+	                 -1);
 	assert_int_equal(cast_ui_tile_at(&l, 5, 5), -1);
 	assert_int_equal(cast_ui_tile_at(&l, l.side.x + 5, l.side.y + 5), -1);
-	assert_int_equal(cast_ui_button_at(&l, l.buttons[3].x + 2,
-					   l.buttons[3].y + 2), 3);
+	assert_int_equal(
+	    cast_ui_button_at(&l, l.buttons[3].x + 2, l.buttons[3].y + 2), 3);
 	assert_int_equal(cast_ui_button_at(&l, l.w - 2, 5), -1);
 	assert_int_equal(cast_ui_button_at(&l, 100, 300), -1);
 	cast_ui_layout(&l, 1366, 768, 99);
@@ -105,15 +105,16 @@ static void test_band(void **state)
 	a = &l.tiles[0];
 	b = &l.tiles[5];
 	/* From inside tile 0 to inside tile 5, either direction: 0,1,4,5. */
-	assert_int_equal(cast_ui_tiles_in(&l, a->x + 3, a->y + 3, b->x + 3,
-					  b->y + 3),
-			 (1u << 0) | (1u << 1) | (1u << 4) | (1u << 5));
-	assert_int_equal(cast_ui_tiles_in(&l, b->x + 3, b->y + 3, a->x + 3,
-					  a->y + 3),
-			 (1u << 0) | (1u << 1) | (1u << 4) | (1u << 5));
+	assert_int_equal(
+	    cast_ui_tiles_in(&l, a->x + 3, a->y + 3, b->x + 3, b->y + 3),
+	    (1u << 0) | (1u << 1) | (1u << 4) | (1u << 5));
+	assert_int_equal(
+	    cast_ui_tiles_in(&l, b->x + 3, b->y + 3, a->x + 3, a->y + 3),
+	    (1u << 0) | (1u << 1) | (1u << 4) | (1u << 5));
 	/* In a gap only: nothing. */
 	assert_int_equal(cast_ui_tiles_in(&l, a->x + a->w + 1, a->y,
-					  a->x + a->w + 2, a->y + 2), 0);
+	                                  a->x + a->w + 2, a->y + 2),
+	                 0);
 	/* The whole grid: all 16. */
 	assert_int_equal(cast_ui_tiles_in(&l, 0, 0, 1920, 1080), 0xffff);
 }
@@ -129,12 +130,12 @@ static void test_menu(void **state)
 	assert_true(m.box.x + m.box.w <= 1366);
 	assert_true(m.box.y >= 60);
 	assert_int_equal(cast_ui_menu_item_at(&m, m.box.x + 5, m.box.y + 1), 0);
-	assert_int_equal(cast_ui_menu_item_at(&m, m.box.x + 5,
-					      m.box.y + m.item_h * 5.5), 5);
+	assert_int_equal(
+	    cast_ui_menu_item_at(&m, m.box.x + 5, m.box.y + m.item_h * 5.5), 5);
 	assert_int_equal(cast_ui_menu_item_at(&m, m.box.x - 1, m.box.y + 1),
-			 -1);
-	assert_int_equal(cast_ui_menu_item_at(&m, m.box.x + 5,
-					      m.box.y + m.box.h), -1);
+	                 -1);
+	assert_int_equal(
+	    cast_ui_menu_item_at(&m, m.box.x + 5, m.box.y + m.box.h), -1);
 	/* A menu near the bottom moves up. */
 	at.y = 740;
 	cast_ui_menu_layout(&m, &at, 6, 16, 1366, 768);
@@ -150,15 +151,15 @@ static void test_strings(void **state)
 		for (int l = 0; l < CAST_LANG_COUNT; l++)
 			assert_true(cast_ui_text(l, s)[0] != '\0');
 		differ += strcmp(cast_ui_text(CAST_LANG_ZH_CN, s),
-				 cast_ui_text(CAST_LANG_ZH_TW, s)) != 0;
+		                 cast_ui_text(CAST_LANG_ZH_TW, s)) != 0;
 		/* Chinese is not the English left untranslated. */
 		assert_string_not_equal(cast_ui_text(CAST_LANG_ZH_CN, s),
-					cast_ui_text(CAST_LANG_EN, s));
+		                        cast_ui_text(CAST_LANG_EN, s));
 	}
 	assert_true(differ > CAST_S_COUNT / 2);
 	assert_string_equal(cast_ui_text(CAST_LANG_ZH_CN, CAST_S_LOCK), "锁屏");
 	assert_string_equal(cast_ui_text(CAST_LANG_ZH_TW, CAST_S_LOCK),
-			    "鎖定螢幕");
+	                    "鎖定螢幕");
 	assert_string_equal(cast_ui_text(CAST_LANG_EN, CAST_S_LOCK), "Lock");
 	/* Out of range: never NULL. */
 	assert_string_equal(cast_ui_text(CAST_LANG_EN, CAST_S_COUNT), "");
@@ -191,7 +192,7 @@ static void test_backspace(void **state)
 
 /* Pixels of `img` within `r` close to colour `rgb`. */
 static int count_rgb(cairo_surface_t *img, const struct cast_ui_rect *r,
-		     uint32_t rgb)
+                     uint32_t rgb)
 {
 	unsigned char *d = cairo_image_surface_get_data(img);
 	int stride = cairo_image_surface_get_stride(img), n = 0;
@@ -201,8 +202,10 @@ static int count_rgb(cairo_surface_t *img, const struct cast_ui_rect *r,
 		for (int x = (int)r->x; x < (int)(r->x + r->w); x++) {
 			uint32_t p = *(uint32_t *)(d + y * stride + x * 4);
 
-			n += abs((int)((p >> 16) & 0xff) - (int)((rgb >> 16) & 0xff)) < 12 &&
-			     abs((int)((p >> 8) & 0xff) - (int)((rgb >> 8) & 0xff)) < 12 &&
+			n += abs((int)((p >> 16) & 0xff) -
+			         (int)((rgb >> 16) & 0xff)) < 12 &&
+			     abs((int)((p >> 8) & 0xff) -
+			         (int)((rgb >> 8) & 0xff)) < 12 &&
 			     abs((int)(p & 0xff) - (int)(rgb & 0xff)) < 12;
 		}
 	return n;
@@ -211,7 +214,7 @@ static int count_rgb(cairo_surface_t *img, const struct cast_ui_rect *r,
 static void test_draw_tile(void **state)
 {
 	cairo_surface_t *img =
-		cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 300, 200);
+	    cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 300, 200);
 	cairo_t *cr = cairo_create(img);
 	struct cast_ui *ui = NULL;
 	struct cast_ui_rect r = {10, 10, 280, 180};
@@ -240,7 +243,7 @@ static void test_draw_tile(void **state)
 	cast_ui_set_lang(ui, CAST_LANG_ZH_TW);
 	assert_int_equal(cast_ui_lang(ui), CAST_LANG_ZH_TW);
 	assert_true(cast_ui_text_width(ui, cr, "鎖定螢幕", 16, false) >
-		    cast_ui_text_width(ui, cr, "锁屏", 16, false));
+	            cast_ui_text_width(ui, cr, "锁屏", 16, false));
 	cast_ui_free(&ui);
 	assert_null(ui);
 	cast_ui_free(&ui);
@@ -251,13 +254,13 @@ static void test_draw_tile(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_layout_regions),
-		cmocka_unit_test(test_hit),
-		cmocka_unit_test(test_band),
-		cmocka_unit_test(test_menu),
-		cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_backspace),
-		cmocka_unit_test(test_draw_tile),
+	    cmocka_unit_test(test_layout_regions),
+	    cmocka_unit_test(test_hit),
+	    cmocka_unit_test(test_band),
+	    cmocka_unit_test(test_menu),
+	    cmocka_unit_test(test_strings),
+	    cmocka_unit_test(test_backspace),
+	    cmocka_unit_test(test_draw_tile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,31 +19,73 @@
 
 /* ---- Languages and strings --------------------------------------------- */
 
-enum cast_lang { CAST_LANG_ZH_CN, CAST_LANG_EN, CAST_LANG_ZH_TW, CAST_LANG_COUNT };
+enum cast_lang {
+	CAST_LANG_ZH_CN,
+	CAST_LANG_EN,
+	CAST_LANG_ZH_TW,
+	CAST_LANG_COUNT
+};
 
 /** Every UI string, one entry per text shown (cast_ui_str). */
 enum cast_ui_str {
 	CAST_S_TITLE,
-	CAST_S_LOCK, CAST_S_UNLOCK, CAST_S_MESSAGE, CAST_S_MARQUEE,
-	CAST_S_WATERMARK, CAST_S_LANGUAGE, CAST_S_WEB, CAST_S_POWER,
-	CAST_S_WAKE, CAST_S_FILES, CAST_S_HOMEWORK, CAST_S_ATTENDANCE,
+	CAST_S_LOCK,
+	CAST_S_UNLOCK,
+	CAST_S_MESSAGE,
+	CAST_S_MARQUEE,
+	CAST_S_WATERMARK,
+	CAST_S_LANGUAGE,
+	CAST_S_WEB,
+	CAST_S_POWER,
+	CAST_S_WAKE,
+	CAST_S_FILES,
+	CAST_S_HOMEWORK,
+	CAST_S_ATTENDANCE,
 	CAST_S_MENU,
-	CAST_S_SELECT_ALL, CAST_S_SELECT_NONE,
-	CAST_S_POWER_OFF, CAST_S_POWER_RESTART,
-	CAST_S_WM_ID_NAME, CAST_S_WM_OFF,
-	CAST_S_STUDENTS_LANG, CAST_S_CONSOLE_LANG,
-	CAST_S_ONLINE, CAST_S_OFFLINE, CAST_S_SIGNED_IN, CAST_S_HAND,
-	CAST_S_LOCKED, CAST_S_DEMO, CAST_S_LEFT, CAST_S_LOSS,
+	CAST_S_SELECT_ALL,
+	CAST_S_SELECT_NONE,
+	CAST_S_POWER_OFF,
+	CAST_S_POWER_RESTART,
+	CAST_S_WM_ID_NAME,
+	CAST_S_WM_OFF,
+	CAST_S_STUDENTS_LANG,
+	CAST_S_CONSOLE_LANG,
+	CAST_S_ONLINE,
+	CAST_S_OFFLINE,
+	CAST_S_SIGNED_IN,
+	CAST_S_HAND,
+	CAST_S_LOCKED,
+	CAST_S_DEMO,
+	CAST_S_LEFT,
+	CAST_S_LOSS,
 	CAST_S_NOT_RESPONDING,
-	CAST_S_CHANNEL, CAST_S_STUDENTS_ONLINE, CAST_S_BROADCASTING,
-	CAST_S_NOT_BROADCASTING, CAST_S_WORST_LOSS, CAST_S_PAGE,
-	CAST_S_SELECTED, CAST_S_TO_ALL, CAST_S_SETUP, CAST_S_SETUP_HINT,
-	CAST_S_HANDS_RAISED, CAST_S_NONE, CAST_S_MESSAGES,
-	CAST_S_ENTER_MESSAGE, CAST_S_ENTER_MARQUEE, CAST_S_ENTER_URL,
-	CAST_S_ENTER_FILE, CAST_S_ENTER_FOLDER, CAST_S_ENTER_HINT,
-	CAST_S_SENT, CAST_S_FAILED, CAST_S_QUEUED_OFFLINE,
-	CAST_S_EMPTY_CLASS, CAST_S_SHOWN, CAST_S_HIDDEN,
-	CAST_S_BAR, CAST_S_CONSOLE,
+	CAST_S_CHANNEL,
+	CAST_S_STUDENTS_ONLINE,
+	CAST_S_BROADCASTING,
+	CAST_S_NOT_BROADCASTING,
+	CAST_S_WORST_LOSS,
+	CAST_S_PAGE,
+	CAST_S_SELECTED,
+	CAST_S_TO_ALL,
+	CAST_S_SETUP,
+	CAST_S_SETUP_HINT,
+	CAST_S_HANDS_RAISED,
+	CAST_S_NONE,
+	CAST_S_MESSAGES,
+	CAST_S_ENTER_MESSAGE,
+	CAST_S_ENTER_MARQUEE,
+	CAST_S_ENTER_URL,
+	CAST_S_ENTER_FILE,
+	CAST_S_ENTER_FOLDER,
+	CAST_S_ENTER_HINT,
+	CAST_S_SENT,
+	CAST_S_FAILED,
+	CAST_S_QUEUED_OFFLINE,
+	CAST_S_EMPTY_CLASS,
+	CAST_S_SHOWN,
+	CAST_S_HIDDEN,
+	CAST_S_BAR,
+	CAST_S_CONSOLE,
 	CAST_S_COUNT
 };
 
@@ -65,9 +107,9 @@ struct cast_ui_rect {
 
 /** Whether (x, y) lies in `r` (left/top edges in, right/bottom out). */
 CAST_API bool cast_ui_rect_hit(const struct cast_ui_rect *r, double x,
-			       double y);
+                               double y);
 
-#define CAST_UI_TILES_PAGE 16	/* tiles on a page: 4 × 4 */
+#define CAST_UI_TILES_PAGE 16 /* tiles on a page: 4 × 4 */
 #define CAST_UI_BUTTONS_MAX 16
 
 /**
@@ -91,20 +133,20 @@ struct cast_ui_layout {
  * 320 × 240.
  */
 CAST_API void cast_ui_layout(struct cast_ui_layout *l, double w, double h,
-			     int n_buttons);
+                             int n_buttons);
 /** The tile under (x, y): 0..CAST_UI_TILES_PAGE-1, or -1. */
 CAST_API int cast_ui_tile_at(const struct cast_ui_layout *l, double x,
-			     double y);
+                             double y);
 /** The toolbar button under (x, y), or -1. */
 CAST_API int cast_ui_button_at(const struct cast_ui_layout *l, double x,
-			       double y);
+                               double y);
 
 /**
  * Tiles within a rubber band from (x0, y0) to (x1, y1) (any corners): a bit
  * per tile of the page that the band overlaps.
  */
 CAST_API unsigned cast_ui_tiles_in(const struct cast_ui_layout *l, double x0,
-				   double y0, double x1, double y1);
+                                   double y0, double x1, double y1);
 
 /** A drop-down menu's items stacked below `anchor`'s bottom-left corner,
  * `n` of them, kept inside a `w` × `h` window. */
@@ -115,11 +157,11 @@ struct cast_ui_menu_layout {
 };
 
 CAST_API void cast_ui_menu_layout(struct cast_ui_menu_layout *m,
-				  const struct cast_ui_rect *anchor, int n,
-				  double unit, double w, double h);
+                                  const struct cast_ui_rect *anchor, int n,
+                                  double unit, double w, double h);
 /** The menu item under (x, y), or -1. */
-CAST_API int cast_ui_menu_item_at(const struct cast_ui_menu_layout *m,
-				  double x, double y);
+CAST_API int cast_ui_menu_item_at(const struct cast_ui_menu_layout *m, double x,
+                                  double y);
 
 /* ---- Drawing ------------------------------------------------------------ */
 
@@ -154,30 +196,30 @@ enum cast_ui_align { CAST_UI_LEFT_ALIGN, CAST_UI_CENTER, CAST_UI_RIGHT };
  * `size` pixels high, colour `rgb`, bold or not. Returns the width used.
  */
 CAST_API double cast_ui_label(struct cast_ui *ui, cairo_t *cr,
-			      const struct cast_ui_rect *r, const char *text,
-			      double size, uint32_t rgb, bool bold,
-			      enum cast_ui_align align);
+                              const struct cast_ui_rect *r, const char *text,
+                              double size, uint32_t rgb, bool bold,
+                              enum cast_ui_align align);
 /** The width `text` takes at `size` (one line). */
 CAST_API double cast_ui_text_width(struct cast_ui *ui, cairo_t *cr,
-				   const char *text, double size, bool bold);
+                                   const char *text, double size, bool bold);
 
 /** Fills the rounded rectangle `r` (corner radius `radius`) with `rgb`. */
 CAST_API void cast_ui_fill(cairo_t *cr, const struct cast_ui_rect *r,
-			   double radius, uint32_t rgb);
+                           double radius, uint32_t rgb);
 
 /** A toolbar button: an icon glyph above its label, its shortcut small. */
 struct cast_ui_button {
-	const char *icon;	/* one glyph or short text, "" for none */
+	const char *icon; /* one glyph or short text, "" for none */
 	const char *label;
-	const char *shortcut;	/* "Ctrl+L", or NULL */
-	bool pressed;		/* a running action (lock on) */
-	bool focused;		/* keyboard focus */
-	bool has_menu;		/* draws a small ▾ */
+	const char *shortcut; /* "Ctrl+L", or NULL */
+	bool pressed;         /* a running action (lock on) */
+	bool focused;         /* keyboard focus */
+	bool has_menu;        /* draws a small ▾ */
 };
 
 CAST_API void cast_ui_draw_button(struct cast_ui *ui, cairo_t *cr,
-				  const struct cast_ui_rect *r,
-				  const struct cast_ui_button *b, double unit);
+                                  const struct cast_ui_rect *r,
+                                  const struct cast_ui_button *b, double unit);
 
 /** State flags of a student tile. */
 enum {
@@ -188,7 +230,7 @@ enum {
 	CAST_UI_T_DEMO = 1 << 4,
 	CAST_UI_T_LEFT = 1 << 5,
 	CAST_UI_T_LOSS = 1 << 6,
-	CAST_UI_T_SILENT = 1 << 7,	/* online, not responding */
+	CAST_UI_T_SILENT = 1 << 7, /* online, not responding */
 };
 
 struct cast_ui_tile {
@@ -205,45 +247,44 @@ struct cast_ui_tile {
  * context's language. A selected tile has a thick accent border.
  */
 CAST_API void cast_ui_draw_tile(struct cast_ui *ui, cairo_t *cr,
-				const struct cast_ui_rect *r,
-				const struct cast_ui_tile *t, double unit);
+                                const struct cast_ui_rect *r,
+                                const struct cast_ui_tile *t, double unit);
 
 /** Draws a menu of `n` labels laid out by cast_ui_menu_layout; `focus` is
  * the highlighted item (-1: none); `checked` a bit per item with a tick. */
 CAST_API void cast_ui_draw_menu(struct cast_ui *ui, cairo_t *cr,
-				const struct cast_ui_menu_layout *m,
-				const char *const *labels, int focus,
-				unsigned checked, double unit);
+                                const struct cast_ui_menu_layout *m,
+                                const char *const *labels, int focus,
+                                unsigned checked, double unit);
 
 /** Status bar: `text` on the bar colour across `r`. */
 CAST_API void cast_ui_draw_status(struct cast_ui *ui, cairo_t *cr,
-				  const struct cast_ui_rect *r,
-				  const char *text, double unit);
+                                  const struct cast_ui_rect *r,
+                                  const char *text, double unit);
 
 /** A toast: a short line in a dark rounded box centred near the bottom of
  * a `w` × `h` window; `error` draws it red. */
 CAST_API void cast_ui_draw_toast(struct cast_ui *ui, cairo_t *cr, double w,
-				 double h, const char *text, bool error,
-				 double unit);
+                                 double h, const char *text, bool error,
+                                 double unit);
 
 /** A tooltip: `text` in a small box just below (x, y), kept inside a
  * `w` × `h` window. */
 CAST_API void cast_ui_draw_tooltip(struct cast_ui *ui, cairo_t *cr, double x,
-				   double y, double w, double h,
-				   const char *text, double unit);
+                                   double y, double w, double h,
+                                   const char *text, double unit);
 
 /** A text-entry box centred in a `w` × `h` window: a title, the text typed
  * so far with a caret, a hint line. Not modal: the app routes keys to it. */
 CAST_API void cast_ui_draw_entry(struct cast_ui *ui, cairo_t *cr, double w,
-				 double h, const char *title,
-				 const char *text, const char *hint,
-				 double unit);
+                                 double h, const char *title, const char *text,
+                                 const char *hint, double unit);
 
 /** A panel with a title and lines of text (wrapped) in `r`. */
 CAST_API void cast_ui_draw_panel(struct cast_ui *ui, cairo_t *cr,
-				 const struct cast_ui_rect *r,
-				 const char *title, const char *const *lines,
-				 int n, double unit);
+                                 const struct cast_ui_rect *r,
+                                 const char *title, const char *const *lines,
+                                 int n, double unit);
 
 /** Removes the last UTF-8 character of `s` (a text entry's Backspace). */
 CAST_API void cast_ui_utf8_backspace(char *s);

@@ -1,9 +1,10 @@
 #!/bin/sh
 # A live classroom on this machine: one teacher broadcasting to three
 # students over multicast, inside a private network namespace so no packet
-# leaves the machine. With a display ($DISPLAY), the teacher broadcasts this
-# screen and the students open windows; without one, a 1080p test pattern is
-# broadcast and the students print a live stats line.
+# leaves the machine. With a display ($DISPLAY), the teacher's console opens
+# beside three student windows (the broadcast is a test pattern, so the
+# students' windows are never in the picture); without one, a 1080p test
+# pattern is broadcast and the students print a live stats line.
 # Usage: scripts/demo.sh [SECONDS]   (default 30; 0 runs until Ctrl-C)
 set -eu
 cd "$(dirname "$0")/.."
@@ -28,7 +29,7 @@ rm -f "$KEYFILE"
 $T keygen "$KEYFILE" >/dev/null
 K="--key $KEYFILE --channel 1"
 # Each student keeps its own state, inbox and local socket, as on its own PC.
-seat() { echo "--id seat$1 --state-dir $KEYFILE.seat$1 --local-socket $KEYFILE.seat$1.sock --inbox $KEYFILE.seat$1/inbox"; }
+seat() { echo "--id s0$1 --state-dir $KEYFILE.seat$1 --local-socket $KEYFILE.seat$1.sock --inbox $KEYFILE.seat$1/inbox"; }
 SOCK="--ctl-socket ${KEYFILE}.sock"
 DUR=""
 [ "$SECS" -gt 0 ] && DUR="--duration $SECS"
@@ -36,15 +37,28 @@ pids=""
 trap 'kill $pids 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$KEYFILE" "$KEYFILE".*' EXIT INT TERM
 
 if [ -n "${DISPLAY:-}" ] && xdpyinfo >/dev/null 2>&1; then
-	echo "demo: broadcasting display $DISPLAY to 3 student windows (channel 1)"
+	# The teacher's console on the left, three student windows on the
+	# right showing what they receive: a moving 720p test pattern. The
+	# broadcast is the pattern, not this screen, so the students' windows
+	# are never in the picture (no hall of mirrors).
+	SIZE=$(xdpyinfo | awk '/dimensions:/ { print $2; exit }')
+	SW=${SIZE%x*}
+	SH=${SIZE#*x}
+	STH=$(((SH - 40) / 3))
+	STW=$((STH * 16 / 9))
+	CW=$((SW - STW - 16))
+	CH=$((SH - 40))
+	echo "demo: the teacher's console and 3 student windows (channel 1)"
 	# shellcheck disable=SC2086
-	$T --source x11 $K $SOCK $DUR --stats /tmp/cast-demo-teacher.json &
+	$T --source testpattern --size 1280x720 --fps 25 $K $SOCK $DUR \
+		--console-size ${CW}x${CH} --stats /tmp/cast-demo-teacher.json &
 	pids="$pids $!"
 	i=0
-	for geo in 640x360+0+0 640x360+650+0 640x360+0+400; do
+	for name in 李雷 韩梅梅 张伟; do
 		i=$((i + 1))
 		# shellcheck disable=SC2086
-		$S $K $(seat $i) --windowed $geo $DUR \
+		$S $K $(seat $i) --name "$name" $DUR \
+			--windowed ${STW}x${STH}+$((SW - STW))+$(((i - 1) * (STH + 8))) \
 			--stats /tmp/cast-demo-student$i.json &
 		pids="$pids $!"
 	done

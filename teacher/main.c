@@ -9,6 +9,10 @@
 
 #include <cast/cast.h>
 
+#include <cast/ui.h>
+
+#include "console.h"
+
 
 struct teacher {
 	struct cast_sender_cfg cfg;
@@ -22,6 +26,10 @@ struct teacher {
 	char source[16];
 	char device[1024];
 	const char *sdp_path;
+	int console_w, console_h;
+	const char *console_lang;
+	bool first_run;			/* the class key was made just now */
+	char key_file[1024];		/* the students' file of the key */
 };
 
 static volatile sig_atomic_t quit;
@@ -83,7 +91,11 @@ static void usage(FILE *f)
 		"  --homework-dir DIR   collected homework (~/libcast/homework)\n"
 		"  --insecure           plain RTP, no control plane: third-party\n"
 		"                       receivers and interop tests only\n"
-		"  --headless           no window; stats only\n"
+		"  --headless           no window; stats only (without it, the\n"
+		"                       console window opens on a display)\n"
+		"  --console-size WxH   the console window's size (default:\n"
+		"                       most of the screen)\n"
+		"  --console-lang CODE  zh_CN, zh_TW or en (default: $LANG)\n"
 		"  --config FILE        read these settings as 'key = value'\n"
 		"  --help, --version\n");
 }
@@ -92,7 +104,8 @@ enum {
 	OPT_SOURCE = CAST_OPT_APP, OPT_SIZE, OPT_REGION, OPT_FPS, OPT_BITRATE,
 	OPT_PRESET, OPT_TTL, OPT_MTU, OPT_LOOP, OPT_SDP, OPT_CTL_SOCKET,
 	OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON, OPT_REPAIR, OPT_FEC,
-	OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR, OPT_FIRST_SEQ,
+	OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR, OPT_FIRST_SEQ, OPT_CONSOLE_SIZE,
+	OPT_CONSOLE_LANG,
 };
 
 /* The teacher's own options; the common ones are cast/options.h's. */
@@ -117,6 +130,8 @@ static const struct cast_option options[] = {
 	{"repair-delay", true, OPT_REPAIR_DELAY},
 	{"homework-dir", true, OPT_HOMEWORK_DIR},
 	{"first-seq", true, OPT_FIRST_SEQ},
+	{"console-size", true, OPT_CONSOLE_SIZE},
+	{"console-lang", true, OPT_CONSOLE_LANG},
 	{NULL, false, 0},
 };
 
@@ -232,6 +247,21 @@ static int set_option(int id, const char *v, void *arg, char *why,
 	case OPT_LESSON:
 		t->lesson = v;
 		return 0;
+	case OPT_CONSOLE_SIZE:
+		if (sscanf(v, "%dx%d", &t->console_w, &t->console_h) != 2 ||
+		    t->console_w < 320 || t->console_h < 240 ||
+		    t->console_w > 16384 || t->console_h > 16384) {
+			snprintf(why, why_size, "expected WxH, at least 320x240");
+			return CAST_ERROR(EINVAL);
+		}
+		return 0;
+	case OPT_CONSOLE_LANG:
+		if (cast_lang_parse(v) < 0) {
+			snprintf(why, why_size, "expected zh_CN, zh_TW or en");
+			return CAST_ERROR(EINVAL);
+		}
+		t->console_lang = v;
+		return 0;
 	case OPT_WOL_PORT:
 		ret = cast_parse_int(v, 1, 65535, &n);
 		t->wol_port = (uint16_t)n;
@@ -288,7 +318,7 @@ static int write_pair(const struct cast_key *key, const char *path)
 
 /* The class key: --key FILE, --key-code with the default file's signing
  * key, or the default file pair (made once). */
-static int load_key(const struct teacher *t, struct cast_key *key)
+static int load_key(struct teacher *t, struct cast_key *key)
 {
 	char path[1024], fp[32];
 	const char *home = getenv("HOME");
@@ -296,6 +326,8 @@ static int load_key(const struct teacher *t, struct cast_key *key)
 
 	snprintf(path, sizeof(path), "%s/.config/libcast/class.key",
 		 home ? home : ".");
+	snprintf(t->key_file, sizeof(t->key_file), "%s",
+		 t->common.key_path ? t->common.key_path : path);
 	if (t->common.key_path) {
 		err = load_signer(key, t->common.key_path);
 		if (err && err != CAST_ERROR(EPERM))
@@ -343,6 +375,7 @@ static int load_key(const struct teacher *t, struct cast_key *key)
 		return err;
 	}
 	cast_key_fingerprint_code(key->teachers[0], fp);
+	t->first_run = true;
 	fprintf(stderr,
 		"cast-teacher: new class key in %s (install it on the students;\n"
 		"  %s.teacher is this teacher's own and stays here); or students\n"
@@ -549,7 +582,8 @@ static void write_students(struct cast_json *j, struct cast_sender *s,
 
 static void write_stats(FILE *f, struct cast_sender *s,
 			struct cast_teacher_ctl *ctl, struct cast_class *cls,
-			struct cast_board *board, struct cast_meter *m,
+			struct cast_board *board, struct console *con,
+			struct cast_meter *m,
 			double elapsed, bool final)
 {
 	struct cast_sender_stats st;
@@ -621,6 +655,8 @@ static void write_stats(FILE *f, struct cast_sender *s,
 		cast_json_end(&j);
 	}
 	write_students(&j, s, ctl);
+	if (con)
+		console_json(con, &j);
 	if (final)
 		cast_json_bool(&j, "final", true);
 	cast_json_end(&j);
@@ -641,7 +677,9 @@ int main(int argc, char **argv)
 	struct cast_meter meter;
 	FILE *stats = NULL;
 	struct cast_options_cfg oc;
-	char why[1024], sdp[4096];
+	struct console *con = NULL;
+	struct console_cfg ccon;
+	char why[1024], sdp[4096], sock[512] = "";
 	int err;
 	int64_t start, next_stats;
 
@@ -693,9 +731,16 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	memset(&ccon, 0, sizeof(ccon));
 	if (!t.cfg.insecure) {
 		if (load_key(&t, &key))
 			return 1;
+		/* What a student PC needs, for the console's setup panel. */
+		snprintf(ccon.key_code, sizeof(ccon.key_code), "%s", key.code);
+		if (key.n_teachers > 0)
+			cast_key_fingerprint_code(
+				key.teachers[key.n_teachers - 1],
+				ccon.teacher_code);
 		if (cast_random(&media_key, sizeof(media_key))) {
 			fprintf(stderr, "cast-teacher: no randomness\n");
 			return 1;
@@ -873,6 +918,30 @@ int main(int argc, char **argv)
 		cast_board_free(&board);
 		return 1;
 	}
+	/* The console: with a display, unless --headless (scripts, tests). */
+	if (!t.common.headless && cls &&
+	    (getenv("DISPLAY") || getenv("WAYLAND_DISPLAY"))) {
+		if (!t.ctl_socket)
+			cast_ctl_socket_path(t.cfg.channel, sock, sizeof(sock));
+		ccon.cls = cls;
+		ccon.sender = s;
+		ccon.ctl = ctl;
+		ccon.ctl_socket = t.ctl_socket ? t.ctl_socket : sock;
+		ccon.channel = t.cfg.channel;
+		ccon.width = t.console_w;
+		ccon.height = t.console_h;
+		ccon.lang = t.console_lang;
+		ccon.key_path = t.key_file;
+		ccon.first_run = t.first_run;
+		/* The broadcast is this very screen: keep the console out. */
+		ccon.own_screen =
+			!strcmp(t.source, "x11") &&
+			(!t.device[0] ||
+			 (getenv("DISPLAY") && !strcmp(t.device, getenv("DISPLAY"))));
+		if (console_new(&con, &ccon))
+			fprintf(stderr, "cast-teacher: broadcasting without "
+					"the console window\n");
+	}
 	start = cast_mono_us();
 	next_stats = start + 1000000;
 	while (!quit) {
@@ -887,23 +956,29 @@ int main(int argc, char **argv)
 			break;
 		if (now >= next_stats) {
 			if (stats)
-				write_stats(stats, s, ctl, cls, board, &meter,
+				write_stats(stats, s, ctl, cls, board, con, &meter,
 					    (double)(now - start) / 1e6, false);
-			else if (!t.common.headless)
+			else if (!t.common.headless && !con)
 				fprintf(stderr,
 					"\rcast-teacher: %llu frames sent",
 					(unsigned long long)st.frames_sent);
 			next_stats += 1000000;
 		}
-		usleep(20000);
+		if (con) {
+			if (!console_step(con, 20))
+				break;
+		} else {
+			usleep(20000);
+		}
 	}
 	cast_sender_stop(s);
 	if (stats) {
-		write_stats(stats, s, ctl, cls, board, &meter,
+		write_stats(stats, s, ctl, cls, board, con, &meter,
 			    (double)(cast_mono_us() - start) / 1e6, true);
 		if (stats != stdout)
 			fclose(stats);
 	}
+	console_free(&con);
 	/* The class's worker must not answer through a freed control plane. */
 	if (cls)
 		cast_class_set_ctl(cls, NULL);

@@ -376,6 +376,60 @@ static void check_region(const char *display, const struct image *ref,
 	cast_capture_free(&c);
 }
 
+/* Excluded rectangles: flat grey in the picture, the rest the screen's;
+ * moved or cleared, the screen shows again where they were. */
+static void check_exclude(const char *display, const struct image *ref,
+                          xcb_connection_t *conn, xcb_screen_t *scr)
+{
+	struct cast_rect a = {150, 100, 200, 80}, b = {10, 10, 40, 30};
+	struct cast_capture *c;
+	struct cast_frame f;
+	long grey = 0, off;
+
+	xcb_warp_pointer(conn, XCB_NONE, scr->root, 0, 0, 0, 0, 5, 5);
+	x_sync(conn);
+	/* A region: exclusions are in screen coordinates. */
+	c = open_x11(display, false, true, 100, 60, 320, 240);
+	if (!c) {
+		failures++;
+		return;
+	}
+	CHECK(cast_capture_grab(c, &f) == 1, "first grab");
+	CHECK(settle(c, &f), "never still");
+	CHECK(cast_capture_exclude(c, &a, 1) == 0, "exclude refused");
+	CHECK(cast_capture_grab(c, &f) == 1, "exclusion not a change");
+	for (int y = a.y - 60; y < a.y - 60 + a.h; y++)
+		for (int x = a.x - 100; x < a.x - 100 + a.w; x++)
+			grey += !memcmp(px(&f, x, y), "\x30\x30\x30", 3);
+	CHECK(grey == (long)a.w * a.h, "excluded: %ld of %d px grey", grey,
+	      a.w * a.h);
+	/* Outside it, the screen as it is. */
+	off = 0;
+	for (int y = 0; y < f.height; y++)
+		for (int x = 0; x < f.width; x++) {
+			const uint8_t *p = px(&f, x, y);
+			const uint8_t *q = ref->rgb +
+			                   ((size_t)(y + 60) * ref->w + x + 100) * 3;
+
+			if (x >= a.x - 100 && x < a.x - 100 + a.w &&
+			    y >= a.y - 60 && y < a.y - 60 + a.h)
+				continue;
+			off += abs(p[2] - q[0]) > 8 || abs(p[1] - q[1]) > 8 ||
+			       abs(p[0] - q[2]) > 8;
+		}
+	CHECK(off <= 320 * 240 / 1000, "outside the exclusion: %ld px off",
+	      off);
+	/* Moved: the old place shows the screen again. */
+	CHECK(cast_capture_exclude(c, &b, 1) == 0, "exclude move");
+	CHECK(cast_capture_grab(c, &f) == 1, "move not a change");
+	CHECK(diff_ref(&f, ref, 100, 60) <= 320 * 240 / 1000,
+	      "after moving the exclusion off the region: picture off");
+	CHECK(cast_capture_exclude(c, NULL, 0) == 0, "clear");
+	CHECK(cast_capture_exclude(c, &a, CAST_CAPTURE_EXCLUDE_MAX + 1) ==
+	          CAST_ERROR(E2BIG), "too many accepted");
+	cast_capture_free(&c);
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -480,6 +534,7 @@ int main(int argc, char **argv)
 	check_picture_and_damage(argv[1], &ref, conn, scr);
 	check_cursor(argv[1], conn, scr);
 	check_region(argv[1], &ref, conn, scr);
+	check_exclude(argv[1], &ref, conn, scr);
 	xcb_disconnect(conn);
 	free(ref.rgb);
 	printf("%s\n", failures ? "FAILED" : "passed");

@@ -45,6 +45,21 @@ CAST_API int cast_capture_new(struct cast_capture **out,
  */
 CAST_API int cast_capture_grab(struct cast_capture *c, struct cast_frame *frame);
 
+/** Most rectangles cast_capture_exclude takes. */
+#define CAST_CAPTURE_EXCLUDE_MAX 8
+
+/**
+ * Leaves rectangles of the screen out of the picture (root-window
+ * coordinates; `n` 0 clears): they are filled with a flat dark grey, so a
+ * window the teacher keeps on its own screen (the console's floating bar)
+ * never reaches the students. Takes effect from the next grab; may be
+ * called from any thread. Returns 0, -ENOTSUP (the backend does not capture
+ * a screen: testpattern, file), -E2BIG (over CAST_CAPTURE_EXCLUDE_MAX),
+ * -EINVAL.
+ */
+CAST_API int cast_capture_exclude(struct cast_capture *c,
+				  const struct cast_rect *r, int n);
+
 /** Size of the pictures this capture produces. */
 CAST_API void cast_capture_size(const struct cast_capture *c, int *w, int *h);
 

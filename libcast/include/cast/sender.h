@@ -179,6 +179,13 @@ CAST_API int cast_sender_students(struct cast_sender *s,
 CAST_API int cast_sender_sdp(struct cast_sender *s, char *buf, size_t size);
 /** Asks for a keyframe on the next frame. */
 CAST_API void cast_sender_request_keyframe(struct cast_sender *s);
+/**
+ * Leaves screen rectangles out of the broadcast picture
+ * (cast_capture_exclude: root-window coordinates, any thread). Returns 0,
+ * -ENOTSUP (the source is not a screen), -E2BIG, -EINVAL.
+ */
+CAST_API int cast_sender_exclude(struct cast_sender *s,
+				 const struct cast_rect *r, int n);
 /** Stops the thread (drains the encoder). Safe to call twice. */
 CAST_API void cast_sender_stop(struct cast_sender *s);
 CAST_API void cast_sender_free(struct cast_sender **s);

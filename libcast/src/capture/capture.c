@@ -1,4 +1,5 @@
 /* Capture registry: finds a source backend by name and forwards to it. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,11 @@ struct cast_capture {
 	const struct cast__capture_backend *be;
 	void *priv;
 	int width, height;
+	/* Exclusions set from any thread, handed to the backend by grab. */
+	pthread_mutex_t lock;
+	struct cast_rect excl[CAST_CAPTURE_EXCLUDE_MAX];
+	int n_excl;
+	bool excl_changed;
 };
 
 /* Preference order: the real screen first; a file needs a path. */
@@ -78,10 +84,12 @@ int cast_capture_new(struct cast_capture **out,
 	if (!c)
 		return CAST_ERROR(ENOMEM);
 	c->be = be;
+	pthread_mutex_init(&c->lock, NULL);
 	err = be->open(&c->priv, cfg, &c->width, &c->height);
 	if (err) {
 		cast_log(CAST_LOG_ERROR, "capture", "%s: open failed: %s", name,
 		         cast_strerror(err));
+		pthread_mutex_destroy(&c->lock);
 		free(c);
 		return err;
 	}
@@ -95,7 +103,35 @@ int cast_capture_grab(struct cast_capture *c, struct cast_frame *frame)
 {
 	if (!c || !frame)
 		return CAST_ERROR(EINVAL);
+	if (c->be->exclude) {
+		pthread_mutex_lock(&c->lock);
+		if (c->excl_changed)
+			c->be->exclude(c->priv, c->excl, c->n_excl);
+		c->excl_changed = false;
+		pthread_mutex_unlock(&c->lock);
+	}
 	return c->be->grab(c->priv, frame);
+}
+
+int cast_capture_exclude(struct cast_capture *c, const struct cast_rect *r,
+			 int n)
+{
+	if (!c || n < 0 || (n && !r))
+		return CAST_ERROR(EINVAL);
+	if (!c->be->exclude)
+		return CAST_ERROR(ENOTSUP);
+	if (n > CAST_CAPTURE_EXCLUDE_MAX)
+		return CAST_ERROR(E2BIG);
+	pthread_mutex_lock(&c->lock);
+	/* Unchanged: no full re-read of the screen. */
+	if (n != c->n_excl || memcmp(c->excl, r, sizeof(*r) * (size_t)n)) {
+		if (n)
+			memcpy(c->excl, r, sizeof(*r) * (size_t)n);
+		c->n_excl = n;
+		c->excl_changed = true;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return 0;
 }
 
 void cast_capture_size(const struct cast_capture *c, int *w, int *h)
@@ -116,6 +152,7 @@ void cast_capture_free(struct cast_capture **c)
 	if (!c || !*c)
 		return;
 	(*c)->be->close((*c)->priv);
+	pthread_mutex_destroy(&(*c)->lock);
 	free(*c);
 	*c = NULL;
 }

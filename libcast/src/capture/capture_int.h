@@ -18,6 +18,9 @@ struct cast__capture_backend {
 	int (*open)(void **priv, const struct cast_capture_cfg *cfg, int *w,
 	            int *h);
 	int (*grab)(void *priv, struct cast_frame *frame);
+	/* Optional: rectangles to leave out (cast_capture_exclude), called on
+	 * the grabbing thread before a grab. */
+	void (*exclude)(void *priv, const struct cast_rect *r, int n);
 	void (*close)(void *priv);
 };
 

@@ -51,6 +51,10 @@ struct x11 {
 	struct cast_rect cur; /* where the pointer is drawn, region coords */
 	int cur_px, cur_py;   /* its top-left, root coordinates */
 	uint32_t cur_serial;
+
+	/* Left out of the picture (region coordinates, clipped). */
+	struct cast_rect excl[CAST_CAPTURE_EXCLUDE_MAX];
+	int n_excl;
 };
 
 /* Checks that the screen's pixels are 32-bit little-endian xRGB. */
@@ -457,6 +461,8 @@ static int take_damage(struct x11 *x, struct cast_rect *r, int max)
 	return n;
 }
 
+static void fill_excluded(struct x11 *x);
+
 static int x11_grab(void *priv, struct cast_frame *f)
 {
 	/* Room for the damage plus the old and new pointer rects. */
@@ -559,6 +565,7 @@ static int x11_grab(void *priv, struct cast_frame *f)
 	if (cur_on)
 		blend_cursor(x, xcb_xfixes_get_cursor_image_cursor_image(ci),
 		             ci->width, &cur, sx, sy);
+	fill_excluded(x);
 	x->first = false;
 	f->capture_us = cast_now_us();
 	err = 1;
@@ -567,7 +574,40 @@ out:
 	return err;
 }
 
+/* The excluded rectangles, flat dark grey (over the pointer too). */
+static void fill_excluded(struct x11 *x)
+{
+	for (int i = 0; i < x->n_excl; i++) {
+		const struct cast_rect *r = &x->excl[i];
+
+		for (int y = r->y; y < r->y + r->h; y++) {
+			uint32_t *p = (uint32_t *)(x->pic + (size_t)y * x->stride) +
+			              r->x;
+
+			for (int k = 0; k < r->w; k++)
+				p[k] = 0xff303030;
+		}
+	}
+}
+
+static void x11_exclude(void *priv, const struct cast_rect *r, int n)
+{
+	struct x11 *x = priv;
+
+	x->n_excl = 0;
+	for (int i = 0; i < n && i < CAST_CAPTURE_EXCLUDE_MAX; i++) {
+		struct cast_rect c = {r[i].x - x->x, r[i].y - x->y, r[i].w,
+		                      r[i].h};
+
+		if (clip(&c, x->w, x->h))
+			x->excl[x->n_excl++] = c;
+	}
+	/* Read everything again: what was left out shows again. */
+	x->first = true;
+}
+
 const struct cast__capture_backend cast__capture_x11 = {
+    .exclude = x11_exclude,
     .name = "x11",
     .probe = x11_probe,
     .open = x11_open,

@@ -1135,6 +1135,12 @@ void cast_sender_request_keyframe(struct cast_sender *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
+int cast_sender_exclude(struct cast_sender *s, const struct cast_rect *r,
+			int n)
+{
+	return s ? cast_capture_exclude(s->cap, r, n) : CAST_ERROR(EINVAL);
+}
+
 void cast_sender_stop(struct cast_sender *s)
 {
 	if (!s || !s->running)

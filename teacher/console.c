@@ -1,0 +1,1654 @@
+/* The teacher's console: student tiles, toolbar, menus, status bar
+ * (docs/console.md). */
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <SDL.h>
+#include <cast/ui.h>
+#include <json-c/json.h>
+
+#include "console.h"
+
+#define MAX_STUDENTS 256
+#define TEXT_MAX 1024
+#define POLL_US 400000 /* class view refresh */
+#define TOAST_US 5000000
+
+/* Every action the toolbar offers: each is a library call that exists. */
+enum action {
+	A_LOCK,
+	A_MESSAGE,
+	A_MARQUEE,
+	A_WATERMARK,
+	A_WEB,
+	A_FILES,
+	A_HOMEWORK,
+	A_ATTENDANCE,
+	A_WAKE,
+	A_POWER,
+	A_LANGUAGE,
+	A_MENU,
+	A_BAR, /* own-screen broadcast only */
+	A_COUNT
+};
+
+static const struct {
+	const char *name;    /* stats and tests */
+	const char *feature; /* the custom menu's (F16) name; NULL: always */
+	enum cast_ui_str label;
+	const char *icon;
+	const char *shortcut;
+	bool menu;
+} actions[A_COUNT] = {
+    [A_LOCK] = {"lock", "lock", CAST_S_LOCK, "lock", "Ctrl+L", false},
+    [A_MESSAGE] = {"message", "message", CAST_S_MESSAGE, "✉", "Ctrl+M", false},
+    [A_MARQUEE] = {"marquee", "marquee", CAST_S_MARQUEE, "⇶", "Ctrl+K", false},
+    [A_WATERMARK] = {"watermark", "watermark", CAST_S_WATERMARK, "≋", "Ctrl+W",
+                     true},
+    [A_WEB] = {"web", "web", CAST_S_WEB, "⌘", NULL, false},
+    [A_FILES] = {"files", "send", CAST_S_FILES, "⇪", NULL, false},
+    [A_HOMEWORK] = {"homework", "collect", CAST_S_HOMEWORK, "⇩", NULL, false},
+    [A_ATTENDANCE] = {"attendance", "attendance", CAST_S_ATTENDANCE, "☑", NULL,
+                      false},
+    [A_WAKE] = {"wake", "wake", CAST_S_WAKE, "☀", NULL, false},
+    [A_POWER] = {"power", "power", CAST_S_POWER, "⚡", NULL, true},
+    [A_LANGUAGE] = {"language", NULL, CAST_S_LANGUAGE, "文", "Ctrl+G", true},
+    [A_MENU] = {"menu", NULL, CAST_S_MENU, "☰", NULL, true},
+    [A_BAR] = {"bar", NULL, CAST_S_BAR, "▭", "F11", false},
+};
+
+/* The floating bar (logical px): Lock and Console buttons, then the state. */
+#define BAR_W 420
+#define BAR_H 60
+#define BAR_UNIT 15
+
+/* What a menu item does. */
+enum item {
+	I_WM_ON,
+	I_WM_OFF,
+	I_POWER_OFF,
+	I_POWER_RESTART,
+	I_UI_LANG, /* + cast_lang */
+	I_STUDENT_LANG = I_UI_LANG + CAST_LANG_COUNT,
+	I_FEATURE = I_STUDENT_LANG + CAST_LANG_COUNT, /* + action */
+	I_TILE_LOCK = I_FEATURE + A_COUNT,
+	I_TILE_UNLOCK,
+	I_TILE_MESSAGE,
+	I_TILE_SELECT_ALL,
+	I_TILE_SELECT_NONE,
+};
+
+#define MENU_MAX 24
+
+struct student {
+	char id[64], name[128], ip[16];
+	unsigned flags;
+	double loss_pct;
+	int64_t hand_us; /* when the hand went up (wall clock) */
+};
+
+/* The side panel's last messages from students. */
+#define NOTES 4
+#define NOTE_MAX 160
+
+/* An action answered later by the class (send, attendance, power, menu):
+ * asked through the control socket on a thread of its own. */
+struct request {
+	pthread_t thread;
+	bool running, done; /* done: written by the thread (atomic) */
+	char sock[512];
+	int argc;
+	char *argv[8];
+	char what[64];
+	char *reply;
+	int err;
+};
+
+struct console {
+	struct console_cfg cfg;
+	SDL_Window *win;
+	SDL_Renderer *ren;
+	SDL_Texture *tex;
+	int tex_w, tex_h;
+	cairo_surface_t *surf;
+	struct cast_ui *ui;
+	struct cast_ui_layout lay;
+	double scale;
+	int win_w, win_h;
+	bool dirty;
+
+	struct student st[MAX_STUDENTS];
+	int n_st;
+	int hands;
+	char notes[NOTES][NOTE_MAX + 200];
+	int n_notes, messages;
+	int64_t next_poll;
+	bool hidden[A_COUNT];
+	int visible[A_COUNT]; /* toolbar slot → action */
+	int n_visible;
+
+	/* Selection: by id, so it survives the roster's reordering. */
+	char (*selected)[64];
+	int n_sel;
+	char anchor[64];
+	int page, focus_tile; /* focus: index on the page, -1 none */
+	int focus_button;     /* keyboard in the toolbar, -1 none */
+	bool band;            /* rubber band in progress */
+	double band_x0, band_y0, band_x1, band_y1;
+
+	/* Open menu. */
+	int menu_of; /* action, or -2 for a tile's menu, -1 none */
+	int n_items, menu_focus;
+	enum item items[MENU_MAX];
+	char labels[MENU_MAX][128];
+	unsigned checked;
+	struct cast_ui_menu_layout menu;
+
+	/* Text entry (not modal: the class view keeps refreshing). */
+	int entry_for; /* action, -1 none */
+	char entry[TEXT_MAX];
+
+	/* Tooltip: the button under the pointer since `hover_since`. */
+	int hover;
+	int64_t hover_since;
+	double hover_x, hover_y;
+
+	char toast[512];
+	bool toast_error;
+	int64_t toast_until;
+	char last_error[512];
+
+	/* Floating bar (own-screen broadcast): the full console's place. */
+	bool bar;
+	int full_x, full_y, full_w, full_h;
+	struct cast_ui_rect bar_lock, bar_console;
+	struct cast_rect excl; /* last rectangle left out of the picture */
+
+	char setup[256]; /* the command a student PC runs */
+	struct request req;
+	struct cast_meter meter;
+	double bitrate_kbps, worst_loss;
+	int width, height;
+};
+
+/* ---- helpers ---- */
+
+static const char *T(struct console *c, enum cast_ui_str s)
+{
+	return cast_ui_text(cast_ui_lang(c->ui), s);
+}
+
+static void toast(struct console *c, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void toast(struct console *c, bool error, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->toast, sizeof(c->toast), fmt, ap);
+	va_end(ap);
+	c->toast_error = error;
+	c->toast_until = cast_mono_us() + TOAST_US;
+	if (error)
+		snprintf(c->last_error, sizeof(c->last_error), "%s", c->toast);
+	c->dirty = true;
+}
+
+static bool is_selected(const struct console *c, const char *id)
+{
+	for (int i = 0; i < c->n_sel; i++)
+		if (!strcmp(c->selected[i], id))
+			return true;
+	return false;
+}
+
+static void select_id(struct console *c, const char *id, bool on)
+{
+	for (int i = 0; i < c->n_sel; i++) {
+		if (strcmp(c->selected[i], id))
+			continue;
+		if (!on)
+			memmove(c->selected[i], c->selected[i + 1],
+			        (size_t)(c->n_sel - i - 1) *
+			            sizeof(c->selected[0]));
+		c->n_sel -= !on;
+		return;
+	}
+	if (on && c->n_sel < MAX_STUDENTS)
+		snprintf(c->selected[c->n_sel++], sizeof(c->selected[0]), "%s",
+		         id);
+}
+
+static void select_all(struct console *c, bool on)
+{
+	c->n_sel = 0;
+	for (int i = 0; on && i < c->n_st; i++)
+		select_id(c, c->st[i].id, true);
+	c->dirty = true;
+}
+
+/* The targets of an action: the selection as "id,id", or NULL (all). */
+static const char *targets(struct console *c, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	if (!c->n_sel)
+		return NULL;
+	buf[0] = '\0';
+	for (int i = 0; i < c->n_sel && n < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s", i ? "," : "",
+		                      c->selected[i]);
+	return n < size ? buf : NULL;
+}
+
+static int pages(const struct console *c)
+{
+	return c->n_st ? (c->n_st + CAST_UI_TILES_PAGE - 1) / CAST_UI_TILES_PAGE
+	               : 1;
+}
+
+/* ---- the class view ---- */
+
+/* Each student's loss: its RTCP reports, joined by the SSRC it reports. */
+static void read_loss(struct console *c)
+{
+	static struct cast_student_info roster[MAX_STUDENTS];
+	static struct cast_student_stat fb[MAX_STUDENTS];
+	int n_roster, n_fb;
+
+	c->worst_loss = 0;
+	if (!c->cfg.ctl || !c->cfg.sender)
+		return;
+	n_roster = cast_teacher_ctl_students(c->cfg.ctl, roster, MAX_STUDENTS);
+	n_fb = cast_sender_students(c->cfg.sender, fb, MAX_STUDENTS);
+	for (int i = 0; i < n_roster; i++) {
+		char v[16];
+		unsigned long ssrc = 0;
+
+		if (cast_json_get_str(roster[i].stats_json,
+		                      strlen(roster[i].stats_json), "rtcp_ssrc",
+		                      v, sizeof(v)) == 1)
+			ssrc = strtoul(v, NULL, 10);
+		for (int k = 0; k < n_fb && ssrc; k++) {
+			if (fb[k].ssrc != ssrc)
+				continue;
+			for (int s = 0; s < c->n_st; s++) {
+				if (strcmp(c->st[s].id, roster[i].id))
+					continue;
+				c->st[s].loss_pct = fb[k].loss_pct;
+				if (fb[k].loss_pct >= 2)
+					c->st[s].flags |= CAST_UI_T_LOSS;
+			}
+			if (fb[k].loss_pct > c->worst_loss)
+				c->worst_loss = fb[k].loss_pct;
+		}
+	}
+}
+
+static bool jbool(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) &&
+	       json_object_get_boolean(v);
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) &&
+	               json_object_is_type(v, json_type_string)
+	           ? json_object_get_string(v)
+	           : "";
+}
+
+/* Asks the class a question it answers at once (`ctl class`, `menu`). */
+static json_object *ask(struct console *c, const char *verb)
+{
+	char *argv[] = {(char *)verb, NULL};
+	char *reply = cast_class_ctl(1, argv, 0, c->cfg.cls);
+	json_object *o;
+
+	if (!reply || reply == CAST_CTL_LATER)
+		return NULL;
+	o = json_tokener_parse(reply);
+	free(reply);
+	return o;
+}
+
+/* Seats in id order ("s2" before "s10"), stable across refreshes. */
+static int by_id(const void *a, const void *b)
+{
+	const char *x = ((const struct student *)a)->id;
+	const char *y = ((const struct student *)b)->id;
+	size_t lx = strlen(x), ly = strlen(y);
+
+	/* Shorter first, then byte order: numbered ids sort as numbers. */
+	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x, y);
+}
+
+/* Copies at most `max` bytes of UTF-8 `s`, never cutting a character. */
+static void utf8_cut(char *out, size_t size, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n > max) {
+		n = max;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	snprintf(out, size, "%.*s%s", (int)n, s, n < strlen(s) ? "…" : "");
+}
+
+/* Raised hands (since when) and the last messages, as `ctl hands` and
+ * `ctl inbox` report them. */
+static void refresh_notes(struct console *c)
+{
+	json_object *o = ask(c, "hands"), *arr;
+	size_t n;
+
+	if (o && json_object_object_get_ex(o, "hands", &arr)) {
+		n = json_object_array_length(arr);
+		for (size_t i = 0; i < n; i++) {
+			json_object *h = json_object_array_get_idx(arr, i), *v;
+
+			for (int s = 0; s < c->n_st; s++)
+				if (!strcmp(c->st[s].id, jstr(h, "id")) &&
+				    json_object_object_get_ex(h, "since_us",
+				                              &v))
+					c->st[s].hand_us =
+					    json_object_get_int64(v);
+		}
+	}
+	json_object_put(o);
+	o = ask(c, "inbox");
+	c->n_notes = 0;
+	if (o && json_object_object_get_ex(o, "messages", &arr)) {
+		n = json_object_array_length(arr);
+		c->messages = (int)n;
+		/* The newest last: show the last NOTES, newest first. */
+		for (size_t i = n; i > 0 && c->n_notes < NOTES; i--) {
+			json_object *m = json_object_array_get_idx(arr, i - 1);
+			char text[NOTE_MAX + 8];
+			const char *who =
+			    *jstr(m, "name") ? jstr(m, "name") : jstr(m, "id");
+
+			utf8_cut(text, sizeof(text), jstr(m, "text"), NOTE_MAX);
+			snprintf(c->notes[c->n_notes++], sizeof(c->notes[0]),
+			         "%.60s: %s", who, text);
+		}
+	}
+	json_object_put(o);
+}
+
+/* Reads the class as `ctl class` reports it (the JSON keys stay stable). */
+static void refresh(struct console *c)
+{
+	json_object *o = ask(c, "class"), *arr, *m;
+	size_t n;
+
+	if (o && json_object_object_get_ex(o, "students", &arr) &&
+	    json_object_is_type(arr, json_type_array)) {
+		n = json_object_array_length(arr);
+		c->n_st = 0;
+		c->hands = 0;
+		for (size_t i = 0; i < n && c->n_st < MAX_STUDENTS; i++) {
+			json_object *s = json_object_array_get_idx(arr, i);
+			struct student *d = &c->st[c->n_st++];
+
+			memset(d, 0, sizeof(*d));
+			snprintf(d->id, sizeof(d->id), "%s", jstr(s, "id"));
+			snprintf(d->name, sizeof(d->name), "%s",
+			         jstr(s, "name"));
+			snprintf(d->ip, sizeof(d->ip), "%s", jstr(s, "ip"));
+			d->flags =
+			    (jbool(s, "online") ? CAST_UI_T_ONLINE : 0) |
+			    (jbool(s, "signed_in") && d->name[0]
+			         ? CAST_UI_T_SIGNED_IN
+			         : 0) |
+			    (jbool(s, "hand") ? CAST_UI_T_HAND : 0) |
+			    (jbool(s, "locked") ? CAST_UI_T_LOCKED : 0) |
+			    (jbool(s, "left_broadcast") ? CAST_UI_T_LEFT : 0);
+			if (jbool(s, "online") && !jbool(s, "responding"))
+				d->flags |= CAST_UI_T_SILENT;
+			c->hands += jbool(s, "hand");
+		}
+		qsort(c->st, (size_t)c->n_st, sizeof(c->st[0]), by_id);
+		if (c->page >= pages(c))
+			c->page = pages(c) - 1;
+	}
+	json_object_put(o);
+	read_loss(c);
+	refresh_notes(c);
+	/* The custom menu (F16): hidden features leave the toolbar. */
+	o = ask(c, "menu");
+	if (o && json_object_object_get_ex(o, "menu", &m)) {
+		n = json_object_array_length(m);
+		for (size_t i = 0; i < n; i++) {
+			json_object *f = json_object_array_get_idx(m, i);
+
+			for (int a = 0; a < A_COUNT; a++)
+				if (actions[a].feature &&
+				    !strcmp(actions[a].feature,
+				            jstr(f, "feature")))
+					c->hidden[a] = !jbool(f, "shown");
+		}
+	}
+	json_object_put(o);
+	c->n_visible = 0;
+	for (int a = 0; a < A_COUNT; a++)
+		if (!c->hidden[a] && (a != A_BAR || c->cfg.own_screen))
+			c->visible[c->n_visible++] = a;
+	if (c->cfg.sender) {
+		struct cast_sender_stats st;
+		struct cast_rates r;
+
+		cast_sender_stats(c->cfg.sender, &st);
+		cast_meter_sample(&c->meter, st.frames_sent, st.bytes_sent, &r);
+		c->bitrate_kbps = r.bitrate_kbps;
+		c->width = st.width;
+		c->height = st.height;
+	}
+	c->dirty = true;
+}
+
+/* ---- actions ---- */
+
+/* Shows a class reply: "Lock: sent 3 · s03 offline — queued", or the error. */
+static void report(struct console *c, const char *what, const char *reply)
+{
+	json_object *o = reply ? json_tokener_parse(reply) : NULL, *v;
+	const char *off;
+
+	if (!o) {
+		toast(c, true, "%s: %s", what, T(c, CAST_S_FAILED));
+		return;
+	}
+	if (!jbool(o, "ok") && json_object_object_get_ex(o, "error", &v)) {
+		toast(c, true, "%s %s: %s", what, T(c, CAST_S_FAILED),
+		      json_object_get_string(v));
+	} else {
+		off = jstr(o, "offline");
+		if (*off)
+			toast(c, false, "%s: %s · %s %s", what,
+			      T(c, CAST_S_SENT), off,
+			      T(c, CAST_S_QUEUED_OFFLINE));
+		else
+			toast(c, false, "%s: %s", what, T(c, CAST_S_SENT));
+	}
+	json_object_put(o);
+}
+
+static void typed(struct console *c, const char *what,
+                  const struct cast_command *cmd)
+{
+	char to[4096], *json = NULL;
+
+	cast_class_command(c->cfg.cls, targets(c, to, sizeof(to)), cmd, &json);
+	report(c, what, json);
+	free(json);
+	refresh(c);
+}
+
+static void *request_thread(void *arg)
+{
+	struct request *r = arg;
+
+	int n = cast_ctl_request(r->sock, r->argc, (const char *const *)r->argv,
+	                         &r->reply);
+
+	r->err = n < 0 ? n : 0;
+	__atomic_store_n(&r->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void request_done(struct console *c);
+
+/* Runs `argv` (with --to the selection) through the control socket. */
+static void later(struct console *c, const char *what, int argc,
+                  const char *const *argv, bool to_all_explicit)
+{
+	struct request *r = &c->req;
+	char to[4096];
+	const char *sel = targets(c, to, sizeof(to));
+
+	if (r->running) {
+		toast(c, true, "%s: %s (%s)", what, T(c, CAST_S_FAILED),
+		      r->what);
+		return;
+	}
+	memset(r, 0, sizeof(*r));
+	snprintf(r->what, sizeof(r->what), "%s", what);
+	for (int i = 0; i < argc && r->argc < 5; i++)
+		r->argv[r->argc++] = strdup(argv[i]);
+	if (sel || to_all_explicit) {
+		r->argv[r->argc++] = strdup("--to");
+		r->argv[r->argc++] = strdup(sel ? sel : "all");
+	}
+	for (int i = 0; i < r->argc; i++)
+		if (!r->argv[i]) {
+			request_done(c);
+			return;
+		}
+	snprintf(r->sock, sizeof(r->sock), "%s", c->cfg.ctl_socket);
+	r->running = true;
+	if (pthread_create(&r->thread, NULL, request_thread, r)) {
+		r->running = false;
+		request_done(c);
+	}
+}
+
+static void request_done(struct console *c)
+{
+	struct request *r = &c->req;
+
+	for (int i = 0; i < r->argc; i++)
+		free(r->argv[i]);
+	r->argc = 0;
+	free(r->reply);
+	r->reply = NULL;
+}
+
+static void do_lock(struct console *c)
+{
+	struct cast_command *cmd = calloc(1, sizeof(*cmd));
+	bool all_locked = true;
+	int n = 0;
+
+	if (!cmd)
+		return;
+	/* Pressed again: unlocks what it locked. */
+	for (int i = 0; i < c->n_st; i++) {
+		if (c->n_sel && !is_selected(c, c->st[i].id))
+			continue;
+		if (!c->n_sel && !(c->st[i].flags & CAST_UI_T_ONLINE))
+			continue;
+		n++;
+		all_locked &= !!(c->st[i].flags & CAST_UI_T_LOCKED);
+	}
+	cast_command_init(cmd,
+	                  n && all_locked ? CAST_CMD_UNLOCK : CAST_CMD_LOCK);
+	typed(c, T(c, n && all_locked ? CAST_S_UNLOCK : CAST_S_LOCK), cmd);
+	free(cmd);
+}
+
+static void lock_to(struct console *c, bool on)
+{
+	struct cast_command *cmd = calloc(1, sizeof(*cmd));
+
+	if (!cmd)
+		return;
+	cast_command_init(cmd, on ? CAST_CMD_LOCK : CAST_CMD_UNLOCK);
+	typed(c, T(c, on ? CAST_S_LOCK : CAST_S_UNLOCK), cmd);
+	free(cmd);
+}
+
+/* The text entry's Enter: the action with the typed text. */
+static void entry_done(struct console *c)
+{
+	struct cast_command *cmd;
+	int a = c->entry_for;
+	char word[TEXT_MAX + 16];
+	const char *argv[2];
+
+	c->entry_for = -1;
+	SDL_StopTextInput();
+	if (!c->entry[0])
+		return;
+	if (a == A_FILES || a == A_HOMEWORK) {
+		snprintf(word, sizeof(word), "%s=%s",
+		         a == A_FILES ? "path" : "folder", c->entry);
+		argv[0] = a == A_FILES ? "send" : "collect";
+		argv[1] = word;
+		later(c, T(c, actions[a].label), 2, argv, false);
+		return;
+	}
+	cmd = calloc(1, sizeof(*cmd));
+	if (!cmd)
+		return;
+	switch (a) {
+	case A_MESSAGE:
+		cast_command_init(cmd, CAST_CMD_MESSAGE);
+		snprintf(cmd->u.message.text, sizeof(cmd->u.message.text), "%s",
+		         c->entry);
+		break;
+	case A_MARQUEE:
+		cast_command_init(cmd, CAST_CMD_MARQUEE);
+		snprintf(cmd->u.marquee.text, sizeof(cmd->u.marquee.text), "%s",
+		         c->entry);
+		break;
+	case A_WEB:
+		cast_command_init(cmd, CAST_CMD_WEB);
+		snprintf(cmd->u.web.url, sizeof(cmd->u.web.url), "%s",
+		         c->entry);
+		break;
+	default:
+		free(cmd);
+		return;
+	}
+	typed(c, T(c, actions[a].label), cmd);
+	free(cmd);
+}
+
+static void open_entry(struct console *c, int a)
+{
+	c->entry_for = a;
+	c->entry[0] = '\0';
+	c->menu_of = -1;
+	SDL_StartTextInput();
+	c->dirty = true;
+}
+
+static void add_item(struct console *c, enum item it, const char *label,
+                     bool checked)
+{
+	if (c->n_items == MENU_MAX)
+		return;
+	if (checked)
+		c->checked |= 1u << c->n_items;
+	c->items[c->n_items] = it;
+	snprintf(c->labels[c->n_items++], sizeof(c->labels[0]), "%s", label);
+}
+
+static void open_menu(struct console *c, int of, const struct cast_ui_rect *at)
+{
+	char buf[128];
+
+	c->menu_of = of;
+	c->n_items = 0;
+	c->checked = 0;
+	c->menu_focus = 0;
+	switch (of) {
+	case A_WATERMARK:
+		add_item(c, I_WM_ON, T(c, CAST_S_WM_ID_NAME), false);
+		add_item(c, I_WM_OFF, T(c, CAST_S_WM_OFF), false);
+		break;
+	case A_POWER:
+		add_item(c, I_POWER_OFF, T(c, CAST_S_POWER_OFF), false);
+		add_item(c, I_POWER_RESTART, T(c, CAST_S_POWER_RESTART), false);
+		break;
+	case A_LANGUAGE:
+		for (int l = 0; l < CAST_LANG_COUNT; l++) {
+			snprintf(buf, sizeof(buf), "%s: %s",
+			         T(c, CAST_S_CONSOLE_LANG), cast_lang_name(l));
+			add_item(c, I_UI_LANG + l, buf,
+			         cast_ui_lang(c->ui) == (enum cast_lang)l);
+		}
+		for (int l = 0; l < CAST_LANG_COUNT && !c->hidden[A_LANGUAGE];
+		     l++) {
+			snprintf(buf, sizeof(buf), "%s: %s",
+			         T(c, CAST_S_STUDENTS_LANG), cast_lang_name(l));
+			add_item(c, I_STUDENT_LANG + l, buf, false);
+		}
+		break;
+	case A_MENU:
+		for (int a = 0; a < A_COUNT; a++)
+			if (actions[a].feature)
+				add_item(c, I_FEATURE + a,
+				         T(c, actions[a].label), !c->hidden[a]);
+		break;
+	default: /* a tile's menu */
+		add_item(c, I_TILE_LOCK, T(c, CAST_S_LOCK), false);
+		add_item(c, I_TILE_UNLOCK, T(c, CAST_S_UNLOCK), false);
+		add_item(c, I_TILE_MESSAGE, T(c, CAST_S_MESSAGE), false);
+		add_item(c, I_TILE_SELECT_ALL, T(c, CAST_S_SELECT_ALL), false);
+		add_item(c, I_TILE_SELECT_NONE, T(c, CAST_S_SELECT_NONE),
+		         false);
+		break;
+	}
+	cast_ui_menu_layout(&c->menu, at, c->n_items, c->lay.unit, c->lay.w,
+	                    c->lay.h);
+	c->dirty = true;
+}
+
+static void set_lang(struct console *c, enum cast_lang l)
+{
+	cast_ui_set_lang(c->ui, l);
+	SDL_SetWindowTitle(c->win, T(c, CAST_S_TITLE));
+	c->dirty = true;
+}
+
+static void choose(struct console *c, int k)
+{
+	struct cast_command *cmd;
+	enum item it;
+	const char *argv[3];
+
+	if (k < 0 || k >= c->n_items)
+		return;
+	it = c->items[k];
+	c->menu_of = -1;
+	c->dirty = true;
+	if (it >= I_UI_LANG && it < I_STUDENT_LANG) {
+		set_lang(c, (enum cast_lang)(it - I_UI_LANG));
+		return;
+	}
+	if (it >= I_FEATURE && it < I_FEATURE + A_COUNT) {
+		int a = it - I_FEATURE;
+
+		argv[0] = "menu";
+		argv[1] = c->hidden[a] ? "show" : "hide";
+		argv[2] = actions[a].feature;
+		c->hidden[a] = !c->hidden[a];
+		later(c, T(c, CAST_S_MENU), 3, argv, false);
+		/* `menu` takes no --to: asked as is. */
+		return;
+	}
+	switch (it) {
+	case I_POWER_OFF:
+	case I_POWER_RESTART:
+		argv[0] = "power";
+		argv[1] = it == I_POWER_OFF ? "off" : "restart";
+		later(c,
+		      T(c, it == I_POWER_OFF ? CAST_S_POWER_OFF
+		                             : CAST_S_POWER_RESTART),
+		      2, argv, true);
+		return;
+	case I_TILE_LOCK:
+	case I_TILE_UNLOCK:
+		lock_to(c, it == I_TILE_LOCK);
+		return;
+	case I_TILE_MESSAGE:
+		open_entry(c, A_MESSAGE);
+		return;
+	case I_TILE_SELECT_ALL:
+	case I_TILE_SELECT_NONE:
+		select_all(c, it == I_TILE_SELECT_ALL);
+		return;
+	default:
+		break;
+	}
+	cmd = calloc(1, sizeof(*cmd));
+	if (!cmd)
+		return;
+	if (it == I_WM_ON || it == I_WM_OFF) {
+		cast_command_init(cmd, CAST_CMD_WATERMARK);
+		cmd->u.watermark.set = CAST_WM_SET_FIELDS | CAST_WM_SET_TEXT;
+		cmd->u.watermark.wm.fields =
+		    it == I_WM_ON ? CAST_WM_ID | CAST_WM_NAME : 0;
+		typed(c, T(c, CAST_S_WATERMARK), cmd);
+	} else if (it >= I_STUDENT_LANG && it < I_FEATURE) {
+		cast_command_init(cmd, CAST_CMD_LANGUAGE);
+		snprintf(cmd->u.language.lang, sizeof(cmd->u.language.lang),
+		         "%s", cast_lang_code(it - I_STUDENT_LANG));
+		typed(c, T(c, CAST_S_STUDENTS_LANG), cmd);
+	}
+	free(cmd);
+}
+
+/*
+ * The floating bar: small, borderless, on top, at the top centre of the
+ * screen; the console's size and place come back when it is left.
+ */
+static void set_bar(struct console *c, bool on)
+{
+	SDL_DisplayMode dm;
+
+	if (on == c->bar || !c->cfg.own_screen)
+		return;
+	c->menu_of = -1;
+	c->focus_button = -1;
+	if (on) {
+		SDL_GetWindowPosition(c->win, &c->full_x, &c->full_y);
+		SDL_GetWindowSize(c->win, &c->full_w, &c->full_h);
+		SDL_SetWindowBordered(c->win, SDL_FALSE);
+		SDL_SetWindowSize(c->win, BAR_W, BAR_H);
+		if (!SDL_GetDesktopDisplayMode(0, &dm))
+			SDL_SetWindowPosition(c->win, (dm.w - BAR_W) / 2, 0);
+		SDL_SetWindowAlwaysOnTop(c->win, SDL_TRUE);
+	} else {
+		SDL_SetWindowAlwaysOnTop(c->win, SDL_FALSE);
+		SDL_SetWindowBordered(c->win, SDL_TRUE);
+		SDL_SetWindowSize(c->win, c->full_w, c->full_h);
+		SDL_SetWindowPosition(c->win, c->full_x, c->full_y);
+	}
+	c->bar = on;
+	c->dirty = true;
+}
+
+/*
+ * Keeps the console's window (its frame included) out of the broadcast
+ * picture wherever it is, bar or full: the students never see it.
+ */
+static void exclude_self(struct console *c)
+{
+	struct cast_rect r;
+	int top = 0, left = 0, bottom = 0, right = 0;
+
+	if (!c->cfg.own_screen || !c->cfg.sender)
+		return;
+	SDL_GetWindowPosition(c->win, &r.x, &r.y);
+	SDL_GetWindowSize(c->win, &r.w, &r.h);
+	if (SDL_GetWindowBordersSize(c->win, &top, &left, &bottom, &right))
+		top = left = bottom = right = 0;
+	r.x -= left;
+	r.y -= top;
+	r.w += left + right;
+	r.h += top + bottom;
+	if (!memcmp(&r, &c->excl, sizeof(r)))
+		return;
+	c->excl = r;
+	if (cast_sender_exclude(c->cfg.sender, &r, 1))
+		toast(c, true, "%s: %s", T(c, CAST_S_BAR), T(c, CAST_S_FAILED));
+}
+
+static void act(struct console *c, int a, const struct cast_ui_rect *at)
+{
+	char to[4096], *argv[4], *reply;
+	int argc = 0;
+
+	if (a < 0 || a >= A_COUNT || c->hidden[a])
+		return;
+	if (actions[a].menu) {
+		if (c->menu_of == a) {
+			c->menu_of = -1;
+			c->dirty = true;
+		} else {
+			open_menu(c, a, at);
+		}
+		return;
+	}
+	switch (a) {
+	case A_LOCK:
+		do_lock(c);
+		return;
+	case A_MESSAGE:
+	case A_MARQUEE:
+	case A_WEB:
+	case A_FILES:
+	case A_HOMEWORK:
+		open_entry(c, a);
+		return;
+	case A_ATTENDANCE: {
+		const char *v[] = {"attendance"};
+
+		later(c, T(c, CAST_S_ATTENDANCE), 1, v, false);
+		return;
+	}
+	case A_BAR:
+		set_bar(c, !c->bar);
+		return;
+	case A_WAKE:
+		argv[argc++] = "wake";
+		if (targets(c, to, sizeof(to))) {
+			argv[argc++] = "--to";
+			argv[argc++] = to;
+		}
+		argv[argc] = NULL;
+		reply = cast_class_ctl(argc, argv, 0, c->cfg.cls);
+		report(c, T(c, CAST_S_WAKE),
+		       reply == CAST_CTL_LATER ? NULL : reply);
+		if (reply != CAST_CTL_LATER)
+			free(reply);
+		return;
+	default:
+		return;
+	}
+}
+
+/* Toolbar slot of action `a` (for a menu's anchor), or NULL. */
+static const struct cast_ui_rect *button_rect(struct console *c, int a)
+{
+	for (int i = 0; i < c->n_visible && i < c->lay.n_buttons; i++)
+		if (c->visible[i] == a)
+			return &c->lay.buttons[i];
+	return &c->lay.toolbar;
+}
+
+/* ---- events ---- */
+
+static int tile_index(struct console *c, int on_page)
+{
+	int i = c->page * CAST_UI_TILES_PAGE + on_page;
+
+	return on_page >= 0 && i < c->n_st ? i : -1;
+}
+
+static void click_tile(struct console *c, int k, SDL_Keymod mod)
+{
+	int i = tile_index(c, k);
+	const char *id;
+
+	if (i < 0) {
+		if (!(mod & (KMOD_CTRL | KMOD_SHIFT)))
+			select_all(c, false);
+		return;
+	}
+	id = c->st[i].id;
+	c->focus_tile = k;
+	if (mod & KMOD_CTRL) {
+		select_id(c, id, !is_selected(c, id));
+	} else if ((mod & KMOD_SHIFT) && c->anchor[0]) {
+		int a = -1;
+
+		for (int s = 0; s < c->n_st; s++)
+			if (!strcmp(c->st[s].id, c->anchor))
+				a = s;
+		if (a < 0)
+			a = i;
+		for (int s = a < i ? a : i; s <= (a < i ? i : a); s++)
+			select_id(c, c->st[s].id, true);
+	} else {
+		c->n_sel = 0;
+		select_id(c, id, true);
+	}
+	if (!(mod & KMOD_SHIFT))
+		snprintf(c->anchor, sizeof(c->anchor), "%s", id);
+	c->dirty = true;
+}
+
+static void on_key(struct console *c, const SDL_KeyboardEvent *k)
+{
+	SDL_Keycode key = k->keysym.sym;
+	bool ctrl = k->keysym.mod & KMOD_CTRL;
+	int i;
+
+	c->dirty = true;
+	if (key == SDLK_F11 && c->entry_for < 0) {
+		set_bar(c, !c->bar);
+		return;
+	}
+	if (c->entry_for >= 0) {
+		if (key == SDLK_RETURN || key == SDLK_KP_ENTER)
+			entry_done(c);
+		else if (key == SDLK_ESCAPE) {
+			c->entry_for = -1;
+			SDL_StopTextInput();
+		} else if (key == SDLK_BACKSPACE)
+			cast_ui_utf8_backspace(c->entry);
+		return;
+	}
+	if (c->menu_of != -1) {
+		if (key == SDLK_ESCAPE)
+			c->menu_of = -1;
+		else if (key == SDLK_DOWN)
+			c->menu_focus = (c->menu_focus + 1) % c->n_items;
+		else if (key == SDLK_UP)
+			c->menu_focus =
+			    (c->menu_focus + c->n_items - 1) % c->n_items;
+		else if (key == SDLK_RETURN || key == SDLK_KP_ENTER ||
+		         key == SDLK_SPACE)
+			choose(c, c->menu_focus);
+		return;
+	}
+	if (c->focus_button >= 0) {
+		/* F10 mode: the toolbar takes the arrows. */
+		if (key == SDLK_LEFT || key == SDLK_RIGHT) {
+			c->focus_button = (c->focus_button + c->n_visible +
+			                   (key == SDLK_LEFT ? -1 : 1)) %
+			                  c->n_visible;
+			return;
+		}
+		if (key == SDLK_RETURN || key == SDLK_DOWN ||
+		    key == SDLK_SPACE) {
+			i = c->visible[c->focus_button];
+			act(c, i, &c->lay.buttons[c->focus_button]);
+			return;
+		}
+		if (key == SDLK_ESCAPE || key == SDLK_F10) {
+			c->focus_button = -1;
+			return;
+		}
+	}
+	if (ctrl && key == SDLK_a) {
+		select_all(c, true);
+	} else if (ctrl && key == SDLK_l) {
+		act(c, A_LOCK, NULL);
+	} else if (ctrl && key == SDLK_m) {
+		act(c, A_MESSAGE, NULL);
+	} else if (ctrl && key == SDLK_k) {
+		act(c, A_MARQUEE, NULL);
+	} else if (ctrl && key == SDLK_w) {
+		act(c, A_WATERMARK, button_rect(c, A_WATERMARK));
+	} else if (ctrl && key == SDLK_g) {
+		act(c, A_LANGUAGE, button_rect(c, A_LANGUAGE));
+	} else if (key == SDLK_F10) {
+		c->focus_button = 0;
+	} else if (key == SDLK_ESCAPE) {
+		select_all(c, false);
+	} else if (key == SDLK_PAGEDOWN || key == SDLK_PAGEUP) {
+		c->page += key == SDLK_PAGEDOWN ? 1 : -1;
+		c->page = c->page < 0           ? 0
+		          : c->page >= pages(c) ? pages(c) - 1
+		                                : c->page;
+	} else if (key == SDLK_LEFT || key == SDLK_RIGHT || key == SDLK_UP ||
+	           key == SDLK_DOWN) {
+		int f = c->focus_tile < 0 ? 0 : c->focus_tile;
+
+		f += key == SDLK_LEFT    ? -1
+		     : key == SDLK_RIGHT ? 1
+		     : key == SDLK_UP    ? -4
+		                         : 4;
+		if (f >= 0 && f < CAST_UI_TILES_PAGE && tile_index(c, f) >= 0)
+			c->focus_tile = f;
+		else if (c->focus_tile < 0)
+			c->focus_tile = 0;
+	} else if (key == SDLK_SPACE && c->focus_tile >= 0) {
+		i = tile_index(c, c->focus_tile);
+		if (i >= 0)
+			select_id(c, c->st[i].id, !is_selected(c, c->st[i].id));
+	} else if (key == SDLK_MENU && c->focus_tile >= 0) {
+		open_menu(c, -2, &c->lay.tiles[c->focus_tile]);
+	}
+}
+
+static void on_button(struct console *c, const SDL_MouseButtonEvent *b)
+{
+	double x = b->x, y = b->y;
+	SDL_Keymod mod = SDL_GetModState();
+	int k;
+
+	c->dirty = true;
+	c->focus_button = -1;
+	if (c->bar) {
+		if (b->button != SDL_BUTTON_LEFT)
+			return;
+		if (cast_ui_rect_hit(&c->bar_lock, x, y))
+			do_lock(c);
+		else if (cast_ui_rect_hit(&c->bar_console, x, y))
+			set_bar(c, false);
+		return;
+	}
+	if (c->entry_for >= 0)
+		return;
+	if (c->menu_of != -1) {
+		k = cast_ui_menu_item_at(&c->menu, x, y);
+		if (k >= 0) {
+			choose(c, k);
+			return;
+		}
+		c->menu_of = -1;
+		/* A click beside the menu on its own button only closes it. */
+		if (cast_ui_button_at(&c->lay, x, y) >= 0)
+			return;
+	}
+	k = cast_ui_button_at(&c->lay, x, y);
+	if (b->button == SDL_BUTTON_LEFT && k >= 0 && k < c->n_visible) {
+		act(c, c->visible[k], &c->lay.buttons[k]);
+		return;
+	}
+	if (!cast_ui_rect_hit(&c->lay.grid, x, y))
+		return;
+	k = cast_ui_tile_at(&c->lay, x, y);
+	if (b->button == SDL_BUTTON_RIGHT) {
+		int i = tile_index(c, k);
+
+		if (i >= 0 && !is_selected(c, c->st[i].id))
+			click_tile(c, k, 0);
+		if (i >= 0)
+			open_menu(c, -2, &(struct cast_ui_rect){x, y, 0, 0});
+		return;
+	}
+	if (b->button != SDL_BUTTON_LEFT)
+		return;
+	if (k >= 0 && tile_index(c, k) >= 0) {
+		click_tile(c, k, mod);
+		return;
+	}
+	/* Between tiles: a rubber band starts. */
+	c->band = true;
+	c->band_x0 = c->band_x1 = x;
+	c->band_y0 = c->band_y1 = y;
+	if (!(mod & (KMOD_CTRL | KMOD_SHIFT)))
+		select_all(c, false);
+}
+
+static void band_end(struct console *c)
+{
+	unsigned bits = cast_ui_tiles_in(&c->lay, c->band_x0, c->band_y0,
+	                                 c->band_x1, c->band_y1);
+
+	c->band = false;
+	for (int k = 0; k < CAST_UI_TILES_PAGE; k++) {
+		int i = tile_index(c, k);
+
+		if ((bits & (1u << k)) && i >= 0)
+			select_id(c, c->st[i].id, true);
+	}
+	c->dirty = true;
+}
+
+/* ---- drawing ---- */
+
+static void status_text(struct console *c, char *buf, size_t size)
+{
+	int online = 0;
+	size_t n;
+
+	for (int i = 0; i < c->n_st; i++)
+		online += !!(c->st[i].flags & CAST_UI_T_ONLINE);
+	n = (size_t)snprintf(buf, size, "%s %d · %s %d/%d · ",
+	                     T(c, CAST_S_CHANNEL), c->cfg.channel,
+	                     T(c, CAST_S_STUDENTS_ONLINE), online, c->n_st);
+	if (c->cfg.sender && n < size)
+		n += (size_t)snprintf(buf + n, size - n,
+		                      "%s %dx%d %.2f Mbit/s · ",
+		                      T(c, CAST_S_BROADCASTING), c->width,
+		                      c->height, c->bitrate_kbps / 1000);
+	if (n < size)
+		n += (size_t)snprintf(buf + n, size - n, "%s %.0f%% · ",
+		                      T(c, CAST_S_WORST_LOSS), c->worst_loss);
+	if (n < size)
+		n += (size_t)snprintf(buf + n, size - n, "%s %d/%d · %s %d",
+		                      T(c, CAST_S_PAGE), c->page + 1, pages(c),
+		                      T(c, CAST_S_SELECTED), c->n_sel);
+	if (c->last_error[0] && n < size)
+		snprintf(buf + n, size - n, " · %s", c->last_error);
+}
+
+static bool all_locked(const struct console *c)
+{
+	int locked = 0, online = 0;
+
+	for (int s = 0; s < c->n_st; s++) {
+		online += !!(c->st[s].flags & CAST_UI_T_ONLINE);
+		locked += !!(c->st[s].flags & CAST_UI_T_LOCKED) &&
+		          (c->st[s].flags & CAST_UI_T_ONLINE);
+	}
+	return online && locked == online;
+}
+
+/* The floating bar: [Lock] [Console] broadcasting · online · last word. */
+static void draw_bar(struct console *c, cairo_t *cr)
+{
+	double u = BAR_UNIT;
+	struct cast_ui_button lock = {.icon = "lock",
+	                              .label = T(c, CAST_S_LOCK),
+	                              .pressed = all_locked(c)};
+	struct cast_ui_button con = {.icon = "▣",
+	                             .label = T(c, CAST_S_CONSOLE)};
+	struct cast_ui_rect all = {0, 0, BAR_W, BAR_H};
+	struct cast_ui_rect t1 = {u * 10.4, 4, BAR_W - u * 11, BAR_H / 2.0 - 4};
+	struct cast_ui_rect t2 = {u * 10.4, BAR_H / 2.0, BAR_W - u * 11,
+	                          BAR_H / 2.0 - 4};
+	char line[256];
+	int online = 0;
+
+	for (int i = 0; i < c->n_st; i++)
+		online += !!(c->st[i].flags & CAST_UI_T_ONLINE);
+	c->bar_lock = (struct cast_ui_rect){u * 0.3, 2, u * 4.8, BAR_H - 4};
+	c->bar_console = (struct cast_ui_rect){u * 5.3, 2, u * 4.8, BAR_H - 4};
+	cast_ui_fill(cr, &all, 0, CAST_UI_BAR);
+	cast_ui_draw_button(c->ui, cr, &c->bar_lock, &lock, u);
+	cast_ui_draw_button(c->ui, cr, &c->bar_console, &con, u);
+	snprintf(line, sizeof(line), "● %s %.2f Mbit/s",
+	         T(c, CAST_S_BROADCASTING), c->bitrate_kbps / 1000);
+	cast_ui_label(c->ui, cr, &t1, line, u * 0.85, 0xff6b6b, true,
+	              CAST_UI_LEFT_ALIGN);
+	if (c->toast[0] && cast_mono_us() < c->toast_until)
+		snprintf(line, sizeof(line), "%.200s", c->toast);
+	else
+		snprintf(line, sizeof(line), "%s %d/%d",
+		         T(c, CAST_S_STUDENTS_ONLINE), online, c->n_st);
+	cast_ui_label(c->ui, cr, &t2, line, u * 0.75, 0xe8eaed, false,
+	              CAST_UI_LEFT_ALIGN);
+}
+
+static void draw(struct console *c)
+{
+	cairo_t *cr = cairo_create(c->surf);
+	double u = c->lay.unit;
+	char status[1024], line1[256], line2[256], line3[256], hands[512];
+	const char *lines[6];
+	int n_lines = 0;
+	struct cast_ui_rect side;
+
+	cairo_scale(cr, c->scale, c->scale);
+	if (c->bar) {
+		draw_bar(c, cr);
+		cairo_destroy(cr);
+		return;
+	}
+	cast_ui_fill(cr, &(struct cast_ui_rect){0, 0, c->lay.w, c->lay.h}, 0,
+	             CAST_UI_BG);
+	cast_ui_fill(cr, &c->lay.toolbar, 0, CAST_UI_BAR);
+	for (int i = 0; i < c->n_visible && i < c->lay.n_buttons; i++) {
+		int a = c->visible[i];
+		struct cast_ui_button b = {
+		    .icon = actions[a].icon,
+		    .label = T(c, actions[a].label),
+		    .shortcut = actions[a].shortcut,
+		    .focused = c->focus_button == i,
+		    .has_menu = actions[a].menu,
+		    .pressed = c->menu_of == a,
+		};
+
+		if (a == A_LOCK)
+			b.pressed = all_locked(c);
+		cast_ui_draw_button(c->ui, cr, &c->lay.buttons[i], &b, u);
+	}
+	for (int k = 0; k < CAST_UI_TILES_PAGE; k++) {
+		int i = tile_index(c, k);
+		struct cast_ui_tile t;
+
+		if (i < 0)
+			continue;
+		memset(&t, 0, sizeof(t));
+		snprintf(t.id, sizeof(t.id), "%s", c->st[i].id);
+		snprintf(t.name, sizeof(t.name), "%s", c->st[i].name);
+		snprintf(t.seat, sizeof(t.seat), "%s", c->st[i].ip);
+		t.flags = c->st[i].flags;
+		t.loss_pct = c->st[i].loss_pct;
+		t.selected = is_selected(c, t.id);
+		t.focused = k == c->focus_tile;
+		cast_ui_draw_tile(c->ui, cr, &c->lay.tiles[k], &t, u);
+	}
+	if (!c->n_st)
+		cast_ui_label(c->ui, cr, &c->lay.grid, T(c, CAST_S_EMPTY_CLASS),
+		              u * 1.2, 0x5f6368, false, CAST_UI_CENTER);
+	if (c->band) {
+		cairo_rectangle(cr, fmin(c->band_x0, c->band_x1),
+		                fmin(c->band_y0, c->band_y1),
+		                fabs(c->band_x1 - c->band_x0),
+		                fabs(c->band_y1 - c->band_y0));
+		cairo_set_source_rgba(cr, 0.12, 0.44, 0.85, 0.2);
+		cairo_fill_preserve(cr);
+		cairo_set_source_rgb(cr, 0.12, 0.44, 0.85);
+		cairo_set_line_width(cr, 1);
+		cairo_stroke(cr);
+	}
+	/* Side panel: the student setup code, raised hands, messages. */
+	cast_ui_fill(cr, &c->lay.side, 0, 0xffffff);
+	side = c->lay.side;
+	side.h = side.h * 0.36;
+	snprintf(line1, sizeof(line1), "%s", T(c, CAST_S_SETUP_HINT));
+	snprintf(line2, sizeof(line2), "%s", c->setup);
+	snprintf(line3, sizeof(line3), "%s",
+	         c->cfg.key_path ? c->cfg.key_path : "");
+	lines[n_lines++] = line1;
+	lines[n_lines++] = line2;
+	if (line3[0])
+		lines[n_lines++] = line3;
+	cast_ui_draw_panel(c->ui, cr, &side, T(c, CAST_S_SETUP), lines, n_lines,
+	                   u);
+	side.y += side.h;
+	side.h = c->lay.side.h * 0.28;
+	{
+		size_t n = 0;
+
+		hands[0] = '\0';
+		for (int i = 0; i < c->n_st && n < sizeof(hands); i++) {
+			char when[16] = "";
+			time_t t = (time_t)(c->st[i].hand_us / 1000000);
+			struct tm tm;
+
+			if (!(c->st[i].flags & CAST_UI_T_HAND))
+				continue;
+			if (c->st[i].hand_us && localtime_r(&t, &tm))
+				strftime(when, sizeof(when), " %H:%M", &tm);
+			n += (size_t)snprintf(hands + n, sizeof(hands) - n,
+			                      "%s%s%s", n ? ", " : "",
+			                      c->st[i].name[0] ? c->st[i].name
+			                                       : c->st[i].id,
+			                      when);
+		}
+		lines[0] = hands[0] ? hands : T(c, CAST_S_NONE);
+		cast_ui_draw_panel(c->ui, cr, &side, T(c, CAST_S_HANDS_RAISED),
+		                   lines, 1, u);
+	}
+	side.y += side.h;
+	side.h = c->lay.side.y + c->lay.side.h - side.y;
+	for (int i = 0; i < c->n_notes; i++)
+		lines[i] = c->notes[i];
+	if (!c->n_notes)
+		lines[0] = T(c, CAST_S_NONE);
+	cast_ui_draw_panel(c->ui, cr, &side, T(c, CAST_S_MESSAGES), lines,
+	                   c->n_notes ? c->n_notes : 1, u);
+	status_text(c, status, sizeof(status));
+	cast_ui_draw_status(c->ui, cr, &c->lay.status, status, u);
+	if (c->menu_of != -1) {
+		const char *labels[MENU_MAX];
+
+		for (int i = 0; i < c->n_items; i++)
+			labels[i] = c->labels[i];
+		cast_ui_draw_menu(c->ui, cr, &c->menu, labels, c->menu_focus,
+		                  c->checked, u);
+	}
+	if (c->entry_for >= 0) {
+		enum cast_ui_str title =
+		    c->entry_for == A_MESSAGE   ? CAST_S_ENTER_MESSAGE
+		    : c->entry_for == A_MARQUEE ? CAST_S_ENTER_MARQUEE
+		    : c->entry_for == A_WEB     ? CAST_S_ENTER_URL
+		    : c->entry_for == A_FILES   ? CAST_S_ENTER_FILE
+		                                : CAST_S_ENTER_FOLDER;
+		char t[256];
+		char to[4096];
+
+		snprintf(t, sizeof(t), "%s → %.200s", T(c, title),
+		         targets(c, to, sizeof(to)) ? to : T(c, CAST_S_TO_ALL));
+		cast_ui_draw_entry(c->ui, cr, c->lay.w, c->lay.h, t, c->entry,
+		                   T(c, CAST_S_ENTER_HINT), u);
+	}
+	if (c->toast[0] && cast_mono_us() < c->toast_until)
+		cast_ui_draw_toast(c->ui, cr, c->lay.w, c->lay.h, c->toast,
+		                   c->toast_error, u);
+	if (c->hover >= 0 && c->hover < c->n_visible && c->menu_of == -1 &&
+	    c->entry_for < 0 && cast_mono_us() - c->hover_since >= 600000) {
+		int a = c->visible[c->hover];
+		char tip[256];
+		bool to_all = a != A_LANGUAGE && a != A_MENU && a != A_BAR &&
+		              a != A_ATTENDANCE;
+
+		/* Name, shortcut, and whom it reaches with nothing selected. */
+		snprintf(tip, sizeof(tip), "%s%s%s%s%s%s",
+		         T(c, actions[a].label),
+		         actions[a].shortcut ? " (" : "",
+		         actions[a].shortcut ? actions[a].shortcut : "",
+		         actions[a].shortcut ? ")" : "",
+		         to_all && !c->n_sel ? " — " : "",
+		         to_all && !c->n_sel ? T(c, CAST_S_TO_ALL) : "");
+		cast_ui_draw_tooltip(c->ui, cr, c->hover_x,
+		                     c->lay.toolbar.y + c->lay.toolbar.h,
+		                     c->lay.w, c->lay.h, tip, u);
+	}
+	cairo_destroy(cr);
+}
+
+/* Matches the texture and surface to the window's drawable (HiDPI). */
+static int resize(struct console *c)
+{
+	int dw, dh;
+
+	SDL_GetWindowSize(c->win, &c->win_w, &c->win_h);
+	SDL_GetRendererOutputSize(c->ren, &dw, &dh);
+	c->scale = c->win_w > 0 ? (double)dw / c->win_w : 1;
+	cast_ui_layout(&c->lay, c->win_w, c->win_h, c->n_visible);
+	if (c->tex && dw == c->tex_w && dh == c->tex_h)
+		return 0;
+	if (c->tex)
+		SDL_DestroyTexture(c->tex);
+	if (c->surf)
+		cairo_surface_destroy(c->surf);
+	c->tex = SDL_CreateTexture(c->ren, SDL_PIXELFORMAT_ARGB8888,
+	                           SDL_TEXTUREACCESS_STREAMING, dw, dh);
+	c->surf = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, dw, dh);
+	if (!c->tex || cairo_surface_status(c->surf) != CAIRO_STATUS_SUCCESS)
+		return CAST_ERROR(ENOMEM);
+	c->tex_w = dw;
+	c->tex_h = dh;
+	return 0;
+}
+
+static void present(struct console *c)
+{
+	if (resize(c))
+		return;
+	draw(c);
+	cairo_surface_flush(c->surf);
+	SDL_UpdateTexture(c->tex, NULL, cairo_image_surface_get_data(c->surf),
+	                  cairo_image_surface_get_stride(c->surf));
+	SDL_RenderClear(c->ren);
+	SDL_RenderCopy(c->ren, c->tex, NULL, NULL);
+	SDL_RenderPresent(c->ren);
+	c->dirty = false;
+}
+
+/* ---- life ---- */
+
+bool console_step(struct console *c, int wait_ms)
+{
+	SDL_Event e;
+	int64_t now;
+	bool got = SDL_WaitEventTimeout(&e, wait_ms);
+
+	while (got) {
+		switch (e.type) {
+		case SDL_QUIT:
+			return false;
+		case SDL_KEYDOWN:
+			on_key(c, &e.key);
+			break;
+		case SDL_TEXTINPUT:
+			if (c->entry_for >= 0 &&
+			    strlen(c->entry) + strlen(e.text.text) < TEXT_MAX)
+				strcat(c->entry, e.text.text);
+			c->dirty = true;
+			break;
+		case SDL_MOUSEBUTTONDOWN:
+			on_button(c, &e.button);
+			break;
+		case SDL_MOUSEMOTION: {
+			int k = c->bar ? -1
+			               : cast_ui_button_at(&c->lay, e.motion.x,
+			                                   e.motion.y);
+
+			if (k != c->hover) {
+				c->hover = k;
+				c->hover_since = cast_mono_us();
+				c->dirty = true;
+			}
+			c->hover_x = e.motion.x;
+			c->hover_y = e.motion.y;
+		}
+			if (c->band) {
+				c->band_x1 = e.motion.x;
+				c->band_y1 = e.motion.y;
+				c->dirty = true;
+			}
+			break;
+		case SDL_MOUSEBUTTONUP:
+			if (c->band)
+				band_end(c);
+			break;
+		case SDL_MOUSEWHEEL:
+			c->page -= e.wheel.y > 0 ? 1 : e.wheel.y < 0 ? -1 : 0;
+			c->page = c->page < 0           ? 0
+			          : c->page >= pages(c) ? pages(c) - 1
+			                                : c->page;
+			c->dirty = true;
+			break;
+		case SDL_WINDOWEVENT:
+			c->dirty = true;
+			break;
+		default:
+			break;
+		}
+		got = SDL_PollEvent(&e);
+	}
+	if (c->req.running && __atomic_load_n(&c->req.done, __ATOMIC_ACQUIRE)) {
+		pthread_join(c->req.thread, NULL);
+		c->req.running = false;
+		if (c->req.err < 0)
+			toast(c, true, "%s %s: %s", c->req.what,
+			      T(c, CAST_S_FAILED), cast_strerror(c->req.err));
+		else
+			report(c, c->req.what, c->req.reply);
+		request_done(c);
+		refresh(c);
+	}
+	now = cast_mono_us();
+	if (now >= c->next_poll) {
+		refresh(c);
+		c->next_poll = now + POLL_US;
+	}
+	/* A tooltip shows after the pointer rests 0.6 s on a button. */
+	if (c->hover >= 0 && now - c->hover_since >= 600000 &&
+	    now - c->hover_since < 600000 + 60000)
+		c->dirty = true;
+	if (c->toast[0] && now >= c->toast_until) {
+		c->toast[0] = '\0';
+		c->dirty = true;
+	}
+	if (c->dirty)
+		present(c);
+	exclude_self(c);
+	return true;
+}
+
+int console_new(struct console **out, const struct console_cfg *cfg)
+{
+	struct console *c = calloc(1, sizeof(*c));
+	const char *env = cfg->lang ? cfg->lang : getenv("LANG");
+	int lang = cast_lang_parse(env ? env : "");
+	SDL_DisplayMode dm;
+	int w = cfg->width, h = cfg->height, err;
+
+	if (!c || !(c->selected = calloc(MAX_STUDENTS, sizeof(*c->selected)))) {
+		free(c);
+		return CAST_ERROR(ENOMEM);
+	}
+	c->cfg = *cfg;
+	snprintf(c->setup, sizeof(c->setup),
+	         "cast-student --channel %d --key-code %s --teacher-code %s",
+	         cfg->channel, cfg->key_code, cfg->teacher_code);
+	c->menu_of = -1;
+	c->entry_for = -1;
+	c->focus_tile = -1;
+	c->focus_button = -1;
+	c->hover = -1;
+	cast_meter_init(&c->meter, 0, 0);
+	SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+	if (SDL_Init(SDL_INIT_VIDEO)) {
+		fprintf(stderr,
+		        "cast-teacher: no display for the console (%s)\n",
+		        SDL_GetError());
+		free(c->selected);
+		free(c);
+		return CAST_ERROR(ENODEV);
+	}
+	if ((!w || !h) && !SDL_GetDesktopDisplayMode(0, &dm)) {
+		/* Most of the screen, never beyond it. */
+		w = dm.w * 9 / 10;
+		h = dm.h * 9 / 10;
+	}
+	w = w ? w : 1366;
+	h = h ? h : 768;
+	err =
+	    cast_ui_new(&c->ui, lang < 0 ? CAST_LANG_EN : (enum cast_lang)lang);
+	c->win = err ? NULL
+	             : SDL_CreateWindow(
+	                   T(c, CAST_S_TITLE),
+	                   cfg->width ? 0 : SDL_WINDOWPOS_CENTERED,
+	                   cfg->width ? 0 : SDL_WINDOWPOS_CENTERED, w, h,
+	                   SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI);
+	c->ren = c->win ? SDL_CreateRenderer(c->win, -1, 0) : NULL;
+	if (!c->ren) {
+		fprintf(stderr, "cast-teacher: console window: %s\n",
+		        SDL_GetError());
+		console_free(&c);
+		return CAST_ERROR(ENODEV);
+	}
+	refresh(c);
+	c->next_poll = cast_mono_us() + POLL_US;
+	/* Own screen broadcast: out of the way from the start. */
+	if (cfg->own_screen)
+		set_bar(c, true);
+	if (cfg->first_run)
+		toast(c, false, "%s: %s", T(c, CAST_S_SETUP), c->setup);
+	present(c);
+	*out = c;
+	return 0;
+}
+
+void console_json(struct console *c, struct cast_json *j)
+{
+	char buf[64];
+
+	cast_json_obj(j, "ui");
+	cast_json_str(j, "lang", cast_lang_code(cast_ui_lang(c->ui)));
+	cast_json_int(j, "page", c->page);
+	cast_json_int(j, "window_w", c->win_w);
+	cast_json_int(j, "window_h", c->win_h);
+	cast_json_num(j, "scale", c->scale);
+	cast_json_str(j, "menu",
+	              c->menu_of >= 0    ? actions[c->menu_of].name
+	              : c->menu_of == -2 ? "tile"
+	                                 : "");
+	cast_json_int(j, "menu_items", c->menu_of != -1 ? c->n_items : 0);
+	cast_json_bool(j, "entry", c->entry_for >= 0);
+	cast_json_bool(j, "bar", c->bar);
+	/* What the setup panel shows (the same the teacher printed). */
+	cast_json_str(j, "setup", c->setup);
+	cast_json_bool(j, "first_run", c->cfg.first_run);
+	cast_json_int(j, "messages", c->messages);
+	cast_json_array(j, "hands");
+	for (int i = 0; i < c->n_st; i++)
+		if (c->st[i].flags & CAST_UI_T_HAND)
+			cast_json_str(j, NULL, c->st[i].id);
+	cast_json_array_end(j);
+	snprintf(buf, sizeof(buf), "%d,%d,%d,%d", c->excl.x, c->excl.y,
+	         c->excl.w, c->excl.h);
+	cast_json_str(j, "excluded", buf);
+	if (c->bar) {
+		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f",
+		         c->bar_console.x, c->bar_console.y, c->bar_console.w,
+		         c->bar_console.h);
+		cast_json_str(j, "bar_console", buf);
+		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", c->bar_lock.x,
+		         c->bar_lock.y, c->bar_lock.w, c->bar_lock.h);
+		cast_json_str(j, "bar_lock", buf);
+	}
+	cast_json_str(j, "toast", c->toast);
+	cast_json_array(j, "selected");
+	for (int i = 0; i < c->n_sel; i++)
+		cast_json_str(j, NULL, c->selected[i]);
+	cast_json_array_end(j);
+	/* Where each part is (window pixels), for scripts that click. */
+	cast_json_array(j, "buttons");
+	for (int i = 0; i < c->n_visible && i < c->lay.n_buttons; i++) {
+		const struct cast_ui_rect *r = &c->lay.buttons[i];
+
+		cast_json_obj(j, NULL);
+		cast_json_str(j, "action", actions[c->visible[i]].name);
+		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x, r->y,
+		         r->w, r->h);
+		cast_json_str(j, "rect", buf);
+		cast_json_end(j);
+	}
+	cast_json_array_end(j);
+	cast_json_array(j, "tiles");
+	for (int k = 0; k < CAST_UI_TILES_PAGE; k++) {
+		int i = tile_index(c, k);
+		const struct cast_ui_rect *r = &c->lay.tiles[k];
+
+		if (i < 0)
+			break;
+		cast_json_obj(j, NULL);
+		cast_json_str(j, "id", c->st[i].id);
+		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x, r->y,
+		         r->w, r->h);
+		cast_json_str(j, "rect", buf);
+		cast_json_bool(j, "locked", c->st[i].flags & CAST_UI_T_LOCKED);
+		cast_json_bool(j, "selected", is_selected(c, c->st[i].id));
+		cast_json_end(j);
+	}
+	cast_json_array_end(j);
+	if (c->menu_of != -1) {
+		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", c->menu.box.x,
+		         c->menu.box.y, c->menu.box.w, c->menu.item_h);
+		cast_json_str(j, "menu_rect", buf);
+	}
+	cast_json_end(j);
+}
+
+void console_free(struct console **pc)
+{
+	struct console *c = pc ? *pc : NULL;
+
+	if (!c)
+		return;
+	if (c->req.running) {
+		pthread_join(c->req.thread, NULL);
+		request_done(c);
+	}
+	if (c->surf)
+		cairo_surface_destroy(c->surf);
+	if (c->tex)
+		SDL_DestroyTexture(c->tex);
+	if (c->ren)
+		SDL_DestroyRenderer(c->ren);
+	if (c->win)
+		SDL_DestroyWindow(c->win);
+	cast_ui_free(&c->ui);
+	SDL_Quit();
+	free(c->selected);
+	free(c);
+	*pc = NULL;
+}

@@ -1,0 +1,481 @@
+#!/bin/sh
+# The teacher's console window (teacher/console.c, docs/console.md) on a
+# private Xvfb, at 1366x768 and 1920x1080, driven with xdotool like a teacher
+# would, with three headless students:
+#  a. the three students appear as tiles, online (green badge), none red;
+#     resting on Lock shows its tooltip;
+#  b. click a tile: selected (its accent border); Ctrl+click a second;
+#  c. the Lock button locks those two: `ctl class` and each student's own
+#     stats say locked, the third is not; their tiles show red, its not;
+#  d. Ctrl+M, type, Enter: the message reaches the selected students only;
+#  d2. a student's raised hand and message: orange on its tile, listed;
+#  e. Ctrl+G opens the language menu (drawn white where the console says);
+#     Enter switches the console to 简体中文, ↓↓Enter to 繁體中文, then back
+#     to English: each time the Lock button's label is the widget layer's
+#     rendering of that language's word (tests/tools/ui_render.c), and not
+#     the previous language's;
+#  f. the custom menu hides "web": its toolbar button goes;
+#  g. broadcasting its own screen (x11), the console starts as the small
+#     floating bar and is left out of the picture: a windowed student on a
+#     second Xvfb shows flat grey where the bar is and none of its colour;
+#     the bar's Lock locks the class; its Console button brings the full
+#     console back (still left out), F11 shrinks it again;
+#  h. first run in a fresh home: the teacher makes the class key, the
+#     console shows the student setup command (the same the teacher
+#     printed), and a student started with exactly that command appears.
+# Screenshots are read back as PPM and checked by region and colour.
+. "$(dirname "$0")/lib.sh"
+
+command -v Xvfb >/dev/null || skip "Xvfb not installed (scripts/install-deps.sh)"
+command -v xdotool >/dev/null || skip "xdotool not installed"
+command -v import >/dev/null || skip "ImageMagick not installed"
+RENDER=$BUILD/tests/ui_render
+[ -x "$RENDER" ] || skip "$RENDER not built"
+fc-list ':lang=zh-cn' 2>/dev/null | grep -q . ||
+	skip "no Chinese font (fonts-noto-cjk)"
+
+SLACK=${CAST_TIMING_SLACK:-1}
+"$TEACHER" keygen "$WORK/class.key" >/dev/null
+
+# check_ppm SCRIPT ARGS...: runs a python check with helpers to read PPMs.
+check_ppm() {
+	python3 - "$@" <<'PY'
+import json, sys
+
+def ppm(path):
+    d = open(path, "rb").read()
+    parts, pos = [], 0
+    while len(parts) < 4:
+        while d[pos:pos + 1].isspace():
+            pos += 1
+        end = pos
+        while not d[end:end + 1].isspace():
+            end += 1
+        parts.append(d[pos:end])
+        pos = end
+    w, h = int(parts[1]), int(parts[2])
+    return w, h, d[pos + 1:]
+
+def rect(s):
+    return [int(float(v)) for v in s.split(",")]
+
+def count(img, r, rgb, tol=14):
+    w, h, px = img
+    x, y, rw, rh = r
+    n = 0
+    for yy in range(y, min(y + rh, h)):
+        row = yy * w * 3
+        for xx in range(x, min(x + rw, w)):
+            i = row + xx * 3
+            if (abs(px[i] - (rgb >> 16)) < tol and
+                    abs(px[i + 1] - ((rgb >> 8) & 255)) < tol and
+                    abs(px[i + 2] - (rgb & 255)) < tol):
+                n += 1
+    return n
+
+def differ(a, b, r, tol=40):
+    """Pixels of rect r that differ between images a and b."""
+    n = 0
+    x, y, rw, rh = r
+    for yy in range(y, y + rh):
+        for xx in range(x, x + rw):
+            i, j = (yy * a[0] + xx) * 3, (yy * b[0] + xx) * 3
+            if max(abs(a[2][i + k] - b[2][j + k]) for k in range(3)) > tol:
+                n += 1
+    return n
+
+exec(sys.argv[1])
+PY
+}
+
+# ui EXPR WHAT: waits (10 s) until EXPR holds for the teacher's last stats
+# line `s` (its "ui" object: `u`), and `cls` (ctl class's students by id).
+ui() {
+	python3 - "$TEACHER" "$SOCK" "$WORK/teacher.jsonl" "$1" "$2" "$SLACK" <<'PY'
+import json, subprocess, sys, time
+teacher, sock, path, expr, what, slack = sys.argv[1:7]
+end = time.time() + 10 * float(slack)
+s = None
+while True:
+    try:
+        lines = [l for l in open(path) if l.endswith("\n")]
+        s = json.loads(lines[-1]) if lines else None
+    except (OSError, ValueError):
+        s = None
+    out = subprocess.run([teacher, "ctl", "--socket", sock, "class"],
+                         capture_output=True, text=True).stdout
+    try:
+        cls = {x["id"]: x for x in json.loads(out)["students"]}
+    except (ValueError, KeyError):
+        cls = {}
+    if s and "ui" in s:
+        try:
+            if eval(expr, {"s": s, "u": s["ui"], "cls": cls}):
+                print("ok: %s" % what)
+                sys.exit(0)
+        except (KeyError, IndexError, TypeError):
+            pass
+    if time.time() > end:
+        print("FAIL: %s (%s)\n  ui: %s\n  class: %s" %
+              (what, expr, s and s.get("ui"), out.strip()))
+        sys.exit(1)
+    time.sleep(0.2)
+PY
+}
+
+# uiget EXPR: prints EXPR of the teacher's last stats line (`u`: its "ui").
+uiget() {
+	python3 - "$WORK/teacher.jsonl" "$1" <<'PY'
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.endswith("\n")]
+u = json.loads(lines[-1])["ui"]
+print(eval(sys.argv[2], {"u": u}))
+PY
+}
+
+# center ID|ACTION: the middle of that tile's or button's rectangle.
+center() {
+	uiget "(lambda r: '%d %d' % (r[0] + r[2] // 2, r[1] + r[3] // 3))([int(v) for v in next(t['rect'] for t in u['tiles'] + u['buttons'] if t.get('id', t.get('action')) == '$1').split(',')])"
+}
+rectof() {
+	uiget "next(t['rect'] for t in u['tiles'] + u['buttons'] if t.get('id', t.get('action')) == '$1')"
+}
+
+shot() {
+	X import -window root -depth 8 "$WORK/$1.ppm"
+}
+
+# label_is SHOT LANG OTHER_LANG: the Lock button (first of N) in SHOT is
+# the widget layer's drawing of LANG's word, and unlike OTHER_LANG's.
+label_is() {
+	"$RENDER" "$W" "$H" "$NB" 0 "$2" lock "$WORK/want-$2.ppm" ||
+		fail "ui_render $2"
+	"$RENDER" "$W" "$H" "$NB" 0 "$3" lock "$WORK/want-$3.ppm" ||
+		fail "ui_render $3"
+	check_ppm "
+shot, want, other = ppm('$WORK/$1.ppm'), ppm('$WORK/want-$2.ppm'), ppm('$WORK/want-$3.ppm')
+r = rect('$(rectof lock)')
+# The label's band (below the icon): what the language changes.
+band = [r[0], r[1] + r[3] // 2, r[2], r[3] // 2]
+same, unlike = differ(shot, want, band), differ(shot, other, band)
+print('lock label $2: %d px differ from its rendering, %d from $3' % (same, unlike))
+if same > 20 or unlike < 40:
+    print('FAIL: the Lock button does not read as $2'); sys.exit(1)
+"
+}
+
+run_size() {
+	W=$1
+	H=$2
+	CH=$3
+	SOCK=$WORK/teacher-$W.sock
+	: >"$WORK/displayfd"
+	Xvfb -displayfd 3 -screen 0 "${W}x${H}x24" -nolisten tcp -nolisten unix \
+		3>"$WORK/displayfd" >"$WORK/xvfb.log" 2>&1 &
+	XVFB=$!
+	PIDS="$PIDS $XVFB"
+	i=0
+	while [ ! -s "$WORK/displayfd" ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && skip "Xvfb did not start: $(cat "$WORK/xvfb.log")"
+		sleep 0.1
+	done
+	DISP=:$(head -n 1 "$WORK/displayfd")
+	echo "--- ${W}x${H} on $DISP"
+	rm -f "$WORK/teacher.jsonl"
+	DISPLAY=$DISP "$TEACHER" --key "$WORK/class.key" --ctl-socket "$SOCK" \
+		--source testpattern --size 320x180 --fps 10 --bitrate 200 \
+		--channel "$CH" --console-size "${W}x${H}" --console-lang en \
+		--stats "$WORK/teacher.jsonl" --duration 150 \
+		2>"$WORK/teacher-$W.err" &
+	TPID=$!
+	PIDS="$PIDS $TPID"
+	SPIDS=""
+	for n in 1 2 3; do
+		"$STUDENT" --key "$WORK/class.key" --channel "$CH" --id "s0$n" \
+			--name "Student $n" --headless --state-dir "$WORK/s$n-$W" \
+			--local-socket "$WORK/s$n-$W.sock" \
+			--inbox "$WORK/s$n-$W/inbox" --duration 150 \
+			--stats "$WORK/s$n-$W.jsonl" 2>"$WORK/s$n-$W.err" &
+		SPIDS="$SPIDS $!"
+		PIDS="$PIDS $!"
+	done
+
+	# a. three tiles, online, none locked.
+	ui "len(u['tiles']) == 3 and all(cls[i]['online'] for i in ('s01','s02','s03'))" \
+		"three students shown as tiles" || fail "students did not appear"
+	NB=$(uiget "len(u['buttons'])")
+	shot en
+	check_ppm "
+img = ppm('$WORK/en.ppm')
+for i in ('s01', 's02', 's03'):
+    r = rect('$(rectof s01)') if i == 's01' else rect('$(rectof s02)') if i == 's02' else rect('$(rectof s03)')
+    g, red = count(img, r, 0x2e9e4f), count(img, r, 0xc5221f)
+    print('tile %s: %d green (online) px, %d red' % (i, g, red))
+    if g < 100 or red > 0: print('FAIL: tile %s' % i); sys.exit(1)
+tb = rect('0,0,$W,20')
+if count(img, tb, 0x23303e) < $W * 10: print('FAIL: no toolbar'); sys.exit(1)
+" || fail "tiles at ${W}x${H}"
+
+	# a2. The pointer resting on Lock: its tooltip (name, shortcut).
+	X xdotool mousemove $(center lock)
+	sleep 1.5
+	shot tooltip
+	check_ppm "
+img = ppm('$WORK/tooltip.ppm')
+r = rect('$(rectof lock)')
+tip = count(img, [r[0], r[1] + r[3], $W // 2, r[3]], 0xfff8c5, 6)
+print('tooltip: %d px' % tip)
+if tip < 2000: print('FAIL: no tooltip'); sys.exit(1)
+" || fail "tooltip"
+
+	# b. select s01, Ctrl+click s02.
+	X xdotool mousemove $(center s01) click 1
+	ui "u['selected'] == ['s01']" "click selects s01" || fail "select"
+	X xdotool mousemove $(center s02) keydown ctrl click 1 keyup ctrl
+	ui "sorted(u['selected']) == ['s01', 's02']" "Ctrl+click adds s02" ||
+		fail "multi-select"
+	sleep 0.5
+	shot selected
+	check_ppm "
+img = ppm('$WORK/selected.ppm')
+def edge(r):  # the left border strip
+    return [r[0] + 1, r[1] + 10, 3, r[3] - 20]
+a, b, c = (count(img, edge(rect(x)), 0x1e6fd9) for x in ('$(rectof s01)', '$(rectof s02)', '$(rectof s03)'))
+print('accent border px: s01 %d, s02 %d, s03 %d' % (a, b, c))
+if a < 50 or b < 50 or c > 5: print('FAIL: selection not drawn'); sys.exit(1)
+" || fail "selection drawn"
+
+	# c. Lock: the two selected locked, the third not.
+	X xdotool mousemove $(center lock) click 1
+	ui "cls['s01']['locked'] and cls['s02']['locked'] and not cls['s03']['locked'] and [t['locked'] for t in u['tiles']] == [True, True, False]" \
+		"Lock button locks s01, s02 (ctl class)" || fail "lock"
+	python3 - "$WORK/s1-$W.jsonl" "$WORK/s3-$W.jsonl" "$SLACK" <<'PY' || fail "students' own lock state"
+import json, sys, time
+end = time.time() + 10 * float(sys.argv[3])
+while True:
+    last = []
+    for p in sys.argv[1:3]:
+        lines = [l for l in open(p) if l.endswith("\n")]
+        last.append(json.loads(lines[-1]).get("class", {}).get("locked") if lines else None)
+    if last == [True, False]:
+        print("ok: s01's own stats say locked, s03's not"); sys.exit(0)
+    if time.time() > end:
+        print("FAIL: students' locked: %s" % last); sys.exit(1)
+    time.sleep(0.2)
+PY
+	sleep 0.5
+	shot locked
+	check_ppm "
+img = ppm('$WORK/locked.ppm')
+a, c = count(img, rect('$(rectof s01)'), 0xc5221f), count(img, rect('$(rectof s03)'), 0xc5221f)
+print('red (locked) px: s01 %d, s03 %d' % (a, c))
+if a < 100 or c > 0: print('FAIL: lock not drawn'); sys.exit(1)
+" || fail "lock drawn"
+
+	# d. A message to the selection, typed into the entry.
+	X xdotool key ctrl+m
+	ui "u['entry']" "Ctrl+M opens the message entry" || fail "entry"
+	X xdotool type --delay 30 "hello class"
+	X xdotool key Return
+	python3 - "$WORK/s1-$W.jsonl" "$WORK/s3-$W.jsonl" "$SLACK" <<'PY' || fail "message"
+import json, sys, time
+end = time.time() + 10 * float(sys.argv[3])
+while True:
+    last = []
+    for p in sys.argv[1:3]:
+        lines = [l for l in open(p) if l.endswith("\n")]
+        last.append(json.loads(lines[-1]).get("class", {}).get("message_text") if lines else None)
+    if last == ["hello class", ""]:
+        print("ok: the message reached s01, not s03"); sys.exit(0)
+    if time.time() > end:
+        print("FAIL: message texts: %s" % last); sys.exit(1)
+    time.sleep(0.2)
+PY
+
+	# d2. s03 raises its hand and writes: its tile and the side panel.
+	"$STUDENT" ctl --socket "$WORK/s3-$W.sock" hand up >/dev/null ||
+		fail "hand up"
+	"$STUDENT" ctl --socket "$WORK/s3-$W.sock" message "a question" \
+		>/dev/null || fail "student message"
+	ui "u['hands'] == ['s03'] and u['messages'] >= 1" \
+		"s03's raised hand and message reach the console" || fail "hand"
+	sleep 0.5
+	shot hand
+	check_ppm "
+img = ppm('$WORK/hand.ppm')
+a, c = count(img, rect('$(rectof s01)'), 0xf29900), count(img, rect('$(rectof s03)'), 0xf29900)
+print('hand (orange) px: s01 %d, s03 %d' % (a, c))
+if c < 100 or a > 0: print('FAIL: hand not drawn'); sys.exit(1)
+" || fail "hand drawn"
+
+	# e. Language, live: zh_CN, zh_TW, back to en.
+	label_is en en zh_CN
+	X xdotool key ctrl+g
+	ui "u['menu'] == 'language' and u['menu_items'] == 6" \
+		"Ctrl+G opens the language menu" || fail "language menu"
+	MR=$(uiget "u['menu_rect']")
+	sleep 0.5
+	shot menu
+	check_ppm "
+img = ppm('$WORK/menu.ppm')
+x, y, w, ih = rect('$MR')
+white = count(img, [x + 2, y + ih + 2, w - 4, ih * 4], 0xffffff, 6)
+print('language menu: %d white px' % white)
+if white < w * ih: print('FAIL: menu not drawn'); sys.exit(1)
+" || fail "menu drawn"
+	X xdotool key Return
+	ui "u['lang'] == 'zh_CN' and u['menu'] == ''" "console in zh_CN" ||
+		fail "zh_CN"
+	sleep 0.5
+	shot zh_CN
+	label_is zh_CN zh_CN en
+	X xdotool key ctrl+g Down Down Return
+	ui "u['lang'] == 'zh_TW'" "console in zh_TW" || fail "zh_TW"
+	sleep 0.5
+	shot zh_TW
+	label_is zh_TW zh_TW zh_CN
+	X xdotool key ctrl+g Down Return
+	ui "u['lang'] == 'en'" "console back in English" || fail "en"
+
+	# f. The custom menu hides the web button.
+	X xdotool mousemove $(center menu) click 1
+	ui "u['menu'] == 'menu'" "custom menu open" || fail "custom menu"
+	MR=$(uiget "u['menu_rect']")
+	# Items: lock message marquee watermark web ...: web is the fifth.
+	X xdotool mousemove $(python3 -c "r=[int(v) for v in '$MR'.split(',')]; print(r[0] + 20, r[1] + r[3] * 4 + r[3] // 2)") click 1
+	ui "'web' not in [b['action'] for b in u['buttons']] and len(u['buttons']) == $NB - 1" \
+		"hiding web removes its button" || fail "custom menu hide"
+	"$TEACHER" ctl --socket "$SOCK" menu show web >/dev/null
+
+	for p in $SPIDS $TPID; do kill "$p" 2>/dev/null || true; done
+	wait "$TPID" 2>/dev/null || true
+	kill "$XVFB" 2>/dev/null || true
+	wait "$XVFB" 2>/dev/null || true
+	if grep -q "ERROR\|AddressSanitizer\|runtime error" "$WORK/teacher-$W.err"; then
+		cat "$WORK/teacher-$W.err"
+		fail "teacher errors at ${W}x${H}"
+	fi
+}
+
+X() { DISPLAY=$DISP "$@"; }
+
+# xvfb VAR: starts an Xvfb 1366x768, its display in VAR.
+xvfb() {
+	: >"$WORK/displayfd"
+	Xvfb -displayfd 3 -screen 0 1366x768x24 -nolisten tcp -nolisten unix \
+		3>"$WORK/displayfd" >>"$WORK/xvfb.log" 2>&1 &
+	PIDS="$PIDS $!"
+	i=0
+	while [ ! -s "$WORK/displayfd" ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && skip "Xvfb did not start: $(cat "$WORK/xvfb.log")"
+		sleep 0.1
+	done
+	eval "$1=:$(head -n 1 "$WORK/displayfd")"
+}
+
+run_own_screen() {
+	W=1366
+	H=768
+	CH=45
+	SOCK=$WORK/teacher-own.sock
+	xvfb DISP
+	xvfb SDISP
+	echo "--- own screen: teacher on $DISP, student window on $SDISP"
+	rm -f "$WORK/teacher.jsonl"
+	DISPLAY=$DISP "$TEACHER" --key "$WORK/class.key" --ctl-socket "$SOCK" \
+		--source x11 --fps 10 --bitrate 1500 --channel $CH \
+		--console-lang en --stats "$WORK/teacher.jsonl" --duration 150 \
+		2>"$WORK/teacher-own.err" &
+	PIDS="$PIDS $!"
+	DISPLAY=$SDISP "$STUDENT" --key "$WORK/class.key" --channel $CH \
+		--id s01 --name "Student 1" --windowed 1366x768+0+0 \
+		--state-dir "$WORK/own-s1" --local-socket "$WORK/own-s1.sock" \
+		--inbox "$WORK/own-s1/inbox" --duration 150 \
+		--stats "$WORK/own-s1.jsonl" 2>"$WORK/own-s1.err" &
+	PIDS="$PIDS $!"
+	ui "u['bar'] and u['window_w'] < 600 and u['excluded'] != '0,0,0,0' and len(u['tiles']) == 1 and cls['s01']['online']" \
+		"own screen: the console starts as the floating bar" ||
+		fail "floating bar"
+	EX=$(uiget "u['excluded']")
+	# The student's picture: give the stream time to carry the bar's place.
+	python3 - "$WORK/own-s1.jsonl" "$SLACK" <<'PY' || fail "student picture"
+import json, sys, time
+end = time.time() + 15 * float(sys.argv[2])
+while True:
+    lines = [l for l in open(sys.argv[1]) if l.endswith("\n")]
+    s = json.loads(lines[-1]) if lines else {}
+    if s.get("frames_decoded", s.get("decoded", 0)) or s.get("fps", 0) > 0:
+        sys.exit(0)
+    if time.time() > end:
+        print("FAIL: the student shows no picture: %s" % (lines[-1:] or "")); sys.exit(1)
+    time.sleep(0.3)
+PY
+	sleep 2
+	shot own-teacher
+	DISPLAY=$SDISP import -window root -depth 8 "$WORK/own-student.ppm"
+	check_ppm "
+t, s = ppm('$WORK/own-teacher.ppm'), ppm('$WORK/own-student.ppm')
+x, y, w, h = rect('$EX')
+inner = [x + 4, y + 4, w - 8, h - 8]
+bar_t = count(t, inner, 0x23303e)
+grey_s, bar_s = count(s, inner, 0x303030, 12), count(s, inner, 0x23303e, 6)
+print('bar %s: teacher sees %d px of it; the student %d px grey, %d of its colour' % ('$EX', bar_t, grey_s, bar_s))
+if bar_t < w * h // 3: print('FAIL: no bar on the teacher screen'); sys.exit(1)
+if grey_s < inner[2] * inner[3] * 9 // 10 or bar_s > 0:
+    print('FAIL: the bar reaches the students'); sys.exit(1)
+" || fail "bar left out of the picture"
+	# The bar's Lock, then its Console button.
+	BX=$(uiget "(lambda e, r: '%d %d' % (e[0] + r[0] + r[2] // 2, e[1] + r[1] + r[3] // 2))([int(v) for v in u['excluded'].split(',')], [int(v) for v in u['bar_lock'].split(',')])")
+	X xdotool mousemove $BX click 1
+	ui "cls['s01']['locked']" "the bar's Lock locks the class" || fail "bar lock"
+	BX=$(uiget "(lambda e, r: '%d %d' % (e[0] + r[0] + r[2] // 2, e[1] + r[1] + r[3] // 2))([int(v) for v in u['excluded'].split(',')], [int(v) for v in u['bar_console'].split(',')])")
+	X xdotool mousemove $BX click 1
+	ui "not u['bar'] and u['window_w'] > 1000 and int(u['excluded'].split(',')[2]) > 1000" \
+		"Console brings the full console back, still left out" ||
+		fail "bar to console"
+	X xdotool key F11
+	ui "u['bar'] and u['window_w'] < 600" "F11 shrinks it to the bar again" ||
+		fail "console to bar"
+}
+
+run_first() {
+	SOCK=$WORK/teacher-first.sock
+	xvfb DISP
+	echo "--- first run on $DISP"
+	export HOME="$WORK/fresh-home"
+	mkdir -p "$HOME"
+	rm -f "$WORK/teacher.jsonl"
+	DISPLAY=$DISP "$TEACHER" --ctl-socket "$SOCK" --source testpattern \
+		--size 320x180 --fps 10 --bitrate 200 --channel 46 \
+		--console-size 1366x768 --console-lang zh_CN \
+		--stats "$WORK/teacher.jsonl" --duration 150 \
+		2>"$WORK/teacher-first.err" &
+	PIDS="$PIDS $!"
+	ui "u['first_run'] and u['setup'].startswith('cast-student --channel 46 --key-code ')" \
+		"first run: the console shows the student setup" || fail "setup"
+	[ -s "$HOME/.config/libcast/class.key" ] &&
+		[ -s "$HOME/.config/libcast/class.key.teacher" ] ||
+		fail "first run made no key files"
+	SETUP=$(uiget "u['setup']")
+	CODES=${SETUP#cast-student --channel 46 }
+	grep -q -- "$CODES" "$WORK/teacher-first.err" ||
+		fail "the console's setup ($CODES) is not what the teacher printed"
+	# A student PC: its own empty home, only the command shown.
+	# shellcheck disable=SC2086
+	HOME="$WORK/student-home" "$STUDENT" ${SETUP#cast-student } --headless \
+		--id s07 --name "李雷" --state-dir "$WORK/first-s7" \
+		--local-socket "$WORK/first-s7.sock" --inbox "$WORK/first-s7/inbox" \
+		--duration 150 2>"$WORK/first-s7.err" &
+	PIDS="$PIDS $!"
+	ui "[t['id'] for t in u['tiles']] == ['s07'] and cls['s07']['online'] and cls['s07']['name'] == '李雷'" \
+		"the student started with the shown command appears" ||
+		fail "student from the setup command"
+}
+
+run_size 1366 768 43
+run_size 1920 1080 44
+run_own_screen
+run_first
+echo "console: all checks passed"

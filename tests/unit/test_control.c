@@ -43,6 +43,7 @@ struct student {
 struct teacher_events {
 	pthread_mutex_t lock;
 	int joined, left, stats, replies, unicast, events, hands;
+	int untyped_hands; /* "hand" events that came without a typed event */
 	uint16_t unicast_port;
 	/* "bulk" events: numbered, checked in order; `gate` holds the
 	 * teacher's network thread (it stops reading) while closed. */
@@ -147,10 +148,13 @@ static void on_event(const struct cast_student_info *info,
 		break;
 	case CAST_STUDENT_EVENT:
 		e->events++;
-		if (info->event_name && !strcmp(info->event_name, "hand") &&
-		    info->event_args_len == 2 &&
-		    !memcmp(info->event_args, "up", 2))
+		/* Decoded by the control plane: the class gets it typed. */
+		if (info->event && info->event->type == CAST_EV_HAND &&
+		    info->event->u.hand.up && !info->event_error)
 			e->hands++;
+		if (info->event_name && !strcmp(info->event_name, "hand") &&
+		    !info->event)
+			e->untyped_hands++;
 		if (info->event_name && !strcmp(info->event_name, "plain"))
 			e->plain++;
 		if (info->event_name && !strcmp(info->event_name, "bulk")) {
@@ -509,13 +513,25 @@ static void classroom(void **state)
 	assert_int_equal(cast_student_ctl_request_unicast(stud[0].ctl, 50000),
 			 0);
 	assert_true(wait_for(unicast_arrived, 5000));
-	/* Student → teacher events (raise hand), in order, with arguments. */
+	/* Student → teacher events (raise hand), in order, with arguments:
+	 * as bytes (as version 1 students send them) and typed; one that
+	 * does not decode is refused and counted, and never arrives typed. */
 	assert_int_equal(cast_student_ctl_send_event(stud[0].ctl, "hand", "up",
 						     2),
 			 0);
-	assert_int_equal(cast_student_ctl_send_event(stud[1].ctl, "hand", "up",
-						     2),
+	assert_int_equal(cast_student_ctl_send_event(stud[1].ctl, "hand",
+						     "sideways", 8),
 			 0);
+	{
+		struct cast_event ev;
+
+		cast_event_init(&ev, CAST_EV_HAND);
+		ev.u.hand.up = true;
+		assert_int_equal(cast_student_send_event(stud[1].ctl, &ev), 0);
+		cast_event_init(&ev, CAST_EV_MESSAGE);
+		assert_int_equal(cast_student_send_event(stud[1].ctl, &ev),
+				 CAST_ERROR(EINVAL)); /* empty: never sent */
+	}
 	assert_int_equal(cast_student_ctl_send_event(stud[1].ctl,
 						     "much-too-long-event-name-"
 						     "that-does-not-fit-in-64-"
@@ -524,6 +540,16 @@ static void classroom(void **state)
 			 CAST_ERROR(EINVAL));
 	assert_true(wait_for(hands_arrived, 5000));
 	assert_int_equal(tev.unicast_port, 50000);
+	{
+		struct cast_teacher_ctl_stats tst;
+
+		cast_teacher_ctl_stats(cur, &tst);
+		assert_int_equal(tst.events_refused, 1);
+		pthread_mutex_lock(&tev.lock);
+		assert_int_equal(tev.untyped_hands, 1);
+		assert_int_equal(tev.hands, 2);
+		pthread_mutex_unlock(&tev.lock);
+	}
 
 	/* The unix control socket. */
 	n = ask(sock_path, "stats", &reply);

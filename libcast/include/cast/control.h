@@ -326,6 +326,8 @@ enum cast_student_event {
 	CAST_STUDENT_EVENT = 6,		 /* info->event_name/_args */
 };
 
+struct cast_event; /* cast/class.h */
+
 /** A student not heard from for longer than this is "not responding". */
 #define CAST_RESPONDING_MS 2500
 
@@ -375,8 +377,14 @@ struct cast_student_info {
 	char stats_json[CAST_MSG_STATS_MAX + 1]; /* last STATS, "" none */
 	/*
 	 * Valid during a CAST_STUDENT_EVENT / CAST_STUDENT_REPLY callback
-	 * only (NULL otherwise, and in copies): what the student sent.
+	 * only (NULL otherwise, and in copies): what the student sent. An
+	 * EVENT comes decoded and checked (cast_event_decode, cast/class.h)
+	 * in `event`; NULL for a name this version does not know, and for
+	 * one that does not decode, whose error is in `event_error`
+	 * (counted in events_refused; use nothing of it but its name).
 	 */
+	const struct cast_event *event;
+	int event_error;
 	const char *event_name;
 	const uint8_t *event_args;
 	size_t event_args_len;
@@ -454,6 +462,7 @@ struct cast_teacher_ctl_stats {
 	uint64_t handshakes_evicted;	/* unfinished handshakes closed to
 					 * make room for a newcomer */
 	uint64_t protocol_errors;	/* malformed/oversize, connection closed */
+	uint64_t events_refused;	/* EVENTs that did not decode, dropped */
 	uint64_t timeouts;		/* silent for 15 s */
 	uint64_t joins, leaves;
 	unsigned students_online;

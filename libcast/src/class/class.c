@@ -177,6 +177,7 @@ struct cast_class {
 	struct note inbox[RING];
 	int inbox_head, inbox_n;
 	uint64_t messages_refused;
+	uint64_t files_reported, files_failed;	/* students' file events */
 	struct reply replies[RING];
 	int rep_head, rep_n;
 	struct {
@@ -312,17 +313,12 @@ static void view_forget(struct cast_class *c, const char *id)
 /* A "view" event: the student's window changed (or it rejoined). */
 static void view_report(struct cast_class *c,
 			const struct cast_student_info *info,
-			const uint8_t *args, size_t len)
+			const struct cast_view *vp)
 {
-	struct cast_view v;
+	struct cast_view v = *vp;
 	struct viewed *w;
 	bool was_unfocused;
 
-	if (cast_view_decode(args, len, &v)) {
-		cast_log(CAST_LOG_DEBUG, OBJ, "%s: malformed view event",
-			 info->id);
-		return;
-	}
 	w = view_of(c, info->id, true);
 	if (!w)
 		return;
@@ -1864,13 +1860,14 @@ static struct job *push_data(struct cast_class *c,
 	return j;
 }
 
+/* A student's event, decoded and checked by the control plane. */
 static void on_student_event_locked(struct cast_class *c,
 				    const struct cast_student_info *info,
-				    const char *name, const uint8_t *args,
-				    size_t len)
+				    const struct cast_event *ev)
 {
-	if (!strcmp(name, "hand")) {
-		bool up = len == 2 && !memcmp(args, "up", 2);
+	switch (ev->type) {
+	case CAST_EV_HAND: {
+		bool up = ev->u.hand.up;
 		int i;
 
 		for (i = 0; i < c->n_hands && strcmp(c->hands[i].id, info->id);
@@ -1889,15 +1886,11 @@ static void on_student_event_locked(struct cast_class *c,
 		c->hands[i].raised = up;
 		cast_log(CAST_LOG_INFO, OBJ, "%s (%s) %s a hand", info->id,
 			 info->name, up ? "raised" : "lowered");
-	} else if (!strcmp(name, "message")) {
+		break;
+	}
+	case CAST_EV_MESSAGE: {
 		struct note *n;
 
-		/* Text only, and within the limit: never cut, never kept as
-		 * anything but text. */
-		if (len >= sizeof(n->text) || memchr(args, '\0', len)) {
-			c->messages_refused++;
-			return;
-		}
 		if (c->inbox_n == RING) {
 			c->inbox_head = (c->inbox_head + 1) % RING;
 			c->inbox_n--;
@@ -1906,27 +1899,28 @@ static void on_student_event_locked(struct cast_class *c,
 		snprintf(n->id, sizeof(n->id), "%s", info->id);
 		snprintf(n->name, sizeof(n->name), "%s", info->name);
 		n->when_us = cast_now_us();
-		memcpy(n->text, args, len);
-		n->text[len] = '\0';
-	} else if (!strcmp(name, "hw")) {
+		memcpy(n->text, ev->u.message.text, sizeof(n->text));
+		break;
+	}
+	case CAST_EV_HOMEWORK:
 		if (!c->homework)
 			return;
-		if (push_data(c, job_homework, 0, info->id, args, len))
-			c->hw_queued += len;
+		if (push_data(c, job_homework, 0, info->id, ev->u.homework.chunk,
+			      ev->u.homework.len))
+			c->hw_queued += ev->u.homework.len;
 		/* The disk is behind: hold the students until it catches up
 		 * (their TCP windows fill, their senders wait). */
 		if (!c->hw_held && c->hw_queued > HW_QUEUE_HIGH && c->ctl) {
 			c->hw_held = true;
 			cast_teacher_ctl_hold(c->ctl, true);
 		}
-	} else if (!strcmp(name, CAST_VIEW_EVENT)) {
-		view_report(c, info, args, len);
-	} else if (!strcmp(name, "assets")) {
+		break;
+	case CAST_EV_VIEW:
+		view_report(c, info, &ev->u.view);
+		break;
+	case CAST_EV_ASSETS: {
 		int i;
 
-		if (len >= sizeof(c->assets[0].json) ||
-		    cast_json_validate_object((const char *)args, len))
-			return;
 		for (i = 0; i < c->n_assets && strcmp(c->assets[i].id, info->id);
 		     i++)
 			;
@@ -1937,8 +1931,23 @@ static void on_student_event_locked(struct cast_class *c,
 		}
 		snprintf(c->assets[i].id, sizeof(c->assets[i].id), "%s",
 			 info->id);
-		memcpy(c->assets[i].json, args, len);
-		c->assets[i].json[len] = '\0';
+		memcpy(c->assets[i].json, ev->u.assets.json,
+		       sizeof(c->assets[i].json));
+		break;
+	}
+	case CAST_EV_FILE:
+		c->files_reported++;
+		if (ev->u.file.status)
+			c->files_failed++;
+		cast_log(ev->u.file.status ? CAST_LOG_WARN : CAST_LOG_INFO, OBJ,
+			 "%s: file %u (%s) %s%s", info->id,
+			 ev->u.file.transfer_id, ev->u.file.path,
+			 ev->u.file.status ? "failed: " : "received",
+			 ev->u.file.status ? cast_strerror(ev->u.file.status)
+					   : "");
+		break;
+	default:
+		break;
 	}
 }
 
@@ -1991,10 +2000,11 @@ void cast_class_event(const struct cast_student_info *info,
 		break;
 	}
 	case CAST_STUDENT_EVENT:
-		if (info->event_name)
-			on_student_event_locked(c, info, info->event_name,
-						info->event_args,
-						info->event_args_len);
+		if (info->event)
+			on_student_event_locked(c, info, info->event);
+		else if (info->event_error && info->event_name &&
+			 cast_event_type_of(info->event_name) == CAST_EV_MESSAGE)
+			c->messages_refused++;
 		break;
 	case CAST_STUDENT_REPLY: {
 		struct reply *r;
@@ -2035,6 +2045,8 @@ void cast_class_json(struct cast_class *c, struct cast_json *j)
 	cast_json_int(j, "hands_raised", raised);
 	cast_json_int(j, "messages", c->inbox_n);
 	cast_json_int(j, "messages_refused", (int64_t)c->messages_refused);
+	cast_json_int(j, "files_reported", (int64_t)c->files_reported);
+	cast_json_int(j, "files_failed", (int64_t)c->files_failed);
 	cast_json_bool(j, "lock_all", c->lock_all);
 	cast_json_int(j, "locked", locked);
 	cast_json_str(j, "language", c->language);

@@ -19,6 +19,7 @@
 
 #include <openssl/crypto.h>
 
+#include "cast/class.h"
 #include "cast/error.h"
 #include "cast/log.h"
 #include "cast/stats.h"
@@ -116,6 +117,8 @@ struct cast_teacher_ctl {
 	cast_student_event_cb *on_event;
 	cast_ctl_command_cb *on_ctl;
 	void *arg;
+	/* The EVENT being handed out (network thread only). */
+	struct cast_event *event;
 
 	SSL_CTX *ctx;
 	int lfd, bfd, ufd, wfd;
@@ -815,6 +818,43 @@ static void on_pong(struct cast_teacher_ctl *t, struct client *c,
 	pthread_mutex_unlock(&t->lock);
 }
 
+/*
+ * An EVENT, decoded and checked once here (cast_event_decode): the class
+ * gets it typed. One that does not decode is counted and handed on with
+ * its error only (nothing of it is used); one of a name this version does
+ * not know (a newer student's) is handed on untyped, for parts of the
+ * teacher that know it.
+ */
+static void on_event(struct cast_teacher_ctl *t, struct entry *e,
+		     const struct cast_msg *m)
+{
+	int ret = cast_event_decode(m->cmd_name, m->cmd_args, m->cmd_args_len,
+				    t->event);
+
+	if (ret && ret != CAST_ERROR(ENOSYS)) {
+		pthread_mutex_lock(&t->lock);
+		t->st.events_refused++;
+		pthread_mutex_unlock(&t->lock);
+		cast_log(CAST_LOG_DEBUG, OBJ, "%s: event '%s' refused: %s",
+			 e->info.id, m->cmd_name, cast_strerror(ret));
+	}
+	pthread_mutex_lock(&t->lock);
+	e->info.event = ret ? NULL : t->event;
+	e->info.event_error = ret == CAST_ERROR(ENOSYS) ? 0 : ret;
+	e->info.event_name = m->cmd_name;
+	e->info.event_args = m->cmd_args;
+	e->info.event_args_len = m->cmd_args_len;
+	pthread_mutex_unlock(&t->lock);
+	emit(t, e, CAST_STUDENT_EVENT);
+	pthread_mutex_lock(&t->lock);
+	e->info.event = NULL;
+	e->info.event_error = 0;
+	e->info.event_name = NULL;
+	e->info.event_args = NULL;
+	e->info.event_args_len = 0;
+	pthread_mutex_unlock(&t->lock);
+}
+
 static int on_msg(const uint8_t *buf, size_t len, void *arg)
 {
 	struct rx_ctx *x = arg;
@@ -879,17 +919,7 @@ static int on_msg(const uint8_t *buf, size_t len, void *arg)
 		pthread_mutex_unlock(&t->lock);
 		return 0;
 	case CAST_MSG_EVENT:
-		pthread_mutex_lock(&t->lock);
-		e->info.event_name = m.cmd_name;
-		e->info.event_args = m.cmd_args;
-		e->info.event_args_len = m.cmd_args_len;
-		pthread_mutex_unlock(&t->lock);
-		emit(t, e, CAST_STUDENT_EVENT);
-		pthread_mutex_lock(&t->lock);
-		e->info.event_name = NULL;
-		e->info.event_args = NULL;
-		e->info.event_args_len = 0;
-		pthread_mutex_unlock(&t->lock);
+		on_event(t, e, &m);
 		return 0;
 	default:
 		/* HELLO twice, or a teacher's message from a student. */
@@ -1218,6 +1248,8 @@ static void ctl_answer(struct cast_teacher_ctl *t, struct ctl_client *k,
 			      (int64_t)t->st.handshakes_evicted);
 		cast_json_int(&j, "protocol_errors",
 			      (int64_t)t->st.protocol_errors);
+		cast_json_int(&j, "events_refused",
+			      (int64_t)t->st.events_refused);
 		cast_json_int(&j, "timeouts", (int64_t)t->st.timeouts);
 		cast_json_int(&j, "joins", (int64_t)t->st.joins);
 		cast_json_int(&j, "leaves", (int64_t)t->st.leaves);
@@ -1539,7 +1571,8 @@ int cast_teacher_ctl_new(struct cast_teacher_ctl **out,
 	t->nclients = cfg->max_students + SPARE_CONNS;
 	t->clients = calloc((size_t)t->nclients, sizeof(*t->clients));
 	t->roster = calloc((size_t)t->max_students, sizeof(*t->roster));
-	if (!t->clients || !t->roster) {
+	t->event = malloc(sizeof(*t->event));
+	if (!t->clients || !t->roster || !t->event) {
 		ret = CAST_ERROR(ENOMEM);
 		goto fail;
 	}
@@ -1745,6 +1778,7 @@ void cast_teacher_ctl_free(struct cast_teacher_ctl **pt)
 	cast__tls_ctx_free(t->ctx);
 	free(t->clients);
 	free(t->roster);
+	free(t->event);
 	free(t->state);
 	pthread_mutex_destroy(&t->lock);
 	OPENSSL_cleanse(t, sizeof(*t));

@@ -1289,9 +1289,13 @@ int main(int argc, char **argv)
 		cc.channel = s.cfg.channel;
 		cc.key = &key;
 		cc.iface = s.cfg.iface;
-		cc.identity.id = effective_id(&s);
-		cc.identity.name = s.name;
-		cc.identity.class_name = s.class_name;
+		snprintf(cc.identity.presented_id,
+			 sizeof(cc.identity.presented_id), "%s",
+			 effective_id(&s));
+		snprintf(cc.identity.name, sizeof(cc.identity.name), "%s",
+			 s.name ? s.name : "");
+		snprintf(cc.identity.class_name, sizeof(cc.identity.class_name),
+			 "%s", s.class_name ? s.class_name : "");
 		cc.teacher_addr = s.teacher_addr;
 		cc.on_welcome = on_welcome;
 		cc.on_command = on_command;

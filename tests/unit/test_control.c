@@ -224,9 +224,11 @@ static void start_student(int i, const struct cast_key *k,
 	cast_student_ctl_cfg_init(&cfg);
 	cfg.channel = CHANNEL;
 	cfg.key = k;
-	cfg.identity.id = id;
-	cfg.identity.name = name;
-	cfg.identity.class_name = "7B";
+	snprintf(cfg.identity.presented_id, sizeof(cfg.identity.presented_id),
+		 "%s", id);
+	snprintf(cfg.identity.name, sizeof(cfg.identity.name), "%s", name);
+	snprintf(cfg.identity.class_name, sizeof(cfg.identity.class_name),
+		 "7B");
 	cfg.beacon_bind = "127.0.0.1";
 	cfg.beacon_port = s->beacon_port;
 	cfg.teacher_addr = teacher_addr;
@@ -486,6 +488,14 @@ static void classroom(void **state)
 		assert_string_equal(info[i].ip, "127.0.0.1");
 		assert_string_equal(info[i].class_name, "7B");
 		assert_true(!strncmp(info[i].id, "seat-", 5));
+		/* One identity: the seat id the teacher gave, what HELLO
+		 * presented, and the hints, in info->ident and by name. */
+		assert_string_equal(info[i].ident.id, info[i].id);
+		assert_string_equal(info[i].ident.presented_id, info[i].id);
+		assert_string_equal(info[i].ident.class_name, "7B");
+		assert_string_equal(info[i].ident.ip, "127.0.0.1");
+		assert_true(!strncmp(info[i].ident.name, "Student ", 8));
+		assert_ptr_equal(info[i].ident.name, info[i].name);
 		assert_true(info[i].rtt_ms < 1000);
 	}
 	assert_true(wait_for(clock_measured, 5000));
@@ -944,7 +954,7 @@ static void seat_id_rule(void **state)
 /* The teacher's reconnect-or-conflict test on two HELLOs with one id. */
 static void same_machine_rule(void **state)
 {
-	struct cast_student_info a = {0}, b;
+	struct cast_identity a = {0}, b;
 
 	(void)state;
 	/* Clones: one machine id and home, hostnames not set yet. */

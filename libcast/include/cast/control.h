@@ -107,6 +107,36 @@ enum cast_msg_type {
 	CAST_MSG_HEARTBEAT = 10,      /* student → teacher, every 1 s: no field */
 };
 
+/* ---- Student identity ------------------------------------------------ */
+
+/*
+ * Who a student is, one shape everywhere: the HELLO it sends, the control
+ * plane's list of students, the class, the roster and `ctl class`. The
+ * teacher keys everything it knows of a student by `id`, its seat id as
+ * the class sees it; address, hostname and machine id are hints only and
+ * never join anything (docs/protocol.md, "Seat identity and conflicts").
+ * Strings are UTF-8 without control characters, NUL-terminated.
+ */
+#define CAST_IDENTITY_ID_MAX 64		/* id, presented_id, class_name */
+
+struct cast_identity {
+	/*
+	 * The seat id the teacher gives: `presented_id`, or "<id>#2", "#3"…
+	 * for another machine presenting an id already online (cloned seats,
+	 * a mistyped --id). Set by the teacher; not on the wire.
+	 */
+	char id[CAST_IDENTITY_ID_MAX];
+	/* What the student presents: --id (a sign-in), else its seat id
+	 * (cast_student_seat_id: "seat-<MAC>", the same on every boot). */
+	char presented_id[CAST_IDENTITY_ID_MAX];
+	char name[128];			/* signed-in name */
+	char class_name[CAST_IDENTITY_ID_MAX];
+	char host[256];			/* hostname (hint) */
+	char machine_id[64];		/* /etc/machine-id (hint: clones share it) */
+	uint8_t mac[6];			/* lab interface's; all zero: unknown */
+	char ip[16];			/* the connection's address (hint; teacher) */
+};
+
 /** Media parameters the teacher hands out in WELCOME. */
 struct cast_media_params {
 	struct cast_media_key key;	/* SRTP master key + salt */
@@ -127,13 +157,9 @@ struct cast_media_params {
 struct cast_msg {
 	uint16_t type;			/* enum cast_msg_type */
 	uint16_t version;		/* CAST_MSG_VERSION */
-	/* HELLO */
-	char student_id[64];
-	char name[128];
-	char class_name[64];
-	char hostname[256];
-	char machine_id[64];
-	uint8_t mac[6];			/* all zero: unknown (not sent) */
+	/* HELLO: presented_id, name, class_name, host, machine_id, mac (all
+	 * zero: unknown, not sent); id and ip are the teacher's, never sent. */
+	struct cast_identity hello;
 	/* WELCOME */
 	struct cast_media_params media;
 	/* The teacher's public key and its signature binding this TLS
@@ -333,15 +359,24 @@ struct cast_event; /* cast/class.h */
 
 /** One student in the teacher's roster (a copy; plain data). */
 struct cast_student_info {
-	char id[64];			/* roster name: HELLO's, "#2"… for a
-					   conflicting seat; "ip:port" if empty */
-	char presented_id[64];		/* the id the student itself presents */
-	char name[128];
-	char class_name[64];
-	char host[256];
-	char machine_id[64];
-	uint8_t mac[6];
-	char ip[16];			/* the connection's peer address */
+	/*
+	 * The student's identity (`ident`, struct cast_identity); its members
+	 * are also reachable by their own names (info->id, info->name…),
+	 * the same bytes.
+	 */
+	union {
+		struct cast_identity ident;
+		struct {
+			char id[CAST_IDENTITY_ID_MAX];
+			char presented_id[CAST_IDENTITY_ID_MAX];
+			char name[128];
+			char class_name[CAST_IDENTITY_ID_MAX];
+			char host[256];
+			char machine_id[64];
+			uint8_t mac[6];
+			char ip[16];
+		};
+	};
 	uint16_t port;
 	int64_t connected_us;		/* wall clock of the last join */
 	int64_t last_seen_us;		/* wall clock of the last message */
@@ -660,18 +695,10 @@ CAST_API int cast_student_seat_id(const char *iface, char *buf, size_t size);
  * either side the MACs decide; with both unknown, machine id, hostname
  * and address must all match. Pure.
  */
-CAST_API bool cast_student_same_machine(const struct cast_student_info *a,
-					const struct cast_student_info *b);
+CAST_API bool cast_student_same_machine(const struct cast_identity *a,
+					const struct cast_identity *b);
 
 /* ---- Student --------------------------------------------------------- */
-
-struct cast_student_identity {
-	/* e.g. seat or login; NULL: the seat id (cast_student_seat_id). */
-	const char *id;
-	const char *name;
-	const char *class_name;
-	/* hostname, machine id (/etc/machine-id) and MAC are filled in. */
-};
 
 /** New media parameters (first WELCOME, and each later one, e.g. rekey). */
 typedef void(cast_welcome_cb)(const struct cast_media_params *media,
@@ -700,7 +727,12 @@ struct cast_student_ctl_cfg {
 	int channel;			/* 1..999, required */
 	const struct cast_key *key;	/* required; copied */
 	const char *iface;		/* interface to join the beacon group */
-	struct cast_student_identity identity;
+	/*
+	 * Who this student says it is: presented_id (e.g. a sign-in; "": the
+	 * seat id, cast_student_seat_id), name, class_name. The library
+	 * fills in host, machine id and MAC; id and ip are the teacher's.
+	 */
+	struct cast_identity identity;
 	/**
 	 * Where beacons are received: NULL joins the channel's group; an IPv4
 	 * address binds it (unicast beacons, tests).

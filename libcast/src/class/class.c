@@ -106,6 +106,12 @@ struct job {
 	size_t hw_bytes;		/* counted in hw_queued */
 };
 
+/* A join or a leave for the roster and attendance (a job's data). */
+struct attend {
+	struct cast_identity who;
+	int64_t when_us;
+};
+
 /* An answer, or a file sending, that waits for the students' replies. */
 struct waiter {
 	struct waiter *next;
@@ -1138,6 +1144,17 @@ static char *cmd_homework(struct cast_class *c)
 	return json_done(&j);
 }
 
+/* What `ctl class` adds of a student's identity after its other fields. */
+static void identity_json(struct cast_json *j, const struct cast_identity *who)
+{
+	char mac[18];
+
+	cast_mac_format(who->mac, mac, sizeof(mac));
+	cast_json_str(j, "presented_id", who->presented_id);
+	cast_json_str(j, "host", who->host);
+	cast_json_str(j, "mac", mac);
+}
+
 /* class: every student with address and state (online, responding, its
  * window, signed in, hand raised, locked, last seen), the teacher's one
  * view of the room. */
@@ -1202,6 +1219,9 @@ static char *cmd_class(struct cast_class *c)
 		}
 		cast_json_num(&j, "last_seen_s_ago",
 			      (double)(now - in->last_seen_us) / 1e6);
+		/* The rest of its identity: "id" is its seat id, these are
+		 * what it presented and the hints that came with it. */
+		identity_json(&j, &in->ident);
 		cast_json_end(&j);
 	}
 	cast_json_array_end(&j);
@@ -1816,16 +1836,16 @@ out:
 /* Attendance and the roster, on the worker (SQLite writes). */
 static char *job_attend(struct cast_class *c, struct job *jb)
 {
-	const struct cast_student_info *in = (const void *)jb->data;
+	/* The roster and attendance go by the student's seat id. */
+	const struct attend *a = (const void *)jb->data;
+	const struct cast_identity *who = &a->who;
 
 	if (jb->argc == 1) { /* joined */
-		cast_roster_upsert_seen(c->roster, in->id, in->name,
-					in->class_name, in->ip, in->mac,
-					in->host, in->connected_us);
-		cast_roster_attend(c->roster, c->lesson_id, in->id,
+		cast_roster_seen(c->roster, who, a->when_us);
+		cast_roster_attend(c->roster, c->lesson_id, who->id,
 				   CAST_ATTEND_SIGNED_IN, cast_now_us());
 	} else {
-		cast_roster_attend(c->roster, c->lesson_id, in->id,
+		cast_roster_attend(c->roster, c->lesson_id, who->id,
 				   CAST_ATTEND_LEFT, cast_now_us());
 	}
 	return NULL;
@@ -1968,12 +1988,15 @@ void cast_class_event(const struct cast_student_info *info,
 		      enum cast_student_event ev, void *arg)
 {
 	struct cast_class *c = arg;
+	struct attend att;
 
 	pthread_mutex_lock(&c->lock);
 	switch (ev) {
 	case CAST_STUDENT_JOINED:
 		view_forget(c, info->id);
-		push_data(c, job_attend, 1, info->id, info, sizeof(*info));
+		att.who = info->ident;
+		att.when_us = info->connected_us;
+		push_data(c, job_attend, 1, info->id, &att, sizeof(att));
 		if (c->ctl)
 			reapply(c, info);
 		break;
@@ -1981,7 +2004,9 @@ void cast_class_event(const struct cast_student_info *info,
 		view_forget(c, info->id);
 		if (c->homework)
 			push_data(c, job_homework, 0, info->id, NULL, 0);
-		push_data(c, job_attend, 2, info->id, info, sizeof(*info));
+		att.who = info->ident;
+		att.when_us = cast_now_us();
+		push_data(c, job_attend, 2, info->id, &att, sizeof(att));
 		break;
 	case CAST_STUDENT_STATS: {
 		/* After a teacher restart the students know their lock state

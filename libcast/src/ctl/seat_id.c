@@ -4,6 +4,7 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -144,8 +145,17 @@ int cast_student_seat_id(const char *iface, char *buf, size_t size)
 	return cast_student_seat_id_make(mac, host, buf, size);
 }
 
-bool cast_student_same_machine(const struct cast_student_info *a,
-			    const struct cast_student_info *b)
+/* The identity's members are also cast_student_info's own: same bytes. */
+_Static_assert(offsetof(struct cast_student_info, ip) ==
+		       offsetof(struct cast_student_info, ident) +
+			       offsetof(struct cast_identity, ip),
+	       "cast_student_info's identity members match cast_identity");
+_Static_assert(offsetof(struct cast_student_info, port) >=
+		       sizeof(struct cast_identity),
+	       "cast_student_info's identity members match cast_identity");
+
+bool cast_student_same_machine(const struct cast_identity *a,
+			       const struct cast_identity *b)
 {
 	if (mac_known(a->mac) || mac_known(b->mac))
 		return !memcmp(a->mac, b->mac, 6);

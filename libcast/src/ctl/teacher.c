@@ -655,7 +655,7 @@ static bool taken_by_other(struct cast_teacher_ctl *t, const char *id,
 		struct entry *e = &t->roster[i];
 
 		if (e->used && e->client >= 0 && !strcmp(e->info.id, id) &&
-		    !cast_student_same_machine(&e->info, who))
+		    !cast_student_same_machine(&e->info.ident, &who->ident))
 			return true;
 	}
 	return false;
@@ -679,7 +679,7 @@ static int seat_slot(struct cast_teacher_ctl *t, const char *id,
 		struct entry *e = &t->roster[i];
 
 		if (e->used && !strcmp(e->presented, id) &&
-		    cast_student_same_machine(&e->info, who) &&
+		    cast_student_same_machine(&e->info.ident, &who->ident) &&
 		    !taken_by_other(t, e->info.id, who)) {
 			snprintf(name, size, "%s", e->info.id);
 			return i;
@@ -705,15 +705,19 @@ static int on_hello(struct cast_teacher_ctl *t, int ci,
 	struct entry *e;
 	int slot, ret;
 
-	if (m->student_id[0])
-		snprintf(id, sizeof(id), "%s", m->student_id);
-	else if (m->machine_id[0])
-		snprintf(id, sizeof(id), "%s", m->machine_id);
-	else
-		snprintf(id, sizeof(id), "%s:%u", c->ip, c->port);
-	memcpy(who.host, m->hostname, sizeof(who.host));
-	memcpy(who.machine_id, m->machine_id, sizeof(who.machine_id));
-	memcpy(who.mac, m->mac, sizeof(who.mac));
+	/* The id it presents, else its seat id from what HELLO says of the
+	 * machine (MAC, else hostname): never its address, which a lab
+	 * hands out anew and clones may swap. */
+	if (m->hello.presented_id[0])
+		snprintf(id, sizeof(id), "%s", m->hello.presented_id);
+	else if (cast_student_seat_id_make(m->hello.mac, m->hello.host, id,
+					   sizeof(id)) < 0) {
+		cast_log(CAST_LOG_WARN, OBJ,
+			 "%s:%u: HELLO without an id, a MAC or a hostname",
+			 c->ip, c->port);
+		return CAST_EMALFORMED;
+	}
+	who.ident = m->hello;
 	memcpy(who.ip, c->ip, sizeof(who.ip));
 	slot = seat_slot(t, id, &who, name, sizeof(name));
 	if (slot < 0) {
@@ -740,14 +744,9 @@ static int on_hello(struct cast_teacher_ctl *t, int ci,
 	e->used = true;
 	e->client = ci;
 	snprintf(e->presented, sizeof(e->presented), "%s", id);
+	in->ident = who.ident;
 	snprintf(in->id, sizeof(in->id), "%s", name);
 	snprintf(in->presented_id, sizeof(in->presented_id), "%s", id);
-	memcpy(in->name, m->name, sizeof(in->name));
-	memcpy(in->class_name, m->class_name, sizeof(in->class_name));
-	memcpy(in->host, m->hostname, sizeof(in->host));
-	memcpy(in->machine_id, m->machine_id, sizeof(in->machine_id));
-	memcpy(in->mac, m->mac, sizeof(in->mac));
-	memcpy(in->ip, c->ip, sizeof(in->ip));
 	in->port = c->port;
 	in->connected_us = in->last_seen_us = cast_now_us();
 	e->heard_us = cast_mono_us();

@@ -157,6 +157,15 @@ struct cast_class {
 	bool worker_started, stop;
 	pthread_cond_t wake;
 	struct job *jobs, **jobs_tail;
+	/*
+	 * The slow lane: jobs that hash whole files (`send`), on a thread of
+	 * their own, so a quick job (roster import, an export, the menu)
+	 * never waits behind a 2 GiB hash. In order among themselves.
+	 */
+	pthread_t hasher;
+	bool hasher_started, stop_slow;
+	pthread_cond_t slow_wake;
+	struct job *slow_jobs, **slow_tail;
 	struct waiter *waiters;
 	size_t hw_queued;		/* bytes of homework chunks queued */
 	bool hw_held;
@@ -1276,6 +1285,59 @@ static void job_push(struct cast_class *c, struct job *j)
 	pthread_cond_signal(&c->wake);
 }
 
+/* A job that reads and hashes whole files: the slow lane. */
+static void job_push_slow(struct cast_class *c, struct job *j)
+{
+	*c->slow_tail = j;
+	c->slow_tail = &j->next;
+	pthread_cond_signal(&c->slow_wake);
+}
+
+/* Runs a job and answers its request (without the lock held on entry). */
+static void job_run(struct cast_class *c, struct job *j)
+{
+	char *out = j->run(c, j);
+
+	/* Under the lock: the control plane may be going
+	 * (cast_class_set_ctl(c, NULL)). */
+	pthread_mutex_lock(&c->lock);
+	if (j->req && c->ctl)
+		cast_teacher_ctl_answer(c->ctl, j->req,
+					out ? out
+					    : "{\"ok\":false,\"error\":"
+					      "\"out of memory\"}");
+	pthread_mutex_unlock(&c->lock);
+	free(out);
+	job_free(j);
+}
+
+/* The slow lane's thread: one job at a time, in order; what is queued
+ * when the class stops is still done. */
+static void *work_slow(void *arg)
+{
+	struct cast_class *c = arg;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		struct job *j = c->slow_jobs;
+
+		if (j) {
+			c->slow_jobs = j->next;
+			if (!c->slow_jobs)
+				c->slow_tail = &c->slow_jobs;
+			pthread_mutex_unlock(&c->lock);
+			job_run(c, j);
+			pthread_mutex_lock(&c->lock);
+			continue;
+		}
+		if (c->stop_slow)
+			break;
+		pthread_cond_wait(&c->slow_wake, &c->lock);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
 /* Homework chunks: written in order, on the worker. */
 static char *job_homework(struct cast_class *c, struct job *jb)
 {
@@ -1340,22 +1402,8 @@ static void *work(void *arg)
 					send_offered(c, w);
 				waiter_free(w);
 			}
-			if (j) {
-				char *out = j->run(c, j);
-
-				/* Under the lock: the control plane may be
-				 * going (cast_class_set_ctl(c, NULL)). */
-				pthread_mutex_lock(&c->lock);
-				if (j->req && c->ctl)
-					cast_teacher_ctl_answer(
-						c->ctl, j->req,
-						out ? out
-						    : "{\"ok\":false,\"error\":"
-						      "\"out of memory\"}");
-				pthread_mutex_unlock(&c->lock);
-				free(out);
-				job_free(j);
-			}
+			if (j)
+				job_run(c, j);
 			pthread_mutex_lock(&c->lock);
 			/* The disk caught up: read the students again. */
 			if (c->hw_held && c->hw_queued < HW_QUEUE_LOW) {
@@ -1591,7 +1639,10 @@ static char *later(struct cast_class *c, uint64_t req,
 	if (!j)
 		return NULL;
 	j->t = t;
-	job_push(c, j);
+	if (run == job_send)
+		job_push_slow(c, j);
+	else
+		job_push(c, j);
 	return CAST_CTL_LATER;
 }
 
@@ -2143,8 +2194,10 @@ int cast_class_new(struct cast_class **out, const struct cast_class_cfg *cfg)
 		 cfg->wol_addr ? cfg->wol_addr : "255.255.255.255");
 	c->wol_port = cfg->wol_port;
 	c->jobs_tail = &c->jobs;
+	c->slow_tail = &c->slow_jobs;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->wake, NULL);
+	pthread_cond_init(&c->slow_wake, NULL);
 	if (cfg->settings_path) {
 		snprintf(c->settings_path, sizeof(c->settings_path), "%s",
 			 cfg->settings_path);
@@ -2159,10 +2212,23 @@ int cast_class_new(struct cast_class **out, const struct cast_class_cfg *cfg)
 		ret = ret ? CAST_ERROR(ret) : 0;
 		c->worker_started = !ret;
 	}
+	if (!ret) {
+		ret = pthread_create(&c->hasher, NULL, work_slow, c);
+		ret = ret ? CAST_ERROR(ret) : 0;
+		c->hasher_started = !ret;
+	}
 	if (ret) {
+		if (c->worker_started) {
+			pthread_mutex_lock(&c->lock);
+			c->stop = true;
+			pthread_cond_signal(&c->wake);
+			pthread_mutex_unlock(&c->lock);
+			pthread_join(c->worker, NULL);
+		}
 		cast_homework_rx_free(&c->homework);
 		cast_roster_close(&c->roster);
 		pthread_cond_destroy(&c->wake);
+		pthread_cond_destroy(&c->slow_wake);
 		pthread_mutex_destroy(&c->lock);
 		free(c->assets);
 		free(c);
@@ -2185,7 +2251,14 @@ void cast_class_free(struct cast_class **pc)
 
 	if (!c)
 		return;
-	/* The worker finishes what is queued (homework on disk) first. */
+	/* Both lanes finish what is queued (homework on disk, sends) first;
+	 * the slow lane before the worker, whose waiters its sends add. */
+	pthread_mutex_lock(&c->lock);
+	c->stop_slow = true;
+	pthread_cond_signal(&c->slow_wake);
+	pthread_mutex_unlock(&c->lock);
+	if (c->hasher_started)
+		pthread_join(c->hasher, NULL);
 	pthread_mutex_lock(&c->lock);
 	c->stop = true;
 	pthread_cond_signal(&c->wake);
@@ -2205,6 +2278,7 @@ void cast_class_free(struct cast_class **pc)
 		cast_roster_close(&c->roster);
 	}
 	pthread_cond_destroy(&c->wake);
+	pthread_cond_destroy(&c->slow_wake);
 	pthread_mutex_destroy(&c->lock);
 	free(c->track);
 	free(c->assets);

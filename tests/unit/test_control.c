@@ -951,6 +951,37 @@ static void seat_id_rule(void **state)
 	}
 }
 
+/* The id a HELLO is known by: the one presented, else the seat id from
+ * its MAC, else from its hostname; never its address. */
+static void hello_id(void **state)
+{
+	struct cast_identity who = {0};
+	char id[64];
+
+	(void)state;
+	snprintf(who.ip, sizeof(who.ip), "10.0.0.11");
+	snprintf(who.machine_id, sizeof(who.machine_id), "4c4c4544");
+	assert_int_equal(cast_identity_presented(&who, id, sizeof(id)),
+			 CAST_ERROR(ENODEV));
+	snprintf(who.host, sizeof(who.host), "pc-12");
+	assert_int_equal(cast_identity_presented(&who, id, sizeof(id)), 10);
+	assert_string_equal(id, "host-pc-12");
+	memcpy(who.mac, "\x02\x00\x5e\x10\x00\x01", 6);
+	assert_true(cast_identity_presented(&who, id, sizeof(id)) > 0);
+	assert_string_equal(id, "seat-02005e100001");
+	snprintf(who.presented_id, sizeof(who.presented_id), "s1");
+	assert_int_equal(cast_identity_presented(&who, id, sizeof(id)), 2);
+	assert_string_equal(id, "s1");
+	assert_int_equal(cast_identity_presented(&who, id, 2),
+			 CAST_ERROR(ENOSPC));
+	assert_string_equal(id, "");
+	memset(who.presented_id, 'x', sizeof(who.presented_id));
+	assert_int_equal(cast_identity_presented(&who, id, sizeof(id)),
+			 CAST_ERROR(EINVAL));
+	assert_int_equal(cast_identity_presented(NULL, id, sizeof(id)),
+			 CAST_ERROR(EINVAL));
+}
+
 /* The teacher's reconnect-or-conflict test on two HELLOs with one id. */
 static void same_machine_rule(void **state)
 {
@@ -998,6 +1029,7 @@ int main(void)
 		cmocka_unit_test(event_backpressure),
 		cmocka_unit_test(impostor),
 		cmocka_unit_test(seat_id_rule),
+		cmocka_unit_test(hello_id),
 		cmocka_unit_test(same_machine_rule),
 	};
 

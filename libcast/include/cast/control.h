@@ -681,6 +681,16 @@ CAST_API int cast_student_seat_id_make(const uint8_t mac[6],
 				       size_t size);
 
 /**
+ * The id the teacher knows a HELLO's student by before conflicts are
+ * resolved: its presented id, else the seat id cast_student_seat_id_make
+ * derives from its MAC (else its hostname); never its address. Writes
+ * `buf` (NUL-terminated). Pure. Returns the length, -ENODEV (no id, MAC
+ * or hostname: the HELLO is refused), -ENOSPC, -EINVAL.
+ */
+CAST_API int cast_identity_presented(const struct cast_identity *who,
+				     char *buf, size_t size);
+
+/**
  * This machine's seat id: cast_student_seat_id_make with the MAC of
  * cast_student_mac(iface) and, without one, gethostname. Returns what
  * cast_student_seat_id_make returns.

@@ -154,6 +154,26 @@ _Static_assert(offsetof(struct cast_student_info, port) >=
 		       sizeof(struct cast_identity),
 	       "cast_student_info's identity members match cast_identity");
 
+int cast_identity_presented(const struct cast_identity *who, char *buf,
+			    size_t size)
+{
+	size_t n;
+
+	if (!who || !buf || !size)
+		return CAST_ERROR(EINVAL);
+	n = strnlen(who->presented_id, sizeof(who->presented_id));
+	if (!n)
+		return cast_student_seat_id_make(who->mac, who->host, buf,
+						 size);
+	if (n == sizeof(who->presented_id) || n >= size) {
+		buf[0] = '\0';
+		return CAST_ERROR(n == sizeof(who->presented_id) ? EINVAL
+								 : ENOSPC);
+	}
+	memcpy(buf, who->presented_id, n + 1);
+	return (int)n;
+}
+
 bool cast_student_same_machine(const struct cast_identity *a,
 			       const struct cast_identity *b)
 {

@@ -708,10 +708,7 @@ static int on_hello(struct cast_teacher_ctl *t, int ci,
 	/* The id it presents, else its seat id from what HELLO says of the
 	 * machine (MAC, else hostname): never its address, which a lab
 	 * hands out anew and clones may swap. */
-	if (m->hello.presented_id[0])
-		snprintf(id, sizeof(id), "%s", m->hello.presented_id);
-	else if (cast_student_seat_id_make(m->hello.mac, m->hello.host, id,
-					   sizeof(id)) < 0) {
+	if (cast_identity_presented(&m->hello, id, sizeof(id)) < 0) {
 		cast_log(CAST_LOG_WARN, OBJ,
 			 "%s:%u: HELLO without an id, a MAC or a hostname",
 			 c->ip, c->port);

@@ -211,7 +211,8 @@ static void encode_errors(void **state)
 	assert_int_equal(cast_msg_encode(&m, buf, sizeof(buf)),
 			 CAST_ERROR(EINVAL));
 	cast_msg_init(&m, CAST_MSG_HELLO);
-	memset(m.hello.presented_id, 'x', sizeof(m.hello.presented_id)); /* no NUL */
+	/* No NUL. */
+	memset(m.hello.presented_id, 'x', sizeof(m.hello.presented_id));
 	assert_int_equal(cast_msg_encode(&m, buf, sizeof(buf)),
 			 CAST_ERROR(EINVAL));
 	cast_msg_init(&m, CAST_MSG_STATS);

@@ -336,9 +336,9 @@ enum cast_event_type {
 	CAST_EV_HAND = 1,	/* "hand": a hand raised or lowered */
 	CAST_EV_MESSAGE,	/* "message": a text to the teacher */
 	CAST_EV_VIEW,		/* "view": the broadcast window's state */
-	CAST_EV_ASSETS,		/* "assets": the machine's summary (F23) */
+	CAST_EV_ASSETS,		/* "assets": the machine summary (F23) */
 	CAST_EV_FILE,		/* "file": an offered file's outcome */
-	CAST_EV_HOMEWORK,	/* "hw": one homework chunk (cast/homework.h) */
+	CAST_EV_HOMEWORK,	/* "hw": a homework chunk (homework.h) */
 	CAST_EV_COUNT_
 };
 
@@ -373,7 +373,7 @@ struct cast_event {
 		} assets;
 		struct {
 			uint32_t transfer_id;	/* the offer's, not 0 */
-			int32_t status;		/* 0 or a negative errno */
+			int32_t status;		/* 0 or -errno */
 			/* The offer's path (cast_file_path_check). */
 			char path[CAST_FILE_PATH_MAX];
 		} file;

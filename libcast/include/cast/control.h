@@ -117,7 +117,8 @@ enum cast_msg_type {
  * never join anything (docs/protocol.md, "Seat identity and conflicts").
  * Strings are UTF-8 without control characters, NUL-terminated.
  */
-#define CAST_IDENTITY_ID_MAX 64		/* id, presented_id, class_name */
+/* Size of id, presented_id and class_name, with the NUL. */
+#define CAST_IDENTITY_ID_MAX 64
 
 struct cast_identity {
 	/*
@@ -132,9 +133,10 @@ struct cast_identity {
 	char name[128];			/* signed-in name */
 	char class_name[CAST_IDENTITY_ID_MAX];
 	char host[256];			/* hostname (hint) */
-	char machine_id[64];		/* /etc/machine-id (hint: clones share it) */
-	uint8_t mac[6];			/* lab interface's; all zero: unknown */
-	char ip[16];			/* the connection's address (hint; teacher) */
+	char machine_id[64];		/* /etc/machine-id (hint: clones
+					   share it) */
+	uint8_t mac[6];			/* lab interface's; 0: unknown */
+	char ip[16];			/* connection's address (hint) */
 };
 
 /** Media parameters the teacher hands out in WELCOME. */
@@ -497,7 +499,7 @@ struct cast_teacher_ctl_stats {
 	uint64_t handshakes_evicted;	/* unfinished handshakes closed to
 					 * make room for a newcomer */
 	uint64_t protocol_errors;	/* malformed/oversize, connection closed */
-	uint64_t events_refused;	/* EVENTs that did not decode, dropped */
+	uint64_t events_refused;	/* EVENTs not decoded, dropped */
 	uint64_t timeouts;		/* silent for 15 s */
 	uint64_t joins, leaves;
 	unsigned students_online;

@@ -192,7 +192,8 @@ struct cast_class {
 	struct note inbox[RING];
 	int inbox_head, inbox_n;
 	uint64_t messages_refused;
-	uint64_t files_reported, files_failed;	/* students' file events */
+	/* Students' file events: all, and those that failed. */
+	uint64_t files_reported, files_failed;
 	struct reply replies[RING];
 	int rep_head, rep_n;
 	struct {
@@ -1976,8 +1977,8 @@ static void on_student_event_locked(struct cast_class *c,
 	case CAST_EV_HOMEWORK:
 		if (!c->homework)
 			return;
-		if (push_data(c, job_homework, 0, info->id, ev->u.homework.chunk,
-			      ev->u.homework.len))
+		if (push_data(c, job_homework, 0, info->id,
+			      ev->u.homework.chunk, ev->u.homework.len))
 			c->hw_queued += ev->u.homework.len;
 		/* The disk is behind: hold the students until it catches up
 		 * (their TCP windows fill, their senders wait). */
@@ -2079,7 +2080,8 @@ void cast_class_event(const struct cast_student_info *info,
 		if (info->event)
 			on_student_event_locked(c, info, info->event);
 		else if (info->event_error && info->event_name &&
-			 cast_event_type_of(info->event_name) == CAST_EV_MESSAGE)
+			 cast_event_type_of(info->event_name) ==
+				 CAST_EV_MESSAGE)
 			c->messages_refused++;
 		break;
 	case CAST_STUDENT_REPLY: {

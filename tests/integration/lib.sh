@@ -81,7 +81,10 @@ field() { python3 -c "import json,sys; s=json.load(sys.stdin); print(eval(sys.ar
 
 # student ID [FLAGS…]: a headless student signed in as ID ("学生ID", class
 # 3A) with its own folder, state, local socket ($WORK/ID.sock), inbox and
-# stats, for STUDENT_S seconds (default 55) × slack; PID_ID is its pid.
+# stats; PID_ID is its pid. It stops by itself after STUDENT_S seconds
+# (default 150) × slack, a cap for a test killed outright: a loaded machine
+# takes far longer than an idle one for the same steps, and cleanup stops
+# it anyway.
 # STUDENT_FLAGS adds the test's own flags to every student (expanded when
 # the student starts, so it may name $id).
 student() {
@@ -94,7 +97,7 @@ student() {
 		--channel "$CH" --id "$id" --name "学生$id" --class 3A \
 		--state-dir "$WORK/$id" --local-socket "$WORK/$id.sock" \
 		--inbox "$WORK/$id/inbox" \
-		--duration $((${STUDENT_S:-55} * CAST_SLACK)) \
+		--duration $((${STUDENT_S:-150} * CAST_SLACK)) \
 		--stats "$WORK/$id.json" $flags "$@") &
 	PIDS="$PIDS $!"
 	eval "PID_$id=$!"

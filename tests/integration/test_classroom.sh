@@ -26,12 +26,11 @@ SH
 chmod +x "$WORK/opener" "$WORK/poweroff"
 
 bg "$TEACHER" --headless --key "$WORK/class.key" --ctl-socket "$TSOCK" \
-	--source testpattern --size 320x180 --channel $CH --duration $((60 * CAST_SLACK)) \
+	--source testpattern --size 320x180 --channel $CH --duration $((180 * CAST_SLACK)) \
 	--wol-addr 127.0.0.1 --wol-port 40999 --stats "$WORK/t.json" \
 	--homework-dir "$WORK/hw" --lesson L1
 
 # Every student runs the stand-ins and has a folder to collect from.
-STUDENT_S=50
 STUDENT_FLAGS='--open-cmd $WORK/opener --poweroff-cmd $WORK/poweroff --reboot-cmd $WORK/poweroff --collect-root $WORK/$id/home'
 
 student s1

@@ -24,7 +24,7 @@ T() {
 teacher() {
 	bg "$TEACHER" --headless --key "$WORK/class.key" --ctl-socket "$TSOCK" \
 		--source testpattern --size 320x180 --channel $CH \
-		--duration $((60 * CAST_SLACK)) \
+		--duration $((180 * CAST_SLACK)) \
 		--stats "$WORK/t.json" --lesson L1
 	TPID=$!
 }
@@ -38,7 +38,7 @@ socket.sethostname("=HYPERLINK(\"http://x\")")
 os.execv(sys.argv[1], sys.argv[1:])' \
 	"$STUDENT" --headless --key "$WORK/class.key" --channel $CH --id s3 \
 	--name "学生s3" --class 3A --state-dir "$WORK/s3" \
-	--local-socket "$WORK/s3.sock" --duration $((55 * CAST_SLACK))) &
+	--local-socket "$WORK/s3.sock" --duration $((150 * CAST_SLACK))) &
 PIDS="$PIDS $!"
 wait_online 3
 

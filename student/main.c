@@ -325,16 +325,20 @@ static void on_file(const char *final_path, const struct cast_file_offer *o,
 		    int status, void *arg)
 {
 	struct student *s = arg;
-	struct cast_args a = {0};
+	struct cast_event *e;
 
 	if (!status && o->open_after)
 		cast_seat_open(s->seat, final_path);
-	cast_args_addf(&a, "id", "%u", o->transfer_id);
-	cast_args_addf(&a, "status", "%d", status);
-	cast_args_add(&a, "path", o->rel_path);
-	if (s->ctl && !a.err)
-		cast_student_ctl_send_event(s->ctl, "file", a.buf, a.len);
-	cast_args_free(&a);
+	e = malloc(sizeof(*e));
+	if (!e)
+		return;
+	cast_event_init(e, CAST_EV_FILE);
+	e->u.file.transfer_id = o->transfer_id;
+	e->u.file.status = status;
+	snprintf(e->u.file.path, sizeof(e->u.file.path), "%s", o->rel_path);
+	if (s->ctl)
+		cast_student_send_event(s->ctl, e);
+	free(e);
 }
 
 /* How long one homework chunk may wait for room on a live connection, and
@@ -350,11 +354,15 @@ static void on_file(const char *final_path, const struct cast_file_offer *o,
 static int hw_send(const char *name, const void *args, size_t len, void *arg)
 {
 	struct student *s = arg;
+	struct cast_event e;
 
+	(void)name; /* CAST_HW_EVENT: the event's type says it */
+	cast_event_init(&e, CAST_EV_HOMEWORK);
+	e.u.homework.chunk = args;
+	e.u.homework.len = len;
 	for (int waited = 0;; waited++) {
-		int err = cast_student_ctl_send_event_wait(
-			s->ctl, s->hw_session, name, args, len,
-			HW_WAIT_SLICE_MS);
+		int err = cast_student_send_event_wait(s->ctl, s->hw_session,
+						       &e, HW_WAIT_SLICE_MS);
 
 		if (err != CAST_ERROR(ETIMEDOUT))
 			return err;
@@ -460,20 +468,24 @@ static int on_command(const struct cast_command *cmd, uint32_t cmd_id,
 {
 	struct student *s = arg;
 	const char *home = getenv("HOME");
-	char buf[4096];
 	int n;
 
 	switch (cmd->type) {
 	case CAST_CMD_ASSETS: {
 		struct cast_assets a;
+		struct cast_event *e = malloc(sizeof(*e));
 
+		if (!e)
+			return CAST_ERROR(ENOMEM);
+		cast_event_init(e, CAST_EV_ASSETS);
 		cast_assets_collect(&a, s->common.headless ? "headless"
 							   : s->geometry);
-		n = cast_assets_json(&a, buf, sizeof(buf));
-		if (n < 0)
-			return n;
-		return cast_student_ctl_send_event(s->ctl, "assets", buf,
-						   (size_t)n);
+		n = cast_assets_json(&a, e->u.assets.json,
+				     sizeof(e->u.assets.json));
+		if (n >= 0)
+			n = cast_student_send_event(s->ctl, e);
+		free(e);
+		return n;
 	}
 	case CAST_CMD_FILE_OFFER:
 		/* Only offered files' NORM bytes are accepted. */
@@ -536,23 +548,30 @@ static char *on_local(int argc, char **argv, uint64_t req, void *arg)
 	(void)req; /* always answered at once */
 	if (argc == 2 && !strcmp(argv[0], "hand") &&
 	    (!strcmp(argv[1], "up") || !strcmp(argv[1], "down"))) {
-		bool up = !strcmp(argv[1], "up");
+		struct cast_event e;
 
-		cast_seat_set_hand(s->seat, up);
-		err = s->ctl ? cast_student_ctl_send_event(s->ctl, "hand",
-							    up ? "up" : "down",
-							    up ? 2 : 4)
+		cast_event_init(&e, CAST_EV_HAND);
+		e.u.hand.up = !strcmp(argv[1], "up");
+		cast_seat_set_hand(s->seat, e.u.hand.up);
+		err = s->ctl ? cast_student_send_event(s->ctl, &e)
 			     : CAST_ERROR(ENOTCONN);
 	} else if (argc >= 2 && !strcmp(argv[0], "message") && argv[1][0]) {
 		char *text = join_args(argc, argv, 1);
+		struct cast_event *e = malloc(sizeof(*e));
 
-		/* The teacher keeps a message up to this size, never cut. */
-		err = !text ? CAST_ERROR(ENOMEM)
-		      : strlen(text) >= CAST_NOTICE_MAX
-			      ? CAST_ERROR(EMSGSIZE)
-		      : s->ctl ? cast_student_ctl_send_event(s->ctl, "message",
-							     text, strlen(text))
-			       : CAST_ERROR(ENOTCONN);
+		/* The teacher keeps a message up to CAST_NOTICE_MAX, never
+		 * cut: a longer one is refused here (-EMSGSIZE). */
+		if (!text || !e) {
+			err = CAST_ERROR(ENOMEM);
+		} else if (strlen(text) >= sizeof(e->u.message.text)) {
+			err = CAST_ERROR(EMSGSIZE);
+		} else {
+			cast_event_init(e, CAST_EV_MESSAGE);
+			memcpy(e->u.message.text, text, strlen(text) + 1);
+			err = s->ctl ? cast_student_send_event(s->ctl, e)
+				     : CAST_ERROR(ENOTCONN);
+		}
+		free(e);
 		free(text);
 	} else if (argc == 2 && !strcmp(argv[0], "submit") &&
 		   argv[1][0] == '/') {
@@ -1270,9 +1289,13 @@ int main(int argc, char **argv)
 		cc.channel = s.cfg.channel;
 		cc.key = &key;
 		cc.iface = s.cfg.iface;
-		cc.identity.id = effective_id(&s);
-		cc.identity.name = s.name;
-		cc.identity.class_name = s.class_name;
+		snprintf(cc.identity.presented_id,
+			 sizeof(cc.identity.presented_id), "%s",
+			 effective_id(&s));
+		snprintf(cc.identity.name, sizeof(cc.identity.name), "%s",
+			 s.name ? s.name : "");
+		snprintf(cc.identity.class_name, sizeof(cc.identity.class_name),
+			 "%s", s.class_name ? s.class_name : "");
 		cc.teacher_addr = s.teacher_addr;
 		cc.on_welcome = on_welcome;
 		cc.on_command = on_command;

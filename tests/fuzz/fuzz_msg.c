@@ -43,8 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (cast_msg_encode(&m, buf, (size_t)n) != n ||
 		    cast_msg_decode(buf, (size_t)n, &again) ||
 		    again.type != m.type ||
-		    strcmp(again.student_id, m.student_id) ||
-		    strcmp(again.name, m.name) ||
+		    strcmp(again.hello.presented_id, m.hello.presented_id) ||
+		    strcmp(again.hello.name, m.hello.name) ||
 		    memcmp(&again.media, &m.media, sizeof(m.media)) ||
 		    again.time_us != m.time_us || again.cmd_id != m.cmd_id ||
 		    again.stats_json_len != m.stats_json_len ||

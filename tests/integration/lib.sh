@@ -65,3 +65,69 @@ if not eval(expr, {}, {"s": s}):
     sys.exit(1)
 PY
 }
+
+# ---- A class run through `ctl` (test_classroom, test_ctl_commands) ------
+# The test sets CH (channel) and TSOCK (the teacher's ctl socket) and makes
+# $WORK/class.key. Times scale with CAST_TIMING_SLACK: a busy machine or
+# instrumented code takes longer for the same steps.
+CAST_SLACK=${CAST_TIMING_SLACK:-1}
+
+# S ID: student ID's own state, as its local socket reports it.
+S() { "$STUDENT" ctl --socket "$WORK/$1.sock" state; }
+
+# field EXPR: evaluates a Python expression with `s` bound to the JSON on
+# standard input.
+field() { python3 -c "import json,sys; s=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
+
+# student ID [FLAGS…]: a headless student signed in as ID ("学生ID", class
+# 3A) with its own folder, state, local socket ($WORK/ID.sock), inbox and
+# stats; PID_ID is its pid. It stops by itself after STUDENT_S seconds
+# (default 150) × slack, a cap for a test killed outright: a loaded machine
+# takes far longer than an idle one for the same steps, and cleanup stops
+# it anyway.
+# STUDENT_FLAGS adds the test's own flags to every student (expanded when
+# the student starts, so it may name $id).
+student() {
+	id=$1
+	shift
+	mkdir -p "$WORK/$id"
+	flags=$(eval "echo ${STUDENT_FLAGS:-}")
+	# shellcheck disable=SC2086 # the flags are words
+	(cd "$WORK/$id" && exec "$STUDENT" --headless --key "$WORK/class.key" \
+		--channel "$CH" --id "$id" --name "学生$id" --class 3A \
+		--state-dir "$WORK/$id" --local-socket "$WORK/$id.sock" \
+		--inbox "$WORK/$id/inbox" \
+		--duration $((${STUDENT_S:-150} * CAST_SLACK)) \
+		--stats "$WORK/$id.json" $flags "$@") &
+	PIDS="$PIDS $!"
+	eval "PID_$id=$!"
+}
+
+# wait_until PYTHON-CONDITION ID TENTHS: until the condition holds on
+# student ID's state (`s`), at most TENTHS tenths of a second × slack.
+wait_until() {
+	i=0
+	while [ $i -lt $(($3 * CAST_SLACK)) ]; do
+		if S "$2" 2>/dev/null | field "$1" 2>/dev/null | grep -q True; then
+			return 0
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	fail "$2: never $1; state: $(S "$2" 2>&1 | head -c 600)"
+}
+
+# online: how many students the teacher has online (0 when it cannot say).
+online() {
+	"$TEACHER" ctl --socket "$TSOCK" students 2>/dev/null | python3 -c "import json,sys; print(sum(1 for s in json.load(sys.stdin)['students'] if s['online']))" 2>/dev/null || echo 0
+}
+
+# wait_online COUNT: until COUNT students are online, at most 30 s × slack.
+wait_online() {
+	i=0
+	while [ "$(online)" -lt "$1" ] && [ $i -lt $((150 * CAST_SLACK)) ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	[ "$(online)" -ge "$1" ] || fail "$1 students did not sign in: $("$TEACHER" ctl --socket "$TSOCK" students 2>&1 | head -c 600)"
+}

@@ -21,47 +21,13 @@ T() {
 	head -c 2000 "$WORK/reply"
 	return $rc
 }
-S() { "$STUDENT" ctl --socket "$WORK/$1.sock" state; }
-field() { python3 -c "import json,sys; s=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
-
 teacher() {
 	bg "$TEACHER" --headless --key "$WORK/class.key" --ctl-socket "$TSOCK" \
-		--source testpattern --size 320x180 --channel $CH --duration 60 \
+		--source testpattern --size 320x180 --channel $CH \
+		--duration $((180 * CAST_SLACK)) \
 		--stats "$WORK/t.json" --lesson L1
 	TPID=$!
 }
-student() { # id [extra flags]
-	id=$1
-	shift
-	mkdir -p "$WORK/$id"
-	(cd "$WORK/$id" && exec "$STUDENT" --headless --key "$WORK/class.key" \
-		--channel $CH --id "$id" --name "学生$id" --class 3A \
-		--state-dir "$WORK/$id" --local-socket "$WORK/$id.sock" \
-		--inbox "$WORK/$id/inbox" --duration 55 \
-		--stats "$WORK/$id.json" "$@") &
-	PIDS="$PIDS $!"
-	eval "PID_$id=$!"
-}
-wait_until() { # python-condition-on-state student tenths-of-seconds
-	i=0
-	while [ $i -lt "$3" ]; do
-		if S "$2" 2>/dev/null | field "$1" 2>/dev/null | grep -q True; then
-			return 0
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	fail "$2: never $1; state: $(S "$2" 2>&1 | head -c 600)"
-}
-online() {
-	"$TEACHER" ctl --socket "$TSOCK" students 2>/dev/null | python3 -c "import json,sys; print(sum(1 for s in json.load(sys.stdin)['students'] if s['online']))" 2>/dev/null || echo 0
-}
-wait_online() { # count
-	i=0
-	while [ "$(online)" -lt "$1" ] && [ $i -lt 150 ]; do sleep 0.2; i=$((i + 1)); done
-	[ "$(online)" -ge "$1" ] || fail "$1 students did not sign in"
-}
-
 teacher
 student s1
 student s2
@@ -72,7 +38,7 @@ socket.sethostname("=HYPERLINK(\"http://x\")")
 os.execv(sys.argv[1], sys.argv[1:])' \
 	"$STUDENT" --headless --key "$WORK/class.key" --channel $CH --id s3 \
 	--name "学生s3" --class 3A --state-dir "$WORK/s3" \
-	--local-socket "$WORK/s3.sock" --duration 55) &
+	--local-socket "$WORK/s3.sock" --duration $((150 * CAST_SLACK))) &
 PIDS="$PIDS $!"
 wait_online 3
 

@@ -136,6 +136,10 @@ if set(ids) != {"clone"} | {"clone#%d" % k for k in range(2, 11)}: bad.append("r
 for s in online:
     if not s.get("conflict") or not s.get("conflict_ip") or s.get("conflict_ip") == s["ip"]:
         bad.append("%s not flagged with another seat's address: %s" % (s["id"], s))
+    # One identity per seat: its seat id, the id it presented, its MAC.
+    if s.get("presented_id") != "clone": bad.append("%s presented %r" % (s["id"], s.get("presented_id")))
+macs_seen = [s.get("mac") for s in online]
+if len(set(macs_seen)) != 10 or "" in macs_seen: bad.append("class MACs %s" % macs_seen)
 for b in bad: print("FAIL: " + b)
 sys.exit(1 if bad else 0)
 PY

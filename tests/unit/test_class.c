@@ -1,4 +1,5 @@
-/* The class protocol's typed commands: encode, decode, refuse. */
+/* The class protocol's typed commands and events: encode, decode, refuse;
+ * the class taking typed events. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -309,6 +310,316 @@ static void student_state(void **state)
 	assert_string_equal(cast_student_state(&in, false, false), "online");
 }
 
+/* ---- events: what a student tells the teacher ---- */
+
+static struct cast_event *ev_new(enum cast_event_type t)
+{
+	struct cast_event *e = malloc(sizeof(*e));
+
+	assert_non_null(e);
+	cast_event_init(e, t);
+	return e;
+}
+
+/* Encodes `in`, decodes it under its name, compares; returns the payload's
+ * length. A homework chunk is compared by its bytes (decode borrows). */
+static int ev_roundtrip(const struct cast_event *in)
+{
+	struct cast_event *out = ev_new(CAST_EV_HAND);
+	int n = cast_event_encode(in, NULL, 0);
+	uint8_t *buf;
+
+	assert_true(n >= 0);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(cast_event_encode(in, buf, (size_t)n), n);
+	if (n)
+		assert_int_equal(cast_event_encode(in, buf, (size_t)n - 1),
+				 -ENOSPC);
+	assert_int_equal(cast_event_decode(cast_event_name(in->type), buf,
+					   (size_t)n, out),
+			 0);
+	assert_int_equal(out->type, in->type);
+	if (in->type == CAST_EV_HOMEWORK) {
+		assert_int_equal(out->u.homework.len, in->u.homework.len);
+		assert_memory_equal(out->u.homework.chunk, in->u.homework.chunk,
+				    in->u.homework.len);
+		assert_ptr_equal(out->u.homework.chunk, buf);
+	} else {
+		assert_memory_equal(out, in, sizeof(*in));
+	}
+	free(buf);
+	free(out);
+	return n;
+}
+
+/* A homework chunk header: version 1, `kind`, collection 0x01020304. */
+static void hw_chunk(uint8_t *b, int kind)
+{
+	memset(b, 0, 16);
+	b[0] = CAST_HW_VERSION;
+	b[1] = (uint8_t)kind;
+	b[4] = 1, b[5] = 2, b[6] = 3, b[7] = 4;
+}
+
+static void every_event_roundtrips(void **state)
+{
+	struct cast_event *e;
+	uint8_t chunk[CAST_HW_DONE_SIZE];
+
+	(void)state;
+	assert_string_equal(cast_event_name(CAST_EV_HOMEWORK), CAST_HW_EVENT);
+	assert_string_equal(cast_event_name(CAST_EV_VIEW), CAST_VIEW_EVENT);
+	for (int t = 1; t < CAST_EV_COUNT_; t++)
+		assert_int_equal(cast_event_type_of(cast_event_name(t)), t);
+	assert_null(cast_event_name(CAST_EV_COUNT_));
+	assert_int_equal(cast_event_type_of("plain"), 0);
+
+	e = ev_new(CAST_EV_HAND);
+	e->u.hand.up = true;
+	assert_int_equal(ev_roundtrip(e), 2); /* "up", as version 1 sent it */
+	e->u.hand.up = false;
+	assert_int_equal(ev_roundtrip(e), 4);
+	free(e);
+
+	e = ev_new(CAST_EV_MESSAGE);
+	snprintf(e->u.message.text, sizeof(e->u.message.text),
+		 "Sir,\n\t\"=1+1\" is it? 老师");
+	assert_int_equal(ev_roundtrip(e), (int)strlen(e->u.message.text));
+	memset(e->u.message.text, 'm', sizeof(e->u.message.text) - 1);
+	e->u.message.text[sizeof(e->u.message.text) - 1] = '\0';
+	assert_int_equal(ev_roundtrip(e), CAST_NOTICE_MAX - 1);
+	free(e);
+
+	e = ev_new(CAST_EV_VIEW);
+	e->u.view = (struct cast_view){.fullscreen = true, .focused = true};
+	ev_roundtrip(e);
+	e->u.view = (struct cast_view){.headless = true};
+	ev_roundtrip(e);
+	free(e);
+
+	e = ev_new(CAST_EV_ASSETS);
+	snprintf(e->u.assets.json, sizeof(e->u.assets.json),
+		 "{\"host\":\"pc-12\",\"cores\":4,\"gpu\":null}");
+	ev_roundtrip(e);
+	free(e);
+
+	e = ev_new(CAST_EV_FILE);
+	e->u.file.transfer_id = 4000000000u;
+	e->u.file.status = -EIO;
+	snprintf(e->u.file.path, sizeof(e->u.file.path), "unit 3/sheet.pdf");
+	ev_roundtrip(e);
+	e->u.file.status = 0;
+	ev_roundtrip(e);
+	free(e);
+
+	e = ev_new(CAST_EV_HOMEWORK);
+	hw_chunk(chunk, CAST_HW_DONE);
+	e->u.homework.chunk = chunk;
+	e->u.homework.len = sizeof(chunk);
+	ev_roundtrip(e);
+	{
+		struct cast_event *d = ev_new(CAST_EV_HAND);
+
+		assert_int_equal(cast_event_decode("hw", chunk, sizeof(chunk),
+						   d),
+				 0);
+		assert_int_equal(d->u.homework.kind, CAST_HW_DONE);
+		assert_int_equal(d->u.homework.collection, 0x01020304);
+		free(d);
+	}
+	free(e);
+}
+
+/* Each refusal, on the way out and on the way in; `*out` untouched. */
+static void event_refusals(void **state)
+{
+	struct cast_event *e = ev_new(CAST_EV_MESSAGE), *out;
+	static uint8_t big[CAST_EVENT_HW_MAX + 1];
+	char text[CAST_NOTICE_MAX + 1];
+	uint8_t chunk[16];
+
+	(void)state;
+	out = ev_new(CAST_EV_HAND);
+	out->u.hand.up = true;
+	/* Unknown event, unknown type. */
+	assert_int_equal(cast_event_decode("dance", A("x"), out), -ENOSYS);
+	assert_int_equal(cast_event_decode(NULL, A("x"), out), -ENOSYS);
+	e->type = CAST_EV_COUNT_;
+	assert_int_equal(cast_event_encode(e, NULL, 0), -EINVAL);
+	assert_int_equal(cast_event_encode(NULL, NULL, 0), -EINVAL);
+	e->type = CAST_EV_MESSAGE;
+	/* Hand: exactly "up" or "down". */
+	assert_int_equal(cast_event_decode("hand", A("UP"), out), -EINVAL);
+	assert_int_equal(cast_event_decode("hand", A("up\0"), out), -EINVAL);
+	assert_int_equal(cast_event_decode("hand", A(""), out), -EINVAL);
+	/* Message: not empty, no NUL, UTF-8, within CAST_NOTICE_MAX. */
+	assert_int_equal(cast_event_decode("message", A(""), out), -EINVAL);
+	assert_int_equal(cast_event_decode("message", A("a\0b"), out),
+			 -EINVAL);
+	assert_int_equal(cast_event_decode("message", A("\xff\xfe"), out),
+			 -EINVAL);
+	memset(text, 'm', sizeof(text));
+	assert_int_equal(cast_event_decode("message", (uint8_t *)text,
+					   CAST_NOTICE_MAX, out),
+			 -EMSGSIZE);
+	assert_int_equal(cast_event_encode(e, NULL, 0), -EINVAL); /* empty */
+	memset(e->u.message.text, 'm', sizeof(e->u.message.text));
+	assert_int_equal(cast_event_encode(e, NULL, 0), -EMSGSIZE);
+	snprintf(e->u.message.text, sizeof(e->u.message.text), "\xc3(");
+	assert_int_equal(cast_event_encode(e, NULL, 0), -EINVAL);
+	/* View: a key missing or not 0/1. */
+	assert_int_equal(cast_event_decode("view", A("headless=2\0"), out),
+			 -EINVAL);
+	assert_int_equal(cast_event_decode("view", A("fullscreen=1\0"), out),
+			 -EINVAL);
+	assert_int_equal(cast_event_decode("view", A("x"), out), -EINVAL);
+	/* Assets: one JSON object within CAST_EVENT_ASSETS_MAX. */
+	assert_int_equal(cast_event_decode("assets", A("[1]"), out), -EINVAL);
+	assert_int_equal(cast_event_decode("assets", A("{\"a\":1"), out),
+			 -EINVAL);
+	assert_int_equal(cast_event_decode("assets", A("{}\0"), out),
+			 -EINVAL);
+	assert_int_equal(cast_event_decode("assets", (uint8_t *)big,
+					   CAST_EVENT_ASSETS_MAX, out),
+			 -EMSGSIZE);
+	cast_event_init(e, CAST_EV_ASSETS);
+	snprintf(e->u.assets.json, sizeof(e->u.assets.json), "{");
+	assert_int_equal(cast_event_encode(e, NULL, 0), -EINVAL);
+	/* File: id 1.., status <= 0, a safe relative path; each present. */
+	assert_int_equal(cast_event_decode("file",
+					   A("id=0\0status=0\0path=a\0"), out),
+			 -EINVAL);
+	assert_int_equal(cast_event_decode("file",
+					   A("id=1\0status=5\0path=a\0"), out),
+			 -EINVAL);
+	assert_int_equal(cast_event_decode(
+				 "file", A("id=1\0status=0\0path=../a\0"), out),
+			 -EINVAL);
+	assert_int_equal(cast_event_decode("file", A("id=1\0status=0\0"),
+					   out),
+			 -EINVAL);
+	assert_int_equal(cast_event_decode("file", A("id=1\0id=1\0"), out),
+			 -EINVAL);
+	cast_event_init(e, CAST_EV_FILE);
+	snprintf(e->u.file.path, sizeof(e->u.file.path), "a");
+	assert_int_equal(cast_event_encode(e, NULL, 0), -EINVAL); /* no id */
+	e->u.file.transfer_id = 1;
+	e->u.file.status = 1;
+	assert_int_equal(cast_event_encode(e, NULL, 0), -EINVAL);
+	e->u.file.status = 0;
+	snprintf(e->u.file.path, sizeof(e->u.file.path), "/etc/passwd");
+	assert_int_equal(cast_event_encode(e, NULL, 0), -EINVAL);
+	/* Homework: a chunk header of version 1, a known kind, reserved 0,
+	 * within CAST_EVENT_HW_MIN..MAX. */
+	hw_chunk(chunk, CAST_HW_END);
+	assert_int_equal(cast_event_decode("hw", chunk, 7, out), -EINVAL);
+	chunk[0] = 2;
+	assert_int_equal(cast_event_decode("hw", chunk, 12, out), -EINVAL);
+	hw_chunk(chunk, 7);
+	assert_int_equal(cast_event_decode("hw", chunk, 12, out), -EINVAL);
+	hw_chunk(chunk, 0);
+	assert_int_equal(cast_event_decode("hw", chunk, 12, out), -EINVAL);
+	hw_chunk(chunk, CAST_HW_END);
+	chunk[3] = 1;
+	assert_int_equal(cast_event_decode("hw", chunk, 12, out), -EINVAL);
+	hw_chunk(big, CAST_HW_DATA);
+	assert_int_equal(cast_event_decode("hw", big, sizeof(big), out),
+			 -EMSGSIZE);
+	assert_int_equal(cast_event_decode("hw", big, sizeof(big) - 1, out),
+			 0);
+	cast_event_init(e, CAST_EV_HOMEWORK);
+	e->u.homework.chunk = chunk;
+	e->u.homework.len = 12;
+	assert_int_equal(cast_event_encode(e, NULL, 0), -EINVAL);
+	e->u.homework.chunk = NULL;
+	assert_int_equal(cast_event_encode(e, NULL, 0), -EINVAL);
+	/* Nothing was written by a refusal (the last decode succeeded). */
+	assert_int_equal(out->type, CAST_EV_HOMEWORK);
+	free(e);
+	free(out);
+}
+
+/* The class's state as cast_class_json shows it. */
+static char *class_json(struct cast_class *c)
+{
+	struct cast_json j;
+
+	cast_json_begin(&j);
+	cast_class_json(c, &j);
+	cast_json_end(&j);
+	return cast_json_take(&j);
+}
+
+static void expect_json(struct cast_class *c, const char *part)
+{
+	char *s = class_json(c);
+
+	assert_non_null(s);
+	if (!strstr(s, part))
+		fail_msg("%s not in %s", part, s);
+	free(s);
+}
+
+/* The class takes typed events (hands, messages, files); a message that
+ * did not decode is counted, never kept; an unknown one is ignored. (The
+ * listings that need a control plane are the integration tests'.) */
+static void class_dispatches_events(void **state)
+{
+	struct cast_class_cfg cfg;
+	struct cast_class *c = NULL;
+	struct cast_student_info *in = calloc(1, sizeof(*in));
+	struct cast_event *e = ev_new(CAST_EV_HAND);
+
+	(void)state;
+	assert_non_null(in);
+	cast_class_cfg_init(&cfg);
+	cfg.channel = 7;
+	assert_int_equal(cast_class_new(&c, &cfg), 0);
+	snprintf(in->id, sizeof(in->id), "seat-0a0b0c0d0e0f");
+	snprintf(in->name, sizeof(in->name), "Ana");
+	in->online = in->responding = true;
+	in->event = e;
+	in->event_name = "hand";
+	e->u.hand.up = true;
+	cast_class_event(in, CAST_STUDENT_EVENT, c);
+	expect_json(c, "\"hands_raised\":1,");
+	snprintf(in->id, sizeof(in->id), "seat-0a0b0c0d0e10");
+	cast_class_event(in, CAST_STUDENT_EVENT, c);
+	expect_json(c, "\"hands_raised\":2,");
+	e->u.hand.up = false;
+	cast_class_event(in, CAST_STUDENT_EVENT, c);
+	expect_json(c, "\"hands_raised\":1,");
+
+	cast_event_init(e, CAST_EV_MESSAGE);
+	snprintf(e->u.message.text, sizeof(e->u.message.text), "a\nb");
+	in->event_name = "message";
+	cast_class_event(in, CAST_STUDENT_EVENT, c);
+	/* One that did not decode: counted, nothing kept. */
+	in->event = NULL;
+	in->event_error = -EINVAL;
+	cast_class_event(in, CAST_STUDENT_EVENT, c);
+	/* A newer student's event this class does not know. */
+	in->event_error = 0;
+	in->event_name = "dance";
+	cast_class_event(in, CAST_STUDENT_EVENT, c);
+	expect_json(c, "\"messages\":1,\"messages_refused\":1,");
+
+	in->event = e;
+	cast_event_init(e, CAST_EV_FILE);
+	e->u.file.transfer_id = 9;
+	e->u.file.status = -ENOSPC;
+	snprintf(e->u.file.path, sizeof(e->u.file.path), "f.txt");
+	in->event_name = "file";
+	cast_class_event(in, CAST_STUDENT_EVENT, c);
+	e->u.file.status = 0;
+	cast_class_event(in, CAST_STUDENT_EVENT, c);
+	expect_json(c, "\"files_reported\":2,\"files_failed\":1,");
+	free(e);
+	free(in);
+	cast_class_free(&c);
+}
+
 static char *echo_verb(int argc, char **argv, uint64_t req, void *arg)
 {
 	int *calls = arg;
@@ -361,6 +672,9 @@ int main(void)
 		cmocka_unit_test(encode_refuses),
 		cmocka_unit_test(watermark_helpers),
 		cmocka_unit_test(view_decode),
+		cmocka_unit_test(every_event_roundtrips),
+		cmocka_unit_test(event_refusals),
+		cmocka_unit_test(class_dispatches_events),
 		cmocka_unit_test(view_left),
 		cmocka_unit_test(student_state),
 		cmocka_unit_test(added_verbs),

@@ -43,6 +43,7 @@ struct student {
 struct teacher_events {
 	pthread_mutex_t lock;
 	int joined, left, stats, replies, unicast, events, hands;
+	int untyped_hands; /* "hand" events that came without a typed event */
 	uint16_t unicast_port;
 	/* "bulk" events: numbered, checked in order; `gate` holds the
 	 * teacher's network thread (it stops reading) while closed. */
@@ -147,10 +148,13 @@ static void on_event(const struct cast_student_info *info,
 		break;
 	case CAST_STUDENT_EVENT:
 		e->events++;
-		if (info->event_name && !strcmp(info->event_name, "hand") &&
-		    info->event_args_len == 2 &&
-		    !memcmp(info->event_args, "up", 2))
+		/* Decoded by the control plane: the class gets it typed. */
+		if (info->event && info->event->type == CAST_EV_HAND &&
+		    info->event->u.hand.up && !info->event_error)
 			e->hands++;
+		if (info->event_name && !strcmp(info->event_name, "hand") &&
+		    !info->event)
+			e->untyped_hands++;
 		if (info->event_name && !strcmp(info->event_name, "plain"))
 			e->plain++;
 		if (info->event_name && !strcmp(info->event_name, "bulk")) {
@@ -220,9 +224,11 @@ static void start_student(int i, const struct cast_key *k,
 	cast_student_ctl_cfg_init(&cfg);
 	cfg.channel = CHANNEL;
 	cfg.key = k;
-	cfg.identity.id = id;
-	cfg.identity.name = name;
-	cfg.identity.class_name = "7B";
+	snprintf(cfg.identity.presented_id, sizeof(cfg.identity.presented_id),
+		 "%s", id);
+	snprintf(cfg.identity.name, sizeof(cfg.identity.name), "%s", name);
+	snprintf(cfg.identity.class_name, sizeof(cfg.identity.class_name),
+		 "7B");
 	cfg.beacon_bind = "127.0.0.1";
 	cfg.beacon_port = s->beacon_port;
 	cfg.teacher_addr = teacher_addr;
@@ -482,6 +488,14 @@ static void classroom(void **state)
 		assert_string_equal(info[i].ip, "127.0.0.1");
 		assert_string_equal(info[i].class_name, "7B");
 		assert_true(!strncmp(info[i].id, "seat-", 5));
+		/* One identity: the seat id the teacher gave, what HELLO
+		 * presented, and the hints, in info->ident and by name. */
+		assert_string_equal(info[i].ident.id, info[i].id);
+		assert_string_equal(info[i].ident.presented_id, info[i].id);
+		assert_string_equal(info[i].ident.class_name, "7B");
+		assert_string_equal(info[i].ident.ip, "127.0.0.1");
+		assert_true(!strncmp(info[i].ident.name, "Student ", 8));
+		assert_ptr_equal(info[i].ident.name, info[i].name);
 		assert_true(info[i].rtt_ms < 1000);
 	}
 	assert_true(wait_for(clock_measured, 5000));
@@ -509,13 +523,25 @@ static void classroom(void **state)
 	assert_int_equal(cast_student_ctl_request_unicast(stud[0].ctl, 50000),
 			 0);
 	assert_true(wait_for(unicast_arrived, 5000));
-	/* Student → teacher events (raise hand), in order, with arguments. */
+	/* Student → teacher events (raise hand), in order, with arguments:
+	 * as bytes (as version 1 students send them) and typed; one that
+	 * does not decode is refused and counted, and never arrives typed. */
 	assert_int_equal(cast_student_ctl_send_event(stud[0].ctl, "hand", "up",
 						     2),
 			 0);
-	assert_int_equal(cast_student_ctl_send_event(stud[1].ctl, "hand", "up",
-						     2),
+	assert_int_equal(cast_student_ctl_send_event(stud[1].ctl, "hand",
+						     "sideways", 8),
 			 0);
+	{
+		struct cast_event ev;
+
+		cast_event_init(&ev, CAST_EV_HAND);
+		ev.u.hand.up = true;
+		assert_int_equal(cast_student_send_event(stud[1].ctl, &ev), 0);
+		cast_event_init(&ev, CAST_EV_MESSAGE);
+		assert_int_equal(cast_student_send_event(stud[1].ctl, &ev),
+				 CAST_ERROR(EINVAL)); /* empty: never sent */
+	}
 	assert_int_equal(cast_student_ctl_send_event(stud[1].ctl,
 						     "much-too-long-event-name-"
 						     "that-does-not-fit-in-64-"
@@ -524,6 +550,16 @@ static void classroom(void **state)
 			 CAST_ERROR(EINVAL));
 	assert_true(wait_for(hands_arrived, 5000));
 	assert_int_equal(tev.unicast_port, 50000);
+	{
+		struct cast_teacher_ctl_stats tst;
+
+		cast_teacher_ctl_stats(cur, &tst);
+		assert_int_equal(tst.events_refused, 1);
+		pthread_mutex_lock(&tev.lock);
+		assert_int_equal(tev.untyped_hands, 1);
+		assert_int_equal(tev.hands, 2);
+		pthread_mutex_unlock(&tev.lock);
+	}
 
 	/* The unix control socket. */
 	n = ask(sock_path, "stats", &reply);
@@ -915,10 +951,41 @@ static void seat_id_rule(void **state)
 	}
 }
 
+/* The id a HELLO is known by: the one presented, else the seat id from
+ * its MAC, else from its hostname; never its address. */
+static void hello_id(void **state)
+{
+	struct cast_identity who = {0};
+	char id[64];
+
+	(void)state;
+	snprintf(who.ip, sizeof(who.ip), "10.0.0.11");
+	snprintf(who.machine_id, sizeof(who.machine_id), "4c4c4544");
+	assert_int_equal(cast_identity_presented(&who, id, sizeof(id)),
+			 CAST_ERROR(ENODEV));
+	snprintf(who.host, sizeof(who.host), "pc-12");
+	assert_int_equal(cast_identity_presented(&who, id, sizeof(id)), 10);
+	assert_string_equal(id, "host-pc-12");
+	memcpy(who.mac, "\x02\x00\x5e\x10\x00\x01", 6);
+	assert_true(cast_identity_presented(&who, id, sizeof(id)) > 0);
+	assert_string_equal(id, "seat-02005e100001");
+	snprintf(who.presented_id, sizeof(who.presented_id), "s1");
+	assert_int_equal(cast_identity_presented(&who, id, sizeof(id)), 2);
+	assert_string_equal(id, "s1");
+	assert_int_equal(cast_identity_presented(&who, id, 2),
+			 CAST_ERROR(ENOSPC));
+	assert_string_equal(id, "");
+	memset(who.presented_id, 'x', sizeof(who.presented_id));
+	assert_int_equal(cast_identity_presented(&who, id, sizeof(id)),
+			 CAST_ERROR(EINVAL));
+	assert_int_equal(cast_identity_presented(NULL, id, sizeof(id)),
+			 CAST_ERROR(EINVAL));
+}
+
 /* The teacher's reconnect-or-conflict test on two HELLOs with one id. */
 static void same_machine_rule(void **state)
 {
-	struct cast_student_info a = {0}, b;
+	struct cast_identity a = {0}, b;
 
 	(void)state;
 	/* Clones: one machine id and home, hostnames not set yet. */
@@ -962,6 +1029,7 @@ int main(void)
 		cmocka_unit_test(event_backpressure),
 		cmocka_unit_test(impostor),
 		cmocka_unit_test(seat_id_rule),
+		cmocka_unit_test(hello_id),
 		cmocka_unit_test(same_machine_rule),
 	};
 

@@ -75,19 +75,19 @@ static void hello(void **state)
 
 	(void)state;
 	cast_msg_init(&m, CAST_MSG_HELLO);
-	strcpy(m.student_id, "seat-12");
-	strcpy(m.name, "Li Lei 李雷");
-	strcpy(m.class_name, "7B");
-	strcpy(m.hostname, "lab3-pc12");
-	strcpy(m.machine_id, "0123456789abcdef0123456789abcdef");
-	memcpy(m.mac, "\x02\x00\x5e\x10\x00\x01", 6);
+	strcpy(m.hello.presented_id, "seat-12");
+	strcpy(m.hello.name, "Li Lei 李雷");
+	strcpy(m.hello.class_name, "7B");
+	strcpy(m.hello.host, "lab3-pc12");
+	strcpy(m.hello.machine_id, "0123456789abcdef0123456789abcdef");
+	memcpy(m.hello.mac, "\x02\x00\x5e\x10\x00\x01", 6);
 	round_trip(&m, &o, buf, sizeof(buf));
-	assert_string_equal(o.student_id, "seat-12");
-	assert_string_equal(o.name, "Li Lei 李雷");
-	assert_string_equal(o.class_name, "7B");
-	assert_string_equal(o.hostname, "lab3-pc12");
-	assert_string_equal(o.machine_id, m.machine_id);
-	assert_memory_equal(o.mac, m.mac, 6);
+	assert_string_equal(o.hello.presented_id, "seat-12");
+	assert_string_equal(o.hello.name, "Li Lei 李雷");
+	assert_string_equal(o.hello.class_name, "7B");
+	assert_string_equal(o.hello.host, "lab3-pc12");
+	assert_string_equal(o.hello.machine_id, m.hello.machine_id);
+	assert_memory_equal(o.hello.mac, m.hello.mac, 6);
 
 	/* Empty HELLO: every field optional. */
 	cast_msg_init(&m, CAST_MSG_HELLO);
@@ -211,7 +211,8 @@ static void encode_errors(void **state)
 	assert_int_equal(cast_msg_encode(&m, buf, sizeof(buf)),
 			 CAST_ERROR(EINVAL));
 	cast_msg_init(&m, CAST_MSG_HELLO);
-	memset(m.student_id, 'x', sizeof(m.student_id)); /* no NUL */
+	/* No NUL. */
+	memset(m.hello.presented_id, 'x', sizeof(m.hello.presented_id));
 	assert_int_equal(cast_msg_encode(&m, buf, sizeof(buf)),
 			 CAST_ERROR(EINVAL));
 	cast_msg_init(&m, CAST_MSG_STATS);
@@ -339,12 +340,12 @@ static void string_errors(void **state)
 		raw_tlv(&r, 2, (uint32_t)bad_len[i], bad[i], bad_len[i]);
 		assert_int_equal(decode(&r, &m), CAST_EMALFORMED);
 	}
-	/* 63 bytes fit student_id[64]; 64 do not. */
+	/* 63 bytes fit presented_id[64]; 64 do not. */
 	memset(big, 'x', sizeof(big));
 	raw_start(&r, CAST_MSG_HELLO, 1);
 	raw_tlv(&r, 1, 63, big, 63);
 	assert_int_equal(decode(&r, &m), 0);
-	assert_int_equal(strlen(m.student_id), 63);
+	assert_int_equal(strlen(m.hello.presented_id), 63);
 	raw_start(&r, CAST_MSG_HELLO, 1);
 	raw_tlv(&r, 1, 64, big, 64);
 	assert_int_equal(decode(&r, &m), CAST_EMALFORMED);

@@ -875,6 +875,53 @@ static void concurrent_open(void **state)
 				 PROCS);
 	}
 }
+/* A student's identity into the roster by its seat id, and a roster row
+ * back into an identity. */
+static void identity_round_trip(void **state)
+{
+	struct cast_roster *r = NULL;
+	struct cast_identity who = {0}, back;
+	struct cast_roster_entry *e = calloc(1, sizeof(*e));
+
+	(void)state;
+	assert_non_null(e);
+	assert_int_equal(cast_roster_open(&r, ":memory:"), 0);
+	snprintf(who.id, sizeof(who.id), "s1#2");
+	snprintf(who.presented_id, sizeof(who.presented_id), "s1");
+	snprintf(who.name, sizeof(who.name), "李雷");
+	snprintf(who.class_name, sizeof(who.class_name), "7B");
+	snprintf(who.host, sizeof(who.host), "pc-12");
+	snprintf(who.ip, sizeof(who.ip), "10.0.0.12");
+	memcpy(who.mac, "\x02\xab\x00\x00\x00\x1f", 6);
+	/* Keyed by the seat id, not the id presented nor the address. */
+	assert_int_equal(cast_roster_seen(r, &who, 5000), 1);
+	assert_int_equal(cast_roster_seen(r, &who, 6000), 0);
+	assert_int_equal(cast_roster_get(r, "s1", e), CAST_ERROR(ENOENT));
+	assert_int_equal(cast_roster_get(r, "s1#2", e), 0);
+	assert_string_equal(e->mac, "02:ab:00:00:00:1f");
+	assert_int_equal(e->last_seen_us, 6000);
+	assert_int_equal(cast_roster_entry_identity(e, &back), 0);
+	assert_string_equal(back.id, "s1#2");
+	assert_string_equal(back.name, "李雷");
+	assert_string_equal(back.class_name, "7B");
+	assert_string_equal(back.host, "pc-12");
+	assert_string_equal(back.ip, "10.0.0.12");
+	assert_memory_equal(back.mac, who.mac, 6);
+	/* A roster id longer than an identity holds: refused, not cut. */
+	memset(e->id, 'x', 100);
+	e->id[100] = '\0';
+	memset(&back, 0x5a, sizeof(back));
+	assert_int_equal(cast_roster_entry_identity(e, &back),
+			 CAST_ERROR(ENAMETOOLONG));
+	assert_int_equal((unsigned char)back.id[0], 0x5a);
+	snprintf(e->id, sizeof(e->id), "s2");
+	snprintf(e->mac, sizeof(e->mac), "zz");
+	assert_int_equal(cast_roster_entry_identity(e, &back),
+			 CAST_ERROR(EINVAL));
+	assert_int_equal(cast_roster_seen(r, NULL, 0), CAST_ERROR(EINVAL));
+	cast_roster_close(&r);
+	free(e);
+}
 
 int main(void)
 {
@@ -892,6 +939,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(reopen_keeps_data, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(concurrent_open, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(identity_round_trip, setup,
 						teardown),
 	};
 

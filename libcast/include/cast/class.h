@@ -5,6 +5,7 @@
 #include "control.h"
 #include "defs.h"
 #include "files.h"
+#include "homework.h"
 #include "stats.h"
 
 /*
@@ -284,18 +285,18 @@ struct cast_view {
 #define CAST_VIEW_FOCUS_GRACE_MS 1000
 
 /**
- * Sends `v` to the teacher (cast_student_ctl_send_event: never blocks;
- * queued while disconnected). Returns 0, -EAGAIN (queue full: retry),
- * -EINVAL, -ENOMEM.
+ * Sends `v` to the teacher as a CAST_EV_VIEW event
+ * (cast_student_send_event: never blocks; queued while disconnected).
+ * Returns 0, -EAGAIN (queue full: retry), -EINVAL, -ENOMEM.
  */
 CAST_API int cast_view_report(struct cast_student_ctl *ctl,
 			      const struct cast_view *v);
 
 /**
- * Reads a view event's arguments: `headless=1`, or each of
- * `fullscreen`, `visible`, `focused`, `picture` as 0 or 1 (unknown keys
- * are ignored). Returns 0 (`*v` written), CAST_EMALFORMED (bad list, a
- * key missing or not 0/1).
+ * Reads a view event's arguments (cast_event_decode of a "view" event):
+ * `headless=1`, or each of `fullscreen`, `visible`, `focused`, `picture`
+ * as 0 or 1 (unknown keys are ignored). Returns 0 (`*v` written),
+ * CAST_EMALFORMED (bad list, a key missing or not 0/1).
  */
 CAST_API int cast_view_decode(const uint8_t *args, size_t len,
 			      struct cast_view *v);
@@ -318,6 +319,133 @@ CAST_API bool cast_view_left(const struct cast_view *v, int64_t unfocused_ms);
  */
 CAST_API const char *cast_student_state(const struct cast_student_info *in,
 					bool left, bool watching);
+
+/* ---- Events: what a student tells the teacher -------------------------- */
+
+/*
+ * Everything a student sends the teacher on its own, one struct per event,
+ * encoded and decoded here only (the counterpart of struct cast_command):
+ * the student program builds a struct cast_event and sends it
+ * (cast_student_send_event); the teacher's control plane decodes every
+ * EVENT (cast_event_decode) and the class gets it typed
+ * (cast_student_info.event). On the wire an event is an EVENT message: its
+ * name and its payload, whose form each type fixes (docs/protocol.md,
+ * "Events"). Texts share the commands' limits (cast/control.h).
+ */
+enum cast_event_type {
+	CAST_EV_HAND = 1,	/* "hand": a hand raised or lowered */
+	CAST_EV_MESSAGE,	/* "message": a text to the teacher */
+	CAST_EV_VIEW,		/* "view": the broadcast window's state */
+	CAST_EV_ASSETS,		/* "assets": the machine summary (F23) */
+	CAST_EV_FILE,		/* "file": an offered file's outcome */
+	CAST_EV_HOMEWORK,	/* "hw": a homework chunk (homework.h) */
+	CAST_EV_COUNT_
+};
+
+/** Longest name of an event on the wire, with its NUL. */
+#define CAST_EVENT_NAME_MAX 64
+/** An asset summary: one JSON object, in bytes with the NUL. */
+#define CAST_EVENT_ASSETS_MAX 4096
+/** Smallest and largest homework chunk an event carries (a DATA chunk
+ * with CAST_HW_DATA_MAX bytes is the largest). */
+#define CAST_EVENT_HW_MIN CAST_HW_HDR_SIZE
+#define CAST_EVENT_HW_MAX (CAST_HW_DATA_HDR_SIZE + CAST_HW_DATA_MAX)
+
+/*
+ * One event. Only the member of its type is meaningful; texts are UTF-8,
+ * NUL-terminated, within their limits. About 4 KiB: keep it off small
+ * stacks where many are kept.
+ */
+struct cast_event {
+	enum cast_event_type type;
+	union {
+		struct {
+			bool up;
+		} hand;
+		struct {
+			/* Not empty; newlines and tabs kept. */
+			char text[CAST_NOTICE_MAX];
+		} message;
+		struct cast_view view;
+		struct {
+			/* One JSON object (cast_json_validate_object). */
+			char json[CAST_EVENT_ASSETS_MAX];
+		} assets;
+		struct {
+			uint32_t transfer_id;	/* the offer's, not 0 */
+			int32_t status;		/* 0 or -errno */
+			/* The offer's path (cast_file_path_check). */
+			char path[CAST_FILE_PATH_MAX];
+		} file;
+		struct {
+			/*
+			 * The chunk as cast_homework_send made it, borrowed:
+			 * after decode it points into the decoded payload.
+			 * Decoding checks its size and common header (version,
+			 * kind, reserved); the rest, which depends on the
+			 * chunks before it, cast_homework_rx_event checks.
+			 */
+			const uint8_t *chunk;
+			size_t len;
+			/* Read from its header by decode (encode sends the
+			 * chunk as it is): */
+			int kind;			/* enum cast_hw_kind */
+			uint32_t collection;
+		} homework;
+	} u;
+};
+
+/** Zeroes `*e` and sets its type. */
+CAST_API void cast_event_init(struct cast_event *e, enum cast_event_type type);
+
+/** The event's wire name ("hand", …), or NULL for an unknown type. */
+CAST_API const char *cast_event_name(enum cast_event_type type);
+/** The type of a wire name, or 0. */
+CAST_API enum cast_event_type cast_event_type_of(const char *name);
+
+/**
+ * Checks `e` and writes its payload into `buf` (`size` bytes); with buf
+ * NULL returns the size needed. Returns the payload's length, -EINVAL
+ * (unknown type, an empty message, a text or path not valid, an assets
+ * text that is not one JSON object, a file without id or with a positive
+ * status, a homework chunk whose header is not one), -EMSGSIZE (a text
+ * over its limit, a chunk over CAST_EVENT_HW_MAX), -ENOSPC (buf too
+ * small), -ENOMEM.
+ */
+CAST_API int cast_event_encode(const struct cast_event *e, uint8_t *buf,
+			       size_t size);
+
+/**
+ * Decodes and checks a received event (`name`, and the payload as the
+ * EVENT carried it). `*out` is written on success only; a homework chunk
+ * borrows `payload`. Returns 0, -ENOSYS (an event this version does not
+ * know), -EINVAL (malformed: a hand neither "up" nor "down", a text with a
+ * NUL or not UTF-8, an empty message, a view or file list that does not
+ * read, assets that are not one JSON object, a chunk with a bad header),
+ * -EMSGSIZE (a text or chunk over its limit).
+ */
+CAST_API int cast_event_decode(const char *name, const uint8_t *payload,
+			       size_t len, struct cast_event *out);
+
+/**
+ * Sends `e` to the teacher (cast_event_encode, then
+ * cast_student_ctl_send_event: never blocks, queued while disconnected).
+ * Returns 0, what cast_event_encode refuses, -EAGAIN (queue full: retry),
+ * -ENOMEM. Thread-safe.
+ */
+CAST_API int cast_student_send_event(struct cast_student_ctl *s,
+				     const struct cast_event *e);
+
+/**
+ * The same for a stream's part that belongs to connection `session` only
+ * (homework chunks): cast_student_ctl_send_event_wait, which waits up to
+ * `timeout_ms` for room. Returns 0, what cast_event_encode refuses,
+ * -ECONNRESET, -ETIMEDOUT, -ENOMEM. Thread-safe.
+ */
+CAST_API int cast_student_send_event_wait(struct cast_student_ctl *s,
+					  uint64_t session,
+					  const struct cast_event *e,
+					  int timeout_ms);
 
 /* ---- On the teacher: the class ---------------------------------------- */
 

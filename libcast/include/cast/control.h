@@ -107,6 +107,38 @@ enum cast_msg_type {
 	CAST_MSG_HEARTBEAT = 10,      /* student → teacher, every 1 s: no field */
 };
 
+/* ---- Student identity ------------------------------------------------ */
+
+/*
+ * Who a student is, one shape everywhere: the HELLO it sends, the control
+ * plane's list of students, the class, the roster and `ctl class`. The
+ * teacher keys everything it knows of a student by `id`, its seat id as
+ * the class sees it; address, hostname and machine id are hints only and
+ * never join anything (docs/protocol.md, "Seat identity and conflicts").
+ * Strings are UTF-8 without control characters, NUL-terminated.
+ */
+/* Size of id, presented_id and class_name, with the NUL. */
+#define CAST_IDENTITY_ID_MAX 64
+
+struct cast_identity {
+	/*
+	 * The seat id the teacher gives: `presented_id`, or "<id>#2", "#3"…
+	 * for another machine presenting an id already online (cloned seats,
+	 * a mistyped --id). Set by the teacher; not on the wire.
+	 */
+	char id[CAST_IDENTITY_ID_MAX];
+	/* What the student presents: --id (a sign-in), else its seat id
+	 * (cast_student_seat_id: "seat-<MAC>", the same on every boot). */
+	char presented_id[CAST_IDENTITY_ID_MAX];
+	char name[128];			/* signed-in name */
+	char class_name[CAST_IDENTITY_ID_MAX];
+	char host[256];			/* hostname (hint) */
+	char machine_id[64];		/* /etc/machine-id (hint: clones
+					   share it) */
+	uint8_t mac[6];			/* lab interface's; 0: unknown */
+	char ip[16];			/* connection's address (hint) */
+};
+
 /** Media parameters the teacher hands out in WELCOME. */
 struct cast_media_params {
 	struct cast_media_key key;	/* SRTP master key + salt */
@@ -127,13 +159,9 @@ struct cast_media_params {
 struct cast_msg {
 	uint16_t type;			/* enum cast_msg_type */
 	uint16_t version;		/* CAST_MSG_VERSION */
-	/* HELLO */
-	char student_id[64];
-	char name[128];
-	char class_name[64];
-	char hostname[256];
-	char machine_id[64];
-	uint8_t mac[6];			/* all zero: unknown (not sent) */
+	/* HELLO: presented_id, name, class_name, host, machine_id, mac (all
+	 * zero: unknown, not sent); id and ip are the teacher's, never sent. */
+	struct cast_identity hello;
 	/* WELCOME */
 	struct cast_media_params media;
 	/* The teacher's public key and its signature binding this TLS
@@ -326,20 +354,31 @@ enum cast_student_event {
 	CAST_STUDENT_EVENT = 6,		 /* info->event_name/_args */
 };
 
+struct cast_event; /* cast/class.h */
+
 /** A student not heard from for longer than this is "not responding". */
 #define CAST_RESPONDING_MS 2500
 
 /** One student in the teacher's roster (a copy; plain data). */
 struct cast_student_info {
-	char id[64];			/* roster name: HELLO's, "#2"… for a
-					   conflicting seat; "ip:port" if empty */
-	char presented_id[64];		/* the id the student itself presents */
-	char name[128];
-	char class_name[64];
-	char host[256];
-	char machine_id[64];
-	uint8_t mac[6];
-	char ip[16];			/* the connection's peer address */
+	/*
+	 * The student's identity (`ident`, struct cast_identity); its members
+	 * are also reachable by their own names (info->id, info->name…),
+	 * the same bytes.
+	 */
+	union {
+		struct cast_identity ident;
+		struct {
+			char id[CAST_IDENTITY_ID_MAX];
+			char presented_id[CAST_IDENTITY_ID_MAX];
+			char name[128];
+			char class_name[CAST_IDENTITY_ID_MAX];
+			char host[256];
+			char machine_id[64];
+			uint8_t mac[6];
+			char ip[16];
+		};
+	};
 	uint16_t port;
 	int64_t connected_us;		/* wall clock of the last join */
 	int64_t last_seen_us;		/* wall clock of the last message */
@@ -375,8 +414,14 @@ struct cast_student_info {
 	char stats_json[CAST_MSG_STATS_MAX + 1]; /* last STATS, "" none */
 	/*
 	 * Valid during a CAST_STUDENT_EVENT / CAST_STUDENT_REPLY callback
-	 * only (NULL otherwise, and in copies): what the student sent.
+	 * only (NULL otherwise, and in copies): what the student sent. An
+	 * EVENT comes decoded and checked (cast_event_decode, cast/class.h)
+	 * in `event`; NULL for a name this version does not know, and for
+	 * one that does not decode, whose error is in `event_error`
+	 * (counted in events_refused; use nothing of it but its name).
 	 */
+	const struct cast_event *event;
+	int event_error;
 	const char *event_name;
 	const uint8_t *event_args;
 	size_t event_args_len;
@@ -454,6 +499,7 @@ struct cast_teacher_ctl_stats {
 	uint64_t handshakes_evicted;	/* unfinished handshakes closed to
 					 * make room for a newcomer */
 	uint64_t protocol_errors;	/* malformed/oversize, connection closed */
+	uint64_t events_refused;	/* EVENTs not decoded, dropped */
 	uint64_t timeouts;		/* silent for 15 s */
 	uint64_t joins, leaves;
 	unsigned students_online;
@@ -637,6 +683,16 @@ CAST_API int cast_student_seat_id_make(const uint8_t mac[6],
 				       size_t size);
 
 /**
+ * The id the teacher knows a HELLO's student by before conflicts are
+ * resolved: its presented id, else the seat id cast_student_seat_id_make
+ * derives from its MAC (else its hostname); never its address. Writes
+ * `buf` (NUL-terminated). Pure. Returns the length, -ENODEV (no id, MAC
+ * or hostname: the HELLO is refused), -ENOSPC, -EINVAL.
+ */
+CAST_API int cast_identity_presented(const struct cast_identity *who,
+				     char *buf, size_t size);
+
+/**
  * This machine's seat id: cast_student_seat_id_make with the MAC of
  * cast_student_mac(iface) and, without one, gethostname. Returns what
  * cast_student_seat_id_make returns.
@@ -651,18 +707,10 @@ CAST_API int cast_student_seat_id(const char *iface, char *buf, size_t size);
  * either side the MACs decide; with both unknown, machine id, hostname
  * and address must all match. Pure.
  */
-CAST_API bool cast_student_same_machine(const struct cast_student_info *a,
-					const struct cast_student_info *b);
+CAST_API bool cast_student_same_machine(const struct cast_identity *a,
+					const struct cast_identity *b);
 
 /* ---- Student --------------------------------------------------------- */
-
-struct cast_student_identity {
-	/* e.g. seat or login; NULL: the seat id (cast_student_seat_id). */
-	const char *id;
-	const char *name;
-	const char *class_name;
-	/* hostname, machine id (/etc/machine-id) and MAC are filled in. */
-};
 
 /** New media parameters (first WELCOME, and each later one, e.g. rekey). */
 typedef void(cast_welcome_cb)(const struct cast_media_params *media,
@@ -691,7 +739,12 @@ struct cast_student_ctl_cfg {
 	int channel;			/* 1..999, required */
 	const struct cast_key *key;	/* required; copied */
 	const char *iface;		/* interface to join the beacon group */
-	struct cast_student_identity identity;
+	/*
+	 * Who this student says it is: presented_id (e.g. a sign-in; "": the
+	 * seat id, cast_student_seat_id), name, class_name. The library
+	 * fills in host, machine id and MAC; id and ip are the teacher's.
+	 */
+	struct cast_identity identity;
 	/**
 	 * Where beacons are received: NULL joins the channel's group; an IPv4
 	 * address binds it (unicast beacons, tests).

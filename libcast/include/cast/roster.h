@@ -2,6 +2,7 @@
 #ifndef CAST_ROSTER_H
 #define CAST_ROSTER_H
 
+#include "control.h"
 #include "defs.h"
 
 /** Longest text field in bytes (UTF-8), in the database and in CSV files. */
@@ -99,6 +100,24 @@ CAST_API int cast_roster_upsert_seen(struct cast_roster *r, const char *id,
 				     const char *host, int64_t when_us);
 
 /** Sets the teacher's notes on a student. Errors: -ENOENT, -EINVAL, db. */
+/**
+ * cast_roster_upsert_seen of a student's identity as the teacher knows it:
+ * keyed by its seat id (`who->id`), with its name, class, address, MAC and
+ * hostname. Same returns.
+ */
+CAST_API int cast_roster_seen(struct cast_roster *r,
+			      const struct cast_identity *who,
+			      int64_t when_us);
+
+/**
+ * The identity a roster row describes (id, name, class, address, MAC,
+ * host; the rest ""), e.g. to show a student that has not joined yet next
+ * to those online. `*out` is written on success only. Returns 0, -EINVAL (a
+ * bad MAC), -ENAMETOOLONG (a field longer than the identity holds).
+ */
+CAST_API int cast_roster_entry_identity(const struct cast_roster_entry *e,
+					struct cast_identity *out);
+
 CAST_API int cast_roster_set_notes(struct cast_roster *r, const char *id,
 				   const char *notes);
 

@@ -106,6 +106,12 @@ struct job {
 	size_t hw_bytes;		/* counted in hw_queued */
 };
 
+/* A join or a leave for the roster and attendance (a job's data). */
+struct attend {
+	struct cast_identity who;
+	int64_t when_us;
+};
+
 /* An answer, or a file sending, that waits for the students' replies. */
 struct waiter {
 	struct waiter *next;
@@ -151,6 +157,15 @@ struct cast_class {
 	bool worker_started, stop;
 	pthread_cond_t wake;
 	struct job *jobs, **jobs_tail;
+	/*
+	 * The slow lane: jobs that hash whole files (`send`), on a thread of
+	 * their own, so a quick job (roster import, an export, the menu)
+	 * never waits behind a 2 GiB hash. In order among themselves.
+	 */
+	pthread_t hasher;
+	bool hasher_started, stop_slow;
+	pthread_cond_t slow_wake;
+	struct job *slow_jobs, **slow_tail;
 	struct waiter *waiters;
 	size_t hw_queued;		/* bytes of homework chunks queued */
 	bool hw_held;
@@ -177,6 +192,8 @@ struct cast_class {
 	struct note inbox[RING];
 	int inbox_head, inbox_n;
 	uint64_t messages_refused;
+	/* Students' file events: all, and those that failed. */
+	uint64_t files_reported, files_failed;
 	struct reply replies[RING];
 	int rep_head, rep_n;
 	struct {
@@ -312,17 +329,12 @@ static void view_forget(struct cast_class *c, const char *id)
 /* A "view" event: the student's window changed (or it rejoined). */
 static void view_report(struct cast_class *c,
 			const struct cast_student_info *info,
-			const uint8_t *args, size_t len)
+			const struct cast_view *vp)
 {
-	struct cast_view v;
+	struct cast_view v = *vp;
 	struct viewed *w;
 	bool was_unfocused;
 
-	if (cast_view_decode(args, len, &v)) {
-		cast_log(CAST_LOG_DEBUG, OBJ, "%s: malformed view event",
-			 info->id);
-		return;
-	}
 	w = view_of(c, info->id, true);
 	if (!w)
 		return;
@@ -1142,6 +1154,17 @@ static char *cmd_homework(struct cast_class *c)
 	return json_done(&j);
 }
 
+/* What `ctl class` adds of a student's identity after its other fields. */
+static void identity_json(struct cast_json *j, const struct cast_identity *who)
+{
+	char mac[18];
+
+	cast_mac_format(who->mac, mac, sizeof(mac));
+	cast_json_str(j, "presented_id", who->presented_id);
+	cast_json_str(j, "host", who->host);
+	cast_json_str(j, "mac", mac);
+}
+
 /* class: every student with address and state (online, responding, its
  * window, signed in, hand raised, locked, last seen), the teacher's one
  * view of the room. */
@@ -1206,6 +1229,9 @@ static char *cmd_class(struct cast_class *c)
 		}
 		cast_json_num(&j, "last_seen_s_ago",
 			      (double)(now - in->last_seen_us) / 1e6);
+		/* The rest of its identity: "id" is its seat id, these are
+		 * what it presented and the hints that came with it. */
+		identity_json(&j, &in->ident);
 		cast_json_end(&j);
 	}
 	cast_json_array_end(&j);
@@ -1258,6 +1284,59 @@ static void job_push(struct cast_class *c, struct job *j)
 	*c->jobs_tail = j;
 	c->jobs_tail = &j->next;
 	pthread_cond_signal(&c->wake);
+}
+
+/* A job that reads and hashes whole files: the slow lane. */
+static void job_push_slow(struct cast_class *c, struct job *j)
+{
+	*c->slow_tail = j;
+	c->slow_tail = &j->next;
+	pthread_cond_signal(&c->slow_wake);
+}
+
+/* Runs a job and answers its request (without the lock held on entry). */
+static void job_run(struct cast_class *c, struct job *j)
+{
+	char *out = j->run(c, j);
+
+	/* Under the lock: the control plane may be going
+	 * (cast_class_set_ctl(c, NULL)). */
+	pthread_mutex_lock(&c->lock);
+	if (j->req && c->ctl)
+		cast_teacher_ctl_answer(c->ctl, j->req,
+					out ? out
+					    : "{\"ok\":false,\"error\":"
+					      "\"out of memory\"}");
+	pthread_mutex_unlock(&c->lock);
+	free(out);
+	job_free(j);
+}
+
+/* The slow lane's thread: one job at a time, in order; what is queued
+ * when the class stops is still done. */
+static void *work_slow(void *arg)
+{
+	struct cast_class *c = arg;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		struct job *j = c->slow_jobs;
+
+		if (j) {
+			c->slow_jobs = j->next;
+			if (!c->slow_jobs)
+				c->slow_tail = &c->slow_jobs;
+			pthread_mutex_unlock(&c->lock);
+			job_run(c, j);
+			pthread_mutex_lock(&c->lock);
+			continue;
+		}
+		if (c->stop_slow)
+			break;
+		pthread_cond_wait(&c->slow_wake, &c->lock);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
 }
 
 /* Homework chunks: written in order, on the worker. */
@@ -1324,22 +1403,8 @@ static void *work(void *arg)
 					send_offered(c, w);
 				waiter_free(w);
 			}
-			if (j) {
-				char *out = j->run(c, j);
-
-				/* Under the lock: the control plane may be
-				 * going (cast_class_set_ctl(c, NULL)). */
-				pthread_mutex_lock(&c->lock);
-				if (j->req && c->ctl)
-					cast_teacher_ctl_answer(
-						c->ctl, j->req,
-						out ? out
-						    : "{\"ok\":false,\"error\":"
-						      "\"out of memory\"}");
-				pthread_mutex_unlock(&c->lock);
-				free(out);
-				job_free(j);
-			}
+			if (j)
+				job_run(c, j);
 			pthread_mutex_lock(&c->lock);
 			/* The disk caught up: read the students again. */
 			if (c->hw_held && c->hw_queued < HW_QUEUE_LOW) {
@@ -1575,7 +1640,10 @@ static char *later(struct cast_class *c, uint64_t req,
 	if (!j)
 		return NULL;
 	j->t = t;
-	job_push(c, j);
+	if (run == job_send)
+		job_push_slow(c, j);
+	else
+		job_push(c, j);
 	return CAST_CTL_LATER;
 }
 
@@ -1820,16 +1888,16 @@ out:
 /* Attendance and the roster, on the worker (SQLite writes). */
 static char *job_attend(struct cast_class *c, struct job *jb)
 {
-	const struct cast_student_info *in = (const void *)jb->data;
+	/* The roster and attendance go by the student's seat id. */
+	const struct attend *a = (const void *)jb->data;
+	const struct cast_identity *who = &a->who;
 
 	if (jb->argc == 1) { /* joined */
-		cast_roster_upsert_seen(c->roster, in->id, in->name,
-					in->class_name, in->ip, in->mac,
-					in->host, in->connected_us);
-		cast_roster_attend(c->roster, c->lesson_id, in->id,
+		cast_roster_seen(c->roster, who, a->when_us);
+		cast_roster_attend(c->roster, c->lesson_id, who->id,
 				   CAST_ATTEND_SIGNED_IN, cast_now_us());
 	} else {
-		cast_roster_attend(c->roster, c->lesson_id, in->id,
+		cast_roster_attend(c->roster, c->lesson_id, who->id,
 				   CAST_ATTEND_LEFT, cast_now_us());
 	}
 	return NULL;
@@ -1864,13 +1932,14 @@ static struct job *push_data(struct cast_class *c,
 	return j;
 }
 
+/* A student's event, decoded and checked by the control plane. */
 static void on_student_event_locked(struct cast_class *c,
 				    const struct cast_student_info *info,
-				    const char *name, const uint8_t *args,
-				    size_t len)
+				    const struct cast_event *ev)
 {
-	if (!strcmp(name, "hand")) {
-		bool up = len == 2 && !memcmp(args, "up", 2);
+	switch (ev->type) {
+	case CAST_EV_HAND: {
+		bool up = ev->u.hand.up;
 		int i;
 
 		for (i = 0; i < c->n_hands && strcmp(c->hands[i].id, info->id);
@@ -1889,15 +1958,11 @@ static void on_student_event_locked(struct cast_class *c,
 		c->hands[i].raised = up;
 		cast_log(CAST_LOG_INFO, OBJ, "%s (%s) %s a hand", info->id,
 			 info->name, up ? "raised" : "lowered");
-	} else if (!strcmp(name, "message")) {
+		break;
+	}
+	case CAST_EV_MESSAGE: {
 		struct note *n;
 
-		/* Text only, and within the limit: never cut, never kept as
-		 * anything but text. */
-		if (len >= sizeof(n->text) || memchr(args, '\0', len)) {
-			c->messages_refused++;
-			return;
-		}
 		if (c->inbox_n == RING) {
 			c->inbox_head = (c->inbox_head + 1) % RING;
 			c->inbox_n--;
@@ -1906,27 +1971,28 @@ static void on_student_event_locked(struct cast_class *c,
 		snprintf(n->id, sizeof(n->id), "%s", info->id);
 		snprintf(n->name, sizeof(n->name), "%s", info->name);
 		n->when_us = cast_now_us();
-		memcpy(n->text, args, len);
-		n->text[len] = '\0';
-	} else if (!strcmp(name, "hw")) {
+		memcpy(n->text, ev->u.message.text, sizeof(n->text));
+		break;
+	}
+	case CAST_EV_HOMEWORK:
 		if (!c->homework)
 			return;
-		if (push_data(c, job_homework, 0, info->id, args, len))
-			c->hw_queued += len;
+		if (push_data(c, job_homework, 0, info->id,
+			      ev->u.homework.chunk, ev->u.homework.len))
+			c->hw_queued += ev->u.homework.len;
 		/* The disk is behind: hold the students until it catches up
 		 * (their TCP windows fill, their senders wait). */
 		if (!c->hw_held && c->hw_queued > HW_QUEUE_HIGH && c->ctl) {
 			c->hw_held = true;
 			cast_teacher_ctl_hold(c->ctl, true);
 		}
-	} else if (!strcmp(name, CAST_VIEW_EVENT)) {
-		view_report(c, info, args, len);
-	} else if (!strcmp(name, "assets")) {
+		break;
+	case CAST_EV_VIEW:
+		view_report(c, info, &ev->u.view);
+		break;
+	case CAST_EV_ASSETS: {
 		int i;
 
-		if (len >= sizeof(c->assets[0].json) ||
-		    cast_json_validate_object((const char *)args, len))
-			return;
 		for (i = 0; i < c->n_assets && strcmp(c->assets[i].id, info->id);
 		     i++)
 			;
@@ -1937,8 +2003,23 @@ static void on_student_event_locked(struct cast_class *c,
 		}
 		snprintf(c->assets[i].id, sizeof(c->assets[i].id), "%s",
 			 info->id);
-		memcpy(c->assets[i].json, args, len);
-		c->assets[i].json[len] = '\0';
+		memcpy(c->assets[i].json, ev->u.assets.json,
+		       sizeof(c->assets[i].json));
+		break;
+	}
+	case CAST_EV_FILE:
+		c->files_reported++;
+		if (ev->u.file.status)
+			c->files_failed++;
+		cast_log(ev->u.file.status ? CAST_LOG_WARN : CAST_LOG_INFO, OBJ,
+			 "%s: file %u (%s) %s%s", info->id,
+			 ev->u.file.transfer_id, ev->u.file.path,
+			 ev->u.file.status ? "failed: " : "received",
+			 ev->u.file.status ? cast_strerror(ev->u.file.status)
+					   : "");
+		break;
+	default:
+		break;
 	}
 }
 
@@ -1959,12 +2040,15 @@ void cast_class_event(const struct cast_student_info *info,
 		      enum cast_student_event ev, void *arg)
 {
 	struct cast_class *c = arg;
+	struct attend att;
 
 	pthread_mutex_lock(&c->lock);
 	switch (ev) {
 	case CAST_STUDENT_JOINED:
 		view_forget(c, info->id);
-		push_data(c, job_attend, 1, info->id, info, sizeof(*info));
+		att.who = info->ident;
+		att.when_us = info->connected_us;
+		push_data(c, job_attend, 1, info->id, &att, sizeof(att));
 		if (c->ctl)
 			reapply(c, info);
 		break;
@@ -1972,7 +2056,9 @@ void cast_class_event(const struct cast_student_info *info,
 		view_forget(c, info->id);
 		if (c->homework)
 			push_data(c, job_homework, 0, info->id, NULL, 0);
-		push_data(c, job_attend, 2, info->id, info, sizeof(*info));
+		att.who = info->ident;
+		att.when_us = cast_now_us();
+		push_data(c, job_attend, 2, info->id, &att, sizeof(att));
 		break;
 	case CAST_STUDENT_STATS: {
 		/* After a teacher restart the students know their lock state
@@ -1991,10 +2077,12 @@ void cast_class_event(const struct cast_student_info *info,
 		break;
 	}
 	case CAST_STUDENT_EVENT:
-		if (info->event_name)
-			on_student_event_locked(c, info, info->event_name,
-						info->event_args,
-						info->event_args_len);
+		if (info->event)
+			on_student_event_locked(c, info, info->event);
+		else if (info->event_error && info->event_name &&
+			 cast_event_type_of(info->event_name) ==
+				 CAST_EV_MESSAGE)
+			c->messages_refused++;
 		break;
 	case CAST_STUDENT_REPLY: {
 		struct reply *r;
@@ -2035,6 +2123,8 @@ void cast_class_json(struct cast_class *c, struct cast_json *j)
 	cast_json_int(j, "hands_raised", raised);
 	cast_json_int(j, "messages", c->inbox_n);
 	cast_json_int(j, "messages_refused", (int64_t)c->messages_refused);
+	cast_json_int(j, "files_reported", (int64_t)c->files_reported);
+	cast_json_int(j, "files_failed", (int64_t)c->files_failed);
 	cast_json_bool(j, "lock_all", c->lock_all);
 	cast_json_int(j, "locked", locked);
 	cast_json_str(j, "language", c->language);
@@ -2106,8 +2196,10 @@ int cast_class_new(struct cast_class **out, const struct cast_class_cfg *cfg)
 		 cfg->wol_addr ? cfg->wol_addr : "255.255.255.255");
 	c->wol_port = cfg->wol_port;
 	c->jobs_tail = &c->jobs;
+	c->slow_tail = &c->slow_jobs;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->wake, NULL);
+	pthread_cond_init(&c->slow_wake, NULL);
 	if (cfg->settings_path) {
 		snprintf(c->settings_path, sizeof(c->settings_path), "%s",
 			 cfg->settings_path);
@@ -2122,10 +2214,23 @@ int cast_class_new(struct cast_class **out, const struct cast_class_cfg *cfg)
 		ret = ret ? CAST_ERROR(ret) : 0;
 		c->worker_started = !ret;
 	}
+	if (!ret) {
+		ret = pthread_create(&c->hasher, NULL, work_slow, c);
+		ret = ret ? CAST_ERROR(ret) : 0;
+		c->hasher_started = !ret;
+	}
 	if (ret) {
+		if (c->worker_started) {
+			pthread_mutex_lock(&c->lock);
+			c->stop = true;
+			pthread_cond_signal(&c->wake);
+			pthread_mutex_unlock(&c->lock);
+			pthread_join(c->worker, NULL);
+		}
 		cast_homework_rx_free(&c->homework);
 		cast_roster_close(&c->roster);
 		pthread_cond_destroy(&c->wake);
+		pthread_cond_destroy(&c->slow_wake);
 		pthread_mutex_destroy(&c->lock);
 		free(c->assets);
 		free(c);
@@ -2148,7 +2253,14 @@ void cast_class_free(struct cast_class **pc)
 
 	if (!c)
 		return;
-	/* The worker finishes what is queued (homework on disk) first. */
+	/* Both lanes finish what is queued (homework on disk, sends) first;
+	 * the slow lane before the worker, whose waiters its sends add. */
+	pthread_mutex_lock(&c->lock);
+	c->stop_slow = true;
+	pthread_cond_signal(&c->slow_wake);
+	pthread_mutex_unlock(&c->lock);
+	if (c->hasher_started)
+		pthread_join(c->hasher, NULL);
 	pthread_mutex_lock(&c->lock);
 	c->stop = true;
 	pthread_cond_signal(&c->wake);
@@ -2168,6 +2280,7 @@ void cast_class_free(struct cast_class **pc)
 		cast_roster_close(&c->roster);
 	}
 	pthread_cond_destroy(&c->wake);
+	pthread_cond_destroy(&c->slow_wake);
 	pthread_mutex_destroy(&c->lock);
 	free(c->track);
 	free(c->assets);

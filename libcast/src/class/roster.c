@@ -645,6 +645,54 @@ int cast_roster_upsert_seen(struct cast_roster *r, const char *id,
 	return ret;
 }
 
+int cast_roster_seen(struct cast_roster *r, const struct cast_identity *who,
+		     int64_t when_us)
+{
+	if (!who)
+		return CAST_ERROR(EINVAL);
+	return cast_roster_upsert_seen(r, who->id, who->name, who->class_name,
+				       who->ip, who->mac, who->host, when_us);
+}
+
+/* Copies `src` into `dst` whole, or says it does not fit. */
+static int copy_whole(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= size)
+		return CAST_ERROR(ENAMETOOLONG);
+	memcpy(dst, src, n + 1);
+	return 0;
+}
+
+int cast_roster_entry_identity(const struct cast_roster_entry *e,
+			       struct cast_identity *out)
+{
+	struct cast_identity who = {0};
+	int ret;
+
+	if (!e || !out)
+		return CAST_ERROR(EINVAL);
+	if (e->mac[0] && cast_mac_parse(e->mac, who.mac))
+		return CAST_ERROR(EINVAL);
+	ret = copy_whole(who.id, sizeof(who.id), e->id);
+	if (!ret)
+		ret = copy_whole(who.presented_id, sizeof(who.presented_id),
+				 e->id);
+	if (!ret)
+		ret = copy_whole(who.name, sizeof(who.name), e->name);
+	if (!ret)
+		ret = copy_whole(who.class_name, sizeof(who.class_name),
+				 e->class_name);
+	if (!ret)
+		ret = copy_whole(who.ip, sizeof(who.ip), e->ip);
+	if (!ret)
+		ret = copy_whole(who.host, sizeof(who.host), e->host);
+	if (!ret)
+		*out = who;
+	return ret;
+}
+
 int cast_roster_set_notes(struct cast_roster *r, const char *id,
 			  const char *notes)
 {

@@ -30,12 +30,12 @@ static const struct field {
 	 offsetof(struct cast_msg, member),                                    \
 	 max,                                                                  \
 	 offsetof(struct cast_msg, member##_len)}
-	F(1, K_STR, T(CAST_MSG_HELLO), 0, student_id, 64),
-	F(2, K_STR, T(CAST_MSG_HELLO), 0, name, 128),
-	F(3, K_STR, T(CAST_MSG_HELLO), 0, class_name, 64),
-	F(4, K_STR, T(CAST_MSG_HELLO), 0, hostname, 256),
-	F(5, K_STR, T(CAST_MSG_HELLO), 0, machine_id, 64),
-	F(6, K_FIXED, T(CAST_MSG_HELLO), 0, mac, 6),
+	F(1, K_STR, T(CAST_MSG_HELLO), 0, hello.presented_id, 64),
+	F(2, K_STR, T(CAST_MSG_HELLO), 0, hello.name, 128),
+	F(3, K_STR, T(CAST_MSG_HELLO), 0, hello.class_name, 64),
+	F(4, K_STR, T(CAST_MSG_HELLO), 0, hello.host, 256),
+	F(5, K_STR, T(CAST_MSG_HELLO), 0, hello.machine_id, 64),
+	F(6, K_FIXED, T(CAST_MSG_HELLO), 0, hello.mac, 6),
 	F(16, K_FIXED, T(CAST_MSG_WELCOME), T(CAST_MSG_WELCOME), media.key.key,
 	  CAST_SRTP_KEY_LEN),
 	F(17, K_FIXED, T(CAST_MSG_WELCOME), T(CAST_MSG_WELCOME),

@@ -4,6 +4,7 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -144,8 +145,37 @@ int cast_student_seat_id(const char *iface, char *buf, size_t size)
 	return cast_student_seat_id_make(mac, host, buf, size);
 }
 
-bool cast_student_same_machine(const struct cast_student_info *a,
-			    const struct cast_student_info *b)
+/* The identity's members are also cast_student_info's own: same bytes. */
+_Static_assert(offsetof(struct cast_student_info, ip) ==
+		       offsetof(struct cast_student_info, ident) +
+			       offsetof(struct cast_identity, ip),
+	       "cast_student_info's identity members match cast_identity");
+_Static_assert(offsetof(struct cast_student_info, port) >=
+		       sizeof(struct cast_identity),
+	       "cast_student_info's identity members match cast_identity");
+
+int cast_identity_presented(const struct cast_identity *who, char *buf,
+			    size_t size)
+{
+	size_t n;
+
+	if (!who || !buf || !size)
+		return CAST_ERROR(EINVAL);
+	n = strnlen(who->presented_id, sizeof(who->presented_id));
+	if (!n)
+		return cast_student_seat_id_make(who->mac, who->host, buf,
+						 size);
+	if (n == sizeof(who->presented_id) || n >= size) {
+		buf[0] = '\0';
+		return CAST_ERROR(n == sizeof(who->presented_id) ? EINVAL
+								 : ENOSPC);
+	}
+	memcpy(buf, who->presented_id, n + 1);
+	return (int)n;
+}
+
+bool cast_student_same_machine(const struct cast_identity *a,
+			       const struct cast_identity *b)
 {
 	if (mac_known(a->mac) || mac_known(b->mac))
 		return !memcmp(a->mac, b->mac, 6);

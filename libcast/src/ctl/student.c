@@ -43,7 +43,7 @@ enum sstate { S_IDLE, S_CONNECTING, S_HANDSHAKE, S_HELLO, S_READY };
 struct cast_student_ctl {
 	int channel;
 	struct cast_key key;
-	char *iface, *id, *name, *class_name, *beacon_bind, *teacher_addr;
+	char *iface, *beacon_bind, *teacher_addr;
 	uint16_t beacon_port, teacher_port;
 	int stats_interval_ms;
 	cast_welcome_cb *on_welcome;
@@ -52,9 +52,9 @@ struct cast_student_ctl {
 	struct cast_command *cmd;	/* the one being carried out */
 	cast_stats_json_cb *stats_json;
 	void *arg;
-	char hostname[256];
-	char machine_id[64];
-	uint8_t mac[6];
+	/* What HELLO presents: the configured id (else the seat id), name
+	 * and class, this machine's hostname, machine id and MAC. */
+	struct cast_identity self;
 
 	SSL_CTX *ctx;
 	struct cast_udp *beacon;
@@ -256,12 +256,7 @@ static int send_hello(struct cast_student_ctl *s)
 	struct cast_msg m;
 
 	cast_msg_init(&m, CAST_MSG_HELLO);
-	copy_clean(m.student_id, sizeof(m.student_id), s->id);
-	copy_clean(m.name, sizeof(m.name), s->name);
-	copy_clean(m.class_name, sizeof(m.class_name), s->class_name);
-	copy_clean(m.hostname, sizeof(m.hostname), s->hostname);
-	copy_clean(m.machine_id, sizeof(m.machine_id), s->machine_id);
-	memcpy(m.mac, s->mac, sizeof(m.mac));
+	m.hello = s->self;
 	return cast__conn_send(&s->conn, &m);
 }
 
@@ -951,34 +946,34 @@ int cast_student_ctl_new(struct cast_student_ctl **out,
 	cast_beacon_filter_init(&s->filter);
 	ret = dup_str(&s->iface, cfg->iface);
 	if (!ret)
-		ret = dup_str(&s->id, cfg->identity.id);
-	if (!ret)
-		ret = dup_str(&s->name, cfg->identity.name);
-	if (!ret)
-		ret = dup_str(&s->class_name, cfg->identity.class_name);
-	if (!ret)
 		ret = dup_str(&s->beacon_bind, cfg->beacon_bind);
 	if (!ret)
 		ret = dup_str(&s->teacher_addr, cfg->teacher_addr);
 	if (ret)
 		goto fail;
-	if (gethostname(s->hostname, sizeof(s->hostname)))
-		s->hostname[0] = '\0';
-	s->hostname[sizeof(s->hostname) - 1] = '\0';
-	read_machine_id(s->machine_id, sizeof(s->machine_id));
-	/* The same interface the seat id comes from, so the teacher's
-	 * same-machine test and the id agree. */
-	if (cast_student_mac(s->iface, s->mac))
-		memset(s->mac, 0, sizeof(s->mac));
-	if (!s->id || !*s->id) {
-		char seat[64];
+	{
+		struct cast_identity *me = &s->self;
+		char host[256];
 
-		free(s->id);
-		s->id = NULL;
-		if (cast_student_seat_id(s->iface, seat, sizeof(seat)) > 0)
-			ret = dup_str(&s->id, seat);
-		if (ret)
-			goto fail;
+		copy_clean(me->presented_id, sizeof(me->presented_id),
+			   cfg->identity.presented_id);
+		copy_clean(me->name, sizeof(me->name), cfg->identity.name);
+		copy_clean(me->class_name, sizeof(me->class_name),
+			   cfg->identity.class_name);
+		if (gethostname(host, sizeof(host)))
+			host[0] = '\0';
+		host[sizeof(host) - 1] = '\0';
+		copy_clean(me->host, sizeof(me->host), host);
+		read_machine_id(host, sizeof(me->machine_id));
+		copy_clean(me->machine_id, sizeof(me->machine_id), host);
+		/* The same interface the seat id comes from, so the teacher's
+		 * same-machine test and the id agree. */
+		if (cast_student_mac(s->iface, me->mac))
+			memset(me->mac, 0, sizeof(me->mac));
+		if (!me->presented_id[0] &&
+		    cast_student_seat_id(s->iface, me->presented_id,
+					 sizeof(me->presented_id)) < 0)
+			me->presented_id[0] = '\0';
 	}
 
 	if (s->teacher_addr) {
@@ -1090,9 +1085,6 @@ void cast_student_ctl_free(struct cast_student_ctl **ps)
 	cast_udp_free(&s->beacon);
 	cast__tls_ctx_free(s->ctx);
 	free(s->iface);
-	free(s->id);
-	free(s->name);
-	free(s->class_name);
 	free(s->beacon_bind);
 	free(s->teacher_addr);
 	for (int i = 0; i < EVQ_SLOTS; i++)

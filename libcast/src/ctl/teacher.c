@@ -19,6 +19,7 @@
 
 #include <openssl/crypto.h>
 
+#include "cast/class.h"
 #include "cast/error.h"
 #include "cast/log.h"
 #include "cast/stats.h"
@@ -116,6 +117,8 @@ struct cast_teacher_ctl {
 	cast_student_event_cb *on_event;
 	cast_ctl_command_cb *on_ctl;
 	void *arg;
+	/* The EVENT being handed out (network thread only). */
+	struct cast_event *event;
 
 	SSL_CTX *ctx;
 	int lfd, bfd, ufd, wfd;
@@ -652,7 +655,7 @@ static bool taken_by_other(struct cast_teacher_ctl *t, const char *id,
 		struct entry *e = &t->roster[i];
 
 		if (e->used && e->client >= 0 && !strcmp(e->info.id, id) &&
-		    !cast_student_same_machine(&e->info, who))
+		    !cast_student_same_machine(&e->info.ident, &who->ident))
 			return true;
 	}
 	return false;
@@ -676,7 +679,7 @@ static int seat_slot(struct cast_teacher_ctl *t, const char *id,
 		struct entry *e = &t->roster[i];
 
 		if (e->used && !strcmp(e->presented, id) &&
-		    cast_student_same_machine(&e->info, who) &&
+		    cast_student_same_machine(&e->info.ident, &who->ident) &&
 		    !taken_by_other(t, e->info.id, who)) {
 			snprintf(name, size, "%s", e->info.id);
 			return i;
@@ -702,15 +705,16 @@ static int on_hello(struct cast_teacher_ctl *t, int ci,
 	struct entry *e;
 	int slot, ret;
 
-	if (m->student_id[0])
-		snprintf(id, sizeof(id), "%s", m->student_id);
-	else if (m->machine_id[0])
-		snprintf(id, sizeof(id), "%s", m->machine_id);
-	else
-		snprintf(id, sizeof(id), "%s:%u", c->ip, c->port);
-	memcpy(who.host, m->hostname, sizeof(who.host));
-	memcpy(who.machine_id, m->machine_id, sizeof(who.machine_id));
-	memcpy(who.mac, m->mac, sizeof(who.mac));
+	/* The id it presents, else its seat id from what HELLO says of the
+	 * machine (MAC, else hostname): never its address, which a lab
+	 * hands out anew and clones may swap. */
+	if (cast_identity_presented(&m->hello, id, sizeof(id)) < 0) {
+		cast_log(CAST_LOG_WARN, OBJ,
+			 "%s:%u: HELLO without an id, a MAC or a hostname",
+			 c->ip, c->port);
+		return CAST_EMALFORMED;
+	}
+	who.ident = m->hello;
 	memcpy(who.ip, c->ip, sizeof(who.ip));
 	slot = seat_slot(t, id, &who, name, sizeof(name));
 	if (slot < 0) {
@@ -737,14 +741,9 @@ static int on_hello(struct cast_teacher_ctl *t, int ci,
 	e->used = true;
 	e->client = ci;
 	snprintf(e->presented, sizeof(e->presented), "%s", id);
+	in->ident = who.ident;
 	snprintf(in->id, sizeof(in->id), "%s", name);
 	snprintf(in->presented_id, sizeof(in->presented_id), "%s", id);
-	memcpy(in->name, m->name, sizeof(in->name));
-	memcpy(in->class_name, m->class_name, sizeof(in->class_name));
-	memcpy(in->host, m->hostname, sizeof(in->host));
-	memcpy(in->machine_id, m->machine_id, sizeof(in->machine_id));
-	memcpy(in->mac, m->mac, sizeof(in->mac));
-	memcpy(in->ip, c->ip, sizeof(in->ip));
 	in->port = c->port;
 	in->connected_us = in->last_seen_us = cast_now_us();
 	e->heard_us = cast_mono_us();
@@ -815,6 +814,43 @@ static void on_pong(struct cast_teacher_ctl *t, struct client *c,
 	pthread_mutex_unlock(&t->lock);
 }
 
+/*
+ * An EVENT, decoded and checked once here (cast_event_decode): the class
+ * gets it typed. One that does not decode is counted and handed on with
+ * its error only (nothing of it is used); one of a name this version does
+ * not know (a newer student's) is handed on untyped, for parts of the
+ * teacher that know it.
+ */
+static void on_event(struct cast_teacher_ctl *t, struct entry *e,
+		     const struct cast_msg *m)
+{
+	int ret = cast_event_decode(m->cmd_name, m->cmd_args, m->cmd_args_len,
+				    t->event);
+
+	if (ret && ret != CAST_ERROR(ENOSYS)) {
+		pthread_mutex_lock(&t->lock);
+		t->st.events_refused++;
+		pthread_mutex_unlock(&t->lock);
+		cast_log(CAST_LOG_DEBUG, OBJ, "%s: event '%s' refused: %s",
+			 e->info.id, m->cmd_name, cast_strerror(ret));
+	}
+	pthread_mutex_lock(&t->lock);
+	e->info.event = ret ? NULL : t->event;
+	e->info.event_error = ret == CAST_ERROR(ENOSYS) ? 0 : ret;
+	e->info.event_name = m->cmd_name;
+	e->info.event_args = m->cmd_args;
+	e->info.event_args_len = m->cmd_args_len;
+	pthread_mutex_unlock(&t->lock);
+	emit(t, e, CAST_STUDENT_EVENT);
+	pthread_mutex_lock(&t->lock);
+	e->info.event = NULL;
+	e->info.event_error = 0;
+	e->info.event_name = NULL;
+	e->info.event_args = NULL;
+	e->info.event_args_len = 0;
+	pthread_mutex_unlock(&t->lock);
+}
+
 static int on_msg(const uint8_t *buf, size_t len, void *arg)
 {
 	struct rx_ctx *x = arg;
@@ -879,17 +915,7 @@ static int on_msg(const uint8_t *buf, size_t len, void *arg)
 		pthread_mutex_unlock(&t->lock);
 		return 0;
 	case CAST_MSG_EVENT:
-		pthread_mutex_lock(&t->lock);
-		e->info.event_name = m.cmd_name;
-		e->info.event_args = m.cmd_args;
-		e->info.event_args_len = m.cmd_args_len;
-		pthread_mutex_unlock(&t->lock);
-		emit(t, e, CAST_STUDENT_EVENT);
-		pthread_mutex_lock(&t->lock);
-		e->info.event_name = NULL;
-		e->info.event_args = NULL;
-		e->info.event_args_len = 0;
-		pthread_mutex_unlock(&t->lock);
+		on_event(t, e, &m);
 		return 0;
 	default:
 		/* HELLO twice, or a teacher's message from a student. */
@@ -1218,6 +1244,8 @@ static void ctl_answer(struct cast_teacher_ctl *t, struct ctl_client *k,
 			      (int64_t)t->st.handshakes_evicted);
 		cast_json_int(&j, "protocol_errors",
 			      (int64_t)t->st.protocol_errors);
+		cast_json_int(&j, "events_refused",
+			      (int64_t)t->st.events_refused);
 		cast_json_int(&j, "timeouts", (int64_t)t->st.timeouts);
 		cast_json_int(&j, "joins", (int64_t)t->st.joins);
 		cast_json_int(&j, "leaves", (int64_t)t->st.leaves);
@@ -1539,7 +1567,8 @@ int cast_teacher_ctl_new(struct cast_teacher_ctl **out,
 	t->nclients = cfg->max_students + SPARE_CONNS;
 	t->clients = calloc((size_t)t->nclients, sizeof(*t->clients));
 	t->roster = calloc((size_t)t->max_students, sizeof(*t->roster));
-	if (!t->clients || !t->roster) {
+	t->event = malloc(sizeof(*t->event));
+	if (!t->clients || !t->roster || !t->event) {
 		ret = CAST_ERROR(ENOMEM);
 		goto fail;
 	}
@@ -1745,6 +1774,7 @@ void cast_teacher_ctl_free(struct cast_teacher_ctl **pt)
 	cast__tls_ctx_free(t->ctx);
 	free(t->clients);
 	free(t->roster);
+	free(t->event);
 	free(t->state);
 	pthread_mutex_destroy(&t->lock);
 	OPENSSL_cleanse(t, sizeof(*t));

@@ -26,6 +26,8 @@ struct student {
 	const char *teacher_codes;	/* with --key-code: FP[,FP…] */
 	const char *id, *name, *class_name;
 	struct cast_receiver *r;	/* set before the control plane starts */
+	struct cast_voice_receiver *voice;	/* NULL: no audio here */
+	const char *audio_out;		/* NULL: default, or none headless */
 	struct cast_student_ctl *ctl;	/* set once the control plane runs */
 	struct cast_seat_cfg ccfg;
 	struct cast_seat *seat;		/* what the teacher set here */
@@ -104,6 +106,10 @@ static void usage(FILE *f)
 		"  --headless           no window; stats only\n"
 		"  --windowed WxH[+X+Y] a window instead of full screen\n"
 		"  --dump FILE          at exit, save the shown picture (PPM)\n"
+		"  --audio-out OUT      the teacher's voice: default (the sound\n"
+		"                       device; none with --headless), none, or\n"
+		"                       file:PATH.wav (what would be played,\n"
+		"                       48 kHz, written as it would be played)\n"
 		"  --check-stamp        verify test-pattern frame numbers\n"
 		"  --no-decode          receive and repair only, decode nothing\n"
 		"                       (network checks, benchmarks; headless)\n"
@@ -118,7 +124,7 @@ enum {
 	OPT_ID, OPT_NAME, OPT_CLASS, OPT_TEACHER, OPT_STATE_DIR,
 	OPT_LOCAL_SOCKET, OPT_OPEN_CMD, OPT_URL_SCHEMES, OPT_POWEROFF_CMD,
 	OPT_REBOOT_CMD, OPT_ALLOW_CLOCK_SET, OPT_INBOX, OPT_COLLECT_ROOT,
-	OPT_TEACHER_CODE,
+	OPT_TEACHER_CODE, OPT_AUDIO_OUT,
 };
 
 /* The student's own options; the common ones are cast/options.h's. */
@@ -141,6 +147,7 @@ static const struct cast_option options[] = {
 	{"inbox", true, OPT_INBOX},
 	{"collect-root", true, OPT_COLLECT_ROOT},
 	{"teacher-code", true, OPT_TEACHER_CODE},
+	{"audio-out", true, OPT_AUDIO_OUT},
 	{NULL, false, 0},
 };
 
@@ -215,6 +222,16 @@ static int set_option(int id, const char *v, void *arg, char *why,
 	case OPT_COLLECT_ROOT:
 		s->collect_root = v;
 		return 0;
+	case OPT_AUDIO_OUT:
+		if (strcmp(v, "default") && strcmp(v, "none") &&
+		    (strncmp(v, "file:", 5) || !v[5])) {
+			snprintf(why, why_size,
+				 "--audio-out takes default, none or "
+				 "file:PATH.wav");
+			return CAST_ERROR(EINVAL);
+		}
+		s->audio_out = v;
+		return 0;
 	default:
 		return CAST_ERROR(EINVAL);
 	}
@@ -267,6 +284,8 @@ static void on_welcome(const struct cast_media_params *m, void *arg)
 		return;
 	}
 	err = cast_receiver_set_key(s->r, &m->key);
+	if (!err && s->voice)
+		err = cast_voice_receiver_set_key(s->voice, &m->key);
 	if (err)
 		cast_log(CAST_LOG_ERROR, "student", "media key: %s",
 			 cast_strerror(err));
@@ -475,6 +494,11 @@ static int on_command(const struct cast_command *cmd, uint32_t cmd_id,
 		return cast_student_ctl_send_event(s->ctl, "assets", buf,
 						   (size_t)n);
 	}
+	case CAST_CMD_VOICE:
+		if (!s->voice)
+			return CAST_ERROR(ENOSYS);
+		cast_voice_receiver_enable(s->voice, cmd->u.voice.on);
+		return 0;
 	case CAST_CMD_FILE_OFFER:
 		/* Only offered files' NORM bytes are accepted. */
 		return s->files ? cast_file_receiver_expect(s->files,
@@ -715,7 +739,34 @@ static int load_key(const struct student *s, struct cast_key *key)
 	return 0;
 }
 
+/* The voice's part of a stats line. */
+static void write_voice(struct cast_json *j, struct cast_voice_receiver *v)
+{
+	struct cast_voice_receiver_stats vs;
+
+	cast_voice_receiver_stats(v, &vs);
+	cast_json_bool(j, "voice_on", vs.enabled);
+	cast_json_int(j, "audio_packets", (int64_t)vs.packets);
+	cast_json_int(j, "audio_frames_played", (int64_t)vs.frames_played);
+	cast_json_int(j, "audio_concealed", (int64_t)vs.frames_concealed);
+	cast_json_int(j, "audio_fec", (int64_t)vs.frames_fec);
+	cast_json_int(j, "audio_repairs_recovered",
+		      (int64_t)vs.repairs_recovered);
+	cast_json_int(j, "audio_late", (int64_t)vs.jitter.late);
+	cast_json_int(j, "audio_underruns", (int64_t)vs.jitter.underruns);
+	cast_json_int(j, "audio_auth_failures", (int64_t)vs.auth_failures);
+	cast_json_int(j, "audio_malformed", (int64_t)vs.malformed);
+	cast_json_int(j, "audio_max_concealed_ms", vs.max_concealed_ms);
+	cast_json_int(j, "audio_buffer_ms", vs.jitter.target_ms);
+	cast_json_num(j, "audio_jitter_ms", vs.jitter.jitter_ms);
+	cast_json_hist_ms(j, "audio_latency_ms", &vs.latency_us);
+	cast_json_hist_ms(j, "audio_decode_ms", &vs.decode_us);
+	cast_json_num(j, "av_offset_ms", vs.av_offset_ms);
+	cast_json_int(j, "av_extra_delay_ms", vs.extra_delay_ms);
+}
+
 static void write_stats(FILE *f, struct cast_receiver *r,
+			struct cast_voice_receiver *voice,
 			struct cast_student_ctl *ctl, struct cast_seat *seat,
 			struct cast_file_receiver *files, struct cast_meter *m,
 			double elapsed, bool final)
@@ -770,6 +821,8 @@ static void write_stats(FILE *f, struct cast_receiver *r,
 			      ? -1.0
 			      : (double)st.first_picture_us / 1000);
 	cast_json_num(&j, "max_gap_ms", (double)st.max_gap_us / 1000);
+	if (voice)
+		write_voice(&j, voice);
 	if (st.stamp_ok + st.stamp_bad + st.stamp_disorder) {
 		cast_json_obj(&j, "stamp");
 		cast_json_int(&j, "ok", (int64_t)st.stamp_ok);
@@ -1233,6 +1286,27 @@ int main(int argc, char **argv)
 	if (!err)
 		err = cast_receiver_start(r);
 	s.r = r;
+	if (!err && !s.cfg.no_decode) {
+		struct cast_voice_receiver_cfg vc;
+
+		cast_voice_receiver_cfg_init(&vc);
+		vc.channel = s.cfg.channel;
+		vc.iface = s.cfg.iface;
+		vc.insecure = s.cfg.insecure;
+		vc.output = s.audio_out ? s.audio_out
+			    : s.common.headless ? "none" : "default";
+		err = cast_voice_receiver_new(&s.voice, &vc);
+		if (!err)
+			err = cast_voice_receiver_start(s.voice);
+		if (err && !s.audio_out) {
+			/* No sound device: the picture still comes. */
+			fprintf(stderr, "cast-student: no sound (%s): the "
+					"teacher's voice is not played\n",
+				cast_strerror(err));
+			cast_voice_receiver_free(&s.voice);
+			err = 0;
+		}
+	}
 	if (!err && !s.cfg.insecure) {
 		struct cast_file_receiver_cfg fc;
 		const char *home = getenv("HOME");
@@ -1293,6 +1367,7 @@ int main(int argc, char **argv)
 			s.cfg.channel, cast_strerror(err));
 		cast_ctl_server_free(&local);
 		cast_student_ctl_free(&ctl);
+		cast_voice_receiver_free(&s.voice);
 		cast_receiver_free(&r);
 		if (!s.common.headless)
 			view_close(&view);
@@ -1318,9 +1393,18 @@ int main(int argc, char **argv)
 				cast_receiver_set_teacher(r, teacher_ip);
 			}
 		}
+		if (now >= next_stats && s.voice) {
+			struct cast_receiver_stats vst;
+
+			/* Lip sync: the sound waits for the picture. */
+			cast_receiver_stats(r, &vst);
+			cast_voice_receiver_set_video_delay(
+				s.voice, cast_hist_quantile(&vst.latency_us, 0.5));
+		}
 		if (now >= next_stats) {
 			if (stats)
-				write_stats(stats, r, ctl, s.seat, s.files, &meter,
+				write_stats(stats, r, s.voice, ctl, s.seat,
+					    s.files, &meter,
 					    (double)(now - start) / 1e6, false);
 			next_stats += 1000000;
 		}
@@ -1352,8 +1436,9 @@ int main(int argc, char **argv)
 	}
 	cast_ctl_server_free(&local);
 	cast_receiver_stop(r);
+	cast_voice_receiver_stop(s.voice);
 	if (stats) {
-		write_stats(stats, r, ctl, s.seat, s.files, &meter,
+		write_stats(stats, r, s.voice, ctl, s.seat, s.files, &meter,
 			    (double)(cast_mono_us() - start) / 1e6, true);
 		if (stats != stdout)
 			fclose(stats);
@@ -1376,6 +1461,7 @@ int main(int argc, char **argv)
 		}
 		view_close(&view);
 	}
+	cast_voice_receiver_free(&s.voice);
 	cast_receiver_free(&r);
 	cast_seat_free(&s.seat);
 	free(pic.buf);

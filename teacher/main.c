@@ -22,6 +22,10 @@ struct teacher {
 	char source[16];
 	char device[1024];
 	const char *sdp_path;
+	/* Voice (F2): "mic", "file" or "" (none), and the file. */
+	char voice[8];
+	char voice_path[1024];
+	int voice_bitrate;
 };
 
 static volatile sig_atomic_t quit;
@@ -68,6 +72,12 @@ static void usage(FILE *f)
 		"                       traffic, for a longer wait on a lost packet\n"
 		"  --first-seq N        first RTP sequence number (default random;\n"
 		"                       for testing a wrap)\n"
+		"  --voice SRC          the teacher's voice: mic (default device),\n"
+		"                       mic:DEVICE, file:PATH (anything FFmpeg\n"
+		"                       reads: tests, a prepared narration) or\n"
+		"                       none (default); `ctl voice on|off` turns\n"
+		"                       it on and off, for all or --to students\n"
+		"  --voice-bitrate BPS  Opus bitrate, 16000..64000 (default 32000)\n"
 		"  --duration SEC       stop after SEC seconds (default: run)\n"
 		"  --stats FILE|-       JSON stats lines, each second and at exit\n"
 		"  --sdp FILE           write an SDP for third-party players\n"
@@ -92,7 +102,8 @@ enum {
 	OPT_SOURCE = CAST_OPT_APP, OPT_SIZE, OPT_REGION, OPT_FPS, OPT_BITRATE,
 	OPT_PRESET, OPT_TTL, OPT_MTU, OPT_LOOP, OPT_SDP, OPT_CTL_SOCKET,
 	OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON, OPT_REPAIR, OPT_FEC,
-	OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR, OPT_FIRST_SEQ,
+	OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR, OPT_FIRST_SEQ, OPT_VOICE,
+	OPT_VOICE_BITRATE,
 };
 
 /* The teacher's own options; the common ones are cast/options.h's. */
@@ -117,6 +128,8 @@ static const struct cast_option options[] = {
 	{"repair-delay", true, OPT_REPAIR_DELAY},
 	{"homework-dir", true, OPT_HOMEWORK_DIR},
 	{"first-seq", true, OPT_FIRST_SEQ},
+	{"voice", true, OPT_VOICE},
+	{"voice-bitrate", true, OPT_VOICE_BITRATE},
 	{NULL, false, 0},
 };
 
@@ -232,6 +245,28 @@ static int set_option(int id, const char *v, void *arg, char *why,
 	case OPT_LESSON:
 		t->lesson = v;
 		return 0;
+	case OPT_VOICE:
+		colon = strchr(v, ':');
+		snprintf(t->voice, sizeof(t->voice), "%.*s",
+			 (int)(colon ? (size_t)(colon - v) : strlen(v)), v);
+		snprintf(t->voice_path, sizeof(t->voice_path), "%s",
+			 colon ? colon + 1 : "");
+		if (!strcmp(t->voice, "none") && !colon) {
+			t->voice[0] = 0;
+			return 0;
+		}
+		if ((strcmp(t->voice, "mic") && strcmp(t->voice, "file")) ||
+		    (!strcmp(t->voice, "file") && !t->voice_path[0])) {
+			snprintf(why, why_size,
+				 "unknown voice (mic, mic:DEVICE, file:PATH, "
+				 "none)");
+			return CAST_ERROR(EINVAL);
+		}
+		return 0;
+	case OPT_VOICE_BITRATE:
+		ret = cast_parse_int(v, 16000, 64000, &n);
+		t->voice_bitrate = (int)n;
+		break;
 	case OPT_WOL_PORT:
 		ret = cast_parse_int(v, 1, 65535, &n);
 		t->wol_port = (uint16_t)n;
@@ -536,7 +571,92 @@ static void write_students(struct cast_json *j, struct cast_sender *s,
 	cast_json_array_end(j);
 }
 
+/* `ctl voice on|off [--to IDS]`: the voice, and who plays it. */
+struct voice_ctl {
+	struct cast_voice_sender *v;
+	struct cast_class *cls;
+};
+
+static char *voice_reply(bool ok, const char *what, const char *to, int sent)
+{
+	struct cast_json j;
+
+	cast_json_begin(&j);
+	cast_json_bool(&j, "ok", ok);
+	if (ok) {
+		cast_json_str(&j, "voice", what);
+		cast_json_str(&j, "to", to ? to : "all");
+		cast_json_int(&j, "sent", sent);
+	} else {
+		cast_json_str(&j, "error", what);
+	}
+	cast_json_end(&j);
+	return cast_json_take(&j);
+}
+
+static char *voice_ctl(int argc, char **argv, uint64_t req, void *arg)
+{
+	struct voice_ctl *vc = arg;
+	struct cast_command cmd;
+	const char *to = NULL;
+	char *json = NULL;
+	int n, sent = 0;
+	bool on;
+
+	(void)req;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--to") && i + 1 < argc && !to)
+			to = argv[++i];
+		else
+			return voice_reply(false, "usage: voice on|off "
+					   "[--to IDS]", NULL, 0);
+	}
+	if (argc < 2 || (strcmp(argv[1], "on") && strcmp(argv[1], "off")))
+		return voice_reply(false, "usage: voice on|off [--to IDS]",
+				   NULL, 0);
+	on = !strcmp(argv[1], "on");
+	if (!on && to)
+		return voice_reply(false, "voice off is for everyone: use "
+				   "voice on --to IDS to choose", NULL, 0);
+	if (to && !strcmp(to, "all"))
+		to = NULL;
+	/* Everyone hears it, or nobody but the chosen ones. */
+	cast_command_init(&cmd, CAST_CMD_VOICE);
+	cmd.u.voice.on = on && !to;
+	n = cast_class_command(vc->cls, NULL, &cmd, NULL);
+	if (n >= 0 && to) {
+		cmd.u.voice.on = true;
+		n = cast_class_command(vc->cls, to, &cmd, &json);
+		if (n < 0)
+			return json;
+		free(json);
+	}
+	if (n < 0)
+		return voice_reply(false, cast_strerror(n), NULL, 0);
+	sent = n;
+	cast_voice_sender_enable(vc->v, on);
+	return voice_reply(true, on ? "on" : "off", to, sent);
+}
+
+/* The voice sender's part of a stats line. */
+static void write_voice(struct cast_json *j, struct cast_voice_sender *v)
+{
+	struct cast_voice_sender_stats vs;
+
+	cast_voice_sender_stats(v, &vs);
+	cast_json_bool(j, "voice_on", vs.enabled);
+	cast_json_int(j, "audio_frames_read", (int64_t)vs.frames_read);
+	cast_json_int(j, "audio_frames_sent", (int64_t)vs.frames_sent);
+	cast_json_int(j, "audio_packets_sent", (int64_t)vs.packets_sent);
+	cast_json_int(j, "audio_repairs_sent", (int64_t)vs.repairs_sent);
+	cast_json_int(j, "audio_bytes_sent", (int64_t)vs.bytes_sent);
+	cast_json_int(j, "audio_send_errors", (int64_t)vs.send_errors);
+	cast_json_bool(j, "audio_finished", vs.finished);
+	cast_json_hist_ms(j, "audio_encode_ms", &vs.encode_us);
+}
+
 static void write_stats(FILE *f, struct cast_sender *s,
+			struct cast_voice_sender *voice,
 			struct cast_teacher_ctl *ctl, struct cast_class *cls,
 			struct cast_meter *m,
 			double elapsed, bool final)
@@ -583,6 +703,8 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	cast_json_hist_ms(&j, "capture_ms", &st.capture_us);
 	cast_json_hist_ms(&j, "convert_ms", &st.convert_us);
 	cast_json_hist_ms(&j, "encode_ms", &st.encode_us);
+	if (voice)
+		write_voice(&j, voice);
 	if (ctl) {
 		struct cast_teacher_ctl_stats cs;
 
@@ -611,6 +733,8 @@ int main(int argc, char **argv)
 {
 	struct teacher t;
 	struct cast_sender *s = NULL;
+	struct cast_voice_sender *voice = NULL;
+	static struct voice_ctl vctl;
 	struct cast_teacher_ctl *ctl = NULL;
 	struct cast_class *cls = NULL;
 	struct cast_key key;
@@ -685,6 +809,28 @@ int main(int argc, char **argv)
 			t.source, cast_strerror(err));
 		return 1;
 	}
+	if (t.voice[0]) {
+		struct cast_voice_sender_cfg vc;
+
+		cast_voice_sender_cfg_init(&vc);
+		vc.channel = t.cfg.channel;
+		vc.iface = t.cfg.iface;
+		vc.insecure = t.cfg.insecure;
+		vc.media_key = t.cfg.media_key;
+		vc.source = t.voice;
+		vc.path = t.voice_path[0] ? t.voice_path : NULL;
+		if (t.voice_bitrate)
+			vc.opus.bitrate = t.voice_bitrate;
+		err = cast_voice_sender_new(&voice, &vc);
+		if (err) {
+			fprintf(stderr, "cast-teacher: cannot start the voice "
+					"(%s%s%s): %s\n",
+				t.voice, t.voice_path[0] ? ":" : "",
+				t.voice_path, cast_strerror(err));
+			cast_sender_free(&s);
+			return 1;
+		}
+	}
 	if (!t.cfg.insecure) {
 		struct cast_teacher_ctl_cfg cc;
 		struct cast_sender_stats st;
@@ -746,9 +892,14 @@ int main(int argc, char **argv)
 			err = cast_class_new(&cls, &ccfg);
 			if (err) {
 				cast_sender_free(&s);
+				cast_voice_sender_free(&voice);
 				return 1;
 			}
 		}
+		vctl.v = voice;
+		vctl.cls = cls;
+		if (voice && cast_class_add_verb(cls, "voice", voice_ctl, &vctl))
+			fprintf(stderr, "cast-teacher: ctl voice unavailable\n");
 		cc.on_student_event = cast_class_event;
 		cc.on_ctl_command = cast_class_ctl;
 		cc.arg = cls;
@@ -765,6 +916,7 @@ int main(int argc, char **argv)
 					? " (another teacher on this channel?)"
 					: "");
 			cast_sender_free(&s);
+			cast_voice_sender_free(&voice);
 			return 1;
 		}
 	}
@@ -777,6 +929,7 @@ int main(int argc, char **argv)
 			cast_teacher_ctl_free(&ctl);
 			cast_class_free(&cls);
 			cast_sender_free(&s);
+			cast_voice_sender_free(&voice);
 			return 2;
 		}
 		err = cast_sender_sdp(s, sdp, sizeof(sdp));
@@ -787,6 +940,7 @@ int main(int argc, char **argv)
 			cast_teacher_ctl_free(&ctl);
 			cast_class_free(&cls);
 			cast_sender_free(&s);
+			cast_voice_sender_free(&voice);
 			return 1;
 		}
 	}
@@ -795,11 +949,14 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	cast_meter_init(&meter, 0, 0);
 	err = cast_sender_start(s);
+	if (!err && voice)
+		err = cast_voice_sender_start(voice);
 	if (err) {
 		fprintf(stderr, "cast-teacher: %s\n", cast_strerror(err));
 		cast_teacher_ctl_free(&ctl);
 		cast_class_free(&cls);
 		cast_sender_free(&s);
+		cast_voice_sender_free(&voice);
 		return 1;
 	}
 	start = cast_mono_us();
@@ -816,7 +973,7 @@ int main(int argc, char **argv)
 			break;
 		if (now >= next_stats) {
 			if (stats)
-				write_stats(stats, s, ctl, cls, &meter,
+				write_stats(stats, s, voice, ctl, cls, &meter,
 					    (double)(now - start) / 1e6, false);
 			else if (!t.common.headless)
 				fprintf(stderr,
@@ -827,8 +984,9 @@ int main(int argc, char **argv)
 		usleep(20000);
 	}
 	cast_sender_stop(s);
+	cast_voice_sender_stop(voice);
 	if (stats) {
-		write_stats(stats, s, ctl, cls, &meter,
+		write_stats(stats, s, voice, ctl, cls, &meter,
 			    (double)(cast_mono_us() - start) / 1e6, true);
 		if (stats != stdout)
 			fclose(stats);
@@ -839,5 +997,6 @@ int main(int argc, char **argv)
 	cast_teacher_ctl_free(&ctl);
 	cast_class_free(&cls);
 	cast_sender_free(&s);
+	cast_voice_sender_free(&voice);
 	return 0;
 }

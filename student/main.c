@@ -28,6 +28,11 @@ struct student {
 	struct cast_receiver *r;	/* set before the control plane starts */
 	struct cast_voice_receiver *voice;	/* NULL: no audio here */
 	const char *audio_out;		/* NULL: default, or none headless */
+	bool check_av;
+	/* Lip sync: decoded pictures held for the sound, then shown. */
+	struct cast_picture_delay *pdelay;
+	void (*shown_cb)(const struct cast_frame *f, void *arg);
+	void *shown_arg;
 	struct cast_student_ctl *ctl;	/* set once the control plane runs */
 	struct cast_seat_cfg ccfg;
 	struct cast_seat *seat;		/* what the teacher set here */
@@ -111,6 +116,8 @@ static void usage(FILE *f)
 		"                       file:PATH.wav (what would be played,\n"
 		"                       48 kHz, written as it would be played)\n"
 		"  --check-stamp        verify test-pattern frame numbers\n"
+		"  --check-av           time white flashes shown against clicks\n"
+		"                       played (lip sync check; stats av_check)\n"
 		"  --no-decode          receive and repair only, decode nothing\n"
 		"                       (network checks, benchmarks; headless)\n"
 		"  --config FILE        read these settings as 'key = value'\n"
@@ -124,7 +131,7 @@ enum {
 	OPT_ID, OPT_NAME, OPT_CLASS, OPT_TEACHER, OPT_STATE_DIR,
 	OPT_LOCAL_SOCKET, OPT_OPEN_CMD, OPT_URL_SCHEMES, OPT_POWEROFF_CMD,
 	OPT_REBOOT_CMD, OPT_ALLOW_CLOCK_SET, OPT_INBOX, OPT_COLLECT_ROOT,
-	OPT_TEACHER_CODE, OPT_AUDIO_OUT,
+	OPT_TEACHER_CODE, OPT_AUDIO_OUT, OPT_CHECK_AV,
 };
 
 /* The student's own options; the common ones are cast/options.h's. */
@@ -148,6 +155,7 @@ static const struct cast_option options[] = {
 	{"collect-root", true, OPT_COLLECT_ROOT},
 	{"teacher-code", true, OPT_TEACHER_CODE},
 	{"audio-out", true, OPT_AUDIO_OUT},
+	{"check-av", false, OPT_CHECK_AV},
 	{NULL, false, 0},
 };
 
@@ -221,6 +229,9 @@ static int set_option(int id, const char *v, void *arg, char *why,
 		return 0;
 	case OPT_COLLECT_ROOT:
 		s->collect_root = v;
+		return 0;
+	case OPT_CHECK_AV:
+		s->check_av = cast_parse_flag(v);
 		return 0;
 	case OPT_AUDIO_OUT:
 		if (strcmp(v, "default") && strcmp(v, "none") &&
@@ -739,6 +750,122 @@ static int load_key(const struct student *s, struct cast_key *key)
 	return 0;
 }
 
+/*
+ * --check-av: when each white flash is shown (a picture whose mean luma
+ * crosses half) and each click is played (the first loud sample after a
+ * quiet frame), on this machine's wall clock; the stats pair each flash
+ * with the nearest click.
+ */
+#define AV_EVENTS 512
+static struct {
+	pthread_mutex_t lock;
+	int64_t flash[AV_EVENTS], click[AV_EVENTS];
+	int n_flash, n_click;
+	bool bright, loud;
+	struct picture *pic;	/* the view's, when there is one */
+} avc = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void av_frame(const struct cast_frame *f, void *arg)
+{
+	int64_t now = cast_now_us();
+	uint64_t sum = 0, n = 0;
+	bool bright;
+
+	(void)arg;
+	for (int y = 0; y < f->height; y += 8)
+		for (int x = 0; x < f->width; x += 8, n++)
+			sum += f->data[0][(size_t)y * (size_t)f->stride[0] +
+					  (size_t)x];
+	bright = n && sum / n > 128;
+	pthread_mutex_lock(&avc.lock);
+	if (bright && !avc.bright && avc.n_flash < AV_EVENTS)
+		avc.flash[avc.n_flash++] = now;
+	avc.bright = bright;
+	pthread_mutex_unlock(&avc.lock);
+	if (avc.pic)
+		on_frame(f, avc.pic);
+}
+
+static void av_play(const int16_t *pcm, int64_t play_us, void *arg)
+{
+	int first = -1;
+
+	(void)arg;
+	for (int i = 0; i < CAST_AUDIO_FRAME && first < 0; i++)
+		if (pcm[i] > 6000 || pcm[i] < -6000)
+			first = i;
+	pthread_mutex_lock(&avc.lock);
+	if (first >= 0 && !avc.loud && avc.n_click < AV_EVENTS)
+		avc.click[avc.n_click++] =
+			play_us + (int64_t)first * 1000000 / CAST_AUDIO_RATE;
+	avc.loud = first >= 0;
+	pthread_mutex_unlock(&avc.lock);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Click − flash (ms) of every flash with a click within 500 ms. */
+static void write_av_check(struct cast_json *j)
+{
+	int64_t off[AV_EVENTS];
+	int n = 0, half;
+
+	pthread_mutex_lock(&avc.lock);
+	for (int i = 0; i < avc.n_flash; i++) {
+		int64_t best = INT64_MAX;
+
+		for (int k = 0; k < avc.n_click; k++) {
+			int64_t d = avc.click[k] - avc.flash[i];
+
+			if (llabs(d) < llabs(best))
+				best = d;
+		}
+		if (llabs(best) <= 500000)
+			off[n++] = best;
+	}
+	cast_json_obj(j, "av_check");
+	cast_json_int(j, "flashes", avc.n_flash);
+	cast_json_int(j, "clicks", avc.n_click);
+	pthread_mutex_unlock(&avc.lock);
+	cast_json_int(j, "pairs", n);
+	cast_json_array(j, "offsets_ms");
+	for (int i = 0; i < n; i++)
+		cast_json_num(j, NULL, (double)off[i] / 1000);
+	cast_json_array_end(j);
+	/* The second half: after lip sync had time to settle. */
+	half = n / 2;
+	if (n - half > 0) {
+		int64_t lo = INT64_MAX, hi = INT64_MIN;
+
+		for (int i = half; i < n; i++) {
+			lo = off[i] < lo ? off[i] : lo;
+			hi = off[i] > hi ? off[i] : hi;
+		}
+		cast_json_num(j, "first_ms", (double)off[0] / 1000);
+		cast_json_num(j, "settled_min_ms", (double)lo / 1000);
+		cast_json_num(j, "settled_max_ms", (double)hi / 1000);
+		qsort(off + half, (size_t)(n - half), sizeof(off[0]), cmp_i64);
+		cast_json_num(j, "settled_p50_ms",
+			      (double)off[half + (n - half) / 2] / 1000);
+	}
+	cast_json_end(j);
+}
+
+/* A decoded picture (receiver thread): held until its sound plays. */
+static void hold_frame(const struct cast_frame *f, void *arg)
+{
+	struct student *s = arg;
+
+	cast_picture_delay_push(s->pdelay, f,
+				cast_mono_us() +
+					cast_voice_receiver_picture_hold(s->voice));
+}
+
 /* The voice's part of a stats line. */
 static void write_voice(struct cast_json *j, struct cast_voice_receiver *v)
 {
@@ -763,6 +890,7 @@ static void write_voice(struct cast_json *j, struct cast_voice_receiver *v)
 	cast_json_hist_ms(j, "audio_decode_ms", &vs.decode_us);
 	cast_json_num(j, "av_offset_ms", vs.av_offset_ms);
 	cast_json_int(j, "av_extra_delay_ms", vs.extra_delay_ms);
+	cast_json_int(j, "av_picture_hold_ms", vs.picture_hold_ms);
 }
 
 static void write_stats(FILE *f, struct cast_receiver *r,
@@ -823,6 +951,8 @@ static void write_stats(FILE *f, struct cast_receiver *r,
 	cast_json_num(&j, "max_gap_ms", (double)st.max_gap_us / 1000);
 	if (voice)
 		write_voice(&j, voice);
+	if (avc.n_flash || avc.n_click)
+		write_av_check(&j);
 	if (st.stamp_ok + st.stamp_bad + st.stamp_disorder) {
 		cast_json_obj(&j, "stamp");
 		cast_json_int(&j, "ok", (int64_t)st.stamp_ok);
@@ -1282,11 +1412,13 @@ int main(int argc, char **argv)
 		s.cfg.on_frame = on_frame;
 		s.cfg.arg = &pic;
 	}
-	err = cast_receiver_new(&r, &s.cfg);
-	if (!err)
-		err = cast_receiver_start(r);
-	s.r = r;
-	if (!err && !s.cfg.no_decode) {
+	if (s.check_av) {
+		avc.pic = s.common.headless ? NULL : &pic;
+		s.cfg.on_frame = av_frame;
+		s.cfg.arg = NULL;
+	}
+	err = 0;
+	if (!s.cfg.no_decode) {
 		struct cast_voice_receiver_cfg vc;
 
 		cast_voice_receiver_cfg_init(&vc);
@@ -1295,6 +1427,8 @@ int main(int argc, char **argv)
 		vc.insecure = s.cfg.insecure;
 		vc.output = s.audio_out ? s.audio_out
 			    : s.common.headless ? "none" : "default";
+		if (s.check_av)
+			vc.on_play = av_play;
 		err = cast_voice_receiver_new(&s.voice, &vc);
 		if (!err)
 			err = cast_voice_receiver_start(s.voice);
@@ -1307,6 +1441,20 @@ int main(int argc, char **argv)
 			err = 0;
 		}
 	}
+	if (!err && s.voice && s.cfg.on_frame) {
+		/* Pictures wait for the sound that goes with them. */
+		err = cast_picture_delay_new(&s.pdelay, 16);
+		s.shown_cb = s.cfg.on_frame;
+		s.shown_arg = s.cfg.arg;
+		s.cfg.on_frame = hold_frame;
+		s.cfg.arg = &s;
+	}
+	if (!err)
+		err = cast_receiver_new(&r, &s.cfg);
+	if (!err)
+		err = cast_receiver_start(r);
+	s.r = r;
+
 	if (!err && !s.cfg.insecure) {
 		struct cast_file_receiver_cfg fc;
 		const char *home = getenv("HOME");
@@ -1408,10 +1556,13 @@ int main(int argc, char **argv)
 					    (double)(now - start) / 1e6, false);
 			next_stats += 1000000;
 		}
+		if (s.pdelay)
+			cast_picture_delay_pop(s.pdelay, cast_mono_us(),
+					       s.shown_cb, s.shown_arg);
 		if (s.common.headless) {
 			shown.headless = true;
 			view_report(&s, &shown, &reported, &reported_welcomes);
-			usleep(20000);
+			usleep(s.pdelay ? 2000 : 20000);
 			continue;
 		}
 		SDL_Event ev;
@@ -1463,6 +1614,7 @@ int main(int argc, char **argv)
 	}
 	cast_voice_receiver_free(&s.voice);
 	cast_receiver_free(&r);
+	cast_picture_delay_free(&s.pdelay);
 	cast_seat_free(&s.seat);
 	free(pic.buf);
 	return ret;

@@ -1,4 +1,4 @@
-/* Voice: Opus, RFC 7587 packetizer/parser, jitter buffer, WAV writer. */
+/* Voice: Opus, RFC 7587, jitter buffer, WAV writer, sources, picture hold. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -436,6 +436,61 @@ static void voice_play_command(void **state)
 			 CAST_ERROR(EINVAL));
 }
 
+struct popped {
+	int n;
+	uint8_t first_luma[8];
+	int64_t capture[8];
+};
+
+static void on_pop(const struct cast_frame *f, void *arg)
+{
+	struct popped *p = arg;
+
+	assert_int_equal(f->fmt, CAST_PIX_I420);
+	assert_int_equal(f->width, 6);
+	assert_int_equal(f->data[2][f->stride[2] * 2 + 2], 0x99);
+	p->first_luma[p->n] = f->data[0][0];
+	p->capture[p->n++] = f->capture_us;
+}
+
+static void picture_delay(void **state)
+{
+	struct cast_picture_delay *d = NULL;
+	struct popped p = {0};
+	uint8_t y[6 * 6], u[3 * 3], v[3 * 3];
+	struct cast_frame f = {.fmt = CAST_PIX_I420, .width = 6, .height = 6,
+			       .data = {y, u, v}, .stride = {6, 3, 3}};
+
+	(void)state;
+	assert_int_equal(cast_picture_delay_new(&d, 0), CAST_ERROR(EINVAL));
+	assert_int_equal(cast_picture_delay_new(&d, 2), 0);
+	memset(v, 0x99, sizeof(v));
+	for (int i = 0; i < 2; i++) {
+		memset(y, 10 + i, sizeof(y));
+		f.capture_us = 100 + i;
+		assert_int_equal(cast_picture_delay_push(d, &f, 1000 + i * 100),
+				 0);
+	}
+	/* Copied: the source may change at once. */
+	memset(y, 0, sizeof(y));
+	assert_int_equal(cast_picture_delay_pop(d, 999, on_pop, &p), 0);
+	assert_int_equal(cast_picture_delay_pop(d, 1000, on_pop, &p), 1);
+	assert_int_equal(p.first_luma[0], 10);
+	assert_int_equal(p.capture[0], 100);
+	/* Full (2): the newest is dropped, the oldest is due at once. */
+	assert_int_equal(cast_picture_delay_push(d, &f, 5000), 0);
+	assert_int_equal(cast_picture_delay_push(d, &f, 6000),
+			 CAST_ERROR(ENOSPC));
+	assert_int_equal(cast_picture_delay_pop(d, 1001, on_pop, &p), 1);
+	assert_int_equal(p.first_luma[1], 11);
+	assert_int_equal(cast_picture_delay_pop(d, 5000, on_pop, &p), 1);
+	assert_int_equal(p.first_luma[2], 0);
+	f.fmt = CAST_PIX_BGRA;
+	assert_int_equal(cast_picture_delay_push(d, &f, 0), CAST_ERROR(EINVAL));
+	cast_picture_delay_free(&d);
+	assert_null(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +502,7 @@ int main(void)
 		cmocka_unit_test(wav_writer),
 		cmocka_unit_test(file_source),
 		cmocka_unit_test(voice_play_command),
+		cmocka_unit_test(picture_delay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

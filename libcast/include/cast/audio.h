@@ -3,6 +3,7 @@
 #define CAST_AUDIO_H
 
 #include "defs.h"
+#include "frame.h"
 #include "rtp.h"
 #include "srtp.h"
 #include "stats.h"
@@ -296,6 +297,13 @@ struct cast_voice_receiver_cfg {
 	bool enabled;		/* plays from the start (default true) */
 	struct cast_jitter_cfg jitter;
 	int repair_block;	/* the teacher's (default 4; 0: none) */
+	/**
+	 * Called on the receiver's thread with every frame played (pcm valid
+	 * during the call; CAST_AUDIO_FRAME samples) and when it is heard:
+	 * CLOCK_REALTIME µs (the device's queue included). May be NULL.
+	 */
+	void (*on_play)(const int16_t *pcm, int64_t play_us, void *arg);
+	void *arg;
 };
 
 struct cast_voice_receiver_stats {
@@ -321,12 +329,13 @@ struct cast_voice_receiver_stats {
 	/** Longest run of concealed frames (ms). */
 	int64_t max_concealed_ms;
 	/**
-	 * Lip sync: the picture's delay minus the sound's (ms; > 0: the
-	 * picture is later), 0 until both are known; and the delay added
-	 * to the sound to close it.
+	 * Lip sync: the picture's delay (with its hold) minus the sound's
+	 * (ms; > 0: the picture is later), 0 until both are known; the delay
+	 * added to the sound, or the pictures' hold, that close it.
 	 */
 	double av_offset_ms;
 	int extra_delay_ms;
+	int picture_hold_ms;	/* the pictures' wait for the sound */
 };
 
 CAST_API void cast_voice_receiver_cfg_init(struct cast_voice_receiver_cfg *cfg);
@@ -349,9 +358,45 @@ CAST_API void cast_voice_receiver_enable(struct cast_voice_receiver *v,
  */
 CAST_API void cast_voice_receiver_set_video_delay(struct cast_voice_receiver *v,
 						  int64_t us);
+/**
+ * Lip sync, the other way: how long (µs) to hold each decoded picture
+ * before showing it, when the sound is later than the picture (its jitter
+ * buffer); 0 when it is not, or nothing is known yet.
+ */
+CAST_API int64_t cast_voice_receiver_picture_hold(struct cast_voice_receiver *v);
 CAST_API void cast_voice_receiver_stats(struct cast_voice_receiver *v,
 					struct cast_voice_receiver_stats *st);
 CAST_API void cast_voice_receiver_stop(struct cast_voice_receiver *v);
 CAST_API void cast_voice_receiver_free(struct cast_voice_receiver **v);
+
+/* ---- Holding pictures for the sound (lip sync) ------------------------ */
+
+/*
+ * A short queue of decoded pictures (I420, copied) each shown at its due
+ * time: the receiver's thread pushes, the program's view loop pops. When
+ * full, the oldest is handed out at the next pop whatever its time.
+ */
+struct cast_picture_delay;
+
+/** max_frames 1..64. Errors: -EINVAL, -ENOMEM. */
+CAST_API int cast_picture_delay_new(struct cast_picture_delay **out,
+				    int max_frames);
+/**
+ * Copies an I420 picture to be shown at monotonic `due_us`. Returns 0,
+ * -EINVAL (not I420), -ENOMEM, -ENOSPC (full: this picture is dropped and
+ * the oldest is due at once).
+ */
+CAST_API int cast_picture_delay_push(struct cast_picture_delay *d,
+				     const struct cast_frame *f, int64_t due_us);
+/**
+ * Hands every picture due at monotonic `now_us` to `cb` (oldest first; the
+ * picture is valid during the call). Returns how many.
+ */
+CAST_API int cast_picture_delay_pop(struct cast_picture_delay *d,
+				    int64_t now_us,
+				    void (*cb)(const struct cast_frame *f,
+					       void *arg),
+				    void *arg);
+CAST_API void cast_picture_delay_free(struct cast_picture_delay **d);
 
 #endif

@@ -53,6 +53,7 @@ struct cast_voice_receiver {
 	bool running;
 	atomic_bool stop, enabled;
 	_Atomic int64_t video_delay_us;
+	_Atomic int64_t hold_us;		/* pictures wait this long */
 	pthread_mutex_t lock;
 	struct cast_voice_receiver_stats st;	/* under lock */
 	double av_offset_ms;			/* under lock; NAN: none */
@@ -231,19 +232,28 @@ static void output(struct cast_voice_receiver *v, const int16_t *pcm)
 	}
 }
 
-/* Lip sync: hold the audio back as far as the picture is behind it. */
+/*
+ * Lip sync: hold the sound back as far as the picture is behind it, or
+ * have the pictures held as far as the sound is behind them.
+ */
 static void sync_av(struct cast_voice_receiver *v, int64_t now)
 {
-	int64_t vd = v->video_delay_us;
+	int64_t vd = v->video_delay_us, hold;
 	int want;
 
 	if (now - v->last_sync_mono < SYNC_EVERY_US || !v->have_lat)
 		return;
 	v->last_sync_mono = now;
+	/* What the last second's correction left: shown picture vs sound. */
 	pthread_mutex_lock(&v->lock);
-	v->av_offset_ms = vd > 0 ? (double)(vd - (int64_t)v->lat_avg_us) / 1000
+	v->av_offset_ms = vd > 0 ? (double)(vd + v->hold_us -
+					    (int64_t)v->lat_avg_us) / 1000
 				 : 0;
 	pthread_mutex_unlock(&v->lock);
+	hold = vd > 0 && (int64_t)v->lat_avg_us > vd
+		       ? (int64_t)v->lat_avg_us - vd
+		       : 0;
+	v->hold_us = hold;
 	if (vd <= 0)
 		want = 0;
 	else
@@ -268,7 +278,7 @@ static void tick(struct cast_voice_receiver *v, int64_t now)
 {
 	struct cast_jitter_frame f;
 	int16_t pcm[CAST_AUDIO_FRAME];
-	int64_t t0;
+	int64_t t0, play;
 	bool on = v->enabled;
 
 	cast_jitter_get(v->jit, now, &f);
@@ -307,10 +317,11 @@ static void tick(struct cast_voice_receiver *v, int64_t now)
 	} else {
 		v->run_concealed = 0;
 	}
+	play = cast_now_us() + output_delay(v);
 	if (v->have_sr) {
 		int64_t cap = v->sr_us +
 			      (int64_t)(int32_t)(f.ts - v->sr_rtp_ts) * 1000 / 48;
-		int64_t lat = cast_now_us() + output_delay(v) - cap;
+		int64_t lat = play - cap;
 
 		cast_hist_add(&v->st.latency_us, lat);
 		v->lat_avg_us = v->have_lat ? v->lat_avg_us * 0.95 + lat * 0.05
@@ -319,6 +330,8 @@ static void tick(struct cast_voice_receiver *v, int64_t now)
 	}
 	pthread_mutex_unlock(&v->lock);
 	output(v, pcm);
+	if (v->cfg.on_play)
+		v->cfg.on_play(pcm, play, v->cfg.arg);
 	sync_av(v, now);
 }
 
@@ -516,6 +529,11 @@ void cast_voice_receiver_set_video_delay(struct cast_voice_receiver *v,
 	v->video_delay_us = us;
 }
 
+int64_t cast_voice_receiver_picture_hold(struct cast_voice_receiver *v)
+{
+	return v->hold_us;
+}
+
 void cast_voice_receiver_stats(struct cast_voice_receiver *v,
 			       struct cast_voice_receiver_stats *st)
 {
@@ -523,6 +541,7 @@ void cast_voice_receiver_stats(struct cast_voice_receiver *v,
 	*st = v->st;
 	st->av_offset_ms = v->av_offset_ms;
 	st->extra_delay_ms = v->extra_ms;
+	st->picture_hold_ms = (int)(v->hold_us / 1000);
 	cast_jitter_stats(v->jit, &st->jitter);
 	pthread_mutex_unlock(&v->lock);
 	st->enabled = v->enabled;

@@ -9,10 +9,8 @@
 command -v espeak-ng >/dev/null || skip "espeak-ng not installed"
 CH=25
 TSOCK=$WORK/t.sock
-espeak-ng -w "$WORK/speech.wav" "One. Two. Three. Four. Five. Six. Seven. \
-Eight. Nine. Ten. Eleven. Twelve. Thirteen. Fourteen. Fifteen. Sixteen. \
-Seventeen. Eighteen. Nineteen. Twenty. Twenty one. Twenty two. Twenty \
-three. Twenty four. Twenty five." || fail "espeak-ng made no speech"
+# Counting to 120: about a minute of speech, longer than the run.
+espeak-ng -w "$WORK/speech.wav" "$(seq -s ". " 1 120)" || fail "espeak-ng made no speech"
 "$TEACHER" keygen "$WORK/class.key" >/dev/null
 K="--key $WORK/class.key"
 T() {
@@ -27,14 +25,14 @@ frames() {
 }
 
 for i in 1 2 3; do
-	bg "$STUDENT" --headless $K --id s$i --channel $CH --duration 24 \
+	bg "$STUDENT" --headless $K --id s$i --channel $CH --duration 42 \
 		--state-dir "$WORK/st$i" --local-socket "$WORK/st$i.sock" \
 		--audio-out "file:$WORK/s$i.wav" --stats "$WORK/s$i.json"
 done
 sleep 1
 bg "$TEACHER" --headless $K --ctl-socket "$TSOCK" --source testpattern \
 	--size 320x240 --fps 10 --voice "file:$WORK/speech.wav" --channel $CH \
-	--duration 22 --stats "$WORK/t.json"
+	--duration 40 --stats "$WORK/t.json"
 n=0
 while [ "$(T students | python3 -c "import json,sys; print(sum(1 for s in json.load(sys.stdin)['students'] if s['online']))" 2>/dev/null || echo 0)" -lt 3 ]; do
 	n=$((n + 1))
@@ -46,38 +44,40 @@ T voice maybe | grep -q '"ok":false' || fail "voice maybe was not refused"
 T voice off --to s1 | grep -q '"ok":false' || fail "voice off --to was not refused"
 T voice on --to nosuch | grep -q '"ok":false' || fail "an unknown student was not refused"
 T voice on --to s1,s3 | grep -q '"ok":true' || fail "voice on --to s1,s3: $(cat "$WORK/reply")"
-sleep 4
-a1=$(frames s1)
-a2=$(frames s2)
+# Each window starts 1.5 s after the command (the stats are written once a
+# second, the buffer plays out) and lasts 2.5 s (~125 frames).
+sleep 1.5
+a1=$(frames s1) a2=$(frames s2)
+sleep 2.5
+b1=$(frames s1) b2=$(frames s2)
 T voice off | grep -q '"ok":true' || fail "voice off: $(cat "$WORK/reply")"
-sleep 3
-b1=$(frames s1)
+sleep 1.5
+c1=$(frames s1)
+sleep 2.5
+d1=$(frames s1)
 T voice on | grep -q '"ok":true' || fail "voice on: $(cat "$WORK/reply")"
-sleep 4
-c2=$(frames s2)
+sleep 1.5
+e2=$(frames s2)
+sleep 2.5
+f2=$(frames s2)
+kill $PIDS 2>/dev/null || true
 wait
-echo "s1 played $a1 frames after the selection, $b1 after off; s2 $a2, then $c2 after on"
-# s2 stopped within a second of the selection while s1 went on; a second
-# after `off`, s1 no longer grew by more than the buffered tail.
-python3 - "$WORK" "$a1" "$a2" "$b1" "$c2" <<'PY' || fail "who played what is wrong"
+echo "chosen: s1 played $((b1 - a1)) frames, s2 $((b2 - a2)); off: s1 $((d1 - c1)); on again: s2 $((f2 - e2))"
+[ $((b2 - a2)) -le 5 ] || fail "s2 played though not chosen"
+[ $((b1 - a1)) -ge 80 ] || fail "s1 did not play though chosen"
+[ $((d1 - c1)) -le 5 ] || fail "s1 played while the voice was off"
+[ $((f2 - e2)) -ge 80 ] || fail "s2 did not play again after voice on"
+python3 - "$WORK" <<'PY' || fail "the final state is wrong"
 import json, sys
-w, a1, a2, b1, c2 = sys.argv[1], *map(int, sys.argv[2:])
+w = sys.argv[1]
 fin = lambda n: json.loads([l for l in open("%s/%s.json" % (w, n)) if '"final":true' in l][-1])
 s1, s2, s3, t = fin("s1"), fin("s2"), fin("s3"), fin("t")
-ok = True
-def need(c, msg):
-    global ok
-    if not c:
-        print("FAIL:", msg); ok = False
-need(s1["voice_on"] and s2["voice_on"] and s3["voice_on"], "voice is not on everywhere at the end")
-need(a2 <= 100, "s2 played %d frames though not chosen" % a2)
-need(a1 >= 150, "s1 played only %d frames" % a1)
-need(c2 - a2 >= 100, "s2 did not play again after voice on (%d -> %d)" % (a2, c2))
-need(s1["audio_frames_played"] - s2["audio_frames_played"] >= 150,
-     "s2 heard as much as s1 (%d, %d)" % (s1["audio_frames_played"], s2["audio_frames_played"]))
-need(abs(s1["audio_frames_played"] - s3["audio_frames_played"]) < 100, "s1 and s3 differ")
-need(t["audio_frames_read"] - t["audio_frames_sent"] >= 100,
-     "voice off sent on (%d read, %d sent)" % (t["audio_frames_read"], t["audio_frames_sent"]))
+ok = s1["voice_on"] and s2["voice_on"] and s3["voice_on"] and t["voice_on"]
+ok = ok and t["audio_frames_read"] - t["audio_frames_sent"] >= 100
+ok = ok and abs(s1["audio_frames_played"] - s3["audio_frames_played"]) < 60
+print("teacher read %d frames, sent %d; played s1 %d s2 %d s3 %d" % (
+    t["audio_frames_read"], t["audio_frames_sent"], s1["audio_frames_played"],
+    s2["audio_frames_played"], s3["audio_frames_played"]))
 sys.exit(0 if ok else 1)
 PY
 echo "PASS"

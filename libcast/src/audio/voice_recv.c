@@ -10,6 +10,7 @@
 #include "cast/cast.h"
 #include "cast/audio.h"
 #include "net/net_int.h"
+#include "audio/audio_int.h"
 
 /* The output device's queue is kept under this many frames. */
 #define DEVICE_MAX_FRAMES 6
@@ -342,6 +343,8 @@ static void *voice_thread(void *arg)
 	struct pollfd pfd[2];
 	int64_t next = cast_mono_us() + CAST_AUDIO_FRAME_US, now;
 	int n;
+
+	cast__audio_realtime("voice");
 
 	pfd[0].fd = cast_udp_fd(v->rtp);
 	pfd[1].fd = cast_udp_fd(v->rtcp);

@@ -11,6 +11,7 @@
 #include "cast/cast.h"
 #include "cast/audio.h"
 #include "net/net_int.h"
+#include "audio/audio_int.h"
 
 #define SR_INTERVAL_US 1000000
 /* Wire packets the repair encoder keeps (it covers one block at a time). */
@@ -171,6 +172,8 @@ static void *voice_thread(void *arg)
 	int64_t t0_mono = cast_mono_us();
 	uint64_t n = 0;
 	int err;
+
+	cast__audio_realtime("voice");
 
 	v->t0_us = cast_now_us();
 	v->last_sr_mono = 0;

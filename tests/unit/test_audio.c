@@ -277,8 +277,10 @@ static void jitter_underrun_grows_pause_restarts(void **state)
 	assert_int_equal(get(j, t += F, &b), CAST_JITTER_NONE);
 	cast_jitter_stats(j, &st);
 	assert_true(st.restarts >= 1);
+	assert_true(cast_jitter_idle(j));
 	seq += 500;
 	put(j, seq, t);
+	assert_false(cast_jitter_idle(j));
 	assert_int_equal(get(j, t + 1000, &b), CAST_JITTER_NONE);
 	assert_int_equal(get(j, t + 400000, &b), CAST_JITTER_PACKET);
 	assert_int_equal(b, (uint8_t)seq);

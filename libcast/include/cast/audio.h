@@ -169,6 +169,8 @@ CAST_API void cast_jitter_get(struct cast_jitter *j, int64_t now_us,
  * the buffer grows; 0 removes it.
  */
 CAST_API void cast_jitter_set_extra(struct cast_jitter *j, int ms);
+/** True when nothing is held or playing (no talk): no need to tick. */
+CAST_API bool cast_jitter_idle(const struct cast_jitter *j);
 CAST_API void cast_jitter_stats(const struct cast_jitter *j,
 				struct cast_jitter_stats *st);
 CAST_API void cast_jitter_free(struct cast_jitter **j);

@@ -291,6 +291,11 @@ void cast_jitter_set_extra(struct cast_jitter *j, int ms)
 	j->extra_ms = ms < 0 ? 0 : ms;
 }
 
+bool cast_jitter_idle(const struct cast_jitter *j)
+{
+	return !j->any;
+}
+
 void cast_jitter_stats(const struct cast_jitter *j, struct cast_jitter_stats *st)
 {
 	*st = j->st;

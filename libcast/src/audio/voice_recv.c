@@ -18,6 +18,8 @@
 #define SYNC_EVERY_US 1000000
 #define SYNC_STEP_MS 40
 #define SYNC_MAX_MS 300
+/* With nothing to play, the thread wakes this often (ms) at least. */
+#define IDLE_POLL_MS 100
 
 enum output { OUT_NONE, OUT_FILE, OUT_DEVICE };
 
@@ -351,10 +353,16 @@ static void *voice_thread(void *arg)
 	pfd[0].events = pfd[1].events = POLLIN;
 	while (!v->stop) {
 		int wait;
+		bool idle;
 
 		now = cast_mono_us();
 		wait = next > now ? (int)((next - now + 999) / 1000) : 0;
-		poll(pfd, 2, wait > 20 ? 20 : wait);
+		/* No talk (a class without voice, a pause): wake for packets
+		 * only, not 50 times a second; a file being written keeps
+		 * its silence. */
+		idle = cast_jitter_idle(v->jit) &&
+		       !(v->out == OUT_FILE && v->playing);
+		poll(pfd, 2, idle ? IDLE_POLL_MS : wait > 20 ? 20 : wait);
 		pthread_mutex_lock(&v->lock);
 		if (v->next_srtp) {
 			cast_srtp_free(&v->srtp);
@@ -370,6 +378,10 @@ static void *voice_thread(void *arg)
 					  NULL)) >= 0)
 			on_rtcp(v, buf, (size_t)n);
 		now = cast_mono_us();
+		if (idle && cast_jitter_idle(v->jit)) {
+			next = now + CAST_AUDIO_FRAME_US;
+			continue;
+		}
 		/* After a stall (a loaded machine), do not play catch-up. */
 		if (now - next > 200000)
 			next = now;

@@ -77,6 +77,8 @@ static void usage(FILE *f)
 		"                       reads: tests, a prepared narration) or\n"
 		"                       none (default); `ctl voice on|off` turns\n"
 		"                       it on and off, for all or --to students\n"
+		"                       (--lock: their input and screen locked\n"
+		"                       while it is on)\n"
 		"  --voice-bitrate BPS  Opus bitrate, 16000..64000 (default 32000)\n"
 		"  --duration SEC       stop after SEC seconds (default: run)\n"
 		"  --stats FILE|-       JSON stats lines, each second and at exit\n"
@@ -575,6 +577,8 @@ static void write_students(struct cast_json *j, struct cast_sender *s,
 struct voice_ctl {
 	struct cast_voice_sender *v;
 	struct cast_class *cls;
+	bool locked;		/* `voice on --lock` locked the listeners */
+	char lock_to[1024];	/* whom ("" everyone) */
 };
 
 static char *voice_reply(bool ok, const char *what, const char *to, int sent)
@@ -601,21 +605,23 @@ static char *voice_ctl(int argc, char **argv, uint64_t req, void *arg)
 	const char *to = NULL;
 	char *json = NULL;
 	int n, sent = 0;
-	bool on;
+	bool on, lock = false;
 
 	(void)req;
 	for (int i = 2; i < argc; i++) {
 		if (!strcmp(argv[i], "--to") && i + 1 < argc && !to)
 			to = argv[++i];
+		else if (!strcmp(argv[i], "--lock") && !lock)
+			lock = true;
 		else
 			return voice_reply(false, "usage: voice on|off "
-					   "[--to IDS]", NULL, 0);
+					   "[--to IDS] [--lock]", NULL, 0);
 	}
 	if (argc < 2 || (strcmp(argv[1], "on") && strcmp(argv[1], "off")))
-		return voice_reply(false, "usage: voice on|off [--to IDS]",
-				   NULL, 0);
+		return voice_reply(false, "usage: voice on|off [--to IDS] "
+				   "[--lock]", NULL, 0);
 	on = !strcmp(argv[1], "on");
-	if (!on && to)
+	if (!on && (to || lock))
 		return voice_reply(false, "voice off is for everyone: use "
 				   "voice on --to IDS to choose", NULL, 0);
 	if (to && !strcmp(to, "all"))
@@ -635,6 +641,25 @@ static char *voice_ctl(int argc, char **argv, uint64_t req, void *arg)
 		return voice_reply(false, cast_strerror(n), NULL, 0);
 	sent = n;
 	cast_voice_sender_enable(vc->v, on);
+	/* The listeners' screen, keyboard and mouse while the teacher
+	 * speaks (--lock); what the voice locked, it unlocks. */
+	if (vc->locked && (!on || lock || !to != !vc->lock_to[0] ||
+			   (to && strcmp(to, vc->lock_to)))) {
+		cast_command_init(&cmd, CAST_CMD_UNLOCK);
+		cast_class_command(vc->cls, vc->lock_to[0] ? vc->lock_to : NULL,
+				   &cmd, NULL);
+		vc->locked = false;
+	}
+	if (on && lock) {
+		cast_command_init(&cmd, CAST_CMD_LOCK);
+		snprintf(cmd.u.lock.notice, sizeof(cmd.u.lock.notice),
+			 "The teacher is speaking");
+		if (cast_class_command(vc->cls, to, &cmd, NULL) >= 0) {
+			vc->locked = true;
+			snprintf(vc->lock_to, sizeof(vc->lock_to), "%s",
+				 to ? to : "");
+		}
+	}
 	return voice_reply(true, on ? "on" : "off", to, sent);
 }
 

@@ -26,6 +26,13 @@ struct student {
 	const char *teacher_codes;	/* with --key-code: FP[,FP…] */
 	const char *id, *name, *class_name;
 	struct cast_receiver *r;	/* set before the control plane starts */
+	struct cast_voice_receiver *voice;	/* NULL: no audio here */
+	const char *audio_out;		/* NULL: default, or none headless */
+	bool check_av;
+	/* Lip sync: decoded pictures held for the sound, then shown. */
+	struct cast_picture_delay *pdelay;
+	void (*shown_cb)(const struct cast_frame *f, void *arg);
+	void *shown_arg;
 	struct cast_student_ctl *ctl;	/* set once the control plane runs */
 	struct cast_seat_cfg ccfg;
 	struct cast_seat *seat;		/* what the teacher set here */
@@ -104,7 +111,13 @@ static void usage(FILE *f)
 		"  --headless           no window; stats only\n"
 		"  --windowed WxH[+X+Y] a window instead of full screen\n"
 		"  --dump FILE          at exit, save the shown picture (PPM)\n"
+		"  --audio-out OUT      the teacher's voice: default (the sound\n"
+		"                       device; none with --headless), none, or\n"
+		"                       file:PATH.wav (what would be played,\n"
+		"                       48 kHz, written as it would be played)\n"
 		"  --check-stamp        verify test-pattern frame numbers\n"
+		"  --check-av           time white flashes shown against clicks\n"
+		"                       played (lip sync check; stats av_check)\n"
 		"  --no-decode          receive and repair only, decode nothing\n"
 		"                       (network checks, benchmarks; headless)\n"
 		"  --config FILE        read these settings as 'key = value'\n"
@@ -118,7 +131,7 @@ enum {
 	OPT_ID, OPT_NAME, OPT_CLASS, OPT_TEACHER, OPT_STATE_DIR,
 	OPT_LOCAL_SOCKET, OPT_OPEN_CMD, OPT_URL_SCHEMES, OPT_POWEROFF_CMD,
 	OPT_REBOOT_CMD, OPT_ALLOW_CLOCK_SET, OPT_INBOX, OPT_COLLECT_ROOT,
-	OPT_TEACHER_CODE,
+	OPT_TEACHER_CODE, OPT_AUDIO_OUT, OPT_CHECK_AV,
 };
 
 /* The student's own options; the common ones are cast/options.h's. */
@@ -141,6 +154,8 @@ static const struct cast_option options[] = {
 	{"inbox", true, OPT_INBOX},
 	{"collect-root", true, OPT_COLLECT_ROOT},
 	{"teacher-code", true, OPT_TEACHER_CODE},
+	{"audio-out", true, OPT_AUDIO_OUT},
+	{"check-av", false, OPT_CHECK_AV},
 	{NULL, false, 0},
 };
 
@@ -215,6 +230,19 @@ static int set_option(int id, const char *v, void *arg, char *why,
 	case OPT_COLLECT_ROOT:
 		s->collect_root = v;
 		return 0;
+	case OPT_CHECK_AV:
+		s->check_av = cast_parse_flag(v);
+		return 0;
+	case OPT_AUDIO_OUT:
+		if (strcmp(v, "default") && strcmp(v, "none") &&
+		    (strncmp(v, "file:", 5) || !v[5])) {
+			snprintf(why, why_size,
+				 "--audio-out takes default, none or "
+				 "file:PATH.wav");
+			return CAST_ERROR(EINVAL);
+		}
+		s->audio_out = v;
+		return 0;
 	default:
 		return CAST_ERROR(EINVAL);
 	}
@@ -267,6 +295,8 @@ static void on_welcome(const struct cast_media_params *m, void *arg)
 		return;
 	}
 	err = cast_receiver_set_key(s->r, &m->key);
+	if (!err && s->voice)
+		err = cast_voice_receiver_set_key(s->voice, &m->key);
 	if (err)
 		cast_log(CAST_LOG_ERROR, "student", "media key: %s",
 			 cast_strerror(err));
@@ -487,6 +517,11 @@ static int on_command(const struct cast_command *cmd, uint32_t cmd_id,
 		free(e);
 		return n;
 	}
+	case CAST_CMD_VOICE:
+		if (!s->voice)
+			return CAST_ERROR(ENOSYS);
+		cast_voice_receiver_enable(s->voice, cmd->u.voice.on);
+		return 0;
 	case CAST_CMD_FILE_OFFER:
 		/* Only offered files' NORM bytes are accepted. */
 		return s->files ? cast_file_receiver_expect(s->files,
@@ -734,7 +769,151 @@ static int load_key(const struct student *s, struct cast_key *key)
 	return 0;
 }
 
+/*
+ * --check-av: when each white flash is shown (a picture whose mean luma
+ * crosses half) and each click is played (the first loud sample after a
+ * quiet frame), on this machine's wall clock; the stats pair each flash
+ * with the nearest click.
+ */
+#define AV_EVENTS 512
+static struct {
+	pthread_mutex_t lock;
+	int64_t flash[AV_EVENTS], click[AV_EVENTS];
+	int n_flash, n_click;
+	bool bright, loud;
+	struct picture *pic;	/* the view's, when there is one */
+} avc = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void av_frame(const struct cast_frame *f, void *arg)
+{
+	int64_t now = cast_now_us();
+	uint64_t sum = 0, n = 0;
+	bool bright;
+
+	(void)arg;
+	for (int y = 0; y < f->height; y += 8)
+		for (int x = 0; x < f->width; x += 8, n++)
+			sum += f->data[0][(size_t)y * (size_t)f->stride[0] +
+					  (size_t)x];
+	bright = n && sum / n > 128;
+	pthread_mutex_lock(&avc.lock);
+	if (bright && !avc.bright && avc.n_flash < AV_EVENTS)
+		avc.flash[avc.n_flash++] = now;
+	avc.bright = bright;
+	pthread_mutex_unlock(&avc.lock);
+	if (avc.pic)
+		on_frame(f, avc.pic);
+}
+
+static void av_play(const int16_t *pcm, int64_t play_us, void *arg)
+{
+	int first = -1;
+
+	(void)arg;
+	for (int i = 0; i < CAST_AUDIO_FRAME && first < 0; i++)
+		if (pcm[i] > 6000 || pcm[i] < -6000)
+			first = i;
+	pthread_mutex_lock(&avc.lock);
+	if (first >= 0 && !avc.loud && avc.n_click < AV_EVENTS)
+		avc.click[avc.n_click++] =
+			play_us + (int64_t)first * 1000000 / CAST_AUDIO_RATE;
+	avc.loud = first >= 0;
+	pthread_mutex_unlock(&avc.lock);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Click − flash (ms) of every flash with a click within 500 ms. */
+static void write_av_check(struct cast_json *j)
+{
+	int64_t off[AV_EVENTS];
+	int n = 0, half;
+
+	pthread_mutex_lock(&avc.lock);
+	for (int i = 0; i < avc.n_flash; i++) {
+		int64_t best = INT64_MAX;
+
+		for (int k = 0; k < avc.n_click; k++) {
+			int64_t d = avc.click[k] - avc.flash[i];
+
+			if (llabs(d) < llabs(best))
+				best = d;
+		}
+		if (llabs(best) <= 500000)
+			off[n++] = best;
+	}
+	cast_json_obj(j, "av_check");
+	cast_json_int(j, "flashes", avc.n_flash);
+	cast_json_int(j, "clicks", avc.n_click);
+	pthread_mutex_unlock(&avc.lock);
+	cast_json_int(j, "pairs", n);
+	cast_json_array(j, "offsets_ms");
+	for (int i = 0; i < n; i++)
+		cast_json_num(j, NULL, (double)off[i] / 1000);
+	cast_json_array_end(j);
+	/* The second half: after lip sync had time to settle. */
+	half = n / 2;
+	if (n - half > 0) {
+		int64_t lo = INT64_MAX, hi = INT64_MIN;
+
+		for (int i = half; i < n; i++) {
+			lo = off[i] < lo ? off[i] : lo;
+			hi = off[i] > hi ? off[i] : hi;
+		}
+		cast_json_num(j, "first_ms", (double)off[0] / 1000);
+		cast_json_num(j, "settled_min_ms", (double)lo / 1000);
+		cast_json_num(j, "settled_max_ms", (double)hi / 1000);
+		qsort(off + half, (size_t)(n - half), sizeof(off[0]), cmp_i64);
+		cast_json_num(j, "settled_p50_ms",
+			      (double)off[half + (n - half) / 2] / 1000);
+	}
+	cast_json_end(j);
+}
+
+/* A decoded picture (receiver thread): held until its sound plays. */
+static void hold_frame(const struct cast_frame *f, void *arg)
+{
+	struct student *s = arg;
+
+	cast_picture_delay_push(s->pdelay, f,
+				cast_mono_us() +
+					cast_voice_receiver_picture_hold(s->voice));
+}
+
+/* The voice's part of a stats line. */
+static void write_voice(struct cast_json *j, struct cast_voice_receiver *v)
+{
+	struct cast_voice_receiver_stats vs;
+
+	cast_voice_receiver_stats(v, &vs);
+	cast_json_bool(j, "voice_on", vs.enabled);
+	cast_json_int(j, "audio_packets", (int64_t)vs.packets);
+	cast_json_int(j, "audio_frames_played", (int64_t)vs.frames_played);
+	cast_json_int(j, "audio_concealed", (int64_t)vs.frames_concealed);
+	cast_json_int(j, "audio_fec", (int64_t)vs.frames_fec);
+	cast_json_int(j, "audio_repairs_recovered",
+		      (int64_t)vs.repairs_recovered);
+	cast_json_int(j, "audio_late", (int64_t)vs.jitter.late);
+	cast_json_int(j, "audio_underruns", (int64_t)vs.jitter.underruns);
+	cast_json_int(j, "audio_auth_failures", (int64_t)vs.auth_failures);
+	cast_json_int(j, "audio_malformed", (int64_t)vs.malformed);
+	cast_json_int(j, "audio_max_concealed_ms", vs.max_concealed_ms);
+	cast_json_int(j, "audio_buffer_ms", vs.jitter.target_ms);
+	cast_json_num(j, "audio_jitter_ms", vs.jitter.jitter_ms);
+	cast_json_hist_ms(j, "audio_latency_ms", &vs.latency_us);
+	cast_json_hist_ms(j, "audio_decode_ms", &vs.decode_us);
+	cast_json_num(j, "av_offset_ms", vs.av_offset_ms);
+	cast_json_int(j, "av_extra_delay_ms", vs.extra_delay_ms);
+	cast_json_int(j, "av_picture_hold_ms", vs.picture_hold_ms);
+}
+
 static void write_stats(FILE *f, struct cast_receiver *r,
+			struct cast_voice_receiver *voice,
 			struct cast_student_ctl *ctl, struct cast_seat *seat,
 			struct cast_file_receiver *files, struct cast_meter *m,
 			double elapsed, bool final)
@@ -789,6 +968,10 @@ static void write_stats(FILE *f, struct cast_receiver *r,
 			      ? -1.0
 			      : (double)st.first_picture_us / 1000);
 	cast_json_num(&j, "max_gap_ms", (double)st.max_gap_us / 1000);
+	if (voice)
+		write_voice(&j, voice);
+	if (avc.n_flash || avc.n_click)
+		write_av_check(&j);
 	if (st.stamp_ok + st.stamp_bad + st.stamp_disorder) {
 		cast_json_obj(&j, "stamp");
 		cast_json_int(&j, "ok", (int64_t)st.stamp_ok);
@@ -1248,10 +1431,49 @@ int main(int argc, char **argv)
 		s.cfg.on_frame = on_frame;
 		s.cfg.arg = &pic;
 	}
-	err = cast_receiver_new(&r, &s.cfg);
+	if (s.check_av) {
+		avc.pic = s.common.headless ? NULL : &pic;
+		s.cfg.on_frame = av_frame;
+		s.cfg.arg = NULL;
+	}
+	err = 0;
+	if (!s.cfg.no_decode) {
+		struct cast_voice_receiver_cfg vc;
+
+		cast_voice_receiver_cfg_init(&vc);
+		vc.channel = s.cfg.channel;
+		vc.iface = s.cfg.iface;
+		vc.insecure = s.cfg.insecure;
+		vc.output = s.audio_out ? s.audio_out
+			    : s.common.headless ? "none" : "default";
+		if (s.check_av)
+			vc.on_play = av_play;
+		err = cast_voice_receiver_new(&s.voice, &vc);
+		if (!err)
+			err = cast_voice_receiver_start(s.voice);
+		if (err && !s.audio_out) {
+			/* No sound device: the picture still comes. */
+			fprintf(stderr, "cast-student: no sound (%s): the "
+					"teacher's voice is not played\n",
+				cast_strerror(err));
+			cast_voice_receiver_free(&s.voice);
+			err = 0;
+		}
+	}
+	if (!err && s.voice && s.cfg.on_frame) {
+		/* Pictures wait for the sound that goes with them. */
+		err = cast_picture_delay_new(&s.pdelay, 16);
+		s.shown_cb = s.cfg.on_frame;
+		s.shown_arg = s.cfg.arg;
+		s.cfg.on_frame = hold_frame;
+		s.cfg.arg = &s;
+	}
+	if (!err)
+		err = cast_receiver_new(&r, &s.cfg);
 	if (!err)
 		err = cast_receiver_start(r);
 	s.r = r;
+
 	if (!err && !s.cfg.insecure) {
 		struct cast_file_receiver_cfg fc;
 		const char *home = getenv("HOME");
@@ -1316,6 +1538,7 @@ int main(int argc, char **argv)
 			s.cfg.channel, cast_strerror(err));
 		cast_ctl_server_free(&local);
 		cast_student_ctl_free(&ctl);
+		cast_voice_receiver_free(&s.voice);
 		cast_receiver_free(&r);
 		if (!s.common.headless)
 			view_close(&view);
@@ -1341,16 +1564,28 @@ int main(int argc, char **argv)
 				cast_receiver_set_teacher(r, teacher_ip);
 			}
 		}
+		if (now >= next_stats && s.voice) {
+			struct cast_receiver_stats vst;
+
+			/* Lip sync: the sound waits for the picture. */
+			cast_receiver_stats(r, &vst);
+			cast_voice_receiver_set_video_delay(
+				s.voice, cast_hist_quantile(&vst.latency_us, 0.5));
+		}
 		if (now >= next_stats) {
 			if (stats)
-				write_stats(stats, r, ctl, s.seat, s.files, &meter,
+				write_stats(stats, r, s.voice, ctl, s.seat,
+					    s.files, &meter,
 					    (double)(now - start) / 1e6, false);
 			next_stats += 1000000;
 		}
+		if (s.pdelay)
+			cast_picture_delay_pop(s.pdelay, cast_mono_us(),
+					       s.shown_cb, s.shown_arg);
 		if (s.common.headless) {
 			shown.headless = true;
 			view_report(&s, &shown, &reported, &reported_welcomes);
-			usleep(20000);
+			usleep(s.pdelay ? 2000 : 20000);
 			continue;
 		}
 		SDL_Event ev;
@@ -1375,8 +1610,9 @@ int main(int argc, char **argv)
 	}
 	cast_ctl_server_free(&local);
 	cast_receiver_stop(r);
+	cast_voice_receiver_stop(s.voice);
 	if (stats) {
-		write_stats(stats, r, ctl, s.seat, s.files, &meter,
+		write_stats(stats, r, s.voice, ctl, s.seat, s.files, &meter,
 			    (double)(cast_mono_us() - start) / 1e6, true);
 		if (stats != stdout)
 			fclose(stats);
@@ -1399,7 +1635,9 @@ int main(int argc, char **argv)
 		}
 		view_close(&view);
 	}
+	cast_voice_receiver_free(&s.voice);
 	cast_receiver_free(&r);
+	cast_picture_delay_free(&s.pdelay);
 	cast_seat_free(&s.seat);
 	free(pic.buf);
 	return ret;

@@ -30,6 +30,10 @@ struct teacher {
 	const char *console_lang;
 	bool first_run;			/* the class key was made just now */
 	char key_file[1024];		/* the students' file of the key */
+	/* Voice (F2): "mic", "file" or "" (none), and the file. */
+	char voice[8];
+	char voice_path[1024];
+	int voice_bitrate;
 };
 
 static volatile sig_atomic_t quit;
@@ -76,6 +80,14 @@ static void usage(FILE *f)
 		"                       traffic, for a longer wait on a lost packet\n"
 		"  --first-seq N        first RTP sequence number (default random;\n"
 		"                       for testing a wrap)\n"
+		"  --voice SRC          the teacher's voice: mic (default device),\n"
+		"                       mic:DEVICE, file:PATH (anything FFmpeg\n"
+		"                       reads: tests, a prepared narration) or\n"
+		"                       none (default); `ctl voice on|off` turns\n"
+		"                       it on and off, for all or --to students\n"
+		"                       (--lock: their input and screen locked\n"
+		"                       while it is on)\n"
+		"  --voice-bitrate BPS  Opus bitrate, 16000..64000 (default 32000)\n"
 		"  --duration SEC       stop after SEC seconds (default: run)\n"
 		"  --stats FILE|-       JSON stats lines, each second and at exit\n"
 		"  --sdp FILE           write an SDP for third-party players\n"
@@ -105,7 +117,7 @@ enum {
 	OPT_PRESET, OPT_TTL, OPT_MTU, OPT_LOOP, OPT_SDP, OPT_CTL_SOCKET,
 	OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON, OPT_REPAIR, OPT_FEC,
 	OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR, OPT_FIRST_SEQ, OPT_CONSOLE_SIZE,
-	OPT_CONSOLE_LANG,
+	OPT_CONSOLE_LANG, OPT_VOICE, OPT_VOICE_BITRATE,
 };
 
 /* The teacher's own options; the common ones are cast/options.h's. */
@@ -132,6 +144,8 @@ static const struct cast_option options[] = {
 	{"first-seq", true, OPT_FIRST_SEQ},
 	{"console-size", true, OPT_CONSOLE_SIZE},
 	{"console-lang", true, OPT_CONSOLE_LANG},
+	{"voice", true, OPT_VOICE},
+	{"voice-bitrate", true, OPT_VOICE_BITRATE},
 	{NULL, false, 0},
 };
 
@@ -262,6 +276,28 @@ static int set_option(int id, const char *v, void *arg, char *why,
 		}
 		t->console_lang = v;
 		return 0;
+	case OPT_VOICE:
+		colon = strchr(v, ':');
+		snprintf(t->voice, sizeof(t->voice), "%.*s",
+			 (int)(colon ? (size_t)(colon - v) : strlen(v)), v);
+		snprintf(t->voice_path, sizeof(t->voice_path), "%s",
+			 colon ? colon + 1 : "");
+		if (!strcmp(t->voice, "none") && !colon) {
+			t->voice[0] = 0;
+			return 0;
+		}
+		if ((strcmp(t->voice, "mic") && strcmp(t->voice, "file")) ||
+		    (!strcmp(t->voice, "file") && !t->voice_path[0])) {
+			snprintf(why, why_size,
+				 "unknown voice (mic, mic:DEVICE, file:PATH, "
+				 "none)");
+			return CAST_ERROR(EINVAL);
+		}
+		return 0;
+	case OPT_VOICE_BITRATE:
+		ret = cast_parse_int(v, 16000, 64000, &n);
+		t->voice_bitrate = (int)n;
+		break;
 	case OPT_WOL_PORT:
 		ret = cast_parse_int(v, 1, 65535, &n);
 		t->wol_port = (uint16_t)n;
@@ -580,7 +616,115 @@ static void write_students(struct cast_json *j, struct cast_sender *s,
 	cast_json_array_end(j);
 }
 
+/* `ctl voice on|off [--to IDS]`: the voice, and who plays it. */
+struct voice_ctl {
+	struct cast_voice_sender *v;
+	struct cast_class *cls;
+	bool locked;		/* `voice on --lock` locked the listeners */
+	char lock_to[1024];	/* whom ("" everyone) */
+};
+
+static char *voice_reply(bool ok, const char *what, const char *to, int sent)
+{
+	struct cast_json j;
+
+	cast_json_begin(&j);
+	cast_json_bool(&j, "ok", ok);
+	if (ok) {
+		cast_json_str(&j, "voice", what);
+		cast_json_str(&j, "to", to ? to : "all");
+		cast_json_int(&j, "sent", sent);
+	} else {
+		cast_json_str(&j, "error", what);
+	}
+	cast_json_end(&j);
+	return cast_json_take(&j);
+}
+
+static char *voice_ctl(int argc, char **argv, uint64_t req, void *arg)
+{
+	struct voice_ctl *vc = arg;
+	struct cast_command cmd;
+	const char *to = NULL;
+	char *json = NULL;
+	int n, sent = 0;
+	bool on, lock = false;
+
+	(void)req;
+	for (int i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "--to") && i + 1 < argc && !to)
+			to = argv[++i];
+		else if (!strcmp(argv[i], "--lock") && !lock)
+			lock = true;
+		else
+			return voice_reply(false, "usage: voice on|off "
+					   "[--to IDS] [--lock]", NULL, 0);
+	}
+	if (argc < 2 || (strcmp(argv[1], "on") && strcmp(argv[1], "off")))
+		return voice_reply(false, "usage: voice on|off [--to IDS] "
+				   "[--lock]", NULL, 0);
+	on = !strcmp(argv[1], "on");
+	if (!on && (to || lock))
+		return voice_reply(false, "voice off is for everyone: use "
+				   "voice on --to IDS to choose", NULL, 0);
+	if (to && !strcmp(to, "all"))
+		to = NULL;
+	/* Everyone hears it, or nobody but the chosen ones. */
+	cast_command_init(&cmd, CAST_CMD_VOICE);
+	cmd.u.voice.on = on && !to;
+	n = cast_class_command(vc->cls, NULL, &cmd, NULL);
+	if (n >= 0 && to) {
+		cmd.u.voice.on = true;
+		n = cast_class_command(vc->cls, to, &cmd, &json);
+		if (n < 0)
+			return json;
+		free(json);
+	}
+	if (n < 0)
+		return voice_reply(false, cast_strerror(n), NULL, 0);
+	sent = n;
+	cast_voice_sender_enable(vc->v, on);
+	/* The listeners' screen, keyboard and mouse while the teacher
+	 * speaks (--lock); what the voice locked, it unlocks. */
+	if (vc->locked && (!on || lock || !to != !vc->lock_to[0] ||
+			   (to && strcmp(to, vc->lock_to)))) {
+		cast_command_init(&cmd, CAST_CMD_UNLOCK);
+		cast_class_command(vc->cls, vc->lock_to[0] ? vc->lock_to : NULL,
+				   &cmd, NULL);
+		vc->locked = false;
+	}
+	if (on && lock) {
+		cast_command_init(&cmd, CAST_CMD_LOCK);
+		snprintf(cmd.u.lock.notice, sizeof(cmd.u.lock.notice),
+			 "The teacher is speaking");
+		if (cast_class_command(vc->cls, to, &cmd, NULL) >= 0) {
+			vc->locked = true;
+			snprintf(vc->lock_to, sizeof(vc->lock_to), "%s",
+				 to ? to : "");
+		}
+	}
+	return voice_reply(true, on ? "on" : "off", to, sent);
+}
+
+/* The voice sender's part of a stats line. */
+static void write_voice(struct cast_json *j, struct cast_voice_sender *v)
+{
+	struct cast_voice_sender_stats vs;
+
+	cast_voice_sender_stats(v, &vs);
+	cast_json_bool(j, "voice_on", vs.enabled);
+	cast_json_int(j, "audio_frames_read", (int64_t)vs.frames_read);
+	cast_json_int(j, "audio_frames_sent", (int64_t)vs.frames_sent);
+	cast_json_int(j, "audio_packets_sent", (int64_t)vs.packets_sent);
+	cast_json_int(j, "audio_repairs_sent", (int64_t)vs.repairs_sent);
+	cast_json_int(j, "audio_bytes_sent", (int64_t)vs.bytes_sent);
+	cast_json_int(j, "audio_send_errors", (int64_t)vs.send_errors);
+	cast_json_bool(j, "audio_finished", vs.finished);
+	cast_json_hist_ms(j, "audio_encode_ms", &vs.encode_us);
+}
+
 static void write_stats(FILE *f, struct cast_sender *s,
+			struct cast_voice_sender *voice,
 			struct cast_teacher_ctl *ctl, struct cast_class *cls,
 			struct cast_board *board, struct console *con,
 			struct cast_meter *m,
@@ -628,6 +772,8 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	cast_json_hist_ms(&j, "capture_ms", &st.capture_us);
 	cast_json_hist_ms(&j, "convert_ms", &st.convert_us);
 	cast_json_hist_ms(&j, "encode_ms", &st.encode_us);
+	if (voice)
+		write_voice(&j, voice);
 	if (ctl) {
 		struct cast_teacher_ctl_stats cs;
 
@@ -668,6 +814,8 @@ int main(int argc, char **argv)
 {
 	struct teacher t;
 	struct cast_sender *s = NULL;
+	struct cast_voice_sender *voice = NULL;
+	static struct voice_ctl vctl;
 	struct cast_teacher_ctl *ctl = NULL;
 	struct cast_class *cls = NULL;
 	struct cast_board *board = NULL;
@@ -768,6 +916,28 @@ int main(int argc, char **argv)
 		cast_sender_stats(s, &st);
 		cast_board_set_size(board, st.width, st.height);
 	}
+	if (t.voice[0]) {
+		struct cast_voice_sender_cfg vc;
+
+		cast_voice_sender_cfg_init(&vc);
+		vc.channel = t.cfg.channel;
+		vc.iface = t.cfg.iface;
+		vc.insecure = t.cfg.insecure;
+		vc.media_key = t.cfg.media_key;
+		vc.source = t.voice;
+		vc.path = t.voice_path[0] ? t.voice_path : NULL;
+		if (t.voice_bitrate)
+			vc.opus.bitrate = t.voice_bitrate;
+		err = cast_voice_sender_new(&voice, &vc);
+		if (err) {
+			fprintf(stderr, "cast-teacher: cannot start the voice "
+					"(%s%s%s): %s\n",
+				t.voice, t.voice_path[0] ? ":" : "",
+				t.voice_path, cast_strerror(err));
+			cast_sender_free(&s);
+			return 1;
+		}
+	}
 	if (!t.cfg.insecure) {
 		struct cast_teacher_ctl_cfg cc;
 		struct cast_sender_stats st;
@@ -830,6 +1000,7 @@ int main(int argc, char **argv)
 			if (err) {
 				cast_sender_free(&s);
 				cast_board_free(&board);
+				cast_voice_sender_free(&voice);
 				return 1;
 			}
 		}
@@ -840,8 +1011,13 @@ int main(int argc, char **argv)
 			cast_class_free(&cls);
 			cast_sender_free(&s);
 			cast_board_free(&board);
+			cast_voice_sender_free(&voice);
 			return 1;
 		}
+		vctl.v = voice;
+		vctl.cls = cls;
+		if (voice && cast_class_add_verb(cls, "voice", voice_ctl, &vctl))
+			fprintf(stderr, "cast-teacher: ctl voice unavailable\n");
 		cc.on_student_event = cast_class_event;
 		cc.on_ctl_command = cast_class_ctl;
 		cc.arg = cls;
@@ -861,6 +1037,7 @@ int main(int argc, char **argv)
 					: "");
 			cast_sender_free(&s);
 			cast_board_free(&board);
+			cast_voice_sender_free(&voice);
 			return 1;
 		}
 	}
@@ -891,6 +1068,7 @@ int main(int argc, char **argv)
 			cast_class_free(&cls);
 			cast_sender_free(&s);
 			cast_board_free(&board);
+			cast_voice_sender_free(&voice);
 			return 2;
 		}
 		err = cast_sender_sdp(s, sdp, sizeof(sdp));
@@ -902,6 +1080,7 @@ int main(int argc, char **argv)
 			cast_class_free(&cls);
 			cast_sender_free(&s);
 			cast_board_free(&board);
+			cast_voice_sender_free(&voice);
 			return 1;
 		}
 	}
@@ -910,12 +1089,15 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	cast_meter_init(&meter, 0, 0);
 	err = cast_sender_start(s);
+	if (!err && voice)
+		err = cast_voice_sender_start(voice);
 	if (err) {
 		fprintf(stderr, "cast-teacher: %s\n", cast_strerror(err));
 		cast_teacher_ctl_free(&ctl);
 		cast_class_free(&cls);
 		cast_sender_free(&s);
 		cast_board_free(&board);
+		cast_voice_sender_free(&voice);
 		return 1;
 	}
 	/* The console: with a display, unless --headless (scripts, tests). */
@@ -956,7 +1138,7 @@ int main(int argc, char **argv)
 			break;
 		if (now >= next_stats) {
 			if (stats)
-				write_stats(stats, s, ctl, cls, board, con, &meter,
+				write_stats(stats, s, voice, ctl, cls, board, con, &meter,
 					    (double)(now - start) / 1e6, false);
 			else if (!t.common.headless && !con)
 				fprintf(stderr,
@@ -972,8 +1154,9 @@ int main(int argc, char **argv)
 		}
 	}
 	cast_sender_stop(s);
+	cast_voice_sender_stop(voice);
 	if (stats) {
-		write_stats(stats, s, ctl, cls, board, con, &meter,
+		write_stats(stats, s, voice, ctl, cls, board, con, &meter,
 			    (double)(cast_mono_us() - start) / 1e6, true);
 		if (stats != stdout)
 			fclose(stats);
@@ -988,5 +1171,6 @@ int main(int argc, char **argv)
 	cast_class_free(&cls);
 	cast_sender_free(&s);
 	cast_board_free(&board);
+	cast_voice_sender_free(&voice);
 	return 0;
 }

@@ -66,6 +66,21 @@ def write(target, name, data):
         f.write(data)
 
 
+def opus_rtp(seq, ts, payload, channel=7):
+    """RFC 7587 packet with the libcast channel extension."""
+    hdr = struct.pack("!BBHII", 0x90, 111, seq & 0xffff, ts & 0xffffffff,
+                      0x0A0B0C0D)
+    ext = struct.pack("!HHBHB", 0xBEDE, 1, 0x11, channel, 0)
+    return hdr + ext + payload
+
+
+def audio_input(pkts, ticks_before=()):
+    b = b""
+    for k, p in enumerate(pkts):
+        b += struct.pack("!H", len(p) | (0x8000 if k in ticks_before else 0)) + p
+    return b
+
+
 def main():
     key = [nal(7, 12, 1), nal(8, 4, 2), nal(6, 30, 3), nal(5, 3000, 4)]
     inter = [nal(1, 700, 5), nal(1, 40, 6)]
@@ -118,6 +133,15 @@ def main():
           nal(1, 72, 10))
     write("fuzz_h264_roundtrip", "nostap",
           b"\x80\x48" + sc + nal(6, 10, 11) + sc + nal(1, 20, 12))
+    # Voice: Opus TOC 0x78 (SILK wideband 20 ms) with filler bytes.
+    frames = [opus_rtp(65530 + k, 960 * k, bytes([0x78]) + bytes(
+        (k * 7 + i) & 0xff for i in range(40))) for k in range(12)]
+    write("fuzz_audio_rtp", "in_order",
+          audio_input(frames, set(range(2, 12))))
+    mixed = [frames[0], frames[2], frames[1], frames[5], frames[5],
+             frames[9], frames[3]]
+    write("fuzz_audio_rtp", "reorder_loss_late",
+          audio_input(mixed, {1, 3, 4, 5, 6}))
 
 
 if __name__ == "__main__":

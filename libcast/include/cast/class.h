@@ -30,6 +30,7 @@ enum cast_command_type {
 	CAST_CMD_FILE_OFFER,	/* a file will arrive by NORM */
 	CAST_CMD_COLLECT,	/* send a folder as homework */
 	CAST_CMD_ASSETS,	/* report the machine's summary */
+	CAST_CMD_VOICE,		/* "voice-play": play the teacher's voice, or not */
 	CAST_CMD_COUNT_
 };
 
@@ -100,6 +101,9 @@ struct cast_command {
 			char folder[512];	/* cast_homework_path_check */
 			uint32_t collection;
 		} collect;
+		struct {
+			bool on;			/* "on=0|1", required */
+		} voice;
 	} u;
 };
 

@@ -39,6 +39,7 @@ struct filesrc {
 	int64_t frame_us; /* nominal frame duration */
 
 	int64_t start_mono; /* -1 until the first grab */
+	int64_t start_wall; /* CLOCK_REALTIME then */
 	int64_t first_pts;  /* AV_NOPTS_VALUE until the first frame */
 	int64_t prev_pts;
 	int64_t loop_off_us;    /* start of the current pass on the clock */
@@ -304,8 +305,10 @@ static int file_grab(void *priv, struct cast_frame *frame)
 	int64_t now = cast_mono_us(), elapsed;
 	int err;
 
-	if (fs->start_mono < 0)
+	if (fs->start_mono < 0) {
 		fs->start_mono = now;
+		fs->start_wall = cast_now_us();
+	}
 	elapsed = now - fs->start_mono;
 again:
 	for (int i = 0; i < MAX_DECODES && !fs->dec_eof; i++) {
@@ -343,7 +346,10 @@ again:
 	if (!fs->shown)
 		return CAST_EOF;
 	*frame = fs->out;
-	frame->capture_us = cast_now_us();
+	/* A new picture is stamped with its own time in the file (the
+	 * grab may come up to a frame late): the sound of the same file
+	 * is stamped by its sample position, and lip sync compares them. */
+	frame->capture_us = got ? fs->start_wall + fs->last_t : cast_now_us();
 	if (!got)
 		frame->n_damage = 0;
 	return got ? 1 : 0;

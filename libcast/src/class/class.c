@@ -50,6 +50,7 @@ struct tracked {
 	char notice[CAST_NOTICE_MAX];
 	bool has_wm;			/* else the class's watermark */
 	struct cast_watermark wm;
+	uint8_t voice;			/* 0: the class's, 1 off, 2 on */
 };
 
 /* An online student's broadcast window as it last reported it ("view"). */
@@ -186,6 +187,7 @@ struct cast_class {
 	bool has_wm;			/* a class watermark was set */
 	struct cast_watermark wm;
 	char language[8];
+	uint8_t voice_all;		/* 0: never said, 1 off, 2 on */
 
 	struct hand hands[RING];
 	int n_hands;
@@ -1503,7 +1505,24 @@ static void remember(struct cast_class *c, const struct targets *t,
 		snprintf(c->language, sizeof(c->language), "%s",
 			 cmd->u.language.lang);
 		break;
+	case CAST_CMD_VOICE: {
+		uint8_t v = cmd->u.voice.on ? 2 : 1;
+
+		if (t->n < 0) {
+			c->voice_all = v;
+			for (int i = 0; i < c->n_track; i++)
+				c->track[i].voice = v;
+		}
+		for (int i = 0; i < t->n; i++) {
+			struct tracked *k = track_of(c, t->ids[i], true);
+
+			if (k)
+				k->voice = v;
+		}
+		break;
+	}
 	case CAST_CMD_RESET:
+		c->voice_all = 0;
 		c->lock_all = false;
 		c->n_track = 0;
 		c->has_wm = false;
@@ -1723,8 +1742,9 @@ static char *dispatch(struct cast_class *c, char **tok, int n, uint64_t req)
 
 	/* Commands that go to students: typed, checked, then sent. */
 	type = cast_command_type_of(cmd);
+	/* voice-play follows the teacher's `voice` verb (the voice's). */
 	if (!type || type == CAST_CMD_FILE_OFFER || type == CAST_CMD_COLLECT ||
-	    type == CAST_CMD_ASSETS) {
+	    type == CAST_CMD_ASSETS || type == CAST_CMD_VOICE) {
 		out = error_reply("unknown command '%s'", cmd);
 		goto done;
 	}
@@ -1878,6 +1898,11 @@ static void reapply(struct cast_class *c, const struct cast_student_info *info)
 		cast_command_init(cmd, CAST_CMD_LANGUAGE);
 		snprintf(cmd->u.language.lang, sizeof(cmd->u.language.lang),
 			 "%s", c->language);
+		send_to(c, t, cmd, NULL, NULL, NULL, 0);
+	}
+	if (k && k->voice ? k->voice : c->voice_all) {
+		cast_command_init(cmd, CAST_CMD_VOICE);
+		cmd->u.voice.on = (k && k->voice ? k->voice : c->voice_all) == 2;
 		send_to(c, t, cmd, NULL, NULL, NULL, 0);
 	}
 out:

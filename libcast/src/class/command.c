@@ -15,7 +15,7 @@ static const char *const NAMES[CAST_CMD_COUNT_] = {
 	[CAST_CMD_WEB] = "web",		    [CAST_CMD_POWER] = "power",
 	[CAST_CMD_CLOCK_SET] = "clock-set", [CAST_CMD_RESET] = "reset",
 	[CAST_CMD_FILE_OFFER] = "file-offer", [CAST_CMD_COLLECT] = "collect",
-	[CAST_CMD_ASSETS] = "assets",
+	[CAST_CMD_ASSETS] = "assets",	    [CAST_CMD_VOICE] = "voice-play",
 };
 
 /* The arguments each command may carry (all others are refused). */
@@ -30,6 +30,7 @@ static const char *const KEYS[CAST_CMD_COUNT_][6] = {
 	[CAST_CMD_CLOCK_SET] = {"time_us"},
 	[CAST_CMD_FILE_OFFER] = {"id", "path", "size", "sha256", "open"},
 	[CAST_CMD_COLLECT] = {"folder", "collection"},
+	[CAST_CMD_VOICE] = {"on"},
 };
 
 static const char *const USAGE[CAST_CMD_COUNT_] = {
@@ -48,6 +49,7 @@ static const char *const USAGE[CAST_CMD_COUNT_] = {
 	[CAST_CMD_FILE_OFFER] = "id= path= size= sha256= [open=0|1]",
 	[CAST_CMD_COLLECT] = "folder=NAME [collection=N]",
 	[CAST_CMD_ASSETS] = "(nothing)",
+	[CAST_CMD_VOICE] = "on=0|1",
 };
 
 static const char *const PLACES[] = {"tiled", "corner", "center"};
@@ -292,6 +294,9 @@ int cast_command_encode(const struct cast_command *c, struct cast_args *a)
 		cast_args_add(a, "folder", c->u.collect.folder);
 		cast_args_addf(a, "collection", "%u", c->u.collect.collection);
 		break;
+	case CAST_CMD_VOICE:
+		cast_args_add(a, "on", c->u.voice.on ? "1" : "0");
+		break;
 	default:
 		break; /* no arguments */
 	}
@@ -456,6 +461,11 @@ static int decode_args(struct cast_command *c, const uint8_t *args,
 		    cast_homework_path_check(c->u.collect.folder) || r < 0)
 			return CAST_ERROR(EINVAL);
 		c->u.collect.collection = r == 1 ? (uint32_t)x : 0;
+		return 0;
+	case CAST_CMD_VOICE:
+		if (cast_args_get_int(args, len, "on", 0, 1, &x) != 1)
+			return CAST_ERROR(EINVAL);
+		c->u.voice.on = x == 1;
 		return 0;
 	default:
 		return 0;

@@ -1,0 +1,404 @@
+/* Voice broadcast (F2): Opus, RTP (RFC 7587), jitter buffer, WAV, pipelines. */
+#ifndef CAST_AUDIO_H
+#define CAST_AUDIO_H
+
+#include "defs.h"
+#include "frame.h"
+#include "rtp.h"
+#include "srtp.h"
+#include "stats.h"
+
+/** The class's audio: 48 kHz mono, 16-bit, 20 ms frames. */
+#define CAST_AUDIO_RATE 48000
+#define CAST_AUDIO_FRAME 960
+#define CAST_AUDIO_FRAME_US 20000
+/** RTP payload type of Opus (dynamic, as in the SDP libcast writes). */
+#define CAST_RTP_PT_OPUS 111
+/** Largest Opus packet (RFC 6716): also the largest payload accepted. */
+#define CAST_OPUS_MAX_PACKET 1275
+
+/* ---- Opus (codecs/opus.c) --------------------------------------------- */
+
+struct cast_opus_enc;
+struct cast_opus_dec;
+
+struct cast_opus_enc_cfg {
+	int bitrate;		/* bits/s, 6000..510000, default 32000 */
+	/** In-band FEC (LBRR): a lost frame is rebuilt from the next one. */
+	bool fec;		/* default true */
+	int loss_pct;		/* expected loss the FEC is sized for, default 10 */
+	int complexity;		/* 0..10, default 5 */
+};
+
+CAST_API void cast_opus_enc_cfg_init(struct cast_opus_enc_cfg *cfg);
+/** Opens a speech encoder (48 kHz mono). Errors: -EINVAL, CAST_EEXTERNAL. */
+CAST_API int cast_opus_enc_new(struct cast_opus_enc **out,
+			       const struct cast_opus_enc_cfg *cfg);
+/**
+ * Encodes one 20 ms frame (CAST_AUDIO_FRAME samples) into `out`. Returns the
+ * packet's length (a 1-byte packet is a silent frame Opus chose not to
+ * code: still send it) or CAST_EEXTERNAL / -ENOSPC.
+ */
+CAST_API int cast_opus_encode(struct cast_opus_enc *e, const int16_t *pcm,
+			      uint8_t *out, size_t size);
+CAST_API void cast_opus_enc_free(struct cast_opus_enc **e);
+
+/** Opens a decoder (48 kHz mono). Errors: CAST_EEXTERNAL, -ENOMEM. */
+CAST_API int cast_opus_dec_new(struct cast_opus_dec **out);
+/**
+ * Decodes one 20 ms frame into `pcm` (CAST_AUDIO_FRAME samples):
+ *  - pkt != NULL, fec false: the packet itself;
+ *  - pkt != NULL, fec true: the frame BEFORE it, from its in-band FEC
+ *    (concealment when it carries none);
+ *  - pkt == NULL: loss concealment.
+ * Returns CAST_AUDIO_FRAME, or CAST_EMALFORMED (a corrupt packet: `pcm`
+ * then holds concealment).
+ */
+CAST_API int cast_opus_decode(struct cast_opus_dec *d, const uint8_t *pkt,
+			      size_t len, bool fec, int16_t *pcm);
+CAST_API void cast_opus_dec_free(struct cast_opus_dec **d);
+
+/* ---- RTP payload for Opus (RFC 7587) ---------------------------------- */
+
+/*
+ * One Opus packet per RTP packet, timestamp at 48 kHz (960 per 20 ms frame),
+ * marker bit on the first packet after silence (the first one sent), and the
+ * libcast channel header extension like the video (CAST_RTP_EXT_CHANNEL).
+ */
+struct cast_opus_packetizer;
+
+struct cast_opus_packetizer_cfg {
+	uint8_t pt;		/* default CAST_RTP_PT_OPUS */
+	uint32_t ssrc;		/* 0 (default): random */
+	int first_seq;		/* -1 (default): random */
+	uint16_t channel;	/* 0: no extension */
+};
+
+CAST_API void cast_opus_packetizer_cfg_init(struct cast_opus_packetizer_cfg *cfg);
+CAST_API int cast_opus_packetizer_new(struct cast_opus_packetizer **out,
+				      const struct cast_opus_packetizer_cfg *cfg);
+/**
+ * Writes one RTP packet carrying `opus` (1..CAST_OPUS_MAX_PACKET bytes) with
+ * timestamp `ts` into `out`. Returns its length, -EINVAL or -ENOSPC.
+ */
+CAST_API int cast_opus_packetize(struct cast_opus_packetizer *p,
+				 const uint8_t *opus, size_t len, uint32_t ts,
+				 uint8_t *out, size_t size);
+CAST_API uint32_t cast_opus_packetizer_ssrc(const struct cast_opus_packetizer *p);
+/** Packets and payload octets so far (for the RTCP SR). */
+CAST_API void cast_opus_packetizer_counts(const struct cast_opus_packetizer *p,
+					  uint32_t *packets, uint32_t *octets);
+CAST_API void cast_opus_packetizer_free(struct cast_opus_packetizer **p);
+
+/**
+ * Checks a received (plain) RTP packet as Opus audio of `channel` (0: any)
+ * and fills `hdr`. Returns 0, CAST_EMALFORMED (not RTP, another payload
+ * type, an empty or oversize payload) or -EXDEV (another channel's, or a
+ * packet naming none when `channel` is set).
+ */
+CAST_API int cast_opus_rtp_parse(const uint8_t *pkt, size_t len,
+				 uint16_t channel, struct cast_rtp_hdr *hdr);
+
+/* ---- Jitter buffer ---------------------------------------------------- */
+
+/*
+ * The student's adaptive playout buffer (docs/voice.md says why it is ours
+ * and not SpeexDSP's). Packets go in by sequence number as they arrive;
+ * the output pulls one 20 ms frame per tick and is told what to play: the
+ * packet, the frame rebuilt from the next packet's in-band FEC, concealment,
+ * or nothing (not started, or the stream stopped). The delay it keeps
+ * follows the measured arrival jitter (within min_ms..max_ms), grows by a
+ * frame when the output runs dry and shrinks by a frame when more is
+ * buffered than needed for a while.
+ */
+struct cast_jitter;
+
+struct cast_jitter_cfg {
+	int min_ms;		/* least playout delay, default 60 */
+	int max_ms;		/* most, default 400 */
+	/** No packet for this long (ms): the talk paused, start over (200). */
+	int idle_ms;
+};
+
+enum cast_jitter_kind {
+	CAST_JITTER_NONE = 0,	/* nothing to play (silence, not counted) */
+	CAST_JITTER_PACKET,	/* play `data` */
+	CAST_JITTER_FEC,	/* this frame was lost: decode `data` with fec */
+	CAST_JITTER_LOST,	/* lost, or a frame of delay added: conceal */
+};
+
+struct cast_jitter_frame {
+	enum cast_jitter_kind kind;
+	const uint8_t *data;	/* valid until the next put/get */
+	size_t len;
+	uint32_t ts;		/* RTP timestamp of the frame to play */
+};
+
+struct cast_jitter_stats {
+	uint64_t packets;	/* accepted */
+	uint64_t duplicates;
+	uint64_t late;		/* arrived after their turn */
+	uint64_t played;	/* PACKET */
+	uint64_t fec;		/* FEC */
+	uint64_t concealed;	/* LOST */
+	uint64_t dropped;	/* skipped to shrink the delay */
+	uint64_t underruns;	/* ran dry while the stream went on */
+	uint64_t restarts;	/* started over (pause, jump) */
+	uint64_t stretched;	/* concealed frames added to grow the delay */
+	int target_ms;		/* delay aimed at now */
+	int depth;		/* frames buffered now */
+	double jitter_ms;	/* RFC 3550 interarrival jitter */
+};
+
+CAST_API void cast_jitter_cfg_init(struct cast_jitter_cfg *cfg);
+CAST_API int cast_jitter_new(struct cast_jitter **out,
+			     const struct cast_jitter_cfg *cfg);
+/**
+ * Takes one Opus packet (copied) at monotonic time `now_us`. Returns 0,
+ * 1 (dropped: a duplicate or too late, counted), -EINVAL (empty) or
+ * -EMSGSIZE (over CAST_OPUS_MAX_PACKET).
+ */
+CAST_API int cast_jitter_put(struct cast_jitter *j, uint16_t seq, uint32_t ts,
+			     const uint8_t *data, size_t len, int64_t now_us);
+/** What to play for the next 20 ms, at monotonic time `now_us`. */
+CAST_API void cast_jitter_get(struct cast_jitter *j, int64_t now_us,
+			      struct cast_jitter_frame *out);
+/**
+ * Sets a delay the buffer keeps at least (ms, on top of min_ms), e.g. to
+ * wait for the picture (lip sync). Takes effect at the next restart or as
+ * the buffer grows; 0 removes it.
+ */
+CAST_API void cast_jitter_set_extra(struct cast_jitter *j, int ms);
+/** True when nothing is held or playing (no talk): no need to tick. */
+CAST_API bool cast_jitter_idle(const struct cast_jitter *j);
+CAST_API void cast_jitter_stats(const struct cast_jitter *j,
+				struct cast_jitter_stats *st);
+CAST_API void cast_jitter_free(struct cast_jitter **j);
+
+/* ---- WAV writer ------------------------------------------------------- */
+
+struct cast_wav;
+
+/**
+ * Creates (truncates) a 16-bit PCM WAV file of `rate` Hz and `channels`.
+ * Errors: -EINVAL, the open call's errno.
+ */
+CAST_API int cast_wav_open(struct cast_wav **out, const char *path, int rate,
+			   int channels);
+/** Appends `frames` sample frames. Returns 0 or -EIO / -EFBIG (over 4 GiB). */
+CAST_API int cast_wav_write(struct cast_wav *w, const int16_t *pcm,
+			    size_t frames);
+/**
+ * Writes the final sizes into the header and closes. Returns 0 or -EIO;
+ * `*w` is NULL afterwards either way.
+ */
+CAST_API int cast_wav_close(struct cast_wav **w);
+
+/* ---- Audio sources ---------------------------------------------------- */
+
+/*
+ * Backends by name: "mic" (SDL2 audio capture: PulseAudio or PipeWire
+ * underneath; `path` names a device, NULL the default), "file" (anything
+ * libavformat opens, `path` required, resampled to 48 kHz mono, read as
+ * fast as asked: the voice sender paces it), "none" (silence, never ends).
+ */
+struct cast_audio_source;
+
+/**
+ * Opens a source. Errors: CAST_ENOBACKEND (unknown name, or no audio
+ * capture here), -ENOENT / CAST_EMALFORMED (the file), CAST_EEXTERNAL.
+ */
+CAST_API int cast_audio_source_new(struct cast_audio_source **out,
+				   const char *backend, const char *path);
+/**
+ * Reads the next 20 ms (CAST_AUDIO_FRAME samples) into `pcm`. A live
+ * source waits up to `timeout_ms` for them. Returns 1 (a frame), 0 (not
+ * yet: live sources only), CAST_EOF (a file ended) or negative errno.
+ */
+CAST_API int cast_audio_source_read(struct cast_audio_source *s, int16_t *pcm,
+				    int timeout_ms);
+/** True for a live source (the microphone): it paces itself. */
+CAST_API bool cast_audio_source_live(const struct cast_audio_source *s);
+CAST_API void cast_audio_source_free(struct cast_audio_source **s);
+
+/* ---- The teacher's voice sender --------------------------------------- */
+
+struct cast_voice_sender;
+
+struct cast_voice_sender_cfg {
+	int channel;		/* 1..999, default 1 */
+	/** Destination; NULL/0 take the channel's group and audio port. */
+	const char *dest_addr;
+	uint16_t dest_port;
+	const char *iface;
+	int ttl;		/* default 1 */
+	bool loop;		/* default true */
+	bool insecure;		/* plain RTP */
+	/** SRTP key (the video's: one key per class); copied at new. */
+	const struct cast_media_key *media_key;
+	const char *source;	/* "mic", "file", "none"; default "mic" */
+	const char *path;	/* file or device */
+	/** Denoise and gain control (SpeexDSP): -1 (default) on for "mic". */
+	int preprocess;
+	struct cast_opus_enc_cfg opus;
+	/**
+	 * Coded repair (cast/repair.h) sent with the stream, one repair per
+	 * block of this many packets (a power of two 4..128, default 4: any
+	 * one loss in 80 ms rebuilt); 0: none.
+	 */
+	int repair_block;
+	bool enabled;		/* sending from the start (default true) */
+};
+
+struct cast_voice_sender_stats {
+	uint64_t frames_read;
+	uint64_t frames_sent;		/* encoded and sent */
+	uint64_t packets_sent;		/* RTP packets */
+	uint64_t repairs_sent;		/* coded repair packets */
+	uint64_t bytes_sent;		/* everything on the wire */
+	uint64_t send_errors;
+	uint64_t source_errors;
+	uint32_t ssrc;
+	bool enabled;
+	bool finished;			/* the file ended */
+	struct cast_hist encode_us;	/* preprocess + encode per frame */
+};
+
+CAST_API void cast_voice_sender_cfg_init(struct cast_voice_sender_cfg *cfg);
+/**
+ * Opens the source, encoder and sockets. Errors: the source's, -EINVAL (a
+ * bad channel, or no media key when secure), socket and SRTP errors.
+ */
+CAST_API int cast_voice_sender_new(struct cast_voice_sender **out,
+				   const struct cast_voice_sender_cfg *cfg);
+CAST_API int cast_voice_sender_start(struct cast_voice_sender *v);
+/** Turns sending on or off (the source keeps being read). */
+CAST_API void cast_voice_sender_enable(struct cast_voice_sender *v, bool on);
+CAST_API void cast_voice_sender_stats(struct cast_voice_sender *v,
+				      struct cast_voice_sender_stats *st);
+CAST_API void cast_voice_sender_stop(struct cast_voice_sender *v);
+CAST_API void cast_voice_sender_free(struct cast_voice_sender **v);
+
+/* ---- The student's voice receiver ------------------------------------- */
+
+struct cast_voice_receiver;
+
+struct cast_voice_receiver_cfg {
+	int channel;		/* default 1 */
+	const char *group;	/* NULL/0: the channel's group and audio port */
+	uint16_t port;
+	const char *iface;
+	bool insecure;
+	const struct cast_media_key *media_key;	/* copied; or set later */
+	/**
+	 * "default" (SDL2 playback), "none" (decode and count only), or
+	 * "file:PATH.wav": what would be played, 48 kHz mono, written as it
+	 * would be played (in real time).
+	 */
+	const char *output;
+	bool enabled;		/* plays from the start (default true) */
+	struct cast_jitter_cfg jitter;
+	int repair_block;	/* the teacher's (default 4; 0: none) */
+	/**
+	 * Called on the receiver's thread with every frame played (pcm valid
+	 * during the call; CAST_AUDIO_FRAME samples) and when it is heard:
+	 * CLOCK_REALTIME µs (the device's queue included). May be NULL.
+	 */
+	void (*on_play)(const int16_t *pcm, int64_t play_us, void *arg);
+	void *arg;
+};
+
+struct cast_voice_receiver_stats {
+	uint64_t packets;		/* authenticated audio RTP */
+	uint64_t malformed;
+	uint64_t foreign;		/* another channel's */
+	uint64_t auth_failures;
+	uint64_t replays;
+	uint64_t no_key;
+	uint64_t repairs_received;
+	uint64_t repairs_recovered;
+	uint64_t rtcp_sr;
+	uint64_t frames_played;		/* every 20 ms played: decoded,
+					   rebuilt or concealed */
+	uint64_t frames_fec;		/* rebuilt from in-band FEC */
+	uint64_t frames_concealed;	/* Opus loss concealment */
+	uint64_t output_overruns;	/* device queue full: frame skipped */
+	bool enabled;
+	struct cast_jitter_stats jitter;
+	/** Capture (teacher's wall clock) → played, µs; needs an SR. */
+	struct cast_hist latency_us;
+	struct cast_hist decode_us;
+	/** Longest run of concealed frames (ms). */
+	int64_t max_concealed_ms;
+	/**
+	 * Lip sync: the picture's delay (with its hold) minus the sound's
+	 * (ms; > 0: the picture is later), 0 until both are known; the delay
+	 * added to the sound, or the pictures' hold, that close it.
+	 */
+	double av_offset_ms;
+	int extra_delay_ms;
+	int picture_hold_ms;	/* the pictures' wait for the sound */
+};
+
+CAST_API void cast_voice_receiver_cfg_init(struct cast_voice_receiver_cfg *cfg);
+/**
+ * Opens the sockets, decoder and output. Errors: -EINVAL (bad channel or
+ * output), the output's (file or device) and socket errors.
+ */
+CAST_API int cast_voice_receiver_new(struct cast_voice_receiver **out,
+				     const struct cast_voice_receiver_cfg *cfg);
+CAST_API int cast_voice_receiver_start(struct cast_voice_receiver *v);
+/** Installs the media key (from the teacher's WELCOME). 0 or -ENOMEM. */
+CAST_API int cast_voice_receiver_set_key(struct cast_voice_receiver *v,
+					 const struct cast_media_key *key);
+/** Plays (true) or stays silent (false): the teacher's `voice` command. */
+CAST_API void cast_voice_receiver_enable(struct cast_voice_receiver *v,
+					 bool on);
+/**
+ * Lip sync: the picture's current capture → shown delay (µs, 0: no
+ * picture). Audio is held back to match when it is ahead.
+ */
+CAST_API void cast_voice_receiver_set_video_delay(struct cast_voice_receiver *v,
+						  int64_t us);
+/**
+ * Lip sync, the other way: how long (µs) to hold each decoded picture
+ * before showing it, when the sound is later than the picture (its jitter
+ * buffer); 0 when it is not, or nothing is known yet.
+ */
+CAST_API int64_t cast_voice_receiver_picture_hold(struct cast_voice_receiver *v);
+CAST_API void cast_voice_receiver_stats(struct cast_voice_receiver *v,
+					struct cast_voice_receiver_stats *st);
+CAST_API void cast_voice_receiver_stop(struct cast_voice_receiver *v);
+CAST_API void cast_voice_receiver_free(struct cast_voice_receiver **v);
+
+/* ---- Holding pictures for the sound (lip sync) ------------------------ */
+
+/*
+ * A short queue of decoded pictures (I420, copied) each shown at its due
+ * time: the receiver's thread pushes, the program's view loop pops. When
+ * full, the oldest is handed out at the next pop whatever its time.
+ */
+struct cast_picture_delay;
+
+/** max_frames 1..64. Errors: -EINVAL, -ENOMEM. */
+CAST_API int cast_picture_delay_new(struct cast_picture_delay **out,
+				    int max_frames);
+/**
+ * Copies an I420 picture to be shown at monotonic `due_us`. Returns 0,
+ * -EINVAL (not I420), -ENOMEM, -ENOSPC (full: this picture is dropped and
+ * the oldest is due at once).
+ */
+CAST_API int cast_picture_delay_push(struct cast_picture_delay *d,
+				     const struct cast_frame *f, int64_t due_us);
+/**
+ * Hands every picture due at monotonic `now_us` to `cb` (oldest first; the
+ * picture is valid during the call). Returns how many.
+ */
+CAST_API int cast_picture_delay_pop(struct cast_picture_delay *d,
+				    int64_t now_us,
+				    void (*cb)(const struct cast_frame *f,
+					       void *arg),
+				    void *arg);
+CAST_API void cast_picture_delay_free(struct cast_picture_delay **d);
+
+#endif

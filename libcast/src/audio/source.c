@@ -1,0 +1,384 @@
+/* Audio sources by name: mic (SDL2 capture), file (libavformat), none. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <SDL.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+#include <libswresample/swresample.h>
+
+#include "cast/audio.h"
+#include "cast/error.h"
+#include "cast/log.h"
+
+struct backend {
+	const char *name;
+	bool live;
+	int (*open)(void **priv, const char *path);
+	int (*read)(void *priv, int16_t *pcm, int timeout_ms);
+	void (*close)(void *priv);
+};
+
+struct cast_audio_source {
+	const struct backend *b;
+	void *priv;
+};
+
+/* ---- none: silence ---- */
+
+static int none_open(void **priv, const char *path)
+{
+	(void)path;
+	*priv = NULL;
+	return 0;
+}
+
+static int none_read(void *priv, int16_t *pcm, int timeout_ms)
+{
+	(void)priv;
+	(void)timeout_ms;
+	memset(pcm, 0, CAST_AUDIO_FRAME * sizeof(*pcm));
+	return 1;
+}
+
+static void none_close(void *priv)
+{
+	(void)priv;
+}
+
+/* ---- file: libavformat + libswresample to 48 kHz mono s16 ---- */
+
+struct filesrc {
+	AVFormatContext *fmt;
+	AVCodecContext *dec;
+	SwrContext *swr;
+	AVPacket *pkt;
+	AVFrame *frame;
+	int stream;
+	bool demux_eof, dec_eof, swr_eof;
+	/* Resampled samples not handed out yet. */
+	int16_t *fifo;
+	int have, cap;
+};
+
+static int av_err(const char *what, int e)
+{
+	char msg[AV_ERROR_MAX_STRING_SIZE];
+
+	av_strerror(e, msg, sizeof(msg));
+	cast_log(CAST_LOG_ERROR, "audio", "%s: %s", what, msg);
+	if (e == AVERROR(ENOENT))
+		return CAST_ERROR(ENOENT);
+	if (e == AVERROR_INVALIDDATA)
+		return CAST_EMALFORMED;
+	if (e == AVERROR(ENOMEM))
+		return CAST_ERROR(ENOMEM);
+	return CAST_EEXTERNAL;
+}
+
+static void file_close(void *priv)
+{
+	struct filesrc *fs = priv;
+
+	if (!fs)
+		return;
+	swr_free(&fs->swr);
+	avcodec_free_context(&fs->dec);
+	avformat_close_input(&fs->fmt);
+	av_packet_free(&fs->pkt);
+	av_frame_free(&fs->frame);
+	free(fs->fifo);
+	free(fs);
+}
+
+static int file_open(void **priv, const char *path)
+{
+	struct filesrc *fs;
+	const AVCodec *codec = NULL;
+	AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+	int e, err;
+
+	if (!path || !*path)
+		return CAST_ERROR(EINVAL);
+	fs = calloc(1, sizeof(*fs));
+	if (!fs)
+		return CAST_ERROR(ENOMEM);
+	fs->cap = 8 * CAST_AUDIO_FRAME;
+	fs->fifo = malloc((size_t)fs->cap * sizeof(int16_t));
+	fs->pkt = av_packet_alloc();
+	fs->frame = av_frame_alloc();
+	if (!fs->fifo || !fs->pkt || !fs->frame) {
+		err = CAST_ERROR(ENOMEM);
+		goto out;
+	}
+	e = avformat_open_input(&fs->fmt, path, NULL, NULL);
+	if (e < 0) {
+		err = av_err(path, e);
+		goto out;
+	}
+	e = avformat_find_stream_info(fs->fmt, NULL);
+	if (e < 0) {
+		err = av_err(path, e);
+		goto out;
+	}
+	e = av_find_best_stream(fs->fmt, AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
+	if (e < 0) {
+		cast_log(CAST_LOG_ERROR, "audio", "%s: no audio stream", path);
+		err = CAST_EMALFORMED;
+		goto out;
+	}
+	fs->stream = e;
+	fs->dec = avcodec_alloc_context3(codec);
+	if (!fs->dec) {
+		err = CAST_ERROR(ENOMEM);
+		goto out;
+	}
+	e = avcodec_parameters_to_context(fs->dec,
+					  fs->fmt->streams[fs->stream]->codecpar);
+	if (e >= 0)
+		e = avcodec_open2(fs->dec, codec, NULL);
+	if (e < 0) {
+		err = av_err("decoder", e);
+		goto out;
+	}
+	if (!fs->dec->ch_layout.nb_channels) {
+		err = CAST_EMALFORMED;
+		goto out;
+	}
+	e = swr_alloc_set_opts2(&fs->swr, &mono, AV_SAMPLE_FMT_S16,
+				CAST_AUDIO_RATE, &fs->dec->ch_layout,
+				fs->dec->sample_fmt, fs->dec->sample_rate, 0,
+				NULL);
+	if (e >= 0)
+		e = swr_init(fs->swr);
+	if (e < 0) {
+		err = av_err("resampler", e);
+		goto out;
+	}
+	*priv = fs;
+	return 0;
+out:
+	file_close(fs);
+	return err;
+}
+
+/* Resamples `in` (NULL: flush) onto the FIFO. */
+static int file_convert(struct filesrc *fs, const AVFrame *in)
+{
+	int room, n;
+	uint8_t *dst;
+
+	room = swr_get_out_samples(fs->swr, in ? in->nb_samples : 0);
+	if (room < 0)
+		return CAST_EEXTERNAL;
+	if (fs->have + room > fs->cap) {
+		int cap = fs->have + room + CAST_AUDIO_FRAME;
+		int16_t *p = realloc(fs->fifo, (size_t)cap * sizeof(int16_t));
+
+		if (!p)
+			return CAST_ERROR(ENOMEM);
+		fs->fifo = p;
+		fs->cap = cap;
+	}
+	dst = (uint8_t *)(fs->fifo + fs->have);
+	n = swr_convert(fs->swr, &dst, fs->cap - fs->have,
+			in ? (const uint8_t **)in->extended_data : NULL,
+			in ? in->nb_samples : 0);
+	if (n < 0)
+		return av_err("resample", n);
+	fs->have += n;
+	return n;
+}
+
+static int file_fill(struct filesrc *fs)
+{
+	int e;
+
+	while (fs->have < CAST_AUDIO_FRAME && !fs->swr_eof) {
+		if (fs->dec_eof) {
+			e = file_convert(fs, NULL);
+			if (e < 0)
+				return e;
+			if (e == 0)
+				fs->swr_eof = true;
+			continue;
+		}
+		e = avcodec_receive_frame(fs->dec, fs->frame);
+		if (e >= 0) {
+			e = file_convert(fs, fs->frame);
+			av_frame_unref(fs->frame);
+			if (e < 0)
+				return e;
+			continue;
+		}
+		if (e == AVERROR_EOF) {
+			fs->dec_eof = true;
+			continue;
+		}
+		if (e != AVERROR(EAGAIN))
+			return av_err("decode", e);
+		if (fs->demux_eof) {
+			avcodec_send_packet(fs->dec, NULL);
+			continue;
+		}
+		e = av_read_frame(fs->fmt, fs->pkt);
+		if (e == AVERROR_EOF) {
+			fs->demux_eof = true;
+			avcodec_send_packet(fs->dec, NULL);
+			continue;
+		}
+		if (e < 0)
+			return av_err("read", e);
+		if (fs->pkt->stream_index == fs->stream) {
+			e = avcodec_send_packet(fs->dec, fs->pkt);
+			/* A damaged packet loses its samples, not the file. */
+			if (e < 0 && e != AVERROR(EAGAIN) &&
+			    e != AVERROR_INVALIDDATA) {
+				av_packet_unref(fs->pkt);
+				return av_err("decode", e);
+			}
+		}
+		av_packet_unref(fs->pkt);
+	}
+	return 0;
+}
+
+static int file_read(void *priv, int16_t *pcm, int timeout_ms)
+{
+	struct filesrc *fs = priv;
+	int err;
+
+	(void)timeout_ms;
+	err = file_fill(fs);
+	if (err)
+		return err;
+	if (!fs->have)
+		return CAST_EOF;
+	if (fs->have < CAST_AUDIO_FRAME) {
+		/* The last, partial frame is padded with silence. */
+		memset(fs->fifo + fs->have, 0,
+		       (size_t)(CAST_AUDIO_FRAME - fs->have) * sizeof(int16_t));
+		fs->have = CAST_AUDIO_FRAME;
+	}
+	memcpy(pcm, fs->fifo, CAST_AUDIO_FRAME * sizeof(int16_t));
+	fs->have -= CAST_AUDIO_FRAME;
+	memmove(fs->fifo, fs->fifo + CAST_AUDIO_FRAME,
+		(size_t)fs->have * sizeof(int16_t));
+	return 1;
+}
+
+/* ---- mic: SDL2 audio capture (PulseAudio / PipeWire underneath) ---- */
+
+struct micsrc {
+	SDL_AudioDeviceID dev;
+};
+
+static int mic_open(void **priv, const char *path)
+{
+	struct micsrc *m;
+	SDL_AudioSpec want = {0}, have;
+
+	if (SDL_InitSubSystem(SDL_INIT_AUDIO)) {
+		cast_log(CAST_LOG_ERROR, "audio", "SDL audio: %s",
+			 SDL_GetError());
+		return CAST_ENOBACKEND;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		SDL_QuitSubSystem(SDL_INIT_AUDIO);
+		return CAST_ERROR(ENOMEM);
+	}
+	want.freq = CAST_AUDIO_RATE;
+	want.format = AUDIO_S16SYS;
+	want.channels = 1;
+	want.samples = CAST_AUDIO_FRAME;
+	/* No callback: samples queue up and read() dequeues them. */
+	m->dev = SDL_OpenAudioDevice(path, 1, &want, &have, 0);
+	if (!m->dev) {
+		cast_log(CAST_LOG_ERROR, "audio", "microphone %s: %s",
+			 path ? path : "(default)", SDL_GetError());
+		free(m);
+		SDL_QuitSubSystem(SDL_INIT_AUDIO);
+		return CAST_ENOBACKEND;
+	}
+	SDL_PauseAudioDevice(m->dev, 0);
+	*priv = m;
+	return 0;
+}
+
+static int mic_read(void *priv, int16_t *pcm, int timeout_ms)
+{
+	struct micsrc *m = priv;
+	const Uint32 want = CAST_AUDIO_FRAME * sizeof(int16_t);
+
+	for (int waited = 0; SDL_GetQueuedAudioSize(m->dev) < want;
+	     waited += 2) {
+		if (waited >= timeout_ms)
+			return 0;
+		SDL_Delay(2);
+	}
+	return SDL_DequeueAudio(m->dev, pcm, want) == want ? 1
+							   : CAST_EEXTERNAL;
+}
+
+static void mic_close(void *priv)
+{
+	struct micsrc *m = priv;
+
+	SDL_CloseAudioDevice(m->dev);
+	free(m);
+	SDL_QuitSubSystem(SDL_INIT_AUDIO);
+}
+
+static const struct backend backends[] = {
+	{"mic", true, mic_open, mic_read, mic_close},
+	{"file", false, file_open, file_read, file_close},
+	{"none", false, none_open, none_read, none_close},
+};
+
+int cast_audio_source_new(struct cast_audio_source **out, const char *backend,
+			  const char *path)
+{
+	struct cast_audio_source *s;
+	const struct backend *b = NULL;
+	int err;
+
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++)
+		if (backend && !strcmp(backends[i].name, backend))
+			b = &backends[i];
+	if (!b)
+		return CAST_ENOBACKEND;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return CAST_ERROR(ENOMEM);
+	s->b = b;
+	err = b->open(&s->priv, path);
+	if (err) {
+		free(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+int cast_audio_source_read(struct cast_audio_source *s, int16_t *pcm,
+			   int timeout_ms)
+{
+	return s->b->read(s->priv, pcm, timeout_ms);
+}
+
+bool cast_audio_source_live(const struct cast_audio_source *s)
+{
+	return s->b->live;
+}
+
+void cast_audio_source_free(struct cast_audio_source **s)
+{
+	if (!s || !*s)
+		return;
+	(*s)->b->close((*s)->priv);
+	free(*s);
+	*s = NULL;
+}

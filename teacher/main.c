@@ -22,6 +22,10 @@ struct teacher {
 	char source[16];
 	char device[1024];
 	const char *sdp_path;
+	const char *record_path;	/* --record FILE */
+	const char *record_dir;		/* --record-dir DIR */
+	struct cast_sender *sender;	/* for the recorder's keyframe asks */
+	struct cast_recorder *rec;
 };
 
 static volatile sig_atomic_t quit;
@@ -81,6 +85,12 @@ static void usage(FILE *f)
 		"                       (default ~/.local/share/libcast/teacher.db)\n"
 		"  --lesson TITLE       this lesson's name in the attendance\n"
 		"  --homework-dir DIR   collected homework (~/libcast/homework)\n"
+		"  --record FILE        record the broadcast from the start (a\n"
+		"                       name alone goes in the recordings folder;\n"
+		"                       .mkv, or fragmented MP4 for .mp4)\n"
+		"  --record-dir DIR     recordings folder (~/Videos/libcast); also\n"
+		"                       'ctl record start [path=NAME]', 'ctl record\n"
+		"                       stop'\n"
 		"  --insecure           plain RTP, no control plane: third-party\n"
 		"                       receivers and interop tests only\n"
 		"  --headless           no window; stats only\n"
@@ -93,6 +103,7 @@ enum {
 	OPT_PRESET, OPT_TTL, OPT_MTU, OPT_LOOP, OPT_SDP, OPT_CTL_SOCKET,
 	OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON, OPT_REPAIR, OPT_FEC,
 	OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR, OPT_FIRST_SEQ,
+	OPT_RECORD, OPT_RECORD_DIR,
 };
 
 /* The teacher's own options; the common ones are cast/options.h's. */
@@ -117,6 +128,8 @@ static const struct cast_option options[] = {
 	{"repair-delay", true, OPT_REPAIR_DELAY},
 	{"homework-dir", true, OPT_HOMEWORK_DIR},
 	{"first-seq", true, OPT_FIRST_SEQ},
+	{"record", true, OPT_RECORD},
+	{"record-dir", true, OPT_RECORD_DIR},
 	{NULL, false, 0},
 };
 
@@ -231,6 +244,12 @@ static int set_option(int id, const char *v, void *arg, char *why,
 		break;
 	case OPT_LESSON:
 		t->lesson = v;
+		return 0;
+	case OPT_RECORD:
+		t->record_path = v;
+		return 0;
+	case OPT_RECORD_DIR:
+		t->record_dir = v;
 		return 0;
 	case OPT_WOL_PORT:
 		ret = cast_parse_int(v, 1, 65535, &n);
@@ -536,7 +555,23 @@ static void write_students(struct cast_json *j, struct cast_sender *s,
 	cast_json_array_end(j);
 }
 
-static void write_stats(FILE *f, struct cast_sender *s,
+/* The sender's tap: every access unit broadcast goes to the recorder. */
+static void tap_packet(const struct cast_packet *pkt, void *arg)
+{
+	struct teacher *t = arg;
+
+	cast_recorder_video(t->rec, pkt);
+}
+
+static void recorder_keyframe(void *arg)
+{
+	struct teacher *t = arg;
+
+	if (t->sender)
+		cast_sender_request_keyframe(t->sender);
+}
+
+static void write_stats(FILE *f, struct cast_sender *s, struct cast_recorder *rec,
 			struct cast_teacher_ctl *ctl, struct cast_class *cls,
 			struct cast_meter *m,
 			double elapsed, bool final)
@@ -599,6 +634,7 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	}
 	if (cls)
 		cast_class_json(cls, &j);
+	cast_recorder_json(rec, &j);
 	write_students(&j, s, ctl);
 	if (final)
 		cast_json_bool(&j, "final", true);
@@ -679,11 +715,38 @@ int main(int argc, char **argv)
 		}
 		t.cfg.media_key = &media_key;
 	}
+	{
+		struct cast_recorder_cfg rc;
+
+		cast_recorder_cfg_init(&rc);
+		rc.folder = t.record_dir;
+		rc.title = t.lesson;
+		rc.need_keyframe = recorder_keyframe;
+		rc.arg = &t;
+		if (cast_recorder_new(&t.rec, &rc)) {
+			fprintf(stderr, "cast-teacher: out of memory\n");
+			return 1;
+		}
+	}
+	t.cfg.on_packet = tap_packet;
+	t.cfg.packet_arg = &t;
 	err = cast_sender_new(&s, &t.cfg);
 	if (err) {
 		fprintf(stderr, "cast-teacher: cannot start %s broadcast: %s\n",
 			t.source, cast_strerror(err));
+		cast_recorder_free(&t.rec);
 		return 1;
+	}
+	t.sender = s;
+	if (t.record_path) {
+		err = cast_recorder_start(t.rec, t.record_path);
+		if (err) {
+			fprintf(stderr, "cast-teacher: --record %s: %s\n",
+				t.record_path, cast_strerror(err));
+			cast_sender_free(&s);
+			cast_recorder_free(&t.rec);
+			return 1;
+		}
 	}
 	if (!t.cfg.insecure) {
 		struct cast_teacher_ctl_cfg cc;
@@ -748,6 +811,16 @@ int main(int argc, char **argv)
 				cast_sender_free(&s);
 				return 1;
 			}
+		}
+		err = cast_class_add_verb(cls, "record", cast_recorder_ctl,
+					  t.rec);
+		if (err) {
+			fprintf(stderr, "cast-teacher: record verb: %s\n",
+				cast_strerror(err));
+			cast_class_free(&cls);
+			cast_sender_free(&s);
+			cast_recorder_free(&t.rec);
+			return 1;
 		}
 		cc.on_student_event = cast_class_event;
 		cc.on_ctl_command = cast_class_ctl;
@@ -816,7 +889,7 @@ int main(int argc, char **argv)
 			break;
 		if (now >= next_stats) {
 			if (stats)
-				write_stats(stats, s, ctl, cls, &meter,
+				write_stats(stats, s, t.rec, ctl, cls, &meter,
 					    (double)(now - start) / 1e6, false);
 			else if (!t.common.headless)
 				fprintf(stderr,
@@ -827,8 +900,13 @@ int main(int argc, char **argv)
 		usleep(20000);
 	}
 	cast_sender_stop(s);
+	/* Everything sent is in the file before the last stats line. */
+	err = cast_recorder_stop(t.rec, true);
+	if (err && err != CAST_ERROR(ENOENT))
+		fprintf(stderr, "cast-teacher: recording: %s\n",
+			cast_strerror(err));
 	if (stats) {
-		write_stats(stats, s, ctl, cls, &meter,
+		write_stats(stats, s, t.rec, ctl, cls, &meter,
 			    (double)(cast_mono_us() - start) / 1e6, true);
 		if (stats != stdout)
 			fclose(stats);
@@ -839,5 +917,6 @@ int main(int argc, char **argv)
 	cast_teacher_ctl_free(&ctl);
 	cast_class_free(&cls);
 	cast_sender_free(&s);
+	cast_recorder_free(&t.rec);
 	return 0;
 }

@@ -9,6 +9,12 @@
 
 struct cast_sender;
 
+/**
+ * Sees each encoded access unit as it is broadcast (the recorder's tap), on
+ * the sender's thread: copy what is kept, never block.
+ */
+typedef void(cast_sender_packet_cb)(const struct cast_packet *pkt, void *arg);
+
 struct cast_sender_cfg {
 	struct cast_capture_cfg capture;
 	/**
@@ -88,6 +94,9 @@ struct cast_sender_cfg {
 	 * 3550 asks. Set only to test a wrap (late joiners, interop).
 	 */
 	int first_seq;
+	/** Optional tap on the encoded packets (e.g. cast_recorder_video). */
+	cast_sender_packet_cb *on_packet;
+	void *packet_arg;
 };
 
 /** What the teacher knows of one student from its feedback. */

@@ -268,6 +268,8 @@ static int drain_encoder(struct cast_sender *s)
 		err = cast_h264_packetize(s->pack, pkt.data, pkt.size,
 					  rtp_ts_of(s, pkt.capture_us),
 					  send_rtp, s);
+		if (s->cfg.on_packet)
+			s->cfg.on_packet(&pkt, s->cfg.packet_arg);
 		pthread_mutex_lock(&s->lock);
 		s->st.frames_sent++;
 		if (pkt.keyframe)

@@ -45,6 +45,7 @@ struct cast_recorder {
 	enum cast_record_state state;
 	bool stopping;		/* the writer ends when the queue is empty */
 	int result;		/* why it failed, 0 */
+	bool write_error;	/* the file could not be written */
 	struct item *head, *tail;
 	size_t queued;
 	int64_t start_mono, asked_mono;
@@ -434,6 +435,7 @@ static void *writer_thread(void *arg)
 		pthread_mutex_lock(&r->lock);
 		if (err) {
 			describe(why, sizeof(why), err);
+			r->write_error = true;
 			fail_locked(r, err, why);
 		} else {
 			int64_t end = it->pts_us;
@@ -451,7 +453,9 @@ static void *writer_thread(void *arg)
 		free(it);
 	}
 	free_queue(r);
-	if (r->state != CAST_RECORD_FAILED) {
+	/* A failure that is not the disk's (it fell behind): the file is
+	 * finished, with everything written before. */
+	if (r->state != CAST_RECORD_FAILED || !r->write_error) {
 		pthread_mutex_unlock(&r->lock);
 		err = r->header ? av_write_trailer(r->fmt) : 0;
 		if (err >= 0 && r->fmt->pb) {
@@ -461,12 +465,14 @@ static void *writer_thread(void *arg)
 		pthread_mutex_lock(&r->lock);
 		if (err < 0) {
 			describe(why, sizeof(why), errno_of_av(err));
+			r->write_error = true;
 			fail_locked(r, errno_of_av(err), why);
 		} else {
 			r->st.bytes = r->fmt->pb
 					      ? (uint64_t)avio_tell(r->fmt->pb)
 					      : 0;
-			r->state = CAST_RECORD_IDLE;
+			if (r->state != CAST_RECORD_FAILED)
+				r->state = CAST_RECORD_IDLE;
 			cast_log(CAST_LOG_INFO, "recorder",
 				 "%s: %.1f s, %llu bytes", r->st.path,
 				 r->st.seconds,
@@ -572,6 +578,7 @@ int cast_recorder_start(struct cast_recorder *r, const char *name)
 	r->state = CAST_RECORD_WAITING;
 	r->stopping = false;
 	r->result = 0;
+	r->write_error = false;
 	r->start_mono = r->asked_mono = cast_mono_us();
 	r->last_video_us = r->last_audio_us = INT64_MIN;
 	memset(&r->st, 0, offsetof(struct cast_recorder_stats, files));

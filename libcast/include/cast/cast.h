@@ -27,6 +27,7 @@
 #include "assets.h"
 #include "repair.h"
 #include "record.h"
+#include "player.h"
 
 /** libcast version string, e.g. "0.1.0". */
 CAST_API const char *cast_version(void);

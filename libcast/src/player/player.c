@@ -59,6 +59,7 @@ struct cast_player {
 	int64_t last_now;
 	bool clock_set, paused, ended;
 	bool demux_eof, v_done, a_done;
+	bool seeking;		/* pictures before the first shown: run-up */
 	struct cast_player_stats st;	/* audio counters under alock */
 };
 
@@ -267,7 +268,10 @@ void cast_player_pause(struct cast_player *p, bool paused)
 {
 	if (!paused && p->ended)
 		return;
+	/* The audio device reads it on its own thread. */
+	pthread_mutex_lock(&p->alock);
 	p->paused = paused;
+	pthread_mutex_unlock(&p->alock);
 }
 
 int cast_player_set_speed(struct cast_player *p, double speed)
@@ -499,14 +503,18 @@ int cast_player_update(struct cast_player *p, int64_t now_us,
 			break;
 		demux_one(p);
 	}
-	if (got > 1)
+	if (got > 1 && !p->seeking)
 		p->st.frames_late += (uint64_t)(got - 1);
+	if (got)
+		p->seeking = false;
 	if (p->demux_eof && !p->vq_len && p->position >= end_time(p)) {
 		p->position = end_time(p);
 		if (!p->ended)
 			cast_log(CAST_LOG_INFO, "player", "%s: end", p->path);
 		p->ended = true;
+		pthread_mutex_lock(&p->alock);
 		p->paused = true;
+		pthread_mutex_unlock(&p->alock);
 	}
 	if (got) {
 		p->st.frames_shown++;
@@ -558,6 +566,7 @@ int cast_player_seek(struct cast_player *p, double seconds)
 	p->v_done = p->vidx < 0;
 	p->a_done = p->aidx < 0;
 	p->st.seeks++;
+	p->seeking = true;
 	return 0;
 }
 

@@ -18,6 +18,8 @@ struct cast_player;
 
 struct cast_player_cfg {
 	const char *path;	/* required */
+	/** A libavformat format name to read it as; NULL: probe the file. */
+	const char *format;
 	int audio_rate;		/* output sample rate, default 48000 */
 	int audio_channels;	/* output channels (float, interleaved), 2 */
 	/** Audio decoded ahead of the device at most (ms, default 2000). */

@@ -169,6 +169,7 @@ out:
 int cast_player_new(struct cast_player **out, const struct cast_player_cfg *cfg)
 {
 	struct cast_player *p;
+	const AVInputFormat *ifmt = NULL;
 	AVDictionaryEntry *t;
 	int err;
 
@@ -198,7 +199,11 @@ int cast_player_new(struct cast_player **out, const struct cast_player_cfg *cfg)
 		err = CAST_ERROR(ENOMEM);
 		goto out;
 	}
-	err = avformat_open_input(&p->fmt, p->path, NULL, NULL);
+	if (cfg->format && !(ifmt = av_find_input_format(cfg->format))) {
+		err = CAST_ERROR(EINVAL);
+		goto out;
+	}
+	err = avformat_open_input(&p->fmt, p->path, ifmt, NULL);
 	if (err < 0) {
 		err = av_to_cast(err);
 		goto out;

@@ -45,7 +45,9 @@ done
 	2>>"$WORK/p.log"
 check "$WORK/seek.json" "s['seeks'] == 1 and 4.8 <= s['position'] <= 5.3" \
 	"the seek did not start at 4 s"
-check "$WORK/seek.json" "25 <= s['frames_shown'] <= 36" \
+# Pictures from 4 s on, each shown or (on a loaded machine) overtaken by
+# the clock; none from before the seek.
+check "$WORK/seek.json" "25 <= s['frames_shown'] + s['frames_late'] <= 36 and s['frames_shown'] >= 10" \
 	"after the seek the pictures from 4 s on were not shown"
 
 # Not a lesson: refused with the reason.

@@ -58,11 +58,15 @@ F2="$REC/second.mkv"
 N2=$(frames "$F2")
 SENT=$(stat_of "$WORK/t.json" frames_sent)
 echo "first: $N1 frames, second: $N2 frames, sent $SENT"
-[ "$N1" -ge 90 ] || fail "first recording has $N1 frames"
-[ "$N2" -ge 90 ] || fail "second recording has $N2 frames"
+[ "$N1" -ge 30 ] || fail "first recording has $N1 frames"
+[ "$N2" -ge 30 ] || fail "second recording has $N2 frames"
+# The first file holds what the recorder said when it stopped.
+python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["record_frames"] != int(sys.argv[2]))' \
+	"$WORK/r2.json" "$N1" || fail "the first file has $N1 frames, not what stop reported"
 # Every frame sent is in one of the files, but those between the stop and
-# the second file's first IDR (two ctl commands: a few frames).
-[ $((SENT - N1 - N2)) -ge 0 ] && [ $((SENT - N1 - N2)) -le 10 ] ||
+# the second file's first IDR (two ctl commands: under 1.5 s of frames
+# even on a loaded machine).
+[ $((SENT - N1 - N2)) -ge 0 ] && [ $((SENT - N1 - N2)) -le 45 ] ||
 	fail "recorded $N1 + $N2 frames of $SENT sent"
 check "$WORK/t.json" "s['record_frames'] == $N2 and s['record_error'] == ''" \
 	"the stats disagree with the file"

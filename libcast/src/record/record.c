@@ -28,6 +28,7 @@ struct item {
 	struct item *next;
 	bool video, key;
 	int64_t pts_us;		/* from the recording's start */
+	int64_t dur_us;		/* video: the gap before it (an estimate) */
 	int samples;		/* audio */
 	size_t size;
 	uint8_t data[];
@@ -390,6 +391,9 @@ static int write_item(struct cast_recorder *r, const struct item *it)
 	if (it->samples)
 		pkt->duration = av_rescale_q(it->samples, (AVRational){1, 48000},
 					     st->time_base);
+	else
+		pkt->duration = av_rescale_q(it->dur_us, (AVRational){1, 1000000},
+					     st->time_base);
 	if (it->key)
 		pkt->flags |= AV_PKT_FLAG_KEY;
 	err = av_interleaved_write_frame(r->fmt, pkt);
@@ -657,6 +661,7 @@ static int push_locked(struct cast_recorder *r, bool video, bool key,
 	it->video = video;
 	it->key = key;
 	it->pts_us = pts_us;
+	it->dur_us = 0;
 	it->samples = samples;
 	it->size = size;
 	memcpy(it->data, data, size);
@@ -696,7 +701,7 @@ static bool has_sps(const struct cast_packet *pkt)
 
 void cast_recorder_video(struct cast_recorder *r, const struct cast_packet *pkt)
 {
-	int64_t now, ts;
+	int64_t now, ts, dur;
 	bool ask = false;
 
 	if (!r || !pkt || !pkt->data || !pkt->size || pkt->size > INT_MAX)
@@ -727,8 +732,12 @@ void cast_recorder_video(struct cast_recorder *r, const struct cast_packet *pkt)
 	/* Strictly increasing, whatever the capture clock did. */
 	if (ts <= r->last_video_us)
 		ts = r->last_video_us + 1000;
+	/* A picture lasts until the next; not known yet, the last gap is
+	 * the guess (MP4 fragments want one). */
+	dur = r->last_video_us == INT64_MIN ? 33333 : ts - r->last_video_us;
 	r->last_video_us = ts;
-	push_locked(r, true, pkt->keyframe, pkt->data, pkt->size, ts, 0);
+	if (!push_locked(r, true, pkt->keyframe, pkt->data, pkt->size, ts, 0))
+		r->tail->dur_us = dur;
 out:
 	pthread_mutex_unlock(&r->lock);
 	if (ask && r->cfg.need_keyframe)

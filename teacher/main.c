@@ -26,6 +26,7 @@ struct teacher {
 	const char *record_dir;		/* --record-dir DIR */
 	struct cast_sender *sender;	/* for the recorder's keyframe asks */
 	struct cast_recorder *rec;
+	struct cast_replay *replay;	/* --source file: passed through */
 };
 
 static volatile sig_atomic_t quit;
@@ -58,6 +59,9 @@ static void usage(FILE *f)
 		"  --ttl N              multicast TTL (default 1)\n"
 		"  --mtu BYTES          largest RTP packet (default 1200)\n"
 		"  --loop               file source: play again at the end\n"
+		"                       (a file whose H.264 fits the class, like a\n"
+		"                       lesson recording, is sent as it is: no\n"
+		"                       re-encode; others are encoded again)\n"
 		"  --repair MODE        coded (default) or resend: how lost\n"
 		"                       packets are repaired\n"
 		"  --fec N              also N repair packets per block (64 packets,\n"
@@ -730,6 +734,27 @@ int main(int argc, char **argv)
 	}
 	t.cfg.on_packet = tap_packet;
 	t.cfg.packet_arg = &t;
+	/* A file whose H.264 fits the class goes out as it is (replay);
+	 * anything else is decoded and encoded again. */
+	if (!strcmp(t.source, "file")) {
+		struct cast_replay_cfg pc;
+
+		cast_replay_cfg_init(&pc);
+		pc.path = t.device;
+		pc.loop = t.cfg.capture.loop;
+		pc.max_width = t.cfg.encoder.width ? t.cfg.encoder.width
+						   : t.cfg.fit_width;
+		pc.max_height = t.cfg.encoder.height ? t.cfg.encoder.height
+						     : t.cfg.fit_height;
+		err = cast_replay_new(&t.replay, &pc);
+		if (err && err != CAST_ERROR(ENOTSUP)) {
+			fprintf(stderr, "cast-teacher: --source file:%s: %s\n",
+				t.device, cast_strerror(err));
+			cast_recorder_free(&t.rec);
+			return 1;
+		}
+		t.cfg.replay = t.replay;
+	}
 	err = cast_sender_new(&s, &t.cfg);
 	if (err) {
 		fprintf(stderr, "cast-teacher: cannot start %s broadcast: %s\n",
@@ -918,5 +943,6 @@ int main(int argc, char **argv)
 	cast_class_free(&cls);
 	cast_sender_free(&s);
 	cast_recorder_free(&t.rec);
+	cast_replay_free(&t.replay);
 	return 0;
 }

@@ -142,4 +142,40 @@ CAST_API char *cast_recorder_ctl(int argc, char **argv, uint64_t req,
 /** Stops (finishing the file) and frees; writes NULL. */
 CAST_API void cast_recorder_free(struct cast_recorder **r);
 
+/*
+ * Broadcast replay: a recording's own H.264 access units (Annex B), due at
+ * their pace, for the sender to pass through without re-encoding. Only a
+ * file that fits the class is taken: H.264 without B-frames (what the
+ * students' low-delay decoders show as it comes) no larger than the class
+ * size; others go through the `file` capture (decode, re-encode).
+ */
+struct cast_replay;
+
+struct cast_replay_cfg {
+	const char *path;		/* required */
+	int max_width, max_height;	/* the class size; 0: no limit */
+	bool loop;			/* start again at the end */
+};
+
+CAST_API void cast_replay_cfg_init(struct cast_replay_cfg *cfg);
+
+/**
+ * Opens the file. Errors: the open errno, CAST_EMALFORMED (no video),
+ * -ENOTSUP (the video does not fit the class: re-encode it instead),
+ * -ENOMEM.
+ */
+CAST_API int cast_replay_new(struct cast_replay **out,
+			     const struct cast_replay_cfg *cfg);
+CAST_API void cast_replay_size(const struct cast_replay *r, int *w, int *h);
+
+/**
+ * The next access unit (owned by the replay, valid until the next call)
+ * and the monotonic time (cast_mono_us) it is due: the file's own pace
+ * from the first call on. Returns 0, CAST_EOF at the end (without loop),
+ * or a negative error.
+ */
+CAST_API int cast_replay_next(struct cast_replay *r, struct cast_packet *pkt,
+			      int64_t *due_mono_us);
+CAST_API void cast_replay_free(struct cast_replay **r);
+
 #endif

@@ -4,6 +4,7 @@
 
 #include "capture.h"
 #include "codec.h"
+#include "record.h"
 #include "srtp.h"
 #include "stats.h"
 
@@ -94,6 +95,12 @@ struct cast_sender_cfg {
 	 * 3550 asks. Set only to test a wrap (late joiners, interop).
 	 */
 	int first_seq;
+	/**
+	 * Broadcast replay: send this recording's own access units at its
+	 * pace instead of capturing and encoding (borrowed; capture and
+	 * encoder settings other than the bitrate are not used).
+	 */
+	struct cast_replay *replay;
 	/** Optional tap on the encoded packets (e.g. cast_recorder_video). */
 	cast_sender_packet_cb *on_packet;
 	void *packet_arg;

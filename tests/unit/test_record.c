@@ -337,6 +337,12 @@ static void test_states(void **state)
 	assert_non_null(strstr(st.path, "/Physics-"));
 	probe_file(st.path, &p);
 	assert_int_equal(p.video, (int)st.video_frames);
+	/* Stopped before its first picture: no empty file left behind. */
+	assert_int_equal(cast_recorder_start(r, "empty"), 0);
+	snprintf(path, sizeof(path), "%s/empty.mkv", dir);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(cast_recorder_stop(r, true), 0);
+	assert_int_equal(access(path, F_OK), -1);
 	cast_recorder_free(&r);
 	video_close(&v);
 }

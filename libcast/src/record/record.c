@@ -21,6 +21,8 @@
 
 /* Waiting longer than this (us) for an IDR, a recovery point will do. */
 #define WAIT_IDR_US 2000000
+/* ctl record stop waits this long (us) for the file to be finished. */
+#define STOP_WAIT_US 2000000
 /* An unanswered keyframe request is repeated this often (us). */
 #define ASK_AGAIN_US 1000000
 
@@ -484,6 +486,9 @@ static void *writer_thread(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&r->lock);
+	/* Stopped before its first picture: no empty file is left. */
+	if (!r->header)
+		unlink(r->st.path);
 	close_output(r);
 	return NULL;
 }
@@ -799,7 +804,11 @@ void cast_recorder_json(struct cast_recorder *r, struct cast_json *j)
 
 	cast_recorder_stats(r, &st);
 	cast_json_bool(j, "recording", st.recording);
-	cast_json_str(j, "record_state", state_name(st.state));
+	cast_json_str(j, "record_state",
+		      st.recording || st.state == CAST_RECORD_IDLE ||
+				      st.state == CAST_RECORD_FAILED
+			      ? state_name(st.state)
+			      : "finishing");
 	cast_json_str(j, "record_path", st.path);
 	cast_json_num(j, "record_seconds", st.seconds);
 	cast_json_int(j, "record_bytes", (int64_t)st.bytes);
@@ -845,8 +854,26 @@ char *cast_recorder_ctl(int argc, char **argv, uint64_t req, void *arg)
 		return answer(r, err, "record start");
 	}
 	if (!strcmp(argv[1], "stop")) {
-		/* Writing the index is a few ms; the file is whole on "ok". */
-		err = cast_recorder_stop(r, true);
+		/* This runs on the control plane's thread: wait for the writer
+		 * (the index is a few ms) at most STOP_WAIT_US, then answer;
+		 * a writer still behind finishes on its own ("finishing"). */
+		err = cast_recorder_stop(r, false);
+		for (int64_t t0 = cast_mono_us();
+		     !err && cast_mono_us() - t0 < STOP_WAIT_US;) {
+			struct cast_recorder_stats st;
+
+			cast_recorder_stats(r, &st);
+			if (st.state == CAST_RECORD_IDLE ||
+			    st.state == CAST_RECORD_FAILED)
+				break;
+			usleep(5000);
+		}
+		if (!err) {
+			pthread_mutex_lock(&r->lock);
+			if (r->state == CAST_RECORD_FAILED)
+				err = r->result;
+			pthread_mutex_unlock(&r->lock);
+		}
 		return answer(r, err, "record stop");
 	}
 	return answer(r, CAST_ERROR(EINVAL), argv[1]);

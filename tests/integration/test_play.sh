@@ -14,7 +14,7 @@ REC="$WORK/lesson.mkv"
 N=$(ffprobe -v error -select_streams v:0 -count_frames \
 	-show_entries stream=nb_read_frames -of csv=p=0 "$REC")
 echo "recording: $N frames"
-[ "$N" -ge 150 ] || fail "the recording has $N frames"
+[ "$N" -ge 60 ] || fail "the recording has $N frames"
 
 # The whole file at 1x and at 2x: every frame decoded, the end reached in
 # the file's time divided by the speed (by the player's clock).
@@ -37,7 +37,7 @@ for sp in 1 2; do
 	check "$WORK/d$sp.json" \
 		"abs(s['frames_decoded'] - s['t'] * $sp * $N / s['duration']) <= 0.12 * s['t'] * $sp * $N / s['duration'] + 3" \
 		"at ${sp}x the frames decoded do not follow the speed"
-	check "$WORK/d$sp.json" "abs(s['position'] - s['t'] * $sp) < 0.2" \
+	check "$WORK/d$sp.json" "abs(s['position'] - s['t'] * $sp) < 0.1 * s['t'] * $sp + 0.3" \
 		"at ${sp}x the position does not follow the speed"
 	python3 -c "import json,sys; s=[json.loads(l) for l in open(sys.argv[1]) if 'final' in l][-1]; print('%sx: %.2f s played, position %.2f s, %d frames decoded' % (sys.argv[2], s['t'], s['position'], s['frames_decoded']))" \
 		"$WORK/d$sp.json" "$sp"
@@ -76,7 +76,8 @@ DISPLAY=$display SDL_VIDEODRIVER=x11 SDL_AUDIODRIVER=dummy "$STUDENT" --play "$R
 	--windowed 640x388 --seek 1 --duration 2 --dump "$WORK/win.ppm" \
 	--stats "$WORK/win.json" 2>"$WORK/win.log" ||
 	fail "the player window failed: $(tail -3 "$WORK/win.log")"
-check "$WORK/win.json" "s['frames_shown'] >= 20" "the window showed too few pictures"
+check "$WORK/win.json" "s['frames_shown'] >= 10 and s['frames_shown'] + s['frames_late'] >= 40" \
+	"the window showed too few pictures"
 python3 - "$WORK/win.ppm" <<'PY' || fail "the player window is wrong"
 import sys
 d = open(sys.argv[1], "rb").read()

@@ -33,9 +33,13 @@ stat_of() {
 }
 
 # --- 1 and 2: --record, then ctl stop and start ---------------------------
+# Long durations, ended by SIGTERM once done: a loaded machine may take
+# its time between the steps.
 bg $T --ctl-socket "$WORK/t.sock" --record-dir "$REC" --record first \
-	--lesson "Maths 7B" --duration 14 --stats "$WORK/t.json" 2>"$WORK/t.log"
-bg "$STUDENT" --headless $K --channel $CH --duration 14 --stats "$WORK/s.json"
+	--lesson "Maths 7B" --duration 120 --stats "$WORK/t.json" 2>"$WORK/t.log"
+TP=$!
+bg "$STUDENT" --headless $K --channel $CH --duration 120 --stats "$WORK/s.json"
+SP=$!
 for _ in $(seq 100); do
 	grep -q '"t":[3-9]' "$WORK/t.json" 2>/dev/null && break
 	sleep 0.1
@@ -55,6 +59,11 @@ F1="$REC/first.mkv"
 N1=$(frames "$F1")
 grep -q "\"record_path\":\"$REC/second.mkv\"" "$WORK/r3.json" ||
 	fail "second recording elsewhere: $(cat "$WORK/r3.json")"
+for _ in $(seq 300); do
+	"$TEACHER" ctl --socket "$WORK/t.sock" record | grep -q '"record_frames":[1-9][0-9][0-9]' && break
+	sleep 0.1
+done
+kill -TERM $TP $SP
 wait
 F2="$REC/second.mkv"
 [ -s "$F2" ] || fail "no second recording"
@@ -62,7 +71,7 @@ N2=$(frames "$F2")
 SENT=$(stat_of "$WORK/t.json" frames_sent)
 echo "first: $N1 frames, second: $N2 frames, sent $SENT"
 [ "$N1" -ge 30 ] || fail "first recording has $N1 frames"
-[ "$N2" -ge 30 ] || fail "second recording has $N2 frames"
+[ "$N2" -ge 100 ] || fail "second recording has $N2 frames"
 # The first file holds what the recorder said when it stopped.
 python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["record_frames"] != int(sys.argv[2]))' \
 	"$WORK/r2.json" "$N1" || fail "the first file has $N1 frames, not what stop reported"

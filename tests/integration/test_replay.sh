@@ -32,7 +32,9 @@ check "$WORK/t.json" "s['encode_ms']['count'] == 0" "the teacher encoded picture
 check "$WORK/t.json" "7.5 <= s['t'] <= 10" "the replay did not keep the file's pace"
 check "$WORK/s.json" "s['stamp']['bad'] == 0 and s['stamp']['disorder'] == 0" \
 	"the student showed corrupt or disordered pictures"
-check "$WORK/s.json" "s['stamp']['ok'] >= $N * 6 // 10" "the student showed too few of the pictures"
+# It joins a second in and waits for a refresh wave (no keyframe on
+# request while replaying); a loaded machine drops some more.
+check "$WORK/s.json" "s['stamp']['ok'] >= $N // 3" "the student showed too few of the pictures"
 # Recorded again while replayed: the same frames.
 M=$(ffprobe -v error -select_streams v:0 -count_frames \
 	-show_entries stream=nb_read_frames -of csv=p=0 "$WORK/again.mkv")

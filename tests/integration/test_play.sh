@@ -2,8 +2,8 @@
 # Recorded-lesson playback (cast-student --play) of a teacher's recording:
 # headless at 1x and 2x (the pictures decoded follow the speed: counted in
 # frames, against the player's own clock), a seek, the end of the file; a
-# file that is not a lesson is refused with a clear reason; then the window
-# under Xvfb: the picture is shown and the progress bar drawn.
+# file that is not a lesson is refused with a clear reason. The window:
+# test_play_window.sh.
 . "$(dirname "$0")/lib.sh"
 
 command -v ffprobe >/dev/null || skip "ffprobe missing"
@@ -59,47 +59,4 @@ if "$STUDENT" --play "$WORK/notes.mkv" --headless 2>"$WORK/bad.log"; then
 fi
 grep -q "not a video or sound file" "$WORK/bad.log" || fail "no clear reason: $(cat "$WORK/bad.log")"
 
-# The window, under a private Xvfb (see test_overlay.sh).
-command -v Xvfb >/dev/null || { echo "PASS (window not tested: Xvfb missing)"; exit 0; }
-: >"$WORK/displayfd"
-Xvfb -displayfd 3 -screen 0 1280x720x24 -nolisten tcp -nolisten unix \
-	3>"$WORK/displayfd" >"$WORK/xvfb.log" 2>&1 &
-PIDS="$PIDS $!"
-i=0
-while [ ! -s "$WORK/displayfd" ]; do
-	i=$((i + 1))
-	[ $i -le 100 ] || skip "Xvfb did not start"
-	sleep 0.1
-done
-display=:$(head -n 1 "$WORK/displayfd")
-DISPLAY=$display SDL_VIDEODRIVER=x11 SDL_AUDIODRIVER=dummy "$STUDENT" --play "$REC" \
-	--windowed 640x388 --seek 1 --duration 2 --dump "$WORK/win.ppm" \
-	--stats "$WORK/win.json" 2>"$WORK/win.log" ||
-	fail "the player window failed: $(tail -3 "$WORK/win.log")"
-check "$WORK/win.json" "s['frames_shown'] >= 10 and s['frames_shown'] + s['frames_late'] >= 40" \
-	"the window showed too few pictures"
-python3 - "$WORK/win.ppm" <<'PY' || fail "the player window is wrong"
-import sys
-d = open(sys.argv[1], "rb").read()
-parts = d.split(b"\n", 3)
-w, h = map(int, parts[1].split())
-px = parts[3]
-def at(x, y):
-    i = (y * w + x) * 3
-    return tuple(px[i:i + 3])
-# The picture (above the 28-pixel bar) is not black.
-lit = sum(1 for y in range(0, h - 28, 8) for x in range(0, w, 8) if sum(at(x, y)) > 60)
-total = len(range(0, h - 28, 8)) * len(range(0, w, 8))
-print("window %dx%d: %d%% of the picture lit" % (w, h, 100 * lit // total))
-if lit < total // 2:
-    sys.exit("the picture is black")
-# The bar: played part green (3 s of 6 s: to about the middle), the rest grey.
-y = h - 14
-left, right = at(40, y), at(w - 40, y)
-print("bar: played", left, "rest", right)
-if not (left[1] > 150 and left[0] < 100):
-    sys.exit("no played part on the bar")
-if right != (70, 70, 70):
-    sys.exit("no bar")
-PY
 echo "PASS"

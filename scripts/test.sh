@@ -25,7 +25,7 @@ cmake --build build-asan -j"$JOBS"
 # tests load and unload the software OpenGL driver, whose allocations
 # LeakSanitizer can only report as "unknown module": they run with every
 # check but the leak check.
-GUI='test_overlay|test_student_screen|test_whiteboard|test_console'
+GUI='test_overlay|test_student_screen|test_whiteboard|test_console|test_play_window'
 # Instrumented code is slower (a 1080p test-pattern teacher drops to ~24
 # fps next to 20 instrumented students): tests that bound a freeze allow
 # this factor (measured: a 2.5 s freeze answered at once, 1.9 s in rounds).

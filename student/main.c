@@ -18,6 +18,7 @@
 #include <cast/cast.h>
 
 #include "overlay.h"
+#include "play.h"
 
 struct student {
 	struct cast_receiver_cfg cfg;
@@ -52,6 +53,7 @@ struct student {
 	struct cast_file_receiver *files;
 	const char *dump_path;
 	const char *geometry;
+	struct play_opts play;		/* --play FILE */
 	atomic_uint welcomes;	/* WELCOMEs so far: the teacher may have
 				   forgotten our window */
 };
@@ -80,6 +82,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: cast-student [options]\n"
 		"       cast-student ctl [--channel N] [--socket PATH] COMMAND\n"
+		"       cast-student --play FILE [--speed X] [--seek SEC]\n"
 		"         COMMAND: hand up|down, message TEXT, submit /FOLDER,\n"
 		"                  state\n"
 		"Shows the broadcast of this channel's teacher.\n\n"
@@ -123,6 +126,12 @@ static void usage(FILE *f)
 		"  --config FILE        read these settings as 'key = value'\n"
 		"  --teacher-code FP[,FP]  with --key-code: the teachers this\n"
 		"                       student obeys (their fingerprints)\n"
+		"  --play FILE          play a recorded lesson (or any video or\n"
+		"                       sound file): space pause, arrows seek 5 s,\n"
+		"                       [ ] or up/down speed 0.5-2x (pitch kept),\n"
+		"                       1 normal speed, click the bar to seek, q quit\n"
+		"  --speed X            --play: start at this speed (default 1)\n"
+		"  --seek SEC           --play: start here\n"
 		"  --help, --version\n");
 }
 
@@ -131,7 +140,8 @@ enum {
 	OPT_ID, OPT_NAME, OPT_CLASS, OPT_TEACHER, OPT_STATE_DIR,
 	OPT_LOCAL_SOCKET, OPT_OPEN_CMD, OPT_URL_SCHEMES, OPT_POWEROFF_CMD,
 	OPT_REBOOT_CMD, OPT_ALLOW_CLOCK_SET, OPT_INBOX, OPT_COLLECT_ROOT,
-	OPT_TEACHER_CODE, OPT_AUDIO_OUT, OPT_CHECK_AV,
+	OPT_TEACHER_CODE, OPT_AUDIO_OUT, OPT_CHECK_AV, OPT_PLAY, OPT_SPEED,
+	OPT_SEEK,
 };
 
 /* The student's own options; the common ones are cast/options.h's. */
@@ -156,6 +166,9 @@ static const struct cast_option options[] = {
 	{"teacher-code", true, OPT_TEACHER_CODE},
 	{"audio-out", true, OPT_AUDIO_OUT},
 	{"check-av", false, OPT_CHECK_AV},
+	{"play", true, OPT_PLAY},
+	{"speed", true, OPT_SPEED},
+	{"seek", true, OPT_SEEK},
 	{NULL, false, 0},
 };
 
@@ -176,6 +189,27 @@ static int set_option(int id, const char *v, void *arg, char *why,
 	(void)why;
 	(void)why_size;
 	switch (id) {
+	case OPT_PLAY:
+		s->play.path = v;
+		return 0;
+	case OPT_SPEED:
+	case OPT_SEEK: {
+		char *end;
+		double d = strtod(v, &end);
+
+		if (end == v || *end || d < 0 || d > 1e6 ||
+		    (id == OPT_SPEED && (d < 0.5 || d > 2))) {
+			snprintf(why, why_size, id == OPT_SPEED
+							? "expected 0.5 to 2"
+							: "expected seconds");
+			return CAST_ERROR(EINVAL);
+		}
+		if (id == OPT_SPEED)
+			s->play.speed = d;
+		else
+			s->play.seek = d;
+		return 0;
+	}
 	case OPT_WINDOWED:
 		s->geometry = v;
 		return 0;
@@ -1392,6 +1426,16 @@ int main(int argc, char **argv)
 		else
 			printf("cast-student %s\n", cast_version());
 		return 0;
+	}
+	if (s.play.path) {
+		s.play.geometry = s.geometry;
+		s.play.stats_path = s.common.stats_path;
+		s.play.dump_path = s.dump_path;
+		s.play.duration = s.common.duration;
+		s.play.headless = s.common.headless;
+		if (!s.play.speed)
+			s.play.speed = 1;
+		return play_main(&s.play);
 	}
 	s.cfg.channel = s.common.channel;
 	s.cfg.iface = s.common.iface;

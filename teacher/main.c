@@ -34,6 +34,11 @@ struct teacher {
 	char voice[8];
 	char voice_path[1024];
 	int voice_bitrate;
+	const char *record_path;	/* --record FILE */
+	const char *record_dir;		/* --record-dir DIR */
+	struct cast_sender *sender;	/* for the recorder's keyframe asks */
+	struct cast_recorder *rec;
+	struct cast_replay *replay;	/* --source file: passed through */
 };
 
 static volatile sig_atomic_t quit;
@@ -66,6 +71,9 @@ static void usage(FILE *f)
 		"  --ttl N              multicast TTL (default 1)\n"
 		"  --mtu BYTES          largest RTP packet (default 1200)\n"
 		"  --loop               file source: play again at the end\n"
+		"                       (a file whose H.264 fits the class, like a\n"
+		"                       lesson recording, is sent as it is: no\n"
+		"                       re-encode; others are encoded again)\n"
 		"  --repair MODE        coded (default) or resend: how lost\n"
 		"                       packets are repaired\n"
 		"  --fec N              also N repair packets per block (64 packets,\n"
@@ -101,6 +109,12 @@ static void usage(FILE *f)
 		"                       (default ~/.local/share/libcast/teacher.db)\n"
 		"  --lesson TITLE       this lesson's name in the attendance\n"
 		"  --homework-dir DIR   collected homework (~/libcast/homework)\n"
+		"  --record FILE        record the broadcast from the start (a\n"
+		"                       name alone goes in the recordings folder;\n"
+		"                       .mkv, or fragmented MP4 for .mp4)\n"
+		"  --record-dir DIR     recordings folder (~/Videos/libcast); also\n"
+		"                       'ctl record start [path=NAME]', 'ctl record\n"
+		"                       stop'\n"
 		"  --insecure           plain RTP, no control plane: third-party\n"
 		"                       receivers and interop tests only\n"
 		"  --headless           no window; stats only (without it, the\n"
@@ -117,7 +131,7 @@ enum {
 	OPT_PRESET, OPT_TTL, OPT_MTU, OPT_LOOP, OPT_SDP, OPT_CTL_SOCKET,
 	OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON, OPT_REPAIR, OPT_FEC,
 	OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR, OPT_FIRST_SEQ, OPT_CONSOLE_SIZE,
-	OPT_CONSOLE_LANG, OPT_VOICE, OPT_VOICE_BITRATE,
+	OPT_CONSOLE_LANG, OPT_VOICE, OPT_VOICE_BITRATE, OPT_RECORD, OPT_RECORD_DIR,
 };
 
 /* The teacher's own options; the common ones are cast/options.h's. */
@@ -146,6 +160,8 @@ static const struct cast_option options[] = {
 	{"console-lang", true, OPT_CONSOLE_LANG},
 	{"voice", true, OPT_VOICE},
 	{"voice-bitrate", true, OPT_VOICE_BITRATE},
+	{"record", true, OPT_RECORD},
+	{"record-dir", true, OPT_RECORD_DIR},
 	{NULL, false, 0},
 };
 
@@ -298,6 +314,12 @@ static int set_option(int id, const char *v, void *arg, char *why,
 		ret = cast_parse_int(v, 16000, 64000, &n);
 		t->voice_bitrate = (int)n;
 		break;
+	case OPT_RECORD:
+		t->record_path = v;
+		return 0;
+	case OPT_RECORD_DIR:
+		t->record_dir = v;
+		return 0;
 	case OPT_WOL_PORT:
 		ret = cast_parse_int(v, 1, 65535, &n);
 		t->wol_port = (uint16_t)n;
@@ -706,6 +728,22 @@ static char *voice_ctl(int argc, char **argv, uint64_t req, void *arg)
 	return voice_reply(true, on ? "on" : "off", to, sent);
 }
 
+/* The sender's tap: every access unit broadcast goes to the recorder. */
+static void tap_packet(const struct cast_packet *pkt, void *arg)
+{
+	struct teacher *t = arg;
+
+	cast_recorder_video(t->rec, pkt);
+}
+
+static void recorder_keyframe(void *arg)
+{
+	struct teacher *t = arg;
+
+	if (t->sender)
+		cast_sender_request_keyframe(t->sender);
+}
+
 /* The voice sender's part of a stats line. */
 static void write_voice(struct cast_json *j, struct cast_voice_sender *v)
 {
@@ -724,6 +762,7 @@ static void write_voice(struct cast_json *j, struct cast_voice_sender *v)
 }
 
 static void write_stats(FILE *f, struct cast_sender *s,
+			struct cast_recorder *rec,
 			struct cast_voice_sender *voice,
 			struct cast_teacher_ctl *ctl, struct cast_class *cls,
 			struct cast_board *board, struct console *con,
@@ -800,6 +839,7 @@ static void write_stats(FILE *f, struct cast_sender *s,
 		cast_json_int(&j, "renders", (int64_t)bs.renders);
 		cast_json_end(&j);
 	}
+	cast_recorder_json(rec, &j);
 	write_students(&j, s, ctl);
 	if (con)
 		console_json(con, &j);
@@ -903,18 +943,67 @@ int main(int argc, char **argv)
 	}
 	t.cfg.overlay = cast_board_composite;
 	t.cfg.overlay_arg = board;
+	{
+		struct cast_recorder_cfg rc;
+
+		cast_recorder_cfg_init(&rc);
+		rc.folder = t.record_dir;
+		rc.title = t.lesson;
+		rc.need_keyframe = recorder_keyframe;
+		rc.arg = &t;
+		if (cast_recorder_new(&t.rec, &rc)) {
+			fprintf(stderr, "cast-teacher: out of memory\n");
+			return 1;
+		}
+	}
+	t.cfg.on_packet = tap_packet;
+	t.cfg.packet_arg = &t;
+	/* A file whose H.264 fits the class goes out as it is (replay);
+	 * anything else is decoded and encoded again. */
+	if (!strcmp(t.source, "file")) {
+		struct cast_replay_cfg pc;
+
+		cast_replay_cfg_init(&pc);
+		pc.path = t.device;
+		pc.loop = t.cfg.capture.loop;
+		pc.max_width = t.cfg.encoder.width ? t.cfg.encoder.width
+						   : t.cfg.fit_width;
+		pc.max_height = t.cfg.encoder.height ? t.cfg.encoder.height
+						     : t.cfg.fit_height;
+		err = cast_replay_new(&t.replay, &pc);
+		if (err && err != CAST_ERROR(ENOTSUP)) {
+			fprintf(stderr, "cast-teacher: --source file:%s: %s\n",
+				t.device, cast_strerror(err));
+			cast_recorder_free(&t.rec);
+			return 1;
+		}
+		t.cfg.replay = t.replay;
+	}
 	err = cast_sender_new(&s, &t.cfg);
 	if (err) {
 		fprintf(stderr, "cast-teacher: cannot start %s broadcast: %s\n",
 			t.source, cast_strerror(err));
 		cast_board_free(&board);
+		cast_recorder_free(&t.rec);
 		return 1;
 	}
+	t.sender = s;
 	{
 		struct cast_sender_stats st;
 
 		cast_sender_stats(s, &st);
 		cast_board_set_size(board, st.width, st.height);
+	}
+	if (t.record_path) {
+		err = cast_recorder_start(t.rec, t.record_path);
+		if (err) {
+			fprintf(stderr, "cast-teacher: --record %s: %s\n",
+				t.record_path, cast_strerror(err));
+			cast_sender_free(&s);
+			cast_recorder_free(&t.rec);
+			cast_board_free(&board);
+			return 1;
+		}
 	}
 	if (t.voice[0]) {
 		struct cast_voice_sender_cfg vc;
@@ -935,6 +1024,8 @@ int main(int argc, char **argv)
 				t.voice, t.voice_path[0] ? ":" : "",
 				t.voice_path, cast_strerror(err));
 			cast_sender_free(&s);
+			cast_recorder_free(&t.rec);
+			cast_board_free(&board);
 			return 1;
 		}
 	}
@@ -1018,6 +1109,16 @@ int main(int argc, char **argv)
 		vctl.cls = cls;
 		if (voice && cast_class_add_verb(cls, "voice", voice_ctl, &vctl))
 			fprintf(stderr, "cast-teacher: ctl voice unavailable\n");
+		err = cast_class_add_verb(cls, "record", cast_recorder_ctl,
+					  t.rec);
+		if (err) {
+			fprintf(stderr, "cast-teacher: record verb: %s\n",
+				cast_strerror(err));
+			cast_class_free(&cls);
+			cast_sender_free(&s);
+			cast_recorder_free(&t.rec);
+			return 1;
+		}
 		cc.on_student_event = cast_class_event;
 		cc.on_ctl_command = cast_class_ctl;
 		cc.arg = cls;
@@ -1138,7 +1239,8 @@ int main(int argc, char **argv)
 			break;
 		if (now >= next_stats) {
 			if (stats)
-				write_stats(stats, s, voice, ctl, cls, board, con, &meter,
+				write_stats(stats, s, t.rec, voice, ctl, cls,
+					    board, con, &meter,
 					    (double)(now - start) / 1e6, false);
 			else if (!t.common.headless && !con)
 				fprintf(stderr,
@@ -1155,8 +1257,14 @@ int main(int argc, char **argv)
 	}
 	cast_sender_stop(s);
 	cast_voice_sender_stop(voice);
+	/* Everything sent is in the file before the last stats line. */
+	err = cast_recorder_stop(t.rec, true);
+	if (err && err != CAST_ERROR(ENOENT))
+		fprintf(stderr, "cast-teacher: recording: %s\n",
+			cast_strerror(err));
 	if (stats) {
-		write_stats(stats, s, voice, ctl, cls, board, con, &meter,
+		write_stats(stats, s, t.rec, voice, ctl, cls, board, con,
+			    &meter,
 			    (double)(cast_mono_us() - start) / 1e6, true);
 		if (stats != stdout)
 			fclose(stats);
@@ -1172,5 +1280,7 @@ int main(int argc, char **argv)
 	cast_sender_free(&s);
 	cast_board_free(&board);
 	cast_voice_sender_free(&voice);
+	cast_recorder_free(&t.rec);
+	cast_replay_free(&t.replay);
 	return 0;
 }

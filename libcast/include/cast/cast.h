@@ -28,6 +28,8 @@
 #include "board.h"
 #include "repair.h"
 #include "audio.h"
+#include "record.h"
+#include "player.h"
 
 /** libcast version string, e.g. "0.1.0". */
 CAST_API const char *cast_version(void);

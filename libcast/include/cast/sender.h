@@ -4,6 +4,7 @@
 
 #include "capture.h"
 #include "codec.h"
+#include "record.h"
 #include "srtp.h"
 #include "stats.h"
 
@@ -19,6 +20,12 @@ struct cast_sender;
  */
 typedef int(cast_frame_overlay_cb)(struct cast_frame *f, int changed,
 				   void *arg);
+
+/**
+ * Sees each encoded access unit as it is broadcast (the recorder's tap), on
+ * the sender's thread: copy what is kept, never block.
+ */
+typedef void(cast_sender_packet_cb)(const struct cast_packet *pkt, void *arg);
 
 struct cast_sender_cfg {
 	struct cast_capture_cfg capture;
@@ -102,6 +109,15 @@ struct cast_sender_cfg {
 	/** Blended over every picture before conversion; NULL: none. */
 	cast_frame_overlay_cb *overlay;
 	void *overlay_arg;
+	/**
+	 * Broadcast replay: send this recording's own access units at its
+	 * pace instead of capturing and encoding (borrowed; capture and
+	 * encoder settings other than the bitrate are not used).
+	 */
+	struct cast_replay *replay;
+	/** Optional tap on the encoded packets (e.g. cast_recorder_video). */
+	cast_sender_packet_cb *on_packet;
+	void *packet_arg;
 };
 
 /** What the teacher knows of one student from its feedback. */

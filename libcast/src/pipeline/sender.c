@@ -254,6 +254,27 @@ static void send_sr(struct cast_sender *s)
 	s->last_sr_us = now;
 }
 
+/* Puts one access unit on the wire (and through the tap). */
+static void send_packet(struct cast_sender *s, const struct cast_packet *pkt)
+{
+	int err = cast_h264_packetize(s->pack, pkt->data, pkt->size,
+				      rtp_ts_of(s, pkt->capture_us), send_rtp,
+				      s);
+
+	if (s->cfg.on_packet)
+		s->cfg.on_packet(pkt, s->cfg.packet_arg);
+	pthread_mutex_lock(&s->lock);
+	s->st.frames_sent++;
+	if (pkt->keyframe)
+		s->st.keyframes++;
+	if (pkt->size > s->st.max_frame_bytes)
+		s->st.max_frame_bytes = pkt->size;
+	pthread_mutex_unlock(&s->lock);
+	if (err < 0)
+		cast_log(CAST_LOG_WARN, "sender", "packetize: %s",
+			 cast_strerror(err));
+}
+
 /* Drains every ready packet from the encoder onto the wire. */
 static int drain_encoder(struct cast_sender *s)
 {
@@ -266,19 +287,7 @@ static int drain_encoder(struct cast_sender *s)
 			return 0;
 		if (err < 0)
 			return err;
-		err = cast_h264_packetize(s->pack, pkt.data, pkt.size,
-					  rtp_ts_of(s, pkt.capture_us),
-					  send_rtp, s);
-		pthread_mutex_lock(&s->lock);
-		s->st.frames_sent++;
-		if (pkt.keyframe)
-			s->st.keyframes++;
-		if (pkt.size > s->st.max_frame_bytes)
-			s->st.max_frame_bytes = pkt.size;
-		pthread_mutex_unlock(&s->lock);
-		if (err < 0)
-			cast_log(CAST_LOG_WARN, "sender", "packetize: %s",
-				 cast_strerror(err));
+		send_packet(s, &pkt);
 	}
 }
 
@@ -821,6 +830,45 @@ static int overlay(struct cast_sender *s, struct cast_frame *f, int changed)
 	return changed;
 }
 
+/* Broadcast replay: the recording's access units at their own pace. */
+static void *replay_thread(struct cast_sender *s)
+{
+	struct cast_packet pkt;
+	int64_t due;
+	int r;
+
+	send_sr(s);
+	while (!s->stop) {
+		r = cast_replay_next(s->cfg.replay, &pkt, &due);
+		if (r == CAST_EOF) {
+			cast_log(CAST_LOG_INFO, "sender", "source ended");
+			break;
+		}
+		if (r < 0) {
+			cast_log(CAST_LOG_ERROR, "sender", "replay: %s",
+				 cast_strerror(r));
+			break;
+		}
+		/* In short steps, so a stop is heard at once. */
+		while (!s->stop && cast_mono_us() < due)
+			sleep_until(due < cast_mono_us() + 50000
+					    ? due
+					    : cast_mono_us() + 50000);
+		pkt.capture_us = cast_now_us();
+		send_packet(s, &pkt);
+		pthread_mutex_lock(&s->lock);
+		s->st.frames_captured++;
+		pthread_mutex_unlock(&s->lock);
+		if (cast_now_us() - s->last_sr_us >= 1000000 || s->sr_due)
+			send_sr(s);
+	}
+	send_sr(s);
+	pthread_mutex_lock(&s->lock);
+	s->st.finished = true;
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
 static void *sender_thread(void *arg)
 {
 	struct cast_sender *s = arg;
@@ -834,6 +882,8 @@ static void *sender_thread(void *arg)
 	bool have_frame = false, want_key;
 	int r;
 
+	if (s->cfg.replay)
+		return replay_thread(s);
 	still_us = (int64_t)s->cfg.still_interval_ms * 1000;
 	/* Once a whole refresh of the unchanged picture has gone out, every
 	 * receiver has it complete: keep-alives drop to one a second, and a
@@ -941,6 +991,13 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 		goto out;
 
 	s->cfg.capture.fps = cfg->encoder.fps;
+	if (cfg->replay) {
+		/* The recording's own pictures: nothing to capture or encode. */
+		cast_replay_size(cfg->replay, &w, &h);
+		s->cfg.encoder.width = w;
+		s->cfg.encoder.height = h;
+		goto encoded;
+	}
 	err = cast_capture_new(&s->cap, &s->cfg.capture);
 	if (err)
 		goto out;
@@ -959,6 +1016,7 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 	err = cast_encoder_new(&s->enc, &s->cfg.encoder);
 	if (err)
 		goto out;
+encoded:
 	s->st.width = s->cfg.encoder.width;
 	s->st.height = s->cfg.encoder.height;
 
@@ -1065,7 +1123,7 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 		cast_log(CAST_LOG_WARN, "sender",
 			 "insecure: plain RTP that anyone on the LAN can watch");
 	cast_log(CAST_LOG_INFO, "sender", "%s %dx%d@%d %d kbit/s -> %s:%u",
-		 cast_capture_backend(s->cap), s->cfg.encoder.width,
+		 s->cap ? cast_capture_backend(s->cap) : "replay", s->cfg.encoder.width,
 		 s->cfg.encoder.height, s->cfg.encoder.fps,
 		 s->cfg.encoder.bitrate_kbps, s->group, s->port);
 	*out = s;
@@ -1123,8 +1181,9 @@ int cast_sender_sdp(struct cast_sender *s, char *buf, size_t size)
 	info.port = s->port;
 	info.ttl = s->cfg.ttl;
 	info.pt = CAST_RTP_PT_H264;
-	cast_encoder_params(s->enc, &info.sps, &info.sps_len, &info.pps,
-			    &info.pps_len);
+	if (s->enc)
+		cast_encoder_params(s->enc, &info.sps, &info.sps_len,
+				    &info.pps, &info.pps_len);
 	return cast_sdp_write(buf, size, &info);
 }
 

@@ -1,0 +1,190 @@
+/* Broadcast replay: a recording's H.264 access units as Annex B, at the file's pace. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libavcodec/bsf.h>
+#include <libavformat/avformat.h>
+
+#include "cast/cast.h"
+#include "cast/record.h"
+
+struct cast_replay {
+	AVFormatContext *fmt;
+	AVBSFContext *bsf;	/* MP4/Matroska length prefixes → start codes */
+	AVPacket *pkt;
+	int vidx, width, height;
+	bool loop;
+	bool started;
+	int64_t t0_mono;	/* when the file's time 0 is due */
+	double offset_s;	/* file time already played (loops) */
+	double last_s;		/* the last packet's time */
+	double first_s;		/* the file's first video time */
+};
+
+void cast_replay_cfg_init(struct cast_replay_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static int err_of(int err)
+{
+	if (err == AVERROR_EOF)
+		return CAST_EOF;
+	if (err == AVERROR_INVALIDDATA)
+		return CAST_EMALFORMED;
+	return err < 0 && err > -4096 ? err : CAST_EEXTERNAL;
+}
+
+int cast_replay_new(struct cast_replay **out, const struct cast_replay_cfg *cfg)
+{
+	struct cast_replay *r;
+	AVCodecParameters *par;
+	const AVBitStreamFilter *f;
+	int err;
+
+	if (!out || !cfg || !cfg->path)
+		return CAST_ERROR(EINVAL);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return CAST_ERROR(ENOMEM);
+	r->loop = cfg->loop;
+	r->first_s = -1;
+	r->pkt = av_packet_alloc();
+	if (!r->pkt) {
+		err = CAST_ERROR(ENOMEM);
+		goto out;
+	}
+	err = avformat_open_input(&r->fmt, cfg->path, NULL, NULL);
+	if (err < 0) {
+		err = err_of(err);
+		goto out;
+	}
+	if (avformat_find_stream_info(r->fmt, NULL) < 0) {
+		err = CAST_EMALFORMED;
+		goto out;
+	}
+	r->vidx = av_find_best_stream(r->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL,
+				      0);
+	if (r->vidx < 0) {
+		err = CAST_EMALFORMED;
+		goto out;
+	}
+	par = r->fmt->streams[r->vidx]->codecpar;
+	r->width = par->width;
+	r->height = par->height;
+	/* What the class shows as it is: H.264, no reordering, not larger
+	 * than the class, even sizes. */
+	if (par->codec_id != AV_CODEC_ID_H264 || par->video_delay > 0 ||
+	    r->width <= 0 || r->height <= 0 || (r->width | r->height) & 1 ||
+	    (cfg->max_width > 0 && r->width > cfg->max_width) ||
+	    (cfg->max_height > 0 && r->height > cfg->max_height)) {
+		cast_log(CAST_LOG_INFO, "replay",
+			 "%s: %s %dx%d%s does not fit the class as it is",
+			 cfg->path, avcodec_get_name(par->codec_id), r->width,
+			 r->height, par->video_delay > 0 ? " with B-frames" : "");
+		err = CAST_ERROR(ENOTSUP);
+		goto out;
+	}
+	f = av_bsf_get_by_name("h264_mp4toannexb");
+	if (!f || av_bsf_alloc(f, &r->bsf) < 0) {
+		err = CAST_ENOBACKEND;
+		goto out;
+	}
+	avcodec_parameters_copy(r->bsf->par_in, par);
+	r->bsf->time_base_in = r->fmt->streams[r->vidx]->time_base;
+	err = av_bsf_init(r->bsf);
+	if (err < 0) {
+		err = err_of(err);
+		goto out;
+	}
+	cast_log(CAST_LOG_INFO, "replay", "%s: H.264 %dx%d passed through",
+		 cfg->path, r->width, r->height);
+	*out = r;
+	return 0;
+out:
+	cast_replay_free(&r);
+	return err;
+}
+
+void cast_replay_size(const struct cast_replay *r, int *w, int *h)
+{
+	*w = r->width;
+	*h = r->height;
+}
+
+/* Reads video packets into the filter until one comes out. */
+static int next_filtered(struct cast_replay *r)
+{
+	int err;
+
+	for (;;) {
+		err = av_bsf_receive_packet(r->bsf, r->pkt);
+		if (err != AVERROR(EAGAIN))
+			return err;
+		for (;;) {
+			err = av_read_frame(r->fmt, r->pkt);
+			if (err < 0)
+				return err;
+			if (r->pkt->stream_index == r->vidx)
+				break;
+			av_packet_unref(r->pkt);
+		}
+		err = av_bsf_send_packet(r->bsf, r->pkt);
+		if (err < 0) {
+			av_packet_unref(r->pkt);
+			return err;
+		}
+	}
+}
+
+int cast_replay_next(struct cast_replay *r, struct cast_packet *pkt,
+		     int64_t *due)
+{
+	AVRational tb = r->fmt->streams[r->vidx]->time_base;
+	int64_t ts;
+	double t;
+	int err;
+
+	av_packet_unref(r->pkt);
+	err = next_filtered(r);
+	if (err == AVERROR_EOF && r->loop && r->started) {
+		r->offset_s += r->last_s - r->first_s + 0.04;
+		if (av_seek_frame(r->fmt, r->vidx, 0, AVSEEK_FLAG_BACKWARD) < 0)
+			return CAST_EEXTERNAL;
+		av_bsf_flush(r->bsf);
+		r->first_s = -1;
+		err = next_filtered(r);
+	}
+	if (err < 0)
+		return err_of(err);
+	ts = r->pkt->pts != AV_NOPTS_VALUE ? r->pkt->pts : r->pkt->dts;
+	t = ts != AV_NOPTS_VALUE ? ts * av_q2d(tb) : r->last_s + 0.033;
+	if (r->first_s < 0)
+		r->first_s = t;
+	if (!r->started) {
+		r->started = true;
+		r->t0_mono = cast_mono_us();
+	}
+	r->last_s = t;
+	*due = r->t0_mono + (int64_t)((r->offset_s + t - r->first_s) * 1e6);
+	pkt->data = r->pkt->data;
+	pkt->size = (size_t)r->pkt->size;
+	pkt->keyframe = r->pkt->flags & AV_PKT_FLAG_KEY;
+	pkt->capture_us = 0;
+	return 0;
+}
+
+void cast_replay_free(struct cast_replay **pr)
+{
+	struct cast_replay *r = pr ? *pr : NULL;
+
+	if (!r)
+		return;
+	av_bsf_free(&r->bsf);
+	av_packet_free(&r->pkt);
+	avformat_close_input(&r->fmt);
+	free(r);
+	*pr = NULL;
+}

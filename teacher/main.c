@@ -736,6 +736,15 @@ static void tap_packet(const struct cast_packet *pkt, void *arg)
 	cast_recorder_video(t->rec, pkt);
 }
 
+/* The voice's tap: every Opus packet sent goes to the recording too. */
+static void tap_opus(const uint8_t *opus, size_t len, int64_t capture_us,
+		     int samples, void *arg)
+{
+	struct teacher *t = arg;
+
+	cast_recorder_audio(t->rec, opus, len, capture_us, samples);
+}
+
 static void recorder_keyframe(void *arg)
 {
 	struct teacher *t = arg;
@@ -950,6 +959,7 @@ int main(int argc, char **argv)
 		rc.folder = t.record_dir;
 		rc.title = t.lesson;
 		rc.need_keyframe = recorder_keyframe;
+		rc.audio = t.voice[0] != 0;	/* the voice's Opus, as sent */
 		rc.arg = &t;
 		if (cast_recorder_new(&t.rec, &rc)) {
 			fprintf(stderr, "cast-teacher: out of memory\n");
@@ -1017,6 +1027,8 @@ int main(int argc, char **argv)
 		vc.path = t.voice_path[0] ? t.voice_path : NULL;
 		if (t.voice_bitrate)
 			vc.opus.bitrate = t.voice_bitrate;
+		vc.on_opus = tap_opus;
+		vc.opus_arg = &t;
 		err = cast_voice_sender_new(&voice, &vc);
 		if (err) {
 			fprintf(stderr, "cast-teacher: cannot start the voice "

@@ -248,6 +248,14 @@ struct cast_voice_sender_cfg {
 	 */
 	int repair_block;
 	bool enabled;		/* sending from the start (default true) */
+	/**
+	 * Optional tap on each Opus packet sent (the recorder's voice track:
+	 * cast_recorder_audio), on the voice thread: copy, never block.
+	 * `capture_us` is on the wall clock the video's capture times use.
+	 */
+	void (*on_opus)(const uint8_t *opus, size_t len, int64_t capture_us,
+			int samples, void *arg);
+	void *opus_arg;
 };
 
 struct cast_voice_sender_stats {

@@ -138,7 +138,7 @@ static void send_sr(struct cast_voice_sender *v)
 }
 
 static int encode_send(struct cast_voice_sender *v, int16_t *pcm,
-		       uint32_t ts)
+		       uint32_t ts, int64_t capture_us)
 {
 	uint8_t opus[CAST_OPUS_MAX_PACKET];
 	uint8_t pkt[CAST_RTP_MAX_PKT + CAST_SRTP_OVERHEAD];
@@ -153,6 +153,9 @@ static int encode_send(struct cast_voice_sender *v, int16_t *pcm,
 	pthread_mutex_unlock(&v->lock);
 	if (n < 0)
 		return n;
+	if (v->cfg.on_opus)
+		v->cfg.on_opus(opus, (size_t)n, capture_us, CAST_AUDIO_FRAME,
+			       v->cfg.opus_arg);
 	n = cast_opus_packetize(v->pack, opus, (size_t)n, ts, pkt,
 				sizeof(pkt) - CAST_SRTP_OVERHEAD);
 	if (n < 0)
@@ -201,7 +204,9 @@ static void *voice_thread(void *arg)
 		if (v->enabled) {
 			err = encode_send(v, pcm,
 					  v->ts_base +
-						  (uint32_t)(n * CAST_AUDIO_FRAME));
+						  (uint32_t)(n * CAST_AUDIO_FRAME),
+					  v->t0_us + (int64_t)n *
+							     CAST_AUDIO_FRAME_US);
 			if (err)
 				cast_log(CAST_LOG_WARN, "voice", "encode: %s",
 					 cast_strerror(err));

@@ -266,6 +266,7 @@ static void on_welcome(const struct cast_media_params *m, void *arg)
 			 m->channel, s->cfg.channel);
 		return;
 	}
+	cast_receiver_set_teacher_key(s->r, m->teacher_pk);
 	err = cast_receiver_set_key(s->r, &m->key);
 	if (err)
 		cast_log(CAST_LOG_ERROR, "student", "media key: %s",
@@ -757,6 +758,13 @@ static void write_stats(FILE *f, struct cast_receiver *r,
 	cast_json_int(&j, "auth_failures", (int64_t)st.auth_failures);
 	cast_json_int(&j, "replays", (int64_t)st.replays);
 	cast_json_int(&j, "no_key", (int64_t)st.no_key);
+	cast_json_int(&j, "auth_packets_ok", (int64_t)st.auth_packets_ok);
+	cast_json_int(&j, "auth_packets_bad", (int64_t)st.auth_packets_bad);
+	cast_json_int(&j, "frames_unauthenticated",
+		      (int64_t)st.frames_unauthenticated);
+	cast_json_int(&j, "auth_sigs_ok", (int64_t)st.auth_sigs_ok);
+	cast_json_int(&j, "auth_sigs_bad", (int64_t)st.auth_sigs_bad);
+	cast_json_hist_ms(&j, "auth_wait_ms", &st.auth_wait_us);
 	cast_json_int(&j, "packets_reordered", (int64_t)st.rtp.reordered);
 	cast_json_int(&j, "packets_duplicate", (int64_t)st.rtp.duplicates);
 	cast_json_int(&j, "packets_malformed", (int64_t)st.rtp.malformed);

@@ -560,6 +560,8 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	cast_json_int(&j, "bytes_sent", (int64_t)st.bytes_sent);
 	cast_json_int(&j, "send_errors", (int64_t)st.send_errors);
 	cast_json_int(&j, "max_frame_bytes", (int64_t)st.max_frame_bytes);
+	cast_json_int(&j, "auth_packets", (int64_t)st.auth_packets);
+	cast_json_int(&j, "auth_bytes", (int64_t)st.auth_bytes);
 	cast_json_int(&j, "feedback_packets", (int64_t)st.feedback_packets);
 	cast_json_int(&j, "feedback_rejected", (int64_t)st.feedback_rejected);
 	cast_json_int(&j, "nacks_received", (int64_t)st.nacks_received);
@@ -583,6 +585,7 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	cast_json_hist_ms(&j, "capture_ms", &st.capture_us);
 	cast_json_hist_ms(&j, "convert_ms", &st.convert_us);
 	cast_json_hist_ms(&j, "encode_ms", &st.encode_us);
+	cast_json_hist_ms(&j, "sign_ms", &st.sign_us);
 	if (ctl) {
 		struct cast_teacher_ctl_stats cs;
 
@@ -678,6 +681,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		t.cfg.media_key = &media_key;
+		t.cfg.sign_key = &key;
 	}
 	err = cast_sender_new(&s, &t.cfg);
 	if (err) {

@@ -26,6 +26,7 @@
 #include "class.h"
 #include "assets.h"
 #include "repair.h"
+#include "mauth.h"
 
 /** libcast version string, e.g. "0.1.0". */
 CAST_API const char *cast_version(void);

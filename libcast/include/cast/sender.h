@@ -4,6 +4,7 @@
 
 #include "capture.h"
 #include "codec.h"
+#include "key.h"
 #include "srtp.h"
 #include "stats.h"
 
@@ -34,6 +35,12 @@ struct cast_sender_cfg {
 	bool insecure;
 	/** SRTP media key (required unless insecure); copied at new. */
 	const struct cast_media_key *media_key;
+	/**
+	 * The teacher's key (can_sign; required unless insecure): its signing
+	 * key signs the stream (cast/mauth.h), copied at new. Students verify
+	 * against the public key the control connection proved.
+	 */
+	const struct cast_key *sign_key;
 	/**
 	 * On a still screen, encode one frame at least this often (ms) until
 	 * a whole refresh period of the unchanged picture went out (so every
@@ -136,7 +143,11 @@ struct cast_sender_stats {
 	int students;			/* heard from in the last 5 s */
 	int unicast_targets;
 	uint64_t max_frame_bytes;
+	/* Source authentication. */
+	uint64_t auth_packets;		/* auth packets sent */
+	uint64_t auth_bytes;		/* their RTP bytes (in bytes_sent too) */
 	struct cast_hist capture_us, convert_us, encode_us;
+	struct cast_hist sign_us;	/* hashing and signing, per frame */
 	bool finished;			/* the source ended (file) */
 	int width, height;
 };

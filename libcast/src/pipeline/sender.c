@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "cast/cast.h"
 #include "net/net_int.h"
 
@@ -110,6 +112,15 @@ struct cast_sender {
 	atomic_bool sr_due;
 	int64_t last_forced_key_mono;
 	int64_t key_deferred;		/* monotonic time of a merged PLI's key */
+	/* Source authentication (sender thread): the hashes of the packets
+	 * of the frame being sent, from extended sequence number auth_first. */
+	bool auth;
+	uint8_t sign_sk[64];
+	uint8_t *auth_hashes;
+	int auth_n, auth_cap;
+	uint64_t auth_first;
+	bool have_ext;
+	uint64_t ext_last;		/* of the last packet sent */
 	char group[32];
 	uint16_t port;
 
@@ -180,6 +191,92 @@ static int send_all(struct cast_sender *s, struct cast_udp *u,
 	return n;
 }
 
+/* Extended sequence number of a packet about to be sent. */
+static uint64_t ext_of(struct cast_sender *s, uint16_t seq)
+{
+	if (!s->have_ext) {
+		s->have_ext = true;
+		s->ext_last = seq;
+	} else {
+		s->ext_last += (uint16_t)(seq - (uint16_t)s->ext_last);
+	}
+	return s->ext_last & ((UINT64_C(1) << 48) - 1);
+}
+
+/* Keeps the hash of a media packet for the frame's auth packets. */
+static int auth_note(struct cast_sender *s, const uint8_t *pkt, size_t len)
+{
+	uint64_t ext = ext_of(s, (uint16_t)(pkt[2] << 8 | pkt[3]));
+
+	if ((pkt[1] & 0x7f) == CAST_RTP_PT_AUTH)
+		return 0;
+	if (s->auth_n == s->auth_cap) {
+		int cap = s->auth_cap ? s->auth_cap * 2 : 256;
+		uint8_t *nb = realloc(s->auth_hashes,
+				      (size_t)cap * CAST_MAUTH_HASH_LEN);
+
+		if (!nb)
+			return CAST_ERROR(ENOMEM);
+		s->auth_hashes = nb;
+		s->auth_cap = cap;
+	}
+	if (!s->auth_n)
+		s->auth_first = ext;
+	cast_mauth_hash(pkt, len,
+			s->auth_hashes + (size_t)s->auth_n * CAST_MAUTH_HASH_LEN);
+	s->auth_n++;
+	return 0;
+}
+
+static void send_rtp(const uint8_t *pkt, size_t len, void *arg);
+
+/*
+ * After a frame's last packet: its auth packets, each signing the hashes of
+ * up to CAST_MAUTH_MAX_HASHES of its packets, in the same RTP stream.
+ */
+static void send_auth(struct cast_sender *s, uint32_t ts, int64_t t0)
+{
+	uint8_t buf[CAST_MAUTH_MAX_LEN];
+	uint32_t ssrc = cast_h264_packetizer_ssrc(s->pack);
+	int n, len, sent = 0;
+	uint64_t first;
+
+	for (int off = 0; off < s->auth_n; off += n) {
+		n = s->auth_n - off < CAST_MAUTH_MAX_HASHES
+			    ? s->auth_n - off
+			    : CAST_MAUTH_MAX_HASHES;
+		first = (s->auth_first + (uint64_t)off) &
+			((UINT64_C(1) << 48) - 1);
+		len = cast_mauth_write(
+			buf, sizeof(buf), ssrc, (uint16_t)s->cfg.channel, first,
+			(uint16_t)(cast_h264_packetizer_seq(s->pack) -
+				   (uint16_t)first),
+			s->auth_hashes + (size_t)off * CAST_MAUTH_HASH_LEN, n,
+			s->sign_sk);
+		if (len < 0 ||
+		    cast_rtp_packetizer_send(s->pack, CAST_RTP_PT_AUTH, buf,
+					     (size_t)len, ts, send_rtp, s) < 0) {
+			cast_log(CAST_LOG_WARN, "sender", "auth packet: %s",
+				 cast_strerror(len < 0 ? len
+						       : CAST_ERROR(EINVAL)));
+			continue;
+		}
+		sent++;
+		pthread_mutex_lock(&s->lock);
+		s->st.auth_packets++;
+		s->st.auth_bytes += (uint64_t)len + CAST_RTP_HDR_LEN +
+				    CAST_RTP_EXT_CHANNEL_LEN +
+				    (s->srtp ? CAST_SRTP_OVERHEAD : 0);
+		pthread_mutex_unlock(&s->lock);
+	}
+	s->auth_n = 0;
+	if (sent) {
+		pthread_mutex_lock(&s->lock);
+		cast_hist_add(&s->st.sign_us, cast_mono_us() - t0);
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
 static void send_rtp(const uint8_t *pkt, size_t len, void *arg)
 {
 	struct cast_sender *s = arg;
@@ -190,6 +287,10 @@ static void send_rtp(const uint8_t *pkt, size_t len, void *arg)
 
 	if (len > CAST_RTP_MAX_PKT || len < CAST_RTP_HDR_LEN)
 		goto count;
+	if (s->auth && auth_note(s, pkt, len)) {
+		n = CAST_ERROR(ENOMEM);
+		goto count;
+	}
 	memcpy(buf, pkt, len);
 	n = s->srtp ? cast_srtp_protect(s->srtp, buf, &len, sizeof(buf)) : 0;
 	if (n)
@@ -257,6 +358,7 @@ static void send_sr(struct cast_sender *s)
 static int drain_encoder(struct cast_sender *s)
 {
 	struct cast_packet pkt;
+	int64_t t0;
 	int err;
 
 	for (;;) {
@@ -265,9 +367,12 @@ static int drain_encoder(struct cast_sender *s)
 			return 0;
 		if (err < 0)
 			return err;
+		t0 = cast_mono_us();
 		err = cast_h264_packetize(s->pack, pkt.data, pkt.size,
 					  rtp_ts_of(s, pkt.capture_us),
 					  send_rtp, s);
+		if (s->auth)
+			send_auth(s, rtp_ts_of(s, pkt.capture_us), t0);
 		pthread_mutex_lock(&s->lock);
 		s->st.frames_sent++;
 		if (pkt.keyframe)
@@ -913,6 +1018,7 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 	cast_hist_reset(&s->st.capture_us);
 	cast_hist_reset(&s->st.convert_us);
 	cast_hist_reset(&s->st.encode_us);
+	cast_hist_reset(&s->st.sign_us);
 
 	err = cast__channel_addr(cfg->channel, CAST_PORT_VIDEO, cfg->dest_addr,
 				 cfg->dest_port, s->group, sizeof(s->group),
@@ -952,7 +1058,17 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 		err = cast_srtp_new(&s->srtp, CAST_SRTP_SENDER, cfg->media_key);
 		if (err)
 			goto out;
+		if (!cfg->sign_key || !cfg->sign_key->can_sign) {
+			cast_log(CAST_LOG_ERROR, "sender",
+				 "secure broadcast needs the teacher's "
+				 "signing key");
+			err = CAST_ERROR(EINVAL);
+			goto out;
+		}
+		memcpy(s->sign_sk, cfg->sign_key->sign_sk, sizeof(s->sign_sk));
+		s->auth = true;
 	}
+	s->cfg.sign_key = NULL;
 	cast_h264_packetizer_cfg_init(&pcfg);
 	pcfg.mtu = cfg->mtu ? cfg->mtu : CAST_RTP_MTU_DEFAULT;
 	pcfg.channel = (uint16_t)cfg->channel;
@@ -1147,6 +1263,8 @@ void cast_sender_free(struct cast_sender **ps)
 	cast_encoder_free(&s->enc);
 	cast_convert_free(&s->conv);
 	cast_capture_free(&s->cap);
+	free(s->auth_hashes);
+	OPENSSL_cleanse(s->sign_sk, sizeof(s->sign_sk));
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 	*ps = NULL;

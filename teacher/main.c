@@ -68,6 +68,9 @@ static void usage(FILE *f)
 		"                       traffic, for a longer wait on a lost packet\n"
 		"  --first-seq N        first RTP sequence number (default random;\n"
 		"                       for testing a wrap)\n"
+		"  --unsigned-media     send no source authentication (measuring\n"
+		"                       its cost only: students show nothing\n"
+		"                       unless also given --unsigned-media)\n"
 		"  --duration SEC       stop after SEC seconds (default: run)\n"
 		"  --stats FILE|-       JSON stats lines, each second and at exit\n"
 		"  --sdp FILE           write an SDP for third-party players\n"
@@ -92,7 +95,7 @@ enum {
 	OPT_SOURCE = CAST_OPT_APP, OPT_SIZE, OPT_REGION, OPT_FPS, OPT_BITRATE,
 	OPT_PRESET, OPT_TTL, OPT_MTU, OPT_LOOP, OPT_SDP, OPT_CTL_SOCKET,
 	OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON, OPT_REPAIR, OPT_FEC,
-	OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR, OPT_FIRST_SEQ,
+	OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR, OPT_FIRST_SEQ, OPT_UNSIGNED,
 };
 
 /* The teacher's own options; the common ones are cast/options.h's. */
@@ -117,6 +120,7 @@ static const struct cast_option options[] = {
 	{"repair-delay", true, OPT_REPAIR_DELAY},
 	{"homework-dir", true, OPT_HOMEWORK_DIR},
 	{"first-seq", true, OPT_FIRST_SEQ},
+	{"unsigned-media", false, OPT_UNSIGNED},
 	{NULL, false, 0},
 };
 
@@ -228,6 +232,10 @@ static int set_option(int id, const char *v, void *arg, char *why,
 	case OPT_FIRST_SEQ:
 		ret = cast_parse_int(v, 0, 65535, &n);
 		c->first_seq = (int)n;
+		break;
+	case OPT_UNSIGNED:
+		c->unsigned_media = cast_parse_flag(v);
+		ret = 0;
 		break;
 	case OPT_LESSON:
 		t->lesson = v;

@@ -103,6 +103,7 @@ struct cast_mauth_gate_stats {
 	uint64_t auth_stale;		/* valid but far older than the stream */
 	uint64_t no_key;		/* auth packets before a key was set */
 	uint64_t held;			/* packets waiting now */
+	uint64_t cost_us;		/* spent hashing and verifying */
 	/** Arrival → release of media packets, µs (the latency added). */
 	struct cast_hist wait_us;
 };

@@ -34,6 +34,12 @@ struct cast_receiver_cfg {
 	 * shown until cast_receiver_set_teacher_key().
 	 */
 	const uint8_t *teacher_pk;
+	/**
+	 * Show SRTP media without the teacher's signatures (default false):
+	 * only to measure what source authentication costs, since any holder
+	 * of the media key could then inject frames.
+	 */
+	bool unsigned_media;
 	int reorder_ms;		/* default 40 */
 	/** Receive, repair and count only; decode nothing (network checks
 	 * and benchmarks: frames "decoded" are those a decoder would show). */
@@ -74,6 +80,7 @@ struct cast_receiver_stats {
 	uint64_t auth_sigs_ok;		/* auth packets verified */
 	uint64_t auth_sigs_bad;		/* forged or malformed auth packets */
 	struct cast_hist auth_wait_us;	/* arrival → signed, per packet */
+	uint64_t auth_cpu_us;		/* spent hashing and verifying */
 	uint32_t rtcp_ssrc;		/* this receiver's own, in its feedback */
 	/* Repair. */
 	uint64_t packets_recovered;	/* NACKed, then arrived or rebuilt */

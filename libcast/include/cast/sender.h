@@ -42,6 +42,12 @@ struct cast_sender_cfg {
 	 */
 	const struct cast_key *sign_key;
 	/**
+	 * Send no auth packets (default false): only to measure what source
+	 * authentication costs; students then show nothing unless they too
+	 * are told so.
+	 */
+	bool unsigned_media;
+	/**
 	 * On a still screen, encode one frame at least this often (ms) until
 	 * a whole refresh period of the unchanged picture went out (so every
 	 * receiver's picture is complete), then once a second; default 100.

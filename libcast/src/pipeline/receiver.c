@@ -802,6 +802,7 @@ static void gate_stats(struct cast_receiver *r)
 	r->st.auth_sigs_ok = g.auth_ok;
 	r->st.auth_sigs_bad = g.auth_bad + g.auth_stale;
 	r->st.auth_wait_us = g.wait_us;
+	r->st.auth_cpu_us = g.cost_us;
 }
 
 static void *receiver_thread(void *arg)
@@ -990,7 +991,11 @@ int cast_receiver_new(struct cast_receiver **out,
 	 * video during repair rounds: ~900 ms). */
 	dcfg.reorder_window = 1024;
 	dcfg.channel = (uint16_t)cfg->channel;
-	if (!cfg->insecure) {
+	if (cfg->unsigned_media && !cfg->insecure)
+		cast_log(CAST_LOG_WARN, "receiver",
+			 "unsigned media: showing frames any student could "
+			 "inject (measurement only)");
+	if (!cfg->insecure && !cfg->unsigned_media) {
 		struct cast_mauth_gate_cfg gc;
 
 		dcfg.filler_pt = CAST_RTP_PT_AUTH;

@@ -121,6 +121,7 @@ struct cast_sender {
 	uint64_t auth_first;
 	bool have_ext;
 	uint64_t ext_last;		/* of the last packet sent */
+	int64_t auth_cost_us;		/* hashing and signing this frame */
 	char group[32];
 	uint16_t port;
 
@@ -207,6 +208,7 @@ static uint64_t ext_of(struct cast_sender *s, uint16_t seq)
 static int auth_note(struct cast_sender *s, const uint8_t *pkt, size_t len)
 {
 	uint64_t ext = ext_of(s, (uint16_t)(pkt[2] << 8 | pkt[3]));
+	int64_t t0;
 
 	if ((pkt[1] & 0x7f) == CAST_RTP_PT_AUTH)
 		return 0;
@@ -222,8 +224,10 @@ static int auth_note(struct cast_sender *s, const uint8_t *pkt, size_t len)
 	}
 	if (!s->auth_n)
 		s->auth_first = ext;
+	t0 = cast_mono_us();
 	cast_mauth_hash(pkt, len,
 			s->auth_hashes + (size_t)s->auth_n * CAST_MAUTH_HASH_LEN);
+	s->auth_cost_us += cast_mono_us() - t0;
 	s->auth_n++;
 	return 0;
 }
@@ -234,12 +238,13 @@ static void send_rtp(const uint8_t *pkt, size_t len, void *arg);
  * After a frame's last packet: its auth packets, each signing the hashes of
  * up to CAST_MAUTH_MAX_HASHES of its packets, in the same RTP stream.
  */
-static void send_auth(struct cast_sender *s, uint32_t ts, int64_t t0)
+static void send_auth(struct cast_sender *s, uint32_t ts)
 {
 	uint8_t buf[CAST_MAUTH_MAX_LEN];
 	uint32_t ssrc = cast_h264_packetizer_ssrc(s->pack);
 	int n, len, sent = 0;
 	uint64_t first;
+	int64_t t0;
 
 	for (int off = 0; off < s->auth_n; off += n) {
 		n = s->auth_n - off < CAST_MAUTH_MAX_HASHES
@@ -247,12 +252,14 @@ static void send_auth(struct cast_sender *s, uint32_t ts, int64_t t0)
 			    : CAST_MAUTH_MAX_HASHES;
 		first = (s->auth_first + (uint64_t)off) &
 			((UINT64_C(1) << 48) - 1);
+		t0 = cast_mono_us();
 		len = cast_mauth_write(
 			buf, sizeof(buf), ssrc, (uint16_t)s->cfg.channel, first,
 			(uint16_t)(cast_h264_packetizer_seq(s->pack) -
 				   (uint16_t)first),
 			s->auth_hashes + (size_t)off * CAST_MAUTH_HASH_LEN, n,
 			s->sign_sk);
+		s->auth_cost_us += cast_mono_us() - t0;
 		if (len < 0 ||
 		    cast_rtp_packetizer_send(s->pack, CAST_RTP_PT_AUTH, buf,
 					     (size_t)len, ts, send_rtp, s) < 0) {
@@ -272,9 +279,10 @@ static void send_auth(struct cast_sender *s, uint32_t ts, int64_t t0)
 	s->auth_n = 0;
 	if (sent) {
 		pthread_mutex_lock(&s->lock);
-		cast_hist_add(&s->st.sign_us, cast_mono_us() - t0);
+		cast_hist_add(&s->st.sign_us, s->auth_cost_us);
 		pthread_mutex_unlock(&s->lock);
 	}
+	s->auth_cost_us = 0;
 }
 
 static void send_rtp(const uint8_t *pkt, size_t len, void *arg)
@@ -358,7 +366,6 @@ static void send_sr(struct cast_sender *s)
 static int drain_encoder(struct cast_sender *s)
 {
 	struct cast_packet pkt;
-	int64_t t0;
 	int err;
 
 	for (;;) {
@@ -367,12 +374,11 @@ static int drain_encoder(struct cast_sender *s)
 			return 0;
 		if (err < 0)
 			return err;
-		t0 = cast_mono_us();
 		err = cast_h264_packetize(s->pack, pkt.data, pkt.size,
 					  rtp_ts_of(s, pkt.capture_us),
 					  send_rtp, s);
 		if (s->auth)
-			send_auth(s, rtp_ts_of(s, pkt.capture_us), t0);
+			send_auth(s, rtp_ts_of(s, pkt.capture_us));
 		pthread_mutex_lock(&s->lock);
 		s->st.frames_sent++;
 		if (pkt.keyframe)
@@ -1058,15 +1064,21 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 		err = cast_srtp_new(&s->srtp, CAST_SRTP_SENDER, cfg->media_key);
 		if (err)
 			goto out;
-		if (!cfg->sign_key || !cfg->sign_key->can_sign) {
+		if (cfg->unsigned_media) {
+			cast_log(CAST_LOG_WARN, "sender",
+				 "unsigned media: any student could inject "
+				 "frames (measurement only)");
+		} else if (!cfg->sign_key || !cfg->sign_key->can_sign) {
 			cast_log(CAST_LOG_ERROR, "sender",
 				 "secure broadcast needs the teacher's "
 				 "signing key");
 			err = CAST_ERROR(EINVAL);
 			goto out;
+		} else {
+			memcpy(s->sign_sk, cfg->sign_key->sign_sk,
+			       sizeof(s->sign_sk));
+			s->auth = true;
 		}
-		memcpy(s->sign_sk, cfg->sign_key->sign_sk, sizeof(s->sign_sk));
-		s->auth = true;
 	}
 	s->cfg.sign_key = NULL;
 	cast_h264_packetizer_cfg_init(&pcfg);

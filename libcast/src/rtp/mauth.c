@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cast/error.h"
+#include "cast/frame.h"
 #include "cast/mauth.h"
 #include "cast/rtp.h"
 
@@ -256,7 +257,8 @@ static int push_auth(struct cast_mauth_gate *g, const struct cast_rtp_hdr *h,
 {
 	struct cast_mauth a;
 	uint64_t end;
-	int released = 0;
+	int64_t t0;
+	int released = 0, bad;
 
 	if (!g->have_key) {
 		g->st.no_key++;
@@ -264,8 +266,14 @@ static int push_auth(struct cast_mauth_gate *g, const struct cast_rtp_hdr *h,
 	}
 	if (cast_mauth_parse(h->payload, h->payload_len, &a) ||
 	    (uint16_t)(a.first + a.self) != h->seq ||
-	    a.self < a.count || a.self >= STALE_PACKETS ||
-	    cast_mauth_verify(&a, h->ssrc, h->channel, g->pk)) {
+	    a.self < a.count || a.self >= STALE_PACKETS) {
+		g->st.auth_bad++;
+		return CAST_ERROR(EACCES);
+	}
+	t0 = cast_mono_us();
+	bad = cast_mauth_verify(&a, h->ssrc, h->channel, g->pk);
+	g->st.cost_us += (uint64_t)(cast_mono_us() - t0);
+	if (bad) {
 		g->st.auth_bad++;
 		return CAST_ERROR(EACCES);
 	}
@@ -351,6 +359,7 @@ int cast_mauth_gate_push(struct cast_mauth_gate *g, const uint8_t *pkt,
 	struct cast_rtp_hdr h;
 	struct signed_seq *e;
 	uint8_t hash[CAST_MAUTH_HASH_LEN];
+	int64_t t0;
 
 	if (!g || !pkt || len > CAST_RTP_MAX_PKT || cast_rtp_parse(pkt, len, &h))
 		return CAST_EMALFORMED;
@@ -362,7 +371,9 @@ int cast_mauth_gate_push(struct cast_mauth_gate *g, const uint8_t *pkt,
 		g->st.frames_bad += h.marker;
 		return CAST_ERROR(EACCES);
 	}
+	t0 = cast_mono_us();
 	cast_mauth_hash(pkt, len, hash);
+	g->st.cost_us += (uint64_t)(cast_mono_us() - t0);
 	e = &g->sig[h.seq & (g->cfg.ring - 1)];
 	if (e->used && e->seq == h.seq && e->ssrc == h.ssrc) {
 		if (memcmp(e->hash, hash, CAST_MAUTH_HASH_LEN)) {

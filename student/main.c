@@ -758,6 +758,7 @@ static void write_stats(FILE *f, struct cast_receiver *r,
 	cast_json_num(&j, "repair_rtt_ms", st.repair_rtt_ms);
 	cast_json_num(&j, "repair_wait_ms", st.repair_wait_ms);
 	cast_json_int(&j, "plis_sent", (int64_t)st.plis_sent);
+	cast_json_int(&j, "stale_skips", (int64_t)st.stale_skips);
 	cast_json_int(&j, "feedback_sent", (int64_t)st.feedback_sent);
 	cast_json_int(&j, "multicast_packets", (int64_t)st.multicast_packets);
 	cast_json_int(&j, "unicast_packets", (int64_t)st.unicast_packets);

@@ -587,6 +587,12 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	cast_json_int(&j, "students_heard", st.students);
 	cast_json_int(&j, "unicast_targets", st.unicast_targets);
 	cast_json_int(&j, "unicast_refused", (int64_t)st.unicast_refused);
+	cast_json_int(&j, "repairs_refused_stale",
+		      (int64_t)st.repairs_refused_stale);
+	cast_json_int(&j, "refreshes_for_stale",
+		      (int64_t)st.refreshes_for_stale);
+	cast_json_int(&j, "repairs_refused_rate",
+		      (int64_t)st.repairs_refused_rate);
 	cast_json_num(&j, "fps", r.fps);
 	cast_json_num(&j, "bitrate_kbps", r.bitrate_kbps);
 	cast_json_num(&j, "cpu_pct", r.cpu_pct);

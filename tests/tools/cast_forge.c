@@ -7,8 +7,19 @@
  * its own (a teacher the class does not list). Used by
  * tests/integration/test_media_forgery.sh; prints one JSON line at exit.
  *
+ * With --nack old|live it sends no media but floods the teacher with
+ * validly SRTCP-protected feedback, 50 a second, each asking for 128
+ * packets: long gone ones (old: 4000 packets back) or the newest (live),
+ * as a student asking for more repair than anyone needs
+ * (tests/integration/test_repair_live.sh, bench/dos.sh).
+ *
+ * With --wait-file PATH it joins at once but waits for PATH to exist
+ * before it starts (a test's trigger: joining may take seconds on a loaded
+ * machine).
+ *
  * Usage: cast_forge --key FILE --channel N [--duration SEC] [--fps N]
- *                   [--size WxH] [--sign]
+ *                   [--size WxH] [--sign] [--nack old|live]
+ *                   [--wait-file PATH]
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -69,7 +80,74 @@ static void send_pkt(const uint8_t *pkt, size_t len, void *arg)
 static void usage(void)
 {
 	fprintf(stderr, "usage: cast_forge --key FILE --channel N "
-			"[--duration SEC] [--fps N] [--size WxH] [--sign]\n");
+			"[--duration SEC] [--fps N] [--size WxH] [--sign] "
+			"[--nack old|live] [--wait-file PATH]\n");
+}
+
+/* Watches the group for the teacher's newest sequence number and asks it
+ * for repairs it should not give. Returns the feedback packets sent. */
+static uint64_t nack_flood(const struct cast_media_params *m, int channel,
+			   bool old, double duration)
+{
+	struct cast_udp *rx = NULL, *tx = NULL;
+	struct cast_srtp *srtcp = NULL;
+	struct cast_udp_cfg uc;
+	struct cast_rtcp_fb fb;
+	uint8_t buf[2048];
+	uint32_t from, teacher = 0, ssrc = 0;
+	uint16_t seq = 0;
+	uint64_t sent = 0;
+	int64_t t0 = cast_mono_us(), next = t0;
+	int n;
+
+	cast_udp_cfg_init(&uc);
+	uc.group = m->group;
+	uc.port = m->port;
+	if (cast_udp_new(&rx, &uc))
+		return 0;
+	cast_udp_cfg_init(&uc);
+	uc.multicast_all = false;
+	if (cast_udp_new(&tx, &uc) ||
+	    cast_srtp_new(&srtcp, CAST_SRTP_SENDER, &m->key))
+		goto out;
+	while (cast_mono_us() - t0 < (int64_t)(duration * 1e6)) {
+		n = cast_udp_recv(rx, buf, sizeof(buf), 5, &from, NULL);
+		/* SRTP leaves the header in the clear. */
+		if (n >= 12 && (buf[0] & 0xc0) == 0x80 && buf[1] < 192) {
+			seq = (uint16_t)(buf[2] << 8 | buf[3]);
+			ssrc = (uint32_t)buf[8] << 24 | (uint32_t)buf[9] << 16 |
+			       (uint32_t)buf[10] << 8 | buf[11];
+			teacher = from;
+		}
+		if (!teacher || cast_mono_us() < next)
+			continue;
+		next += 20000;
+		memset(&fb, 0, sizeof(fb));
+		fb.has_rr = true;
+		fb.rr.ssrc = 0x0bad0bad;
+		fb.rr.media_ssrc = ssrc;
+		fb.n_nack = CAST_RTCP_MAX_NACK;
+		for (int i = 0; i < fb.n_nack; i++)
+			fb.nack[i] = (uint16_t)(old ? seq - 4000 - i
+						    : seq - fb.n_nack + i);
+		n = cast_rtcp_write_fb(buf, sizeof(buf) - 64, &fb);
+		if (n > 0) {
+			size_t len = (size_t)n;
+
+			if (!cast_srtp_protect_rtcp(srtcp, buf, &len,
+						    sizeof(buf)) &&
+			    cast_udp_send_to(tx, buf, len, teacher,
+					     (uint16_t)cast_channel_port(
+						     channel,
+						     CAST_PORT_FEEDBACK)) > 0)
+				sent++;
+		}
+	}
+out:
+	cast_srtp_free(&srtcp);
+	cast_udp_free(&tx);
+	cast_udp_free(&rx);
+	return sent;
 }
 
 int main(int argc, char **argv)
@@ -78,6 +156,7 @@ int main(int argc, char **argv)
 	int channel = 0, fps = 10, w = 640, h = 360;
 	double duration = 5;
 	bool sign = false;
+	const char *nack = NULL, *wait_file = NULL;
 	struct forge f = {.lock = PTHREAD_MUTEX_INITIALIZER};
 	struct cast_key key, fake;
 	struct cast_student_ctl *ctl = NULL;
@@ -109,6 +188,12 @@ int main(int argc, char **argv)
 			sscanf(argv[++i], "%dx%d", &w, &h);
 		else if (!strcmp(argv[i], "--sign"))
 			sign = true;
+		else if (!strcmp(argv[i], "--wait-file") && i + 1 < argc)
+			wait_file = argv[++i];
+		else if (!strcmp(argv[i], "--nack") && i + 1 < argc &&
+			 (!strcmp(argv[i + 1], "old") ||
+			  !strcmp(argv[i + 1], "live")))
+			nack = argv[++i];
 		else {
 			usage();
 			return 2;
@@ -152,6 +237,22 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "cast_forge: media key of channel %d obtained\n",
 		channel);
+	while (wait_file && access(wait_file, F_OK))
+		usleep(20000);
+	if (nack) {
+		uint64_t n = nack_flood(&f.media, channel,
+					!strcmp(nack, "old"), duration);
+
+		printf("{\"key_obtained\":true,\"feedback_sent\":%llu,"
+		       "\"final\":true}\n",
+		       (unsigned long long)n);
+		err = n ? 0 : 1;
+		cast_student_ctl_free(&ctl);
+		cast_key_wipe(&key);
+		cast_key_wipe(&fake);
+		free(o);
+		return err;
+	}
 	if (cast_srtp_new(&o->srtp, CAST_SRTP_SENDER, &f.media.key))
 		goto out;
 	cast_udp_cfg_init(&uc);

@@ -91,6 +91,9 @@ struct cast_receiver_stats {
 	double repair_rtt_ms;		/* smoothed ask → packet back time */
 	double repair_wait_ms;		/* how long a gap is waited for now */
 	uint64_t plis_sent;
+	/** Media came back after over 1 s with packets missing: skipped to
+	 * the live picture (no repair of the past, a refresh instead). */
+	uint64_t stale_skips;
 	uint64_t feedback_sent;		/* RTCP feedback packets */
 	uint64_t multicast_packets;
 	uint64_t unicast_packets;	/* media that came as a unicast copy */

@@ -160,6 +160,13 @@ CAST_API void cast_h264_depacketizer_poll(struct cast_h264_depacketizer *d,
 					  int64_t now_us);
 
 /**
+ * Gives every open gap up at once and starts over at the next packet (what
+ * was buffered behind the gaps is delivered, marked damaged): a receiver
+ * whose link came back after longer than anyone waits skips to what is
+ * live rather than repair and replay the past.
+ */
+CAST_API void cast_h264_depacketizer_restart(struct cast_h264_depacketizer *d);
+/**
  * Changes how long a gap is waited for (ms, >= 0) from now on: a receiver
  * that measures how long repairs take waits as long as they need.
  */

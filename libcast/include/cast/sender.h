@@ -146,6 +146,10 @@ struct cast_sender_stats {
 	uint64_t plis_coalesced;
 	uint64_t keyframes_forced;
 	uint64_t unicast_refused;	/* over max_unicast */
+	/* Repair is for what is live (docs/protocol.md, "Repair bound"). */
+	uint64_t repairs_refused_stale;	/* asked past the live window */
+	uint64_t refreshes_for_stale;	/* refreshes asked for that way */
+	uint64_t repairs_refused_rate;	/* over a student's budget */
 	int students;			/* heard from in the last 5 s */
 	int unicast_targets;
 	uint64_t max_frame_bytes;

@@ -35,6 +35,9 @@
 /* The most of the teacher's repair time a student believes (ms). */
 #define REPAIR_HINT_MAX_MS 2000
 #define REPORT_US 1000000
+/* Media back after this long with packets missing: the teacher refuses
+ * repairs that old (it answers with a refresh), so skip to what is live. */
+#define STALE_AFTER_US 1000000
 #define PLI_FIRST_US 50000	/* no picture this long after media: ask */
 #define PLI_STALL_US 300000	/* media flows but no picture this long */
 #define PLI_REPEAT_US 500000
@@ -77,6 +80,7 @@ struct cast_receiver {
 	bool pli_damage;		/* a picture was lost: ask for a new one */
 	bool broken;			/* no_decode: damaged until a keyframe */
 	int64_t last_mcast_mono;
+	int64_t last_media_mono;	/* last authentic media packet, 0: none */
 	uint32_t media_ssrc, own_ssrc;
 	bool have_seq;
 	uint16_t first_seq;		/* the first packet we got */
@@ -563,6 +567,8 @@ static uint16_t repairs_seen(const struct cast_receiver *r, uint16_t base)
 							    : 0;
 }
 
+static void skip_to_live(struct cast_receiver *r, int64_t now);
+
 /*
  * One datagram from the media socket or a unicast copy: a coded repair, or
  * an RTP packet (kept as it came for later repairs once authentic).
@@ -591,6 +597,12 @@ static void on_media(struct cast_receiver *r, uint8_t *buf, size_t len,
 		memcpy(r->raw, buf, len);
 	if (!accept_packet(r, buf, &len, false))
 		return;
+	if (r->have_seq && r->last_media_mono &&
+	    now - r->last_media_mono > STALE_AFTER_US &&
+	    !cast_rtp_parse(buf, len, &h) &&
+	    (int16_t)(uint16_t)(h.seq - r->max_seq) > 1)
+		skip_to_live(r, now);
+	r->last_media_mono = now;
 	r->last_rx_mono = now;
 	pthread_mutex_lock(&r->lock);
 	if (multicast)
@@ -608,6 +620,23 @@ static void on_media(struct cast_receiver *r, uint8_t *buf, size_t len,
 		    1)
 		cast_repair_dec_solve(r->rdec, on_recovered, r);
 	admit(r, buf, len, now);
+}
+
+/* The link came back after a long silence with packets missing: give the
+ * gaps up at once, ask for nothing from back then, and ask for a refresh. */
+static void skip_to_live(struct cast_receiver *r, int64_t now)
+{
+	cast_log(CAST_LOG_INFO, "receiver",
+		 "media back after %lld ms: skipping to the live picture",
+		 (long long)((now - r->last_media_mono) / 1000));
+	cast_h264_depacketizer_restart(r->depack);
+	memset(r->nack, 0, sizeof(r->nack));
+	r->n_ask_state = 0;
+	r->pli_damage = true;
+	r->last_pli_mono = 0;
+	pthread_mutex_lock(&r->lock);
+	r->st.stale_skips++;
+	pthread_mutex_unlock(&r->lock);
 }
 
 /* The NACK entry of a missing packet: is it time to ask (again)? */

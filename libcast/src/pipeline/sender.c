@@ -31,6 +31,9 @@ struct retx_slot {
 struct student {
 	struct cast_student_stat st;
 	int64_t unicast_until_mono;	/* 0: none */
+	/* What its requests may still add to the class's repairs. */
+	double tokens;
+	int64_t tokens_us;
 	/* Per block asked for lately: repairs seen + still needed. */
 	struct {
 		uint16_t base;
@@ -64,6 +67,25 @@ struct student {
 #define QUICK_BLOCK_MS 700
 /* From this bitrate on (~170 packets/s), blocks of 128 packets. */
 #define BIG_BLOCK_KBPS 1500
+/*
+ * Repair is for what is still live. A packet sent longer ago than LIVE_MS
+ * plus the repair delay the students were told (the longest any of them
+ * waits for a gap is 900 ms, or that delay) is past every student's window:
+ * a request for it gets a refresh (the keyframe path, coalesced), not a
+ * repair. And one student's requests may raise the class's repairs by at
+ * most REPAIR_SHARE_PCT of the stream's packet rate (at least
+ * REPAIR_MIN_PPS), with a burst of REPAIR_BURST_BLOCKS blocks: a token
+ * bucket per student; what is over is refused.
+ */
+#define LIVE_MS 1000
+#define REPAIR_SHARE_PCT 20
+#define REPAIR_MIN_PPS 30
+#define REPAIR_BURST_BLOCKS 2
+/* Frames of this many packets or more send their auth packets twice. */
+#define AUTH_TWICE 16
+/* Send times kept per sequence number (to tell a request's age). */
+#define SENT_RING 8192
+
 /* Students report at least once a second: these are in the class. */
 #define HEARD_LATELY_US 3000000
 
@@ -83,6 +105,13 @@ struct cast_sender {
 	bool fb_running;
 	struct retx_slot *retx;
 	int n_retx;
+	struct {
+		uint16_t seq;
+		int64_t us;		/* monotonic */
+	} *sent_at;			/* SENT_RING, under lock */
+	double stream_pps;		/* packets a second, lately */
+	int64_t rate_us;
+	uint64_t rate_packets;
 	struct student *students;
 	int n_students;
 	uint32_t *want_sorted;		/* MAX_STUDENTS, for early rounds */
@@ -252,29 +281,41 @@ static void send_auth(struct cast_sender *s, uint32_t ts)
 			    : CAST_MAUTH_MAX_HASHES;
 		first = (s->auth_first + (uint64_t)off) &
 			((UINT64_C(1) << 48) - 1);
-		t0 = cast_mono_us();
-		len = cast_mauth_write(
-			buf, sizeof(buf), ssrc, (uint16_t)s->cfg.channel, first,
-			(uint16_t)(cast_h264_packetizer_seq(s->pack) -
-				   (uint16_t)first),
-			s->auth_hashes + (size_t)off * CAST_MAUTH_HASH_LEN, n,
-			s->sign_sk);
-		s->auth_cost_us += cast_mono_us() - t0;
-		if (len < 0 ||
-		    cast_rtp_packetizer_send(s->pack, CAST_RTP_PT_AUTH, buf,
-					     (size_t)len, ts, send_rtp, s) < 0) {
-			cast_log(CAST_LOG_WARN, "sender", "auth packet: %s",
-				 cast_strerror(len < 0 ? len
-						       : CAST_ERROR(EINVAL)));
-			continue;
+		/* A big frame's auth packets go twice: losing one would
+		 * cost the whole frame where its repair cannot come (a
+		 * student that joined inside the block asks for none). */
+		for (int copy = 0; copy < (s->auth_n >= AUTH_TWICE ? 2 : 1);
+		     copy++) {
+			t0 = cast_mono_us();
+			len = cast_mauth_write(
+				buf, sizeof(buf), ssrc,
+				(uint16_t)s->cfg.channel, first,
+				(uint16_t)(cast_h264_packetizer_seq(s->pack) -
+					   (uint16_t)first),
+				s->auth_hashes +
+					(size_t)off * CAST_MAUTH_HASH_LEN,
+				n, s->sign_sk);
+			s->auth_cost_us += cast_mono_us() - t0;
+			if (len < 0 ||
+			    cast_rtp_packetizer_send(s->pack, CAST_RTP_PT_AUTH,
+						     buf, (size_t)len, ts,
+						     send_rtp, s) < 0) {
+				cast_log(CAST_LOG_WARN, "sender",
+					 "auth packet: %s",
+					 cast_strerror(len < 0
+							       ? len
+							       : CAST_ERROR(
+									 EINVAL)));
+				continue;
+			}
+			sent++;
+			pthread_mutex_lock(&s->lock);
+			s->st.auth_packets++;
+			s->st.auth_bytes += (uint64_t)len + CAST_RTP_HDR_LEN +
+					    CAST_RTP_EXT_CHANNEL_LEN +
+					    (s->srtp ? CAST_SRTP_OVERHEAD : 0);
+			pthread_mutex_unlock(&s->lock);
 		}
-		sent++;
-		pthread_mutex_lock(&s->lock);
-		s->st.auth_packets++;
-		s->st.auth_bytes += (uint64_t)len + CAST_RTP_HDR_LEN +
-				    CAST_RTP_EXT_CHANNEL_LEN +
-				    (s->srtp ? CAST_SRTP_OVERHEAD : 0);
-		pthread_mutex_unlock(&s->lock);
 	}
 	s->auth_n = 0;
 	if (sent) {
@@ -306,6 +347,10 @@ static void send_rtp(const uint8_t *pkt, size_t len, void *arg)
 	seq = (uint16_t)(buf[2] << 8 | buf[3]);
 	pthread_mutex_lock(&s->lock);
 	n = send_all(s, s->rtp, buf, len);
+	if (s->sent_at) {
+		s->sent_at[seq % SENT_RING].seq = seq;
+		s->sent_at[seq % SENT_RING].us = cast_mono_us();
+	}
 	if (s->retx) {
 		slot = &s->retx[seq % s->n_retx];
 		slot->used = true;
@@ -573,30 +618,95 @@ static void send_fec(struct cast_sender *s, uint16_t base)
 	send_repairs(s, base, s->cfg.repair_block, s->cfg.fec_per_block, true);
 }
 
+/* The live window (µs): older packets get a refresh, not a repair. */
+static int64_t live_us(const struct cast_sender *s)
+{
+	return (LIVE_MS + (int64_t)s->repair_ms) * 1000;
+}
+
+/* True when packet `seq` went out longer ago than the live window, or so
+ * long ago that its send time is forgotten (lock held). */
+static bool stale(const struct cast_sender *s, uint16_t seq, int64_t now)
+{
+	if (!s->sent_at || s->sent_at[seq % SENT_RING].seq != seq ||
+	    !s->sent_at[seq % SENT_RING].us)
+		return true;
+	return now - s->sent_at[seq % SENT_RING].us > live_us(s);
+}
+
+/* Takes up to `want` repairs from the student's budget; returns how many
+ * it may cause (lock held). */
+static uint32_t budget_take(struct cast_sender *s, struct student *who,
+			    uint32_t want, int64_t now)
+{
+	double rate, burst;
+	uint32_t got;
+
+	if (!want)
+		return 0;
+	if (!who) {
+		s->st.repairs_refused_rate += want;
+		return 0;
+	}
+	if (!s->rate_us || now - s->rate_us >= COST_WINDOW_US) {
+		if (s->rate_us)
+			s->stream_pps = (double)(s->st.packets_sent -
+						 s->rate_packets) *
+					1e6 / (double)(now - s->rate_us);
+		s->rate_us = now;
+		s->rate_packets = s->st.packets_sent;
+	}
+	rate = s->stream_pps * REPAIR_SHARE_PCT / 100;
+	if (rate < REPAIR_MIN_PPS)
+		rate = REPAIR_MIN_PPS;
+	burst = (double)(REPAIR_BURST_BLOCKS *
+			 (s->renc ? s->cfg.repair_block : 64));
+	if (!who->tokens_us)
+		who->tokens = burst;
+	else
+		who->tokens += rate * (double)(now - who->tokens_us) / 1e6;
+	if (who->tokens > burst)
+		who->tokens = burst;
+	who->tokens_us = now;
+	got = who->tokens >= (double)want ? want : (uint32_t)who->tokens;
+	who->tokens -= (double)got;
+	s->st.repairs_refused_rate += want - got;
+	return got;
+}
+
 /*
  * Coded repair: a student lists, per block, as many of its missing
  * sequence numbers as it still needs repairs for. The block gets that many
  * new repairs, less those sent for it within the holdoff, so 50 students
  * cost the worst student's need, not the union of their losses.
  */
-static void handle_nacks_coded(struct cast_sender *s, struct student *who,
+static bool handle_nacks_coded(struct cast_sender *s, struct student *who,
 			       const struct cast_rtcp_fb *fb)
 {
 	int k = s->cfg.repair_block;
 	int64_t now = cast_mono_us();
 	int64_t in_flight = REPAIR_IN_FLIGHT_MS * 1000;
 	uint16_t next = s->next_added;
+	bool refresh = false;
 
 	for (int i = 0; i < fb->n_nack;) {
 		uint16_t base = cast_repair_block_base(fb->nack[i], k);
 		int need = 0, slot = (base / k) % 256, covered, st;
+		bool live = false;
 
 		while (i < fb->n_nack &&
 		       cast_repair_block_base(fb->nack[i], k) == base) {
+			live |= !stale(s, fb->nack[i], now);
 			need++;
 			i++;
 		}
 		s->st.nacks_received += (uint64_t)need;
+		/* Past every student's window: a refresh serves it. */
+		if (!live) {
+			s->st.repairs_refused_stale += (uint64_t)need;
+			refresh = true;
+			continue;
+		}
 		/* The block may still be filling: cover what was sent. */
 		covered = (uint16_t)(next - base) < k ? (uint16_t)(next - base)
 						      : k;
@@ -626,14 +736,24 @@ static void handle_nacks_coded(struct cast_sender *s, struct student *who,
 				seen = landed;
 			if (seen > s->rblk[slot].sent)
 				seen = s->rblk[slot].sent;
+			/* What this request adds to the block's repairs
+			 * comes out of the student's budget. */
 			if (seen + (uint32_t)need > s->rblk[slot].target)
-				s->rblk[slot].target = seen + (uint32_t)need;
+				s->rblk[slot].target += budget_take(
+					s, who,
+					seen + (uint32_t)need -
+						s->rblk[slot].target,
+					now);
 			if (who) {
 				int w = (base / k) % WANT_TAB;
 
 				who->want[w].base = base;
 				who->want[w].used = true;
-				who->want[w].total = seen + (uint32_t)need;
+				who->want[w].total =
+					seen + (uint32_t)need <
+							s->rblk[slot].target
+						? seen + (uint32_t)need
+						: s->rblk[slot].target;
 			}
 			continue;
 		}
@@ -641,8 +761,11 @@ static void handle_nacks_coded(struct cast_sender *s, struct student *who,
 		 * set of repairs then serves every student who lost any
 		 * packets of it meanwhile. */
 		if ((uint32_t)need > s->rblk[slot].pending)
-			s->rblk[slot].pending = (uint32_t)need;
+			s->rblk[slot].pending += budget_take(
+				s, who, (uint32_t)need - s->rblk[slot].pending,
+				now);
 	}
+	return refresh;
 }
 
 /* Sends the repairs of every block whose batch is over (lock held). */
@@ -757,10 +880,12 @@ static void flush_repairs(struct cast_sender *s)
 }
 
 /* Resends lost packets, once per holdoff however many students ask. */
-static void handle_nacks(struct cast_sender *s, const struct cast_rtcp_fb *fb)
+static bool handle_nacks(struct cast_sender *s, struct student *who,
+			 const struct cast_rtcp_fb *fb)
 {
 	int64_t now = cast_mono_us();
 	int64_t holdoff = (int64_t)s->cfg.retx_holdoff_ms * 1000;
+	bool refresh = false;
 
 	for (int i = 0; i < fb->n_nack; i++) {
 		struct retx_slot *slot = &s->retx[fb->nack[i] % s->n_retx];
@@ -770,16 +895,24 @@ static void handle_nacks(struct cast_sender *s, const struct cast_rtcp_fb *fb)
 			s->st.nacks_too_old++;
 			continue;
 		}
+		if (stale(s, fb->nack[i], now)) {
+			s->st.repairs_refused_stale++;
+			refresh = true;
+			continue;
+		}
 		if (slot->last_retx_us && now - slot->last_retx_us < holdoff) {
 			s->st.nacks_suppressed++;
 			continue;
 		}
+		if (!budget_take(s, who, 1, now))
+			continue;
 		if (send_all(s, s->rtp, slot->data, slot->len) >= 0) {
 			s->st.packets_retransmitted++;
 			s->st.retransmit_bytes += slot->len;
 		}
 		slot->last_retx_us = now;
 	}
+	return refresh;
 }
 
 static void handle_feedback(struct cast_sender *s, uint8_t *buf, size_t len,
@@ -788,7 +921,7 @@ static void handle_feedback(struct cast_sender *s, uint8_t *buf, size_t len,
 	struct cast_rtcp_fb fb;
 	struct student *st;
 	int64_t now = cast_now_us(), mono = cast_mono_us();
-	bool key = false;
+	bool key = false, stale_refresh = false;
 
 	if ((s->fb_srtp && cast_srtp_unprotect_rtcp(s->fb_srtp, buf, &len)) ||
 	    cast_rtcp_parse_fb(buf, len, &fb) || !fb.has_rr) {
@@ -837,9 +970,13 @@ static void handle_feedback(struct cast_sender *s, uint8_t *buf, size_t len,
 		}
 	}
 	if (fb.n_nack && s->renc)
-		handle_nacks_coded(s, st, &fb);
+		stale_refresh = handle_nacks_coded(s, st, &fb);
 	else if (fb.n_nack && s->retx)
-		handle_nacks(s, &fb);
+		stale_refresh = handle_nacks(s, st, &fb);
+	if (stale_refresh && !fb.pli) {
+		s->st.refreshes_for_stale++;
+		fb.pli = true;
+	}
 	if (fb.pli) {
 		s->st.plis_received++;
 		if (s->last_forced_key_mono &&
@@ -1158,9 +1295,10 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 			if (err)
 				goto out;
 		}
+		s->sent_at = calloc(SENT_RING, sizeof(*s->sent_at));
 		s->students = calloc(MAX_STUDENTS, sizeof(*s->students));
 		s->want_sorted = calloc(MAX_STUDENTS, sizeof(*s->want_sorted));
-		if (!s->students || !s->want_sorted) {
+		if (!s->students || !s->want_sorted || !s->sent_at) {
 			err = CAST_ERROR(ENOMEM);
 			goto out;
 		}
@@ -1267,6 +1405,7 @@ void cast_sender_free(struct cast_sender **ps)
 	free(s->retx);
 	free(s->students);
 	free(s->want_sorted);
+	free(s->sent_at);
 	cast_repair_enc_free(&s->renc);
 	cast_udp_free(&s->rtcp);
 	cast_udp_free(&s->rtp);

@@ -666,6 +666,12 @@ int cast_h264_depacketizer_push(struct cast_h264_depacketizer *d,
 	return 0;
 }
 
+void cast_h264_depacketizer_restart(struct cast_h264_depacketizer *d)
+{
+	if (d && d->started)
+		flush(d);
+}
+
 void cast_h264_depacketizer_poll(struct cast_h264_depacketizer *d,
 				 int64_t now_us)
 {

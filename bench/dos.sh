@@ -68,6 +68,11 @@ for i in 1 2; do
 	lab_bg $i $STUDENT_CMD --id "s$i" --state-dir "$WORK/st$i" --local-socket "$WORK/st$i.sock" --duration $TOTAL --stats "$WORK/s$i.json" 2>"$WORK/s$i.err"
 done
 sleep 3
+# On a loaded machine the first stats lines may take longer.
+for _ in $(seq 100); do
+	[ -s "$WORK/teacher.json" ] && [ -s "$WORK/s1.json" ] && [ -s "$WORK/s2.json" ] && break
+	sleep 0.2
+done
 UDP_PORTS=$(lab_exec 0 ss -Hlun | awk '{n = split($4, a, ":"); print a[n]}' | sort -un | paste -sd, -)
 echo "dos.sh: teacher $TIP, control port $CPORT, UDP ports $UDP_PORTS; $S s per phase, $NCONN connections"
 

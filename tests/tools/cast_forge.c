@@ -94,12 +94,15 @@ static uint64_t nack_flood(const struct cast_media_params *m, int channel,
 	struct cast_udp_cfg uc;
 	struct cast_rtcp_fb fb;
 	uint8_t buf[2048];
-	uint32_t from, teacher = 0, ssrc = 0;
+	uint32_t from, teacher = 0, ssrc = 0, own = 0x0bad0bad;
 	uint16_t seq = 0;
 	uint64_t sent = 0;
 	int64_t t0 = cast_mono_us(), next = t0;
 	int n;
 
+	/* Its own SSRC, as each student has: SRTCP keeps a replay window
+	 * per SSRC. */
+	cast_random(&own, sizeof(own));
 	cast_udp_cfg_init(&uc);
 	uc.group = m->group;
 	uc.port = m->port;
@@ -124,7 +127,7 @@ static uint64_t nack_flood(const struct cast_media_params *m, int channel,
 		next += 20000;
 		memset(&fb, 0, sizeof(fb));
 		fb.has_rr = true;
-		fb.rr.ssrc = 0x0bad0bad;
+		fb.rr.ssrc = own;
 		fb.rr.media_ssrc = ssrc;
 		fb.n_nack = CAST_RTCP_MAX_NACK;
 		for (int i = 0; i < fb.n_nack; i++)

@@ -12,14 +12,21 @@
 #            byte every 300 ms
 #   udp      garbage datagrams at 10 x the stream's packet rate (measured in
 #            idle) to every UDP port the teacher listens on (ss -lun)
+#   oldrep   a student asking for old repairs: tests/cast_forge joins as a
+#            student (the media key) and sends valid feedback 50 times a
+#            second, each asking for 128 packets sent 4000 packets ago
+#   repflood the same asking for the newest 128 packets each time (more
+#            repair than anyone needs: held to that student's budget)
 # Per phase: the late student's time to first picture (first_picture_ms),
 # the honest students' share of the frames sent (frames_decoded delta over
 # the teacher's frames_sent delta), the teacher's CPU (/proc ticks over the
 # phase, and its own cpu_pct), its peak RSS (VmRSS, sampled each second),
-# and the lines it logged. Targets: first picture <= 2000 ms, share >= 0.90.
+# and the lines it logged, and the repairs it sent and refused. Targets:
+# first picture <= 2000 ms, share >= 0.90.
 # Prints a table and writes bench/out/dos.json.
 # Environment: DOS_S (12), DOS_CONNS (1000), DOS_PHASES ("idle hold trickle
-# udp"), DOS_UDP_FACTOR (10). Needs root (network namespaces).
+# udp oldrep repflood"), DOS_UDP_FACTOR (10). Needs root (network
+# namespaces).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=$(dirname "$HERE")
@@ -34,7 +41,8 @@ set -- "$BUILD" "$SRC"
 
 S=${DOS_S:-12}
 NCONN=${DOS_CONNS:-1000}
-PHASES=${DOS_PHASES:-idle hold trickle udp}
+PHASES=${DOS_PHASES:-idle hold trickle udp oldrep repflood}
+FORGE=$BUILD/tests/cast_forge
 FACTOR=${DOS_UDP_FACTOR:-10}
 CH=7
 [ "$S" -ge 8 ] || S=8
@@ -60,6 +68,11 @@ for i in 1 2; do
 	lab_bg $i $STUDENT_CMD --id "s$i" --state-dir "$WORK/st$i" --local-socket "$WORK/st$i.sock" --duration $TOTAL --stats "$WORK/s$i.json" 2>"$WORK/s$i.err"
 done
 sleep 3
+# On a loaded machine the first stats lines may take longer.
+for _ in $(seq 100); do
+	[ -s "$WORK/teacher.json" ] && [ -s "$WORK/s1.json" ] && [ -s "$WORK/s2.json" ] && break
+	sleep 0.2
+done
 UDP_PORTS=$(lab_exec 0 ss -Hlun | awk '{n = split($4, a, ":"); print a[n]}' | sort -un | paste -sd, -)
 echo "dos.sh: teacher $TIP, control port $CPORT, UDP ports $UDP_PORTS; $S s per phase, $NCONN connections"
 
@@ -86,6 +99,12 @@ for ph in $PHASES; do
 	udp)
 		[ "$PPS" -gt 0 ] || PPS=150
 		lab_bg 3 python3 "$HERE/dos_attack.py" udp "$TIP" "$UDP_PORTS" $((PPS * FACTOR)) "$S" >"$WORK/attack.$ph" 2>&1
+		apid=$LAB_PID ;;
+	oldrep | repflood)
+		[ -x "$FORGE" ] || { echo "dos.sh: build cast_forge (tests) first"; exit 1; }
+		how=old
+		[ $ph = repflood ] && how=live
+		lab_bg 3 "$FORGE" --key "$WORK/class.key" --channel $CH --nack $how --duration $((S - 2)) >"$WORK/attack.$ph" 2>"$WORK/attack.$ph.err"
 		apid=$LAB_PID ;;
 	*) echo "dos.sh: unknown phase $ph"; exit 1 ;;
 	esac
@@ -160,6 +179,9 @@ for ph in phases:
                "teacher_cpu_pct_self": b["teacher"].get("cpu_pct"),
                "teacher_rss_kb_max": b.get("rss_kb"),
                "teacher_log_lines": b["log"] - a["log"], "attack": att}
+    for k in ("packets_retransmitted", "repairs_refused_stale",
+              "repairs_refused_rate", "keyframes_forced"):
+        res[ph][k] = b["teacher"].get(k, 0) - a["teacher"].get(k, 0)
 def f(v, fmt):
     return "-" if v is None else fmt % v
 print()
@@ -170,7 +192,11 @@ for label, key, fmt in (("late student 1st picture ms", "late_first_picture_ms",
                         ("teacher CPU % (own stats)", "teacher_cpu_pct_self", "%.1f"),
                         ("teacher RSS max, KiB", "teacher_rss_kb_max", "%d"),
                         ("teacher log lines", "teacher_log_lines", "%d"),
-                        ("frames sent", "frames_sent", "%d")):
+                        ("frames sent", "frames_sent", "%d"),
+                        ("repairs sent", "packets_retransmitted", "%d"),
+                        ("refused: stale", "repairs_refused_stale", "%d"),
+                        ("refused: over budget", "repairs_refused_rate", "%d"),
+                        ("keyframes forced", "keyframes_forced", "%d")):
     print("%-28s" % label + "".join("%12s" % f(res[p].get(key), fmt) for p in phases))
 for p in phases:
     if res[p]["attack"]:

@@ -123,6 +123,9 @@ static void usage(FILE *f)
 		"                       played (lip sync check; stats av_check)\n"
 		"  --no-decode          receive and repair only, decode nothing\n"
 		"                       (network checks, benchmarks; headless)\n"
+		"  --unsigned-media     show SRTP media without the teacher's\n"
+		"                       signatures (measuring their cost only:\n"
+		"                       any student could then inject frames)\n"
 		"  --config FILE        read these settings as 'key = value'\n"
 		"  --teacher-code FP[,FP]  with --key-code: the teachers this\n"
 		"                       student obeys (their fingerprints)\n"
@@ -137,6 +140,7 @@ static void usage(FILE *f)
 
 enum {
 	OPT_WINDOWED = CAST_OPT_APP, OPT_DUMP, OPT_CHECK_STAMP, OPT_NO_DECODE,
+	OPT_UNSIGNED,
 	OPT_ID, OPT_NAME, OPT_CLASS, OPT_TEACHER, OPT_STATE_DIR,
 	OPT_LOCAL_SOCKET, OPT_OPEN_CMD, OPT_URL_SCHEMES, OPT_POWEROFF_CMD,
 	OPT_REBOOT_CMD, OPT_ALLOW_CLOCK_SET, OPT_INBOX, OPT_COLLECT_ROOT,
@@ -150,6 +154,7 @@ static const struct cast_option options[] = {
 	{"dump", true, OPT_DUMP},
 	{"check-stamp", false, OPT_CHECK_STAMP},
 	{"no-decode", false, OPT_NO_DECODE},
+	{"unsigned-media", false, OPT_UNSIGNED},
 	{"id", true, OPT_ID},
 	{"name", true, OPT_NAME},
 	{"class", true, OPT_CLASS},
@@ -218,6 +223,9 @@ static int set_option(int id, const char *v, void *arg, char *why,
 		return 0;
 	case OPT_NO_DECODE:
 		s->cfg.no_decode = cast_parse_flag(v);
+		return 0;
+	case OPT_UNSIGNED:
+		s->cfg.unsigned_media = cast_parse_flag(v);
 		return 0;
 	case OPT_CHECK_STAMP:
 		s->cfg.check_stamp = cast_parse_flag(v);
@@ -328,6 +336,7 @@ static void on_welcome(const struct cast_media_params *m, void *arg)
 			 m->channel, s->cfg.channel);
 		return;
 	}
+	cast_receiver_set_teacher_key(s->r, m->teacher_pk);
 	err = cast_receiver_set_key(s->r, &m->key);
 	if (!err && s->voice)
 		err = cast_voice_receiver_set_key(s->voice, &m->key);
@@ -981,6 +990,7 @@ static void write_stats(FILE *f, struct cast_receiver *r,
 	cast_json_num(&j, "repair_rtt_ms", st.repair_rtt_ms);
 	cast_json_num(&j, "repair_wait_ms", st.repair_wait_ms);
 	cast_json_int(&j, "plis_sent", (int64_t)st.plis_sent);
+	cast_json_int(&j, "stale_skips", (int64_t)st.stale_skips);
 	cast_json_int(&j, "feedback_sent", (int64_t)st.feedback_sent);
 	cast_json_int(&j, "multicast_packets", (int64_t)st.multicast_packets);
 	cast_json_int(&j, "unicast_packets", (int64_t)st.unicast_packets);
@@ -989,6 +999,14 @@ static void write_stats(FILE *f, struct cast_receiver *r,
 	cast_json_int(&j, "auth_failures", (int64_t)st.auth_failures);
 	cast_json_int(&j, "replays", (int64_t)st.replays);
 	cast_json_int(&j, "no_key", (int64_t)st.no_key);
+	cast_json_int(&j, "auth_packets_ok", (int64_t)st.auth_packets_ok);
+	cast_json_int(&j, "auth_packets_bad", (int64_t)st.auth_packets_bad);
+	cast_json_int(&j, "frames_unauthenticated",
+		      (int64_t)st.frames_unauthenticated);
+	cast_json_int(&j, "auth_sigs_ok", (int64_t)st.auth_sigs_ok);
+	cast_json_int(&j, "auth_sigs_bad", (int64_t)st.auth_sigs_bad);
+	cast_json_hist_ms(&j, "auth_wait_ms", &st.auth_wait_us);
+	cast_json_num(&j, "auth_cpu_ms", (double)st.auth_cpu_us / 1000);
 	cast_json_int(&j, "packets_reordered", (int64_t)st.rtp.reordered);
 	cast_json_int(&j, "packets_duplicate", (int64_t)st.rtp.duplicates);
 	cast_json_int(&j, "packets_malformed", (int64_t)st.rtp.malformed);

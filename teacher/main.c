@@ -96,6 +96,9 @@ static void usage(FILE *f)
 		"                       (--lock: their input and screen locked\n"
 		"                       while it is on)\n"
 		"  --voice-bitrate BPS  Opus bitrate, 16000..64000 (default 32000)\n"
+		"  --unsigned-media     send no source authentication (measuring\n"
+		"                       its cost only: students show nothing\n"
+		"                       unless also given --unsigned-media)\n"
 		"  --duration SEC       stop after SEC seconds (default: run)\n"
 		"  --stats FILE|-       JSON stats lines, each second and at exit\n"
 		"  --sdp FILE           write an SDP for third-party players\n"
@@ -132,6 +135,7 @@ enum {
 	OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON, OPT_REPAIR, OPT_FEC,
 	OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR, OPT_FIRST_SEQ, OPT_CONSOLE_SIZE,
 	OPT_CONSOLE_LANG, OPT_VOICE, OPT_VOICE_BITRATE, OPT_RECORD, OPT_RECORD_DIR,
+	OPT_UNSIGNED,
 };
 
 /* The teacher's own options; the common ones are cast/options.h's. */
@@ -162,6 +166,7 @@ static const struct cast_option options[] = {
 	{"voice-bitrate", true, OPT_VOICE_BITRATE},
 	{"record", true, OPT_RECORD},
 	{"record-dir", true, OPT_RECORD_DIR},
+	{"unsigned-media", false, OPT_UNSIGNED},
 	{NULL, false, 0},
 };
 
@@ -273,6 +278,10 @@ static int set_option(int id, const char *v, void *arg, char *why,
 	case OPT_FIRST_SEQ:
 		ret = cast_parse_int(v, 0, 65535, &n);
 		c->first_seq = (int)n;
+		break;
+	case OPT_UNSIGNED:
+		c->unsigned_media = cast_parse_flag(v);
+		ret = 0;
 		break;
 	case OPT_LESSON:
 		t->lesson = v;
@@ -797,6 +806,8 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	cast_json_int(&j, "bytes_sent", (int64_t)st.bytes_sent);
 	cast_json_int(&j, "send_errors", (int64_t)st.send_errors);
 	cast_json_int(&j, "max_frame_bytes", (int64_t)st.max_frame_bytes);
+	cast_json_int(&j, "auth_packets", (int64_t)st.auth_packets);
+	cast_json_int(&j, "auth_bytes", (int64_t)st.auth_bytes);
 	cast_json_int(&j, "feedback_packets", (int64_t)st.feedback_packets);
 	cast_json_int(&j, "feedback_rejected", (int64_t)st.feedback_rejected);
 	cast_json_int(&j, "nacks_received", (int64_t)st.nacks_received);
@@ -814,6 +825,12 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	cast_json_int(&j, "students_heard", st.students);
 	cast_json_int(&j, "unicast_targets", st.unicast_targets);
 	cast_json_int(&j, "unicast_refused", (int64_t)st.unicast_refused);
+	cast_json_int(&j, "repairs_refused_stale",
+		      (int64_t)st.repairs_refused_stale);
+	cast_json_int(&j, "refreshes_for_stale",
+		      (int64_t)st.refreshes_for_stale);
+	cast_json_int(&j, "repairs_refused_rate",
+		      (int64_t)st.repairs_refused_rate);
 	cast_json_num(&j, "fps", r.fps);
 	cast_json_num(&j, "bitrate_kbps", r.bitrate_kbps);
 	cast_json_num(&j, "cpu_pct", r.cpu_pct);
@@ -822,6 +839,7 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	cast_json_hist_ms(&j, "encode_ms", &st.encode_us);
 	if (voice)
 		write_voice(&j, voice);
+	cast_json_hist_ms(&j, "sign_ms", &st.sign_us);
 	if (ctl) {
 		struct cast_teacher_ctl_stats cs;
 
@@ -943,6 +961,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		t.cfg.media_key = &media_key;
+		t.cfg.sign_key = &key;
 	}
 	/* The whiteboard (F8), blended into every picture before encoding;
 	 * off until `ctl board on`. */

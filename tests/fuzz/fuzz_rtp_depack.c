@@ -50,6 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.reorder_ms = (data[0] & 0x20) ? 0 : 40;
 	if (data[0] & 0x40)
 		cfg.max_au = 3000;
+	/* Payload type 100 (auth packets) holds its place, adds nothing. */
+	cfg.filler_pt = CAST_RTP_PT_AUTH;
 	c.max_au = cfg.max_au;
 	if (cast_h264_depacketizer_new(&d, &cfg, on_au, &c))
 		return 0;
@@ -67,6 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if ((data[0] & 0x80) && (off & 7) == 0)
 			cast_h264_depacketizer_poll(d, now);
+		/* Now and then, a link back after long: skip to live. */
+		if ((data[0] & 0x80) && (off & 63) == 1)
+			cast_h264_depacketizer_restart(d);
 	}
 	cast_h264_depacketizer_poll(d, now + 1000000);
 	cast_h264_depacketizer_stats(d, &st);

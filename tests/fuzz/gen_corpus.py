@@ -143,6 +143,29 @@ def main():
     write("fuzz_audio_rtp", "reorder_loss_late",
           audio_input(mixed, {1, 3, 4, 5, 6}))
 
+    # fuzz_mauth: a bare auth payload (unsigned: the target re-signs), and
+    # a stream of length-prefixed packets (top bit: re-sign) with the
+    # frame's auth packet after it, then a forged packet of the same seq.
+    import hashlib
+    frame = packetize(inter, 700, 4000)
+    hashes = b"".join(hashlib.blake2b(p, digest_size=16).digest()
+                      for p in frame)
+    first = 700
+    payload = (struct.pack("!BBHIHH", 1, len(frame), first >> 32,
+                           first & 0xffffffff, len(frame), 0) + hashes +
+               b"\0" * 64)
+    write("fuzz_mauth", "payload", payload)
+    auth = rtp(700 + len(frame), 4000, False, payload, pt=100)
+
+    def item(p, sign=False):
+        return struct.pack("!H", len(p) | (0x8000 if sign else 0)) + p
+    forged = rtp(700, 4000, False, nal(1, 300, 99))
+    write("fuzz_mauth", "frame_signed",
+          payload + b"".join(item(p) for p in frame) + item(auth, True) +
+          item(forged))
+    write("fuzz_mauth", "auth_first",
+          payload + item(auth, True) + b"".join(item(p) for p in frame))
+
 
 if __name__ == "__main__":
     main()

@@ -30,6 +30,7 @@
 #include "audio.h"
 #include "record.h"
 #include "player.h"
+#include "mauth.h"
 
 /** libcast version string, e.g. "0.1.0". */
 CAST_API const char *cast_version(void);

@@ -146,6 +146,12 @@ struct cast_media_params {
 	char group[16];			/* IPv4 dotted quad */
 	uint16_t port;			/* video RTP port */
 	uint16_t channel;
+	/**
+	 * Student side: the public key of the teacher that sent them, proved
+	 * on this connection (the stream must carry its signatures). Not
+	 * sent as such: WELCOME's teacher_pk.
+	 */
+	uint8_t teacher_pk[32];
 };
 
 /*

@@ -27,6 +27,19 @@ struct cast_receiver_cfg {
 	 * receiver drops everything until cast_receiver_set_key().
 	 */
 	const struct cast_media_key *media_key;
+	/**
+	 * The teacher's Ed25519 public key (32 bytes, copied at new) that
+	 * signs the stream (cast/mauth.h): unless insecure, a packet reaches
+	 * the decoder only once covered by its signature. NULL: nothing is
+	 * shown until cast_receiver_set_teacher_key().
+	 */
+	const uint8_t *teacher_pk;
+	/**
+	 * Show SRTP media without the teacher's signatures (default false):
+	 * only to measure what source authentication costs, since any holder
+	 * of the media key could then inject frames.
+	 */
+	bool unsigned_media;
 	int reorder_ms;		/* default 40 */
 	/** Receive, repair and count only; decode nothing (network checks
 	 * and benchmarks: frames "decoded" are those a decoder would show). */
@@ -60,6 +73,14 @@ struct cast_receiver_stats {
 	uint64_t auth_failures;		/* forged / foreign-key packets dropped */
 	uint64_t replays;		/* replayed packets dropped */
 	uint64_t no_key;		/* dropped while no media key was set */
+	/* Source authentication (not insecure). */
+	uint64_t auth_packets_ok;	/* packets released, signed */
+	uint64_t auth_packets_bad;	/* dropped: no valid signature */
+	uint64_t frames_unauthenticated; /* frames (last packets) of those */
+	uint64_t auth_sigs_ok;		/* auth packets verified */
+	uint64_t auth_sigs_bad;		/* forged or malformed auth packets */
+	struct cast_hist auth_wait_us;	/* arrival → signed, per packet */
+	uint64_t auth_cpu_us;		/* spent hashing and verifying */
 	uint32_t rtcp_ssrc;		/* this receiver's own, in its feedback */
 	/* Repair. */
 	uint64_t packets_recovered;	/* NACKed, then arrived or rebuilt */
@@ -70,6 +91,9 @@ struct cast_receiver_stats {
 	double repair_rtt_ms;		/* smoothed ask → packet back time */
 	double repair_wait_ms;		/* how long a gap is waited for now */
 	uint64_t plis_sent;
+	/** Media came back after over 1 s with packets missing: skipped to
+	 * the live picture (no repair of the past, a refresh instead). */
+	uint64_t stale_skips;
 	uint64_t feedback_sent;		/* RTCP feedback packets */
 	uint64_t multicast_packets;
 	uint64_t unicast_packets;	/* media that came as a unicast copy */
@@ -104,6 +128,13 @@ CAST_API int cast_receiver_start(struct cast_receiver *r);
  */
 CAST_API int cast_receiver_set_key(struct cast_receiver *r,
 				   const struct cast_media_key *key);
+/**
+ * Sets the public key of the teacher whose signatures the stream must carry
+ * (from the control connection's WELCOME); takes effect on the receiver
+ * thread before the next packet, and drops what waited for the old one.
+ */
+CAST_API void cast_receiver_set_teacher_key(struct cast_receiver *r,
+					    const uint8_t pk[32]);
 /** Sets the teacher's IPv4 address (host order) once known. */
 CAST_API void cast_receiver_set_teacher(struct cast_receiver *r, uint32_t ip);
 CAST_API void cast_receiver_stats(struct cast_receiver *r,

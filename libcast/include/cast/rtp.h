@@ -9,6 +9,8 @@
 /** Largest RTP packet libcast sends or accepts (a jumbo-free Ethernet MTU). */
 #define CAST_RTP_MAX_PKT 1472
 #define CAST_RTP_PT_H264 96
+/** The teacher's source authentication packets (cast/mauth.h). */
+#define CAST_RTP_PT_AUTH 100
 #define CAST_RTP_CLOCK_H264 90000
 
 /** Parsed fixed RTP header (extensions and CSRCs skipped). */
@@ -67,6 +69,16 @@ CAST_API int cast_h264_packetize(struct cast_h264_packetizer *p,
 				 const uint8_t *au, size_t len, uint32_t ts,
 				 cast_rtp_send_cb *cb, void *arg);
 
+/**
+ * Sends one packet of another payload type (`pt`, e.g. CAST_RTP_PT_AUTH) in
+ * the packetizer's stream: same SSRC, channel extension and sequence space,
+ * timestamp `ts`, no marker. `cb` may not call back into the packetizer.
+ * Returns 1, or -EINVAL (payload over the MTU, pt over 127).
+ */
+CAST_API int cast_rtp_packetizer_send(struct cast_h264_packetizer *p,
+				      uint8_t pt, const uint8_t *payload,
+				      size_t len, uint32_t ts,
+				      cast_rtp_send_cb *cb, void *arg);
 /** Next sequence number the packetizer will use, and its SSRC. */
 CAST_API uint16_t cast_h264_packetizer_seq(const struct cast_h264_packetizer *p);
 CAST_API uint32_t cast_h264_packetizer_ssrc(const struct cast_h264_packetizer *p);
@@ -89,6 +101,12 @@ struct cast_h264_depacketizer_cfg {
 	size_t max_au;
 	/** Accept only packets naming this channel (0: accept any). */
 	uint16_t channel;
+	/**
+	 * Packets of this payload type (0: none) take their place in the
+	 * sequence space (so their loss is seen and asked for) and add nothing
+	 * to the pictures: the source authentication packets.
+	 */
+	uint8_t filler_pt;
 };
 
 /** An access unit rebuilt from RTP, Annex B with 4-byte start codes. */
@@ -141,6 +159,13 @@ CAST_API int cast_h264_depacketizer_push(struct cast_h264_depacketizer *d,
 CAST_API void cast_h264_depacketizer_poll(struct cast_h264_depacketizer *d,
 					  int64_t now_us);
 
+/**
+ * Gives every open gap up at once and starts over at the next packet (what
+ * was buffered behind the gaps is delivered, marked damaged): a receiver
+ * whose link came back after longer than anyone waits skips to what is
+ * live rather than repair and replay the past.
+ */
+CAST_API void cast_h264_depacketizer_restart(struct cast_h264_depacketizer *d);
 /**
  * Changes how long a gap is waited for (ms, >= 0) from now on: a receiver
  * that measures how long repairs take waits as long as they need.

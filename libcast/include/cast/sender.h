@@ -5,6 +5,7 @@
 #include "capture.h"
 #include "codec.h"
 #include "record.h"
+#include "key.h"
 #include "srtp.h"
 #include "stats.h"
 
@@ -52,6 +53,18 @@ struct cast_sender_cfg {
 	bool insecure;
 	/** SRTP media key (required unless insecure); copied at new. */
 	const struct cast_media_key *media_key;
+	/**
+	 * The teacher's key (can_sign; required unless insecure): its signing
+	 * key signs the stream (cast/mauth.h), copied at new. Students verify
+	 * against the public key the control connection proved.
+	 */
+	const struct cast_key *sign_key;
+	/**
+	 * Send no auth packets (default false): only to measure what source
+	 * authentication costs; students then show nothing unless they too
+	 * are told so.
+	 */
+	bool unsigned_media;
 	/**
 	 * On a still screen, encode one frame at least this often (ms) until
 	 * a whole refresh period of the unchanged picture went out (so every
@@ -163,10 +176,18 @@ struct cast_sender_stats {
 	uint64_t plis_coalesced;
 	uint64_t keyframes_forced;
 	uint64_t unicast_refused;	/* over max_unicast */
+	/* Repair is for what is live (docs/protocol.md, "Repair bound"). */
+	uint64_t repairs_refused_stale;	/* asked past the live window */
+	uint64_t refreshes_for_stale;	/* refreshes asked for that way */
+	uint64_t repairs_refused_rate;	/* over a student's budget */
 	int students;			/* heard from in the last 5 s */
 	int unicast_targets;
 	uint64_t max_frame_bytes;
+	/* Source authentication. */
+	uint64_t auth_packets;		/* auth packets sent */
+	uint64_t auth_bytes;		/* their RTP bytes (in bytes_sent too) */
 	struct cast_hist capture_us, convert_us, encode_us;
+	struct cast_hist sign_us;	/* hashing and signing, per frame */
 	bool finished;			/* the source ended (file) */
 	int width, height;
 };

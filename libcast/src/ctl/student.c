@@ -301,6 +301,7 @@ static int on_msg(const uint8_t *buf, size_t len, void *arg)
 		}
 		COUNT(s, welcomes);
 		set_connected(s, true);
+		memcpy(m.media.teacher_pk, m.teacher_pk, 32);
 		if (s->on_welcome)
 			s->on_welcome(&m.media, s->arg);
 		if (s->on_class_state && m.class_state_len)

@@ -35,6 +35,9 @@
 /* The most of the teacher's repair time a student believes (ms). */
 #define REPAIR_HINT_MAX_MS 2000
 #define REPORT_US 1000000
+/* Media back after this long with packets missing: the teacher refuses
+ * repairs that old (it answers with a refresh), so skip to what is live. */
+#define STALE_AFTER_US 1000000
 #define PLI_FIRST_US 50000	/* no picture this long after media: ask */
 #define PLI_STALL_US 300000	/* media flows but no picture this long */
 #define PLI_REPEAT_US 500000
@@ -77,6 +80,7 @@ struct cast_receiver {
 	bool pli_damage;		/* a picture was lost: ask for a new one */
 	bool broken;			/* no_decode: damaged until a keyframe */
 	int64_t last_mcast_mono;
+	int64_t last_media_mono;	/* last authentic media packet, 0: none */
 	uint32_t media_ssrc, own_ssrc;
 	bool have_seq;
 	uint16_t first_seq;		/* the first packet we got */
@@ -91,6 +95,10 @@ struct cast_receiver {
 	struct cast_srtp *srtp;		/* receiver thread only */
 	struct cast_srtp *next_srtp;	/* under lock: set_key hands over */
 	bool srtp_ok;			/* a media packet authenticated */
+	/* Source authentication (receiver thread); the key under lock. */
+	struct cast_mauth_gate *gate;
+	uint8_t next_pk[32];
+	bool next_pk_set;
 	int64_t last_roc_try;
 	uint8_t roc_pkt[CAST_RTP_MAX_PKT + 64]; /* the packet as it came */
 	char group[32];
@@ -343,6 +351,10 @@ static void retune(struct cast_receiver *r)
 		if (wait < r->hint_us)
 			wait = r->hint_us;
 	}
+	/* A packet waits for its signature as long as for a repair of the
+	 * signature's packet, and then as long as the gap after it. */
+	if (r->gate)
+		cast_mauth_gate_set_hold(r->gate, 2 * wait + 200000);
 	if (wait != r->wait_us) {
 		r->wait_us = wait;
 		cast_h264_depacketizer_set_reorder_ms(r->depack,
@@ -355,7 +367,7 @@ static void retune(struct cast_receiver *r)
 }
 
 static void note_rtp(struct cast_receiver *r, const uint8_t *buf, size_t len,
-		     int64_t now_mono)
+		     int64_t now_mono, int64_t held_us)
 {
 	struct cast_rtp_hdr h;
 	struct nack_entry *e;
@@ -375,7 +387,7 @@ static void note_rtp(struct cast_receiver *r, const uint8_t *buf, size_t len,
 		r->max_seq = h.seq;
 	}
 	/* RFC 3550 A.8 interarrival jitter, in RTP units. */
-	transit = cast_now_us() * 9 / 100 - (int64_t)h.ts;
+	transit = (cast_now_us() - held_us) * 9 / 100 - (int64_t)h.ts;
 	if (r->prev_transit) {
 		d = transit - r->prev_transit;
 		if (d < 0)
@@ -480,6 +492,27 @@ static void send_feedback(struct cast_receiver *r, const uint16_t *nacks,
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* An authentic packet (SRTP, then the teacher's signature) goes on. */
+static void deliver(const uint8_t *pkt, size_t len, int64_t arrival_us,
+		    void *arg)
+{
+	struct cast_receiver *r = arg;
+	int64_t now = cast_mono_us();
+
+	note_rtp(r, pkt, len, arrival_us, now - arrival_us);
+	cast_h264_depacketizer_push(r->depack, pkt, len, now);
+}
+
+/* A packet through SRTP: on to the decoder once the teacher signed it. */
+static void admit(struct cast_receiver *r, const uint8_t *pkt, size_t len,
+		  int64_t now)
+{
+	if (r->gate)
+		cast_mauth_gate_push(r->gate, pkt, len, now);
+	else
+		deliver(pkt, len, now, r);
+}
+
 /* A packet rebuilt from coded repair: through SRTP and on like any other. */
 static void on_recovered(uint16_t seq, const uint8_t *pkt, size_t len,
 			 void *arg)
@@ -497,8 +530,7 @@ static void on_recovered(uint16_t seq, const uint8_t *pkt, size_t len,
 	pthread_mutex_lock(&r->lock);
 	r->st.repairs_recovered++;
 	pthread_mutex_unlock(&r->lock);
-	note_rtp(r, buf, len, now);
-	cast_h264_depacketizer_push(r->depack, buf, len, now);
+	admit(r, buf, len, now);
 }
 
 /*
@@ -535,6 +567,8 @@ static uint16_t repairs_seen(const struct cast_receiver *r, uint16_t base)
 							    : 0;
 }
 
+static void skip_to_live(struct cast_receiver *r, int64_t now);
+
 /*
  * One datagram from the media socket or a unicast copy: a coded repair, or
  * an RTP packet (kept as it came for later repairs once authentic).
@@ -563,6 +597,12 @@ static void on_media(struct cast_receiver *r, uint8_t *buf, size_t len,
 		memcpy(r->raw, buf, len);
 	if (!accept_packet(r, buf, &len, false))
 		return;
+	if (r->have_seq && r->last_media_mono &&
+	    now - r->last_media_mono > STALE_AFTER_US &&
+	    !cast_rtp_parse(buf, len, &h) &&
+	    (int16_t)(uint16_t)(h.seq - r->max_seq) > 1)
+		skip_to_live(r, now);
+	r->last_media_mono = now;
 	r->last_rx_mono = now;
 	pthread_mutex_lock(&r->lock);
 	if (multicast)
@@ -579,8 +619,24 @@ static void on_media(struct cast_receiver *r, uint8_t *buf, size_t len,
 						       : len + CAST_SRTP_OVERHEAD) ==
 		    1)
 		cast_repair_dec_solve(r->rdec, on_recovered, r);
-	note_rtp(r, buf, len, now);
-	cast_h264_depacketizer_push(r->depack, buf, len, now);
+	admit(r, buf, len, now);
+}
+
+/* The link came back after a long silence with packets missing: give the
+ * gaps up at once, ask for nothing from back then, and ask for a refresh. */
+static void skip_to_live(struct cast_receiver *r, int64_t now)
+{
+	cast_log(CAST_LOG_INFO, "receiver",
+		 "media back after %lld ms: skipping to the live picture",
+		 (long long)((now - r->last_media_mono) / 1000));
+	cast_h264_depacketizer_restart(r->depack);
+	memset(r->nack, 0, sizeof(r->nack));
+	r->n_ask_state = 0;
+	r->pli_damage = true;
+	r->last_pli_mono = 0;
+	pthread_mutex_lock(&r->lock);
+	r->st.stale_skips++;
+	pthread_mutex_unlock(&r->lock);
 }
 
 /* The NACK entry of a missing packet: is it time to ask (again)? */
@@ -706,6 +762,15 @@ static void feedback_tick(struct cast_receiver *r, int64_t now)
 
 	n = cast_h264_depacketizer_missing(r->depack, missing,
 					   CAST_RTCP_MAX_NACK);
+	/* Held for their signature: here, not to be asked for. */
+	if (r->gate) {
+		int m = 0;
+
+		for (int i = 0; i < n; i++)
+			if (!cast_mauth_gate_holds(r->gate, missing[i]))
+				missing[m++] = missing[i];
+		n = m;
+	}
 	if (r->rdec) {
 		n_ask = coded_asks(r, missing, n, ask, now);
 	} else {
@@ -754,6 +819,21 @@ static void feedback_tick(struct cast_receiver *r, int64_t now)
 		send_feedback(r, ask, n_ask, pli, report, now);
 }
 
+/* The gate's counters into the receiver's (lock held). */
+static void gate_stats(struct cast_receiver *r)
+{
+	struct cast_mauth_gate_stats g;
+
+	cast_mauth_gate_stats(r->gate, &g);
+	r->st.auth_packets_ok = g.packets_ok;
+	r->st.auth_packets_bad = g.packets_bad;
+	r->st.frames_unauthenticated = g.frames_bad;
+	r->st.auth_sigs_ok = g.auth_ok;
+	r->st.auth_sigs_bad = g.auth_bad + g.auth_stale;
+	r->st.auth_wait_us = g.wait_us;
+	r->st.auth_cpu_us = g.cost_us;
+}
+
 static void *receiver_thread(void *arg)
 {
 	struct cast_receiver *r = arg;
@@ -789,6 +869,10 @@ static void *receiver_thread(void *arg)
 			cast_srtp_free(&r->fb_srtp);
 			r->fb_srtp = r->next_fb_srtp;
 			r->next_fb_srtp = NULL;
+		}
+		if (r->next_pk_set && r->gate) {
+			cast_mauth_gate_set_key(r->gate, r->next_pk);
+			r->next_pk_set = false;
 		}
 		pthread_mutex_unlock(&r->lock);
 		/* Drain everything queued before polling again. */
@@ -826,9 +910,13 @@ static void *receiver_thread(void *arg)
 		now = cast_mono_us();
 		if (r->fb)
 			feedback_tick(r, now);
+		if (r->gate)
+			cast_mauth_gate_poll(r->gate, now);
 		cast_h264_depacketizer_poll(r->depack, now);
 		pthread_mutex_lock(&r->lock);
 		cast_h264_depacketizer_stats(r->depack, &r->st.rtp);
+		if (r->gate)
+			gate_stats(r);
 		r->st.jitter_ms = r->jitter / 90.0;
 		pthread_mutex_unlock(&r->lock);
 		if (now - r->last_rx_mono > REJOIN_AFTER_US) {
@@ -862,6 +950,7 @@ int cast_receiver_new(struct cast_receiver **out,
 	pthread_mutex_init(&r->lock, NULL);
 	cast_hist_reset(&r->st.latency_us);
 	cast_hist_reset(&r->st.decode_us);
+	cast_hist_reset(&r->st.auth_wait_us);
 	r->st.first_picture_us = -1;
 
 	err = cast__channel_addr(cfg->channel, CAST_PORT_VIDEO, cfg->group,
@@ -931,6 +1020,27 @@ int cast_receiver_new(struct cast_receiver **out,
 	 * video during repair rounds: ~900 ms). */
 	dcfg.reorder_window = 1024;
 	dcfg.channel = (uint16_t)cfg->channel;
+	if (cfg->unsigned_media && !cfg->insecure)
+		cast_log(CAST_LOG_WARN, "receiver",
+			 "unsigned media: showing frames any student could "
+			 "inject (measurement only)");
+	if (!cfg->insecure && !cfg->unsigned_media) {
+		struct cast_mauth_gate_cfg gc;
+
+		dcfg.filler_pt = CAST_RTP_PT_AUTH;
+		cast_mauth_gate_cfg_init(&gc);
+		gc.hold_us = 2 * r->wait_us + 200000;
+		gc.cb = deliver;
+		gc.arg = r;
+		err = cast_mauth_gate_new(&r->gate, &gc);
+		if (err)
+			goto out;
+		if (cfg->teacher_pk) {
+			cast_mauth_gate_set_key(r->gate, cfg->teacher_pk);
+			memcpy(r->next_pk, cfg->teacher_pk, 32);
+		}
+	}
+	r->cfg.teacher_pk = NULL;
 	err = cast_h264_depacketizer_new(&r->depack, &dcfg, on_au, r);
 	if (err)
 		goto out;
@@ -1003,6 +1113,23 @@ int cast_receiver_set_key(struct cast_receiver *r,
 	return 0;
 }
 
+void cast_receiver_set_teacher_key(struct cast_receiver *r,
+				   const uint8_t pk[32])
+{
+	if (!r || !pk)
+		return;
+	pthread_mutex_lock(&r->lock);
+	/* The same teacher again (a rejoin): what it signed stays good. */
+	if (r->gate && memcmp(r->next_pk, pk, 32)) {
+		memcpy(r->next_pk, pk, 32);
+		if (r->running)
+			r->next_pk_set = true;
+		else
+			cast_mauth_gate_set_key(r->gate, pk);
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
 void cast_receiver_set_teacher(struct cast_receiver *r, uint32_t ip)
 {
 	pthread_mutex_lock(&r->lock);
@@ -1041,6 +1168,7 @@ void cast_receiver_free(struct cast_receiver **pr)
 	cast_srtp_free(&r->next_fb_srtp);
 	cast_udp_free(&r->fb);
 	cast_repair_dec_free(&r->rdec);
+	cast_mauth_gate_free(&r->gate);
 	free(r->raw);
 	cast_h264_depacketizer_free(&r->depack);
 	cast_udp_free(&r->rtcp);

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "cast/cast.h"
 #include "net/net_int.h"
 
@@ -29,6 +31,9 @@ struct retx_slot {
 struct student {
 	struct cast_student_stat st;
 	int64_t unicast_until_mono;	/* 0: none */
+	/* What its requests may still add to the class's repairs. */
+	double tokens;
+	int64_t tokens_us;
 	/* Per block asked for lately: repairs seen + still needed. */
 	struct {
 		uint16_t base;
@@ -62,6 +67,25 @@ struct student {
 #define QUICK_BLOCK_MS 700
 /* From this bitrate on (~170 packets/s), blocks of 128 packets. */
 #define BIG_BLOCK_KBPS 1500
+/*
+ * Repair is for what is still live. A packet sent longer ago than LIVE_MS
+ * plus the repair delay the students were told (the longest any of them
+ * waits for a gap is 900 ms, or that delay) is past every student's window:
+ * a request for it gets a refresh (the keyframe path, coalesced), not a
+ * repair. And one student's requests may raise the class's repairs by at
+ * most REPAIR_SHARE_PCT of the stream's packet rate (at least
+ * REPAIR_MIN_PPS), with a burst of REPAIR_BURST_BLOCKS blocks: a token
+ * bucket per student; what is over is refused.
+ */
+#define LIVE_MS 1000
+#define REPAIR_SHARE_PCT 20
+#define REPAIR_MIN_PPS 30
+#define REPAIR_BURST_BLOCKS 2
+/* Frames of this many packets or more send their auth packets twice. */
+#define AUTH_TWICE 16
+/* Send times kept per sequence number (to tell a request's age). */
+#define SENT_RING 8192
+
 /* Students report at least once a second: these are in the class. */
 #define HEARD_LATELY_US 3000000
 
@@ -81,6 +105,13 @@ struct cast_sender {
 	bool fb_running;
 	struct retx_slot *retx;
 	int n_retx;
+	struct {
+		uint16_t seq;
+		int64_t us;		/* monotonic */
+	} *sent_at;			/* SENT_RING, under lock */
+	double stream_pps;		/* packets a second, lately */
+	int64_t rate_us;
+	uint64_t rate_packets;
 	struct student *students;
 	int n_students;
 	uint32_t *want_sorted;		/* MAX_STUDENTS, for early rounds */
@@ -110,6 +141,16 @@ struct cast_sender {
 	atomic_bool sr_due;
 	int64_t last_forced_key_mono;
 	int64_t key_deferred;		/* monotonic time of a merged PLI's key */
+	/* Source authentication (sender thread): the hashes of the packets
+	 * of the frame being sent, from extended sequence number auth_first. */
+	bool auth;
+	uint8_t sign_sk[64];
+	uint8_t *auth_hashes;
+	int auth_n, auth_cap;
+	uint64_t auth_first;
+	bool have_ext;
+	uint64_t ext_last;		/* of the last packet sent */
+	int64_t auth_cost_us;		/* hashing and signing this frame */
 	char group[32];
 	uint16_t port;
 
@@ -181,6 +222,111 @@ static int send_all(struct cast_sender *s, struct cast_udp *u,
 	return n;
 }
 
+/* Extended sequence number of a packet about to be sent. */
+static uint64_t ext_of(struct cast_sender *s, uint16_t seq)
+{
+	if (!s->have_ext) {
+		s->have_ext = true;
+		s->ext_last = seq;
+	} else {
+		s->ext_last += (uint16_t)(seq - (uint16_t)s->ext_last);
+	}
+	return s->ext_last & ((UINT64_C(1) << 48) - 1);
+}
+
+/* Keeps the hash of a media packet for the frame's auth packets. */
+static int auth_note(struct cast_sender *s, const uint8_t *pkt, size_t len)
+{
+	uint64_t ext = ext_of(s, (uint16_t)(pkt[2] << 8 | pkt[3]));
+	int64_t t0;
+
+	if ((pkt[1] & 0x7f) == CAST_RTP_PT_AUTH)
+		return 0;
+	if (s->auth_n == s->auth_cap) {
+		int cap = s->auth_cap ? s->auth_cap * 2 : 256;
+		uint8_t *nb = realloc(s->auth_hashes,
+				      (size_t)cap * CAST_MAUTH_HASH_LEN);
+
+		if (!nb)
+			return CAST_ERROR(ENOMEM);
+		s->auth_hashes = nb;
+		s->auth_cap = cap;
+	}
+	if (!s->auth_n)
+		s->auth_first = ext;
+	t0 = cast_mono_us();
+	cast_mauth_hash(pkt, len,
+			s->auth_hashes + (size_t)s->auth_n * CAST_MAUTH_HASH_LEN);
+	s->auth_cost_us += cast_mono_us() - t0;
+	s->auth_n++;
+	return 0;
+}
+
+static void send_rtp(const uint8_t *pkt, size_t len, void *arg);
+
+/*
+ * After a frame's last packet: its auth packets, each signing the hashes of
+ * up to CAST_MAUTH_MAX_HASHES of its packets, in the same RTP stream.
+ */
+static void send_auth(struct cast_sender *s, uint32_t ts)
+{
+	uint8_t buf[CAST_MAUTH_MAX_LEN];
+	uint32_t ssrc = cast_h264_packetizer_ssrc(s->pack);
+	int n, len, sent = 0;
+	uint64_t first;
+	int64_t t0;
+
+	for (int off = 0; off < s->auth_n; off += n) {
+		n = s->auth_n - off < CAST_MAUTH_MAX_HASHES
+			    ? s->auth_n - off
+			    : CAST_MAUTH_MAX_HASHES;
+		first = (s->auth_first + (uint64_t)off) &
+			((UINT64_C(1) << 48) - 1);
+		/* A big frame's auth packets go twice: losing one would
+		 * cost the whole frame where its repair cannot come (a
+		 * student that joined inside the block asks for none). */
+		for (int copy = 0; copy < (s->auth_n >= AUTH_TWICE ? 2 : 1);
+		     copy++) {
+			t0 = cast_mono_us();
+			len = cast_mauth_write(
+				buf, sizeof(buf), ssrc,
+				(uint16_t)s->cfg.channel, first,
+				(uint16_t)(cast_h264_packetizer_seq(s->pack) -
+					   (uint16_t)first),
+				s->auth_hashes +
+					(size_t)off * CAST_MAUTH_HASH_LEN,
+				n, s->sign_sk);
+			s->auth_cost_us += cast_mono_us() - t0;
+			if (len < 0 ||
+			    cast_rtp_packetizer_send(s->pack, CAST_RTP_PT_AUTH,
+						     buf, (size_t)len, ts,
+						     send_rtp, s) < 0) {
+				cast_log(CAST_LOG_WARN, "sender",
+					 "auth packet: %s",
+					 cast_strerror(len < 0
+							       ? len
+							       : CAST_ERROR(
+									 EINVAL)));
+				continue;
+			}
+			sent++;
+			pthread_mutex_lock(&s->lock);
+			s->st.auth_packets++;
+			s->st.auth_bytes += (uint64_t)len + CAST_RTP_HDR_LEN +
+					    CAST_RTP_EXT_CHANNEL_LEN +
+					    (s->srtp ? CAST_SRTP_OVERHEAD : 0);
+			pthread_mutex_unlock(&s->lock);
+		}
+	}
+	s->auth_n = 0;
+	if (sent) {
+		pthread_mutex_lock(&s->lock);
+		cast_hist_add(&s->st.sign_us, s->auth_cost_us);
+		pthread_mutex_unlock(&s->lock);
+	}
+	s->auth_cost_us = 0;
+}
+
 static void send_rtp(const uint8_t *pkt, size_t len, void *arg)
 {
 	struct cast_sender *s = arg;
@@ -191,6 +337,10 @@ static void send_rtp(const uint8_t *pkt, size_t len, void *arg)
 
 	if (len > CAST_RTP_MAX_PKT || len < CAST_RTP_HDR_LEN)
 		goto count;
+	if (s->auth && auth_note(s, pkt, len)) {
+		n = CAST_ERROR(ENOMEM);
+		goto count;
+	}
 	memcpy(buf, pkt, len);
 	n = s->srtp ? cast_srtp_protect(s->srtp, buf, &len, sizeof(buf)) : 0;
 	if (n)
@@ -198,6 +348,10 @@ static void send_rtp(const uint8_t *pkt, size_t len, void *arg)
 	seq = (uint16_t)(buf[2] << 8 | buf[3]);
 	pthread_mutex_lock(&s->lock);
 	n = send_all(s, s->rtp, buf, len);
+	if (s->sent_at) {
+		s->sent_at[seq % SENT_RING].seq = seq;
+		s->sent_at[seq % SENT_RING].us = cast_mono_us();
+	}
 	if (s->retx) {
 		slot = &s->retx[seq % s->n_retx];
 		slot->used = true;
@@ -261,6 +415,8 @@ static void send_packet(struct cast_sender *s, const struct cast_packet *pkt)
 				      rtp_ts_of(s, pkt->capture_us), send_rtp,
 				      s);
 
+	if (s->auth)
+		send_auth(s, rtp_ts_of(s, pkt->capture_us));
 	if (s->cfg.on_packet)
 		s->cfg.on_packet(pkt, s->cfg.packet_arg);
 	pthread_mutex_lock(&s->lock);
@@ -472,30 +628,95 @@ static void send_fec(struct cast_sender *s, uint16_t base)
 	send_repairs(s, base, s->cfg.repair_block, s->cfg.fec_per_block, true);
 }
 
+/* The live window (µs): older packets get a refresh, not a repair. */
+static int64_t live_us(const struct cast_sender *s)
+{
+	return (LIVE_MS + (int64_t)s->repair_ms) * 1000;
+}
+
+/* True when packet `seq` went out longer ago than the live window, or so
+ * long ago that its send time is forgotten (lock held). */
+static bool stale(const struct cast_sender *s, uint16_t seq, int64_t now)
+{
+	if (!s->sent_at || s->sent_at[seq % SENT_RING].seq != seq ||
+	    !s->sent_at[seq % SENT_RING].us)
+		return true;
+	return now - s->sent_at[seq % SENT_RING].us > live_us(s);
+}
+
+/* Takes up to `want` repairs from the student's budget; returns how many
+ * it may cause (lock held). */
+static uint32_t budget_take(struct cast_sender *s, struct student *who,
+			    uint32_t want, int64_t now)
+{
+	double rate, burst;
+	uint32_t got;
+
+	if (!want)
+		return 0;
+	if (!who) {
+		s->st.repairs_refused_rate += want;
+		return 0;
+	}
+	if (!s->rate_us || now - s->rate_us >= COST_WINDOW_US) {
+		if (s->rate_us)
+			s->stream_pps = (double)(s->st.packets_sent -
+						 s->rate_packets) *
+					1e6 / (double)(now - s->rate_us);
+		s->rate_us = now;
+		s->rate_packets = s->st.packets_sent;
+	}
+	rate = s->stream_pps * REPAIR_SHARE_PCT / 100;
+	if (rate < REPAIR_MIN_PPS)
+		rate = REPAIR_MIN_PPS;
+	burst = (double)(REPAIR_BURST_BLOCKS *
+			 (s->renc ? s->cfg.repair_block : 64));
+	if (!who->tokens_us)
+		who->tokens = burst;
+	else
+		who->tokens += rate * (double)(now - who->tokens_us) / 1e6;
+	if (who->tokens > burst)
+		who->tokens = burst;
+	who->tokens_us = now;
+	got = who->tokens >= (double)want ? want : (uint32_t)who->tokens;
+	who->tokens -= (double)got;
+	s->st.repairs_refused_rate += want - got;
+	return got;
+}
+
 /*
  * Coded repair: a student lists, per block, as many of its missing
  * sequence numbers as it still needs repairs for. The block gets that many
  * new repairs, less those sent for it within the holdoff, so 50 students
  * cost the worst student's need, not the union of their losses.
  */
-static void handle_nacks_coded(struct cast_sender *s, struct student *who,
+static bool handle_nacks_coded(struct cast_sender *s, struct student *who,
 			       const struct cast_rtcp_fb *fb)
 {
 	int k = s->cfg.repair_block;
 	int64_t now = cast_mono_us();
 	int64_t in_flight = REPAIR_IN_FLIGHT_MS * 1000;
 	uint16_t next = s->next_added;
+	bool refresh = false;
 
 	for (int i = 0; i < fb->n_nack;) {
 		uint16_t base = cast_repair_block_base(fb->nack[i], k);
 		int need = 0, slot = (base / k) % 256, covered, st;
+		bool live = false;
 
 		while (i < fb->n_nack &&
 		       cast_repair_block_base(fb->nack[i], k) == base) {
+			live |= !stale(s, fb->nack[i], now);
 			need++;
 			i++;
 		}
 		s->st.nacks_received += (uint64_t)need;
+		/* Past every student's window: a refresh serves it. */
+		if (!live) {
+			s->st.repairs_refused_stale += (uint64_t)need;
+			refresh = true;
+			continue;
+		}
 		/* The block may still be filling: cover what was sent. */
 		covered = (uint16_t)(next - base) < k ? (uint16_t)(next - base)
 						      : k;
@@ -525,14 +746,24 @@ static void handle_nacks_coded(struct cast_sender *s, struct student *who,
 				seen = landed;
 			if (seen > s->rblk[slot].sent)
 				seen = s->rblk[slot].sent;
+			/* What this request adds to the block's repairs
+			 * comes out of the student's budget. */
 			if (seen + (uint32_t)need > s->rblk[slot].target)
-				s->rblk[slot].target = seen + (uint32_t)need;
+				s->rblk[slot].target += budget_take(
+					s, who,
+					seen + (uint32_t)need -
+						s->rblk[slot].target,
+					now);
 			if (who) {
 				int w = (base / k) % WANT_TAB;
 
 				who->want[w].base = base;
 				who->want[w].used = true;
-				who->want[w].total = seen + (uint32_t)need;
+				who->want[w].total =
+					seen + (uint32_t)need <
+							s->rblk[slot].target
+						? seen + (uint32_t)need
+						: s->rblk[slot].target;
 			}
 			continue;
 		}
@@ -540,8 +771,11 @@ static void handle_nacks_coded(struct cast_sender *s, struct student *who,
 		 * set of repairs then serves every student who lost any
 		 * packets of it meanwhile. */
 		if ((uint32_t)need > s->rblk[slot].pending)
-			s->rblk[slot].pending = (uint32_t)need;
+			s->rblk[slot].pending += budget_take(
+				s, who, (uint32_t)need - s->rblk[slot].pending,
+				now);
 	}
+	return refresh;
 }
 
 /* Sends the repairs of every block whose batch is over (lock held). */
@@ -656,10 +890,12 @@ static void flush_repairs(struct cast_sender *s)
 }
 
 /* Resends lost packets, once per holdoff however many students ask. */
-static void handle_nacks(struct cast_sender *s, const struct cast_rtcp_fb *fb)
+static bool handle_nacks(struct cast_sender *s, struct student *who,
+			 const struct cast_rtcp_fb *fb)
 {
 	int64_t now = cast_mono_us();
 	int64_t holdoff = (int64_t)s->cfg.retx_holdoff_ms * 1000;
+	bool refresh = false;
 
 	for (int i = 0; i < fb->n_nack; i++) {
 		struct retx_slot *slot = &s->retx[fb->nack[i] % s->n_retx];
@@ -669,16 +905,24 @@ static void handle_nacks(struct cast_sender *s, const struct cast_rtcp_fb *fb)
 			s->st.nacks_too_old++;
 			continue;
 		}
+		if (stale(s, fb->nack[i], now)) {
+			s->st.repairs_refused_stale++;
+			refresh = true;
+			continue;
+		}
 		if (slot->last_retx_us && now - slot->last_retx_us < holdoff) {
 			s->st.nacks_suppressed++;
 			continue;
 		}
+		if (!budget_take(s, who, 1, now))
+			continue;
 		if (send_all(s, s->rtp, slot->data, slot->len) >= 0) {
 			s->st.packets_retransmitted++;
 			s->st.retransmit_bytes += slot->len;
 		}
 		slot->last_retx_us = now;
 	}
+	return refresh;
 }
 
 static void handle_feedback(struct cast_sender *s, uint8_t *buf, size_t len,
@@ -687,7 +931,7 @@ static void handle_feedback(struct cast_sender *s, uint8_t *buf, size_t len,
 	struct cast_rtcp_fb fb;
 	struct student *st;
 	int64_t now = cast_now_us(), mono = cast_mono_us();
-	bool key = false;
+	bool key = false, stale_refresh = false;
 
 	if ((s->fb_srtp && cast_srtp_unprotect_rtcp(s->fb_srtp, buf, &len)) ||
 	    cast_rtcp_parse_fb(buf, len, &fb) || !fb.has_rr) {
@@ -736,9 +980,13 @@ static void handle_feedback(struct cast_sender *s, uint8_t *buf, size_t len,
 		}
 	}
 	if (fb.n_nack && s->renc)
-		handle_nacks_coded(s, st, &fb);
+		stale_refresh = handle_nacks_coded(s, st, &fb);
 	else if (fb.n_nack && s->retx)
-		handle_nacks(s, &fb);
+		stale_refresh = handle_nacks(s, st, &fb);
+	if (stale_refresh && !fb.pli) {
+		s->st.refreshes_for_stale++;
+		fb.pli = true;
+	}
 	if (fb.pli) {
 		s->st.plis_received++;
 		if (s->last_forced_key_mono &&
@@ -983,6 +1231,7 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 	cast_hist_reset(&s->st.capture_us);
 	cast_hist_reset(&s->st.convert_us);
 	cast_hist_reset(&s->st.encode_us);
+	cast_hist_reset(&s->st.sign_us);
 
 	err = cast__channel_addr(cfg->channel, CAST_PORT_VIDEO, cfg->dest_addr,
 				 cfg->dest_port, s->group, sizeof(s->group),
@@ -1030,7 +1279,23 @@ encoded:
 		err = cast_srtp_new(&s->srtp, CAST_SRTP_SENDER, cfg->media_key);
 		if (err)
 			goto out;
+		if (cfg->unsigned_media) {
+			cast_log(CAST_LOG_WARN, "sender",
+				 "unsigned media: any student could inject "
+				 "frames (measurement only)");
+		} else if (!cfg->sign_key || !cfg->sign_key->can_sign) {
+			cast_log(CAST_LOG_ERROR, "sender",
+				 "secure broadcast needs the teacher's "
+				 "signing key");
+			err = CAST_ERROR(EINVAL);
+			goto out;
+		} else {
+			memcpy(s->sign_sk, cfg->sign_key->sign_sk,
+			       sizeof(s->sign_sk));
+			s->auth = true;
+		}
 	}
+	s->cfg.sign_key = NULL;
 	cast_h264_packetizer_cfg_init(&pcfg);
 	pcfg.mtu = cfg->mtu ? cfg->mtu : CAST_RTP_MTU_DEFAULT;
 	pcfg.channel = (uint16_t)cfg->channel;
@@ -1108,9 +1373,10 @@ encoded:
 			if (err)
 				goto out;
 		}
+		s->sent_at = calloc(SENT_RING, sizeof(*s->sent_at));
 		s->students = calloc(MAX_STUDENTS, sizeof(*s->students));
 		s->want_sorted = calloc(MAX_STUDENTS, sizeof(*s->want_sorted));
-		if (!s->students || !s->want_sorted) {
+		if (!s->students || !s->want_sorted || !s->sent_at) {
 			err = CAST_ERROR(ENOMEM);
 			goto out;
 		}
@@ -1224,6 +1490,7 @@ void cast_sender_free(struct cast_sender **ps)
 	free(s->retx);
 	free(s->students);
 	free(s->want_sorted);
+	free(s->sent_at);
 	cast_repair_enc_free(&s->renc);
 	cast_udp_free(&s->rtcp);
 	cast_udp_free(&s->rtp);
@@ -1232,6 +1499,8 @@ void cast_sender_free(struct cast_sender **ps)
 	cast_encoder_free(&s->enc);
 	cast_convert_free(&s->conv);
 	cast_capture_free(&s->cap);
+	free(s->auth_hashes);
+	OPENSSL_cleanse(s->sign_sk, sizeof(s->sign_sk));
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 	*ps = NULL;

@@ -24,6 +24,7 @@
 struct slot {
 	bool used;
 	bool bad;	/* failed the syntax check; still counts as received */
+	bool filler;	/* cfg.filler_pt: holds its place, adds nothing */
 	bool marker;
 	uint16_t seq;
 	uint32_t ts;
@@ -104,7 +105,8 @@ int cast_h264_depacketizer_new(struct cast_h264_depacketizer **out,
 		d->cfg = *cfg;
 	else
 		cast_h264_depacketizer_cfg_init(&d->cfg);
-	if (d->cfg.pt > 127 || d->cfg.reorder_window < 0 ||
+	if (d->cfg.pt > 127 || d->cfg.filler_pt > 127 ||
+	    d->cfg.reorder_window < 0 ||
 	    d->cfg.reorder_ms < 0) {
 		free(d);
 		return CAST_ERROR(EINVAL);
@@ -368,6 +370,12 @@ static void process(struct cast_h264_depacketizer *d, const struct slot *s)
 {
 	bool no_marker = d->au_active && s->ts != d->au_ts;
 
+	if (s->filler) {
+		/* Sent after an AU's last packet: what was lost between
+		 * them was fillers too, not the next AU's. */
+		d->loss_run = 0;
+		return;
+	}
 	if (no_marker)
 		au_finish(d);
 	if (!d->au_active) {
@@ -508,7 +516,7 @@ static bool far_seq(struct cast_h264_depacketizer *d, uint16_t seq, int delta)
 }
 
 static int store(struct cast_h264_depacketizer *d, const struct cast_rtp_hdr *h,
-		 bool ok, size_t len, int64_t now_us)
+		 bool ok, bool filler, size_t len, int64_t now_us)
 {
 	struct slot *s;
 	int delta;
@@ -524,7 +532,7 @@ static int store(struct cast_h264_depacketizer *d, const struct cast_rtp_hdr *h,
 	if (delta < -HIST || delta >= d->window + MAX_DROPOUT) {
 		if (!far_seq(d, h->seq, delta))
 			return -1;
-		return store(d, h, ok, len, now_us);
+		return store(d, h, ok, filler, len, now_us);
 	}
 	d->probing = false;
 	if (delta < 0) {
@@ -564,6 +572,8 @@ static int store(struct cast_h264_depacketizer *d, const struct cast_rtp_hdr *h,
 		d->st.reordered++;
 	else
 		d->max_seq = h->seq;
+	if (filler)
+		ok = false;
 	if (ok && h->payload_len > s->cap) {
 		uint8_t *nb = realloc(s->data, h->payload_len);
 
@@ -575,14 +585,15 @@ static int store(struct cast_h264_depacketizer *d, const struct cast_rtp_hdr *h,
 	if (ok)
 		memcpy(s->data, h->payload, h->payload_len);
 	s->used = true;
-	s->bad = !ok;
+	s->bad = !ok && !filler;
+	s->filler = filler;
 	s->marker = h->marker;
 	s->seq = h->seq;
 	s->ts = h->ts;
 	s->len = ok ? h->payload_len : 0;
 	s->arrival_us = now_us;
 	d->buffered++;
-	if (ok) {
+	if (ok || filler) {
 		d->st.packets++;
 		d->st.bytes += len;
 	}
@@ -624,7 +635,7 @@ int cast_h264_depacketizer_push(struct cast_h264_depacketizer *d,
 				const uint8_t *pkt, size_t len, int64_t now_us)
 {
 	struct cast_rtp_hdr h;
-	bool ok;
+	bool ok, filler;
 
 	if (!d)
 		return CAST_ERROR(EINVAL);
@@ -638,20 +649,27 @@ int cast_h264_depacketizer_push(struct cast_h264_depacketizer *d,
 		d->st.foreign++;
 		return CAST_ERROR(EXDEV);
 	}
-	if (h.pt != d->cfg.pt || !ssrc_ok(d, h.ssrc, now_us)) {
+	filler = d->cfg.filler_pt && h.pt == d->cfg.filler_pt;
+	if ((h.pt != d->cfg.pt && !filler) || !ssrc_ok(d, h.ssrc, now_us)) {
 		d->st.malformed++;
 		expire(d, now_us);
 		return CAST_EMALFORMED;
 	}
 	d->last_rx_us = now_us;
-	ok = payload_valid(h.payload, h.payload_len);
-	store(d, &h, ok, len, now_us);
+	ok = filler || payload_valid(h.payload, h.payload_len);
+	store(d, &h, ok && !filler, filler, len, now_us);
 	expire(d, now_us);
 	if (!ok) {
 		d->st.malformed++;
 		return CAST_EMALFORMED;
 	}
 	return 0;
+}
+
+void cast_h264_depacketizer_restart(struct cast_h264_depacketizer *d)
+{
+	if (d && d->started)
+		flush(d);
 }
 
 void cast_h264_depacketizer_poll(struct cast_h264_depacketizer *d,

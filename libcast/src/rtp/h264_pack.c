@@ -148,13 +148,24 @@ static bool next_nal(const uint8_t *buf, size_t len, size_t *pos,
 	return true;
 }
 
+static void emit_pt(struct cast_h264_packetizer *p, size_t payload_len,
+		    bool marker, uint8_t pt, uint32_t ts, cast_rtp_send_cb *cb,
+		    void *arg);
+
 static void emit(struct cast_h264_packetizer *p, size_t payload_len,
 		 bool marker, uint32_t ts, cast_rtp_send_cb *cb, void *arg)
+{
+	emit_pt(p, payload_len, marker, p->cfg.pt, ts, cb, arg);
+}
+
+static void emit_pt(struct cast_h264_packetizer *p, size_t payload_len,
+		    bool marker, uint8_t pt, uint32_t ts, cast_rtp_send_cb *cb,
+		    void *arg)
 {
 	uint8_t *b = p->buf;
 
 	b[0] = p->cfg.channel ? 0x90 : 0x80;
-	b[1] = (uint8_t)((marker ? 0x80 : 0) | p->cfg.pt);
+	b[1] = (uint8_t)((marker ? 0x80 : 0) | pt);
 	cast__wr16(b + 2, p->seq);
 	cast__wr32(b + 4, ts);
 	cast__wr32(b + 8, p->cfg.ssrc);
@@ -253,4 +264,16 @@ int cast_h264_packetize(struct cast_h264_packetizer *p, const uint8_t *au,
 		have_next = next_nal(au, len, &pos, &nxt);
 	}
 	return n;
+}
+
+int cast_rtp_packetizer_send(struct cast_h264_packetizer *p, uint8_t pt,
+			     const uint8_t *payload, size_t len, uint32_t ts,
+			     cast_rtp_send_cb *cb, void *arg)
+{
+	if (!p || !cb || pt > 127 || (len && !payload) ||
+	    len > p->cfg.mtu - p->hdr_len)
+		return CAST_ERROR(EINVAL);
+	memcpy(p->buf + p->hdr_len, payload, len);
+	emit_pt(p, len, false, pt, ts, cb, arg);
+	return 1;
 }

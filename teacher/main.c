@@ -647,96 +647,6 @@ static void write_students(struct cast_json *j, struct cast_sender *s,
 	cast_json_array_end(j);
 }
 
-/* `ctl voice on|off [--to IDS]`: the voice, and who plays it. */
-struct voice_ctl {
-	struct cast_voice_sender *v;
-	struct cast_class *cls;
-	bool locked;		/* `voice on --lock` locked the listeners */
-	char lock_to[1024];	/* whom ("" everyone) */
-};
-
-static char *voice_reply(bool ok, const char *what, const char *to, int sent)
-{
-	struct cast_json j;
-
-	cast_json_begin(&j);
-	cast_json_bool(&j, "ok", ok);
-	if (ok) {
-		cast_json_str(&j, "voice", what);
-		cast_json_str(&j, "to", to ? to : "all");
-		cast_json_int(&j, "sent", sent);
-	} else {
-		cast_json_str(&j, "error", what);
-	}
-	cast_json_end(&j);
-	return cast_json_take(&j);
-}
-
-static char *voice_ctl(int argc, char **argv, uint64_t req, void *arg)
-{
-	struct voice_ctl *vc = arg;
-	struct cast_command cmd;
-	const char *to = NULL;
-	char *json = NULL;
-	int n, sent = 0;
-	bool on, lock = false;
-
-	(void)req;
-	for (int i = 2; i < argc; i++) {
-		if (!strcmp(argv[i], "--to") && i + 1 < argc && !to)
-			to = argv[++i];
-		else if (!strcmp(argv[i], "--lock") && !lock)
-			lock = true;
-		else
-			return voice_reply(false, "usage: voice on|off "
-					   "[--to IDS] [--lock]", NULL, 0);
-	}
-	if (argc < 2 || (strcmp(argv[1], "on") && strcmp(argv[1], "off")))
-		return voice_reply(false, "usage: voice on|off [--to IDS] "
-				   "[--lock]", NULL, 0);
-	on = !strcmp(argv[1], "on");
-	if (!on && (to || lock))
-		return voice_reply(false, "voice off is for everyone: use "
-				   "voice on --to IDS to choose", NULL, 0);
-	if (to && !strcmp(to, "all"))
-		to = NULL;
-	/* Everyone hears it, or nobody but the chosen ones. */
-	cast_command_init(&cmd, CAST_CMD_VOICE);
-	cmd.u.voice.on = on && !to;
-	n = cast_class_command(vc->cls, NULL, &cmd, NULL);
-	if (n >= 0 && to) {
-		cmd.u.voice.on = true;
-		n = cast_class_command(vc->cls, to, &cmd, &json);
-		if (n < 0)
-			return json;
-		free(json);
-	}
-	if (n < 0)
-		return voice_reply(false, cast_strerror(n), NULL, 0);
-	sent = n;
-	cast_voice_sender_enable(vc->v, on);
-	/* The listeners' screen, keyboard and mouse while the teacher
-	 * speaks (--lock); what the voice locked, it unlocks. */
-	if (vc->locked && (!on || lock || !to != !vc->lock_to[0] ||
-			   (to && strcmp(to, vc->lock_to)))) {
-		cast_command_init(&cmd, CAST_CMD_UNLOCK);
-		cast_class_command(vc->cls, vc->lock_to[0] ? vc->lock_to : NULL,
-				   &cmd, NULL);
-		vc->locked = false;
-	}
-	if (on && lock) {
-		cast_command_init(&cmd, CAST_CMD_LOCK);
-		snprintf(cmd.u.lock.notice, sizeof(cmd.u.lock.notice),
-			 "The teacher is speaking");
-		if (cast_class_command(vc->cls, to, &cmd, NULL) >= 0) {
-			vc->locked = true;
-			snprintf(vc->lock_to, sizeof(vc->lock_to), "%s",
-				 to ? to : "");
-		}
-	}
-	return voice_reply(true, on ? "on" : "off", to, sent);
-}
-
 /* The sender's tap: every access unit broadcast goes to the recorder. */
 static void tap_packet(const struct cast_packet *pkt, void *arg)
 {
@@ -882,7 +792,7 @@ int main(int argc, char **argv)
 	struct teacher t;
 	struct cast_sender *s = NULL;
 	struct cast_voice_sender *voice = NULL;
-	static struct voice_ctl vctl;
+	struct cast_voice_ctl *vctl = NULL;
 	struct cast_teacher_ctl *ctl = NULL;
 	struct cast_class *cls = NULL;
 	struct cast_board *board = NULL;
@@ -1131,14 +1041,15 @@ int main(int argc, char **argv)
 			fprintf(stderr, "cast-teacher: board verb: %s\n",
 				cast_strerror(err));
 			cast_class_free(&cls);
+			cast_voice_ctl_free(&vctl);
 			cast_sender_free(&s);
 			cast_board_free(&board);
 			cast_voice_sender_free(&voice);
 			return 1;
 		}
-		vctl.v = voice;
-		vctl.cls = cls;
-		if (voice && cast_class_add_verb(cls, "voice", voice_ctl, &vctl))
+		if (voice && (cast_voice_ctl_new(&vctl, cls, voice) ||
+			      cast_class_add_verb(cls, "voice", cast_voice_ctl,
+						  vctl)))
 			fprintf(stderr, "cast-teacher: ctl voice unavailable\n");
 		err = cast_class_add_verb(cls, "record", cast_recorder_ctl,
 					  t.rec);
@@ -1146,6 +1057,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "cast-teacher: record verb: %s\n",
 				cast_strerror(err));
 			cast_class_free(&cls);
+			cast_voice_ctl_free(&vctl);
 			cast_sender_free(&s);
 			cast_recorder_free(&t.rec);
 			return 1;
@@ -1198,6 +1110,7 @@ int main(int argc, char **argv)
 					"RTP stream: it needs --insecure\n");
 			cast_teacher_ctl_free(&ctl);
 			cast_class_free(&cls);
+			cast_voice_ctl_free(&vctl);
 			cast_sender_free(&s);
 			cast_board_free(&board);
 			cast_voice_sender_free(&voice);
@@ -1210,6 +1123,7 @@ int main(int argc, char **argv)
 				t.sdp_path);
 			cast_teacher_ctl_free(&ctl);
 			cast_class_free(&cls);
+			cast_voice_ctl_free(&vctl);
 			cast_sender_free(&s);
 			cast_board_free(&board);
 			cast_voice_sender_free(&voice);
@@ -1227,6 +1141,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cast-teacher: %s\n", cast_strerror(err));
 		cast_teacher_ctl_free(&ctl);
 		cast_class_free(&cls);
+		cast_voice_ctl_free(&vctl);
 		cast_sender_free(&s);
 		cast_board_free(&board);
 		cast_voice_sender_free(&voice);
@@ -1308,6 +1223,7 @@ int main(int argc, char **argv)
 	cast_ctl_server_free(&board_srv);
 	cast_teacher_ctl_free(&ctl);
 	cast_class_free(&cls);
+	cast_voice_ctl_free(&vctl);
 	cast_sender_free(&s);
 	cast_board_free(&board);
 	cast_voice_sender_free(&voice);

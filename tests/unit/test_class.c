@@ -664,6 +664,68 @@ static void added_verbs(void **state)
 	assert_null(c);
 }
 
+static void expect_reply(struct cast_voice_ctl *vc, int argc, char **argv,
+			 const char *part)
+{
+	char *out = cast_voice_ctl(argc, argv, 1, vc);
+
+	assert_non_null(out);
+	if (!strstr(out, part))
+		fail_msg("%s not in %s", part, out);
+	free(out);
+}
+
+/* The "voice" verb: refusals change nothing; on and off reach the sender
+ * (the students' side is test_voice_select's). */
+static void voice_verb(void **state)
+{
+	struct cast_class_cfg cfg;
+	struct cast_class *c = NULL;
+	struct cast_voice_sender_cfg vcfg;
+	struct cast_voice_sender *v = NULL;
+	struct cast_voice_sender_stats st;
+	struct cast_voice_ctl *vc = NULL;
+	char *on[] = {"voice", "on"}, *off[] = {"voice", "off"};
+	char *bad[] = {"voice", "loud"}, *none[] = {"voice"};
+	char *off_to[] = {"voice", "off", "--to", "s1"};
+	char *twice[] = {"voice", "on", "--lock", "--lock"};
+	char *unknown[] = {"voice", "on", "--to", "nobody"};
+
+	(void)state;
+	cast_class_cfg_init(&cfg);
+	cfg.channel = 7;
+	assert_int_equal(cast_class_new(&c, &cfg), 0);
+	cast_voice_sender_cfg_init(&vcfg);
+	vcfg.channel = 7;
+	vcfg.insecure = true;
+	vcfg.source = "none";
+	vcfg.enabled = false;
+	assert_int_equal(cast_voice_sender_new(&v, &vcfg), 0);
+	assert_int_equal(cast_voice_ctl_new(&vc, NULL, v), -EINVAL);
+	assert_int_equal(cast_voice_ctl_new(&vc, c, NULL), -EINVAL);
+	assert_int_equal(cast_voice_ctl_new(&vc, c, v), 0);
+
+	expect_reply(vc, 2, bad, "\"ok\":false,\"error\":\"usage: voice");
+	expect_reply(vc, 1, none, "\"ok\":false,\"error\":\"usage: voice");
+	expect_reply(vc, 4, twice, "\"ok\":false,\"error\":\"usage: voice");
+	expect_reply(vc, 4, off_to, "voice off is for everyone");
+	expect_reply(vc, 4, unknown, "unknown student(s): nobody");
+	cast_voice_sender_stats(v, &st);
+	assert_false(st.enabled);
+
+	expect_reply(vc, 2, on, "\"ok\":true,\"voice\":\"on\",\"to\":\"all\"");
+	cast_voice_sender_stats(v, &st);
+	assert_true(st.enabled);
+	expect_reply(vc, 2, off, "\"ok\":true,\"voice\":\"off\"");
+	cast_voice_sender_stats(v, &st);
+	assert_false(st.enabled);
+
+	cast_class_free(&c);
+	cast_voice_ctl_free(&vc);
+	assert_null(vc);
+	cast_voice_sender_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -678,6 +740,7 @@ int main(void)
 		cmocka_unit_test(view_left),
 		cmocka_unit_test(student_state),
 		cmocka_unit_test(added_verbs),
+		cmocka_unit_test(voice_verb),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

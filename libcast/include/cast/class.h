@@ -520,6 +520,25 @@ CAST_API int cast_class_command(struct cast_class *c, const char *to,
 CAST_API int cast_class_add_verb(struct cast_class *c, const char *verb,
 				 cast_ctl_command_cb *cb, void *arg);
 
+/*
+ * The "voice" ctl verb: `voice on|off [--to IDS] [--lock]` (docs/voice.md).
+ * It turns the teacher's voice sender on or off, tells the students who
+ * plays it (everyone, or nobody but IDS), and with --lock locks the
+ * listeners while the teacher speaks; what it locked, it unlocks.
+ */
+struct cast_voice_sender;
+struct cast_voice_ctl;
+/**
+ * A voice verb for class `cls` driving sender `v` (both borrowed, they must
+ * outlive it). Errors: -EINVAL (NULL), -ENOMEM.
+ */
+CAST_API int cast_voice_ctl_new(struct cast_voice_ctl **out,
+				struct cast_class *cls,
+				struct cast_voice_sender *v);
+CAST_API void cast_voice_ctl_free(struct cast_voice_ctl **vc);
+/** cast_ctl_command_cb (`arg` a cast_voice_ctl): answers in JSON. */
+CAST_API char *cast_voice_ctl(int argc, char **argv, uint64_t req, void *arg);
+
 /** cast_ctl_command_cb: one `cast-teacher ctl` command, answered in JSON. */
 CAST_API char *cast_class_ctl(int argc, char **argv, uint64_t req, void *arg);
 /** cast_student_event_cb: joins (state re-applied), events, replies. */

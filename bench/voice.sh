@@ -5,7 +5,10 @@
 # inside a private network namespace. Prints a table and one JSON object:
 # the voice's CPU on teacher and student (process CPU with voice minus
 # without, and per-frame encode/decode time x 50 frames/s), its bytes/s on
-# the wire, and the students' capture -> played delay p50/p95.
+# the wire, and the students' capture -> played delay p50/p95; and what the
+# voice's source authentication costs: the auth packets' share of its
+# bytes, the teacher's hashing + signing per auth packet, the students'
+# wait for a signature (arrival -> signed) p50/p99.
 # Usage: bench/voice.sh [--json FILE] [--secs N] [--build DIR]
 set -eu
 cd "$(dirname "$0")/.."
@@ -86,6 +89,13 @@ r = {
     "latency_ms_p95": sum(s["audio_latency_ms"]["p95"] for s in sv) / 3,
     "audio_concealed": sum(s["audio_concealed"] for s in sv),
     "audio_frames_played": sum(s["audio_frames_played"] for s in sv),
+    "audio_auth_packets": tv["audio_auth_packets"],
+    "audio_auth_bytes_pct": 100.0 * tv["audio_auth_bytes"] / max(1, tv["audio_bytes_sent"]),
+    "teacher_sign_us_per_auth": 1000.0 * tv["audio_sign_ms"] / max(1, tv["audio_auth_packets"]),
+    "teacher_sign_cpu_pct": tv["audio_sign_ms"] / 10 / secs,
+    "auth_wait_ms_p50": sum(s["audio_auth_wait_ms"]["p50"] for s in sv) / 3,
+    "auth_wait_ms_p99": sum(s["audio_auth_wait_ms"]["p99"] for s in sv) / 3,
+    "audio_auth_sigs_ok": sum(s["audio_auth_sigs_ok"] for s in sv),
 }
 r["student_voice_cpu_pct"] = r["student_cpu_pct_voice"] - r["student_cpu_pct_base"]
 r["student_decode_cpu_pct"] = r["student_decode_ms_p50"] * 50 / 10
@@ -97,6 +107,9 @@ rows = [
     ("on the wire (RTP+SRTP+repair)", "%.0f B/s = %.1f kbit/s" % (r["audio_bytes_per_s"], r["audio_kbit_per_s"])),
     ("capture -> played p50 / p95", "%.1f / %.1f ms" % (r["latency_ms_p50"], r["latency_ms_p95"])),
     ("frames played / concealed (3 students)", "%d / %d" % (r["audio_frames_played"], r["audio_concealed"])),
+    ("auth packets: share of the voice's bytes", "%.1f %% (%d packets)" % (r["audio_auth_bytes_pct"], r["audio_auth_packets"])),
+    ("teacher hash + sign per auth packet", "%.0f us = %.2f %% of a core" % (r["teacher_sign_us_per_auth"], r["teacher_sign_cpu_pct"])),
+    ("student wait for a signature p50 / p99", "%.1f / %.1f ms" % (r["auth_wait_ms_p50"], r["auth_wait_ms_p99"])),
 ]
 for k, v in rows:
     print("%-40s %s" % (k, v))

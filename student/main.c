@@ -337,6 +337,8 @@ static void on_welcome(const struct cast_media_params *m, void *arg)
 		return;
 	}
 	cast_receiver_set_teacher_key(s->r, m->teacher_pk);
+	if (s->voice)
+		cast_voice_receiver_set_teacher_key(s->voice, m->teacher_pk);
 	err = cast_receiver_set_key(s->r, &m->key);
 	if (!err && s->voice)
 		err = cast_voice_receiver_set_key(s->voice, &m->key);
@@ -945,6 +947,12 @@ static void write_voice(struct cast_json *j, struct cast_voice_receiver *v)
 	cast_json_int(j, "audio_underruns", (int64_t)vs.jitter.underruns);
 	cast_json_int(j, "audio_auth_failures", (int64_t)vs.auth_failures);
 	cast_json_int(j, "audio_malformed", (int64_t)vs.malformed);
+	/* Source authentication: audio dropped as not the teacher's, auth
+	 * packets verified and refused, the wait for a signature. */
+	cast_json_int(j, "audio_unauthenticated", (int64_t)vs.gate.packets_bad);
+	cast_json_int(j, "audio_auth_sigs_ok", (int64_t)vs.gate.auth_ok);
+	cast_json_int(j, "audio_auth_sigs_bad", (int64_t)vs.gate.auth_bad);
+	cast_json_hist_ms(j, "audio_auth_wait_ms", &vs.gate.wait_us);
 	cast_json_int(j, "audio_max_concealed_ms", vs.max_concealed_ms);
 	cast_json_int(j, "audio_buffer_ms", vs.jitter.target_ms);
 	cast_json_num(j, "audio_jitter_ms", vs.jitter.jitter_ms);
@@ -1506,6 +1514,7 @@ int main(int argc, char **argv)
 		vc.channel = s.cfg.channel;
 		vc.iface = s.cfg.iface;
 		vc.insecure = s.cfg.insecure;
+		vc.unsigned_media = s.cfg.unsigned_media;
 		vc.output = s.audio_out ? s.audio_out
 			    : s.common.headless ? "none" : "default";
 		if (s.check_av)

@@ -687,6 +687,9 @@ static void write_voice(struct cast_json *j, struct cast_voice_sender *v)
 	cast_json_int(j, "audio_send_errors", (int64_t)vs.send_errors);
 	cast_json_bool(j, "audio_finished", vs.finished);
 	cast_json_hist_ms(j, "audio_encode_ms", &vs.encode_us);
+	cast_json_int(j, "audio_auth_packets", (int64_t)vs.auth_packets);
+	cast_json_int(j, "audio_auth_bytes", (int64_t)vs.auth_bytes);
+	cast_json_num(j, "audio_sign_ms", (double)vs.sign_us / 1000.0);
 }
 
 static void write_stats(FILE *f, struct cast_sender *s,
@@ -952,6 +955,8 @@ int main(int argc, char **argv)
 		vc.iface = t.cfg.iface;
 		vc.insecure = t.cfg.insecure;
 		vc.media_key = t.cfg.media_key;
+		vc.sign_key = t.cfg.sign_key;
+		vc.unsigned_media = t.cfg.unsigned_media;
 		vc.source = t.voice;
 		vc.path = t.voice_path[0] ? t.voice_path : NULL;
 		if (t.voice_bitrate)

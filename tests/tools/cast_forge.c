@@ -13,14 +13,20 @@
  * as a student asking for more repair than anyone needs
  * (tests/integration/test_repair_live.sh, bench/dos.sh).
  *
+ * With --audio it sends, instead of video, a loud 1 kHz tone as the voice:
+ * Opus in RTP (payload type 111), 20 ms a packet, validly SRTP-protected,
+ * on the channel's audio port (with --sign, one auth packet per 3, as the
+ * teacher's voice; tests/integration/test_voice_forgery.sh).
+ *
  * With --wait-file PATH it joins at once but waits for PATH to exist
  * before it starts (a test's trigger: joining may take seconds on a loaded
  * machine).
  *
  * Usage: cast_forge --key FILE --channel N [--duration SEC] [--fps N]
  *                   [--size WxH] [--sign] [--nack old|live]
- *                   [--wait-file PATH]
+ *                   [--audio] [--wait-file PATH]
  */
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,7 +87,74 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: cast_forge --key FILE --channel N "
 			"[--duration SEC] [--fps N] [--size WxH] [--sign] "
-			"[--nack old|live] [--wait-file PATH]\n");
+			"[--nack old|live] [--audio] [--wait-file PATH]\n");
+}
+
+/* The forged voice: a tone no speech has, for `duration` s. Returns the
+ * audio packets sent; *auths the auth packets. */
+static uint64_t forge_audio(struct out *o, int channel, bool sign,
+			    const uint8_t sk[64], double duration,
+			    uint64_t *auths)
+{
+	struct cast_opus_enc *enc = NULL;
+	struct cast_opus_enc_cfg ec;
+	struct cast_opus_packetizer *pack = NULL;
+	struct cast_opus_packetizer_cfg pc;
+	int16_t pcm[CAST_AUDIO_FRAME];
+	uint8_t opus[CAST_OPUS_MAX_PACKET];
+	uint8_t pkt[CAST_RTP_MAX_PKT];
+	uint64_t frames = 0, sample = 0;
+	uint32_t ts = 0x4321;
+	int64_t t0 = cast_mono_us();
+	int n;
+
+	cast_opus_enc_cfg_init(&ec);
+	cast_opus_packetizer_cfg_init(&pc);
+	pc.channel = (uint16_t)channel;
+	if (cast_opus_enc_new(&enc, &ec) ||
+	    cast_opus_packetizer_new(&pack, &pc))
+		goto out;
+	while (cast_mono_us() - t0 < (int64_t)(duration * 1e6)) {
+		for (int i = 0; i < CAST_AUDIO_FRAME; i++, sample++)
+			pcm[i] = (int16_t)(20000 *
+					   sin(2 * M_PI * 1000 *
+					       (double)sample / CAST_AUDIO_RATE));
+		n = cast_opus_encode(enc, pcm, opus, sizeof(opus));
+		if (n > 0)
+			n = cast_opus_packetize(pack, opus, (size_t)n, ts, pkt,
+						sizeof(pkt));
+		if (n > 0) {
+			send_pkt(pkt, (size_t)n, o);
+			frames++;
+		}
+		if (sign && o->n_hashes == 3) {
+			uint8_t a[CAST_MAUTH_MAX_LEN];
+			uint16_t seq = cast_opus_packetizer_seq(pack);
+			int len = cast_mauth_write(
+				a, sizeof(a), cast_opus_packetizer_ssrc(pack),
+				(uint16_t)channel, o->first,
+				(uint16_t)(seq - (uint16_t)o->first),
+				o->hashes[0], o->n_hashes, sk);
+
+			if (len > 0)
+				len = cast_opus_packetize_auth(
+					pack, a, (size_t)len, ts, pkt,
+					sizeof(pkt));
+			if (len > 0) {
+				send_pkt(pkt, (size_t)len, o);
+				(*auths)++;
+			}
+			o->n_hashes = 0;
+		}
+		if (!sign)
+			o->n_hashes = 0;
+		ts += CAST_AUDIO_FRAME;
+		usleep(CAST_AUDIO_FRAME_US);
+	}
+out:
+	cast_opus_packetizer_free(&pack);
+	cast_opus_enc_free(&enc);
+	return frames;
 }
 
 /* Watches the group for the teacher's newest sequence number and asks it
@@ -158,7 +231,7 @@ int main(int argc, char **argv)
 	const char *key_path = NULL;
 	int channel = 0, fps = 10, w = 640, h = 360;
 	double duration = 5;
-	bool sign = false;
+	bool sign = false, audio = false;
 	const char *nack = NULL, *wait_file = NULL;
 	struct forge f = {.lock = PTHREAD_MUTEX_INITIALIZER};
 	struct cast_key key, fake;
@@ -191,6 +264,8 @@ int main(int argc, char **argv)
 			sscanf(argv[++i], "%dx%d", &w, &h);
 		else if (!strcmp(argv[i], "--sign"))
 			sign = true;
+		else if (!strcmp(argv[i], "--audio"))
+			audio = true;
 		else if (!strcmp(argv[i], "--wait-file") && i + 1 < argc)
 			wait_file = argv[++i];
 		else if (!strcmp(argv[i], "--nack") && i + 1 < argc &&
@@ -262,8 +337,17 @@ int main(int argc, char **argv)
 	cast_udp_cfg_init(&uc);
 	uc.dest_addr = f.media.group;
 	uc.dest_port = f.media.port;
+	if (audio)
+		uc.dest_port = (uint16_t)cast_channel_port(channel,
+							   CAST_PORT_AUDIO);
 	if (cast_udp_new(&o->udp, &uc))
 		goto out;
+	if (audio) {
+		frames = forge_audio(o, channel, sign, fake.sign_sk, duration,
+				     &auths);
+		err = frames ? 0 : 1;
+		goto out;
+	}
 	cast_h264_packetizer_cfg_init(&pc);
 	pc.channel = (uint16_t)channel;
 	pc.mtu = CAST_RTP_MTU_DEFAULT - CAST_SRTP_OVERHEAD;

@@ -232,6 +232,54 @@ static void jitter_reorder_loss(void **state)
 	assert_null(j);
 }
 
+/* A signed voice: every 4th sequence number is the teacher's auth packet,
+ * never put here. Its gap costs no frame (the next packet carries the
+ * timestamp due); a lost audio packet beside it is still rebuilt from the
+ * next one's FEC. Packets come in threes, when their signature does. */
+static void jitter_skips_auth_slots(void **state)
+{
+	struct cast_jitter *j = jb();
+	struct cast_jitter_stats st;
+	int64_t t = 1000000;
+	int b, frame = 0;
+
+	(void)state;
+	/* Frames 0..8 on sequence numbers 100.. with 103, 107, 111 auth;
+	 * frame 4 (seq 105) lost. */
+	for (uint16_t seq = 100; seq < 112; seq++) {
+		uint8_t d = (uint8_t)frame;
+
+		if (seq % 4 == 3)
+			continue;
+		if (seq != 105)
+			assert_int_equal(cast_jitter_put(j, seq,
+							 (uint32_t)frame * 960,
+							 &d, 1,
+							 t + frame * F),
+					 0);
+		frame++;
+	}
+	t += 60000;
+	for (int want = 0; want < 9; want++) {
+		enum cast_jitter_kind k = get(j, t, &b);
+
+		if (want == 4) {
+			assert_int_equal(k, CAST_JITTER_FEC);
+			assert_int_equal(b, 5);
+		} else {
+			assert_int_equal(k, CAST_JITTER_PACKET);
+			assert_int_equal(b, want);
+		}
+		t += F;
+	}
+	cast_jitter_stats(j, &st);
+	assert_int_equal(st.played, 8);
+	assert_int_equal(st.fec, 1);
+	assert_int_equal(st.concealed, 0);
+	assert_int_equal(st.skipped, 2);
+	cast_jitter_free(&j);
+}
+
 static void jitter_underrun_grows_pause_restarts(void **state)
 {
 	struct cast_jitter *j = jb();
@@ -499,6 +547,7 @@ int main(void)
 		cmocka_unit_test(opus_roundtrip_fec_plc),
 		cmocka_unit_test(rtp_packetize_parse),
 		cmocka_unit_test(jitter_reorder_loss),
+		cmocka_unit_test(jitter_skips_auth_slots),
 		cmocka_unit_test(jitter_underrun_grows_pause_restarts),
 		cmocka_unit_test(jitter_shrinks_and_follows_jitter),
 		cmocka_unit_test(wav_writer),

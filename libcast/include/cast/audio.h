@@ -4,6 +4,8 @@
 
 #include "defs.h"
 #include "frame.h"
+#include "key.h"
+#include "mauth.h"
 #include "rtp.h"
 #include "srtp.h"
 #include "stats.h"
@@ -84,6 +86,16 @@ CAST_API int cast_opus_packetizer_new(struct cast_opus_packetizer **out,
 CAST_API int cast_opus_packetize(struct cast_opus_packetizer *p,
 				 const uint8_t *opus, size_t len, uint32_t ts,
 				 uint8_t *out, size_t size);
+/**
+ * Writes one auth packet (payload type CAST_RTP_PT_AUTH, cast/mauth.h) in
+ * the same stream: same SSRC, the next sequence number. Not counted as
+ * audio in the reports. Returns its length, -EINVAL or -ENOSPC.
+ */
+CAST_API int cast_opus_packetize_auth(struct cast_opus_packetizer *p,
+				      const uint8_t *payload, size_t len,
+				      uint32_t ts, uint8_t *out, size_t size);
+/** The sequence number the next packet will carry. */
+CAST_API uint16_t cast_opus_packetizer_seq(const struct cast_opus_packetizer *p);
 CAST_API uint32_t cast_opus_packetizer_ssrc(const struct cast_opus_packetizer *p);
 /** Packets and payload octets so far (for the RTCP SR). */
 CAST_API void cast_opus_packetizer_counts(const struct cast_opus_packetizer *p,
@@ -145,6 +157,7 @@ struct cast_jitter_stats {
 	uint64_t underruns;	/* ran dry while the stream went on */
 	uint64_t restarts;	/* started over (pause, jump) */
 	uint64_t stretched;	/* concealed frames added to grow the delay */
+	uint64_t skipped;	/* sequence numbers without audio (auth) */
 	int target_ms;		/* delay aimed at now */
 	int depth;		/* frames buffered now */
 	double jitter_ms;	/* RFC 3550 interarrival jitter */
@@ -249,6 +262,15 @@ struct cast_voice_sender_cfg {
 	int repair_block;
 	bool enabled;		/* sending from the start (default true) */
 	/**
+	 * The teacher's key (can_sign; required unless insecure or
+	 * unsigned_media): its signing key signs the voice as it signs the
+	 * video (cast/mauth.h), one auth packet closing each repair block
+	 * (docs/voice.md, "Source authentication"); copied at new.
+	 */
+	const struct cast_key *sign_key;
+	/** Send no auth packets (measurement only, as the video's). */
+	bool unsigned_media;
+	/**
 	 * Optional tap on each Opus packet sent (the recorder's voice track:
 	 * cast_recorder_audio), on the voice thread: copy, never block.
 	 * `capture_us` is on the wall clock the video's capture times use.
@@ -270,6 +292,9 @@ struct cast_voice_sender_stats {
 	bool enabled;
 	bool finished;			/* the file ended */
 	struct cast_hist encode_us;	/* preprocess + encode per frame */
+	uint64_t auth_packets;		/* auth packets sent */
+	uint64_t auth_bytes;		/* their bytes on the wire */
+	uint64_t sign_us;		/* spent hashing and signing */
 };
 
 CAST_API void cast_voice_sender_cfg_init(struct cast_voice_sender_cfg *cfg);
@@ -308,6 +333,14 @@ struct cast_voice_receiver_cfg {
 	struct cast_jitter_cfg jitter;
 	int repair_block;	/* the teacher's (default 4; 0: none) */
 	/**
+	 * The teacher's Ed25519 public key (32 bytes, copied; or set later
+	 * with cast_voice_receiver_set_teacher_key): unless insecure or
+	 * unsigned_media, only packets its signatures cover are played.
+	 */
+	const uint8_t *teacher_pk;
+	/** Play unsigned audio (default false; the video's --unsigned-media). */
+	bool unsigned_media;
+	/**
 	 * Called on the receiver's thread with every frame played (pcm valid
 	 * during the call; CAST_AUDIO_FRAME samples) and when it is heard:
 	 * CLOCK_REALTIME µs (the device's queue included). May be NULL.
@@ -331,6 +364,8 @@ struct cast_voice_receiver_stats {
 	uint64_t frames_fec;		/* rebuilt from in-band FEC */
 	uint64_t frames_concealed;	/* Opus loss concealment */
 	uint64_t output_overruns;	/* device queue full: frame skipped */
+	/** The source authentication gate's (cast/mauth.h); zero without. */
+	struct cast_mauth_gate_stats gate;
 	bool enabled;
 	struct cast_jitter_stats jitter;
 	/** Capture (teacher's wall clock) → played, µs; needs an SR. */
@@ -359,6 +394,13 @@ CAST_API int cast_voice_receiver_start(struct cast_voice_receiver *v);
 /** Installs the media key (from the teacher's WELCOME). 0 or -ENOMEM. */
 CAST_API int cast_voice_receiver_set_key(struct cast_voice_receiver *v,
 					 const struct cast_media_key *key);
+/**
+ * Sets the teacher's public key (32 bytes) the voice's signatures are
+ * checked with (from any thread; the video's, from WELCOME). A new key
+ * forgets the stream.
+ */
+CAST_API void cast_voice_receiver_set_teacher_key(struct cast_voice_receiver *v,
+						  const uint8_t pk[32]);
 /** Plays (true) or stays silent (false): the teacher's `voice` command. */
 CAST_API void cast_voice_receiver_enable(struct cast_voice_receiver *v,
 					 bool on);

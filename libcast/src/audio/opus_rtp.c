@@ -5,6 +5,7 @@
 #include "cast/audio.h"
 #include "cast/error.h"
 #include "cast/key.h"
+#include "cast/mauth.h"
 #include "rtp/rtp_int.h"
 
 struct cast_opus_packetizer {
@@ -43,19 +44,17 @@ int cast_opus_packetizer_new(struct cast_opus_packetizer **out,
 	return 0;
 }
 
-int cast_opus_packetize(struct cast_opus_packetizer *p, const uint8_t *opus,
-			size_t len, uint32_t ts, uint8_t *out, size_t size)
+static int write_pkt(struct cast_opus_packetizer *p, uint8_t pt,
+		     bool marker, const uint8_t *payload, size_t len,
+		     uint32_t ts, uint8_t *out, size_t size)
 {
 	size_t hdr = CAST_RTP_HDR_LEN +
 		     (p->cfg.channel ? CAST_RTP_EXT_CHANNEL_LEN : 0);
 
-	if (!len || len > CAST_OPUS_MAX_PACKET)
-		return CAST_ERROR(EINVAL);
 	if (hdr + len > size)
 		return CAST_ERROR(ENOSPC);
 	out[0] = p->cfg.channel ? 0x90 : 0x80;
-	/* RFC 7587 4.1: the marker flags the first packet of a talkspurt. */
-	out[1] = (uint8_t)((p->packets == 0 ? 0x80 : 0) | p->cfg.pt);
+	out[1] = (uint8_t)((marker ? 0x80 : 0) | pt);
 	cast__wr16(out + 2, p->seq);
 	cast__wr32(out + 4, ts);
 	cast__wr32(out + 8, p->cfg.ssrc);
@@ -67,11 +66,41 @@ int cast_opus_packetize(struct cast_opus_packetizer *p, const uint8_t *opus,
 		cast__wr16(out + 17, p->cfg.channel);
 		out[19] = 0;
 	}
-	memcpy(out + hdr, opus, len);
+	memcpy(out + hdr, payload, len);
 	p->seq++;
+	return (int)(hdr + len);
+}
+
+int cast_opus_packetize(struct cast_opus_packetizer *p, const uint8_t *opus,
+			size_t len, uint32_t ts, uint8_t *out, size_t size)
+{
+	int n;
+
+	if (!len || len > CAST_OPUS_MAX_PACKET)
+		return CAST_ERROR(EINVAL);
+	/* RFC 7587 4.1: the marker flags the first packet of a talkspurt. */
+	n = write_pkt(p, (uint8_t)p->cfg.pt, p->packets == 0, opus, len, ts,
+		      out, size);
+	if (n < 0)
+		return n;
 	p->packets++;
 	p->octets += (uint32_t)len;
-	return (int)(hdr + len);
+	return n;
+}
+
+int cast_opus_packetize_auth(struct cast_opus_packetizer *p,
+			     const uint8_t *payload, size_t len, uint32_t ts,
+			     uint8_t *out, size_t size)
+{
+	if (!len || len > CAST_MAUTH_MAX_LEN)
+		return CAST_ERROR(EINVAL);
+	return write_pkt(p, CAST_RTP_PT_AUTH, false, payload, len, ts, out,
+			 size);
+}
+
+uint16_t cast_opus_packetizer_seq(const struct cast_opus_packetizer *p)
+{
+	return p->seq;
 }
 
 uint32_t cast_opus_packetizer_ssrc(const struct cast_opus_packetizer *p)

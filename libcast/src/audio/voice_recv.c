@@ -33,6 +33,11 @@ struct cast_voice_receiver {
 	bool srtp_ok;
 	int64_t last_roc_try;
 	struct cast_repair_dec *rdec;
+	/* Source authentication: NULL when insecure or unsigned_media. */
+	struct cast_mauth_gate *gate;
+	uint8_t next_pk[32];		/* under lock */
+	bool next_pk_set;		/* under lock */
+	int64_t last_gate_stats;
 	struct cast_jitter *jit;
 	struct cast_opus_dec *dec;
 	enum output out;
@@ -118,7 +123,7 @@ static bool accept_packet(struct cast_voice_receiver *v, uint8_t *buf,
 }
 
 /* An authenticated, plain RTP packet into the jitter buffer. */
-static void take_rtp(struct cast_voice_receiver *v, const uint8_t *buf,
+static void play_rtp(struct cast_voice_receiver *v, const uint8_t *buf,
 		     size_t len, int64_t now)
 {
 	struct cast_rtp_hdr h;
@@ -146,6 +151,31 @@ static void take_rtp(struct cast_voice_receiver *v, const uint8_t *buf,
 	}
 	cast_jitter_put(v->jit, h.seq, h.ts, h.payload, h.payload_len, now);
 	count(v, &v->st.packets);
+}
+
+/* What the gate lets through: the teacher's audio, and its auth packets
+ * (which only take their place in the sequence space). The arrival time
+ * stays the packet's own: the jitter buffer's delay absorbs the wait. */
+static void on_signed(const uint8_t *pkt, size_t len, int64_t arrival_us,
+		      void *arg)
+{
+	if (len >= 2 && (pkt[1] & 0x7f) == CAST_RTP_PT_AUTH)
+		return;
+	play_rtp(arg, pkt, len, arrival_us);
+}
+
+/* A plain RTP packet (after SRTP and repair): through the gate, if any. */
+static void take_rtp(struct cast_voice_receiver *v, const uint8_t *buf,
+		     size_t len, int64_t now)
+{
+	if (!v->gate) {
+		/* Unsigned media: the teacher's signatures are not read. */
+		if (len < 2 || (buf[1] & 0x7f) != CAST_RTP_PT_AUTH)
+			play_rtp(v, buf, len, now);
+		return;
+	}
+	if (cast_mauth_gate_push(v->gate, buf, len, now) == CAST_EMALFORMED)
+		count(v, &v->st.malformed);
 }
 
 static void on_recovered(uint16_t seq, const uint8_t *pkt, size_t len,
@@ -370,6 +400,10 @@ static void *voice_thread(void *arg)
 			v->next_srtp = NULL;
 			v->srtp_ok = false;
 		}
+		if (v->next_pk_set && v->gate) {
+			cast_mauth_gate_set_key(v->gate, v->next_pk);
+			v->next_pk_set = false;
+		}
 		pthread_mutex_unlock(&v->lock);
 		while ((n = cast_udp_recv(v->rtp, buf, sizeof(buf), 0, NULL,
 					  NULL)) >= 0)
@@ -378,6 +412,15 @@ static void *voice_thread(void *arg)
 					  NULL)) >= 0)
 			on_rtcp(v, buf, (size_t)n);
 		now = cast_mono_us();
+		if (v->gate) {
+			cast_mauth_gate_poll(v->gate, now);
+			if (now - v->last_gate_stats >= 100000) {
+				v->last_gate_stats = now;
+				pthread_mutex_lock(&v->lock);
+				cast_mauth_gate_stats(v->gate, &v->st.gate);
+				pthread_mutex_unlock(&v->lock);
+			}
+		}
 		if (idle && cast_jitter_idle(v->jit)) {
 			next = now + CAST_AUDIO_FRAME_US;
 			continue;
@@ -443,6 +486,7 @@ int cast_voice_receiver_new(struct cast_voice_receiver **out,
 	v->cfg.iface = NULL;
 	v->cfg.output = NULL;
 	v->cfg.media_key = NULL;
+	v->cfg.teacher_pk = NULL;
 	v->enabled = cfg->enabled;
 	pthread_mutex_init(&v->lock, NULL);
 	cast_hist_reset(&v->st.latency_us);
@@ -452,6 +496,29 @@ int cast_voice_receiver_new(struct cast_voice_receiver **out,
 				 &v->port);
 	if (err)
 		goto out;
+	if (!cfg->insecure && cfg->unsigned_media)
+		cast_log(CAST_LOG_WARN, "voice", "unsigned media: playing "
+			 "sound any student could send");
+	if (!cfg->insecure && !cfg->unsigned_media) {
+		struct cast_mauth_gate_cfg gc;
+
+		cast_mauth_gate_cfg_init(&gc);
+		/* A packet waits one block for its signature; a repaired
+		 * auth packet comes with the next block. Past the jitter
+		 * buffer's longest delay it could not be played anyway. */
+		gc.hold_us = (int64_t)cfg->jitter.max_ms * 1000;
+		if (gc.hold_us <= 0)
+			gc.hold_us = 400000;
+		gc.cb = on_signed;
+		gc.arg = v;
+		err = cast_mauth_gate_new(&v->gate, &gc);
+		if (err)
+			goto out;
+		if (cfg->teacher_pk) {
+			cast_mauth_gate_set_key(v->gate, cfg->teacher_pk);
+			memcpy(v->next_pk, cfg->teacher_pk, 32);
+		}
+	}
 	err = cast_jitter_new(&v->jit, &cfg->jitter);
 	if (err)
 		goto out;
@@ -533,6 +600,23 @@ int cast_voice_receiver_set_key(struct cast_voice_receiver *v,
 	return 0;
 }
 
+void cast_voice_receiver_set_teacher_key(struct cast_voice_receiver *v,
+					 const uint8_t pk[32])
+{
+	if (!v || !pk)
+		return;
+	pthread_mutex_lock(&v->lock);
+	/* The same key again (every WELCOME) keeps the stream. */
+	if (v->gate && memcmp(v->next_pk, pk, 32)) {
+		memcpy(v->next_pk, pk, 32);
+		if (!v->running)
+			cast_mauth_gate_set_key(v->gate, pk);
+		else
+			v->next_pk_set = true;
+	}
+	pthread_mutex_unlock(&v->lock);
+}
+
 void cast_voice_receiver_enable(struct cast_voice_receiver *v, bool on)
 {
 	v->enabled = on;
@@ -590,6 +674,7 @@ void cast_voice_receiver_free(struct cast_voice_receiver **pv)
 	cast_srtp_free(&v->srtp);
 	cast_srtp_free(&v->next_srtp);
 	cast_repair_dec_free(&v->rdec);
+	cast_mauth_gate_free(&v->gate);
 	cast_jitter_free(&v->jit);
 	cast_opus_dec_free(&v->dec);
 	pthread_mutex_destroy(&v->lock);

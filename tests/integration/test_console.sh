@@ -186,6 +186,7 @@ run_size() {
 	DISPLAY=$DISP "$TEACHER" --key "$WORK/class.key" --ctl-socket "$SOCK" \
 		--source testpattern --size 320x180 --fps 10 --bitrate 200 \
 		--channel "$CH" --console-size "${W}x${H}" --console-lang en \
+		--record-dir "$WORK/rec-$W" \
 		--stats "$WORK/teacher.jsonl" --duration 150 \
 		2>"$WORK/teacher-$W.err" &
 	TPID=$!
@@ -309,6 +310,85 @@ print('hand (orange) px: s01 %d, s03 %d' % (a, c))
 if c < 100 or a > 0: print('FAIL: hand not drawn'); sys.exit(1)
 " || fail "hand drawn"
 
+	# w. The whiteboard: drawing mode, a blue stroke through the
+	# console's pointer, on the board (`ctl board`) and on the screen;
+	# Esc leaves drawing mode with the drawing kept; pressed again while
+	# drawing, the board is hidden.
+	N0=$("$TEACHER" ctl --socket "$SOCK" board |
+		python3 -c "import json,sys; print(json.load(sys.stdin)['items'])") ||
+		fail "ctl board"
+	X xdotool mousemove $(center whiteboard) click 1
+	ui "u['drawing'] and 'board_rect' in u and len(u['palette']) == 21" \
+		"Whiteboard enters drawing mode (palette, drawing surface)" ||
+		fail "drawing mode"
+	PB=$(uiget "next(p['rect'] for p in u['palette'] if p['name'] == 'color_1e88e5')")
+	X xdotool mousemove $(python3 -c "r=[int(v) for v in '$PB'.split(',')]; print(r[0] + r[2] // 2, r[1] + r[3] // 2)") click 1
+	PW=$(uiget "next(p['rect'] for p in u['palette'] if p['name'] == 'width_12')")
+	X xdotool mousemove $(python3 -c "r=[int(v) for v in '$PW'.split(',')]; print(r[0] + r[2] // 2, r[1] + r[3] // 2)") click 1
+	BR=$(uiget "u['board_rect']")
+	set -- $(python3 -c "
+r=[int(v) for v in '$BR'.split(',')]
+pts=[(r[0] + r[2] * (0.2 + 0.05 * i), r[1] + r[3] * (0.3 + 0.03 * i)) for i in range(11)]
+print(' '.join('%d %d' % p for p in pts))")
+	X xdotool mousemove "$1" "$2" mousedown 1
+	shift 2
+	while [ $# -ge 2 ]; do
+		X xdotool mousemove "$1" "$2"
+		sleep 0.05
+		shift 2
+	done
+	X xdotool mouseup 1
+	BOARD_OK=$(python3 - "$TEACHER" "$SOCK" "$N0" "$SLACK" <<'PY'
+import json, subprocess, sys, time
+teacher, sock, n0, slack = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+end = time.time() + 10 * slack
+while True:
+    b = json.loads(subprocess.run([teacher, "ctl", "--socket", sock, "board"],
+                                  capture_output=True, text=True).stdout)
+    if b["items"] == n0 + 1 and b["on"] and b["style"]["color"] == "#1e88e5":
+        print("ok"); break
+    if time.time() > end:
+        print("board: %s" % b); break
+    time.sleep(0.2)
+PY
+)
+	[ "$BOARD_OK" = ok ] || fail "the stroke is not on the board ($BOARD_OK)"
+	echo "ok: the stroke drawn with the pointer is a new blue item (ctl board)"
+	sleep 0.5
+	shot board
+	check_ppm "
+img = ppm('$WORK/board.ppm')
+n = count(img, rect('$BR'), 0x1e88e5, 24)
+print('board surface: %d blue px' % n)
+if n < 200: print('FAIL: the stroke is not drawn'); sys.exit(1)
+" || fail "stroke drawn"
+	X xdotool key Escape
+	ui "not u['drawing'] and len(u['tiles']) == 3" \
+		"Esc leaves drawing mode (the tiles are back)" || fail "Esc"
+	"$TEACHER" ctl --socket "$SOCK" board | grep -q "\"on\":true,.*\"items\":$((N0 + 1))," ||
+		fail "Esc lost the drawing: $("$TEACHER" ctl --socket "$SOCK" board)"
+	echo "ok: the board stays on with its drawing after Esc"
+	X xdotool key F5
+	ui "u['drawing']" "F5 draws again" || fail "F5"
+	X xdotool mousemove $(center whiteboard) click 1
+	ui "not u['drawing']" "Whiteboard pressed again leaves drawing" ||
+		fail "whiteboard off"
+	"$TEACHER" ctl --socket "$SOCK" board | grep -q '"on":false' ||
+		fail "the board is still shown"
+
+	# r. Record: pressed, the teacher records (its stats); the status bar
+	# counts; pressed again, the file is there.
+	X xdotool mousemove $(center record) click 1
+	ui "s['recording'] and u['recording'] and s['record_path'].startswith('$WORK/rec-$W/')" \
+		"Record starts the recording (teacher stats)" || fail "record start"
+	RP=$(python3 -c "import json; print(json.loads([l for l in open('$WORK/teacher.jsonl') if l.endswith('\n')][-1])['record_path'])")
+	ui "s['record_seconds'] >= 2" "recording for 2 s" || fail "record time"
+	X xdotool mousemove $(center record) click 1
+	ui "not s['recording'] and not u['recording']" \
+		"Record pressed again stops it" || fail "record stop"
+	[ -s "$RP" ] || fail "no recording at $RP"
+	echo "ok: the recording $RP ($(wc -c <"$RP") bytes)"
+
 	# e. Language, live: zh_CN, zh_TW, back to en.
 	label_is en en zh_CN
 	X xdotool key ctrl+g
@@ -337,6 +417,16 @@ if white < w * ih: print('FAIL: menu not drawn'); sys.exit(1)
 	label_is zh_TW zh_TW zh_CN
 	X xdotool key ctrl+g Down Return
 	ui "u['lang'] == 'en'" "console back in English" || fail "en"
+	ui "{'whiteboard', 'record'} <= {b['action'] for b in u['buttons']}" \
+		"Whiteboard and Record on the toolbar" || fail "new buttons"
+	check_ppm "
+a, b, c = ppm('$WORK/en.ppm'), ppm('$WORK/zh_CN.ppm'), ppm('$WORK/zh_TW.ppm')
+for name, r in (('whiteboard', rect('$(rectof whiteboard)')), ('record', rect('$(rectof record)'))):
+    band = [r[0], r[1] + r[3] // 2, r[2], r[3] // 2]
+    d1, d2 = differ(a, b, band), differ(b, c, band)
+    print('%s label: en/zh_CN %d px differ, zh_CN/zh_TW %d' % (name, d1, d2))
+    if d1 < 40 or (name == 'record' and d2 < 40): print('FAIL: %s label not in each language' % name); sys.exit(1)
+" || fail "new buttons' labels"
 
 	# f. The custom menu hides the web button.
 	X xdotool mousemove $(center menu) click 1

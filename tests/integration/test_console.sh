@@ -20,6 +20,9 @@
 #     second Xvfb shows flat grey where the bar is and none of its colour;
 #     the bar's Lock locks the class; its Console button brings the full
 #     console back (still left out), F11 shrinks it again;
+#  w. Whiteboard: a stroke drawn with the pointer is on the board; Esc
+#     keeps it; r. Record starts and stops a recording; v. Voice (with
+#     --voice) turns the voice on and off;
 #  h. first run in a fresh home: the teacher makes the class key, the
 #     console shows the student setup command (the same the teacher
 #     printed), and a student started with exactly that command appears.
@@ -29,6 +32,7 @@
 command -v Xvfb >/dev/null || skip "Xvfb not installed (scripts/install-deps.sh)"
 command -v xdotool >/dev/null || skip "xdotool not installed"
 command -v import >/dev/null || skip "ImageMagick not installed"
+command -v ffmpeg >/dev/null || skip "ffmpeg not installed"
 RENDER=$BUILD/tests/ui_render
 [ -x "$RENDER" ] || skip "$RENDER not built"
 fc-list ':lang=zh-cn' 2>/dev/null | grep -q . ||
@@ -417,8 +421,9 @@ if white < w * ih: print('FAIL: menu not drawn'); sys.exit(1)
 	label_is zh_TW zh_TW zh_CN
 	X xdotool key ctrl+g Down Return
 	ui "u['lang'] == 'en'" "console back in English" || fail "en"
-	ui "{'whiteboard', 'record'} <= {b['action'] for b in u['buttons']}" \
-		"Whiteboard and Record on the toolbar" || fail "new buttons"
+	ui "{'whiteboard', 'record'} <= {b['action'] for b in u['buttons']} and 'voice' not in [b['action'] for b in u['buttons']]" \
+		"Whiteboard and Record on the toolbar, no Voice without --voice" ||
+		fail "new buttons"
 	check_ppm "
 a, b, c = ppm('$WORK/en.ppm'), ppm('$WORK/zh_CN.ppm'), ppm('$WORK/zh_TW.ppm')
 for name, r in (('whiteboard', rect('$(rectof whiteboard)')), ('record', rect('$(rectof record)'))):
@@ -537,8 +542,11 @@ run_first() {
 	export HOME="$WORK/fresh-home"
 	mkdir -p "$HOME"
 	rm -f "$WORK/teacher.jsonl"
+	ffmpeg -loglevel error -y -f lavfi -i sine=frequency=440:duration=200 \
+		-ar 48000 -ac 1 "$WORK/tone.wav" || fail "ffmpeg made no tone"
 	DISPLAY=$DISP "$TEACHER" --ctl-socket "$SOCK" --source testpattern \
 		--size 320x180 --fps 10 --bitrate 200 --channel 46 \
+		--voice "file:$WORK/tone.wav" \
 		--console-size 1366x768 --console-lang zh_CN \
 		--stats "$WORK/teacher.jsonl" --duration 150 \
 		2>"$WORK/teacher-first.err" &
@@ -562,6 +570,14 @@ run_first() {
 	ui "[t['id'] for t in u['tiles']] == ['s07'] and cls['s07']['online'] and cls['s07']['name'] == '李雷'" \
 		"the student started with the shown command appears" ||
 		fail "student from the setup command"
+	# v. With a voice source the Voice button exists; pressed, the
+	# teacher's voice is on (its stats); pressed again, off.
+	X xdotool mousemove $(center voice) click 1
+	ui "s['voice_on'] and u['voice_on']" "Voice turns the voice on" ||
+		fail "voice on"
+	X xdotool mousemove $(center voice) click 1
+	ui "not s['voice_on'] and not u['voice_on']" \
+		"Voice pressed again turns it off" || fail "voice off"
 }
 
 run_size 1366 768 43

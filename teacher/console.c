@@ -31,7 +31,7 @@ enum action {
 	A_ATTENDANCE,
 	A_WAKE,
 	A_POWER,
-	A_BOARD,  /* with a whiteboard */
+	A_BOARD, /* with a whiteboard */
 	A_RECORD,
 	A_VOICE, /* with a voice source */
 	A_LANGUAGE,
@@ -107,10 +107,9 @@ enum pal {
 
 static const char *const tool_names[CAST_BOARD_TOOLS] = {
     "pen", "highlighter", "line", "arrow", "rect", "ellipse", "text", "eraser"};
-static const char *const tool_icons[CAST_BOARD_TOOLS] = {
-    "✎", "▮", "╱", "→", "▭", "◯", "T", "⌫"};
-static const uint32_t pal_colors[4] = {0xe53935, 0x1e88e5, 0x43a047,
-                                       0xfdd835};
+static const char *const tool_icons[CAST_BOARD_TOOLS] = {"✎", "▮", "╱", "→",
+                                                         "▭", "◯", "T", "⌫"};
+static const uint32_t pal_colors[4] = {0xe53935, 0x1e88e5, 0x43a047, 0xfdd835};
 static const double pal_widths[3] = {3, 6, 12};
 static const char *const pal_names[] = {"undo", "redo", "clear",
                                         "prev", "next", "new_page"};
@@ -942,8 +941,7 @@ static void do_board(struct console *c)
 }
 
 /* Asks a verb the class answers at once and shows its reply. */
-static bool ctl_now(struct console *c, const char *what, int argc,
-                    char **argv)
+static bool ctl_now(struct console *c, const char *what, int argc, char **argv)
 {
 	char *reply = cast_class_ctl(argc, argv, 0, c->cfg.cls);
 	json_object *o;
@@ -998,15 +996,14 @@ static void board_layout(struct console *c)
 	const struct cast_ui_rect *g = &c->lay.grid;
 	double u = c->lay.unit, pad = u * 0.5;
 	double bh = fmin(u * 2.2, (g->h - pad * 2) / P_COUNT), bw = u * 2.4;
-	double aw = c->width > 0 && c->height > 0
-	                ? (double)c->width / c->height
-	                : 16.0 / 9;
+	double aw = c->width > 0 && c->height > 0 ? (double)c->width / c->height
+	                                          : 16.0 / 9;
 	struct cast_ui_rect a = {g->x + bw + pad * 2, g->y + pad,
 	                         g->w - bw - pad * 3, g->h - pad * 2};
 
 	for (int i = 0; i < P_COUNT; i++)
-		c->pal[i] = (struct cast_ui_rect){g->x + pad, g->y + pad + i * bh,
-		                                  bw, bh - 2};
+		c->pal[i] = (struct cast_ui_rect){
+		    g->x + pad, g->y + pad + i * bh, bw, bh - 2};
 	/* The broadcast's aspect, as large as fits. */
 	if (a.w / a.h > aw) {
 		a.x += (a.w - a.h * aw) / 2;
@@ -1129,10 +1126,10 @@ static void draw_board(struct console *c, cairo_t *cr)
 			cast_ui_fill(cr, &r, u * 0.1, pal_colors[p - P_COLOR]);
 		} else if (p >= P_WIDTH && p < P_UNDO) {
 			cairo_set_source_rgb(cr, 1, 1, 1);
-			cairo_arc(cr, r.x + r.w / 2, r.y + r.h / 2,
-			          fmin(r.h * 0.4, pal_widths[p - P_WIDTH] / 2 +
-			                              0.5),
-			          0, 2 * M_PI);
+			cairo_arc(
+			    cr, r.x + r.w / 2, r.y + r.h / 2,
+			    fmin(r.h * 0.4, pal_widths[p - P_WIDTH] / 2 + 0.5),
+			    0, 2 * M_PI);
 			cairo_fill(cr);
 		} else {
 			cast_ui_label(c->ui, cr, &r, icon, u * 0.9, 0xffffff,
@@ -1160,12 +1157,11 @@ static void draw_board(struct console *c, cairo_t *cr)
 	}
 	if (s)
 		cairo_surface_destroy(s);
-	snprintf(line, sizeof(line), "%s · %s %d/%d",
-	         T(c, CAST_S_DRAWING), T(c, CAST_S_PAGE),
-	         cast_board_page(c->cfg.board, &n) + 1, n);
+	snprintf(line, sizeof(line), "%s · %s %d/%d", T(c, CAST_S_DRAWING),
+	         T(c, CAST_S_PAGE), cast_board_page(c->cfg.board, &n) + 1, n);
 	cast_ui_label(c->ui, cr,
-	              &(struct cast_ui_rect){a->x, a->y, a->w, u * 1.4},
-	              line, u * 0.8, 0xe8eaed, false, CAST_UI_LEFT_ALIGN);
+	              &(struct cast_ui_rect){a->x, a->y, a->w, u * 1.4}, line,
+	              u * 0.8, 0xe8eaed, false, CAST_UI_LEFT_ALIGN);
 }
 
 static void act(struct console *c, int a, const struct cast_ui_rect *at)
@@ -1495,10 +1491,9 @@ static void status_text(struct console *c, char *buf, size_t size)
 	if (c->recording && n < size) {
 		long t = (long)c->rec_seconds;
 
-		n += (size_t)snprintf(buf + n, size - n,
-		                      " · %s %02ld:%02ld:%02ld",
-		                      T(c, CAST_S_REC), t / 3600, t / 60 % 60,
-		                      t % 60);
+		n += (size_t)snprintf(
+		    buf + n, size - n, " · %s %02ld:%02ld:%02ld",
+		    T(c, CAST_S_REC), t / 3600, t / 60 % 60, t % 60);
 	}
 	if (c->last_error[0] && n < size)
 		snprintf(buf + n, size - n, " · %s", c->last_error);
@@ -1526,10 +1521,10 @@ static void draw_bar(struct console *c, cairo_t *cr)
 	struct cast_ui_button con = {.icon = "▣",
 	                             .label = T(c, CAST_S_CONSOLE)};
 	struct cast_ui_rect all = {0, 0, BAR_W, BAR_H};
-	struct cast_ui_button board = {
-	    .icon = "✎",
-	    .label = T(c, CAST_S_WHITEBOARD),
-	    .pressed = c->cfg.board && cast_board_on(c->cfg.board)};
+	struct cast_ui_button board = {.icon = "✎",
+	                               .label = T(c, CAST_S_WHITEBOARD),
+	                               .pressed = c->cfg.board &&
+	                                          cast_board_on(c->cfg.board)};
 	double tx = c->cfg.board ? u * 15.4 : u * 10.4;
 	struct cast_ui_rect t1 = {tx, 4, BAR_W - tx - u * 0.6, BAR_H / 2.0 - 4};
 	struct cast_ui_rect t2 = {tx, BAR_H / 2.0, BAR_W - tx - u * 0.6,
@@ -1985,6 +1980,12 @@ void console_json(struct console *c, struct cast_json *j)
 		         c->bar_board.x, c->bar_board.y, c->bar_board.w,
 		         c->bar_board.h);
 		cast_json_str(j, "bar_board", buf);
+	}
+	{
+		char status[1024];
+
+		status_text(c, status, sizeof(status));
+		cast_json_str(j, "status", status);
 	}
 	cast_json_bool(j, "drawing", c->drawing);
 	cast_json_bool(j, "recording", c->recording);

@@ -386,7 +386,8 @@ if n < 200: print('FAIL: the stroke is not drawn'); sys.exit(1)
 	ui "s['recording'] and u['recording'] and s['record_path'].startswith('$WORK/rec-$W/')" \
 		"Record starts the recording (teacher stats)" || fail "record start"
 	RP=$(python3 -c "import json; print(json.loads([l for l in open('$WORK/teacher.jsonl') if l.endswith('\n')][-1])['record_path'])")
-	ui "s['record_seconds'] >= 2" "recording for 2 s" || fail "record time"
+	ui "s['record_seconds'] >= 2 and ' rec 00:00:0' in u['status']" \
+		"recording for 2 s, the status bar counts" || fail "record time"
 	X xdotool mousemove $(center record) click 1
 	ui "not s['recording'] and not u['recording']" \
 		"Record pressed again stops it" || fail "record stop"
@@ -533,6 +534,15 @@ if grey_s < inner[2] * inner[3] * 9 // 10 or bar_s > 0:
 	X xdotool key F11
 	ui "u['bar'] and u['window_w'] < 600" "F11 shrinks it to the bar again" ||
 		fail "console to bar"
+	# The bar's Whiteboard: the full console in drawing mode, the board
+	# shown; Esc leaves drawing with the board still on.
+	BX=$(uiget "(lambda e, r: '%d %d' % (e[0] + r[0] + r[2] // 2, e[1] + r[1] + r[3] // 2))([int(v) for v in u['excluded'].split(',')], [int(v) for v in u['bar_board'].split(',')])")
+	X xdotool mousemove $BX click 1
+	ui "u['drawing'] and not u['bar'] and s['board']['on']" \
+		"the bar's Whiteboard opens drawing mode" || fail "bar whiteboard"
+	X xdotool key Escape
+	ui "not u['drawing'] and s['board']['on']" \
+		"Esc leaves drawing, the board stays shown" || fail "bar Esc"
 }
 
 run_first() {

@@ -203,6 +203,7 @@ struct console {
 	bool drawing, pen;
 	struct cast_ui_rect board_r, pal[P_COUNT];
 	double text_x, text_y; /* where the text tool was clicked */
+	double pen_x, pen_y;   /* the pointer's last place on the page */
 	uint64_t board_version;
 	/* Recording (`ctl record`) and voice (`ctl voice`). */
 	bool recording, voice_on;
@@ -921,7 +922,7 @@ static void set_drawing(struct console *c, bool on)
 		set_bar(c, false);
 		cast_board_set_on(c->cfg.board, true);
 	} else if (c->pen) {
-		cast_board_pointer_up(c->cfg.board, 0, 0);
+		cast_board_pointer_up(c->cfg.board, c->pen_x, c->pen_y);
 		c->pen = false;
 	}
 	c->drawing = on;
@@ -1077,6 +1078,8 @@ static void board_button(struct console *c, const SDL_MouseButtonEvent *e)
 		open_entry(c, A_BOARD);
 		return;
 	}
+	c->pen_x = nx;
+	c->pen_y = ny;
 	c->pen = !cast_board_pointer_down(c->cfg.board, nx, ny);
 }
 
@@ -1087,6 +1090,8 @@ static void board_motion(struct console *c, double x, double y, bool up)
 
 	if (!c->pen)
 		return;
+	c->pen_x = nx;
+	c->pen_y = ny;
 	if (up) {
 		cast_board_pointer_up(c->cfg.board, nx, ny);
 		c->pen = false;

@@ -31,6 +31,9 @@ enum action {
 	A_ATTENDANCE,
 	A_WAKE,
 	A_POWER,
+	A_BOARD, /* with a whiteboard */
+	A_RECORD,
+	A_VOICE, /* with a voice source */
 	A_LANGUAGE,
 	A_MENU,
 	A_BAR, /* own-screen broadcast only */
@@ -57,13 +60,16 @@ static const struct {
                       false},
     [A_WAKE] = {"wake", "wake", CAST_S_WAKE, "☀", NULL, false},
     [A_POWER] = {"power", "power", CAST_S_POWER, "⚡", NULL, true},
+    [A_BOARD] = {"whiteboard", NULL, CAST_S_WHITEBOARD, "✎", "F5", false},
+    [A_RECORD] = {"record", NULL, CAST_S_RECORD, "●", "F6", false},
+    [A_VOICE] = {"voice", NULL, CAST_S_VOICE, "♪", "F7", false},
     [A_LANGUAGE] = {"language", NULL, CAST_S_LANGUAGE, "文", "Ctrl+G", true},
     [A_MENU] = {"menu", NULL, CAST_S_MENU, "☰", NULL, true},
     [A_BAR] = {"bar", NULL, CAST_S_BAR, "▭", "F11", false},
 };
 
 /* The floating bar (logical px): Lock and Console buttons, then the state. */
-#define BAR_W 420
+#define BAR_W 540
 #define BAR_H 60
 #define BAR_UNIT 15
 
@@ -84,6 +90,30 @@ enum item {
 };
 
 #define MENU_MAX 24
+
+/* The whiteboard's pen palette (drawing mode), down the left edge. */
+enum pal {
+	P_TOOL, /* + enum cast_board_tool */
+	P_COLOR = P_TOOL + CAST_BOARD_TOOLS,
+	P_WIDTH = P_COLOR + 4,
+	P_UNDO = P_WIDTH + 3,
+	P_REDO,
+	P_CLEAR,
+	P_PREV,
+	P_NEXT,
+	P_NEW,
+	P_COUNT
+};
+
+static const char *const tool_names[CAST_BOARD_TOOLS] = {
+    "pen", "highlighter", "line", "arrow", "rect", "ellipse", "text", "eraser"};
+static const char *const tool_icons[CAST_BOARD_TOOLS] = {"✎", "▮", "╱", "→",
+                                                         "▭", "◯", "T", "⌫"};
+static const uint32_t pal_colors[4] = {0xe53935, 0x1e88e5, 0x43a047, 0xfdd835};
+static const double pal_widths[3] = {3, 6, 12};
+static const char *const pal_names[] = {"undo", "redo", "clear",
+                                        "prev", "next", "new_page"};
+static const char *const pal_icons[] = {"↶", "↷", "✕", "◀", "▶", "+"};
 
 struct student {
 	char id[64], name[128], ip[16];
@@ -166,8 +196,19 @@ struct console {
 	/* Floating bar (own-screen broadcast): the full console's place. */
 	bool bar;
 	int full_x, full_y, full_w, full_h;
-	struct cast_ui_rect bar_lock, bar_console;
+	struct cast_ui_rect bar_lock, bar_console, bar_board;
 	struct cast_rect excl; /* last rectangle left out of the picture */
+
+	/* Whiteboard drawing mode: the pointer goes to the board. */
+	bool drawing, pen;
+	struct cast_ui_rect board_r, pal[P_COUNT];
+	double text_x, text_y; /* where the text tool was clicked */
+	double pen_x, pen_y;   /* the pointer's last place on the page */
+	uint64_t board_version;
+	/* Recording (`ctl record`) and voice (`ctl voice`). */
+	bool recording, voice_on;
+	double rec_seconds;
+	char rec_path[512];
 
 	char setup[256]; /* the command a student PC runs */
 	struct request req;
@@ -444,8 +485,24 @@ static void refresh(struct console *c)
 	json_object_put(o);
 	c->n_visible = 0;
 	for (int a = 0; a < A_COUNT; a++)
-		if (!c->hidden[a] && (a != A_BAR || c->cfg.own_screen))
+		if (!c->hidden[a] && (a != A_BAR || c->cfg.own_screen) &&
+		    (a != A_BOARD || c->cfg.board) &&
+		    (a != A_VOICE || c->cfg.voice))
 			c->visible[c->n_visible++] = a;
+	/* Recording: its state as `ctl record` reports it. */
+	o = ask(c, "record");
+	if (o) {
+		json_object *v;
+
+		c->recording = jbool(o, "recording");
+		c->rec_seconds =
+		    json_object_object_get_ex(o, "record_seconds", &v)
+		        ? json_object_get_double(v)
+		        : 0;
+		snprintf(c->rec_path, sizeof(c->rec_path), "%s",
+		         jstr(o, "record_path"));
+	}
+	json_object_put(o);
 	if (c->cfg.sender) {
 		struct cast_sender_stats st;
 		struct cast_rates r;
@@ -511,9 +568,13 @@ static void *request_thread(void *arg)
 
 static void request_done(struct console *c);
 
+/* Whom a request names: the selection (none: the class decides), the
+ * selection or explicitly all, or nobody (a verb without --to). */
+enum to { TO_SEL, TO_SEL_OR_ALL, TO_NONE };
+
 /* Runs `argv` (with --to the selection) through the control socket. */
 static void later(struct console *c, const char *what, int argc,
-                  const char *const *argv, bool to_all_explicit)
+                  const char *const *argv, enum to to_whom)
 {
 	struct request *r = &c->req;
 	char to[4096];
@@ -528,7 +589,7 @@ static void later(struct console *c, const char *what, int argc,
 	snprintf(r->what, sizeof(r->what), "%s", what);
 	for (int i = 0; i < argc && r->argc < 5; i++)
 		r->argv[r->argc++] = strdup(argv[i]);
-	if (sel || to_all_explicit) {
+	if (to_whom != TO_NONE && (sel || to_whom == TO_SEL_OR_ALL)) {
 		r->argv[r->argc++] = strdup("--to");
 		r->argv[r->argc++] = strdup(sel ? sel : "all");
 	}
@@ -602,12 +663,22 @@ static void entry_done(struct console *c)
 	SDL_StopTextInput();
 	if (!c->entry[0])
 		return;
+	if (a == A_BOARD) {
+		struct cast_board_style st;
+
+		cast_board_style(c->cfg.board, &st);
+		if (cast_board_text(c->cfg.board, &st, c->text_x, c->text_y,
+		                    c->entry) < 0)
+			toast(c, true, "%s: %s", T(c, CAST_S_WHITEBOARD),
+			      T(c, CAST_S_FAILED));
+		return;
+	}
 	if (a == A_FILES || a == A_HOMEWORK) {
 		snprintf(word, sizeof(word), "%s=%s",
 		         a == A_FILES ? "path" : "folder", c->entry);
 		argv[0] = a == A_FILES ? "send" : "collect";
 		argv[1] = word;
-		later(c, T(c, actions[a].label), 2, argv, false);
+		later(c, T(c, actions[a].label), 2, argv, TO_SEL);
 		return;
 	}
 	cmd = calloc(1, sizeof(*cmd));
@@ -737,7 +808,7 @@ static void choose(struct console *c, int k)
 		argv[1] = c->hidden[a] ? "show" : "hide";
 		argv[2] = actions[a].feature;
 		c->hidden[a] = !c->hidden[a];
-		later(c, T(c, CAST_S_MENU), 3, argv, false);
+		later(c, T(c, CAST_S_MENU), 3, argv, TO_NONE);
 		/* `menu` takes no --to: asked as is. */
 		return;
 	}
@@ -749,7 +820,7 @@ static void choose(struct console *c, int k)
 		later(c,
 		      T(c, it == I_POWER_OFF ? CAST_S_POWER_OFF
 		                             : CAST_S_POWER_RESTART),
-		      2, argv, true);
+		      2, argv, TO_SEL_OR_ALL);
 		return;
 	case I_TILE_LOCK:
 	case I_TILE_UNLOCK:
@@ -839,6 +910,265 @@ static void exclude_self(struct console *c)
 		toast(c, true, "%s: %s", T(c, CAST_S_BAR), T(c, CAST_S_FAILED));
 }
 
+/* ---- whiteboard, recording, voice ---- */
+
+/* Drawing mode on or off; the board stays shown (and its drawing kept)
+ * when only the mode is left (Esc). */
+static void set_drawing(struct console *c, bool on)
+{
+	if (!c->cfg.board)
+		return;
+	if (on) {
+		set_bar(c, false);
+		cast_board_set_on(c->cfg.board, true);
+	} else if (c->pen) {
+		cast_board_pointer_up(c->cfg.board, c->pen_x, c->pen_y);
+		c->pen = false;
+	}
+	c->drawing = on;
+	c->dirty = true;
+}
+
+/* The Whiteboard button: shows the board and draws on it; pressed again
+ * while drawing, hides the board (its pages kept for next time). */
+static void do_board(struct console *c)
+{
+	if (c->drawing) {
+		set_drawing(c, false);
+		cast_board_set_on(c->cfg.board, false);
+	} else {
+		set_drawing(c, true);
+	}
+}
+
+/* Asks a verb the class answers at once and shows its reply. */
+static bool ctl_now(struct console *c, const char *what, int argc, char **argv)
+{
+	char *reply = cast_class_ctl(argc, argv, 0, c->cfg.cls);
+	json_object *o;
+	bool ok;
+
+	if (reply == CAST_CTL_LATER)
+		reply = NULL;
+	o = reply ? json_tokener_parse(reply) : NULL;
+	ok = o && jbool(o, "ok");
+	json_object_put(o);
+	report(c, what, reply);
+	free(reply);
+	return ok;
+}
+
+static void do_record(struct console *c)
+{
+	if (c->recording) {
+		/* Stop waits for the file's index: off the window's thread. */
+		const char *v[] = {"record", "stop"};
+
+		later(c, T(c, CAST_S_RECORD), 2, v, TO_NONE);
+		c->recording = false;
+	} else {
+		char *v[] = {"record", "start", NULL};
+
+		c->recording = ctl_now(c, T(c, CAST_S_RECORD), 2, v);
+	}
+	c->dirty = true;
+}
+
+/* Voice on to the selection (nothing selected: all), or off for all. */
+static void do_voice(struct console *c)
+{
+	char to[4096], *argv[5];
+	int argc = 0;
+
+	argv[argc++] = "voice";
+	argv[argc++] = c->voice_on ? "off" : "on";
+	if (!c->voice_on && targets(c, to, sizeof(to))) {
+		argv[argc++] = "--to";
+		argv[argc++] = to;
+	}
+	argv[argc] = NULL;
+	if (ctl_now(c, T(c, CAST_S_VOICE), argc, argv))
+		c->voice_on = !c->voice_on;
+}
+
+/* Lays out the palette and the drawing surface inside the grid. */
+static void board_layout(struct console *c)
+{
+	const struct cast_ui_rect *g = &c->lay.grid;
+	double u = c->lay.unit, pad = u * 0.5;
+	double bh = fmin(u * 2.2, (g->h - pad * 2) / P_COUNT), bw = u * 2.4;
+	double aw = c->width > 0 && c->height > 0 ? (double)c->width / c->height
+	                                          : 16.0 / 9;
+	struct cast_ui_rect a = {g->x + bw + pad * 2, g->y + pad,
+	                         g->w - bw - pad * 3, g->h - pad * 2};
+
+	for (int i = 0; i < P_COUNT; i++)
+		c->pal[i] = (struct cast_ui_rect){
+		    g->x + pad, g->y + pad + i * bh, bw, bh - 2};
+	/* The broadcast's aspect, as large as fits. */
+	if (a.w / a.h > aw) {
+		a.x += (a.w - a.h * aw) / 2;
+		a.w = a.h * aw;
+	} else {
+		a.y += (a.h - a.w / aw) / 2;
+		a.h = a.w / aw;
+	}
+	c->board_r = a;
+}
+
+static void pal_click(struct console *c, int p)
+{
+	struct cast_board *b = c->cfg.board;
+	struct cast_board_style st, cur;
+	int n = 0, i;
+
+	cast_board_style(b, &cur);
+	if (p < P_COLOR) {
+		cast_board_style_init(&st, (enum cast_board_tool)(p - P_TOOL));
+		if (p - P_TOOL != CAST_BOARD_HIGHLIGHTER &&
+		    p - P_TOOL != CAST_BOARD_ERASER) {
+			st.color = cur.color;
+			st.width = cur.width;
+		}
+		cast_board_set_style(b, &st);
+	} else if (p < P_WIDTH) {
+		cur.color = pal_colors[p - P_COLOR];
+		cast_board_set_style(b, &cur);
+	} else if (p < P_UNDO) {
+		cur.width = pal_widths[p - P_WIDTH];
+		cast_board_set_style(b, &cur);
+	} else if (p == P_UNDO) {
+		cast_board_undo(b);
+	} else if (p == P_REDO) {
+		cast_board_redo(b);
+	} else if (p == P_CLEAR) {
+		cast_board_clear(b);
+	} else if (p == P_NEW) {
+		if (cast_board_page_new(b, CAST_BOARD_BG_OVERLAY) < 0)
+			toast(c, true, "%s: %s", T(c, CAST_S_WHITEBOARD),
+			      T(c, CAST_S_FAILED));
+	} else {
+		i = cast_board_page(b, &n) + (p == P_NEXT ? 1 : -1);
+		if (i >= 0 && i < n)
+			cast_board_page_set(b, i);
+	}
+	c->dirty = true;
+}
+
+/* A press in drawing mode: the palette, or the board's pointer. */
+static void board_button(struct console *c, const SDL_MouseButtonEvent *e)
+{
+	struct cast_board_style st;
+	double nx = (e->x - c->board_r.x) / c->board_r.w;
+	double ny = (e->y - c->board_r.y) / c->board_r.h;
+
+	if (e->button != SDL_BUTTON_LEFT)
+		return;
+	for (int p = 0; p < P_COUNT; p++)
+		if (cast_ui_rect_hit(&c->pal[p], e->x, e->y)) {
+			pal_click(c, p);
+			return;
+		}
+	if (!cast_ui_rect_hit(&c->board_r, e->x, e->y))
+		return;
+	cast_board_style(c->cfg.board, &st);
+	if (st.tool == CAST_BOARD_TEXT) {
+		c->text_x = nx;
+		c->text_y = ny;
+		open_entry(c, A_BOARD);
+		return;
+	}
+	c->pen_x = nx;
+	c->pen_y = ny;
+	c->pen = !cast_board_pointer_down(c->cfg.board, nx, ny);
+}
+
+static void board_motion(struct console *c, double x, double y, bool up)
+{
+	double nx = (x - c->board_r.x) / c->board_r.w;
+	double ny = (y - c->board_r.y) / c->board_r.h;
+
+	if (!c->pen)
+		return;
+	c->pen_x = nx;
+	c->pen_y = ny;
+	if (up) {
+		cast_board_pointer_up(c->cfg.board, nx, ny);
+		c->pen = false;
+	} else if (cast_board_pointer_move(c->cfg.board, nx, ny) ==
+	           CAST_ERROR(ENOSPC)) {
+		c->pen = false;
+	}
+	c->dirty = true;
+}
+
+static void draw_board(struct console *c, cairo_t *cr)
+{
+	struct cast_board_style st;
+	const struct cast_ui_rect *a = &c->board_r;
+	double u = c->lay.unit;
+	int w = (int)(a->w * c->scale), h = (int)(a->h * c->scale), n = 0;
+	cairo_surface_t *s;
+	char line[160];
+
+	cast_board_style(c->cfg.board, &st);
+	for (int p = 0; p < P_COUNT; p++) {
+		bool on = (p < P_COLOR && (int)st.tool == p - P_TOOL) ||
+		          (p >= P_COLOR && p < P_WIDTH &&
+		           st.color == pal_colors[p - P_COLOR]) ||
+		          (p >= P_WIDTH && p < P_UNDO &&
+		           st.width == pal_widths[p - P_WIDTH]);
+		const char *icon = p < P_COLOR  ? tool_icons[p - P_TOOL]
+		                   : p < P_UNDO ? ""
+		                                : pal_icons[p - P_UNDO];
+		struct cast_ui_rect r = c->pal[p];
+
+		cast_ui_fill(cr, &r, u * 0.2, on ? 0x1a73e8 : 0x3c4043);
+		if (p >= P_COLOR && p < P_WIDTH) {
+			r = (struct cast_ui_rect){r.x + r.w * 0.25,
+			                          r.y + r.h * 0.2, r.w * 0.5,
+			                          r.h * 0.6};
+			cast_ui_fill(cr, &r, u * 0.1, pal_colors[p - P_COLOR]);
+		} else if (p >= P_WIDTH && p < P_UNDO) {
+			cairo_set_source_rgb(cr, 1, 1, 1);
+			cairo_arc(
+			    cr, r.x + r.w / 2, r.y + r.h / 2,
+			    fmin(r.h * 0.4, pal_widths[p - P_WIDTH] / 2 + 0.5),
+			    0, 2 * M_PI);
+			cairo_fill(cr);
+		} else {
+			cast_ui_label(c->ui, cr, &r, icon, u * 0.9, 0xffffff,
+			              false, CAST_UI_CENTER);
+		}
+	}
+	/* The drawing over a dark stand-in for the broadcast picture. */
+	cast_ui_fill(cr, a, 0, 0x202124);
+	s = w > 0 && h > 0
+	        ? cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h)
+	        : NULL;
+	if (s && cairo_surface_status(s) == CAIRO_STATUS_SUCCESS) {
+		cairo_surface_flush(s);
+		if (!cast_board_render(c->cfg.board, -1,
+		                       cairo_image_surface_get_data(s), w, h,
+		                       cairo_image_surface_get_stride(s))) {
+			cairo_surface_mark_dirty(s);
+			cairo_save(cr);
+			cairo_translate(cr, a->x, a->y);
+			cairo_scale(cr, 1 / c->scale, 1 / c->scale);
+			cairo_set_source_surface(cr, s, 0, 0);
+			cairo_paint(cr);
+			cairo_restore(cr);
+		}
+	}
+	if (s)
+		cairo_surface_destroy(s);
+	snprintf(line, sizeof(line), "%s · %s %d/%d", T(c, CAST_S_DRAWING),
+	         T(c, CAST_S_PAGE), cast_board_page(c->cfg.board, &n) + 1, n);
+	cast_ui_label(c->ui, cr,
+	              &(struct cast_ui_rect){a->x, a->y, a->w, u * 1.4}, line,
+	              u * 0.8, 0xe8eaed, false, CAST_UI_LEFT_ALIGN);
+}
+
 static void act(struct console *c, int a, const struct cast_ui_rect *at)
 {
 	char to[4096], *argv[4], *reply;
@@ -869,11 +1199,20 @@ static void act(struct console *c, int a, const struct cast_ui_rect *at)
 	case A_ATTENDANCE: {
 		const char *v[] = {"attendance"};
 
-		later(c, T(c, CAST_S_ATTENDANCE), 1, v, false);
+		later(c, T(c, CAST_S_ATTENDANCE), 1, v, TO_SEL);
 		return;
 	}
 	case A_BAR:
 		set_bar(c, !c->bar);
+		return;
+	case A_BOARD:
+		do_board(c);
+		return;
+	case A_RECORD:
+		do_record(c);
+		return;
+	case A_VOICE:
+		do_voice(c);
 		return;
 	case A_WAKE:
 		argv[argc++] = "wake";
@@ -997,7 +1336,16 @@ static void on_key(struct console *c, const SDL_KeyboardEvent *k)
 			return;
 		}
 	}
-	if (ctrl && key == SDLK_a) {
+	if (key == SDLK_ESCAPE && c->drawing) {
+		/* Leaves drawing mode; the drawing stays on the screen. */
+		set_drawing(c, false);
+	} else if (key == SDLK_F5 && c->cfg.board) {
+		act(c, A_BOARD, NULL);
+	} else if (key == SDLK_F6) {
+		act(c, A_RECORD, NULL);
+	} else if (key == SDLK_F7 && c->cfg.voice) {
+		act(c, A_VOICE, NULL);
+	} else if (ctrl && key == SDLK_a) {
 		select_all(c, true);
 	} else if (ctrl && key == SDLK_l) {
 		act(c, A_LOCK, NULL);
@@ -1054,6 +1402,8 @@ static void on_button(struct console *c, const SDL_MouseButtonEvent *b)
 			do_lock(c);
 		else if (cast_ui_rect_hit(&c->bar_console, x, y))
 			set_bar(c, false);
+		else if (c->cfg.board && cast_ui_rect_hit(&c->bar_board, x, y))
+			do_board(c);
 		return;
 	}
 	if (c->entry_for >= 0)
@@ -1072,6 +1422,10 @@ static void on_button(struct console *c, const SDL_MouseButtonEvent *b)
 	k = cast_ui_button_at(&c->lay, x, y);
 	if (b->button == SDL_BUTTON_LEFT && k >= 0 && k < c->n_visible) {
 		act(c, c->visible[k], &c->lay.buttons[k]);
+		return;
+	}
+	if (c->drawing) {
+		board_button(c, b);
 		return;
 	}
 	if (!cast_ui_rect_hit(&c->lay.grid, x, y))
@@ -1139,6 +1493,13 @@ static void status_text(struct console *c, char *buf, size_t size)
 		n += (size_t)snprintf(buf + n, size - n, "%s %d/%d · %s %d",
 		                      T(c, CAST_S_PAGE), c->page + 1, pages(c),
 		                      T(c, CAST_S_SELECTED), c->n_sel);
+	if (c->recording && n < size) {
+		long t = (long)c->rec_seconds;
+
+		n += (size_t)snprintf(
+		    buf + n, size - n, " · %s %02ld:%02ld:%02ld",
+		    T(c, CAST_S_REC), t / 3600, t / 60 % 60, t % 60);
+	}
 	if (c->last_error[0] && n < size)
 		snprintf(buf + n, size - n, " · %s", c->last_error);
 }
@@ -1165,8 +1526,13 @@ static void draw_bar(struct console *c, cairo_t *cr)
 	struct cast_ui_button con = {.icon = "▣",
 	                             .label = T(c, CAST_S_CONSOLE)};
 	struct cast_ui_rect all = {0, 0, BAR_W, BAR_H};
-	struct cast_ui_rect t1 = {u * 10.4, 4, BAR_W - u * 11, BAR_H / 2.0 - 4};
-	struct cast_ui_rect t2 = {u * 10.4, BAR_H / 2.0, BAR_W - u * 11,
+	struct cast_ui_button board = {.icon = "✎",
+	                               .label = T(c, CAST_S_WHITEBOARD),
+	                               .pressed = c->cfg.board &&
+	                                          cast_board_on(c->cfg.board)};
+	double tx = c->cfg.board ? u * 15.4 : u * 10.4;
+	struct cast_ui_rect t1 = {tx, 4, BAR_W - tx - u * 0.6, BAR_H / 2.0 - 4};
+	struct cast_ui_rect t2 = {tx, BAR_H / 2.0, BAR_W - tx - u * 0.6,
 	                          BAR_H / 2.0 - 4};
 	char line[256];
 	int online = 0;
@@ -1178,6 +1544,9 @@ static void draw_bar(struct console *c, cairo_t *cr)
 	cast_ui_fill(cr, &all, 0, CAST_UI_BAR);
 	cast_ui_draw_button(c->ui, cr, &c->bar_lock, &lock, u);
 	cast_ui_draw_button(c->ui, cr, &c->bar_console, &con, u);
+	c->bar_board = (struct cast_ui_rect){u * 10.3, 2, u * 4.8, BAR_H - 4};
+	if (c->cfg.board)
+		cast_ui_draw_button(c->ui, cr, &c->bar_board, &board, u);
 	snprintf(line, sizeof(line), "● %s %.2f Mbit/s",
 	         T(c, CAST_S_BROADCASTING), c->bitrate_kbps / 1000);
 	cast_ui_label(c->ui, cr, &t1, line, u * 0.85, 0xff6b6b, true,
@@ -1222,9 +1591,19 @@ static void draw(struct console *c)
 
 		if (a == A_LOCK)
 			b.pressed = all_locked(c);
+		else if (a == A_BOARD)
+			b.pressed = c->drawing || cast_board_on(c->cfg.board);
+		else if (a == A_RECORD)
+			b.pressed = c->recording;
+		else if (a == A_VOICE)
+			b.pressed = c->voice_on;
 		cast_ui_draw_button(c->ui, cr, &c->lay.buttons[i], &b, u);
 	}
-	for (int k = 0; k < CAST_UI_TILES_PAGE; k++) {
+	if (c->drawing) {
+		board_layout(c);
+		draw_board(c, cr);
+	}
+	for (int k = 0; k < CAST_UI_TILES_PAGE && !c->drawing; k++) {
 		int i = tile_index(c, k);
 		struct cast_ui_tile t;
 
@@ -1240,7 +1619,7 @@ static void draw(struct console *c)
 		t.focused = k == c->focus_tile;
 		cast_ui_draw_tile(c->ui, cr, &c->lay.tiles[k], &t, u);
 	}
-	if (!c->n_st)
+	if (!c->n_st && !c->drawing)
 		cast_ui_label(c->ui, cr, &c->lay.grid, T(c, CAST_S_EMPTY_CLASS),
 		              u * 1.2, 0x5f6368, false, CAST_UI_CENTER);
 	if (c->band) {
@@ -1317,6 +1696,7 @@ static void draw(struct console *c)
 		    : c->entry_for == A_MARQUEE ? CAST_S_ENTER_MARQUEE
 		    : c->entry_for == A_WEB     ? CAST_S_ENTER_URL
 		    : c->entry_for == A_FILES   ? CAST_S_ENTER_FILE
+		    : c->entry_for == A_BOARD   ? CAST_S_ENTER_BOARD_TEXT
 		                                : CAST_S_ENTER_FOLDER;
 		char t[256];
 		char to[4096];
@@ -1334,7 +1714,8 @@ static void draw(struct console *c)
 		int a = c->visible[c->hover];
 		char tip[256];
 		bool to_all = a != A_LANGUAGE && a != A_MENU && a != A_BAR &&
-		              a != A_ATTENDANCE;
+		              a != A_ATTENDANCE && a != A_BOARD &&
+		              a != A_RECORD;
 
 		/* Name, shortcut, and whom it reaches with nothing selected. */
 		snprintf(tip, sizeof(tip), "%s%s%s%s%s%s",
@@ -1427,6 +1808,8 @@ bool console_step(struct console *c, int wait_ms)
 			c->hover_x = e.motion.x;
 			c->hover_y = e.motion.y;
 		}
+			if (c->pen)
+				board_motion(c, e.motion.x, e.motion.y, false);
 			if (c->band) {
 				c->band_x1 = e.motion.x;
 				c->band_y1 = e.motion.y;
@@ -1434,6 +1817,8 @@ bool console_step(struct console *c, int wait_ms)
 			}
 			break;
 		case SDL_MOUSEBUTTONUP:
+			if (c->pen)
+				board_motion(c, e.button.x, e.button.y, true);
 			if (c->band)
 				band_end(c);
 			break;
@@ -1472,6 +1857,16 @@ bool console_step(struct console *c, int wait_ms)
 	if (c->hover >= 0 && now - c->hover_since >= 600000 &&
 	    now - c->hover_since < 600000 + 60000)
 		c->dirty = true;
+	/* The board changed (here, or by `ctl board`): draw it again. */
+	if (c->cfg.board) {
+		struct cast_board_stats bs;
+
+		cast_board_stats(c->cfg.board, &bs);
+		if (bs.version != c->board_version) {
+			c->board_version = bs.version;
+			c->dirty |= c->drawing;
+		}
+	}
 	if (c->toast[0] && now >= c->toast_until) {
 		c->toast[0] = '\0';
 		c->dirty = true;
@@ -1584,6 +1979,56 @@ void console_json(struct console *c, struct cast_json *j)
 		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", c->bar_lock.x,
 		         c->bar_lock.y, c->bar_lock.w, c->bar_lock.h);
 		cast_json_str(j, "bar_lock", buf);
+	}
+	if (c->bar && c->cfg.board) {
+		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f",
+		         c->bar_board.x, c->bar_board.y, c->bar_board.w,
+		         c->bar_board.h);
+		cast_json_str(j, "bar_board", buf);
+	}
+	{
+		char status[1024];
+
+		status_text(c, status, sizeof(status));
+		cast_json_str(j, "status", status);
+	}
+	cast_json_bool(j, "drawing", c->drawing);
+	cast_json_bool(j, "recording", c->recording);
+	cast_json_bool(j, "voice_on", c->voice_on);
+	if (c->drawing) {
+		struct cast_board_style st;
+		const struct cast_ui_rect *r = &c->board_r;
+
+		cast_board_style(c->cfg.board, &st);
+		cast_json_str(j, "tool", tool_names[st.tool]);
+		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x, r->y,
+		         r->w, r->h);
+		cast_json_str(j, "board_rect", buf);
+		cast_json_array(j, "palette");
+		for (int p = 0; p < P_COUNT; p++) {
+			char name[32];
+
+			r = &c->pal[p];
+			if (p < P_COLOR)
+				snprintf(name, sizeof(name), "%s",
+				         tool_names[p - P_TOOL]);
+			else if (p < P_WIDTH)
+				snprintf(name, sizeof(name), "color_%06x",
+				         pal_colors[p - P_COLOR]);
+			else if (p < P_UNDO)
+				snprintf(name, sizeof(name), "width_%.0f",
+				         pal_widths[p - P_WIDTH]);
+			else
+				snprintf(name, sizeof(name), "%s",
+				         pal_names[p - P_UNDO]);
+			cast_json_obj(j, NULL);
+			cast_json_str(j, "name", name);
+			snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x,
+			         r->y, r->w, r->h);
+			cast_json_str(j, "rect", buf);
+			cast_json_end(j);
+		}
+		cast_json_array_end(j);
 	}
 	cast_json_str(j, "toast", c->toast);
 	cast_json_array(j, "selected");

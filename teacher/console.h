@@ -22,6 +22,10 @@ struct console_cfg {
 	/* The broadcast is this display's own screen: the console keeps out
 	 * of the picture and shrinks to the floating bar. */
 	bool own_screen;
+	/* The whiteboard (NULL: no Whiteboard button) and whether the
+	 * teacher has a voice source (`ctl voice` exists). */
+	struct cast_board *board;
+	bool voice;
 };
 
 /**

@@ -1167,6 +1167,8 @@ int main(int argc, char **argv)
 		ccon.lang = t.console_lang;
 		ccon.key_path = t.key_file;
 		ccon.first_run = t.first_run;
+		ccon.board = board;
+		ccon.voice = voice != NULL;
 		/* The broadcast is this very screen: keep the console out. */
 		ccon.own_screen =
 			!strcmp(t.source, "x11") &&

@@ -20,6 +20,9 @@
 #     second Xvfb shows flat grey where the bar is and none of its colour;
 #     the bar's Lock locks the class; its Console button brings the full
 #     console back (still left out), F11 shrinks it again;
+#  w. Whiteboard: a stroke drawn with the pointer is on the board; Esc
+#     keeps it; r. Record starts and stops a recording; v. Voice (with
+#     --voice) turns the voice on and off;
 #  h. first run in a fresh home: the teacher makes the class key, the
 #     console shows the student setup command (the same the teacher
 #     printed), and a student started with exactly that command appears.
@@ -29,6 +32,7 @@
 command -v Xvfb >/dev/null || skip "Xvfb not installed (scripts/install-deps.sh)"
 command -v xdotool >/dev/null || skip "xdotool not installed"
 command -v import >/dev/null || skip "ImageMagick not installed"
+command -v ffmpeg >/dev/null || skip "ffmpeg not installed"
 RENDER=$BUILD/tests/ui_render
 [ -x "$RENDER" ] || skip "$RENDER not built"
 fc-list ':lang=zh-cn' 2>/dev/null | grep -q . ||
@@ -186,6 +190,7 @@ run_size() {
 	DISPLAY=$DISP "$TEACHER" --key "$WORK/class.key" --ctl-socket "$SOCK" \
 		--source testpattern --size 320x180 --fps 10 --bitrate 200 \
 		--channel "$CH" --console-size "${W}x${H}" --console-lang en \
+		--record-dir "$WORK/rec-$W" \
 		--stats "$WORK/teacher.jsonl" --duration 150 \
 		2>"$WORK/teacher-$W.err" &
 	TPID=$!
@@ -309,6 +314,86 @@ print('hand (orange) px: s01 %d, s03 %d' % (a, c))
 if c < 100 or a > 0: print('FAIL: hand not drawn'); sys.exit(1)
 " || fail "hand drawn"
 
+	# w. The whiteboard: drawing mode, a blue stroke through the
+	# console's pointer, on the board (`ctl board`) and on the screen;
+	# Esc leaves drawing mode with the drawing kept; pressed again while
+	# drawing, the board is hidden.
+	N0=$("$TEACHER" ctl --socket "$SOCK" board |
+		python3 -c "import json,sys; print(json.load(sys.stdin)['items'])") ||
+		fail "ctl board"
+	X xdotool mousemove $(center whiteboard) click 1
+	ui "u['drawing'] and 'board_rect' in u and len(u['palette']) == 21" \
+		"Whiteboard enters drawing mode (palette, drawing surface)" ||
+		fail "drawing mode"
+	PB=$(uiget "next(p['rect'] for p in u['palette'] if p['name'] == 'color_1e88e5')")
+	X xdotool mousemove $(python3 -c "r=[int(v) for v in '$PB'.split(',')]; print(r[0] + r[2] // 2, r[1] + r[3] // 2)") click 1
+	PW=$(uiget "next(p['rect'] for p in u['palette'] if p['name'] == 'width_12')")
+	X xdotool mousemove $(python3 -c "r=[int(v) for v in '$PW'.split(',')]; print(r[0] + r[2] // 2, r[1] + r[3] // 2)") click 1
+	BR=$(uiget "u['board_rect']")
+	set -- $(python3 -c "
+r=[int(v) for v in '$BR'.split(',')]
+pts=[(r[0] + r[2] * (0.2 + 0.05 * i), r[1] + r[3] * (0.3 + 0.03 * i)) for i in range(11)]
+print(' '.join('%d %d' % p for p in pts))")
+	X xdotool mousemove "$1" "$2" mousedown 1
+	shift 2
+	while [ $# -ge 2 ]; do
+		X xdotool mousemove "$1" "$2"
+		sleep 0.05
+		shift 2
+	done
+	X xdotool mouseup 1
+	BOARD_OK=$(python3 - "$TEACHER" "$SOCK" "$N0" "$SLACK" <<'PY'
+import json, subprocess, sys, time
+teacher, sock, n0, slack = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+end = time.time() + 10 * slack
+while True:
+    b = json.loads(subprocess.run([teacher, "ctl", "--socket", sock, "board"],
+                                  capture_output=True, text=True).stdout)
+    if b["items"] == n0 + 1 and b["on"] and b["style"]["color"] == "#1e88e5":
+        print("ok"); break
+    if time.time() > end:
+        print("board: %s" % b); break
+    time.sleep(0.2)
+PY
+)
+	[ "$BOARD_OK" = ok ] || fail "the stroke is not on the board ($BOARD_OK)"
+	echo "ok: the stroke drawn with the pointer is a new blue item (ctl board)"
+	sleep 0.5
+	shot board
+	check_ppm "
+img = ppm('$WORK/board.ppm')
+n = count(img, rect('$BR'), 0x1e88e5, 24)
+print('board surface: %d blue px' % n)
+if n < 200: print('FAIL: the stroke is not drawn'); sys.exit(1)
+" || fail "stroke drawn"
+	X xdotool key Escape
+	ui "not u['drawing'] and len(u['tiles']) == 3" \
+		"Esc leaves drawing mode (the tiles are back)" || fail "Esc"
+	"$TEACHER" ctl --socket "$SOCK" board | grep -q "\"on\":true,.*\"items\":$((N0 + 1))," ||
+		fail "Esc lost the drawing: $("$TEACHER" ctl --socket "$SOCK" board)"
+	echo "ok: the board stays on with its drawing after Esc"
+	X xdotool key F5
+	ui "u['drawing']" "F5 draws again" || fail "F5"
+	X xdotool mousemove $(center whiteboard) click 1
+	ui "not u['drawing']" "Whiteboard pressed again leaves drawing" ||
+		fail "whiteboard off"
+	"$TEACHER" ctl --socket "$SOCK" board | grep -q '"on":false' ||
+		fail "the board is still shown"
+
+	# r. Record: pressed, the teacher records (its stats); the status bar
+	# counts; pressed again, the file is there.
+	X xdotool mousemove $(center record) click 1
+	ui "s['recording'] and u['recording'] and s['record_path'].startswith('$WORK/rec-$W/')" \
+		"Record starts the recording (teacher stats)" || fail "record start"
+	RP=$(python3 -c "import json; print(json.loads([l for l in open('$WORK/teacher.jsonl') if l.endswith('\n')][-1])['record_path'])")
+	ui "s['record_seconds'] >= 2 and ' rec 00:00:0' in u['status']" \
+		"recording for 2 s, the status bar counts" || fail "record time"
+	X xdotool mousemove $(center record) click 1
+	ui "not s['recording'] and not u['recording']" \
+		"Record pressed again stops it" || fail "record stop"
+	[ -s "$RP" ] || fail "no recording at $RP"
+	echo "ok: the recording $RP ($(wc -c <"$RP") bytes)"
+
 	# e. Language, live: zh_CN, zh_TW, back to en.
 	label_is en en zh_CN
 	X xdotool key ctrl+g
@@ -337,6 +422,17 @@ if white < w * ih: print('FAIL: menu not drawn'); sys.exit(1)
 	label_is zh_TW zh_TW zh_CN
 	X xdotool key ctrl+g Down Return
 	ui "u['lang'] == 'en'" "console back in English" || fail "en"
+	ui "{'whiteboard', 'record'} <= {b['action'] for b in u['buttons']} and 'voice' not in [b['action'] for b in u['buttons']]" \
+		"Whiteboard and Record on the toolbar, no Voice without --voice" ||
+		fail "new buttons"
+	check_ppm "
+a, b, c = ppm('$WORK/en.ppm'), ppm('$WORK/zh_CN.ppm'), ppm('$WORK/zh_TW.ppm')
+for name, r in (('whiteboard', rect('$(rectof whiteboard)')), ('record', rect('$(rectof record)'))):
+    band = [r[0], r[1] + r[3] // 2, r[2], r[3] // 2]
+    d1, d2 = differ(a, b, band), differ(b, c, band)
+    print('%s label: en/zh_CN %d px differ, zh_CN/zh_TW %d' % (name, d1, d2))
+    if d1 < 40 or (name == 'record' and d2 < 40): print('FAIL: %s label not in each language' % name); sys.exit(1)
+" || fail "new buttons' labels"
 
 	# f. The custom menu hides the web button.
 	X xdotool mousemove $(center menu) click 1
@@ -438,6 +534,15 @@ if grey_s < inner[2] * inner[3] * 9 // 10 or bar_s > 0:
 	X xdotool key F11
 	ui "u['bar'] and u['window_w'] < 600" "F11 shrinks it to the bar again" ||
 		fail "console to bar"
+	# The bar's Whiteboard: the full console in drawing mode, the board
+	# shown; Esc leaves drawing with the board still on.
+	BX=$(uiget "(lambda e, r: '%d %d' % (e[0] + r[0] + r[2] // 2, e[1] + r[1] + r[3] // 2))([int(v) for v in u['excluded'].split(',')], [int(v) for v in u['bar_board'].split(',')])")
+	X xdotool mousemove $BX click 1
+	ui "u['drawing'] and not u['bar'] and s['board']['on']" \
+		"the bar's Whiteboard opens drawing mode" || fail "bar whiteboard"
+	X xdotool key Escape
+	ui "not u['drawing'] and s['board']['on']" \
+		"Esc leaves drawing, the board stays shown" || fail "bar Esc"
 }
 
 run_first() {
@@ -447,8 +552,11 @@ run_first() {
 	export HOME="$WORK/fresh-home"
 	mkdir -p "$HOME"
 	rm -f "$WORK/teacher.jsonl"
+	ffmpeg -loglevel error -y -f lavfi -i sine=frequency=440:duration=200 \
+		-ar 48000 -ac 1 "$WORK/tone.wav" || fail "ffmpeg made no tone"
 	DISPLAY=$DISP "$TEACHER" --ctl-socket "$SOCK" --source testpattern \
 		--size 320x180 --fps 10 --bitrate 200 --channel 46 \
+		--voice "file:$WORK/tone.wav" \
 		--console-size 1366x768 --console-lang zh_CN \
 		--stats "$WORK/teacher.jsonl" --duration 150 \
 		2>"$WORK/teacher-first.err" &
@@ -472,6 +580,14 @@ run_first() {
 	ui "[t['id'] for t in u['tiles']] == ['s07'] and cls['s07']['online'] and cls['s07']['name'] == '李雷'" \
 		"the student started with the shown command appears" ||
 		fail "student from the setup command"
+	# v. With a voice source the Voice button exists; pressed, the
+	# teacher's voice is on (its stats); pressed again, off.
+	X xdotool mousemove $(center voice) click 1
+	ui "s['voice_on'] and u['voice_on']" "Voice turns the voice on" ||
+		fail "voice on"
+	X xdotool mousemove $(center voice) click 1
+	ui "not s['voice_on'] and not u['voice_on']" \
+		"Voice pressed again turns it off" || fail "voice off"
 }
 
 run_size 1366 768 43

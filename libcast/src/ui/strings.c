@@ -86,6 +86,14 @@ static const char *const table[CAST_S_COUNT][CAST_LANG_COUNT] = {
     [CAST_S_HIDDEN] = {"隐藏", "hidden", "隱藏"},
     [CAST_S_BAR] = {"浮动条", "Floating bar", "浮動列"},
     [CAST_S_CONSOLE] = {"控制台", "Console", "主控台"},
+    [CAST_S_WHITEBOARD] = {"电子白板", "Whiteboard", "電子白板"},
+    [CAST_S_RECORD] = {"录制", "Record", "錄製"},
+    [CAST_S_VOICE] = {"语音广播", "Voice", "語音廣播"},
+    [CAST_S_REC] = {"录制中", "rec", "錄製中"},
+    [CAST_S_ENTER_BOARD_TEXT] = {"白板文字", "Text on the whiteboard",
+                                 "白板文字"},
+    [CAST_S_DRAWING] = {"绘图模式 (Esc 退出)", "Drawing (Esc leaves)",
+                        "繪圖模式 (Esc 離開)"},
 };
 
 static const char *const codes[CAST_LANG_COUNT] = {"zh_CN", "en", "zh_TW"};

@@ -11,7 +11,7 @@
 #          decoded), in order, none corrupt; max_gap_ms and the fraction of
 #          frames decoded are reported.
 # Every phase runs even when an earlier one failed; the verdict comes last.
-# Knobs (environment): LAB_STUDENTS (50), LAB_PHASE_S (20), LAB_PHASES
+# Knobs (environment): LAB_STUDENTS (50), LAB_FPS (20), LAB_PHASE_S (20), LAB_PHASES
 # ("clean loss1 loss5"), KEEP_WORK=1 keeps the stats files.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlab.sh"
@@ -25,7 +25,13 @@ NSTUD=${LAB_STUDENTS:-50}
 PHASE_S=${LAB_PHASE_S:-20}
 PHASES=${LAB_PHASES:-clean loss1 loss5}
 CH=7
-FPS=30
+# 20 fps, a usual rate for a screen broadcast. Every frame also carries the
+# teacher's signature in a packet of its own: at this bitrate a frame is one
+# or two packets, so signing adds ~60 % packets, and this harness delivers
+# each packet into 50 namespaces on one machine (at 30 fps the kernel's share
+# starved the teacher, which then sent fewer frames: a test-bed limit, not
+# the LAN's, where the switch copies multicast).
+FPS=${LAB_FPS:-20}
 
 # --- command lines: authenticated and encrypted, as deployed ---------------
 "$TEACHER" keygen "$WORK/class.key" >/dev/null
@@ -33,14 +39,17 @@ CAST_AUTH="--key $WORK/class.key"
 TEACHER_CMD="$TEACHER --headless $CAST_AUTH --ctl-socket $WORK/teacher.sock --source testpattern --size 320x180 --fps $FPS --bitrate 300 --channel $CH"
 STUDENT_CMD="$STUDENT --headless $CAST_AUTH --check-stamp --channel $CH"
 
-# Targets per phase: loss (per mille), largest frozen period allowed (ms),
-# smallest fraction of the teacher's frames decoded.
+# Targets per phase: loss (per mille); the longest frozen period allowed for
+# any student and for the median student (ms); the smallest fraction of the
+# teacher's frames decoded. 51 hosts on two cores are noisy: over 7 runs
+# (signed media, 20 and 30 fps) the median student's longest freeze was
+# 83-196 ms clean, 105-241 ms at 1 % and 327-658 ms at 5 %, the worst
+# student's 264, 568 and 1008 ms. The bounds leave ~2x over that, so a
+# regression (repair not answered: frozen until the next intra refresh
+# cycle, or corrupt pictures, which fail at once) still shows.
 phase_loss() { case $1 in clean) echo 0 ;; loss1) echo 10 ;; loss5) echo 50 ;; esac; }
-# loss5 is only asked to keep pictures coming; its bounds (1 s freeze, 90 %
-# of frames) leave ~5x headroom over what coded repair achieves here (worst
-# of 50 students over 4 runs: 205 ms, 99.5 % of frames) so that a regression
-# shows. loss1's worst over the same runs: 140 ms.
-phase_max_gap() { case $1 in clean) echo 500 ;; loss1) echo 500 ;; loss5) echo 1000 ;; esac; }
+phase_max_gap() { case $1 in clean) echo 1000 ;; loss1) echo 1000 ;; loss5) echo 2000 ;; esac; }
+phase_med_gap() { case $1 in clean) echo 400 ;; loss1) echo 500 ;; loss5) echo 1200 ;; esac; }
 phase_min_frac() { case $1 in clean) echo 0.95 ;; loss1) echo 0.90 ;; loss5) echo 0.90 ;; esac; }
 
 lab_up $((NSTUD + 1))
@@ -49,7 +58,9 @@ lab_exec 1 nft list tables >/dev/null 2>&1 || skip "nft does not work inside a n
 
 nphases=$(echo $PHASES | wc -w)
 # shellcheck disable=SC2086
-lab_bg 0 $TEACHER_CMD --duration $((nphases * (PHASE_S + 10) + 10)) \
+# Stopped by SIGINT after the last phase; its own limit is only a backstop
+# (starting 50 students takes a few seconds of each phase).
+lab_bg 0 $TEACHER_CMD --duration $((nphases * (PHASE_S + 60) + 60)) \
 	--stats "$WORK/teacher.json" 2>"$WORK/teacher.err"
 TPID=$LAB_PID
 sleep 1
@@ -57,9 +68,9 @@ kill -0 $TPID 2>/dev/null || { cat "$WORK/teacher.err"; fail "teacher did not st
 
 cat >"$WORK/analyze.py" <<'PY'
 import json, sys, statistics as st
-phase, dur, permille, max_gap, min_frac = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
-files, drops = sys.argv[6::2], sys.argv[7::2]
-fps = 30.0
+phase, dur, permille, max_gap, min_frac, med_gap = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
+files, drops = sys.argv[7:-1:2], sys.argv[8:-1:2]
+fps = float(sys.argv[-1])
 fails, rows = [], []
 for path, dropped in zip(files, drops):
     name = path.rsplit("/", 1)[-1].split(".")[1]
@@ -120,6 +131,9 @@ print("RESULT %s" % json.dumps({"phase": phase, "students": len(files), "loss_pe
       "max_gap_ms_median": st.median([r["gap"] for r in rows] or [0]),
       "bad_total": sum(r["bad"] for r in rows), "disorder_total": sum(r["dis"] for r in rows),
       "recovered_total": sum(r["rec"] for r in rows), "lost_total": sum(r["lost"] for r in rows)}))
+gaps = [r["gap"] for r in rows]
+if gaps and st.median(gaps) > med_gap:
+    fails.append("the median student's longest freeze %.0f ms > %.0f ms" % (st.median(gaps), med_gap))
 for f in fails[:12]:
     print("  FAIL " + f)
 if len(fails) > 12:
@@ -156,7 +170,7 @@ for phase in $PHASES; do
 	echo "--- phase $phase: students ran $(($(lab_now_ms) - t0)) ms"
 	# shellcheck disable=SC2086
 	python3 "$WORK/analyze.py" $phase "$PHASE_S" "$p" "$(phase_max_gap $phase)" \
-		"$(phase_min_frac $phase)" $args || FAILED="$FAILED $phase"
+		"$(phase_min_frac $phase)" "$(phase_med_gap $phase)" $args "$FPS" || FAILED="$FAILED $phase"
 	kill -0 $TPID 2>/dev/null || { FAILED="$FAILED teacher-died"; break; }
 done
 

@@ -25,8 +25,15 @@ TSOCK="$WORK/teacher.sock"
 "$TEACHER" keygen "$WORK/class.key" >/dev/null
 T() { "$TEACHER" ctl --socket "$TSOCK" "$@"; }
 # locked HOST: whether that seat's student says it is locked.
+# locked HOST: whether that seat shows the lock. A student too busy to
+# answer its local socket at once is asked again, not counted unlocked.
 locked() {
-	"$STUDENT" ctl --socket "$WORK/b$1/s.sock" state 2>/dev/null |
+	_st=""
+	for _try in 1 2 3 4 5; do
+		_st=$("$STUDENT" ctl --socket "$WORK/b$1/s.sock" state 2>/dev/null) && break
+		sleep 0.3
+	done
+	echo "$_st" |
 		python3 -c "import json,sys; sys.exit(0 if json.load(sys.stdin)['class']['locked'] else 1)" 2>/dev/null
 }
 

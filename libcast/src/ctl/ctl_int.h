@@ -106,6 +106,8 @@ struct cast__conn {
 	size_t rx_len, rx_cap, rx_max;
 	uint8_t *tx;
 	size_t tx_len, tx_off, tx_cap, tx_max;
+	size_t read_budget;	/* bytes per cast__conn_read(); 0: no bound */
+	bool more;		/* the budget ran out with bytes in OpenSSL */
 };
 
 /* Takes ownership of fd (non-blocking). Returns 0, -ENOMEM, CAST_EEXTERNAL. */
@@ -119,8 +121,10 @@ int cast__conn_send(struct cast__conn *c, const struct cast_msg *m);
 /* Writes queued bytes. 0 (all or some sent), or a negative error. */
 int cast__conn_flush(struct cast__conn *c);
 /*
- * Reads what is available and calls `fn` for each complete message (the
- * buffer is valid during the call). Returns 0 (would block), -EPIPE (peer
+ * Reads what is available, at most about read_budget bytes, and calls `fn`
+ * for each complete message (the buffer is valid during the call). When the
+ * budget runs out with bytes OpenSSL holds, sets `more`: call again without
+ * waiting for poll. Returns 0 (would block), -EPIPE (peer
  * closed), CAST_EMALFORMED (frame length 0 or over rx_max), the first
  * error `fn` returns, or another negative error.
  */

@@ -45,6 +45,9 @@
  * (buffers grow only as far as a message needs). */
 #define STUDENT_RX_MAX (320u << 10)
 #define STUDENT_TX_MAX (4u << 20)
+/* Read from one student per round: two homework chunks. 50 students sending
+ * at once then share the network thread, and beacons and `ctl` keep time. */
+#define STUDENT_READ_BUDGET (512u << 10)
 
 enum client_state { C_FREE, C_HANDSHAKE, C_HELLO, C_READY };
 
@@ -590,6 +593,7 @@ static void do_accept(struct cast_teacher_ctl *t)
 		if (cast__conn_init(&c->conn, t->ctx, fd, true, STUDENT_RX_MAX,
 				    STUDENT_TX_MAX))
 			continue;
+		c->conn.read_budget = STUDENT_READ_BUDGET;
 		c->state = C_HANDSHAKE;
 		c->start_us = c->last_rx_us = cast_mono_us();
 		c->entry = -1;
@@ -1466,10 +1470,7 @@ static void *run(void *arg)
 
 			if (k->fd < 0)
 				continue;
-			if (!k->req &&
-			    now - k->start_us > CTL_TIMEOUT_MS * 1000LL) {
-				ctl_close(k);
-			} else if (k->req && !k->out &&
+			if (k->req && !k->out &&
 				   now - k->start_us > CTL_LATER_MS * 1000LL) {
 				set_out(k, strdup("{\"ok\":false,\"error\":"
 						  "\"no answer in time\"}\n"));
@@ -1511,6 +1512,10 @@ static void *run(void *arg)
 		wait_ms = (wake - now) / 1000 + 1;
 		if (wait_ms > 200)
 			wait_ms = 200;
+		for (int i = 0; i < t->nclients; i++)
+			if (t->clients[i].state != C_FREE &&
+			    t->clients[i].conn.more)
+				wait_ms = 0;
 		if (poll(pfd, (nfds_t)n, (int)wait_ms) < 0)
 			continue;
 		if (pfd[0].revents) {
@@ -1529,8 +1534,23 @@ static void *run(void *arg)
 		for (int i = 0; i < t->nclients; i++) {
 			short rev = pfd[3 + MAX_CTL_CLIENTS + i].revents;
 
-			if (rev && t->clients[i].state != C_FREE)
+			if (t->clients[i].state == C_FREE)
+				continue;
+			if (t->clients[i].conn.more)
+				rev = (short)(rev | POLLIN);
+			if (rev)
 				service_client(t, i, rev);
+		}
+		/* After the requests that arrived were read: a round that
+		 * took long (students sending homework) must not cost a
+		 * client its request. */
+		now = cast_mono_us();
+		for (int i = 0; i < MAX_CTL_CLIENTS; i++) {
+			struct ctl_client *k = &t->ctl[i];
+
+			if (k->fd >= 0 && !k->req &&
+			    now - k->start_us > CTL_TIMEOUT_MS * 1000LL)
+				ctl_close(k);
 		}
 	}
 	free(pfd);

@@ -341,9 +341,20 @@ int cast__conn_read(struct cast__conn *c,
 		    int (*fn)(const uint8_t *msg, size_t len, void *arg),
 		    void *arg)
 {
+	size_t got = 0;
+
+	c->more = false;
 	for (;;) {
 		size_t want = 4096;
 		int r, ret;
+
+		/* One connection must not keep the caller's loop to itself:
+		 * past its budget, the rest waits for the next round (what
+		 * OpenSSL already holds is flagged, poll cannot see it). */
+		if (c->read_budget && got >= c->read_budget) {
+			c->more = SSL_pending(c->ssl) > 0;
+			return 0;
+		}
 
 		/* Room for the frame being received, never beyond its bound. */
 		if (c->rx_len >= 4) {
@@ -374,6 +385,7 @@ int cast__conn_read(struct cast__conn *c,
 			return ret == CAST_ERROR(EAGAIN) ? 0 : ret;
 		}
 		c->rx_len += (size_t)r;
+		got += (size_t)r;
 		ret = deliver(c, fn, arg);
 		if (ret)
 			return ret;

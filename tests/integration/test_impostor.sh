@@ -36,7 +36,9 @@ student() { # id [flags]
 	mkdir -p "$WORK/$id"
 	bg "$STUDENT" --headless --key "$WORK/class.key" --channel $CH \
 		--id "$id" --state-dir "$WORK/$id" --local-socket "$WORK/$id.sock" \
-		--inbox "$WORK/$id/inbox" --duration 18 --stats "$WORK/$id.json" "$@"
+		--inbox "$WORK/$id/inbox" --duration $((60 * CAST_SLACK)) \
+		--stats "$WORK/$id.json" "$@"
+	SPIDS="${SPIDS:-} $!"
 }
 student s1
 student s2 --teacher 127.0.0.1
@@ -59,23 +61,30 @@ wait "$RPID" 2>/dev/null || true
 # The real teacher: the same students join it.
 TSOCK=$WORK/teacher.sock
 bg "$TEACHER" --headless --key "$WORK/class.key" --ctl-socket "$TSOCK" \
-	--source testpattern --size 320x180 --channel $CH --duration 10 \
+	--source testpattern --size 320x180 --channel $CH --duration $((60 * CAST_SLACK)) \
 	--stats "$WORK/t.json"
+TPID=$!
 i=0
 until "$TEACHER" ctl --socket "$TSOCK" class 2>/dev/null |
 	python3 -c "import json,sys; c=json.load(sys.stdin); sys.exit(0 if sum(1 for s in c['students'] if s['online']) == 2 else 1)" 2>/dev/null; do
 	i=$((i + 1))
-	[ $i -lt 100 ] || fail "the students did not join the real teacher"
+	[ $i -lt $((100 * CAST_SLACK)) ] || fail "the students did not join the real teacher"
 	sleep 0.2
 done
 "$TEACHER" ctl --socket "$TSOCK" lock notice=real >/dev/null || fail "lock refused"
 i=0
 until "$STUDENT" ctl --socket "$WORK/s1.sock" state | grep -q '"locked":true'; do
 	i=$((i + 1))
-	[ $i -lt 50 ] || fail "s1 did not obey the real teacher"
+	[ $i -lt $((50 * CAST_SLACK)) ] || fail "s1 did not obey the real teacher"
 	sleep 0.2
 done
-wait
+# Students stop on SIGTERM with their final stats; then the teacher.
+# shellcheck disable=SC2086
+kill $SPIDS
+# shellcheck disable=SC2086
+wait $SPIDS || true
+kill "$TPID" 2>/dev/null || true
+wait "$TPID" 2>/dev/null || true
 check "$WORK/s1.json" "s['control']['beacons_untrusted'] > 3" "the impostor's beacons were not told apart"
 check "$WORK/s2.json" "s['control']['untrusted_teachers'] >= 1" "the impostor's WELCOME was not refused"
 check "$WORK/s1.json" "s['frames_decoded'] > 0" "s1 never showed the real teacher"

@@ -29,12 +29,12 @@ lab_up 5
 slack=${CAST_TIMING_SLACK:-1}
 
 lab_bg 0 "$TEACHER" --headless $K --source testpattern --size 1920x1080 --fps 30 \
-	--bitrate 2000 --channel $CH --duration 40 --stats "$WORK/t.json" 2>"$WORK/t.err"
+	--bitrate 2000 --channel $CH --duration $((60 * slack)) --stats "$WORK/t.json" 2>"$WORK/t.err"
 tpid=$LAB_PID
 spids=""
 for i in 1 2 3; do
 	lab_bg $i "$STUDENT" --headless $K --check-stamp --channel $CH --id "s$i" \
-		--state-dir "$WORK/st$i" --local-socket "$WORK/st$i.sock" --duration 38 \
+		--state-dir "$WORK/st$i" --local-socket "$WORK/st$i.sock" --duration $((58 * slack)) \
 		--stats "$WORK/s$i.json" 2>"$WORK/s$i.err"
 	spids="$spids $LAB_PID"
 done
@@ -72,8 +72,15 @@ touch "$WORK/go-old"
 wait $opid || { cat "$WORK/old.err"; fail "the old-repair attacker did not run"; }
 touch "$WORK/go-live"
 wait $lpid || { cat "$WORK/live.err"; fail "the repair flooder did not run"; }
+# A little more broadcast after the flood, then the students and the
+# teacher stop on SIGINT with their final stats (--duration is a backstop).
+sleep 2
 # shellcheck disable=SC2086
-wait $tpid $spids || true
+kill -INT $spids 2>/dev/null || true
+# shellcheck disable=SC2086
+wait $spids || true
+kill -INT $tpid 2>/dev/null || true
+wait $tpid || true
 
 check "$WORK/old.json" "s['feedback_sent'] >= 50" "the old-repair attacker sent nothing"
 check "$WORK/live.json" "s['feedback_sent'] >= 75" "the repair flooder sent nothing"

@@ -141,6 +141,9 @@ struct request {
 
 struct console {
 	struct console_cfg cfg;
+	/* Modifiers as of the event being handled: SDL_GetModState() is
+	 * already past a Ctrl released right after the click. */
+	SDL_Keymod mod;
 	SDL_Window *win;
 	SDL_Renderer *ren;
 	SDL_Texture *tex;
@@ -1390,7 +1393,7 @@ static void on_key(struct console *c, const SDL_KeyboardEvent *k)
 static void on_button(struct console *c, const SDL_MouseButtonEvent *b)
 {
 	double x = b->x, y = b->y;
-	SDL_Keymod mod = SDL_GetModState();
+	SDL_Keymod mod = c->mod;
 	int k;
 
 	c->dirty = true;
@@ -1784,7 +1787,11 @@ bool console_step(struct console *c, int wait_ms)
 		case SDL_QUIT:
 			return false;
 		case SDL_KEYDOWN:
+			c->mod = e.key.keysym.mod;
 			on_key(c, &e.key);
+			break;
+		case SDL_KEYUP:
+			c->mod = e.key.keysym.mod;
 			break;
 		case SDL_TEXTINPUT:
 			if (c->entry_for >= 0 &&

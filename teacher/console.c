@@ -17,6 +17,7 @@
 #define MAX_STUDENTS 256
 #define TEXT_MAX 1024
 #define POLL_US 400000 /* class view refresh */
+#define RATE_US 2000000 /* the status bar's bitrate, averaged this long */
 #define TOAST_US 5000000
 
 /* Every action the toolbar offers: each is a library call that exists. */
@@ -144,6 +145,11 @@ struct console {
 	/* Modifiers as of the event being handled: SDL_GetModState() is
 	 * already past a Ctrl released right after the click. */
 	SDL_Keymod mod;
+	/* Each redraw: drawing (cairo) and showing it (upload, present). */
+	struct cast_hist draw_us, present_us;
+	uint64_t redraws;
+	uint64_t shown;     /* digest of what the last class refresh showed */
+	int64_t next_rate;  /* the status bar's bitrate: every RATE_US */
 	SDL_Window *win;
 	SDL_Renderer *ren;
 	SDL_Texture *tex;
@@ -432,6 +438,38 @@ static void refresh_notes(struct console *c)
 	json_object_put(o);
 }
 
+static void status_text(struct console *c, char *buf, size_t size);
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211u;
+	return h;
+}
+
+/* What a class refresh puts on screen: students (their struct is zeroed
+ * before it is filled, so no padding differs), notes, toolbar, status. */
+static uint64_t shown_digest(struct console *c)
+{
+	char status[512];
+	uint64_t h = 14695981039346656037u;
+
+	status_text(c, status, sizeof(status));
+	h = fnv1a(h, status, strlen(status));
+	h = fnv1a(h, &c->n_st, sizeof(c->n_st));
+	h = fnv1a(h, c->st, sizeof(c->st[0]) * (size_t)c->n_st);
+	h = fnv1a(h, &c->n_notes, sizeof(c->n_notes));
+	for (int i = 0; i < c->n_notes; i++)
+		h = fnv1a(h, c->notes[i], strlen(c->notes[i]));
+	h = fnv1a(h, &c->messages, sizeof(c->messages));
+	h = fnv1a(h, &c->n_visible, sizeof(c->n_visible));
+	h = fnv1a(h, c->visible, sizeof(c->visible[0]) * (size_t)c->n_visible);
+	h = fnv1a(h, &c->recording, sizeof(c->recording));
+	return h;
+}
+
 /* Reads the class as `ctl class` reports it (the JSON keys stay stable). */
 static void refresh(struct console *c)
 {
@@ -506,7 +544,7 @@ static void refresh(struct console *c)
 		         jstr(o, "record_path"));
 	}
 	json_object_put(o);
-	if (c->cfg.sender) {
+	if (c->cfg.sender && cast_mono_us() >= c->next_rate) {
 		struct cast_sender_stats st;
 		struct cast_rates r;
 
@@ -515,8 +553,17 @@ static void refresh(struct console *c)
 		c->bitrate_kbps = r.bitrate_kbps;
 		c->width = st.width;
 		c->height = st.height;
+		c->next_rate = cast_mono_us() + RATE_US;
 	}
-	c->dirty = true;
+	/* An idle console draws nothing: only a change redraws the window. */
+	{
+		uint64_t d = shown_digest(c);
+
+		if (d != c->shown) {
+			c->shown = d;
+			c->dirty = true;
+		}
+	}
 }
 
 /* ---- actions ---- */
@@ -1764,14 +1811,20 @@ static void present(struct console *c)
 {
 	if (resize(c))
 		return;
+	int64_t t0 = cast_mono_us(), t1;
+
 	draw(c);
 	cairo_surface_flush(c->surf);
+	t1 = cast_mono_us();
 	SDL_UpdateTexture(c->tex, NULL, cairo_image_surface_get_data(c->surf),
 	                  cairo_image_surface_get_stride(c->surf));
 	SDL_RenderClear(c->ren);
 	SDL_RenderCopy(c->ren, c->tex, NULL, NULL);
 	SDL_RenderPresent(c->ren);
 	c->dirty = false;
+	cast_hist_add(&c->draw_us, t1 - t0);
+	cast_hist_add(&c->present_us, cast_mono_us() - t1);
+	c->redraws++;
 }
 
 /* ---- life ---- */
@@ -1955,6 +2008,9 @@ void console_json(struct console *c, struct cast_json *j)
 
 	cast_json_obj(j, "ui");
 	cast_json_str(j, "lang", cast_lang_code(cast_ui_lang(c->ui)));
+	cast_json_int(j, "redraws", (int64_t)c->redraws);
+	cast_json_hist_ms(j, "draw_ms", &c->draw_us);
+	cast_json_hist_ms(j, "present_ms", &c->present_us);
 	cast_json_int(j, "page", c->page);
 	cast_json_int(j, "window_w", c->win_w);
 	cast_json_int(j, "window_h", c->win_h);

@@ -1,0 +1,172 @@
+#!/bin/sh
+# The teacher's console with a full class: a teacher (320x180 test pattern at
+# 5 fps, so the broadcast costs little) and N headless students (--no-decode)
+# on loopback, inside a private network namespace, the console under Xvfb at
+# each window size. Measures, against the same teacher run --headless:
+#   - idle: the console's own CPU (process CPU with the console minus without,
+#     over SECS seconds with nobody touching it; target <= 2 % of a core);
+#   - redraw: the time to draw the whole window (cairo: tiles, toolbar,
+#     status bar; the console's draw_ms) and to show it (texture upload and
+#     present: present_ms), p50/p95/p99 over the redraws the pointer causes
+#     while it sweeps along the toolbar (target: <= 8 ms with 50 students).
+#     Under Xvfb, showing is software rendering (no GPU).
+# Prints a table and one JSON object.
+# Usage: bench/console.sh [--json FILE] [--secs N] [--students N] [--build DIR]
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=build
+SECS=10
+N=50
+JSON=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--json) JSON=$2; shift 2 ;;
+	--secs) SECS=$2; shift 2 ;;
+	--students) N=$2; shift 2 ;;
+	--build) BUILD=$2; shift 2 ;;
+	-h|--help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "console.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+for t in Xvfb xdotool python3 unshare ip; do
+	command -v $t >/dev/null || { echo "console.sh: needs $t" >&2; exit 1; }
+done
+if [ "${CAST_IN_NETNS:-}" != 1 ]; then
+	exec unshare -n sh -c '
+		ip link set lo up &&
+		ip route add 224.0.0.0/4 dev lo src 127.0.0.1 &&
+		CAST_IN_NETNS=1 exec "$0" "$@"' "$0" --json "$JSON" --secs "$SECS" \
+		--students "$N" --build "$BUILD"
+fi
+T=$(cd "$BUILD" && pwd)/teacher/cast-teacher
+S=$(cd "$BUILD" && pwd)/student/cast-student
+W=$(mktemp -d /tmp/cast-console-bench.XXXXXX)
+PIDS=""
+trap 'for p in $PIDS; do kill $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"' EXIT
+export HOME=$W/home
+mkdir -p "$HOME"
+"$T" keygen "$W/class.key" >/dev/null
+
+# cpu_s PID: the process's user + system CPU seconds so far.
+cpu_s() {
+	awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"
+}
+
+online() { # SOCK: students online
+	"$T" ctl --socket "$1" class 2>/dev/null | python3 -c "
+import json,sys
+print(sum(1 for s in json.load(sys.stdin)['students'] if s['online']))" 2>/dev/null || echo 0
+}
+
+# run NAME WxH|headless: one teacher, N students; prints "cpu_seconds".
+run() {
+	name=$1 size=$2
+	sock=$W/$name.sock
+	ch=$((40 + $(printf %s "$name" | wc -c)))
+	disp=""
+	if [ "$size" != headless ]; then
+		: >"$W/$name.dfd"
+		Xvfb -displayfd 3 -screen 0 "${size}x24" -nolisten tcp -nolisten unix \
+			3>"$W/$name.dfd" >"$W/$name.xvfb.log" 2>&1 &
+		xp=$!
+		PIDS="$PIDS $xp"
+		i=0
+		while [ ! -s "$W/$name.dfd" ]; do
+			i=$((i + 1))
+			[ $i -lt 100 ] || { echo "Xvfb did not start" >&2; exit 1; }
+			sleep 0.1
+		done
+		disp=:$(head -n 1 "$W/$name.dfd")
+		DISPLAY=$disp "$T" --key "$W/class.key" --ctl-socket "$sock" \
+			--source testpattern --size 320x180 --fps 5 --bitrate 200 \
+			--channel $ch --console-size "$size" --console-lang en \
+			--stats "$W/$name.t.json" --duration 600 2>"$W/$name.t.err" &
+	else
+		"$T" --headless --key "$W/class.key" --ctl-socket "$sock" \
+			--source testpattern --size 320x180 --fps 5 --bitrate 200 \
+			--channel $ch --stats "$W/$name.t.json" --duration 600 \
+			2>"$W/$name.t.err" &
+	fi
+	tp=$!
+	PIDS="$PIDS $tp"
+	spids=""
+	i=1
+	while [ $i -le "$N" ]; do
+		"$S" --headless --no-decode --key "$W/class.key" --channel $ch \
+			--id "s$i" --name "Student $i" --state-dir "$W/$name.st$i" \
+			--local-socket "$W/$name.$i.sock" --duration 600 \
+			2>/dev/null &
+		spids="$spids $!"
+		i=$((i + 1))
+	done
+	PIDS="$PIDS $spids"
+	i=0
+	while [ "$(online "$sock")" -lt "$N" ]; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || { echo "$name: not all $N students joined" >&2; exit 1; }
+		sleep 0.2
+	done
+	sleep 2 # the joins' redraws settle
+	c0=$(cpu_s $tp)
+	sleep "$SECS"
+	c1=$(cpu_s $tp)
+	echo "$c0 $c1" >"$W/$name.idle"
+	if [ -n "$disp" ]; then
+		# Sweep the pointer along the toolbar: each button entered
+		# redraws the whole window (hover), as a tile state change does.
+		w=${size%x*} h=${size#*x}
+		y=$((h * 45 / 1080))
+		k=0
+		while [ $k -lt 4 ]; do
+			x=$((w / 60))
+			while [ $x -lt $((w * 59 / 60)) ]; do
+				DISPLAY=$disp xdotool mousemove $x $y
+				sleep 0.05
+				x=$((x + w / 40))
+			done
+			k=$((k + 1))
+		done
+		sleep 1.5 # one more stats line
+	fi
+	# shellcheck disable=SC2086
+	kill $spids $tp 2>/dev/null || true
+	# shellcheck disable=SC2086
+	wait $spids $tp 2>/dev/null || true
+	[ -n "$disp" ] && kill "$xp" 2>/dev/null
+	wait 2>/dev/null || true
+}
+
+run headless headless
+run c1920 1920x1080
+run c1366 1366x768
+
+python3 - "$W" "$SECS" "$N" "$JSON" <<'PY'
+import json, sys
+w, secs, n, out = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+def idle(name):
+    c0, c1 = map(float, open("%s/%s.idle" % (w, name)).read().split())
+    return 100.0 * (c1 - c0) / secs
+def ui(name):
+    last = None
+    for l in open("%s/%s.t.json" % (w, name)):
+        if '"ui"' in l:
+            last = json.loads(l)
+    return last["ui"] if last else {}
+base = idle("headless")
+res = {"students": n, "secs": secs, "teacher_headless_cpu_pct": round(base, 2)}
+print("console with %d students (16 tiles a page), %.0f s idle each; teacher --headless: %.2f %% of a core" % (n, secs, base))
+print("%-10s %12s %12s %9s %22s %22s" % ("window", "teacher %", "console %", "redraws", "draw ms p50/p95/p99", "present ms p50/p95/p99"))
+for name, size in (("c1920", "1920x1080"), ("c1366", "1366x768")):
+    u = ui(name)
+    d, p = u.get("draw_ms", {}), u.get("present_ms", {})
+    t = idle(name)
+    row = {"teacher_cpu_pct": round(t, 2), "console_idle_cpu_pct": round(t - base, 2),
+           "redraws": u.get("redraws", 0), "draw_ms": d, "present_ms": p}
+    res[size] = row
+    print("%-10s %12.2f %12.2f %9d %22s %22s" % (size, t, t - base, row["redraws"],
+          "%.2f/%.2f/%.2f" % (d.get("p50", 0), d.get("p95", 0), d.get("p99", 0)),
+          "%.2f/%.2f/%.2f" % (p.get("p50", 0), p.get("p95", 0), p.get("p99", 0))))
+print(json.dumps(res))
+if out:
+    json.dump(res, open(out, "w"), indent=1)
+PY

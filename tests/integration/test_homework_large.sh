@@ -16,7 +16,7 @@ T() { "$TEACHER" ctl --socket "$TSOCK" "$@"; }
 
 bg "$TEACHER" --headless --key "$WORK/class.key" --ctl-socket "$TSOCK" \
 	--source testpattern --size 320x180 --fps 5 --channel $CH \
-	--homework-dir "$WORK/hw" --lesson L1
+	--homework-dir "$WORK/hw" --lesson L1 2>"$WORK/teacher.err"
 
 sizes="1000000 20000000 200000000"
 for id in s1 s2 s3; do
@@ -80,4 +80,8 @@ find "$WORK/hw" -name '*.partial' | grep -q . && fail "a partial file was left"
 for id in s1 s2 s3; do
 	grep -q "not sent" "$WORK/$id.log" && fail "$id dropped an event: $(grep 'not sent' "$WORK/$id.log")"
 done
+# The teacher read every student all along: one sending fast once kept the
+# network thread to itself, and the others (and `ctl`) went unheard.
+grep -q "not responding" "$WORK/teacher.err" &&
+	fail "a student went unheard during the collection: $(grep 'not responding' "$WORK/teacher.err")"
 echo "ok"

@@ -66,7 +66,10 @@ static void usage(FILE *f)
 		"  --fps N              frames per second (default 30)\n"
 		"  --bitrate KBPS       video bitrate (default 2000)\n"
 		"  --preset NAME        x264 preset (default veryfast)\n"
-		"  --channel N          class channel 1..999 (default 1)\n"
+		"  --channel N          class channel 1..999 (default: this\n"
+		"                       teacher's own, picked free on its\n"
+		"                       first start and kept beside the key;\n"
+		"                       1 with --insecure)\n"
 		"  --iface NAME|ADDR    multicast interface (default: routing)\n"
 		"  --ttl N              multicast TTL (default 1)\n"
 		"  --mtu BYTES          largest RTP packet (default 1200)\n"
@@ -387,7 +390,7 @@ static int write_pair(const struct cast_key *key, const char *path)
  * key, or the default file pair (made once). */
 static int load_key(struct teacher *t, struct cast_key *key)
 {
-	char path[1024], fp[32];
+	char path[1024];
 	const char *home = getenv("HOME");
 	int err;
 
@@ -441,13 +444,59 @@ static int load_key(struct teacher *t, struct cast_key *key)
 			path, cast_strerror(err));
 		return err;
 	}
-	cast_key_fingerprint_code(key->teachers[0], fp);
 	t->first_run = true;
 	fprintf(stderr,
 		"cast-teacher: new class key in %s (install it on the students;\n"
-		"  %s.teacher is this teacher's own and stays here); or students\n"
-		"  join with --key-code %s --teacher-code %s\n",
-		path, path, key->code, fp);
+		"  %s.teacher is this teacher's own and stays here)\n",
+		path, path);
+	return 0;
+}
+
+/*
+ * The channel when --channel is not given: the one kept beside the class
+ * key (KEYFILE.channel), or else the first of the class's candidates heard
+ * quiet on the LAN, then kept there for every later start.
+ */
+static int own_channel(struct teacher *t, const struct cast_key *key)
+{
+	struct cast_channel_pick_cfg pc;
+	char path[1100];
+	int ch, err;
+
+	snprintf(path, sizeof(path), "%s.channel", t->key_file);
+	err = cast_channel_load(path, &ch);
+	if (!err) {
+		t->cfg.channel = ch;
+		return 0;
+	}
+	if (err != CAST_ERROR(ENOENT)) {
+		fprintf(stderr, "cast-teacher: %s: %s (fix or remove it, or "
+				"give --channel N)\n",
+			path, cast_strerror(err));
+		return err;
+	}
+	fprintf(stderr, "cast-teacher: no channel of its own yet: listening "
+			"for other classes...\n");
+	cast_channel_pick_cfg_init(&pc);
+	pc.key = key;
+	pc.iface = t->common.iface;
+	ch = cast_channel_pick(&pc);
+	if (ch < 0) {
+		fprintf(stderr, "cast-teacher: no free channel found: %s; give "
+				"--channel N\n",
+			cast_strerror(ch));
+		return ch;
+	}
+	err = cast_channel_save(path, ch);
+	if (err) {
+		fprintf(stderr, "cast-teacher: cannot keep the channel in %s: "
+				"%s\n",
+			path, cast_strerror(err));
+		return err;
+	}
+	t->cfg.channel = ch;
+	fprintf(stderr, "cast-teacher: channel %d is free here; kept in %s\n",
+		ch, path);
 	return 0;
 }
 
@@ -523,10 +572,12 @@ static int cmd_ctl(int argc, char **argv)
 	const char *args[CAST_CTL_ARGC_MAX];
 	char path[512] = "", *reply = NULL;
 	long channel = 1;
-	int i, n, nargs = 0, ret;
+	int i, n, nargs = 0, ret, kept;
+	bool channel_set = false;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--channel") && i + 1 < argc) {
+			channel_set = true;
 			if (cast_parse_int(argv[++i], CAST_CHANNEL_MIN,
 					   CAST_CHANNEL_MAX, &channel)) {
 				fprintf(stderr, "cast-teacher ctl: --channel: "
@@ -549,6 +600,7 @@ static int cmd_ctl(int argc, char **argv)
 		fprintf(stderr,
 			"usage: cast-teacher ctl [--channel N] [--socket PATH] "
 			"COMMAND [--to IDS|all] [key=value ...]\n"
+			"  (default: the channel this teacher keeps, else 1)\n"
 			"  stats, students, lock [notice=], unlock, message text= "
 			"[title=],\n"
 			"  marquee text= [seconds=], watermark [fields=id,name,"
@@ -565,6 +617,17 @@ static int cmd_ctl(int argc, char **argv)
 			"  A command is at most %u bytes; a longer one is "
 			"refused whole.\n", CAST_CTL_REQUEST_MAX);
 		return 2;
+	}
+	/* Without --channel: the channel this teacher keeps, as it runs. */
+	if (!path[0] && !channel_set) {
+		const char *home = getenv("HOME");
+
+		snprintf(path, sizeof(path),
+			 "%s/.config/libcast/class.key.channel",
+			 home ? home : ".");
+		if (!access(path, F_OK) && !cast_channel_load(path, &kept))
+			channel = kept;
+		path[0] = '\0';
 	}
 	if (!path[0] && cast_ctl_socket_path((int)channel, path, sizeof(path))) {
 		fprintf(stderr, "cast-teacher ctl: socket path too long\n");
@@ -863,11 +926,19 @@ int main(int argc, char **argv)
 	if (!t.cfg.insecure) {
 		if (load_key(&t, &key))
 			return 1;
+		if (!t.common.channel_set && own_channel(&t, &key))
+			return 1;
 		/* What a student PC needs, for the console's setup panel. */
 		snprintf(ccon.key_code, sizeof(ccon.key_code), "%s", key.code);
 		if (key.n_teachers > 0)
 			cast_key_fingerprint_code(
 				key.teachers[key.n_teachers - 1],
+				ccon.teacher_code);
+		if (t.first_run)
+			fprintf(stderr, "cast-teacher: students join with: "
+					"cast-student --channel %d --key-code "
+					"%s --teacher-code %s\n",
+				t.cfg.channel, ccon.key_code,
 				ccon.teacher_code);
 		if (cast_random(&media_key, sizeof(media_key))) {
 			fprintf(stderr, "cast-teacher: no randomness\n");

@@ -14,7 +14,8 @@
 #     to English: each time the Lock button's label is the widget layer's
 #     rendering of that language's word (tests/tools/ui_render.c), and not
 #     the previous language's;
-#  f. the custom menu hides "web": its toolbar button goes;
+#  f. the custom menu hides "web", then `ctl menu hide whiteboard` the
+#     whiteboard: each time that toolbar button goes;
 #  g. broadcasting its own screen (x11), the console starts as the small
 #     floating bar and is left out of the picture: a windowed student on a
 #     second Xvfb shows flat grey where the bar is and none of its colour;
@@ -443,6 +444,11 @@ for name, r in (('whiteboard', rect('$(rectof whiteboard)')), ('record', rect('$
 	ui "'web' not in [b['action'] for b in u['buttons']] and len(u['buttons']) == $NB - 1" \
 		"hiding web removes its button" || fail "custom menu hide"
 	"$TEACHER" ctl --socket "$SOCK" menu show web >/dev/null
+	# The whiteboard is a feature too: hidden, its button goes.
+	"$TEACHER" ctl --socket "$SOCK" menu hide whiteboard >/dev/null
+	ui "'whiteboard' not in [b['action'] for b in u['buttons']] and len(u['buttons']) == $NB - 1" \
+		"ctl menu hide whiteboard removes its button" || fail "menu hide whiteboard"
+	"$TEACHER" ctl --socket "$SOCK" menu show whiteboard >/dev/null
 
 	for p in $SPIDS $TPID; do kill "$p" 2>/dev/null || true; done
 	wait "$TPID" 2>/dev/null || true

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -726,6 +727,104 @@ static void voice_verb(void **state)
 	cast_voice_sender_free(&v);
 }
 
+/* `ctl ARGS...` over the teacher's local control socket; the reply. */
+static char *ctl(const char *sock, int argc, const char *const *argv)
+{
+	char *reply = NULL;
+
+	assert_true(cast_ctl_request(sock, argc, argv, &reply) > 0);
+	return reply;
+}
+
+static void expect_menu(const char *sock, const char *part)
+{
+	const char *argv[] = {"menu"};
+	char *out = ctl(sock, 1, argv);
+
+	if (!strstr(out, part))
+		fail_msg("%s not in %s", part, out);
+	free(out);
+}
+
+/* A class served by a real control plane on loopback (no students). */
+static void class_with_ctl(struct cast_class **c, struct cast_teacher_ctl **t,
+			   const struct cast_key *k, const char *settings,
+			   const char *sock)
+{
+	struct cast_class_cfg cfg;
+	struct cast_teacher_ctl_cfg tc;
+
+	cast_class_cfg_init(&cfg);
+	cfg.channel = 7;
+	cfg.settings_path = settings;
+	assert_int_equal(cast_class_new(c, &cfg), 0);
+	cast_teacher_ctl_cfg_init(&tc);
+	tc.channel = 7;
+	tc.key = k;
+	tc.bind_addr = "127.0.0.1";
+	tc.control_port = -1;
+	/* Beacons to a loopback port nobody reads: nothing leaves. */
+	tc.beacon_dest = "127.0.0.1:9";
+	tc.ctl_socket = sock;
+	tc.media.channel = 7;
+	cast_channel_group(7, tc.media.group, sizeof(tc.media.group));
+	tc.media.port = (uint16_t)cast_channel_port(7, CAST_PORT_VIDEO);
+	tc.on_student_event = cast_class_event;
+	tc.on_ctl_command = cast_class_ctl;
+	tc.arg = *c;
+	assert_int_equal(cast_teacher_ctl_new(t, &tc), 0);
+	cast_class_set_ctl(*c, *t);
+}
+
+/* The custom menu (F16) knows every toolbar button: the whiteboard,
+ * recording and voice hide like the others, and stay hidden in the next
+ * lesson (the settings file). */
+static void menu_every_button(void **state)
+{
+	struct cast_class *c = NULL;
+	struct cast_teacher_ctl *t = NULL;
+	struct cast_key k;
+	char dir[] = "/tmp/cast-menu-XXXXXX", path[64], sock[64];
+	const char *hide_wb[] = {"menu", "hide", "whiteboard"};
+	const char *hide_rec[] = {"menu", "hide", "record"};
+	const char *hide_voice[] = {"menu", "hide", "voice"};
+	const char *show_rec[] = {"menu", "show", "record"};
+	const char *after = "{\"feature\":\"whiteboard\",\"shown\":false},"
+			    "{\"feature\":\"record\",\"shown\":true},"
+			    "{\"feature\":\"voice\",\"shown\":false}";
+	char *out;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/console.conf", dir);
+	snprintf(sock, sizeof(sock), "%s/t.sock", dir);
+	assert_int_equal(cast_key_generate(&k), 0);
+	assert_int_equal(cast_key_new_signer(&k), 0);
+	class_with_ctl(&c, &t, &k, path, sock);
+	expect_menu(sock, "{\"feature\":\"whiteboard\",\"shown\":true},"
+			  "{\"feature\":\"record\",\"shown\":true},"
+			  "{\"feature\":\"voice\",\"shown\":true}");
+	free(ctl(sock, 3, hide_wb));
+	free(ctl(sock, 3, hide_rec));
+	free(ctl(sock, 3, hide_voice));
+	out = ctl(sock, 3, show_rec);
+	if (!strstr(out, after))
+		fail_msg("%s not in %s", after, out);
+	free(out);
+	cast_teacher_ctl_free(&t);
+	cast_class_free(&c);
+
+	/* The next lesson reads them back. */
+	class_with_ctl(&c, &t, &k, path, sock);
+	expect_menu(sock, after);
+	cast_teacher_ctl_free(&t);
+	cast_class_free(&c);
+	cast_key_wipe(&k);
+	unlink(path);
+	unlink(sock);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -741,6 +840,7 @@ int main(void)
 		cmocka_unit_test(student_state),
 		cmocka_unit_test(added_verbs),
 		cmocka_unit_test(voice_verb),
+		cmocka_unit_test(menu_every_button),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

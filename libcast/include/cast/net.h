@@ -86,6 +86,73 @@ CAST_API int cast_udp_rejoin(struct cast_udp *u);
 CAST_API int cast_udp_fd(const struct cast_udp *u);
 CAST_API void cast_udp_free(struct cast_udp **u);
 
+/* ---- Choosing a free channel (a new teacher's first start) ----------- */
+
+struct cast_key;
+
+/** How many candidate channels cast_channel_pick listens to at most. */
+#define CAST_CHANNEL_CANDIDATES_MAX 64
+
+/**
+ * The class's candidate channels, best first: `n` (1..64) distinct
+ * channels 1..999 drawn from HMAC-SHA256(the key's beacon secret,
+ * "libcast channel order v1" || counter). Every teacher of a class gets the
+ * same order; another class's order is unrelated, so two new teachers in
+ * neighbouring labs do not both start on the same channel. Returns n, or
+ * -EINVAL (NULL, n out of range), CAST_EEXTERNAL (HMAC failed).
+ */
+CAST_API int cast_channel_candidates(const struct cast_key *k, int *out,
+				     int n);
+
+/**
+ * Listens `ms` milliseconds at once on each of the `n` channels' beacon
+ * and video RTP groups/ports (on `iface`, NULL: the default) and sets
+ * busy[i] when any datagram arrived on channel[i]: another class's beacons
+ * cannot be verified with this class's key, so any traffic means "in use".
+ * Returns the number of busy channels, or -EINVAL, -ENODEV, socket errors.
+ */
+CAST_API int cast_channel_listen(const int *channels, int n, const char *iface,
+				 int ms, bool *busy);
+
+struct cast_channel_pick_cfg;
+
+/**
+ * Sets busy[i] for each of the `n` candidate channels in use (as
+ * cast_channel_listen does). Returns >= 0 or a negative errno.
+ */
+typedef int(cast_channel_probe_cb)(const struct cast_channel_pick_cfg *cfg,
+				   const int *channels, int n, bool *busy);
+
+struct cast_channel_pick_cfg {
+	const struct cast_key *key;	/* required: gives the order */
+	const char *iface;		/* NULL: the default */
+	int listen_ms;			/* default 1500 (beacons: every 1 s) */
+	int candidates;			/* 1..64, default 16 */
+	/** Default cast_channel_listen; tests inject busy channels here. */
+	cast_channel_probe_cb *probe;
+	void *arg;			/* for `probe` */
+};
+
+CAST_API void cast_channel_pick_cfg_init(struct cast_channel_pick_cfg *cfg);
+
+/**
+ * Picks a channel no other class uses on this LAN: the first candidate
+ * (cast_channel_candidates) that was quiet while listening. Returns the
+ * channel (1..999), or -EBUSY (every candidate is in use), -EINVAL, and
+ * the probe's errors.
+ */
+CAST_API int cast_channel_pick(const struct cast_channel_pick_cfg *cfg);
+
+/**
+ * The teacher's own channel, kept beside its class key (a "channel = N"
+ * file, docs/protocol.md "Channels"). Load: 0 and `*channel` set, or the
+ * open/read errno (-ENOENT: none chosen yet), CAST_EMALFORMED (no valid
+ * channel line, or an unknown key), -EFBIG. Save: atomically, mode 0600;
+ * 0, -EINVAL or the file calls' errno.
+ */
+CAST_API int cast_channel_load(const char *path, int *channel);
+CAST_API int cast_channel_save(const char *path, int channel);
+
 /* ---- MAC addresses and Wake-on-LAN (F10) ------------------------------ */
 
 /**

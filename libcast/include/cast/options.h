@@ -45,6 +45,7 @@ struct cast_option {
 /** The common options' values; strings live until cast_options_free. */
 struct cast_common_opts {
 	int channel;		/* default 1 */
+	bool channel_set;	/* --channel was given (flag or file) */
 	const char *iface;	/* NULL: the routing table's choice */
 	const char *key_path;	/* NULL unless given */
 	const char *key_code;	/* NULL unless given */

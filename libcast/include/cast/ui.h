@@ -116,7 +116,7 @@ CAST_API bool cast_ui_rect_hit(const struct cast_ui_rect *r, double x,
                                double y);
 
 #define CAST_UI_TILES_PAGE 16 /* tiles on a page: 4 × 4 */
-#define CAST_UI_BUTTONS_MAX 16
+#define CAST_UI_BUTTONS_MAX 24 /* the console has 17 actions */
 
 /**
  * The console's regions for a window of `w` × `h` logical pixels: toolbar

@@ -38,7 +38,8 @@ static const char *const FEATURES[] = {
 	"broadcast", "lock",   "message", "marquee", "watermark",
 	"language",  "web",    "power",   "wake",    "hands",
 	"inbox",     "assets", "clock",   "reset",   "roster",
-	"attendance", "send",  "collect", NULL,
+	"attendance", "send",  "collect", "whiteboard", "record",
+	"voice",      NULL,
 };
 #define N_FEATURES (sizeof(FEATURES) / sizeof(FEATURES[0]) - 1)
 

@@ -139,6 +139,7 @@ static int set_common(struct cast_options *o, int id, const char *v,
 			return ret;
 		}
 		c->channel = (int)n;
+		c->channel_set = true;
 		return 0;
 	case CAST_OPT_IFACE:
 		c->iface = v;

@@ -6,7 +6,8 @@
 # sound: the passed-through film sends no new pictures, the encoded one
 # keeps sending its last; resumed, it goes on from there; moved back to
 # 2 s, the status says so and the student's sound at the end has the pitch
-# of the film's 3rd-8th second, not of the 12th it would have reached.
+# of the film's second it reached since, not of the later one it would
+# have reached without the seek.
 # Bad arguments get clear errors.
 . "$(dirname "$0")/lib.sh"
 
@@ -93,6 +94,7 @@ expect "1.2 <= r['position_s'] - $P <= 4" "the film did not go on after resume"
 [ "$(decoded)" -gt "$D1" ] || fail "no pictures after resume"
 
 cinema seek 2
+T_SEEK=$(date +%s.%N)
 expect "r['ok'] and 1 <= r['position_s'] <= 2.2" "seek 2"
 sleep 0.5
 cinema status
@@ -107,14 +109,15 @@ expect "not r['ok'] and 'usage' in r['error']" "an unknown cinema verb"
 echo "$F: paused at $P s; cinema answers checked"
 # The film plays on from about 2 s for 3 s more, then the class ends.
 sleep 3
+T_END=$(date +%s.%N)
 kill "$TPID"
 sleep 1
 kill "$SPID"
 wait
 
 # The student's sound: a gap of the pause's length between the film's
-# sound, and at its end the pitch of the film's 3rd-8th second.
-python3 - "$WORK/s$F.wav" <<'PY' || fail "$F: the student's sound did not follow the film's clock"
+# sound, and at its end the pitch of the film's second since the seek.
+python3 - "$WORK/s$F.wav" "$T_SEEK" "$T_END" <<'PY' || fail "$F: the student's sound did not follow the film's clock"
 import math, struct, sys, wave
 w = wave.open(sys.argv[1])
 n = w.getnframes()
@@ -141,9 +144,13 @@ tail = [frames[i] for i in idx[-50:]]
 cands = list(range(300, 1300, 50))
 p = {f: sum(power(fr, f) for fr in tail) for f in cands}
 best = max(p, key=p.get)
+# Moved to 1-2 s (the keyframe), it played on until the end; without the
+# seek it would be the paused time (2 s at least) later still.
+second = (best - 300) // 50
+at = 1.0 + float(sys.argv[3]) - float(sys.argv[2])
 print("longest silence inside the film: %.2f s; pitch at the end %d Hz "
-      "(film second %d)" % (gap * 0.02, best, (best - 300) // 50))
-sys.exit(0 if gap * 0.02 >= 2.5 and 400 <= best <= 750 else 1)
+      "(film second %d, %.1f s expected)" % (gap * 0.02, best, second, at))
+sys.exit(0 if gap * 0.02 >= 2.5 and at - 2 <= second <= at + 1.5 else 1)
 PY
 }
 

@@ -33,12 +33,14 @@ struct teacher {
 	/* Voice (F2): "mic", "file" or "" (none), and the file. */
 	char voice[8];
 	char voice_path[1024];
+	bool voice_set;			/* --voice given (none included) */
 	int voice_bitrate;
 	const char *record_path;	/* --record FILE */
 	const char *record_dir;		/* --record-dir DIR */
 	struct cast_sender *sender;	/* for the recorder's keyframe asks */
 	struct cast_recorder *rec;
 	struct cast_replay *replay;	/* --source file: passed through */
+	struct cast_cinema *cinema;	/* --source file: the film's clock */
 };
 
 static volatile sig_atomic_t quit;
@@ -76,7 +78,10 @@ static void usage(FILE *f)
 		"  --loop               file source: play again at the end\n"
 		"                       (a file whose H.264 fits the class, like a\n"
 		"                       lesson recording, is sent as it is: no\n"
-		"                       re-encode; others are encoded again)\n"
+		"                       re-encode; others are encoded again;\n"
+		"                       its sound goes too unless --voice says\n"
+		"                       otherwise; 'ctl cinema pause|resume|\n"
+		"                       seek SECONDS|status')\n"
 		"  --repair MODE        coded (default) or resend: how lost\n"
 		"                       packets are repaired\n"
 		"  --fec N              also N repair packets per block (64 packets,\n"
@@ -94,7 +99,9 @@ static void usage(FILE *f)
 		"  --voice SRC          the teacher's voice: mic (default device),\n"
 		"                       mic:DEVICE, file:PATH (anything FFmpeg\n"
 		"                       reads: tests, a prepared narration) or\n"
-		"                       none (default); `ctl voice on|off` turns\n"
+		"                       none (default; with --source file:PATH\n"
+		"                       the film's own sound when it has one);\n"
+		"                       `ctl voice on|off` turns\n"
 		"                       it on and off, for all or --to students\n"
 		"                       (--lock: their input and screen locked\n"
 		"                       while it is on)\n"
@@ -305,6 +312,7 @@ static int set_option(int id, const char *v, void *arg, char *why,
 		t->console_lang = v;
 		return 0;
 	case OPT_VOICE:
+		t->voice_set = true;
 		colon = strchr(v, ':');
 		snprintf(t->voice, sizeof(t->voice), "%.*s",
 			 (int)(colon ? (size_t)(colon - v) : strlen(v)), v);
@@ -911,6 +919,13 @@ int main(int argc, char **argv)
 	t.cfg.insecure = t.common.insecure;
 	t.cfg.capture.backend = t.source;
 	t.cfg.capture.device = t.device[0] ? t.device : NULL;
+	/* Network cinema: a film's own sound is the class's, unless --voice
+	 * says otherwise (none, the microphone, another file). */
+	if (!t.voice_set && !strcmp(t.source, "file") &&
+	    cast_audio_file_probe(t.device) == 1) {
+		snprintf(t.voice, sizeof(t.voice), "file");
+		snprintf(t.voice_path, sizeof(t.voice_path), "%s", t.device);
+	}
 
 	if (t.common.stats_path) {
 		stats = strcmp(t.common.stats_path, "-")
@@ -976,9 +991,20 @@ int main(int argc, char **argv)
 	if (!strcmp(t.source, "file")) {
 		struct cast_replay_cfg pc;
 
+		/* Network cinema: the picture and the film's own sound
+		 * follow one clock (`ctl cinema`). */
+		err = cast_cinema_new(&t.cinema, t.device);
+		if (err) {
+			fprintf(stderr, "cast-teacher: --source file:%s: %s\n",
+				t.device, cast_strerror(err));
+			cast_recorder_free(&t.rec);
+			return 1;
+		}
+		t.cfg.capture.cinema = t.cinema;
 		cast_replay_cfg_init(&pc);
 		pc.path = t.device;
 		pc.loop = t.cfg.capture.loop;
+		pc.cinema = t.cinema;
 		pc.max_width = t.cfg.encoder.width ? t.cfg.encoder.width
 						   : t.cfg.fit_width;
 		pc.max_height = t.cfg.encoder.height ? t.cfg.encoder.height
@@ -991,6 +1017,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		t.cfg.replay = t.replay;
+		cast_cinema_set_passthrough(t.cinema, t.replay != NULL);
 	}
 	err = cast_sender_new(&s, &t.cfg);
 	if (err) {
@@ -1032,6 +1059,11 @@ int main(int argc, char **argv)
 		vc.path = t.voice_path[0] ? t.voice_path : NULL;
 		if (t.voice_bitrate)
 			vc.opus.bitrate = t.voice_bitrate;
+		/* The film's sound follows the film's clock: pauses, seeks
+		 * and loops with its picture. */
+		if (t.cinema && !strcmp(t.voice, "file") &&
+		    !strcmp(t.voice_path, t.device))
+			vc.cinema = t.cinema;
 		vc.on_opus = tap_opus;
 		vc.opus_arg = &t;
 		err = cast_voice_sender_new(&voice, &vc);
@@ -1127,6 +1159,10 @@ int main(int argc, char **argv)
 			      cast_class_add_verb(cls, "voice", cast_voice_ctl,
 						  vctl)))
 			fprintf(stderr, "cast-teacher: ctl voice unavailable\n");
+		/* Without a film it answers that none is playing. */
+		if (cast_class_add_verb(cls, "cinema", cast_cinema_ctl,
+					t.cinema))
+			fprintf(stderr, "cast-teacher: ctl cinema unavailable\n");
 		err = cast_class_add_verb(cls, "record", cast_recorder_ctl,
 					  t.rec);
 		if (err) {
@@ -1307,5 +1343,6 @@ int main(int argc, char **argv)
 	cast_voice_sender_free(&voice);
 	cast_recorder_free(&t.rec);
 	cast_replay_free(&t.replay);
+	cast_cinema_free(&t.cinema);
 	return 0;
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Lip sync: a source whose picture flashes white at the same instants its
-# sound clicks (once a second; an ffmpeg-made file used as both --source
-# file: and --voice file:). Each student (--check-av) times every flash it
+# sound clicks (once a second; an ffmpeg-made film given as --source file:
+# alone: its own sound is the class's, network cinema). Each student (--check-av) times every flash it
 # shows and every click it plays on its own clock; once the lip sync has
 # settled (the second half of the pairs) a flash and its click are within
 # ±40 ms (ITU-R BT.1359: +45 / -125 ms is where people notice) for at least
@@ -27,7 +27,7 @@ for i in 1 2; do
 done
 sleep 1
 bg "$TEACHER" --headless $K --source "file:$WORK/av.mkv" \
-	--voice "file:$WORK/av.mkv" --channel $CH --duration 17 \
+	--channel $CH --duration 17 \
 	--stats "$WORK/t.json"
 wait
 for i in 1 2; do

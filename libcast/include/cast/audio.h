@@ -230,6 +230,12 @@ CAST_API int cast_audio_source_new(struct cast_audio_source **out,
  */
 CAST_API int cast_audio_source_read(struct cast_audio_source *s, int16_t *pcm,
 				    int timeout_ms);
+/**
+ * Whether libavformat finds an audio stream in the file at `path` (a film
+ * given as the picture source brings its own sound). Returns 1 (it has),
+ * 0 (none), -EINVAL, -ENOENT, CAST_EMALFORMED or CAST_EEXTERNAL.
+ */
+CAST_API int cast_audio_file_probe(const char *path);
 /** True for a live source (the microphone): it paces itself. */
 CAST_API bool cast_audio_source_live(const struct cast_audio_source *s);
 CAST_API void cast_audio_source_free(struct cast_audio_source **s);
@@ -237,6 +243,7 @@ CAST_API void cast_audio_source_free(struct cast_audio_source **s);
 /* ---- The teacher's voice sender --------------------------------------- */
 
 struct cast_voice_sender;
+struct cast_cinema;
 
 struct cast_voice_sender_cfg {
 	int channel;		/* 1..999, default 1 */
@@ -251,6 +258,12 @@ struct cast_voice_sender_cfg {
 	const struct cast_media_key *media_key;
 	const char *source;	/* "mic", "file", "none"; default "mic" */
 	const char *path;	/* file or device */
+	/**
+	 * A "file" source is a film's sound: it follows the film's clock
+	 * (cast/record.h, not owned): silent while paused, moved with each
+	 * seek, waiting at its end for the picture's. NULL: its own pace.
+	 */
+	struct cast_cinema *cinema;
 	/** Denoise and gain control (SpeexDSP): -1 (default) on for "mic". */
 	int preprocess;
 	struct cast_opus_enc_cfg opus;

@@ -6,6 +6,8 @@
 
 struct cast_capture;
 
+struct cast_cinema;
+
 struct cast_capture_cfg {
 	/** Backend name: "x11", "testpattern", "file" (default "testpattern"). */
 	const char *backend;
@@ -23,6 +25,11 @@ struct cast_capture_cfg {
 	bool use_damage;
 	/** file: start over at the end instead of returning CAST_EOF. */
 	bool loop;
+	/**
+	 * file: the film's clock (cast/record.h, not owned): the picture
+	 * follows its pauses and seeks. NULL: the file's own pace.
+	 */
+	struct cast_cinema *cinema;
 };
 
 /** Fills `cfg` with the defaults above. */

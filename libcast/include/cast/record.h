@@ -151,10 +151,18 @@ CAST_API void cast_recorder_free(struct cast_recorder **r);
  */
 struct cast_replay;
 
+struct cast_cinema;
+
 struct cast_replay_cfg {
 	const char *path;		/* required */
 	int max_width, max_height;	/* the class size; 0: no limit */
 	bool loop;			/* start again at the end */
+	/**
+	 * The film's clock (network cinema, below; not owned): pauses and
+	 * seeks the replay, which lands a seek on the keyframe before the
+	 * time asked and moves the clock there. NULL: the file's own pace.
+	 */
+	struct cast_cinema *cinema;
 };
 
 CAST_API void cast_replay_cfg_init(struct cast_replay_cfg *cfg);
@@ -171,11 +179,71 @@ CAST_API void cast_replay_size(const struct cast_replay *r, int *w, int *h);
 /**
  * The next access unit (owned by the replay, valid until the next call)
  * and the monotonic time (cast_mono_us) it is due: the file's own pace
- * from the first call on. Returns 0, CAST_EOF at the end (without loop),
- * or a negative error.
+ * from the first call on, or the film's clock. Returns 0, CAST_EOF at the
+ * end (without loop), or a negative error; with a clock also 1: nothing
+ * to send yet (paused, or not due soon), call again at `*due_mono_us`.
  */
 CAST_API int cast_replay_next(struct cast_replay *r, struct cast_packet *pkt,
 			      int64_t *due_mono_us);
 CAST_API void cast_replay_free(struct cast_replay **r);
+
+/*
+ * Network cinema: one clock for a film's picture and its sound, which the
+ * teacher pauses, resumes and moves (`ctl cinema`). The picture (replay or
+ * file capture) and the sound (the voice sender's file source) each play
+ * the film time the clock is at: while it is paused the picture holds its
+ * last frame and the sound stops; after a seek both go on from the new
+ * time. Every call is thread-safe.
+ */
+struct cast_cinema_status {
+	double position_s;	/* where the film is now */
+	double duration_s;	/* 0: unknown */
+	bool paused;
+	bool passthrough;	/* the picture is the file's H.264 as it is */
+	char file[1024];
+};
+
+/**
+ * A clock for the film at `path` (its duration read from the file), at
+ * time 0, running from the first cast_cinema_position() on. Errors:
+ * -EINVAL, -ENOMEM, the open's (-ENOENT, CAST_EMALFORMED).
+ */
+CAST_API int cast_cinema_new(struct cast_cinema **out, const char *path);
+/** The film time now (s); the first call starts the clock. */
+CAST_API double cast_cinema_position(struct cast_cinema *c);
+/**
+ * The monotonic time (cast_mono_us) film time `t` is due at, INT64_MAX
+ * while paused, with the generation it holds for (see below).
+ */
+CAST_API int64_t cast_cinema_due(struct cast_cinema *c, double t,
+				 uint64_t *generation);
+/** Changes at each seek: a player that sees a new one seeks too. */
+CAST_API uint64_t cast_cinema_generation(struct cast_cinema *c);
+/** Holds the film (0, or -EALREADY when it is already paused). */
+CAST_API int cast_cinema_pause(struct cast_cinema *c);
+/** Goes on from where it was paused (0, or -EALREADY: not paused). */
+CAST_API int cast_cinema_resume(struct cast_cinema *c);
+/**
+ * Jumps to `t` seconds (a pause stays a pause). Returns 0, or -ERANGE when
+ * `t` is negative or past the film's end.
+ */
+CAST_API int cast_cinema_seek(struct cast_cinema *c, double t);
+/**
+ * The picture's player: the jump of `generation` landed at `t` (a
+ * keyframe): the clock moves there and the sound follows (generation + 1).
+ * Returns false, doing nothing, when a newer jump came meanwhile.
+ */
+CAST_API bool cast_cinema_settle(struct cast_cinema *c, double t,
+				 uint64_t generation);
+CAST_API void cast_cinema_set_passthrough(struct cast_cinema *c, bool on);
+CAST_API void cast_cinema_status(struct cast_cinema *c,
+				 struct cast_cinema_status *st);
+CAST_API void cast_cinema_free(struct cast_cinema **c);
+/**
+ * cast_ctl_command_cb (`arg` a cast_cinema): `cinema pause|resume|status|
+ * seek SECONDS`, answered in JSON ({"ok":true, "position_s":…} or
+ * {"ok":false,"error":…}).
+ */
+CAST_API char *cast_cinema_ctl(int argc, char **argv, uint64_t req, void *arg);
 
 #endif

@@ -11,4 +11,13 @@
  */
 void cast__audio_realtime(const char *who);
 
+struct cast_audio_source;
+
+/**
+ * Moves a file source to film time `t` (seconds from the file's start),
+ * to the sample (network cinema). Returns 0, -ENOTSUP (not a file) or the
+ * seek's error.
+ */
+int cast__audio_source_seek(struct cast_audio_source *s, double t);
+
 #endif

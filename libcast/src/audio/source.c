@@ -1,4 +1,5 @@
 /* Audio sources by name: mic (SDL2 capture), file (libavformat), none. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "cast/audio.h"
 #include "cast/error.h"
 #include "cast/log.h"
+#include "audio/audio_int.h"
 
 struct backend {
 	const char *name;
@@ -19,6 +21,7 @@ struct backend {
 	int (*open)(void **priv, const char *path);
 	int (*read)(void *priv, int16_t *pcm, int timeout_ms);
 	void (*close)(void *priv);
+	int (*seek)(void *priv, double t);	/* NULL: cannot */
 };
 
 struct cast_audio_source {
@@ -61,6 +64,10 @@ struct filesrc {
 	/* Resampled samples not handed out yet. */
 	int16_t *fifo;
 	int have, cap;
+	/* After a seek: the film time (s) the samples start at again, -1
+	 * when none is pending; the film's time origin (s). */
+	double skip_to;
+	double origin_s;
 };
 
 static int av_err(const char *what, int e)
@@ -105,6 +112,7 @@ static int file_open(void **priv, const char *path)
 	fs = calloc(1, sizeof(*fs));
 	if (!fs)
 		return CAST_ERROR(ENOMEM);
+	fs->skip_to = -1;
 	fs->cap = 8 * CAST_AUDIO_FRAME;
 	fs->fifo = malloc((size_t)fs->cap * sizeof(int16_t));
 	fs->pkt = av_packet_alloc();
@@ -130,6 +138,9 @@ static int file_open(void **priv, const char *path)
 		goto out;
 	}
 	fs->stream = e;
+	fs->origin_s = fs->fmt->start_time != AV_NOPTS_VALUE
+			       ? (double)fs->fmt->start_time / AV_TIME_BASE
+			       : 0;
 	fs->dec = avcodec_alloc_context3(codec);
 	if (!fs->dec) {
 		err = CAST_ERROR(ENOMEM);
@@ -192,6 +203,45 @@ static int file_convert(struct filesrc *fs, const AVFrame *in)
 	return n;
 }
 
+/*
+ * After a seek (which lands before the time asked): drops a decoded frame
+ * wholly before fs->skip_to (returns 0), or converts the one that spans it
+ * and drops its samples before it (returns 0 too); 1: no time known, take
+ * the frame as it is.
+ */
+static int skip_before(struct filesrc *fs)
+{
+	AVRational tb = fs->fmt->streams[fs->stream]->time_base;
+	int64_t pts = fs->frame->best_effort_timestamp;
+	double t, end;
+	int drop, e;
+
+	if (pts == AV_NOPTS_VALUE || fs->frame->sample_rate <= 0) {
+		fs->skip_to = -1;
+		return 1;
+	}
+	t = pts * av_q2d(tb) - fs->origin_s;
+	end = t + (double)fs->frame->nb_samples / fs->frame->sample_rate;
+	if (end <= fs->skip_to) {
+		av_frame_unref(fs->frame);
+		return 0;
+	}
+	e = file_convert(fs, fs->frame);
+	av_frame_unref(fs->frame);
+	if (e < 0)
+		return e;
+	drop = (int)((fs->skip_to - t) * CAST_AUDIO_RATE);
+	if (drop > fs->have)
+		drop = fs->have;
+	if (drop > 0) {
+		fs->have -= drop;
+		memmove(fs->fifo, fs->fifo + drop,
+			(size_t)fs->have * sizeof(int16_t));
+	}
+	fs->skip_to = -1;
+	return 0;
+}
+
 static int file_fill(struct filesrc *fs)
 {
 	int e;
@@ -206,6 +256,13 @@ static int file_fill(struct filesrc *fs)
 			continue;
 		}
 		e = avcodec_receive_frame(fs->dec, fs->frame);
+		if (e >= 0 && fs->skip_to >= 0) {
+			e = skip_before(fs);
+			if (e < 0)
+				return e;
+			if (e == 0)
+				continue;
+		}
 		if (e >= 0) {
 			e = file_convert(fs, fs->frame);
 			av_frame_unref(fs->frame);
@@ -267,6 +324,48 @@ static int file_read(void *priv, int16_t *pcm, int timeout_ms)
 	memmove(fs->fifo, fs->fifo + CAST_AUDIO_FRAME,
 		(size_t)fs->have * sizeof(int16_t));
 	return 1;
+}
+
+/* To film time `t` (s from the file's start), to the sample. */
+static int file_seek(void *priv, double t)
+{
+	struct filesrc *fs = priv;
+	int64_t ts = (int64_t)((t + fs->origin_s) * AV_TIME_BASE);
+	int e;
+
+	e = av_seek_frame(fs->fmt, -1, ts, AVSEEK_FLAG_BACKWARD);
+	if (e < 0)
+		return av_err("seek", e);
+	avcodec_flush_buffers(fs->dec);
+	e = swr_init(fs->swr);
+	if (e < 0)
+		return av_err("resampler", e);
+	fs->demux_eof = fs->dec_eof = fs->swr_eof = false;
+	fs->have = 0;
+	fs->skip_to = t;
+	return 0;
+}
+
+int cast_audio_file_probe(const char *path)
+{
+	AVFormatContext *fmt = NULL;
+	int e;
+
+	if (!path || !*path)
+		return CAST_ERROR(EINVAL);
+	e = avformat_open_input(&fmt, path, NULL, NULL);
+	if (e < 0)
+		return e == AVERROR(ENOENT) ? CAST_ERROR(ENOENT)
+		       : e == AVERROR_INVALIDDATA ? CAST_EMALFORMED
+		       : e > -4096 ? e : CAST_EEXTERNAL;
+	e = avformat_find_stream_info(fmt, NULL);
+	if (e >= 0)
+		e = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, NULL,
+					0) >= 0;
+	else
+		e = CAST_EMALFORMED;
+	avformat_close_input(&fmt);
+	return e;
 }
 
 /* ---- mic: SDL2 audio capture (PulseAudio / PipeWire underneath) ---- */
@@ -333,9 +432,9 @@ static void mic_close(void *priv)
 }
 
 static const struct backend backends[] = {
-	{"mic", true, mic_open, mic_read, mic_close},
-	{"file", false, file_open, file_read, file_close},
-	{"none", false, none_open, none_read, none_close},
+	{"mic", true, mic_open, mic_read, mic_close, NULL},
+	{"file", false, file_open, file_read, file_close, file_seek},
+	{"none", false, none_open, none_read, none_close, NULL},
 };
 
 int cast_audio_source_new(struct cast_audio_source **out, const char *backend,
@@ -367,6 +466,11 @@ int cast_audio_source_read(struct cast_audio_source *s, int16_t *pcm,
 			   int timeout_ms)
 {
 	return s->b->read(s->priv, pcm, timeout_ms);
+}
+
+int cast__audio_source_seek(struct cast_audio_source *s, double t)
+{
+	return s->b->seek ? s->b->seek(s->priv, t) : CAST_ERROR(ENOTSUP);
 }
 
 bool cast_audio_source_live(const struct cast_audio_source *s)

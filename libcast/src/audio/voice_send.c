@@ -11,6 +11,7 @@
 
 #include "cast/cast.h"
 #include "cast/audio.h"
+#include "cast/record.h"
 #include "net/net_int.h"
 #include "audio/audio_int.h"
 
@@ -252,25 +253,87 @@ static int encode_send(struct cast_voice_sender *v, int16_t *pcm,
 	return 0;
 }
 
+/*
+ * A film's sound follows the film's clock (network cinema): each frame is
+ * sent when the clock reaches its film time. Returns true when the frame
+ * at `*film_s` is due now; false after waiting a little instead (paused,
+ * the sound ended before the picture, not due yet) or moving the source
+ * to a seek's time. Whenever the clock held or jumped, the origin of the
+ * reports' wall clock is set again so the next frame is stamped now.
+ */
+static bool cinema_wait(struct cast_voice_sender *v, uint64_t n,
+			double *film_s, uint64_t *gen, bool *ended,
+			bool *anchor)
+{
+	struct cast_cinema *c = v->cfg.cinema;
+	uint64_t g;
+	int64_t due = cast_cinema_due(c, *film_s, &g), now = cast_mono_us();
+	int err;
+
+	if (g != *gen) {
+		*film_s = cast_cinema_position(c);
+		err = cast__audio_source_seek(v->src, *film_s);
+		if (err)
+			cast_log(CAST_LOG_WARN, "voice", "seek to %.3f s: %s",
+				 *film_s, cast_strerror(err));
+		*gen = g;
+		*ended = false;
+		*anchor = true;
+		return false;
+	}
+	if (due == INT64_MAX || *ended) {
+		/* What was sent gets its signature now. */
+		send_auth(v);
+		sleep_until(now + CAST_AUDIO_FRAME_US);
+		*anchor = true;
+		return false;
+	}
+	if (due > now + CAST_AUDIO_FRAME_US) {
+		sleep_until(now + CAST_AUDIO_FRAME_US);
+		return false;
+	}
+	sleep_until(due);
+	if (*anchor) {
+		v->t0_us = cast_now_us() - (int64_t)n * CAST_AUDIO_FRAME_US;
+		/* A report with the new origin goes with the next frame. */
+		v->last_sr_mono = 0;
+		*anchor = false;
+	}
+	return true;
+}
+
 static void *voice_thread(void *arg)
 {
 	struct cast_voice_sender *v = arg;
 	int16_t pcm[CAST_AUDIO_FRAME];
 	bool live = cast_audio_source_live(v->src);
 	int64_t t0_mono = cast_mono_us();
-	uint64_t n = 0;
+	uint64_t n = 0, gen = 0;
+	bool ended = false, anchor = true;
+	double film_s = 0;
 	int err;
 
 	cast__audio_realtime("voice");
 
 	v->t0_us = cast_now_us();
 	v->last_sr_mono = 0;
+	if (v->cfg.cinema)
+		gen = cast_cinema_generation(v->cfg.cinema);
 	while (!v->stop) {
-		if (!live)
+		if (v->cfg.cinema) {
+			if (!cinema_wait(v, n, &film_s, &gen, &ended, &anchor))
+				continue;
+		} else if (!live) {
 			sleep_until(t0_mono + (int64_t)n * CAST_AUDIO_FRAME_US);
+		}
 		err = cast_audio_source_read(v->src, pcm, 100);
 		if (err == 0)
 			continue;
+		if (err == CAST_EOF && v->cfg.cinema) {
+			/* The picture may go on, loop or be moved back. */
+			ended = true;
+			continue;
+		}
 		if (err == CAST_EOF) {
 			cast_log(CAST_LOG_INFO, "voice", "source ended");
 			break;
@@ -283,6 +346,7 @@ static void *voice_thread(void *arg)
 			pthread_mutex_unlock(&v->lock);
 			break;
 		}
+		film_s += (double)CAST_AUDIO_FRAME_US / 1e6;
 		pthread_mutex_lock(&v->lock);
 		v->st.frames_read++;
 		pthread_mutex_unlock(&v->lock);

@@ -9,6 +9,7 @@
 
 #include "core/core_int.h"
 #include "cast/log.h"
+#include "cast/record.h"
 #include "capture/capture_int.h"
 
 /*
@@ -51,6 +52,12 @@ struct filesrc {
 	int buf_stride[4];
 	struct cast_frame out;
 	bool shown;
+
+	/* Network cinema: the film's clock (due times are then film times,
+	 * from the file's start), the seek generation played. */
+	struct cast_cinema *cinema;
+	uint64_t gen;
+	int64_t origin_us;
 };
 
 static int av_to_cast(int e)
@@ -110,6 +117,7 @@ static int file_open(void **priv, const struct cast_capture_cfg *cfg, int *w,
 	if (!fs)
 		return CAST_ERROR(ENOMEM);
 	fs->loop = cfg->loop;
+	fs->cinema = cfg->cinema;
 	fs->start_mono = -1;
 	fs->first_pts = AV_NOPTS_VALUE;
 	fs->prev_pts = AV_NOPTS_VALUE;
@@ -140,6 +148,11 @@ static int file_open(void **priv, const struct cast_capture_cfg *cfg, int *w,
 		if ((int)i != fs->stream)
 			fs->fmt->streams[i]->discard = AVDISCARD_ALL;
 	fs->tb = st->time_base;
+	fs->origin_us = fs->fmt->start_time != AV_NOPTS_VALUE
+	                    ? fs->fmt->start_time
+	                    : 0;
+	if (fs->cinema)
+		fs->gen = cast_cinema_generation(fs->cinema);
 	fr = av_guess_frame_rate(fs->fmt, st, NULL);
 	fs->frame_us = fr.num > 0 && fr.den > 0
 	                   ? av_rescale(1000000, fr.den, fr.num)
@@ -230,10 +243,11 @@ static int decode_next(struct filesrc *fs)
 		                av_rescale_q(fs->frame_us,
 		                             (AVRational){1, 1000000}, fs->tb);
 	if (fs->first_pts == AV_NOPTS_VALUE)
-		fs->first_pts = pts;
+		fs->first_pts = fs->cinema ? 0 : pts;
 	fs->prev_pts = pts;
 	fs->next_t = fs->loop_off_us + av_rescale_q(pts - fs->first_pts, fs->tb,
-	                                            (AVRational){1, 1000000});
+	                                            (AVRational){1, 1000000}) -
+	             (fs->cinema ? fs->origin_us : 0);
 	fs->frames_in_pass++;
 	return 0;
 }
@@ -253,6 +267,28 @@ static int rewind_file(struct filesrc *fs)
 	fs->demux_eof = false;
 	fs->dec_eof = false;
 	fs->loop_off_us = fs->last_t + fs->frame_us;
+	fs->prev_pts = AV_NOPTS_VALUE;
+	fs->frames_in_pass = 0;
+	return 0;
+}
+
+/* Network cinema: to the keyframe before film time `t_us`; the frames
+ * from there to `t_us` are decoded and passed over as not shown. */
+static int seek_film(struct filesrc *fs, int64_t t_us)
+{
+	int64_t ts = av_rescale_q(t_us + fs->origin_us, (AVRational){1, 1000000},
+	                          fs->tb);
+	int err;
+
+	err = av_seek_frame(fs->fmt, fs->stream, ts, AVSEEK_FLAG_BACKWARD);
+	if (err < 0) {
+		log_av("seek", err);
+		return av_to_cast(err);
+	}
+	avcodec_flush_buffers(fs->dec);
+	fs->demux_eof = false;
+	fs->dec_eof = false;
+	fs->have_next = false;
 	fs->prev_pts = AV_NOPTS_VALUE;
 	fs->frames_in_pass = 0;
 	return 0;
@@ -310,6 +346,18 @@ static int file_grab(void *priv, struct cast_frame *frame)
 		fs->start_wall = cast_now_us();
 	}
 	elapsed = now - fs->start_mono;
+	if (fs->cinema) {
+		uint64_t gen;
+
+		cast_cinema_due(fs->cinema, 0, &gen);
+		elapsed = (int64_t)(cast_cinema_position(fs->cinema) * 1e6);
+		if (gen != fs->gen) {
+			fs->gen = gen;
+			err = seek_film(fs, elapsed);
+			if (err)
+				return err;
+		}
+	}
 again:
 	for (int i = 0; i < MAX_DECODES && !fs->dec_eof; i++) {
 		if (!fs->have_next) {
@@ -322,7 +370,9 @@ again:
 				return err;
 			fs->have_next = true;
 		}
-		if (fs->next_t > elapsed)
+		/* The film's first picture may start after its sound
+		 * (the film's time 0): it stands until then. */
+		if (fs->next_t > elapsed && (fs->shown || got || !fs->cinema))
 			break;
 		FFSWAP(AVFrame *, fs->cur, fs->next);
 		fs->have_next = false;
@@ -332,6 +382,16 @@ again:
 	if (!got && fs->dec_eof && elapsed >= fs->last_t + fs->frame_us) {
 		if (!fs->loop || !fs->frames_in_pass)
 			return CAST_EOF;
+		if (fs->cinema) {
+			/* The sound starts again with the picture. */
+			cast_cinema_seek(fs->cinema, 0);
+			fs->gen = cast_cinema_generation(fs->cinema);
+			elapsed = 0;
+			err = seek_film(fs, 0);
+			if (err)
+				return err;
+			goto again;
+		}
 		err = rewind_file(fs);
 		if (err)
 			return err;
@@ -349,7 +409,11 @@ again:
 	/* A new picture is stamped with its own time in the file (the
 	 * grab may come up to a frame late): the sound of the same file
 	 * is stamped by its sample position, and lip sync compares them. */
-	frame->capture_us = got ? fs->start_wall + fs->last_t : cast_now_us();
+	if (fs->cinema && got)
+		frame->capture_us = cast_now_us() - (elapsed - fs->last_t);
+	else
+		frame->capture_us =
+		    got ? fs->start_wall + fs->last_t : cast_now_us();
 	if (!got)
 		frame->n_damage = 0;
 	return got ? 1 : 0;

@@ -80,6 +80,7 @@ struct cast_receiver {
 	bool pli_damage;		/* a picture was lost: ask for a new one */
 	bool broken;			/* no_decode: damaged until a keyframe */
 	int64_t last_mcast_mono;
+	int64_t last_sr_mcast_mono;	/* the last authentic multicast SR */
 	int64_t last_media_mono;	/* last authentic media packet, 0: none */
 	uint32_t media_ssrc, own_ssrc;
 	bool have_seq;
@@ -257,14 +258,15 @@ static bool accept_packet(struct cast_receiver *r, uint8_t *buf, size_t *len,
 	return false;
 }
 
-static void on_rtcp(struct cast_receiver *r, uint8_t *buf, size_t len)
+/* An RTCP packet; true when it was the teacher's authentic report. */
+static bool on_rtcp(struct cast_receiver *r, uint8_t *buf, size_t len)
 {
 	struct cast_rtcp_sr sr;
 	int64_t hint;
 
 	if (!accept_packet(r, buf, &len, true) ||
 	    cast_rtcp_parse_sr(buf, len, &sr))
-		return;
+		return false;
 	r->sr_rtp_ts = sr.rtp_ts;
 	r->sr_us = cast_ntp_to_us(sr.ntp);
 	r->have_sr = true;
@@ -287,6 +289,7 @@ static void on_rtcp(struct cast_receiver *r, uint8_t *buf, size_t len)
 	pthread_mutex_lock(&r->lock);
 	r->st.rtcp_sr++;
 	pthread_mutex_unlock(&r->lock);
+	return true;
 }
 
 /* Sequence, jitter and recovery bookkeeping of one authenticated RTP packet. */
@@ -904,9 +907,14 @@ static void *receiver_thread(void *arg)
 			}
 			on_media(r, buf, len, cast_mono_us(), false);
 		}
+		/* The teacher's reports reaching the group say multicast
+		 * works even when no media flows (a film paused, passed
+		 * through): no unicast copy, no rejoin for that. */
 		while ((n = cast_udp_recv(r->rtcp, buf, bufsize, 0, NULL,
 					  NULL)) >= 0)
-			on_rtcp(r, buf, (size_t)n);
+			if (on_rtcp(r, buf, (size_t)n))
+				r->last_mcast_mono = r->last_sr_mcast_mono =
+					cast_mono_us();
 		now = cast_mono_us();
 		if (r->fb)
 			feedback_tick(r, now);
@@ -919,7 +927,8 @@ static void *receiver_thread(void *arg)
 			gate_stats(r);
 		r->st.jitter_ms = r->jitter / 90.0;
 		pthread_mutex_unlock(&r->lock);
-		if (now - r->last_rx_mono > REJOIN_AFTER_US) {
+		if (now - r->last_rx_mono > REJOIN_AFTER_US &&
+		    now - r->last_sr_mcast_mono > REJOIN_AFTER_US) {
 			cast_log(CAST_LOG_INFO, "receiver",
 				 "no media for %d s: joining %s again",
 				 REJOIN_AFTER_US / 1000000, r->group);

@@ -1102,6 +1102,13 @@ static void *replay_thread(struct cast_sender *s)
 			sleep_until(due < cast_mono_us() + 50000
 					    ? due
 					    : cast_mono_us() + 50000);
+		/* The film's clock holds it (paused) or moved it (seek):
+		 * nothing to send this time, the reports go on. */
+		if (r > 0) {
+			if (cast_now_us() - s->last_sr_us >= 1000000)
+				send_sr(s);
+			continue;
+		}
 		pkt.capture_us = cast_now_us();
 		send_packet(s, &pkt);
 		pthread_mutex_lock(&s->lock);

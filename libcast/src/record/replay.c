@@ -21,6 +21,13 @@ struct cast_replay {
 	double offset_s;	/* file time already played (loops) */
 	double last_s;		/* the last packet's time */
 	double first_s;		/* the file's first video time */
+	/* Network cinema: the film's clock, the seek generation played,
+	 * the film's time origin and an access unit read but not yet due. */
+	struct cast_cinema *cinema;
+	uint64_t gen;
+	double origin_s;
+	bool pending;
+	double pending_s;	/* its film time */
 };
 
 void cast_replay_cfg_init(struct cast_replay_cfg *cfg)
@@ -50,6 +57,7 @@ int cast_replay_new(struct cast_replay **out, const struct cast_replay_cfg *cfg)
 	if (!r)
 		return CAST_ERROR(ENOMEM);
 	r->loop = cfg->loop;
+	r->cinema = cfg->cinema;
 	r->first_s = -1;
 	r->pkt = av_packet_alloc();
 	if (!r->pkt) {
@@ -99,6 +107,11 @@ int cast_replay_new(struct cast_replay **out, const struct cast_replay_cfg *cfg)
 		err = err_of(err);
 		goto out;
 	}
+	r->origin_s = r->fmt->start_time != AV_NOPTS_VALUE
+			      ? (double)r->fmt->start_time / AV_TIME_BASE
+			      : 0;
+	if (r->cinema)
+		r->gen = cast_cinema_generation(r->cinema);
 	cast_log(CAST_LOG_INFO, "replay", "%s: H.264 %dx%d passed through",
 		 cfg->path, r->width, r->height);
 	*out = r;
@@ -139,6 +152,94 @@ static int next_filtered(struct cast_replay *r)
 	}
 }
 
+static void fill_packet(struct cast_replay *r, struct cast_packet *pkt)
+{
+	pkt->data = r->pkt->data;
+	pkt->size = (size_t)r->pkt->size;
+	pkt->keyframe = r->pkt->flags & AV_PKT_FLAG_KEY;
+	pkt->capture_us = 0;
+}
+
+/* The film time of the access unit in r->pkt. */
+static double packet_time(struct cast_replay *r)
+{
+	AVRational tb = r->fmt->streams[r->vidx]->time_base;
+	int64_t ts = r->pkt->pts != AV_NOPTS_VALUE ? r->pkt->pts : r->pkt->dts;
+
+	r->last_s = ts != AV_NOPTS_VALUE ? ts * av_q2d(tb) - r->origin_s
+					 : r->last_s + 0.033;
+	return r->last_s;
+}
+
+/* Moves to the keyframe at or before film time `t`, read into r->pkt. */
+static int seek_to(struct cast_replay *r, double t)
+{
+	AVRational tb = r->fmt->streams[r->vidx]->time_base;
+	int64_t ts = (int64_t)((t + r->origin_s) / av_q2d(tb));
+	int err;
+
+	av_packet_unref(r->pkt);
+	err = av_seek_frame(r->fmt, r->vidx, ts, AVSEEK_FLAG_BACKWARD);
+	if (err < 0)
+		return err;
+	av_bsf_flush(r->bsf);
+	return next_filtered(r);
+}
+
+/*
+ * With the film's clock: the pending access unit when it is due; a new
+ * generation (a seek asked, or the loop's return to the start) moves to
+ * the keyframe before the clock's time and settles the clock there.
+ */
+static int next_cinema(struct cast_replay *r, struct cast_packet *pkt,
+		       int64_t *due)
+{
+	int64_t now = cast_mono_us();
+	uint64_t gen;
+	double t;
+	int err;
+
+	if (!r->pending) {
+		av_packet_unref(r->pkt);
+		err = next_filtered(r);
+		if (err == AVERROR_EOF && r->loop && r->started) {
+			cast_cinema_seek(r->cinema, 0);
+			err = seek_to(r, 0);
+			r->gen = (uint64_t)-1;	/* settle below */
+		}
+		if (err < 0)
+			return err_of(err);
+		r->pending = true;
+		r->started = true;
+		r->pending_s = packet_time(r);
+	}
+	t = r->pending_s;
+	*due = cast_cinema_due(r->cinema, t, &gen);
+	if (gen != r->gen) {
+		double to = cast_cinema_position(r->cinema);
+
+		err = seek_to(r, to);
+		if (err < 0)
+			return err_of(err);
+		t = r->pending_s = packet_time(r);
+		if (cast_cinema_settle(r->cinema, t, gen))
+			r->gen = gen + 1;
+		cast_log(CAST_LOG_INFO, "replay", "at %.3f s (asked %.3f s)",
+			 t, to);
+		*due = now;
+		return 1;
+	}
+	/* Paused or not due soon: ask again shortly (a pause may end, a
+	 * seek may come). */
+	if (*due > now + 20000) {
+		*due = now + 20000;
+		return 1;
+	}
+	r->pending = false;
+	fill_packet(r, pkt);
+	return 0;
+}
+
 int cast_replay_next(struct cast_replay *r, struct cast_packet *pkt,
 		     int64_t *due)
 {
@@ -147,6 +248,8 @@ int cast_replay_next(struct cast_replay *r, struct cast_packet *pkt,
 	double t;
 	int err;
 
+	if (r->cinema)
+		return next_cinema(r, pkt, due);
 	av_packet_unref(r->pkt);
 	err = next_filtered(r);
 	if (err == AVERROR_EOF && r->loop && r->started) {

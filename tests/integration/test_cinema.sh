@@ -1,0 +1,114 @@
+#!/bin/sh
+# Network cinema: a film given as --source file:PATH plays to the class with
+# its own sound (no --voice), through the voice's Opus/SRTP/signed path.
+# Four films the test makes with ffmpeg, each with a tone of its own pitch,
+# play at once on four channels: mpeg4+mp3 in AVI (3 s, with --loop: the
+# sound loops with the picture), wmv2+wmav2 in ASF, h264+aac in Matroska
+# (passed through without encoding) and vp9+opus in WebM. Each student must
+# decode pictures and write (--audio-out file:) its film's tone: its pitch
+# stands far above the other films' in what it played, for longer than the
+# film when it loops. A fifth teacher plays the AVI with --voice none: its
+# student hears nothing. Lip sync of a film's own sound: test_voice_sync.
+. "$(dirname "$0")/lib.sh"
+
+command -v ffmpeg >/dev/null || skip "ffmpeg not installed"
+V="-f lavfi -i testsrc=s=320x240:r=15"
+# name  seconds  video codec  audio codec  pitch (Hz)
+make_film() {
+	ffmpeg -loglevel error -y $V:d=$2 \
+		-f lavfi -i "sine=frequency=$5:sample_rate=44100:duration=$2" \
+		$3 $4 -shortest "$WORK/$1" || fail "ffmpeg could not make $1"
+}
+make_film film.avi 3 "-c:v mpeg4 -g 15" "-c:a libmp3lame -b:a 96k" 440
+make_film film.asf 6 "-c:v wmv2 -g 15" "-c:a wmav2 -b:a 96k" 660
+make_film film.mkv 6 "-c:v libx264 -preset ultrafast -bf 0 -g 15" \
+	"-c:a aac -b:a 96k" 880
+make_film film.webm 6 "-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -g 15" \
+	"-c:a libopus -b:a 64k" 1100
+
+"$TEACHER" keygen "$WORK/class.key" >/dev/null
+K="--key $WORK/class.key"
+CH=60
+for f in avi asf mkv webm none; do
+	bg "$STUDENT" --headless $K --id s$f --channel $CH --duration 12 \
+		--state-dir "$WORK/st$f" --local-socket "$WORK/s$f.sock" \
+		--audio-out "file:$WORK/$f.wav" --stats "$WORK/s$f.json" \
+		2>"$WORK/s$f.log"
+	CH=$((CH + 1))
+done
+sleep 1
+CH=60
+for f in avi asf mkv webm none; do
+	src=$f extra=""
+	[ $f = avi ] && extra="--loop"
+	[ $f = none ] && src=avi extra="--loop --voice none"
+	bg "$TEACHER" --headless $K --source "file:$WORK/film.$src" $extra \
+		--size 320x240 --channel $CH --duration 9 \
+		--ctl-socket "$WORK/t$f.sock" --stats "$WORK/t$f.json" \
+		2>"$WORK/t$f.log"
+	CH=$((CH + 1))
+done
+wait
+
+grep -q "passed through" "$WORK/tmkv.log" ||
+	fail "the H.264 film was not passed through: $(cat "$WORK/tmkv.log")"
+check "$WORK/tmkv.json" "s['encode_ms']['count'] == 0" \
+	"the H.264 film was encoded again"
+for f in avi asf mkv webm; do
+	check "$WORK/t$f.json" "s['audio_frames_sent'] >= 250 and s['audio_auth_packets'] > 0" \
+		"$f: the teacher did not send the film's sound, signed"
+	# 8 s of pictures at 15 fps or more; a loaded machine loses some.
+	check "$WORK/s$f.json" "s['frames_decoded'] >= 40" \
+		"$f: the student decoded too few pictures"
+	check "$WORK/s$f.json" "s['audio_auth_failures'] == 0" \
+		"$f: the student refused the film's sound"
+done
+check "$WORK/tnone.json" "'audio_frames_sent' not in s" \
+	"--voice none: the teacher still sent the film's sound"
+check "$WORK/snone.json" "s['frames_decoded'] >= 40" \
+	"--voice none: the student decoded too few pictures"
+
+# The pitch of each film's tone in what its student played, by the Goertzel
+# filter over its loud 20 ms frames: the film's own pitch must carry most
+# of the power the four pitches share, for long enough.
+python3 - "$WORK" <<'PY' || fail "a student did not play its film's sound"
+import math, struct, sys, wave
+work = sys.argv[1]
+pitch = {"avi": 440, "asf": 660, "mkv": 880, "webm": 1100}
+
+def power(x, f):
+    k = 2 * math.cos(2 * math.pi * f / 48000)
+    s1 = s2 = 0.0
+    for v in x:
+        s1, s2 = v + k * s1 - s2, s1
+    return s1 * s1 + s2 * s2 - k * s1 * s2
+
+def loud_frames(name):
+    w = wave.open("%s/%s.wav" % (work, name))
+    assert w.getframerate() == 48000 and w.getnchannels() == 1
+    n = w.getnframes()
+    pcm = struct.unpack("<%dh" % n, w.readframes(n))
+    frames = [pcm[i:i + 960] for i in range(0, n - 959, 960)]
+    return [f for f in frames
+            if math.sqrt(sum(v * v for v in f) / 960) > 1000]
+
+ok = True
+for name, f0 in pitch.items():
+    loud = loud_frames(name)
+    secs = len(loud) * 0.02
+    # Up to 150 frames of it, spread over the whole play, each frame's
+    # power summed (frames apart do not keep the tone's phase).
+    step = max(1, len(loud) // 150)
+    p = {f: sum(power(fr, f) for fr in loud[::step]) for f in pitch.values()}
+    share = p[f0] / sum(p.values()) if sum(p.values()) else 0
+    need = 4.0 if name == "avi" else 3.0   # the 3 s AVI loops
+    print("%s: %.1f s of sound, %d Hz carries %.0f%% of the films' pitches"
+          % (name, secs, f0, 100 * share))
+    if secs < need or share < 0.9:
+        ok = False
+silent = loud_frames("none")
+print("none: %.1f s of sound" % (len(silent) * 0.02))
+ok = ok and not silent
+sys.exit(0 if ok else 1)
+PY
+echo "PASS"

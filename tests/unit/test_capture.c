@@ -409,7 +409,10 @@ static void test_file_skips_late(void **state)
 		shown += err;
 		sleep_us(100000);
 	}
-	assert_true(shown >= 18 && shown <= 22);
+	/* ~20 grabs 100 ms apart over the 2 s clip: frames passed over are
+	 * never shown, so at most ~one per grab. A busy machine sleeps longer
+	 * and grabs less often: fewer shown, never more. */
+	assert_true(shown >= 8 && shown <= 22);
 	cast_capture_free(&c);
 	unlink(path);
 }

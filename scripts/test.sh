@@ -34,9 +34,12 @@ cmake --build build-asan -j"$JOBS"
 # coded repair, receiver, source authentication) run here in lighter tests.
 HEAVY='test_lab_50|test_x11_fourk|test_broadcast|test_repair_delay|test_repair_live|test_media_forgery'
 # Nor those whose checks are another program's decode (interop) or a timing
-# (lip sync, voice to a selection): the voice code runs in test_voice,
-# test_voice_loss and test_voice_forgery.
+# (lip sync, voice to a selection or under loss, the heartbeat's delays),
+# nor a second run of code others cover (channels: every test has one; the
+# overlay: test_student_screen). The voice runs here in test_voice and
+# test_voice_forgery, the heartbeat in every class test.
 HEAVY="$HEAVY|test_interop_ffmpeg|test_interop_gstreamer|test_voice_sync|test_voice_select"
+HEAVY="$HEAVY|test_voice_loss|test_left_broadcast|test_channels|test_overlay"
 # Instrumented code is slower: tests that bound a delay allow this factor.
 # (The window tests run without the leak check: tests/CMakeLists.txt.)
 export CAST_TIMING_SLACK=3

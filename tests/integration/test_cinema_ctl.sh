@@ -62,9 +62,16 @@ for i in $(seq 50); do
 done
 expect "r['ok'] and r['passthrough'] == ('$F' == 'mkv') and 19 <= r['duration_s'] <= 21 and r['file'].endswith('film.$F')" \
 	"status of a film passed through"
+# The film runs on the wall clock: between two answers its position moves
+# at most as far as the time from before the first question to after the
+# second (a busy machine answers late, never early).
+W0=$(date +%s.%N)
+cinema status
+P0=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['position_s'])" "$WORK/reply$F")
 sleep 3
 cinema status
-expect "2 <= r['position_s'] <= 6 and not r['paused']" "the film does not run"
+W1=$(date +%s.%N)
+expect "not r['paused'] and 2 <= r['position_s'] - $P0 <= ($W1 - $W0) + 0.5" "the film does not run"
 
 cinema pause
 expect "r['ok'] and r['paused']" "pause"
@@ -90,7 +97,7 @@ cinema resume
 expect "r['ok'] and not r['paused'] and abs(r['position_s'] - $P) < 0.5" "resume"
 sleep 2
 cinema status
-expect "1.2 <= r['position_s'] - $P <= 4" "the film did not go on after resume"
+expect "1.2 <= r['position_s'] - $P <= 2 + 2 * $CAST_SLACK" "the film did not go on after resume"
 [ "$(decoded)" -gt "$D1" ] || fail "no pictures after resume"
 
 cinema seek 2
@@ -99,7 +106,7 @@ expect "r['ok'] and 1 <= r['position_s'] <= 2.2" "seek 2"
 sleep 0.5
 cinema status
 # Passed through, it lands on the keyframe before 2 s (one a second).
-expect "1 <= r['position_s'] <= 4.5" "the film is not near 2 s after the seek"
+expect "1 <= r['position_s'] <= 2.5 + 2 * $CAST_SLACK" "the film is not near 2 s after the seek"
 cinema seek abc
 expect "not r['ok'] and 'number of seconds' in r['error']" "seek abc"
 cinema seek 999

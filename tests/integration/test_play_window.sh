@@ -28,7 +28,9 @@ DISPLAY=$display SDL_VIDEODRIVER=x11 SDL_AUDIODRIVER=dummy "$STUDENT" --play "$R
 	--windowed 640x388 --seek 1 --duration 2 --dump "$WORK/win.ppm" \
 	--stats "$WORK/win.json" 2>"$WORK/win.log" ||
 	fail "the player window failed: $(tail -3 "$WORK/win.log")"
-check "$WORK/win.json" "s['frames_shown'] >= 10 and s['frames_shown'] + s['frames_late'] >= 40" \
+# 2 s at 30 fps: every picture shown or counted late; instrumented code
+# under load shows fewer in time (CAST_TIMING_SLACK).
+check "$WORK/win.json" "s['frames_shown'] >= 10 // $CAST_SLACK and s['frames_shown'] + s['frames_late'] >= 40" \
 	"the window showed too few pictures"
 python3 - "$WORK/win.ppm" <<'PY' || fail "the player window is wrong"
 import sys

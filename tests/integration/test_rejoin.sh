@@ -32,7 +32,7 @@ lab_up 3
 echo "lab_up 3 hosts: $LAB_UP_MS ms"
 
 # shellcheck disable=SC2086
-lab_bg 0 $TEACHER_CMD --duration 30 --stats "$WORK/teacher.json" 2>"$WORK/teacher.err"
+lab_bg 0 $TEACHER_CMD --duration $((60 * CAST_SLACK)) --stats "$WORK/teacher.json" 2>"$WORK/teacher.err"
 TPID=$LAB_PID
 sleep 1
 
@@ -42,7 +42,7 @@ lab_bg 1 $STUDENT_CMD --id s1 --state-dir "$WORK/st1" --local-socket "$WORK/st1.
 S1=$LAB_PID
 T_S2=$(lab_now_ms)
 # shellcheck disable=SC2086
-lab_bg 2 $STUDENT_CMD --id s2 --state-dir "$WORK/st2" --local-socket "$WORK/st2.sock" --duration 17 --stats "$WORK/s2.json" 2>"$WORK/s2.err"
+lab_bg 2 $STUDENT_CMD --id s2 --state-dir "$WORK/st2" --local-socket "$WORK/st2.sock" --duration $((60 * CAST_SLACK)) --stats "$WORK/s2.json" 2>"$WORK/s2.err"
 S2=$LAB_PID
 sleep 3
 
@@ -53,8 +53,19 @@ wait $S1 2>/dev/null || true
 lab_bg 1 $STUDENT_CMD --id s1 --state-dir "$WORK/st1" --local-socket "$WORK/st1.sock" --duration 5 --stats "$WORK/s1b.json" 2>"$WORK/s1b.err"
 S1B=$LAB_PID
 
-# 2. Pull student 2's cable for OUTAGE_S seconds.
+# 2. Pull student 2's cable for OUTAGE_S seconds, once it shows the
+# broadcast (a loaded machine may take seconds to start it).
 sleep 1
+i=0
+until python3 - "$WORK/s2.json" <<'PY' 2>/dev/null; do
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+sys.exit(0 if lines and json.loads(lines[-1])["frames_decoded"] >= 30 else 1)
+PY
+	i=$((i + 1))
+	[ $i -lt $((100 * CAST_SLACK)) ] || fail "student 2 never showed the broadcast"
+	sleep 0.2
+done
 T_DOWN=$(lab_now_ms)
 lab_link_down 2
 sleep $OUTAGE_S
@@ -62,6 +73,10 @@ lab_link_up 2
 T_UP=$(lab_now_ms)
 
 wait $S1B || fail "restarted student exited with an error: $(tail -n 2 "$WORK/s1b.err")"
+# Student 2 runs on a few seconds after the restore, then stops (SIGINT,
+# final stats).
+sleep 4
+kill -INT $S2 2>/dev/null || true
 wait $S2 || fail "student 2 exited with an error: $(tail -n 2 "$WORK/s2.err")"
 kill -INT $TPID 2>/dev/null || true
 wait $TPID || true

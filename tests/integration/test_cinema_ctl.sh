@@ -29,13 +29,13 @@ play() {
 F=$1
 CH=$2
 TSOCK=$WORK/t$F.sock
-bg "$STUDENT" --headless $K --id s$F --channel $CH --duration 40 \
+bg "$STUDENT" --headless $K --id s$F --channel $CH --duration $((40 * CAST_SLACK)) \
 	--state-dir "$WORK/st$F" --local-socket "$WORK/s$F.sock" \
 	--audio-out "file:$WORK/s$F.wav" --stats "$WORK/s$F.json" 2>"$WORK/s$F.log"
 SPID=$!
 sleep 1
 bg "$TEACHER" --headless $K --source "file:$WORK/film.$F" --channel $CH \
-	--duration 36 --ctl-socket "$TSOCK" --stats "$WORK/t$F.json" \
+	--duration $((36 * CAST_SLACK)) --ctl-socket "$TSOCK" --stats "$WORK/t$F.json" \
 	2>"$WORK/t$F.log"
 TPID=$!
 
@@ -117,9 +117,9 @@ echo "$F: paused at $P s; cinema answers checked"
 # The film plays on from about 2 s for 3 s more, then the class ends.
 sleep 3
 T_END=$(date +%s.%N)
-kill "$TPID"
+kill "$TPID" 2>/dev/null || true
 sleep 1
-kill "$SPID"
+kill "$SPID" 2>/dev/null || true
 wait
 
 # The student's sound: a gap of the pause's length between the film's

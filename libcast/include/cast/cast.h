@@ -31,6 +31,7 @@
 #include "record.h"
 #include "player.h"
 #include "mauth.h"
+#include "input.h"
 
 /** libcast version string, e.g. "0.1.0". */
 CAST_API const char *cast_version(void);

@@ -56,6 +56,19 @@ struct student {
 	struct play_opts play;		/* --play FILE */
 	atomic_uint welcomes;	/* WELCOMEs so far: the teacher may have
 				   forgotten our window */
+	/* Students on screen: what this seat sends and shows when asked. */
+	const char *source;		/* --source x11[:DISPLAY]|testpattern */
+	int size_w, size_h;		/* --size */
+	bool no_remote;			/* --no-remote-control */
+	struct cast_share *share;
+	struct cast_watch *watch;
+	cast_receiver_frame_cb *teacher_cb;	/* the teacher's pictures' sink */
+	void *teacher_arg;
+	/* Remote control: the teacher holds this seat's input. */
+	pthread_mutex_t rc_lock;
+	atomic_bool remote;
+	struct cast_injector *injector;
+	uint64_t inputs, inputs_refused;
 };
 
 /* The latest decoded picture, handed from the receiver thread to the view. */
@@ -133,6 +146,13 @@ static void usage(FILE *f)
 		"                       sound file): space pause, arrows seek 5 s,\n"
 		"                       [ ] or up/down speed 0.5-2x (pitch kept),\n"
 		"                       1 normal speed, click the bar to seek, q quit\n"
+		"  --source SRC         what this screen sends when the teacher\n"
+		"                       asks (demo, wall, remote control):\n"
+		"                       x11[:DISPLAY] (default) or testpattern\n"
+		"  --size WxH           the largest picture it sends (default:\n"
+		"                       what the teacher asks; testpattern: 1280x720)\n"
+		"  --no-remote-control  the teacher may watch this screen but\n"
+		"                       never take its keyboard and mouse\n"
 		"  --speed X            --play: start at this speed (default 1)\n"
 		"  --seek SEC           --play: start here\n"
 		"  --help, --version\n");
@@ -145,7 +165,7 @@ enum {
 	OPT_LOCAL_SOCKET, OPT_OPEN_CMD, OPT_URL_SCHEMES, OPT_POWEROFF_CMD,
 	OPT_REBOOT_CMD, OPT_ALLOW_CLOCK_SET, OPT_INBOX, OPT_COLLECT_ROOT,
 	OPT_TEACHER_CODE, OPT_AUDIO_OUT, OPT_CHECK_AV, OPT_PLAY, OPT_SPEED,
-	OPT_SEEK,
+	OPT_SEEK, OPT_SOURCE, OPT_SIZE, OPT_NO_REMOTE,
 };
 
 /* The student's own options; the common ones are cast/options.h's. */
@@ -174,6 +194,9 @@ static const struct cast_option options[] = {
 	{"play", true, OPT_PLAY},
 	{"speed", true, OPT_SPEED},
 	{"seek", true, OPT_SEEK},
+	{"source", true, OPT_SOURCE},
+	{"size", true, OPT_SIZE},
+	{"no-remote-control", false, OPT_NO_REMOTE},
 	{NULL, false, 0},
 };
 
@@ -274,6 +297,32 @@ static int set_option(int id, const char *v, void *arg, char *why,
 		return 0;
 	case OPT_CHECK_AV:
 		s->check_av = cast_parse_flag(v);
+		return 0;
+	case OPT_SOURCE:
+		if (strcmp(v, "testpattern") && strcmp(v, "x11") &&
+		    strncmp(v, "x11:", 4)) {
+			snprintf(why, why_size, "--source takes x11[:DISPLAY] "
+				 "or testpattern");
+			return CAST_ERROR(EINVAL);
+		}
+		s->source = v;
+		return 0;
+	case OPT_SIZE: {
+		int w = 0, h = 0;
+		char extra;
+
+		if (sscanf(v, "%dx%d%c", &w, &h, &extra) != 2 || w < 16 ||
+		    h < 16 || w > 7680 || h > 4320 || w % 2 || h % 2) {
+			snprintf(why, why_size, "--size takes WxH (even, "
+				 "16x16..7680x4320)");
+			return CAST_ERROR(EINVAL);
+		}
+		s->size_w = w;
+		s->size_h = h;
+		return 0;
+	}
+	case OPT_NO_REMOTE:
+		s->no_remote = cast_parse_flag(v);
 		return 0;
 	case OPT_AUDIO_OUT:
 		if (strcmp(v, "default") && strcmp(v, "none") &&
@@ -537,6 +586,73 @@ static int hw_start(struct student *s, const char *root, const char *folder,
 	return 0;
 }
 
+/* The display remote control works on: the source's, else $DISPLAY. */
+static const char *remote_display(const struct student *s)
+{
+	if (s->source && !strncmp(s->source, "x11:", 4))
+		return s->source + 4;
+	return NULL;
+}
+
+/* The teacher takes or lets go of this seat's keyboard and mouse. */
+static int remote_set(struct student *s, bool on)
+{
+	int err = 0;
+
+	if (on && s->no_remote) {
+		cast_log(CAST_LOG_WARN, "student", "remote control refused: "
+			 "this lab forbids it (--no-remote-control)");
+		return CAST_ERROR(EPERM);
+	}
+	pthread_mutex_lock(&s->rc_lock);
+	if (on && !s->injector)
+		err = cast_injector_new(&s->injector, remote_display(s));
+	if (!on)
+		cast_injector_free(&s->injector);
+	atomic_store(&s->remote, on && !err);
+	pthread_mutex_unlock(&s->rc_lock);
+	if (err)
+		cast_log(CAST_LOG_ERROR, "student", "remote control: no "
+			 "display to control: %s", cast_strerror(err));
+	else
+		cast_log(CAST_LOG_INFO, "student", "%s",
+			 on ? "under remote control by the teacher"
+			    : "remote control ended");
+	return err;
+}
+
+/* One input event from the teacher, while it holds this seat. */
+static int remote_input(struct student *s, const char *word)
+{
+	struct cast_input_event ev;
+	char why[160];
+	int err;
+
+	err = cast_input_parse(word, &ev, why, sizeof(why));
+	if (err)
+		return err;
+	pthread_mutex_lock(&s->rc_lock);
+	if (!atomic_load(&s->remote) || !s->injector)
+		err = CAST_ERROR(EPERM);
+	else
+		err = cast_injector_send(s->injector, &ev);
+	if (err)
+		s->inputs_refused++;
+	else
+		s->inputs++;
+	pthread_mutex_unlock(&s->rc_lock);
+	return err;
+}
+
+/* A picture of the teacher's broadcast: shown unless a demo is. */
+static void teacher_frame(const struct cast_frame *f, void *arg)
+{
+	struct student *s = arg;
+
+	if (cast_watch_teacher(s->watch) && s->teacher_cb)
+		s->teacher_cb(f, s->teacher_arg);
+}
+
 /* An authenticated COMMAND from the teacher, decoded and checked. */
 static int on_command(const struct cast_command *cmd, uint32_t cmd_id,
 		      void *arg)
@@ -567,6 +683,19 @@ static int on_command(const struct cast_command *cmd, uint32_t cmd_id,
 			return CAST_ERROR(ENOSYS);
 		cast_voice_receiver_enable(s->voice, cmd->u.voice.on);
 		return 0;
+	case CAST_CMD_SCREEN_SEND: {
+		struct cast_student_ctl_stats cs;
+
+		cast_student_ctl_stats(s->ctl, &cs);
+		return cast_share_apply(s->share, &cmd->u.screen_send,
+					cs.teacher_ip);
+	}
+	case CAST_CMD_SCREEN_SHOW:
+		return cast_watch_apply(s->watch, &cmd->u.screen_show);
+	case CAST_CMD_REMOTE:
+		return remote_set(s, cmd->u.remote.on);
+	case CAST_CMD_REMOTE_INPUT:
+		return remote_input(s, cmd->u.input.word);
 	case CAST_CMD_FILE_OFFER:
 		/* Only offered files' NORM bytes are accepted. */
 		return s->files ? cast_file_receiver_expect(s->files,
@@ -963,7 +1092,7 @@ static void write_voice(struct cast_json *j, struct cast_voice_receiver *v)
 	cast_json_int(j, "av_picture_hold_ms", vs.picture_hold_ms);
 }
 
-static void write_stats(FILE *f, struct cast_receiver *r,
+static void write_stats(FILE *f, struct student *stu, struct cast_receiver *r,
 			struct cast_voice_receiver *voice,
 			struct cast_student_ctl *ctl, struct cast_seat *seat,
 			struct cast_file_receiver *files, struct cast_meter *m,
@@ -984,8 +1113,44 @@ static void write_stats(FILE *f, struct cast_receiver *r,
 		      (int64_t)(st.frames_dropped + st.rtp.aus_dropped));
 	cast_json_int(&j, "frames_damaged", (int64_t)st.rtp.aus_damaged);
 	cast_json_num(&j, "fps", rt.fps);
-	cast_json_int(&j, "width", st.width);
-	cast_json_int(&j, "height", st.height);
+	{
+		/* What this seat shows, and what it sends when asked. */
+		struct cast_receiver_stats ds;
+		struct cast_share_stats sh;
+		char showing[96];
+
+		cast_watch_showing(stu->watch, showing, sizeof(showing));
+		cast_json_str(&j, "showing", showing);
+		if (strcmp(showing, "teacher") &&
+		    cast_watch_demo_stats(stu->watch, &ds)) {
+			cast_json_int(&j, "width", ds.width);
+			cast_json_int(&j, "height", ds.height);
+			cast_json_obj(&j, "demo_shown");
+			cast_json_int(&j, "frames_decoded",
+				      (int64_t)ds.frames_decoded);
+			cast_json_int(&j, "last_stamp", ds.last_stamp);
+			cast_json_int(&j, "stamp_ok", (int64_t)ds.stamp_ok);
+			cast_json_end(&j);
+		} else {
+			cast_json_int(&j, "width", st.width);
+			cast_json_int(&j, "height", st.height);
+		}
+		cast_share_stats(stu->share, &sh);
+		cast_json_int(&j, "demo_frames_sent",
+			      (int64_t)sh.demo_frames_sent);
+		cast_json_int(&j, "wall_frames_sent",
+			      (int64_t)sh.wall_frames_sent);
+		cast_json_bool(&j, "sending_demo", sh.demo);
+		cast_json_bool(&j, "sending_wall", sh.wall);
+		cast_json_bool(&j, "input_locked",
+			       cast_watch_locked(stu->watch));
+		pthread_mutex_lock(&stu->rc_lock);
+		cast_json_bool(&j, "remote_control", atomic_load(&stu->remote));
+		cast_json_int(&j, "remote_inputs", (int64_t)stu->inputs);
+		cast_json_int(&j, "remote_inputs_refused",
+			      (int64_t)stu->inputs_refused);
+		pthread_mutex_unlock(&stu->rc_lock);
+	}
 	cast_json_int(&j, "size_changes", (int64_t)st.size_changes);
 	cast_json_num(&j, "bitrate_kbps", rt.bitrate_kbps);
 	cast_json_int(&j, "packets_received", (int64_t)st.rtp.packets);
@@ -1419,10 +1584,12 @@ int main(int argc, char **argv)
 	int64_t start, next_stats;
 	struct cast_view shown = {0}, reported = {0};
 	unsigned reported_welcomes = 0;
+	bool was_connected = false;
 
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return cmd_ctl(argc - 1, argv + 1);
 	memset(&s, 0, sizeof(s));
+	pthread_mutex_init(&s.rc_lock, NULL);
 	cast_receiver_cfg_init(&s.cfg);
 	s.ccfg.open_cmd = "xdg-open";
 	/* NULL: the platform's own (systemctl poweroff / reboot). */
@@ -1539,6 +1706,38 @@ int main(int argc, char **argv)
 		s.cfg.on_frame = hold_frame;
 		s.cfg.arg = &s;
 	}
+	if (!err) {
+		/* What this seat sends when asked, and shows of a demo. */
+		struct cast_share_cfg shc;
+		struct cast_watch_cfg wc;
+
+		cast_share_cfg_init(&shc);
+		if (s.source && !strcmp(s.source, "testpattern")) {
+			shc.capture.backend = "testpattern";
+			shc.capture.width = s.size_w ? s.size_w : 1280;
+			shc.capture.height = s.size_h ? s.size_h : 720;
+		} else if (s.source && !strncmp(s.source, "x11:", 4)) {
+			shc.capture.device = s.source + 4;
+		}
+		shc.max_width = s.size_w;
+		shc.max_height = s.size_h;
+		shc.channel = s.cfg.channel;
+		shc.iface = s.cfg.iface;
+		err = cast_share_new(&s.share, &shc);
+		cast_watch_cfg_init(&wc);
+		wc.channel = s.cfg.channel;
+		wc.iface = s.cfg.iface;
+		wc.no_decode = s.cfg.no_decode;
+		wc.check_stamp = s.cfg.check_stamp;
+		wc.on_frame = s.cfg.on_frame;
+		wc.arg = s.cfg.arg;
+		if (!err)
+			err = cast_watch_new(&s.watch, &wc);
+		s.teacher_cb = s.cfg.on_frame;
+		s.teacher_arg = s.cfg.arg;
+		s.cfg.on_frame = teacher_frame;
+		s.cfg.arg = &s;
+	}
 	if (!err)
 		err = cast_receiver_new(&r, &s.cfg);
 	if (!err)
@@ -1611,6 +1810,8 @@ int main(int argc, char **argv)
 		cast_student_ctl_free(&ctl);
 		cast_voice_receiver_free(&s.voice);
 		cast_receiver_free(&r);
+		cast_share_free(&s.share);
+		cast_watch_free(&s.watch);
 		if (!s.common.headless)
 			view_close(&view);
 		return 1;
@@ -1634,6 +1835,17 @@ int main(int argc, char **argv)
 				teacher_ip = cs.teacher_ip;
 				cast_receiver_set_teacher(r, teacher_ip);
 			}
+			if (was_connected && !cast_student_ctl_connected(ctl)) {
+				/* The teacher is gone: what it asked of this
+				 * screen ends with it. */
+				struct cast_cmd_screen_show teacher = {0};
+
+				cast_share_stop_all(s.share);
+				cast_watch_apply(s.watch, &teacher);
+				if (atomic_load(&s.remote))
+					remote_set(&s, false);
+			}
+			was_connected = cast_student_ctl_connected(ctl);
 		}
 		if (now >= next_stats && s.voice) {
 			struct cast_receiver_stats vst;
@@ -1645,7 +1857,7 @@ int main(int argc, char **argv)
 		}
 		if (now >= next_stats) {
 			if (stats)
-				write_stats(stats, r, s.voice, ctl, s.seat,
+				write_stats(stats, &s, r, s.voice, ctl, s.seat,
 					    s.files, &meter,
 					    (double)(now - start) / 1e6, false);
 			next_stats += 1000000;
@@ -1683,7 +1895,7 @@ int main(int argc, char **argv)
 	cast_receiver_stop(r);
 	cast_voice_receiver_stop(s.voice);
 	if (stats) {
-		write_stats(stats, r, s.voice, ctl, s.seat, s.files, &meter,
+		write_stats(stats, &s, r, s.voice, ctl, s.seat, s.files, &meter,
 			    (double)(cast_mono_us() - start) / 1e6, true);
 		if (stats != stdout)
 			fclose(stats);
@@ -1693,6 +1905,9 @@ int main(int argc, char **argv)
 	/* No outcome is reported once the control plane goes. */
 	cast_seat_stop(s.seat);
 	cast_student_ctl_free(&ctl);
+	cast_share_free(&s.share);
+	cast_watch_free(&s.watch);
+	cast_injector_free(&s.injector);
 	cast_file_receiver_free(&s.files);
 	if (!s.common.headless) {
 		if (s.dump_path) {

@@ -763,6 +763,8 @@ static void write_voice(struct cast_json *j, struct cast_voice_sender *v)
 	cast_json_num(j, "audio_sign_ms", (double)vs.sign_us / 1000.0);
 }
 
+static struct cast_screens *screens;	/* students' screens (ctl demo…) */
+
 static void write_stats(FILE *f, struct cast_sender *s,
 			struct cast_recorder *rec,
 			struct cast_voice_sender *voice,
@@ -840,6 +842,7 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	}
 	if (cls)
 		cast_class_json(cls, &j);
+	cast_screens_json(screens, &j);
 	if (board) {
 		struct cast_board_stats bs;
 
@@ -1174,6 +1177,25 @@ int main(int argc, char **argv)
 			cast_recorder_free(&t.rec);
 			return 1;
 		}
+		{
+			struct cast_screens_cfg sc;
+			static const char *const verbs[] = {"demo", "wall",
+							    "control", "input"};
+
+			cast_screens_cfg_init(&sc);
+			sc.cls = cls;
+			sc.channel = t.cfg.channel;
+			sc.iface = t.cfg.iface;
+			err = cast_screens_new(&screens, &sc);
+			for (size_t i = 0; !err && i < 4; i++)
+				err = cast_class_add_verb(cls, verbs[i],
+							  cast_screens_ctl,
+							  screens);
+			if (err)
+				fprintf(stderr, "cast-teacher: students' "
+					"screens unavailable: %s\n",
+					cast_strerror(err));
+		}
 		cc.on_student_event = cast_class_event;
 		cc.on_ctl_command = cast_class_ctl;
 		cc.arg = cls;
@@ -1181,6 +1203,7 @@ int main(int argc, char **argv)
 		if (!err) {
 			cast_class_set_ctl(cls, ctl);
 			cast_board_set_ctl(board, ctl);
+			cast_screens_set_ctl(screens, ctl);
 		}
 		cast_key_wipe(&key);
 		if (err) {
@@ -1330,6 +1353,8 @@ int main(int argc, char **argv)
 			fclose(stats);
 	}
 	console_free(&con);
+	/* Students' streams end before the class they answer through. */
+	cast_screens_free(&screens);
 	/* The class's worker must not answer through a freed control plane. */
 	if (cls)
 		cast_class_set_ctl(cls, NULL);

@@ -32,6 +32,7 @@
 #include "player.h"
 #include "mauth.h"
 #include "input.h"
+#include "screens.h"
 
 /** libcast version string, e.g. "0.1.0". */
 CAST_API const char *cast_version(void);

@@ -6,6 +6,7 @@
 #include "defs.h"
 #include "files.h"
 #include "homework.h"
+#include "srtp.h"
 #include "stats.h"
 
 /*
@@ -31,6 +32,10 @@ enum cast_command_type {
 	CAST_CMD_COLLECT,	/* send a folder as homework */
 	CAST_CMD_ASSETS,	/* report the machine's summary */
 	CAST_CMD_VOICE,		/* "voice-play": play the teacher's voice, or not */
+	CAST_CMD_SCREEN_SEND,	/* "screen-send": send this screen (demo, wall) */
+	CAST_CMD_SCREEN_SHOW,	/* "screen-show": show a demo, or the teacher */
+	CAST_CMD_REMOTE,	/* "remote-control": the teacher takes over */
+	CAST_CMD_REMOTE_INPUT,	/* "remote-input": one input event */
 	CAST_CMD_COUNT_
 };
 
@@ -60,6 +65,50 @@ struct cast_watermark {
 };
 
 enum cast_power_action { CAST_POWER_OFF = 1, CAST_POWER_RESTART };
+
+/** Longest remote-input word, with its NUL ("type=" and a text). */
+#define CAST_REMOTE_WORD_MAX 320
+
+/* What a student's screen is sent for (cast/screens.h). */
+enum cast_screen_kind {
+	CAST_SCREEN_DEMO = 1,	/* multicast to the class: a student demo */
+	CAST_SCREEN_WALL,	/* unicast to the teacher: wall, focus, control */
+};
+
+/*
+ * A stream a student sends or shows: where it goes, and the keys that
+ * make it the teacher's. The teacher makes a fresh pair for each stream
+ * and hands it over the authenticated control connection only: a
+ * receiver accepts the stream's pictures only when signed with `seed`'s
+ * key (cast/mauth.h), so a demonstrator is authorised for that stream
+ * alone and nobody else can forge it.
+ */
+struct cast_screen_stream {
+	/* Destination: a multicast group (demo), "" for the teacher's own
+	 * address (wall: the control connection's peer). */
+	char group[16];
+	uint16_t port;		/* RTP port; RTCP +1, feedback +6 */
+	struct cast_media_key key;	/* SRTP */
+};
+
+/* "screen-send": start or stop sending this screen. */
+struct cast_cmd_screen_send {
+	enum cast_screen_kind kind;
+	bool on;		/* off: stop that stream */
+	struct cast_screen_stream to;
+	uint8_t seed[32];	/* Ed25519 seed signing it */
+	/* The largest picture (0: the source's size), rate, kbit/s. */
+	int width, height, fps, kbps;
+};
+
+/* "screen-show": show a demonstrator's stream, or the teacher's again. */
+struct cast_cmd_screen_show {
+	bool demo;		/* false: the teacher's again */
+	char from[CAST_IDENTITY_ID_MAX];	/* the demonstrator */
+	struct cast_screen_stream from_stream;
+	uint8_t pk[32];		/* its signing public key */
+	bool lock;		/* watch only: input captured */
+};
 
 /*
  * One command. Only the member of its type is meaningful; texts are UTF-8,
@@ -104,6 +153,15 @@ struct cast_command {
 		struct {
 			bool on;			/* "on=0|1", required */
 		} voice;
+		struct cast_cmd_screen_send screen_send;
+		struct cast_cmd_screen_show screen_show;
+		struct {
+			bool on;	/* the teacher holds this seat's input */
+		} remote;
+		struct {
+			/* One word of cast/input.h ("click=X,Y", …). */
+			char word[CAST_REMOTE_WORD_MAX];
+		} input;
 	} u;
 };
 

@@ -17,7 +17,11 @@ typedef void(cast_receiver_frame_cb)(const struct cast_frame *f, void *arg);
 
 struct cast_receiver_cfg {
 	int channel;		/* 1..999, default 1 */
-	/** Group and port; NULL/0 take the channel's. */
+	/**
+	 * Group and port; NULL/0 take the channel's. A local address that is
+	 * not a group ("0.0.0.0") receives a stream sent to this host alone
+	 * (a student's screen: cast/screens.h).
+	 */
 	const char *group;
 	uint16_t port;
 	const char *iface;	/* interface to join on, NULL: default */

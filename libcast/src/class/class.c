@@ -1745,7 +1745,9 @@ static char *dispatch(struct cast_class *c, char **tok, int n, uint64_t req)
 	type = cast_command_type_of(cmd);
 	/* voice-play follows the teacher's `voice` verb (the voice's). */
 	if (!type || type == CAST_CMD_FILE_OFFER || type == CAST_CMD_COLLECT ||
-	    type == CAST_CMD_ASSETS || type == CAST_CMD_VOICE) {
+	    type == CAST_CMD_ASSETS || type == CAST_CMD_VOICE ||
+	    type == CAST_CMD_SCREEN_SEND || type == CAST_CMD_SCREEN_SHOW ||
+	    type == CAST_CMD_REMOTE) {
 		out = error_reply("unknown command '%s'", cmd);
 		goto done;
 	}

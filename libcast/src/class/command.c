@@ -1,5 +1,7 @@
 /* The class protocol's commands: typed structs to arguments and back. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +9,7 @@
 #include "cast/class.h"
 #include "cast/error.h"
 #include "cast/homework.h"
+#include "cast/input.h"
 
 static const char *const NAMES[CAST_CMD_COUNT_] = {
 	[CAST_CMD_LOCK] = "lock",	    [CAST_CMD_UNLOCK] = "unlock",
@@ -16,10 +19,16 @@ static const char *const NAMES[CAST_CMD_COUNT_] = {
 	[CAST_CMD_CLOCK_SET] = "clock-set", [CAST_CMD_RESET] = "reset",
 	[CAST_CMD_FILE_OFFER] = "file-offer", [CAST_CMD_COLLECT] = "collect",
 	[CAST_CMD_ASSETS] = "assets",	    [CAST_CMD_VOICE] = "voice-play",
+	[CAST_CMD_SCREEN_SEND] = "screen-send",
+	[CAST_CMD_SCREEN_SHOW] = "screen-show",
+	[CAST_CMD_REMOTE] = "remote-control",
+	[CAST_CMD_REMOTE_INPUT] = "remote-input",
 };
 
+#define KEYS_MAX 12
+
 /* The arguments each command may carry (all others are refused). */
-static const char *const KEYS[CAST_CMD_COUNT_][6] = {
+static const char *const KEYS[CAST_CMD_COUNT_][KEYS_MAX] = {
 	[CAST_CMD_LOCK] = {"notice"},
 	[CAST_CMD_MESSAGE] = {"title", "text"},
 	[CAST_CMD_MARQUEE] = {"text", "seconds"},
@@ -31,6 +40,12 @@ static const char *const KEYS[CAST_CMD_COUNT_][6] = {
 	[CAST_CMD_FILE_OFFER] = {"id", "path", "size", "sha256", "open"},
 	[CAST_CMD_COLLECT] = {"folder", "collection"},
 	[CAST_CMD_VOICE] = {"on"},
+	[CAST_CMD_SCREEN_SEND] = {"kind", "on", "group", "port", "key", "seed",
+				  "width", "height", "fps", "kbps"},
+	[CAST_CMD_SCREEN_SHOW] = {"demo", "from", "group", "port", "key", "pk",
+				  "lock"},
+	[CAST_CMD_REMOTE] = {"on"},
+	[CAST_CMD_REMOTE_INPUT] = {"word"},
 };
 
 static const char *const USAGE[CAST_CMD_COUNT_] = {
@@ -50,6 +65,12 @@ static const char *const USAGE[CAST_CMD_COUNT_] = {
 	[CAST_CMD_COLLECT] = "folder=NAME [collection=N]",
 	[CAST_CMD_ASSETS] = "(nothing)",
 	[CAST_CMD_VOICE] = "on=0|1",
+	[CAST_CMD_SCREEN_SEND] = "kind=demo|wall on=0|1 [group=A port=N "
+				 "key=HEX seed=HEX width= height= fps= kbps=]",
+	[CAST_CMD_SCREEN_SHOW] = "demo=0|1 [from=ID group=A port=N key=HEX "
+				 "pk=HEX lock=0|1]",
+	[CAST_CMD_REMOTE] = "on=0|1",
+	[CAST_CMD_REMOTE_INPUT] = "word=click=X,Y|move=X,Y|key=NAME|type=TEXT",
 };
 
 static const char *const PLACES[] = {"tiled", "corner", "center"};
@@ -178,6 +199,58 @@ static int text(const char *s, size_t size, bool required)
 	return required && !n ? CAST_ERROR(EINVAL) : 0;
 }
 
+/* A remote-input word: one event as cast_input_parse reads it. */
+static int input_word_check(const char *w, size_t size)
+{
+	struct cast_input_event ev;
+	char why[160];
+	int ret = text(w, size, true);
+
+	return ret ? ret : cast_input_parse(w, &ev, why, sizeof(why));
+}
+
+static void hex_add(struct cast_args *a, const char *key, const uint8_t *b,
+		    size_t n)
+{
+	char hex[2 * 64 + 1];
+
+	for (size_t i = 0; i < n && i < 64; i++)
+		snprintf(hex + 2 * i, 3, "%02x", b[i]);
+	hex[2 * (n < 64 ? n : 64)] = '\0';
+	cast_args_add(a, key, hex);
+}
+
+/* A multicast group (demo), or "" for the teacher's own address. */
+static bool group_ok(const char *g, bool multicast)
+{
+	struct in_addr in;
+
+	if (!multicast)
+		return !g[0];
+	return inet_pton(AF_INET, g, &in) == 1 &&
+	       IN_MULTICAST(ntohl(in.s_addr));
+}
+
+static int stream_encode(struct cast_args *a,
+			 const struct cast_screen_stream *st, bool multicast)
+{
+	if (!st->port || st->port > 65534 ||
+	    !memchr(st->group, 0, sizeof(st->group)) ||
+	    !group_ok(st->group, multicast))
+		return CAST_ERROR(EINVAL);
+	if (multicast)
+		cast_args_add(a, "group", st->group);
+	cast_args_addf(a, "port", "%u", st->port);
+	{
+		uint8_t k[CAST_SRTP_KEY_LEN + CAST_SRTP_SALT_LEN];
+
+		memcpy(k, st->key.key, CAST_SRTP_KEY_LEN);
+		memcpy(k + CAST_SRTP_KEY_LEN, st->key.salt, CAST_SRTP_SALT_LEN);
+		hex_add(a, "key", k, sizeof(k));
+	}
+	return 0;
+}
+
 int cast_command_encode(const struct cast_command *c, struct cast_args *a)
 {
 	char buf[80];
@@ -297,6 +370,54 @@ int cast_command_encode(const struct cast_command *c, struct cast_args *a)
 	case CAST_CMD_VOICE:
 		cast_args_add(a, "on", c->u.voice.on ? "1" : "0");
 		break;
+	case CAST_CMD_SCREEN_SEND: {
+		const struct cast_cmd_screen_send *ss = &c->u.screen_send;
+
+		if (ss->kind != CAST_SCREEN_DEMO && ss->kind != CAST_SCREEN_WALL) {
+			ret = CAST_ERROR(EINVAL);
+			break;
+		}
+		cast_args_add(a, "kind",
+			      ss->kind == CAST_SCREEN_DEMO ? "demo" : "wall");
+		cast_args_add(a, "on", ss->on ? "1" : "0");
+		if (!ss->on)
+			break;
+		if (ss->width < 0 || ss->height < 0 || ss->width > 7680 ||
+		    ss->height > 4320 || ss->fps < 1 || ss->fps > 60 ||
+		    ss->kbps < 16 || ss->kbps > 50000) {
+			ret = CAST_ERROR(EINVAL);
+			break;
+		}
+		ret = stream_encode(a, &ss->to, ss->kind == CAST_SCREEN_DEMO);
+		hex_add(a, "seed", ss->seed, sizeof(ss->seed));
+		cast_args_addf(a, "width", "%d", ss->width);
+		cast_args_addf(a, "height", "%d", ss->height);
+		cast_args_addf(a, "fps", "%d", ss->fps);
+		cast_args_addf(a, "kbps", "%d", ss->kbps);
+		break;
+	}
+	case CAST_CMD_SCREEN_SHOW: {
+		const struct cast_cmd_screen_show *sh = &c->u.screen_show;
+
+		cast_args_add(a, "demo", sh->demo ? "1" : "0");
+		if (!sh->demo)
+			break;
+		ret = text(sh->from, sizeof(sh->from), true);
+		if (!ret)
+			ret = stream_encode(a, &sh->from_stream, true);
+		cast_args_add(a, "from", sh->from);
+		hex_add(a, "pk", sh->pk, sizeof(sh->pk));
+		cast_args_add(a, "lock", sh->lock ? "1" : "0");
+		break;
+	}
+	case CAST_CMD_REMOTE:
+		cast_args_add(a, "on", c->u.remote.on ? "1" : "0");
+		break;
+	case CAST_CMD_REMOTE_INPUT:
+		ret = input_word_check(c->u.input.word, sizeof(c->u.input.word));
+		if (!ret)
+			cast_args_add(a, "word", c->u.input.word);
+		break;
 	default:
 		break; /* no arguments */
 	}
@@ -332,6 +453,48 @@ static int hexbyte(const char *s)
 			return -1;
 	}
 	return v;
+}
+
+/* A hex argument of exactly n bytes. */
+static int hex_get(const uint8_t *args, size_t len, const char *key,
+		   uint8_t *out, size_t n)
+{
+	char v[2 * 64 + 2];
+
+	if (n > 64 || cast_args_get(args, len, key, v, sizeof(v)) != 1 ||
+	    strlen(v) != 2 * n)
+		return CAST_ERROR(EINVAL);
+	for (size_t i = 0; i < n; i++) {
+		int b = hexbyte(v + 2 * i);
+
+		if (b < 0)
+			return CAST_ERROR(EINVAL);
+		out[i] = (uint8_t)b;
+	}
+	return 0;
+}
+
+static int stream_decode(const uint8_t *args, size_t len,
+			 struct cast_screen_stream *st, bool multicast)
+{
+	uint8_t k[CAST_SRTP_KEY_LEN + CAST_SRTP_SALT_LEN];
+	long long x;
+	int r = 0;
+
+	if (multicast)
+		r = cast_args_get(args, len, "group", st->group,
+				  sizeof(st->group));
+	else if (cast_args_get(args, len, "group", st->group,
+			       sizeof(st->group)) != 0)
+		return CAST_ERROR(EINVAL);
+	if (r < 0 || !group_ok(st->group, multicast) ||
+	    cast_args_get_int(args, len, "port", 1024, 65534, &x) != 1 ||
+	    hex_get(args, len, "key", k, sizeof(k)))
+		return CAST_ERROR(EINVAL);
+	st->port = (uint16_t)x;
+	memcpy(st->key.key, k, CAST_SRTP_KEY_LEN);
+	memcpy(st->key.salt, k + CAST_SRTP_KEY_LEN, CAST_SRTP_SALT_LEN);
+	return 0;
 }
 
 static int decode_args(struct cast_command *c, const uint8_t *args,
@@ -467,6 +630,68 @@ static int decode_args(struct cast_command *c, const uint8_t *args,
 			return CAST_ERROR(EINVAL);
 		c->u.voice.on = x == 1;
 		return 0;
+	case CAST_CMD_SCREEN_SEND: {
+		struct cast_cmd_screen_send *ss = &c->u.screen_send;
+
+		if (cast_args_get(args, len, "kind", v, sizeof(v)) != 1)
+			return CAST_ERROR(EINVAL);
+		if (!strcmp(v, "demo"))
+			ss->kind = CAST_SCREEN_DEMO;
+		else if (!strcmp(v, "wall"))
+			ss->kind = CAST_SCREEN_WALL;
+		else
+			return CAST_ERROR(EINVAL);
+		if (cast_args_get_int(args, len, "on", 0, 1, &x) != 1)
+			return CAST_ERROR(EINVAL);
+		ss->on = x == 1;
+		if (!ss->on)
+			return 0;
+		if (stream_decode(args, len, &ss->to,
+				  ss->kind == CAST_SCREEN_DEMO) ||
+		    hex_get(args, len, "seed", ss->seed, sizeof(ss->seed)))
+			return CAST_ERROR(EINVAL);
+		if (cast_args_get_int(args, len, "width", 0, 7680, &x) != 1)
+			return CAST_ERROR(EINVAL);
+		ss->width = (int)x;
+		if (cast_args_get_int(args, len, "height", 0, 4320, &x) != 1)
+			return CAST_ERROR(EINVAL);
+		ss->height = (int)x;
+		if (cast_args_get_int(args, len, "fps", 1, 60, &x) != 1)
+			return CAST_ERROR(EINVAL);
+		ss->fps = (int)x;
+		if (cast_args_get_int(args, len, "kbps", 16, 50000, &x) != 1)
+			return CAST_ERROR(EINVAL);
+		ss->kbps = (int)x;
+		return 0;
+	}
+	case CAST_CMD_SCREEN_SHOW: {
+		struct cast_cmd_screen_show *sh = &c->u.screen_show;
+
+		if (cast_args_get_int(args, len, "demo", 0, 1, &x) != 1)
+			return CAST_ERROR(EINVAL);
+		sh->demo = x == 1;
+		if (!sh->demo)
+			return 0;
+		if (get_text(args, len, "from", sh->from, sizeof(sh->from),
+			     true) ||
+		    stream_decode(args, len, &sh->from_stream, true) ||
+		    hex_get(args, len, "pk", sh->pk, sizeof(sh->pk)) ||
+		    cast_args_get_int(args, len, "lock", 0, 1, &x) != 1)
+			return CAST_ERROR(EINVAL);
+		sh->lock = x == 1;
+		return 0;
+	}
+	case CAST_CMD_REMOTE:
+		if (cast_args_get_int(args, len, "on", 0, 1, &x) != 1)
+			return CAST_ERROR(EINVAL);
+		c->u.remote.on = x == 1;
+		return 0;
+	case CAST_CMD_REMOTE_INPUT:
+		ret = get_text(args, len, "word", c->u.input.word,
+			       sizeof(c->u.input.word), true);
+		return ret ? ret
+			   : input_word_check(c->u.input.word,
+					      sizeof(c->u.input.word));
 	default:
 		return 0;
 	}
@@ -491,11 +716,11 @@ int cast_command_decode(const char *name, const uint8_t *args, size_t len,
 		const char *item = (const char *)args + i;
 		size_t k = strcspn(item, "="), j;
 
-		for (j = 0; j < 6 && KEYS[type][j]; j++)
+		for (j = 0; j < KEYS_MAX && KEYS[type][j]; j++)
 			if (strlen(KEYS[type][j]) == k &&
 			    !strncmp(KEYS[type][j], item, k))
 				break;
-		if (j == 6 || !KEYS[type][j])
+		if (j == KEYS_MAX || !KEYS[type][j])
 			return CAST_ERROR(EINVAL);
 		i += strlen(item) + 1;
 	}
@@ -537,7 +762,9 @@ int cast_command_parse(enum cast_command_type type, int argc,
 	if (!name || !out || !why || !why_size)
 		return CAST_ERROR(EINVAL);
 	why[0] = '\0';
-	if (type == CAST_CMD_FILE_OFFER || type == CAST_CMD_COLLECT)
+	if (type == CAST_CMD_FILE_OFFER || type == CAST_CMD_COLLECT ||
+	    type == CAST_CMD_SCREEN_SEND || type == CAST_CMD_SCREEN_SHOW ||
+	    type == CAST_CMD_REMOTE || type == CAST_CMD_REMOTE_INPUT)
 		return CAST_ERROR(ENOSYS);
 	for (int i = 0; i < argc && !ret; i++) {
 		const char *eq = strchr(argv[i], '=');
@@ -553,10 +780,10 @@ int cast_command_parse(enum cast_command_type type, int argc,
 		}
 		memcpy(key, argv[i], k);
 		key[k] = '\0';
-		for (j = 0; j < 6 && KEYS[type][j]; j++)
+		for (j = 0; j < KEYS_MAX && KEYS[type][j]; j++)
 			if (!strcmp(KEYS[type][j], key))
 				break;
-		if (j == 6 || !KEYS[type][j]) {
+		if (j == KEYS_MAX || !KEYS[type][j]) {
 			snprintf(why, why_size, "%s takes no '%s'; it takes %s",
 				 name, key, USAGE[type]);
 			ret = CAST_ERROR(EINVAL);

@@ -1,4 +1,5 @@
 /* Student pipeline: multicast RTP/RTCP → reorder → H.264 decode, on one thread. */
+#include <arpa/inet.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -104,6 +105,7 @@ struct cast_receiver {
 	uint8_t roc_pkt[CAST_RTP_MAX_PKT + 64]; /* the packet as it came */
 	char group[32];
 	uint16_t port;
+	bool unicast_only;	/* bound to a local address, no group */
 
 	pthread_t thread;
 	bool running;
@@ -927,7 +929,7 @@ static void *receiver_thread(void *arg)
 			gate_stats(r);
 		r->st.jitter_ms = r->jitter / 90.0;
 		pthread_mutex_unlock(&r->lock);
-		if (now - r->last_rx_mono > REJOIN_AFTER_US &&
+		if (!r->unicast_only && now - r->last_rx_mono > REJOIN_AFTER_US &&
 		    now - r->last_sr_mcast_mono > REJOIN_AFTER_US) {
 			cast_log(CAST_LOG_INFO, "receiver",
 				 "no media for %d s: joining %s again",
@@ -968,8 +970,20 @@ int cast_receiver_new(struct cast_receiver **out,
 	if (err)
 		goto out;
 
+	{
+		struct in_addr in;
+
+		r->unicast_only = inet_pton(AF_INET, r->group, &in) == 1 &&
+				  !IN_MULTICAST(ntohl(in.s_addr));
+	}
 	cast_udp_cfg_init(&ucfg);
-	ucfg.group = r->group;
+	if (r->unicast_only) {
+		/* A stream sent to this host alone (a student's screen). */
+		ucfg.bind_addr = r->group;
+		ucfg.multicast_all = false;
+	} else {
+		ucfg.group = r->group;
+	}
 	ucfg.iface = cfg->iface;
 	ucfg.port = r->port;
 	err = cast_udp_new(&r->rtp, &ucfg);

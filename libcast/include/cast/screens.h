@@ -1,0 +1,175 @@
+/* Students on screen: student demo, monitor wall, remote control. */
+#ifndef CAST_SCREENS_H
+#define CAST_SCREENS_H
+
+#include "capture.h"
+#include "class.h"
+#include "receiver.h"
+#include "sender.h"
+
+/*
+ * A student's screen goes out through the same sender (cast/sender.h) the
+ * teacher broadcasts with, and comes in through the same receiver
+ * (cast/receiver.h): the seat embeds a cast_share (what it sends when
+ * asked) and a cast_watch (what it shows: the teacher's broadcast or a
+ * demonstrator's stream); the teacher embeds a cast_screens, which serves
+ * the `ctl demo|wall|control|input` verbs and receives the students'
+ * streams. docs/screens.md explains the choices and the figures.
+ *
+ * Every stream gets a fresh SRTP key and a fresh Ed25519 signing key from
+ * the teacher, over the authenticated control connection, to the sending
+ * student only: receivers show only pictures signed with that key. A
+ * demonstrator is thereby authorised for that one demo; a student cannot
+ * forge another's thumbnails; keys die with the stream.
+ *
+ * Ports: the teacher gives student slot k (0..CAST_SCREENS_SLOTS-1) the
+ * block CAST_SCREENS_PORT_BASE + 10 * k, below Linux's ephemeral range:
+ *   +0/+1 the wall stream's RTP/RTCP (unicast, received by the teacher)
+ *   +2/+3 the demo's RTP/RTCP (multicast to the channel's group)
+ *   +6 and +8 the wall's and the demo's feedback (on the student)
+ */
+#define CAST_SCREENS_PORT_BASE 21000
+#define CAST_SCREENS_SLOTS 900
+
+/* Defaults of the monitor wall and of a focused (or controlled) student. */
+#define CAST_WALL_WIDTH 320
+#define CAST_WALL_HEIGHT 180
+#define CAST_WALL_FPS 2
+#define CAST_WALL_KBPS 120
+#define CAST_FOCUS_FPS 15
+#define CAST_FOCUS_KBPS 4000
+#define CAST_DEMO_FPS 30
+#define CAST_DEMO_KBPS 6000
+
+/* ---- On the student: what this seat sends -------------------------------- */
+
+struct cast_share;
+
+struct cast_share_cfg {
+	/** The source: the student's `--source` (default x11, its display). */
+	struct cast_capture_cfg capture;
+	/** Largest size it sends (`--size`); 0: what the teacher asks. */
+	int max_width, max_height;
+	int channel;
+	const char *iface;	/* multicast interface, NULL: routing table */
+};
+
+struct cast_share_stats {
+	bool demo, wall;		/* sending now */
+	uint64_t demo_frames_sent;	/* since start, every demo */
+	uint64_t wall_frames_sent;	/* wall, focus and control */
+	int wall_width, wall_height, wall_fps;
+	int demo_width, demo_height;
+	uint64_t errors;		/* streams that could not start */
+};
+
+CAST_API void cast_share_cfg_init(struct cast_share_cfg *cfg);
+/** Errors: -EINVAL, -ENOMEM. Nothing is captured until asked. */
+CAST_API int cast_share_new(struct cast_share **out,
+			    const struct cast_share_cfg *cfg);
+/**
+ * Carries out a "screen-send" command: starts (or restarts with the new
+ * settings) or stops the stream of its kind. A wall stream goes to
+ * `teacher_ip` (host order: the control connection's peer). Returns 0, or
+ * the sender's error (capture, encoder, socket). Thread-safe.
+ */
+CAST_API int cast_share_apply(struct cast_share *sh,
+			      const struct cast_cmd_screen_send *cmd,
+			      uint32_t teacher_ip);
+/** Stops every stream (the teacher left). Thread-safe. */
+CAST_API void cast_share_stop_all(struct cast_share *sh);
+CAST_API void cast_share_stats(struct cast_share *sh,
+			       struct cast_share_stats *st);
+CAST_API void cast_share_free(struct cast_share **sh);
+
+/* ---- On the student: what this seat shows -------------------------------- */
+
+/*
+ * The seat shows the teacher's broadcast unless told to show a
+ * demonstrator's stream; the teacher's receiver keeps running beneath, so
+ * going back is immediate. The demo replaces the teacher's picture only
+ * once its first picture is decoded (no black between), and the seat goes
+ * back to the teacher by itself when the demo's pictures stop for
+ * `fallback_ms` (the demonstrator dropped off).
+ */
+struct cast_watch;
+
+struct cast_watch_cfg {
+	int channel;
+	const char *iface;
+	/** The app's picture sink: gets the demo's pictures while shown. */
+	cast_receiver_frame_cb *on_frame;
+	void *arg;
+	bool no_decode, check_stamp;	/* as the teacher's receiver */
+	int fallback_ms;		/* default 2000 */
+};
+
+CAST_API void cast_watch_cfg_init(struct cast_watch_cfg *cfg);
+CAST_API int cast_watch_new(struct cast_watch **out,
+			    const struct cast_watch_cfg *cfg);
+/** Carries out a "screen-show" command. Returns 0 or the receiver's error. */
+CAST_API int cast_watch_apply(struct cast_watch *w,
+			      const struct cast_cmd_screen_show *cmd);
+/**
+ * Whether the teacher's pictures are to be shown now (call it with each;
+ * it also notices a silent demonstrator). Thread-safe.
+ */
+CAST_API bool cast_watch_teacher(struct cast_watch *w);
+/** Whether input is to be captured (a demo watched with lock). */
+CAST_API bool cast_watch_locked(struct cast_watch *w);
+/** "teacher" or "demo:ID" into buf. Thread-safe. */
+CAST_API void cast_watch_showing(struct cast_watch *w, char *buf,
+				 size_t size);
+/** The demo receiver's stats; false when no demo is watched. */
+CAST_API bool cast_watch_demo_stats(struct cast_watch *w,
+				    struct cast_receiver_stats *st);
+CAST_API void cast_watch_free(struct cast_watch **w);
+
+/* ---- On the teacher: students' screens ----------------------------------- */
+
+struct cast_screens;
+
+struct cast_screens_cfg {
+	struct cast_class *cls;		/* borrowed: commands go through it */
+	int channel;
+	const char *iface;
+	int wall_width, wall_height, wall_fps, wall_kbps;
+	int focus_fps, focus_kbps;
+	int demo_fps, demo_kbps;
+	/**
+	 * Optional: every picture of a student's stream (wall, focus,
+	 * control, demo), on a receiver thread (copy, return).
+	 */
+	void (*on_frame)(const char *id, const struct cast_frame *f,
+			 void *arg);
+	void *arg;
+};
+
+CAST_API void cast_screens_cfg_init(struct cast_screens_cfg *cfg);
+/** Starts its watch thread. Errors: -EINVAL, -ENOMEM, thread errors. */
+CAST_API int cast_screens_new(struct cast_screens **out,
+			      const struct cast_screens_cfg *cfg);
+/** The control plane (students online, their addresses). */
+CAST_API void cast_screens_set_ctl(struct cast_screens *sc,
+				   struct cast_teacher_ctl *ctl);
+/**
+ * cast_ctl_command_cb for the verbs (register each with
+ * cast_class_add_verb): `demo from=ID [--to IDS|all]`, `demo stop`,
+ * `wall on|off [fps=N] [size=WxH]`, `wall snapshot dir=DIR`,
+ * `wall focus ID|off`, `control ID`, `control stop`,
+ * `input ID WORD…`. Answers in JSON.
+ */
+CAST_API char *cast_screens_ctl(int argc, char **argv, uint64_t req,
+				void *arg);
+/** Adds "screens":{demo, wall, control, students:[…]} to a stats line. */
+CAST_API void cast_screens_json(struct cast_screens *sc, struct cast_json *j);
+/**
+ * Writes the latest picture of every student's stream as DIR/ID.png, and
+ * the wall's pages (16 students with names each) as DIR/wall-N.png.
+ * Returns the number of students written, or a negative errno.
+ */
+CAST_API int cast_screens_snapshot(struct cast_screens *sc, const char *dir);
+/** Stops every student's stream and the demo, frees. */
+CAST_API void cast_screens_free(struct cast_screens **sc);
+
+#endif

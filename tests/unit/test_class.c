@@ -97,10 +97,51 @@ static void every_command_roundtrips(void **state)
 				 sizeof(c->u.collect.folder), "Documents/hw");
 			c->u.collect.collection = 3;
 			break;
+		case CAST_CMD_SCREEN_SEND:
+			c->u.screen_send.kind = CAST_SCREEN_DEMO;
+			c->u.screen_send.on = true;
+			snprintf(c->u.screen_send.to.group,
+				 sizeof(c->u.screen_send.to.group),
+				 "239.255.0.9");
+			c->u.screen_send.to.port = 21012;
+			memset(&c->u.screen_send.to.key, 0x5a,
+			       sizeof(c->u.screen_send.to.key));
+			memset(c->u.screen_send.seed, 0xc3, 32);
+			c->u.screen_send.fps = 30;
+			c->u.screen_send.kbps = 6000;
+			break;
+		case CAST_CMD_SCREEN_SHOW:
+			c->u.screen_show.demo = true;
+			snprintf(c->u.screen_show.from,
+				 sizeof(c->u.screen_show.from), "学生2");
+			snprintf(c->u.screen_show.from_stream.group,
+				 sizeof(c->u.screen_show.from_stream.group),
+				 "239.255.0.9");
+			c->u.screen_show.from_stream.port = 21012;
+			memset(c->u.screen_show.pk, 0x11, 32);
+			c->u.screen_show.lock = true;
+			break;
+		case CAST_CMD_REMOTE:
+			c->u.remote.on = true;
+			break;
+		case CAST_CMD_REMOTE_INPUT:
+			snprintf(c->u.input.word, sizeof(c->u.input.word),
+				 "type=Hello, 世界");
+			break;
 		default:
 			break;
 		}
 		roundtrip(c);
+		if (t == CAST_CMD_SCREEN_SEND) {
+			/* A wall stream goes to the teacher: no group. */
+			c->u.screen_send.kind = CAST_SCREEN_WALL;
+			memset(c->u.screen_send.to.group, 0,
+			       sizeof(c->u.screen_send.to.group));
+			c->u.screen_send.width = 320;
+			c->u.screen_send.height = 180;
+			c->u.screen_send.fps = 2;
+			roundtrip(c);
+		}
 		free(c);
 	}
 }
@@ -140,6 +181,31 @@ static void decode_refuses(void **state)
 	assert_int_equal(cast_command_decode("web", A("url=https://a b\0"), c),
 			 CAST_ERROR(EINVAL));
 	assert_int_equal(cast_command_decode("power", A("action=dance\0"), c),
+			 CAST_ERROR(EINVAL));
+	/* Students' screens: a demo only to a group, a wall stream only to
+	 * the teacher, keys of their exact size, rates in range. */
+	assert_int_equal(cast_command_decode("screen-send",
+					     A("kind=demo\0on=1\0group=10.0.0.1\0"
+					       "port=21002\0"), c),
+			 CAST_ERROR(EINVAL));
+	assert_int_equal(cast_command_decode("screen-send",
+					     A("kind=wall\0on=1\0group=239.255.0.1\0"
+					       "port=21002\0"), c),
+			 CAST_ERROR(EINVAL));
+	assert_int_equal(cast_command_decode("screen-send",
+					     A("kind=film\0on=0\0"), c),
+			 CAST_ERROR(EINVAL));
+	assert_int_equal(cast_command_decode("screen-show",
+					     A("demo=1\0from=s2\0group=239.255.0.1\0"
+					       "port=21002\0key=00\0pk=00\0lock=1\0"), c),
+			 CAST_ERROR(EINVAL));
+	assert_int_equal(cast_command_decode("remote-control", A("on=2\0"), c),
+			 CAST_ERROR(EINVAL));
+	assert_int_equal(cast_command_decode("remote-input",
+					     A("word=rm -rf /\0"), c),
+			 CAST_ERROR(EINVAL));
+	assert_int_equal(cast_command_decode("remote-input",
+					     A("word=click=-1,5\0"), c),
 			 CAST_ERROR(EINVAL));
 	assert_int_equal(cast_command_decode("clock-set", A("time_us=-5\0"), c),
 			 CAST_ERROR(EINVAL));

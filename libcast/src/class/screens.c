@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 
 #include <cairo.h>
-#include <libswscale/swscale.h>
 #include <pango/pangocairo.h>
 
 #include "cast/error.h"
@@ -666,7 +665,6 @@ static bool file_name_ok(const char *id)
 static cairo_surface_t *seat_surface(struct seat *s)
 {
 	cairo_surface_t *img = NULL;
-	struct SwsContext *sws;
 
 	pthread_mutex_lock(&s->lock);
 	if (!s->pic || s->pw < 2 || s->ph < 2)
@@ -677,25 +675,35 @@ static cairo_surface_t *seat_surface(struct seat *s)
 		img = NULL;
 		goto out;
 	}
-	sws = sws_getContext(s->pw, s->ph, AV_PIX_FMT_YUV420P, s->pw, s->ph,
-			     AV_PIX_FMT_BGRA, SWS_BILINEAR, NULL, NULL, NULL);
-	if (sws) {
+	{
+		/* BT.601 limited range, as the encoder's input. */
 		size_t ysz = (size_t)s->pw * (size_t)s->ph;
-		const uint8_t *src[4] = {s->pic, s->pic + ysz,
-					 s->pic + ysz + ysz / 4, NULL};
-		int sstride[4] = {s->pw, s->pw / 2, s->pw / 2, 0};
-		uint8_t *dst[4] = {cairo_image_surface_get_data(img), NULL,
-				   NULL, NULL};
-		int dstride[4] = {cairo_image_surface_get_stride(img), 0, 0,
-				  0};
+		const uint8_t *yp = s->pic, *up = s->pic + ysz,
+			      *vp = s->pic + ysz + ysz / 4;
+		uint8_t *dst = cairo_image_surface_get_data(img);
+		int stride = cairo_image_surface_get_stride(img);
 
 		cairo_surface_flush(img);
-		sws_scale(sws, src, sstride, 0, s->ph, dst, dstride);
+		for (int y = 0; y < s->ph; y++) {
+			uint32_t *row = (uint32_t *)(dst + (size_t)y * stride);
+
+			for (int x = 0; x < s->pw; x++) {
+				int c = yp[(size_t)y * s->pw + x] - 16;
+				size_t ci = (size_t)(y / 2) * (s->pw / 2) +
+					    x / 2;
+				int d = up[ci] - 128, e = vp[ci] - 128;
+				int r = (298 * c + 409 * e + 128) >> 8;
+				int g = (298 * c - 100 * d - 208 * e + 128) >> 8;
+				int b = (298 * c + 516 * d + 128) >> 8;
+
+				r = r < 0 ? 0 : r > 255 ? 255 : r;
+				g = g < 0 ? 0 : g > 255 ? 255 : g;
+				b = b < 0 ? 0 : b > 255 ? 255 : b;
+				row[x] = (uint32_t)r << 16 | (uint32_t)g << 8 |
+					 (uint32_t)b;
+			}
+		}
 		cairo_surface_mark_dirty(img);
-		sws_freeContext(sws);
-	} else {
-		cairo_surface_destroy(img);
-		img = NULL;
 	}
 out:
 	pthread_mutex_unlock(&s->lock);

@@ -1,0 +1,128 @@
+#!/bin/sh
+# Monitor wall (F19): 20 students with test-pattern screens, each its own
+# size (student k: (320+16k)x360, so its thumbnail is (160+8k)x180), send
+# thumbnails to the teacher on `ctl wall on`: the teacher receives at least
+# 1.5 fps from each at the default 2 fps; `wall snapshot dir=DIR` writes
+# each student's latest picture as DIR/ID.png (its own size, a pattern, not
+# black) and the wall's pages of 16 with names; `wall focus s3` raises s3 to
+# full size and rate; `wall off` stops every stream. Bad words are refused.
+. "$(dirname "$0")/lib.sh"
+
+N=20
+CH=33
+TSOCK=$WORK/t.sock
+"$TEACHER" keygen "$WORK/class.key" >/dev/null
+T() {
+	"$TEACHER" ctl --socket "$TSOCK" "$@" >"$WORK/reply" 2>&1 || true
+	cat "$WORK/reply"
+}
+# wall EXPR TENTHS: until EXPR holds on `ctl wall status` (`w`: screens).
+wall() {
+	i=0
+	while :; do
+		T wall status | python3 -c "import json,sys; w=json.load(sys.stdin)['screens']; sys.exit(0 if ($1) else 1)" 2>/dev/null && return 0
+		i=$((i + 1))
+		[ $i -lt $(($2 * CAST_SLACK)) ] || fail "the wall never had $1: $(head -c 1500 "$WORK/reply")"
+		sleep 0.1
+	done
+}
+
+k=1
+while [ $k -le $N ]; do
+	STUDENT_FLAGS="--source testpattern --size $((320 + 16 * k))x360 --no-decode"
+	student s$k
+	k=$((k + 1))
+done
+bg "$TEACHER" --headless --key "$WORK/class.key" --ctl-socket "$TSOCK" \
+	--source testpattern --size 640x360 --fps 5 --channel $CH \
+	--duration $((150 * CAST_SLACK)) --stats "$WORK/t.json"
+wait_online $N
+
+T wall maybe | grep -q '"ok":false' || fail "wall maybe was not refused"
+T wall on fps=99 | grep -q '"ok":false' || fail "wall on fps=99 was not refused"
+T wall on size=7x7 | grep -q '"ok":false' || fail "wall on size=7x7 was not refused"
+T wall focus nosuch | grep -q '"ok":false' || fail "focus on an unknown student was not refused"
+T wall on | grep -q '"ok":true' || fail "wall on: $(cat "$WORK/reply")"
+wall "len(w['students']) == $N and all(s['frames'] > 0 for s in w['students'])" 300
+# The rate each student's thumbnails arrive at, over 6 s.
+T wall status >"$WORK/a.json"
+sleep 6
+T wall status >"$WORK/b.json"
+python3 - "$WORK" $N <<'PY' || fail "a student's thumbnails came too slowly"
+import json, sys
+w, n = sys.argv[1], int(sys.argv[2])
+a = {s["id"]: s["frames"] for s in json.load(open(w + "/a.json"))["screens"]["students"]}
+b = {s["id"]: s for s in json.load(open(w + "/b.json"))["screens"]["students"]}
+rates = sorted((b[i]["frames"] - a[i]) / 6.0 for i in a)
+print("thumbnail rate per student: min %.2f, median %.2f, max %.2f fps" % (
+    rates[0], rates[len(rates) // 2], rates[-1]))
+for k in range(1, n + 1):
+    s = b["s%d" % k]
+    if (s["width"], s["height"]) != (160 + 8 * k, 180):
+        print("s%d: thumbnail %dx%d" % (k, s["width"], s["height"]))
+        sys.exit(1)
+sys.exit(0 if rates[0] >= 1.5 else 1)
+PY
+
+mkdir -p "$WORK/snap"
+T wall snapshot "dir=$WORK/nosuch" | grep -q '"ok":false' || fail "a missing folder was not refused"
+T wall snapshot "dir=$WORK/snap" | grep -q "\"students\":$N" || fail "wall snapshot: $(cat "$WORK/reply")"
+python3 - "$WORK/snap" $N <<'PY' || fail "the snapshots are not each student's pattern"
+import struct, sys, zlib
+d, n = sys.argv[1], int(sys.argv[2])
+def png(path):
+    b = open(path, "rb").read()
+    assert b[:8] == b"\x89PNG\r\n\x1a\n"
+    w, h, depth, ctype = struct.unpack(">IIBB", b[16:26])
+    data, i = b"", 8
+    while i < len(b):
+        ln, typ = struct.unpack(">I4s", b[i:i + 8])
+        if typ == b"IDAT":
+            data += b[i + 8:i + 8 + ln]
+        i += 12 + ln
+    raw = zlib.decompress(data)
+    bpp = {2: 3, 6: 4}[ctype]
+    stride = w * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(h):
+        f, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for x in range(stride):
+            a = line[x - bpp] if x >= bpp else 0
+            c = prev[x - bpp] if x >= bpp else 0
+            p = prev[x]
+            if f == 1: line[x] = (line[x] + a) & 255
+            elif f == 2: line[x] = (line[x] + p) & 255
+            elif f == 3: line[x] = (line[x] + (a + p) // 2) & 255
+            elif f == 4:
+                pa, pb, pc = abs(p - c), abs(a - c), abs(a + p - 2 * c)
+                line[x] = (line[x] + (a if pa <= pb and pa <= pc else p if pb <= pc else c)) & 255
+        rows.append(line)
+        prev = line
+    return w, h, rows, bpp
+for k in range(1, n + 1):
+    w, h, rows, bpp = png("%s/s%d.png" % (d, k))
+    lum = [sum(r[x * bpp:x * bpp + 3]) / 3 for r in rows[::6] for x in range(0, w, 6)]
+    mean = sum(lum) / len(lum)
+    var = sum((v - mean) ** 2 for v in lum) / len(lum)
+    # The pattern: a light page of text-like glyphs, never black or flat.
+    if (w, h) != (160 + 8 * k, 180) or mean < 60 or var < 50:
+        print("s%d.png: %dx%d mean %.0f variance %.0f" % (k, w, h, mean, var))
+        sys.exit(1)
+for p in (1, 2):
+    w, h, rows, bpp = png("%s/wall-%d.png" % (d, p))
+print("%d snapshots of each student's own size and pattern, 2 wall pages" % n)
+PY
+
+T wall focus s3 | grep -q '"ok":true' || fail "wall focus s3: $(cat "$WORK/reply")"
+wall "[s for s in w['students'] if s['id'] == 's3'][0]['width'] == 368 and w['focus'] == 's3'" 150
+echo "wall focus s3: s3 at full size (368x360)"
+T wall focus off | grep -q '"ok":true' || fail "wall focus off"
+wall "[s for s in w['students'] if s['id'] == 's3'][0]['width'] == 184" 150
+T wall off | grep -q '"ok":true' || fail "wall off: $(cat "$WORK/reply")"
+wall "len(w['students']) == 0" 50
+sleep 2
+for k in 1 7 20; do
+	wait_until "True" s$k 10 2>/dev/null || true
+	tail -n 1 "$WORK/s$k.json" | field "not s['sending_wall']" | grep -q True || fail "s$k still sends after wall off"
+done
+echo "PASS"

@@ -1144,6 +1144,14 @@ static void write_stats(FILE *f, struct student *stu, struct cast_receiver *r,
 		cast_json_bool(&j, "sending_wall", sh.wall);
 		cast_json_bool(&j, "input_locked",
 			       cast_watch_locked(stu->watch));
+		{
+			double ms;
+			uint64_t n;
+
+			cast_watch_switches(stu->watch, &ms, &n);
+			cast_json_num(&j, "switch_ms", ms);
+			cast_json_int(&j, "switches", (int64_t)n);
+		}
 		pthread_mutex_lock(&stu->rc_lock);
 		cast_json_bool(&j, "remote_control", atomic_load(&stu->remote));
 		cast_json_int(&j, "remote_inputs", (int64_t)stu->inputs);

@@ -123,6 +123,13 @@ CAST_API void cast_watch_showing(struct cast_watch *w, char *buf,
 /** The demo receiver's stats; false when no demo is watched. */
 CAST_API bool cast_watch_demo_stats(struct cast_watch *w,
 				    struct cast_receiver_stats *st);
+/**
+ * The last switch's time (ms, from the command, or the demonstrator's
+ * silence, to the first picture of the new source shown) and how many
+ * switches so far: what the class saw of the old picture.
+ */
+CAST_API void cast_watch_switches(struct cast_watch *w, double *last_ms,
+				  uint64_t *n);
 CAST_API void cast_watch_free(struct cast_watch **w);
 
 /* ---- On the teacher: students' screens ----------------------------------- */

@@ -243,6 +243,11 @@ struct cast_watch {
 	int64_t last_frame_mono;
 	int64_t started_mono;
 	uint64_t frames_seen;		/* no_decode: the demo's count */
+	/* Switch times: command (or fallback) to the first new picture. */
+	int64_t switch_mono;		/* 0: no switch pending */
+	bool to_teacher;		/* the pending switch's way */
+	double last_switch_ms;
+	uint64_t switches;
 	/* Receivers left behind by a switch: freed off the frame path. */
 	struct cast_receiver *old;
 };
@@ -286,6 +291,11 @@ static void demo_frame(const struct cast_frame *f, void *arg)
 	w->shown = true;
 	w->last_frame_mono = cast_mono_us();
 	show = w->r != NULL;
+	if (show && w->switch_mono && !w->to_teacher) {
+		w->last_switch_ms = (w->last_frame_mono - w->switch_mono) / 1e3;
+		w->switches++;
+		w->switch_mono = 0;
+	}
 	pthread_mutex_unlock(&w->lock);
 	if (show && w->cfg.on_frame)
 		w->cfg.on_frame(f, w->cfg.arg);
@@ -313,6 +323,13 @@ int cast_watch_apply(struct cast_watch *w, const struct cast_cmd_screen_show *cm
 
 	if (!w || !cmd)
 		return CAST_ERROR(EINVAL);
+	pthread_mutex_lock(&w->lock);
+	/* Back to the teacher only when a demo was shown. */
+	if (cmd->demo || w->r) {
+		w->switch_mono = cast_mono_us();
+		w->to_teacher = !cmd->demo;
+	}
+	pthread_mutex_unlock(&w->lock);
 	watch_drop(w);
 	cast_receiver_free(&w->old);
 	if (!cmd->demo)
@@ -382,6 +399,8 @@ static void check_fallback(struct cast_watch *w)
 		w->shown = false;
 		w->lock_input = false;
 		w->from[0] = '\0';
+		w->switch_mono = now;
+		w->to_teacher = true;
 	}
 }
 
@@ -394,6 +413,12 @@ bool cast_watch_teacher(struct cast_watch *w)
 	pthread_mutex_lock(&w->lock);
 	check_fallback(w);
 	teacher = !w->r || !w->shown;
+	if (teacher && w->switch_mono && w->to_teacher) {
+		/* Called with each teacher picture: this one is shown. */
+		w->last_switch_ms = (cast_mono_us() - w->switch_mono) / 1e3;
+		w->switches++;
+		w->switch_mono = 0;
+	}
 	pthread_mutex_unlock(&w->lock);
 	return teacher;
 }
@@ -437,6 +462,18 @@ bool cast_watch_demo_stats(struct cast_watch *w, struct cast_receiver_stats *st)
 		cast_receiver_stats(w->r, st);
 	pthread_mutex_unlock(&w->lock);
 	return have;
+}
+
+void cast_watch_switches(struct cast_watch *w, double *last_ms, uint64_t *n)
+{
+	*last_ms = 0;
+	*n = 0;
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	*last_ms = w->last_switch_ms;
+	*n = w->switches;
+	pthread_mutex_unlock(&w->lock);
 }
 
 void cast_watch_free(struct cast_watch **pw)

@@ -1,0 +1,142 @@
+#!/bin/sh
+# Students on screen, measured inside a private network namespace:
+#  - the monitor wall: N students (default 50, headless, test-pattern
+#    "desktops" of 1280x720 with a moving box and a ticker) send 320x180
+#    thumbnails at 2 fps; the teacher's CPU receiving them (% of one core:
+#    process CPU with the wall on minus with it off, over SECS each) and a
+#    student's (the median of the students' own difference);
+#  - the demo switch: a demo of s2 to the others, stopped, five times; each
+#    viewer reports how long it showed the old picture after the command
+#    (switch_ms: command → first picture of the new source), median and max.
+# Prints a table and one JSON object.
+# Usage: bench/screens.sh [--json FILE] [--secs N] [--students N] [--build DIR]
+set -eu
+cd "$(dirname "$0")/.."
+BUILD=build
+SECS=10
+N=50
+JSON=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--json) JSON=$2; shift 2 ;;
+	--secs) SECS=$2; shift 2 ;;
+	--students) N=$2; shift 2 ;;
+	--build) BUILD=$2; shift 2 ;;
+	-h|--help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "screens.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+if [ "${CAST_IN_NETNS:-}" != 1 ]; then
+	exec unshare -n sh -c '
+		ip link set lo up &&
+		ip route add 224.0.0.0/4 dev lo src 127.0.0.1 &&
+		CAST_IN_NETNS=1 exec "$0" "$@"' "$0" --json "$JSON" --secs "$SECS" \
+		--students "$N" --build "$BUILD"
+fi
+T=$BUILD/teacher/cast-teacher
+S=$BUILD/student/cast-student
+W=$(mktemp -d /tmp/cast-screens-bench.XXXXXX)
+PIDS=""
+trap 'kill $PIDS 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
+export HOME=$W/home
+mkdir -p "$HOME"
+CH=41
+"$T" keygen "$W/class.key" >/dev/null
+TS=$W/t.sock
+ctl() { "$T" ctl --socket "$TS" "$@" 2>/dev/null; }
+
+k=1
+while [ $k -le "$N" ]; do
+	"$S" --headless --key "$W/class.key" --channel $CH --id s$k \
+		--state-dir "$W/s$k" --local-socket "$W/s$k.sock" \
+		--inbox "$W/s$k/inbox" --no-decode --source testpattern \
+		--size 1280x720 --stats "$W/s$k.json" >/dev/null 2>&1 &
+	PIDS="$PIDS $!"
+	echo $! >"$W/s$k.pid"
+	k=$((k + 1))
+done
+"$T" --headless --key "$W/class.key" --ctl-socket "$TS" --source testpattern \
+	--size 1280x720 --fps 10 --channel $CH --stats "$W/t.json" \
+	>/dev/null 2>"$W/t.err" &
+TPID=$!
+PIDS="$PIDS $TPID"
+i=0
+until [ "$(ctl students | python3 -c "import json,sys; print(sum(1 for s in json.load(sys.stdin)['students'] if s['online']))" 2>/dev/null || echo 0)" -ge "$N" ]; do
+	i=$((i + 1))
+	[ $i -lt 600 ] || { echo "screens.sh: the students did not join" >&2; exit 1; }
+	sleep 0.2
+done
+sleep 3
+
+# cpu PID…: their CPU seconds so far (utime + stime), one per line.
+cpu() {
+	for p in "$@"; do
+		awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$p/stat"
+	done
+}
+spids=$(cat "$W"/s*.pid)
+window() { # OUT: teacher and students' CPU over SECS
+	cpu $TPID $spids >"$W/$1.a"
+	sleep "$SECS"
+	cpu $TPID $spids >"$W/$1.b"
+}
+window off
+ctl wall on >/dev/null
+sleep 4
+window on
+frames=$(ctl wall status | python3 -c "
+import json,sys
+w = json.load(sys.stdin)['screens']['students']
+print(' '.join('%.2f' % s['fps'] for s in w))")
+ctl wall off >/dev/null
+
+# Demo switches: s2 to everyone else, five times.
+for r in 1 2 3 4 5; do
+	ctl demo from=s2 >/dev/null
+	sleep 3
+	for k in 1 3 4 5 6; do
+		tail -n 1 "$W/s$k.json" | python3 -c "import json,sys; s=json.load(sys.stdin); print(s['switch_ms'] if s['showing']=='demo:s2' else -1)" >>"$W/to_demo"
+	done
+	ctl demo stop >/dev/null
+	sleep 3
+	for k in 1 3 4 5 6; do
+		tail -n 1 "$W/s$k.json" | python3 -c "import json,sys; s=json.load(sys.stdin); print(s['switch_ms'] if s['showing']=='teacher' else -1)" >>"$W/to_teacher"
+	done
+done
+
+python3 - "$W" "$SECS" "$N" "$JSON" "$frames" <<'PY'
+import json, statistics, sys
+w, secs, n, out, fps = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+def load(name):
+    return [float(x) for x in open("%s/%s" % (w, name))]
+a0, b0, a1, b1 = load("off.a"), load("off.b"), load("on.a"), load("on.b")
+pct = lambda a, b: [(y - x) / secs * 100 for x, y in zip(a, b)]
+off, on = pct(a0, b0), pct(a1, b1)
+teacher = on[0] - off[0]
+students = sorted(y - x for x, y in zip(off[1:], on[1:]))
+rates = sorted(float(x) for x in fps.split()) if fps else [0]
+td = [float(x) for x in open(w + "/to_demo")]
+tt = [float(x) for x in open(w + "/to_teacher")]
+r = {
+    "students": n,
+    "teacher_cpu_wall_pct": round(teacher, 2),
+    "teacher_cpu_off_pct": round(off[0], 2),
+    "student_cpu_wall_pct_median": round(statistics.median(students), 2),
+    "student_cpu_wall_pct_max": round(students[-1], 2),
+    "thumbnail_fps_min": rates[0],
+    "thumbnail_fps_median": statistics.median(rates),
+    "switch_to_demo_ms_median": statistics.median(td), "switch_to_demo_ms_max": max(td),
+    "switch_to_teacher_ms_median": statistics.median(tt), "switch_to_teacher_ms_max": max(tt),
+    "switch_failures": sum(1 for x in td + tt if x < 0),
+}
+print("| what | figure | target |")
+print("| --- | --- | --- |")
+print("| teacher CPU receiving %d thumbnail streams | %.1f %% of a core | <= 20 %% |" % (n, teacher))
+print("| a student sending one (median, max) | %.2f %%, %.2f %% | <= 3 %% |" % (r["student_cpu_wall_pct_median"], r["student_cpu_wall_pct_max"]))
+print("| thumbnails per student (min, median) | %.2f, %.2f fps | 2 fps |" % (rates[0], r["thumbnail_fps_median"]))
+print("| demo switch: old picture shown (median, max) | %.0f ms, %.0f ms | <= 500 ms, <= 1 s |" % (r["switch_to_demo_ms_median"], r["switch_to_demo_ms_max"]))
+print("| back to the teacher (median, max) | %.0f ms, %.0f ms | <= 500 ms, <= 1 s |" % (r["switch_to_teacher_ms_median"], r["switch_to_teacher_ms_max"]))
+print(json.dumps(r))
+if out:
+    json.dump(r, open(out, "w"), indent=1)
+PY

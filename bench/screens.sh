@@ -47,9 +47,12 @@ ctl() { "$T" ctl --socket "$TS" "$@" 2>/dev/null; }
 
 k=1
 while [ $k -le "$N" ]; do
+	# The demo's viewers decode (their switch is timed by the picture).
+	nd=--no-decode
+	[ $k -le 6 ] && nd=
 	"$S" --headless --key "$W/class.key" --channel $CH --id s$k \
 		--state-dir "$W/s$k" --local-socket "$W/s$k.sock" \
-		--inbox "$W/s$k/inbox" --no-decode --source testpattern \
+		--inbox "$W/s$k/inbox" $nd --source testpattern \
 		--size 1280x720 --stats "$W/s$k.json" >/dev/null 2>&1 &
 	PIDS="$PIDS $!"
 	echo $! >"$W/s$k.pid"

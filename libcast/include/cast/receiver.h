@@ -45,6 +45,12 @@ struct cast_receiver_cfg {
 	 */
 	bool unsigned_media;
 	int reorder_ms;		/* default 40 */
+	/**
+	 * Longest sleep between two looks at the timers (reorder, repair)
+	 * when no packet arrives, ms (default 10). A low-rate stream (a
+	 * wall thumbnail) can take 50: many receivers then cost little.
+	 */
+	int poll_ms;
 	/** Receive, repair and count only; decode nothing (network checks
 	 * and benchmarks: frames "decoded" are those a decoder would show). */
 	bool no_decode;

@@ -221,6 +221,8 @@ static int seat_start(struct cast_screens *sc, struct seat *s, int fps, int w,
 		rc.media_key = &cmd->u.screen_send.to.key;
 		rc.teacher_pk = pk;
 		rc.unicast_after_ms = 0;
+		/* Thumbnails: fifty receivers must cost little. */
+		rc.poll_ms = fps < 10 ? 50 : 10;
 		rc.on_frame = seat_frame;
 		rc.arg = s;
 		err = cast_receiver_new(&s->r, &rc);

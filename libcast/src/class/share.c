@@ -387,6 +387,12 @@ static void check_fallback(struct cast_watch *w)
 			w->frames_seen = st.frames_decoded;
 			w->shown = true;
 			w->last_frame_mono = now;
+			if (w->switch_mono && !w->to_teacher) {
+				w->last_switch_ms =
+					(now - w->switch_mono) / 1e3;
+				w->switches++;
+				w->switch_mono = 0;
+			}
 		}
 	}
 	if ((w->shown && now - w->last_frame_mono > limit) ||

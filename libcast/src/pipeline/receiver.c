@@ -862,7 +862,7 @@ static void *receiver_thread(void *arg)
 	while (!r->stop) {
 		int64_t now;
 
-		poll(pfd, 3, 10);
+		poll(pfd, 3, r->cfg.poll_ms > 0 ? r->cfg.poll_ms : 10);
 		pthread_mutex_lock(&r->lock);
 		if (r->next_srtp) {
 			cast_srtp_free(&r->srtp);

@@ -5,7 +5,9 @@
 # 1.5 fps from each at the default 2 fps; `wall snapshot dir=DIR` writes
 # each student's latest picture as DIR/ID.png (its own size, a pattern, not
 # black) and the wall's pages of 16 with names; `wall focus s3` raises s3 to
-# full size and rate; `wall off` stops every stream. Bad words are refused.
+# full size and rate, and `wall record s3` records its screen (H.264 as
+# sent, read back by ffprobe); `wall off` stops every stream. Bad words are
+# refused.
 . "$(dirname "$0")/lib.sh"
 
 N=20
@@ -116,6 +118,21 @@ PY
 T wall focus s3 | grep -q '"ok":true' || fail "wall focus s3: $(cat "$WORK/reply")"
 wall "[s for s in w['students'] if s['id'] == 's3'][0]['width'] == 368 and w['focus'] == 's3'" 150
 echo "wall focus s3: s3 at full size (368x360)"
+# Recording a student's screen: its own H.264 as received, no re-encode.
+T wall record nosuch | grep -q '"ok":false' || fail "recording an unknown student was not refused"
+T wall record s3 "path=$WORK/s3.mkv" | grep -q '"ok":true' || fail "wall record s3: $(cat "$WORK/reply")"
+T wall record s3 | grep -q '"ok":false' || fail "a second recording of s3 was not refused"
+sleep 4
+T wall record s3 stop | grep -q '"ok":true' || fail "wall record s3 stop: $(cat "$WORK/reply")"
+if command -v ffprobe >/dev/null; then
+	ffprobe -v error -count_frames -select_streams v:0 -show_entries \
+		stream=codec_name,width,height,nb_read_frames -of csv=p=0 \
+		"$WORK/s3.mkv" >"$WORK/probe" 2>&1 || fail "ffprobe cannot read s3.mkv: $(cat "$WORK/probe")"
+	IFS=, read -r codec pw ph pf <"$WORK/probe"
+	echo "s3's recording: $codec ${pw}x$ph, $pf frames"
+	[ "$codec" = h264 ] && [ "$pw" = 368 ] && [ "$ph" = 360 ] && [ "$pf" -ge 20 ] ||
+		fail "s3's recording is not its screen: $(cat "$WORK/probe")"
+fi
 T wall focus off | grep -q '"ok":true' || fail "wall focus off"
 wall "[s for s in w['students'] if s['id'] == 's3'][0]['width'] == 184" 150
 T wall off | grep -q '"ok":true' || fail "wall off: $(cat "$WORK/reply")"

@@ -15,6 +15,14 @@ struct cast_receiver;
  */
 typedef void(cast_receiver_frame_cb)(const struct cast_frame *f, void *arg);
 
+struct cast_packet;
+/**
+ * Sees each whole access unit received (Annex B, as sent; damaged ones
+ * are not passed), on the receiver's thread before it is decoded: a
+ * recorder's tap (cast_recorder_video). Copy what is kept, never block.
+ */
+typedef void(cast_receiver_au_cb)(const struct cast_packet *pkt, void *arg);
+
 struct cast_receiver_cfg {
 	int channel;		/* 1..999, default 1 */
 	/**
@@ -58,6 +66,8 @@ struct cast_receiver_cfg {
 	bool check_stamp;
 	cast_receiver_frame_cb *on_frame;
 	void *arg;
+	/** Optional tap on the access units (called with `arg`). */
+	cast_receiver_au_cb *on_au;
 	/** Send RTCP feedback (RR, NACK, PLI) to the teacher (default true). */
 	bool feedback;
 	/**
@@ -145,6 +155,11 @@ CAST_API int cast_receiver_set_key(struct cast_receiver *r,
  */
 CAST_API void cast_receiver_set_teacher_key(struct cast_receiver *r,
 					    const uint8_t pk[32]);
+/**
+ * Asks the sender for a fresh keyframe (a PLI with the next feedback):
+ * a recording of the stream starts there. Thread-safe.
+ */
+CAST_API void cast_receiver_request_keyframe(struct cast_receiver *r);
 /** Sets the teacher's IPv4 address (host order) once known. */
 CAST_API void cast_receiver_set_teacher(struct cast_receiver *r, uint32_t ip);
 CAST_API void cast_receiver_stats(struct cast_receiver *r,

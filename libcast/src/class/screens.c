@@ -15,6 +15,7 @@
 #include "cast/key.h"
 #include "cast/log.h"
 #include "cast/net.h"
+#include "cast/record.h"
 #include "cast/input.h"
 #include "cast/screens.h"
 
@@ -40,6 +41,8 @@ struct seat {
 	uint64_t frames;
 	uint64_t frames_prev;
 	double fps_measured;
+	/* A recording of this student's screen (its own H.264, as sent). */
+	struct cast_recorder *rec;
 	struct cast_screens *sc;
 };
 
@@ -141,6 +144,41 @@ static void seat_frame(const struct cast_frame *f, void *arg)
 		s->sc->cfg.on_frame(s->id, f, s->sc->cfg.arg);
 }
 
+/* The stream's access units, on its receiver's thread: the recording. */
+static void seat_au(const struct cast_packet *pkt, void *arg)
+{
+	struct seat *s = arg;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->rec)
+		cast_recorder_video(s->rec, pkt);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* The recorder wants a keyframe to start on (lock of the seat held or
+ * not: the receiver only sets a flag). */
+static void seat_need_keyframe(void *arg)
+{
+	struct seat *s = arg;
+
+	cast_receiver_request_keyframe(s->r);
+}
+
+/* Ends a student's recording (sc lock held). */
+static void seat_record_stop(struct seat *s)
+{
+	struct cast_recorder *rec;
+
+	pthread_mutex_lock(&s->lock);
+	rec = s->rec;
+	s->rec = NULL;
+	pthread_mutex_unlock(&s->lock);
+	if (!rec)
+		return;
+	cast_recorder_stop(rec, true);
+	cast_recorder_free(&rec);
+}
+
 /* A fresh key pair for one stream. */
 static int stream_keys(struct cast_screen_stream *st, uint8_t seed[32],
 		       uint8_t pk[32])
@@ -172,6 +210,7 @@ static void seat_stop(struct cast_screens *sc, struct seat *s, bool tell)
 
 	if (!s->r)
 		return;
+	seat_record_stop(s);
 	cast_receiver_free(&s->r);
 	s->fps = s->width = s->height = s->kbps = 0;
 	if (!tell)
@@ -224,6 +263,7 @@ static int seat_start(struct cast_screens *sc, struct seat *s, int fps, int w,
 		/* Thumbnails: fifty receivers must cost little. */
 		rc.poll_ms = fps < 10 ? 50 : 10;
 		rc.on_frame = seat_frame;
+		rc.on_au = seat_au;
 		rc.arg = s;
 		err = cast_receiver_new(&s->r, &rc);
 		if (!err)
@@ -636,6 +676,7 @@ void cast_screens_free(struct cast_screens **psc)
 	pthread_join(sc->thread, NULL);
 	cast_receiver_free(&sc->demo_r);
 	for (int i = 0; i < CAST_SCREENS_SLOTS; i++) {
+		seat_record_stop(&sc->seats[i]);
 		cast_receiver_free(&sc->seats[i].r);
 		free(sc->seats[i].pic);
 		pthread_mutex_destroy(&sc->seats[i].lock);
@@ -864,6 +905,17 @@ static void json_locked(struct cast_screens *sc, struct cast_json *j)
 		cast_json_int(j, "height", s->ph);
 		pthread_mutex_unlock(&s->lock);
 		cast_json_int(j, "asked_fps", s->fps);
+		if (s->rec) {
+			struct cast_recorder_stats rs;
+
+			cast_recorder_stats(s->rec, &rs);
+			cast_json_obj(j, "recording");
+			cast_json_str(j, "path", rs.path);
+			cast_json_num(j, "seconds", rs.seconds);
+			cast_json_int(j, "video_frames", (int64_t)rs.video_frames);
+			cast_json_str(j, "error", rs.error);
+			cast_json_end(j);
+		}
 		cast_json_end(j);
 	}
 	cast_json_array_end(j);
@@ -980,11 +1032,54 @@ static int count_streams(struct cast_screens *sc)
 	return n;
 }
 
+/* `wall record ID [path=NAME]` / `wall record ID stop` (lock held). */
+static char *wall_record(struct cast_screens *sc, const char *id,
+			 const char *arg)
+{
+	struct cast_recorder_cfg rc;
+	struct cast_recorder *rec = NULL;
+	struct seat *s = seat_of(sc, id, false);
+	char title[CAST_IDENTITY_ID_MAX + 16];
+	int err;
+
+	if (arg && !strcmp(arg, "stop")) {
+		if (!s || !s->rec)
+			return fail("%s's screen is not being recorded", id);
+		seat_record_stop(s);
+		return ok_state(sc, "wall record stop", -1);
+	}
+	if (arg && (strncmp(arg, "path=", 5) || !arg[5]))
+		return fail("usage: wall record ID [path=NAME] | wall record ID "
+			    "stop", NULL);
+	if (!s || !s->r)
+		return fail("%s's screen is not received: wall on, wall focus "
+			    "or control first", id);
+	if (s->rec)
+		return fail("%s's screen is already being recorded", id);
+	snprintf(title, sizeof(title), "student %s", id);
+	cast_recorder_cfg_init(&rc);
+	rc.title = title;
+	rc.need_keyframe = seat_need_keyframe;
+	rc.arg = s;
+	err = cast_recorder_new(&rec, &rc);
+	if (!err)
+		err = cast_recorder_start(rec, arg ? arg + 5 : NULL);
+	if (err) {
+		cast_recorder_free(&rec);
+		return fail("wall record: %s", cast_strerror(err));
+	}
+	pthread_mutex_lock(&s->lock);
+	s->rec = rec;
+	pthread_mutex_unlock(&s->lock);
+	return ok_state(sc, "wall record", -1);
+}
+
 static char *verb_wall(struct cast_screens *sc, int argc, char **argv)
 {
 	static const char usage[] =
 		"usage: wall on|off [fps=1..10] [size=WxH] | wall snapshot "
-		"dir=DIR | wall focus ID|off | wall status";
+		"dir=DIR | wall focus ID|off | wall record ID [path=NAME]|stop "
+		"| wall status";
 
 	if (argc < 2)
 		return fail("%s", usage);
@@ -1038,6 +1133,8 @@ static char *verb_wall(struct cast_screens *sc, int argc, char **argv)
 		sync_seats(sc);
 		return ok_state(sc, "wall focus", count_streams(sc));
 	}
+	if (!strcmp(argv[1], "record") && (argc == 3 || argc == 4))
+		return wall_record(sc, argv[2], argc == 4 ? argv[3] : NULL);
 	if (!strcmp(argv[1], "snapshot") && argc == 3 &&
 	    !strncmp(argv[2], "dir=", 4)) {
 		int n;

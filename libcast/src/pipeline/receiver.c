@@ -79,6 +79,7 @@ struct cast_receiver {
 	uint8_t *raw;			/* a packet as it came, before SRTP */
 	int64_t last_report_mono, last_pli_mono, first_rx_mono;
 	bool pli_damage;		/* a picture was lost: ask for a new one */
+	bool pli_asked;			/* cast_receiver_request_keyframe */
 	bool broken;			/* no_decode: damaged until a keyframe */
 	int64_t last_mcast_mono;
 	int64_t last_sr_mcast_mono;	/* the last authentic multicast SR */
@@ -160,6 +161,14 @@ static void on_au(const struct cast_h264_au *au, void *arg)
 	if (r->have_sr)
 		capture_us = r->sr_us +
 			     (int64_t)(int32_t)(au->ts - r->sr_rtp_ts) * 100 / 9;
+	if (r->cfg.on_au && !au->damaged) {
+		struct cast_packet pkt = {.data = au->data, .size = au->size,
+					  .capture_us = capture_us ? capture_us
+								   : cast_now_us(),
+					  .keyframe = au->keyframe};
+
+		r->cfg.on_au(&pkt, r->cfg.arg);
+	}
 	if (r->cfg.no_decode) {
 		/* Count what a decoder would show: nothing from a damaged
 		 * picture until the next keyframe. */
@@ -786,7 +795,10 @@ static void feedback_tick(struct cast_receiver *r, int64_t now)
 			}
 	}
 	pthread_mutex_lock(&r->lock);
-	if (r->pli_damage && r->st.first_picture_us >= 0 &&
+	if (r->pli_asked) {
+		pli = true;
+		r->pli_asked = false;
+	} else if (r->pli_damage && r->st.first_picture_us >= 0 &&
 	    now - r->last_pli_mono >= PLI_DAMAGE_US) {
 		pli = true;
 		r->pli_damage = false;
@@ -1157,6 +1169,15 @@ void cast_receiver_set_teacher(struct cast_receiver *r, uint32_t ip)
 {
 	pthread_mutex_lock(&r->lock);
 	r->teacher_ip = ip;
+	pthread_mutex_unlock(&r->lock);
+}
+
+void cast_receiver_request_keyframe(struct cast_receiver *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->pli_asked = true;
 	pthread_mutex_unlock(&r->lock);
 }
 

@@ -1261,6 +1261,7 @@ struct view {
 	int tex_w, tex_h;
 	struct overlay *ov;	/* watermark, marquee, messages, lock, hand */
 	bool grabbed;
+	bool hidden;		/* stepped aside for remote control */
 	/* What of the class state the overlay already shows. */
 	uint64_t seen_version, seen_messages;
 	int64_t seen_marquee_until;
@@ -1428,17 +1429,35 @@ static void view_sync(struct view *v, struct student *s)
 	if (new_marquee)
 		overlay_set_marquee(v->ov, until > now ? c.marquee : NULL,
 				    (double)(until - now) / 1e6);
-	/* A locked student cannot reach other windows or the desktop. */
-	if (overlay_locked(v->ov) != v->grabbed) {
-		v->grabbed = !v->grabbed;
-		SDL_SetWindowGrab(v->win, v->grabbed ? SDL_TRUE : SDL_FALSE);
-		SDL_SetWindowKeyboardGrab(v->win,
-					  v->grabbed ? SDL_TRUE : SDL_FALSE);
-		SDL_SetWindowAlwaysOnTop(v->win,
-					 v->grabbed ? SDL_TRUE : SDL_FALSE);
-		SDL_ShowCursor(v->grabbed ? SDL_DISABLE : SDL_ENABLE);
-		if (v->grabbed)
+}
+
+/*
+ * Who holds this screen beyond the overlays: a locked student, or one
+ * watching a demo with its input locked, cannot reach other windows or the
+ * desktop; under remote control the broadcast window steps aside so the
+ * teacher works on the student's own desktop.
+ */
+static void view_hold(struct view *v, struct student *s)
+{
+	bool grab = (v->ov && overlay_locked(v->ov)) ||
+		    cast_watch_locked(s->watch);
+	bool hide = atomic_load(&s->remote) && !grab;
+
+	if (grab != v->grabbed) {
+		v->grabbed = grab;
+		SDL_SetWindowGrab(v->win, grab ? SDL_TRUE : SDL_FALSE);
+		SDL_SetWindowKeyboardGrab(v->win, grab ? SDL_TRUE : SDL_FALSE);
+		SDL_SetWindowAlwaysOnTop(v->win, grab ? SDL_TRUE : SDL_FALSE);
+		SDL_ShowCursor(grab ? SDL_DISABLE : SDL_ENABLE);
+		if (grab)
 			SDL_RaiseWindow(v->win);
+	}
+	if (hide != v->hidden) {
+		v->hidden = hide;
+		if (hide)
+			SDL_HideWindow(v->win);
+		else
+			SDL_ShowWindow(v->win);
 	}
 }
 
@@ -1895,6 +1914,7 @@ int main(int argc, char **argv)
 			} while (SDL_PollEvent(&ev));
 		}
 		view_sync(&view, &s);
+		view_hold(&view, &s);
 		view_draw(&view, &pic, force);
 		view_state(&view, &shown);
 		view_report(&s, &shown, &reported, &reported_welcomes);

@@ -3,8 +3,10 @@
 #  - the monitor wall: N students (default 50, headless, test-pattern
 #    "desktops" of 1280x720 with a moving box and a ticker) send 320x180
 #    thumbnails at 2 fps; the teacher's CPU receiving them (% of one core:
-#    process CPU with the wall on minus with it off, over SECS each) and a
-#    student's (the median of the students' own difference);
+#    process CPU with the wall on minus with it off, over SECS each; the
+#    teacher broadcasts a small 320x180 pattern so its own encoding stays
+#    out of the difference) and a student's (the median of the students'
+#    own difference);
 #  - the demo switch: a demo of s2 to the others, stopped, five times; each
 #    viewer reports how long it showed the old picture after the command
 #    (switch_ms: command → first picture of the new source), median and max.
@@ -59,7 +61,7 @@ while [ $k -le "$N" ]; do
 	k=$((k + 1))
 done
 "$T" --headless --key "$W/class.key" --ctl-socket "$TS" --source testpattern \
-	--size 1280x720 --fps 10 --channel $CH --stats "$W/t.json" \
+	--size 320x180 --fps 5 --channel $CH --stats "$W/t.json" \
 	>/dev/null 2>"$W/t.err" &
 TPID=$!
 PIDS="$PIDS $TPID"
@@ -86,6 +88,10 @@ window() { # OUT: teacher and students' CPU over SECS
 window off
 ctl wall on >/dev/null
 sleep 4
+if [ -n "${SCREENS_PERF:-}" ]; then
+	# Where the teacher's time goes with the wall on (perf report -i FILE).
+	perf record -q -g -o "$SCREENS_PERF" -p $TPID -- sleep "$SECS" >/dev/null 2>&1 || true
+fi
 window on
 frames=$(ctl wall status | python3 -c "
 import json,sys

@@ -261,7 +261,7 @@ static int seat_start(struct cast_screens *sc, struct seat *s, int fps, int w,
 		rc.teacher_pk = pk;
 		rc.unicast_after_ms = 0;
 		/* Thumbnails: fifty receivers must cost little. */
-		rc.poll_ms = fps < 10 ? 50 : 10;
+		rc.poll_ms = fps <= 2 ? 100 : fps < 10 ? 50 : 10;
 		rc.on_frame = seat_frame;
 		rc.on_au = seat_au;
 		rc.arg = s;

@@ -13,6 +13,8 @@
 # Prints a table and one JSON object.
 # Usage: bench/console.sh [--json FILE] [--secs N] [--students N] [--build DIR]
 set -eu
+. "$(dirname "$0")/lib.sh"
+bench_netns "$0" "$@"
 cd "$(dirname "$0")/.."
 BUILD=build
 SECS=10
@@ -31,13 +33,6 @@ done
 for t in Xvfb xdotool python3 unshare ip; do
 	command -v $t >/dev/null || { echo "console.sh: needs $t" >&2; exit 1; }
 done
-if [ "${CAST_IN_NETNS:-}" != 1 ]; then
-	exec unshare -n sh -c '
-		ip link set lo up &&
-		ip route add 224.0.0.0/4 dev lo src 127.0.0.1 &&
-		CAST_IN_NETNS=1 exec "$0" "$@"' "$0" --json "$JSON" --secs "$SECS" \
-		--students "$N" --build "$BUILD"
-fi
 T=$(cd "$BUILD" && pwd)/teacher/cast-teacher
 S=$(cd "$BUILD" && pwd)/student/cast-student
 W=$(mktemp -d /tmp/cast-console-bench.XXXXXX)

@@ -12,6 +12,8 @@
 # Prints a table and one JSON object.
 # Usage: bench/remote.sh [--json FILE] [--rounds N] [--build DIR]
 set -eu
+. "$(dirname "$0")/lib.sh"
+bench_netns "$0" "$@"
 cd "$(dirname "$0")/.."
 BUILD=build
 ROUNDS=30
@@ -25,13 +27,6 @@ while [ $# -gt 0 ]; do
 	*) echo "remote.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
-if [ "${CAST_IN_NETNS:-}" != 1 ]; then
-	exec unshare -n sh -c '
-		ip link set lo up &&
-		ip route add 224.0.0.0/4 dev lo src 127.0.0.1 &&
-		CAST_IN_NETNS=1 exec "$0" "$@"' "$0" --json "$JSON" \
-		--rounds "$ROUNDS" --build "$BUILD"
-fi
 W=$(mktemp -d /tmp/cast-remote-bench.XXXXXX)
 PIDS=""
 trap 'kill $PIDS 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT

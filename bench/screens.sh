@@ -13,6 +13,8 @@
 # Prints a table and one JSON object.
 # Usage: bench/screens.sh [--json FILE] [--secs N] [--students N] [--build DIR]
 set -eu
+. "$(dirname "$0")/lib.sh"
+bench_netns "$0" "$@"
 cd "$(dirname "$0")/.."
 BUILD=build
 SECS=10
@@ -28,13 +30,6 @@ while [ $# -gt 0 ]; do
 	*) echo "screens.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
-if [ "${CAST_IN_NETNS:-}" != 1 ]; then
-	exec unshare -n sh -c '
-		ip link set lo up &&
-		ip route add 224.0.0.0/4 dev lo src 127.0.0.1 &&
-		CAST_IN_NETNS=1 exec "$0" "$@"' "$0" --json "$JSON" --secs "$SECS" \
-		--students "$N" --build "$BUILD"
-fi
 T=$BUILD/teacher/cast-teacher
 S=$BUILD/student/cast-student
 W=$(mktemp -d /tmp/cast-screens-bench.XXXXXX)

@@ -11,6 +11,8 @@
 # wait for a signature (arrival -> signed) p50/p99.
 # Usage: bench/voice.sh [--json FILE] [--secs N] [--build DIR]
 set -eu
+. "$(dirname "$0")/lib.sh"
+bench_netns "$0" "$@"
 cd "$(dirname "$0")/.."
 BUILD=build
 SECS=15
@@ -24,13 +26,6 @@ while [ $# -gt 0 ]; do
 	*) echo "voice.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
-if [ "${CAST_IN_NETNS:-}" != 1 ]; then
-	exec unshare -n sh -c '
-		ip link set lo up &&
-		ip route add 224.0.0.0/4 dev lo src 127.0.0.1 &&
-		CAST_IN_NETNS=1 exec "$0" "$@"' "$0" --json "$JSON" --secs "$SECS" \
-		--build "$BUILD"
-fi
 T=$BUILD/teacher/cast-teacher
 S=$BUILD/student/cast-student
 W=$(mktemp -d /tmp/cast-voice-bench.XXXXXX)

@@ -342,33 +342,13 @@ static int set_option(int id, const char *v, void *arg, char *why,
 static void on_frame(const struct cast_frame *f, void *arg)
 {
 	struct picture *p = arg;
-	size_t ysz = (size_t)f->width * (size_t)f->height;
-	size_t need = ysz + 2 * (ysz / 4);
-	uint8_t *dst;
 
 	pthread_mutex_lock(&p->lock);
-	if (need > p->cap) {
-		uint8_t *nb = realloc(p->buf, need);
-
-		if (!nb) {
-			pthread_mutex_unlock(&p->lock);
-			return;
-		}
-		p->buf = nb;
-		p->cap = need;
+	if (cast_frame_pack_i420(f, &p->buf, &p->cap) > 0) {
+		p->width = f->width;
+		p->height = f->height;
+		p->fresh = true;
 	}
-	dst = p->buf;
-	for (int y = 0; y < f->height; y++, dst += f->width)
-		memcpy(dst, f->data[0] + (size_t)y * (size_t)f->stride[0],
-		       (size_t)f->width);
-	for (int pl = 1; pl < 3; pl++)
-		for (int y = 0; y < f->height / 2; y++, dst += f->width / 2)
-			memcpy(dst,
-			       f->data[pl] + (size_t)y * (size_t)f->stride[pl],
-			       (size_t)f->width / 2);
-	p->width = f->width;
-	p->height = f->height;
-	p->fresh = true;
 	pthread_mutex_unlock(&p->lock);
 }
 

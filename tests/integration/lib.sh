@@ -131,3 +131,39 @@ wait_online() {
 	done
 	[ "$(online)" -ge "$1" ] || fail "$1 students did not sign in: $("$TEACHER" ctl --socket "$TSOCK" students 2>&1 | head -c 600)"
 }
+
+# xvfb_start WxHxD: a private X server. Xvfb picks a free display number
+# itself (-displayfd) and listens only on the abstract socket, which is
+# private to this network namespace: with -displayfd it takes no lock file,
+# so a path socket would replace (and on exit delete) /tmp/.X11-unix/X0 of
+# the host's own display. Sets XVFB_DISPLAY (":N"); skips the test when it
+# does not start; cleanup stops it.
+xvfb_start() {
+	: >"$WORK/displayfd"
+	Xvfb -displayfd 3 -screen 0 "$1" -nolisten tcp -nolisten unix \
+		3>"$WORK/displayfd" >"$WORK/xvfb.log" 2>&1 &
+	PIDS="$PIDS $!"
+	i=0
+	while [ ! -s "$WORK/displayfd" ]; do
+		i=$((i + 1))
+		[ $i -le 100 ] || skip "Xvfb did not start: $(cat "$WORK/xvfb.log")"
+		sleep 0.1
+	done
+	XVFB_DISPLAY=:$(head -n 1 "$WORK/displayfd")
+}
+
+# last ID EXPR: EXPR on student ID's newest stats line (`s`); "?" if none.
+last() {
+	tail -n 1 "$WORK/$1.json" 2>/dev/null | field "$2" 2>/dev/null || echo "?"
+}
+
+# wait_last ID EXPR TENTHS: until EXPR is True on ID's newest stats line, at
+# most TENTHS tenths of a second x slack.
+wait_last() {
+	i=0
+	while [ "$(last "$1" "$2")" != True ]; do
+		i=$((i + 1))
+		[ $i -lt $(($3 * CAST_SLACK)) ] || fail "$1: never $2: $(tail -n 1 "$WORK/$1.json" | head -c 900)"
+		sleep 0.1
+	done
+}

@@ -14,19 +14,6 @@ T() {
 	"$TEACHER" ctl --socket "$TSOCK" "$@" >"$WORK/reply" 2>&1 || true
 	cat "$WORK/reply"
 }
-# last ID EXPR: EXPR on student ID's newest stats line (`s`).
-last() {
-	tail -n 1 "$WORK/$1.json" 2>/dev/null | field "$2" 2>/dev/null || echo "?"
-}
-# wait_last ID EXPR TENTHS: until EXPR is True on ID's stats.
-wait_last() {
-	i=0
-	while [ "$(last "$1" "$2")" != True ]; do
-		i=$((i + 1))
-		[ $i -lt $(($3 * CAST_SLACK)) ] || fail "$1: never $2: $(tail -n 1 "$WORK/$1.json" | head -c 900)"
-		sleep 0.1
-	done
-}
 
 STUDENT_FLAGS="--source testpattern --size 320x240 --check-stamp"
 for i in 1 3 4; do student s$i; done

@@ -16,20 +16,8 @@ command -v Xvfb >/dev/null || skip "Xvfb not installed"
 
 # Xvfb picks a free display number itself and listens only on the abstract
 # socket of this network namespace (as in test_overlay.sh).
-: >"$WORK/displayfd"
-Xvfb -displayfd 3 -screen 0 1280x720x24 -nolisten tcp -nolisten unix \
-	3>"$WORK/displayfd" >"$WORK/xvfb.log" 2>&1 &
-PIDS="$PIDS $!"
-i=0
-while [ ! -s "$WORK/displayfd" ]; do
-	i=$((i + 1))
-	if [ $i -gt 100 ]; then
-		cat "$WORK/xvfb.log"
-		skip "Xvfb did not start"
-	fi
-	sleep 0.1
-done
-DISPLAY=:$(head -n 1 "$WORK/displayfd")
+xvfb_start 1280x720x24
+DISPLAY=$XVFB_DISPLAY
 export DISPLAY
 echo "Xvfb on $DISPLAY"
 

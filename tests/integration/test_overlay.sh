@@ -17,25 +17,9 @@ if ! fc-list ':lang=zh-cn' 2>/dev/null | grep -q .; then
 	echo "note: no Chinese font (fonts-noto-cjk): Chinese shows as boxes"
 fi
 
-# Xvfb picks a free display number itself (-displayfd). It listens only on
-# the abstract socket, which is private to this network namespace: with
-# -displayfd it takes no lock file, so a path socket would replace (and on
-# exit delete) /tmp/.X11-unix/X0 of the host's own display. lib.sh's
-# cleanup stops it.
-: >"$WORK/displayfd"
-Xvfb -displayfd 3 -screen 0 1280x720x24 -nolisten tcp -nolisten unix \
-	3>"$WORK/displayfd" >"$WORK/xvfb.log" 2>&1 &
-PIDS="$PIDS $!"
-i=0
-while [ ! -s "$WORK/displayfd" ]; do
-	i=$((i + 1))
-	if [ $i -gt 100 ]; then
-		cat "$WORK/xvfb.log"
-		skip "Xvfb did not start"
-	fi
-	sleep 0.1
-done
-display=:$(head -n 1 "$WORK/displayfd")
+# A private X server (lib.sh's xvfb_start says why it is safe).
+xvfb_start 1280x720x24
+display=$XVFB_DISPLAY
 echo "Xvfb on $display"
 
 rc=0

@@ -13,17 +13,8 @@ REC="$WORK/lesson.mkv"
 	2>"$WORK/t.log" || fail "teacher: $(tail -2 "$WORK/t.log")"
 
 # The window, under a private Xvfb (see test_overlay.sh).
-: >"$WORK/displayfd"
-Xvfb -displayfd 3 -screen 0 1280x720x24 -nolisten tcp -nolisten unix \
-	3>"$WORK/displayfd" >"$WORK/xvfb.log" 2>&1 &
-PIDS="$PIDS $!"
-i=0
-while [ ! -s "$WORK/displayfd" ]; do
-	i=$((i + 1))
-	[ $i -le 100 ] || skip "Xvfb did not start"
-	sleep 0.1
-done
-display=:$(head -n 1 "$WORK/displayfd")
+xvfb_start 1280x720x24
+display=$XVFB_DISPLAY
 DISPLAY=$display SDL_VIDEODRIVER=x11 SDL_AUDIODRIVER=dummy "$STUDENT" --play "$REC" \
 	--windowed 640x388 --seek 1 --duration 2 --dump "$WORK/win.ppm" \
 	--stats "$WORK/win.json" 2>"$WORK/win.log" ||

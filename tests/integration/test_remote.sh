@@ -16,17 +16,8 @@ command -v Xvfb >/dev/null || skip "Xvfb not installed"
 CH=35
 TSOCK=$WORK/t.sock
 
-: >"$WORK/displayfd"
-Xvfb -displayfd 3 -screen 0 1280x720x24 -nolisten tcp -nolisten unix \
-	3>"$WORK/displayfd" >"$WORK/xvfb.log" 2>&1 &
-PIDS="$PIDS $!"
-i=0
-while [ ! -s "$WORK/displayfd" ]; do
-	i=$((i + 1))
-	[ $i -le 100 ] || skip "Xvfb did not start: $(cat "$WORK/xvfb.log")"
-	sleep 0.1
-done
-DISP=:$(head -n 1 "$WORK/displayfd")
+xvfb_start 1280x720x24
+DISP=$XVFB_DISPLAY
 DISPLAY=$DISP "$xevents" >"$WORK/events" 2>"$WORK/xevents.err" &
 PIDS="$PIDS $!"
 i=0
@@ -40,17 +31,6 @@ done
 T() {
 	"$TEACHER" ctl --socket "$TSOCK" "$@" >"$WORK/reply" 2>&1 || true
 	cat "$WORK/reply"
-}
-last() {
-	tail -n 1 "$WORK/$1.json" 2>/dev/null | field "$2" 2>/dev/null || echo "?"
-}
-wait_last() {
-	i=0
-	while [ "$(last "$1" "$2")" != True ]; do
-		i=$((i + 1))
-		[ $i -lt $(($3 * CAST_SLACK)) ] || fail "$1: never $2: $(tail -n 1 "$WORK/$1.json" | head -c 900)"
-		sleep 0.1
-	done
 }
 # events N: until xevents printed N lines after "ready".
 events() {

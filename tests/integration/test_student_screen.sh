@@ -6,16 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 command -v Xvfb >/dev/null || skip "Xvfb not installed (scripts/install-deps.sh)"
 
-: >"$WORK/displayfd"
-# -nolisten unix: inside this namespace only the abstract socket, so the
-# host's /tmp/.X11-unix is never touched.
-Xvfb -displayfd 3 -screen 0 1280x720x24 -nolisten tcp -nolisten unix \
-	3>"$WORK/displayfd" >"$WORK/xvfb.log" 2>&1 &
-PIDS="$PIDS $!"
-i=0
-while [ ! -s "$WORK/displayfd" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$WORK/displayfd" ] || skip "Xvfb did not start: $(cat "$WORK/xvfb.log")"
-export DISPLAY=:$(head -n 1 "$WORK/displayfd")
+xvfb_start 1280x720x24
+export DISPLAY=$XVFB_DISPLAY
 
 CH=23
 "$TEACHER" keygen "$WORK/class.key" >/dev/null

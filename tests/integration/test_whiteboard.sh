@@ -62,15 +62,8 @@ PY
 
 # --- Part 2: the class (secure), a student's window, files ---
 command -v Xvfb >/dev/null || skip "Xvfb not installed: the class part needs a window"
-: >"$WORK/displayfd"
-# -nolisten unix: only the abstract socket of this network namespace.
-Xvfb -displayfd 3 -screen 0 1280x720x24 -nolisten tcp -nolisten unix \
-	3>"$WORK/displayfd" >"$WORK/xvfb.log" 2>&1 &
-PIDS="$PIDS $!"
-i=0
-while [ ! -s "$WORK/displayfd" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$WORK/displayfd" ] || skip "Xvfb did not start: $(cat "$WORK/xvfb.log")"
-export DISPLAY=:$(head -n 1 "$WORK/displayfd")
+xvfb_start 1280x720x24
+export DISPLAY=$XVFB_DISPLAY
 
 CH=14
 "$TEACHER" keygen "$WORK/class.key" >/dev/null

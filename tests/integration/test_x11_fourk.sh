@@ -8,17 +8,8 @@ command -v Xvfb >/dev/null || skip "Xvfb not installed"
 command -v ffprobe >/dev/null || skip "ffprobe not installed"
 
 CH=13
-: >"$WORK/displayfd"
-Xvfb -displayfd 3 -screen 0 3840x2160x24 -nolisten tcp -nolisten unix \
-	3>"$WORK/displayfd" >"$WORK/xvfb.log" 2>&1 &
-PIDS="$PIDS $!"
-i=0
-while [ ! -s "$WORK/displayfd" ]; do
-	i=$((i + 1))
-	[ $i -le 100 ] || skip "Xvfb did not start: $(cat "$WORK/xvfb.log")"
-	sleep 0.1
-done
-display=:$(head -n 1 "$WORK/displayfd")
+xvfb_start 3840x2160x24
+display=$XVFB_DISPLAY
 
 # Something changing on the screen, so damaged regions are scaled too.
 if command -v xdotool >/dev/null; then

@@ -55,6 +55,15 @@ CAST_API int64_t cast_mono_us(void);
 CAST_API int cast_size_fit(int src_w, int src_h, int max_w, int max_h, int *w,
 			   int *h);
 
+/**
+ * Copies an I420 picture into one packed buffer (Y, then U, then V, each
+ * without padding: width * height * 3 / 2 bytes), growing `*buf` (its size
+ * in `*cap`) when needed. Returns the bytes written, -EINVAL (not I420, odd
+ * or no size) or -ENOMEM (`*buf` kept).
+ */
+CAST_API int cast_frame_pack_i420(const struct cast_frame *f, uint8_t **buf,
+				  size_t *cap);
+
 /* Colour conversion (swscale) from a capture format to I420, damage-aware. */
 struct cast_convert;
 

@@ -112,33 +112,13 @@ static struct seat *seat_of(struct cast_screens *sc, const char *id, bool make)
 static void seat_frame(const struct cast_frame *f, void *arg)
 {
 	struct seat *s = arg;
-	size_t ysz = (size_t)f->width * (size_t)f->height;
-	size_t need = ysz + 2 * (ysz / 4);
-	uint8_t *dst;
 
 	pthread_mutex_lock(&s->lock);
-	if (need > s->cap) {
-		uint8_t *nb = realloc(s->pic, need);
-
-		if (!nb) {
-			pthread_mutex_unlock(&s->lock);
-			return;
-		}
-		s->pic = nb;
-		s->cap = need;
+	if (cast_frame_pack_i420(f, &s->pic, &s->cap) > 0) {
+		s->pw = f->width;
+		s->ph = f->height;
+		s->frames++;
 	}
-	dst = s->pic;
-	for (int y = 0; y < f->height; y++, dst += f->width)
-		memcpy(dst, f->data[0] + (size_t)y * (size_t)f->stride[0],
-		       (size_t)f->width);
-	for (int p = 1; p < 3; p++)
-		for (int y = 0; y < f->height / 2; y++, dst += f->width / 2)
-			memcpy(dst,
-			       f->data[p] + (size_t)y * (size_t)f->stride[p],
-			       (size_t)f->width / 2);
-	s->pw = f->width;
-	s->ph = f->height;
-	s->frames++;
 	pthread_mutex_unlock(&s->lock);
 	if (s->sc->cfg.on_frame)
 		s->sc->cfg.on_frame(s->id, f, s->sc->cfg.arg);

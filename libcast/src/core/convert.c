@@ -49,6 +49,37 @@ struct cast_convert {
 	int luma_shift;	  /* swscale moves a slice's luma by y0 >> this */
 };
 
+int cast_frame_pack_i420(const struct cast_frame *f, uint8_t **buf,
+			 size_t *cap)
+{
+	size_t ysz, need;
+	uint8_t *dst;
+
+	if (!f || !buf || !cap || f->fmt != CAST_PIX_I420 || f->width <= 0 ||
+	    f->height <= 0)
+		return CAST_ERROR(EINVAL);
+	ysz = (size_t)f->width * (size_t)f->height;
+	need = ysz + 2 * ((size_t)(f->width / 2) * (size_t)(f->height / 2));
+	if (need > *cap || !*buf) {
+		uint8_t *nb = realloc(*buf, need);
+
+		if (!nb)
+			return CAST_ERROR(ENOMEM);
+		*buf = nb;
+		*cap = need;
+	}
+	dst = *buf;
+	for (int y = 0; y < f->height; y++, dst += f->width)
+		memcpy(dst, f->data[0] + (size_t)y * (size_t)f->stride[0],
+		       (size_t)f->width);
+	for (int p = 1; p < 3; p++)
+		for (int y = 0; y < f->height / 2; y++, dst += f->width / 2)
+			memcpy(dst,
+			       f->data[p] + (size_t)y * (size_t)f->stride[p],
+			       (size_t)f->width / 2);
+	return (int)need;
+}
+
 int cast_size_fit(int src_w, int src_h, int max_w, int max_h, int *w, int *h)
 {
 	int64_t sw = src_w, sh = src_h;

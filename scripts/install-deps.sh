@@ -9,7 +9,7 @@ PKGS="build-essential cmake pkg-config git ca-certificates
  libx264-dev libsdl2-dev libsdl2-ttf-dev libfontconfig-dev libopus-dev
  libspeexdsp-dev libswresample-dev espeak-ng
  libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xfixes0-dev
- libxcb-xtest0-dev libxkbcommon-dev libxkbcommon-x11-dev
+ libxcb-xtest0-dev libxkbcommon-dev libxkbcommon-x11-dev libx11-dev
  libsrtp2-dev libssl-dev openssl libsodium-dev libsqlite3-dev libjson-c-dev libcmocka-dev
  libnorm-dev uftp libcairo2-dev libpango1.0-dev poppler-utils
  ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good

@@ -1,0 +1,42 @@
+/* The "under remote control" banner the student sees while the teacher
+ * operates their machine (F20). */
+#ifndef CAST_STUDENT_INDICATOR_H
+#define CAST_STUDENT_INDICATOR_H
+
+#include <stdbool.h>
+
+/*
+ * A small borderless window of its own, always on top and out of the
+ * taskbar, at the top centre of the first display: red, with "Under remote
+ * control by the teacher" in white (translated through the "libcast"
+ * gettext domain, so in the language the overlay set). It never takes the
+ * keyboard focus when shown, so the teacher's keys still reach the
+ * student's programs, and it repaints itself when uncovered (an SDL event
+ * watch), so the program's own loop only has to pump SDL events.
+ *
+ * Threading: every function runs on SDL's main thread, after
+ * SDL_Init(SDL_INIT_VIDEO).
+ */
+struct indicator;
+
+/**
+ * Finds the font (fontconfig, as the overlay does) and calls TTF_Init
+ * (balanced in indicator_free); creates nothing visible yet.
+ * 0; CAST_ERROR(ENOENT) no usable font; CAST_ERROR(EIO) SDL_ttf failed;
+ * CAST_ERROR(ENOMEM). *out is written only on success.
+ */
+int indicator_new(struct indicator **out);
+
+/**
+ * Shows (creating its window the first time) or hides the banner. A
+ * failure (no window could be made) is logged and leaves it hidden.
+ */
+void indicator_show(struct indicator *in, bool on);
+
+/** True while the banner is on screen. */
+bool indicator_shown(const struct indicator *in);
+
+/** Closes the window and the font; writes NULL. NULL or *in NULL: no-op. */
+void indicator_free(struct indicator **in);
+
+#endif

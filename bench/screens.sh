@@ -7,6 +7,8 @@
 #    teacher broadcasts a small 320x180 pattern so its own encoding stays
 #    out of the difference) and a student's (the median of the students'
 #    own difference);
+#  - a running demo: the demonstrator's CPU and the teacher's (receiving it
+#    as any viewer does) against the same time without a demo;
 #  - the demo switch: a demo of s2 to the others, stopped, five times; each
 #    viewer reports how long it showed the old picture after the command
 #    (switch_ms: command → first picture of the new source), median and max.
@@ -94,6 +96,21 @@ w = json.load(sys.stdin)['screens']['students']
 print(' '.join('%.2f' % s['fps'] for s in w))")
 ctl wall off >/dev/null
 
+# What a running demo costs: the demonstrator (s2, sending its 1280x720
+# screen at 30 fps) and the teacher (receiving it, as a viewer does; a relay
+# would also send it again). Against the same window without a demo.
+s2=$(cat "$W/s2.pid")
+cpu $TPID "$s2" >"$W/nodemo.a"
+sleep "$SECS"
+cpu $TPID "$s2" >"$W/nodemo.b"
+ctl demo from=s2 >/dev/null
+sleep 3
+cpu $TPID "$s2" >"$W/demo.a"
+sleep "$SECS"
+cpu $TPID "$s2" >"$W/demo.b"
+ctl demo stop >/dev/null
+sleep 2
+
 # Demo switches: s2 to everyone else, five times.
 for r in 1 2 3 4 5; do
 	ctl demo from=s2 >/dev/null
@@ -119,6 +136,8 @@ off, on = pct(a0, b0), pct(a1, b1)
 teacher = on[0] - off[0]
 students = sorted(y - x for x, y in zip(off[1:], on[1:]))
 rates = sorted(float(x) for x in fps.split()) if fps else [0]
+d0, d1 = pct(load("nodemo.a"), load("nodemo.b")), pct(load("demo.a"), load("demo.b"))
+demo_teacher, demo_sender = d1[0] - d0[0], d1[1] - d0[1]
 td = [float(x) for x in open(w + "/to_demo")]
 tt = [float(x) for x in open(w + "/to_teacher")]
 r = {
@@ -132,6 +151,8 @@ r = {
     "switch_to_demo_ms_median": statistics.median(td), "switch_to_demo_ms_max": max(td),
     "switch_to_teacher_ms_median": statistics.median(tt), "switch_to_teacher_ms_max": max(tt),
     "switch_failures": sum(1 for x in td + tt if x < 0),
+    "demo_sender_cpu_pct": round(demo_sender, 1),
+    "demo_teacher_cpu_pct": round(demo_teacher, 1),
 }
 print("| what | figure | target |")
 print("| --- | --- | --- |")
@@ -140,6 +161,8 @@ print("| a student sending one (median, max) | %.2f %%, %.2f %% | <= 3 %% |" % (
 print("| thumbnails per student (min, median) | %.2f, %.2f fps | 2 fps |" % (rates[0], r["thumbnail_fps_median"]))
 print("| demo switch: old picture shown (median, max) | %.0f ms, %.0f ms | <= 500 ms, <= 1 s |" % (r["switch_to_demo_ms_median"], r["switch_to_demo_ms_max"]))
 print("| back to the teacher (median, max) | %.0f ms, %.0f ms | <= 500 ms, <= 1 s |" % (r["switch_to_teacher_ms_median"], r["switch_to_teacher_ms_max"]))
+print("| a running demo: the demonstrator sending 1280x720 at 30 fps | %.1f %% of a core | |" % demo_sender)
+print("| a running demo: the teacher receiving it (as a viewer) | %.1f %% of a core | |" % demo_teacher)
 print(json.dumps(r))
 if out:
     json.dump(r, open(out, "w"), indent=1)

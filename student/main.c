@@ -17,6 +17,7 @@
 
 #include <cast/cast.h>
 
+#include "indicator.h"
 #include "overlay.h"
 #include "play.h"
 
@@ -1240,6 +1241,8 @@ struct view {
 	SDL_Texture *tex;
 	int tex_w, tex_h;
 	struct overlay *ov;	/* watermark, marquee, messages, lock, hand */
+	struct indicator *ind;	/* "under remote control", made when needed */
+	bool ind_failed;	/* no font for it: not tried again */
 	bool grabbed;
 	bool hidden;		/* stepped aside for remote control */
 	/* What of the class state the overlay already shows. */
@@ -1439,6 +1442,12 @@ static void view_hold(struct view *v, struct student *s)
 		else
 			SDL_ShowWindow(v->win);
 	}
+	/* The student sees, over the desktop, that the teacher operates it. */
+	if (!v->ind && !v->ind_failed && atomic_load(&s->remote) &&
+	    indicator_new(&v->ind))
+		v->ind_failed = true;
+	if (v->ind && indicator_shown(v->ind) != atomic_load(&s->remote))
+		indicator_show(v->ind, atomic_load(&s->remote));
 }
 
 /* Redraws when a new picture arrived, the overlay changed, or `force`
@@ -1562,6 +1571,7 @@ static void view_report(struct student *s, const struct cast_view *now,
 
 static void view_close(struct view *v)
 {
+	indicator_free(&v->ind);
 	overlay_free(&v->ov);
 	if (v->tex)
 		SDL_DestroyTexture(v->tex);

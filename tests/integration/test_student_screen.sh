@@ -1,7 +1,8 @@
 #!/bin/sh
 # The student's screen under a real X server: the broadcast shows in the
 # window, a teacher's lock turns it black with the notice (and swallows
-# keys), a watermark appears over the broadcast. Checked on the window's
+# keys), a watermark appears over the broadcast, and a student under remote
+# control shows the red banner while its window steps aside. Checked on the window's
 # own pixels (--dump), and the dumps are kept as PNG for a person to look at.
 . "$(dirname "$0")/lib.sh"
 command -v Xvfb >/dev/null || skip "Xvfb not installed (scripts/install-deps.sh)"
@@ -23,10 +24,19 @@ for id in plain plain2 marked locked; do
 		--dump "$WORK/$id.ppm" --stats "$WORK/$id.json"
 	RUN="$RUN $!"
 done
+# A student whose screen the teacher takes over: its window steps aside and
+# the red "under remote control" banner stands at the top centre.
+bg "$STUDENT" --key "$WORK/class.key" --channel $CH --id remote \
+	--windowed 640x360+640+360 --duration 11 --state-dir "$WORK/remote" \
+	--local-socket "$WORK/remote.sock" --inbox "$WORK/remote/inbox" \
+	--stats "$WORK/remote.json"
+RUN="$RUN $!"
 sleep 5
 T watermark --to marked fields=id,name opacity=100 place=tiled
 T lock --to locked "notice=考试中 Exam"
-sleep 1
+T control remote
+sleep 2
+command -v xwd >/dev/null && xwd -root -silent >"$WORK/root.xwd"
 for p in $RUN; do wait "$p" || true; done
 
 for id in plain plain2 marked locked; do
@@ -35,6 +45,28 @@ for id in plain plain2 marked locked; do
 	convert "$WORK/$id.ppm" "$WORK/$id.png" 2>/dev/null || true
 done
 check "$WORK/locked.json" "s['class']['locked']" "the lock did not reach the student"
+check "$WORK/remote.json" "s['remote_control']" "remote control did not reach the student"
+if [ -s "$WORK/root.xwd" ] && command -v convert >/dev/null; then
+	convert "$WORK/root.xwd" "$WORK/root.ppm" && convert "$WORK/root.ppm" "$WORK/root.png" || true
+	python3 - "$WORK/root.ppm" <<'PY' || fail "no banner, or the window did not step aside, under remote control"
+import sys
+data = open(sys.argv[1], "rb").read()
+parts = data.split(b"\n", 3)
+w, h = map(int, parts[1].split())
+px = parts[3]
+def at(x, y):
+    i = 3 * (y * w + x)
+    return px[i], px[i + 1], px[i + 2]
+# The banner: red at the top centre (the other windows sit lower or left).
+red = sum(1 for x in range(w // 2 - 60, w // 2 + 60) for y in range(4, 24)
+          if at(x, y)[0] > 150 and at(x, y)[1] < 80 and at(x, y)[2] < 80)
+# The controlled student's window (640x360 at 640,360) is gone: the bare
+# root window of Xvfb shows there, not the broadcast.
+seen = set(at(x, y) for x in range(700, 1240, 13) for y in range(400, 700, 13))
+print("banner: %d red pixels of 2400; %d colours where the window was" % (red, len(seen)))
+sys.exit(0 if red > 1200 and len(seen) <= 3 else 1)
+PY
+fi
 
 python3 - "$WORK" <<'PY' || fail "the student's screen is wrong"
 import sys

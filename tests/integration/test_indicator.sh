@@ -5,7 +5,7 @@
 # X itself whatever it says: the OpenGL path shows nothing without a GPU):
 # tests/indicator_check shows it and reads the screen back (a red banner
 # with white text at the top centre, the focus untouched, repainted when
-# uncovered, gone when hidden).
+# uncovered, gone when hidden), and once in Chinese.
 # Usage: test_indicator.sh BUILD_DIR SOURCE_DIR. Exit 77 means skipped.
 # KEEP_WORK=1 keeps the screenshots (PPM, and PNG when ImageMagick is here).
 . "$(dirname "$0")/lib.sh"
@@ -46,11 +46,23 @@ for accel in default 1; do
 		rc=1
 	fi
 	if command -v convert >/dev/null; then
-		for f in "$out"/*.ppm; do
+			for f in "$out"/*.ppm; do
 			[ -f "$f" ] && convert "$f" "${f%.ppm}.png"
 		done
 	fi
 done
+# In Chinese, from the message catalogs (what the overlay's language sets).
+if [ -f "$BUILD/locale/zh_CN/LC_MESSAGES/libcast.mo" ]; then
+	echo "--- zh_CN"
+	mkdir -p "$WORK/shots-zh_CN"
+	if ! DISPLAY=$display SDL_VIDEODRIVER=x11 CAST_LOCALEDIR=$BUILD/locale \
+		timeout 120 "$check" --lang zh_CN "$WORK/shots-zh_CN"; then
+		echo "FAILED in zh_CN"
+		rc=1
+	fi
+else
+	echo "note: message catalogs not built ($BUILD/locale): zh_CN not checked"
+fi
 if [ $rc != 0 ]; then
 	KEEP_WORK=1
 	echo "screenshots in $WORK/shots-*"

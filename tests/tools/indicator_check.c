@@ -3,8 +3,12 @@
  * back over xcb): a red banner with white text at the top centre, nothing
  * elsewhere, the keyboard focus untouched, repainted after another window
  * covered it, gone when hidden, back when shown again.
- * Usage: indicator_check [OUTDIR]   (display: $DISPLAY; OUTDIR gets PPM
- * screenshots). Exit 0 when every check passed. */
+ * Usage: indicator_check [--lang LANG] [OUTDIR]   (display: $DISPLAY; OUTDIR
+ * gets PPM screenshots; --lang: the banner in LANG from the catalogs in
+ * $CAST_LOCALEDIR, as the overlay selects it: $LANGUAGE). Exit 0 when every
+ * check passed. */
+#include <libintl.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +21,7 @@
 
 static xcb_connection_t *c;
 static xcb_screen_t *scr;
-static const char *outdir;
+static const char *outdir, *lang;
 static int failures;
 
 /* One grab of the root window: BGRX, w * h * 4 bytes. */
@@ -164,6 +168,15 @@ static void check_banner(const struct shot *s, const char *when)
 	      "%s: small (%dx%d)", when, f.x1 - f.x0 + 1, f.y1 - f.y0 + 1);
 	check(f.white > 100, "%s: white text (%ld white pixels)", when,
 	      f.white);
+	/* "Under remote control by the teacher" is about twice as wide as its
+	 * 8 Chinese characters. */
+	if (lang)
+		check(f.x1 - f.x0 + 1 < 300, "%s: the %s text (%d px wide)",
+		      when, lang, f.x1 - f.x0 + 1);
+	else
+		check(f.x1 - f.x0 + 1 > 300,
+		      "%s: the English text (%d px wide)", when,
+		      f.x1 - f.x0 + 1);
 	check((long)(f.x1 - f.x0 + 1) * (f.y1 - f.y0 + 1) - f.red <
 	          (long)(f.x1 - f.x0 + 1) * (f.y1 - f.y0 + 1) / 2,
 	      "%s: solid (%ld of %d px red, the rest text)", when, f.red,
@@ -179,6 +192,22 @@ int main(int argc, char **argv)
 	uint32_t values[2];
 	int err;
 
+	if (argc > 2 && !strcmp(argv[1], "--lang")) {
+		lang = argv[2];
+		argv += 2;
+		argc -= 2;
+		/* What the overlay does for the student (overlay.c). */
+		setenv("LANGUAGE", lang, 1);
+		setlocale(LC_ALL, "");
+		setlocale(LC_MESSAGES, "C.UTF-8");
+		if (!getenv("CAST_LOCALEDIR") ||
+		    !bindtextdomain("libcast", getenv("CAST_LOCALEDIR")) ||
+		    !bind_textdomain_codeset("libcast", "UTF-8")) {
+			fprintf(stderr,
+			        "indicator_check: set CAST_LOCALEDIR\n");
+			return 1;
+		}
+	}
 	outdir = argc > 1 ? argv[1] : NULL;
 	c = xcb_connect(NULL, NULL);
 	if (xcb_connection_has_error(c)) {

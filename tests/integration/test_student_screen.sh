@@ -51,9 +51,21 @@ if [ -s "$WORK/root.xwd" ] && command -v convert >/dev/null; then
 	python3 - "$WORK/root.ppm" <<'PY' || fail "no banner, or the window did not step aside, under remote control"
 import sys
 data = open(sys.argv[1], "rb").read()
-parts = data.split(b"\n", 3)
-w, h = map(int, parts[1].split())
-px = parts[3]
+# P6, width, height, maxval, each after blanks or # comments (xwd's).
+fields, i = [], 2
+while len(fields) < 3:
+    while data[i:i + 1].isspace():
+        i += 1
+    if data[i:i + 1] == b"#":
+        i = data.index(b"\n", i)
+        continue
+    j = i
+    while not data[j:j + 1].isspace():
+        j += 1
+    fields.append(int(data[i:j]))
+    i = j
+w, h = fields[0], fields[1]
+px = data[i + 1:]
 def at(x, y):
     i = 3 * (y * w + x)
     return px[i], px[i + 1], px[i + 2]

@@ -3,8 +3,8 @@
 # 640x360, the teacher's 1280x720. `ctl demo from=s2` puts s2's screen on
 # s1, s3 and s4 (picture size and frame numbers from s2's pattern, input
 # locked) and on the teacher; `demo stop` gives everyone the teacher's
-# again; a demonstrator killed mid-demo returns the class to the teacher by
-# itself. Bad words and unknown students are refused.
+# again; a viewer that restarts mid-demo gets the demo again; a
+# demonstrator killed mid-demo returns the class to the teacher by itself. Bad words and unknown students are refused.
 . "$(dirname "$0")/lib.sh"
 
 CH=31
@@ -53,8 +53,13 @@ for n in ("s1", "s3", "s4"):
     if not (0 < d["last_stamp"] <= sent + 30):
         sys.exit(1)
 PY
-T students >/dev/null
-T class >/dev/null
+# A viewer that restarts during the demo is shown it again on its return.
+kill "$PID_s4"
+wait "$PID_s4" 2>/dev/null || true
+STUDENT_FLAGS="--source testpattern --size 320x240 --check-stamp"
+student s4
+wait_last s4 "s['showing'] == 'demo:s2' and s['width'] == 640" 150
+echo "s4 restarted mid-demo: shown s2's demo again"
 tf=$(T demo status | python3 -c "import json,sys; print(json.load(sys.stdin)['screens']['demo_frames'])" 2>/dev/null || echo 0)
 T demo stop | grep -q '"ok":true' || fail "demo stop: $(cat "$WORK/reply")"
 echo "the teacher received $tf of s2's demo frames"

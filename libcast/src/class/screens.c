@@ -31,6 +31,7 @@ struct seat {
 	bool used;
 	int slot;
 	int64_t connected_us;		/* the join it was started for */
+	int64_t demo_conn_us;		/* the join the demo was shown to */
 	struct cast_receiver *r;	/* NULL: not sending */
 	int fps, width, height, kbps;	/* as asked */
 	/* The latest picture (I420, packed) and its rate. */
@@ -58,7 +59,9 @@ struct cast_screens {
 	char control[CAST_IDENTITY_ID_MAX];
 	/* The demo. */
 	char demo[CAST_IDENTITY_ID_MAX];
-	char demo_to[1024];		/* "" everyone else */
+	char demo_to[1024];		/* its viewers, comma-separated */
+	bool demo_all;			/* and everyone who joins */
+	struct cast_cmd_screen_show demo_show;	/* what they were told */
 	struct cast_receiver *demo_r;
 	uint64_t demos;
 	uint64_t demo_frames;		/* received of ended demos */
@@ -347,6 +350,74 @@ static void demo_frame(const struct cast_frame *f, void *arg)
 		sc->cfg.on_frame(sc->demo, f, sc->cfg.arg);
 }
 
+static bool in_list(const char *list, const char *id)
+{
+	size_t n = strlen(id);
+
+	for (const char *p = list; *p;) {
+		const char *e = strchr(p, ',');
+		size_t k = e ? (size_t)(e - p) : strlen(p);
+
+		if (k == n && !strncmp(p, id, n))
+			return true;
+		p += k + (e ? 1 : 0);
+	}
+	return false;
+}
+
+/*
+ * The demo's viewers as they are now (lock held): each one's join is
+ * remembered; with `resend`, one that joined again since (or, for a demo
+ * to everyone, joined at all) is shown the demo too.
+ */
+static void demo_viewers(struct cast_screens *sc, bool resend)
+{
+	struct cast_student_info *arr;
+	struct cast_command *cmd = NULL;
+	int n;
+
+	if (!sc->demo[0])
+		return;
+	arr = online(sc, &n);
+	for (int i = 0; arr && i < n; i++) {
+		struct seat *s;
+		bool listed;
+
+		if (!arr[i].online || !strcmp(arr[i].id, sc->demo))
+			continue;
+		listed = in_list(sc->demo_to, arr[i].id);
+		if (!listed && !sc->demo_all)
+			continue;
+		s = seat_of(sc, arr[i].id, true);
+		if (!s || s->demo_conn_us == arr[i].connected_us)
+			continue;
+		if (resend) {
+			size_t len = strlen(sc->demo_to);
+
+			if (!cmd && !(cmd = calloc(1, sizeof(*cmd))))
+				break;
+			cast_command_init(cmd, CAST_CMD_SCREEN_SHOW);
+			cmd->u.screen_show = sc->demo_show;
+			if (send_to(sc, arr[i].id, cmd))
+				continue;
+			cast_log(CAST_LOG_INFO, "screens", "%s joined: shown "
+				 "%s's demo", arr[i].id, sc->demo);
+			/* So that `demo stop` reaches it too. */
+			if (!listed && len + strlen(arr[i].id) + 2 <
+					       sizeof(sc->demo_to))
+				snprintf(sc->demo_to + len,
+					 sizeof(sc->demo_to) - len, "%s%s",
+					 len ? "," : "", arr[i].id);
+		}
+		s->demo_conn_us = arr[i].connected_us;
+	}
+	if (cmd) {
+		sodium_memzero(cmd, sizeof(*cmd));
+		free(cmd);
+	}
+	free(arr);
+}
+
 /* Closes the teacher's view of the demo, keeping its count (lock held). */
 static void demo_close(struct cast_screens *sc)
 {
@@ -379,6 +450,10 @@ static void demo_stop(struct cast_screens *sc)
 	cast_log(CAST_LOG_INFO, "screens", "demo of %s ended", sc->demo);
 	sc->demo[0] = '\0';
 	sc->demo_to[0] = '\0';
+	sc->demo_all = false;
+	sodium_memzero(&sc->demo_show, sizeof(sc->demo_show));
+	for (int i = 0; i < CAST_SCREENS_SLOTS; i++)
+		sc->seats[i].demo_conn_us = 0;
 }
 
 /* Everyone online but `except`, comma-separated, into buf. */
@@ -504,6 +579,7 @@ static int demo_start(struct cast_screens *sc, const char *from, const char *to,
 				cmd->u.screen_send.to;
 			memcpy(show->u.screen_show.pk, pk, 32);
 			show->u.screen_show.lock = true;
+			sc->demo_show = show->u.screen_show;
 			n = cast_class_command(sc->cfg.cls, viewers, show, NULL);
 			if (n < 0)
 				snprintf(why, why_size, "--to: unknown student "
@@ -519,12 +595,17 @@ static int demo_start(struct cast_screens *sc, const char *from, const char *to,
 	free(cmd);
 	if (err) {
 		demo_close(sc);
+		sodium_memzero(&sc->demo_show, sizeof(sc->demo_show));
 		if (!why[0])
 			snprintf(why, why_size, "%s", cast_strerror(err));
 		return err;
 	}
 	snprintf(sc->demo, sizeof(sc->demo), "%s", from);
 	snprintf(sc->demo_to, sizeof(sc->demo_to), "%s", viewers);
+	sc->demo_all = !to;
+	for (int i = 0; i < CAST_SCREENS_SLOTS; i++)
+		sc->seats[i].demo_conn_us = 0;
+	demo_viewers(sc, false);
 	sc->demos++;
 	cast_log(CAST_LOG_INFO, "screens", "demo of %s to %s", from,
 		 viewers[0] ? viewers : "nobody else");
@@ -570,6 +651,7 @@ static void *watch_thread(void *arg)
 			}
 			free(arr);
 		}
+		demo_viewers(sc, true);
 		sync_seats(sc);
 		if (now - sc->rate_mono >= 1000000) {
 			double dt = (double)(now - sc->rate_mono) / 1e6;

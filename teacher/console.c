@@ -646,10 +646,14 @@ static void refresh_screens(struct console *c)
 	for (int i = 0; i < c->n_st; i++) {
 		struct pic *p = pic_of(c->cfg.pics, c->st[i].id);
 
-		/* Only what a tile shows: the wall's, or the demonstrator's. */
-		c->st[i].frames = p && (c->wall_on || !strcmp(c->demo, p->id))
-		                      ? p->frames
-		                      : 0;
+		bool shown = i / CAST_UI_TILES_PAGE == c->page;
+
+		/* Only what a tile on this page shows (the wall's, or the
+		 * demonstrator's): pictures of other pages redraw nothing. */
+		c->st[i].frames =
+		    p && shown && (c->wall_on || !strcmp(c->demo, p->id))
+		        ? p->frames
+		        : 0;
 		if (c->demo[0] && !strcmp(c->demo, c->st[i].id))
 			c->st[i].flags |= CAST_UI_T_DEMO;
 	}
@@ -2188,7 +2192,7 @@ static void draw(struct console *c)
 		t.loss_pct = c->st[i].loss_pct;
 		t.selected = is_selected(c, t.id);
 		t.focused = k == c->focus_tile;
-		if (c->st[i].frames) {
+		if (c->wall_on || !strcmp(c->demo, t.id)) {
 			struct pic *p = pic_of(c->cfg.pics, t.id);
 
 			t.picture = p ? p->thumb : NULL;

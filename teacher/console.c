@@ -642,6 +642,12 @@ static void refresh_screens(struct console *c)
 		c->cfg.pics->src_w = c->cfg.pics->src_h = 0;
 		c->cfg.pics->big_frames = 0;
 		c->view_frames = 0;
+		/* Text typed in the view goes to the student (control
+		 * started here or by `ctl control`). */
+		if (c->control[0])
+			SDL_StartTextInput();
+		else if (c->entry_for < 0)
+			SDL_StopTextInput();
 	}
 	for (int i = 0; i < c->n_st; i++) {
 		struct pic *p = pic_of(c->cfg.pics, c->st[i].id);

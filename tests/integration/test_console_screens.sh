@@ -10,7 +10,8 @@
 #     tile is marked; pressed again (Stop demo), they show the teacher;
 #  c. Control with s3 selected: the view shows s3's 1280x720 screen; a click
 #     in it arrives at s3's display at the matching place, a key press as
-#     that key; Esc held a second ends the control (s3 says so).
+#     that key, typed text as its keys; Esc held a second ends the control
+#     (s3 says so) and does not reach s3.
 . "$(dirname "$0")/lib.sh"
 
 command -v Xvfb >/dev/null || skip "Xvfb not installed (scripts/install-deps.sh)"
@@ -199,8 +200,9 @@ n0=$(grep -c . "$WORK/events")
 X xdotool mousemove $(at 640 360) click 1
 X xdotool mousemove $(at 200 100) click 3
 X xdotool key Return
+X xdotool type ab
 i=0
-until grep -q '^key Return' "$WORK/events"; do
+until grep -q '^key b' "$WORK/events"; do
 	i=$((i + 1))
 	[ $i -le $((100 * CAST_SLACK)) ] || break
 	sleep 0.1
@@ -215,10 +217,11 @@ print("s3 got: %s" % lines)
 def near(c, x, y, b):
     return abs(int(c[1]) - x) <= 3 and abs(int(c[2]) - y) <= 3 and c[3] == b
 ok = (len(clicks) == 2 and near(clicks[0], 640, 360, "1") and
-      near(clicks[1], 200, 100, "3") and keys and keys[-1][1] == "Return")
+      near(clicks[1], 200, 100, "3") and
+      [k[1] for k in keys] == ["Return", "a", "b"])
 sys.exit(0 if ok else 1)
 PY
-echo "clicks and a key in the view reached s3 where they were made"
+echo "clicks, a key and text in the view reached s3 where and as they were made"
 X xdotool keydown Escape
 sleep 1.6
 X xdotool keyup Escape

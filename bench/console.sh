@@ -52,7 +52,7 @@ T=$(cd "$BUILD" && pwd)/teacher/cast-teacher
 S=$(cd "$BUILD" && pwd)/student/cast-student
 W=$(mktemp -d /tmp/cast-console-bench.XXXXXX)
 PIDS=""
-trap 'for p in $PIDS; do kill $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"' EXIT
+trap 'for p in $PIDS; do kill $p 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$W"' EXIT
 export HOME=$W/home
 mkdir -p "$HOME"
 "$T" keygen "$W/class.key" >/dev/null

@@ -95,6 +95,8 @@ enum item {
 	I_TILE_MESSAGE,
 	I_TILE_SELECT_ALL,
 	I_TILE_SELECT_NONE,
+	I_TILE_DEMO,
+	I_TILE_CONTROL,
 };
 
 #define MENU_MAX 24
@@ -1054,6 +1056,15 @@ static void open_menu(struct console *c, int of, const struct cast_ui_rect *at)
 		add_item(c, I_TILE_SELECT_ALL, T(c, CAST_S_SELECT_ALL), false);
 		add_item(c, I_TILE_SELECT_NONE, T(c, CAST_S_SELECT_NONE),
 		         false);
+		/* Demo from this student, control it (one selected). */
+		if (c->cfg.pics && c->n_sel == 1) {
+			add_item(c, I_TILE_DEMO,
+			         T(c, c->demo[0] ? CAST_S_DEMO_STOP
+			                         : CAST_S_DEMO_START),
+			         false);
+			add_item(c, I_TILE_CONTROL, T(c, CAST_S_CONTROL),
+			         false);
+		}
 		break;
 	}
 	cast_ui_menu_layout(&c->menu, at, c->n_items, c->lay.unit, c->lay.w,
@@ -1067,6 +1078,9 @@ static void set_lang(struct console *c, enum cast_lang l)
 	SDL_SetWindowTitle(c->win, T(c, CAST_S_TITLE));
 	c->dirty = true;
 }
+
+static void do_demo(struct console *c);
+static void do_control(struct console *c);
 
 static void choose(struct console *c, int k)
 {
@@ -1114,6 +1128,12 @@ static void choose(struct console *c, int k)
 	case I_TILE_SELECT_ALL:
 	case I_TILE_SELECT_NONE:
 		select_all(c, it == I_TILE_SELECT_ALL);
+		return;
+	case I_TILE_DEMO:
+		do_demo(c);
+		return;
+	case I_TILE_CONTROL:
+		do_control(c);
 		return;
 	default:
 		break;

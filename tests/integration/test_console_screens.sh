@@ -8,6 +8,7 @@
 #     screenshot), and the console redraws them as pictures arrive;
 #  b. Demo with s1 selected: s2 and s3 show demo:s1 (their own stats), s1's
 #     tile is marked; pressed again (Stop demo), they show the teacher;
+#     s1's right-click menu starts it too;
 #  c. Control with s3 selected: the view shows s3's 1280x720 screen; a click
 #     in it arrives at s3's display at the matching place, a key press as
 #     that key, typed text as its keys; Esc held a second ends the control
@@ -184,6 +185,17 @@ ui "u['demo'] == 's1' and tile('s1')['demo'] and st('s2')['showing'] == 'demo:s1
 X xdotool mousemove $(center demo) click 1
 ui "u['demo'] == '' and st('s2')['showing'] == 'teacher' and st('s3')['showing'] == 'teacher'" \
 	"Stop demo: back to the teacher" || fail "the demo did not stop"
+
+# b2. The same from s1's right-click menu (its sixth item: Demo).
+X xdotool mousemove $(center s1) click 3
+ui "u['menu'] == 'tile' and u['menu_items'] == 7" "s1's menu offers Demo and Control" ||
+	fail "no Demo in the tile's menu"
+X xdotool key Down Down Down Down Down Return
+ui "u['demo'] == 's1' and st('s2')['showing'] == 'demo:s1'" \
+	"Demo from s1's menu" || fail "the menu's Demo did nothing"
+X xdotool mousemove $(center demo) click 1
+ui "u['demo'] == '' and st('s2')['showing'] == 'teacher'" "stopped again" ||
+	fail "the demo did not stop"
 
 # c. Remote control of s3.
 X xdotool mousemove $(center s3) click 1

@@ -10,8 +10,14 @@
 #     present: present_ms), p50/p95/p99 over the redraws the pointer causes
 #     while it sweeps along the toolbar (target: <= 8 ms with 50 students).
 #     Under Xvfb, showing is software rendering (no GPU).
+# With --wall the students send 640x360 test patterns and the monitor wall
+# is on (`ctl wall on`: 320x180 thumbnails at 2 fps, each picture new) in
+# every run, the headless one included: the console's figure is then what
+# the wall's pictures cost it (copying them, redrawing the tiles), beyond
+# what receiving them costs the teacher.
 # Prints a table and one JSON object.
-# Usage: bench/console.sh [--json FILE] [--secs N] [--students N] [--build DIR]
+# Usage: bench/console.sh [--json FILE] [--secs N] [--students N] [--wall]
+#        [--build DIR]
 set -eu
 . "$(dirname "$0")/lib.sh"
 bench_netns "$0" "$@"
@@ -20,24 +26,28 @@ BUILD=build
 SECS=10
 N=50
 JSON=""
+WALL=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--json) JSON=$2; shift 2 ;;
 	--secs) SECS=$2; shift 2 ;;
 	--students) N=$2; shift 2 ;;
 	--build) BUILD=$2; shift 2 ;;
-	-h|--help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--wall) WALL=1; shift ;;
+	-h|--help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "console.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
 for t in Xvfb xdotool python3 unshare ip; do
 	command -v $t >/dev/null || { echo "console.sh: needs $t" >&2; exit 1; }
 done
+SFLAGS=""
+[ "$WALL" = 1 ] && SFLAGS="--source testpattern --size 640x360"
 T=$(cd "$BUILD" && pwd)/teacher/cast-teacher
 S=$(cd "$BUILD" && pwd)/student/cast-student
 W=$(mktemp -d /tmp/cast-console-bench.XXXXXX)
 PIDS=""
-trap 'for p in $PIDS; do kill $p 2>/dev/null; done; wait 2>/dev/null; rm -rf "$W"' EXIT
+trap 'for p in $PIDS; do kill $p 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$W"' EXIT
 export HOME=$W/home
 mkdir -p "$HOME"
 "$T" keygen "$W/class.key" >/dev/null
@@ -90,7 +100,7 @@ run() {
 		"$S" --headless --no-decode --key "$W/class.key" --channel $ch \
 			--id "s$i" --name "Student $i" --state-dir "$W/$name.st$i" \
 			--local-socket "$W/$name.$i.sock" --duration 600 \
-			2>/dev/null &
+			$SFLAGS 2>/dev/null &
 		spids="$spids $!"
 		i=$((i + 1))
 	done
@@ -101,6 +111,10 @@ run() {
 		[ $i -lt 300 ] || { echo "$name: not all $N students joined" >&2; exit 1; }
 		sleep 0.2
 	done
+	if [ "$WALL" = 1 ]; then
+		"$T" ctl --socket "$sock" wall on >/dev/null
+		sleep 8 # every thumbnail stream started
+	fi
 	sleep 2 # the joins' redraws settle
 	c0=$(cpu_s $tp)
 	sleep "$SECS"
@@ -135,7 +149,7 @@ run headless headless
 run c1920 1920x1080
 run c1366 1366x768
 
-python3 - "$W" "$SECS" "$N" "$JSON" <<'PY'
+python3 - "$W" "$SECS" "$N" "$JSON" "$WALL" <<'PY'
 import json, sys
 w, secs, n, out = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 def idle(name):
@@ -148,8 +162,11 @@ def ui(name):
             last = json.loads(l)
     return last["ui"] if last else {}
 base = idle("headless")
-res = {"students": n, "secs": secs, "teacher_headless_cpu_pct": round(base, 2)}
-print("console with %d students (16 tiles a page), %.0f s idle each; teacher --headless: %.2f %% of a core" % (n, secs, base))
+wall = sys.argv[5] == "1"
+res = {"students": n, "secs": secs, "wall": wall,
+       "teacher_headless_cpu_pct": round(base, 2)}
+print("console with %d students (16 tiles a page)%s, %.0f s idle each; teacher --headless: %.2f %% of a core" % (
+    n, ", wall on" if wall else "", secs, base))
 print("%-10s %12s %12s %9s %22s %22s" % ("window", "teacher %", "console %", "redraws", "draw ms p50/p95/p99", "present ms p50/p95/p99"))
 for name, size in (("c1920", "1920x1080"), ("c1366", "1366x768")):
     u = ui(name)

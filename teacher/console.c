@@ -16,7 +16,7 @@
 
 #define MAX_STUDENTS 256
 #define TEXT_MAX 1024
-#define POLL_US 400000 /* class view refresh */
+#define POLL_US 400000  /* class view refresh */
 #define RATE_US 2000000 /* the status bar's bitrate, averaged this long */
 #define TOAST_US 5000000
 
@@ -37,7 +37,10 @@ enum action {
 	A_VOICE, /* with a voice source */
 	A_LANGUAGE,
 	A_MENU,
-	A_BAR, /* own-screen broadcast only */
+	A_BAR,  /* own-screen broadcast only */
+	A_WALL, /* with students' screens */
+	A_DEMO,
+	A_CONTROL,
 	A_COUNT
 };
 
@@ -61,12 +64,16 @@ static const struct {
                       false},
     [A_WAKE] = {"wake", "wake", CAST_S_WAKE, "☀", NULL, false},
     [A_POWER] = {"power", "power", CAST_S_POWER, "⚡", NULL, true},
-    [A_BOARD] = {"whiteboard", "whiteboard", CAST_S_WHITEBOARD, "✎", "F5", false},
+    [A_BOARD] = {"whiteboard", "whiteboard", CAST_S_WHITEBOARD, "✎", "F5",
+                 false},
     [A_RECORD] = {"record", "record", CAST_S_RECORD, "●", "F6", false},
     [A_VOICE] = {"voice", "voice", CAST_S_VOICE, "♪", "F7", false},
     [A_LANGUAGE] = {"language", NULL, CAST_S_LANGUAGE, "文", "Ctrl+G", true},
     [A_MENU] = {"menu", NULL, CAST_S_MENU, "☰", NULL, true},
     [A_BAR] = {"bar", NULL, CAST_S_BAR, "▭", "F11", false},
+    [A_WALL] = {"wall", NULL, CAST_S_WALL, "▦", "F8", false},
+    [A_DEMO] = {"demo", NULL, CAST_S_DEMO_START, "▶", "F9", false},
+    [A_CONTROL] = {"control", NULL, CAST_S_CONTROL, "⌖", "F12", false},
 };
 
 /* The floating bar (logical px): Lock and Console buttons, then the state. */
@@ -88,6 +95,8 @@ enum item {
 	I_TILE_MESSAGE,
 	I_TILE_SELECT_ALL,
 	I_TILE_SELECT_NONE,
+	I_TILE_DEMO,
+	I_TILE_CONTROL,
 };
 
 #define MENU_MAX 24
@@ -121,7 +130,157 @@ struct student {
 	unsigned flags;
 	double loss_pct;
 	int64_t hand_us; /* when the hand went up (wall clock) */
+	uint64_t frames; /* its pictures so far: a new one redraws */
 };
+
+/* ---- students' pictures (receiver threads) ---- */
+
+#define PIC_W 320 /* a tile's picture: the wall's thumbnail size */
+#define PIC_H 180
+#define VIEW_W 1600 /* the remote control view's picture, at most */
+#define VIEW_H 900
+
+struct pic {
+	char id[64];
+	cairo_surface_t *thumb;
+	uint64_t frames;
+};
+
+struct console_pics {
+	pthread_mutex_t lock; /* everything below */
+	struct pic p[MAX_STUDENTS];
+	int n;
+	char big_id[64]; /* the student under control: its large picture */
+	cairo_surface_t *big;
+	int src_w, src_h; /* that picture's own size: the student's screen */
+	uint64_t big_frames;
+};
+
+int console_pics_new(struct console_pics **out)
+{
+	struct console_pics *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return CAST_ERROR(ENOMEM);
+	if (pthread_mutex_init(&p->lock, NULL)) {
+		free(p);
+		return CAST_ERROR(ENOMEM);
+	}
+	*out = p;
+	return 0;
+}
+
+void console_pics_free(struct console_pics **pp)
+{
+	struct console_pics *p = pp ? *pp : NULL;
+
+	if (!p)
+		return;
+	for (int i = 0; i < p->n; i++)
+		if (p->p[i].thumb)
+			cairo_surface_destroy(p->p[i].thumb);
+	if (p->big)
+		cairo_surface_destroy(p->big);
+	pthread_mutex_destroy(&p->lock);
+	free(p);
+	*pp = NULL;
+}
+
+/*
+ * `f` (I420) into `s` scaled to fit max_w x max_h, nearest sample (a tile
+ * shows it smaller still; this is the cheap part): `s` is reused when its
+ * size is right, else replaced. Returns the surface, or NULL.
+ */
+static cairo_surface_t *
+to_surface(cairo_surface_t *s, const struct cast_frame *f, int max_w, int max_h)
+{
+	int w, h, xs[VIEW_W], stride;
+	uint8_t *dst;
+
+	if (f->fmt != CAST_PIX_I420 ||
+	    cast_size_fit(f->width, f->height, max_w, max_h, &w, &h) < 0)
+		return s;
+	if (s && (cairo_image_surface_get_width(s) != w ||
+	          cairo_image_surface_get_height(s) != h)) {
+		cairo_surface_destroy(s);
+		s = NULL;
+	}
+	if (!s) {
+		s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+		if (cairo_surface_status(s)) {
+			cairo_surface_destroy(s);
+			return NULL;
+		}
+	}
+	cairo_surface_flush(s);
+	dst = cairo_image_surface_get_data(s);
+	stride = cairo_image_surface_get_stride(s);
+	for (int x = 0; x < w; x++)
+		xs[x] = (int)((int64_t)x * f->width / w);
+	for (int y = 0; y < h; y++) {
+		int sy = (int)((int64_t)y * f->height / h);
+		const uint8_t *yp = f->data[0] + (size_t)sy * f->stride[0];
+		const uint8_t *up =
+		    f->data[1] + (size_t)(sy / 2) * f->stride[1];
+		const uint8_t *vp =
+		    f->data[2] + (size_t)(sy / 2) * f->stride[2];
+		uint32_t *row = (uint32_t *)(dst + (size_t)y * stride);
+
+		for (int x = 0; x < w; x++) {
+			/* BT.601 limited range, as the encoder's input. */
+			int c = yp[xs[x]] - 16, d = up[xs[x] / 2] - 128;
+			int e = vp[xs[x] / 2] - 128;
+			int r = (298 * c + 409 * e + 128) >> 8;
+			int g = (298 * c - 100 * d - 208 * e + 128) >> 8;
+			int b = (298 * c + 516 * d + 128) >> 8;
+
+			r = r < 0 ? 0 : r > 255 ? 255 : r;
+			g = g < 0 ? 0 : g > 255 ? 255 : g;
+			b = b < 0 ? 0 : b > 255 ? 255 : b;
+			row[x] =
+			    (uint32_t)r << 16 | (uint32_t)g << 8 | (uint32_t)b;
+		}
+	}
+	cairo_surface_mark_dirty(s);
+	return s;
+}
+
+void console_on_frame(const char *id, const struct cast_frame *f, void *arg)
+{
+	struct console_pics *p = arg;
+	struct pic *pic = NULL;
+
+	if (!p || !id || !f || f->width < 2 || f->height < 2)
+		return;
+	pthread_mutex_lock(&p->lock);
+	for (int i = 0; i < p->n && !pic; i++)
+		if (!strcmp(p->p[i].id, id))
+			pic = &p->p[i];
+	if (!pic && p->n < MAX_STUDENTS) {
+		pic = &p->p[p->n++];
+		snprintf(pic->id, sizeof(pic->id), "%s", id);
+	}
+	if (pic) {
+		pic->thumb = to_surface(pic->thumb, f, PIC_W, PIC_H);
+		pic->frames++;
+	}
+	if (p->big_id[0] && !strcmp(p->big_id, id)) {
+		p->big = to_surface(p->big, f, VIEW_W, VIEW_H);
+		p->src_w = f->width;
+		p->src_h = f->height;
+		p->big_frames++;
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* The pictures of `id` (lock held); NULL: none yet. */
+static struct pic *pic_of(struct console_pics *p, const char *id)
+{
+	for (int i = 0; p && i < p->n; i++)
+		if (!strcmp(p->p[i].id, id))
+			return &p->p[i];
+	return NULL;
+}
 
 /* The side panel's last messages from students. */
 #define NOTES 4
@@ -148,8 +307,8 @@ struct console {
 	/* Each redraw: drawing (cairo) and showing it (upload, present). */
 	struct cast_hist draw_us, present_us;
 	uint64_t redraws;
-	uint64_t shown;     /* digest of what the last class refresh showed */
-	int64_t next_rate;  /* the status bar's bitrate: every RATE_US */
+	uint64_t shown;    /* digest of what the last class refresh showed */
+	int64_t next_rate; /* the status bar's bitrate: every RATE_US */
 	SDL_Window *win;
 	SDL_Renderer *ren;
 	SDL_Texture *tex;
@@ -218,6 +377,18 @@ struct console {
 	bool recording, voice_on;
 	double rec_seconds;
 	char rec_path[512];
+
+	/* Students' screens (`ctl wall|demo|control` as the class reports
+	 * them) and the remote control view. */
+	bool wall_on;
+	char demo[64], control[64];
+	struct cast_ui_rect view_r; /* the controlled student's picture */
+	int src_w, src_h;           /* its own size (the student's screen) */
+	uint64_t view_frames;       /* its pictures drawn */
+	int64_t esc_since;          /* Esc held since (0: up) */
+	int64_t next_move;          /* pointer moves sent at most every 50 ms */
+	int last_x, last_y;
+	uint64_t inputs, inputs_failed;
 
 	char setup[256]; /* the command a student PC runs */
 	struct request req;
@@ -440,6 +611,63 @@ static void refresh_notes(struct console *c)
 
 static void status_text(struct console *c, char *buf, size_t size);
 
+/*
+ * The students' screens as `ctl wall status` reports them (the wall, the
+ * demonstrator, the student under control), and how many pictures each
+ * student's tile has had: a new one redraws the tile.
+ */
+static void refresh_screens(struct console *c)
+{
+	char *argv[] = {"wall", "status", NULL};
+	char *reply;
+	json_object *o = NULL, *sc;
+
+	if (!c->cfg.pics)
+		return;
+	reply = cast_class_ctl(2, argv, 0, c->cfg.cls);
+	if (reply && reply != CAST_CTL_LATER) {
+		o = json_tokener_parse(reply);
+		free(reply);
+	}
+	if (o && json_object_object_get_ex(o, "screens", &sc)) {
+		c->wall_on = jbool(sc, "wall");
+		snprintf(c->demo, sizeof(c->demo), "%s", jstr(sc, "demo"));
+		snprintf(c->control, sizeof(c->control), "%s",
+		         jstr(sc, "control"));
+	}
+	json_object_put(o);
+	pthread_mutex_lock(&c->cfg.pics->lock);
+	/* The controlled student's large picture, from its next one. */
+	if (strcmp(c->cfg.pics->big_id, c->control)) {
+		snprintf(c->cfg.pics->big_id, sizeof(c->cfg.pics->big_id), "%s",
+		         c->control);
+		c->cfg.pics->src_w = c->cfg.pics->src_h = 0;
+		c->cfg.pics->big_frames = 0;
+		c->view_frames = 0;
+		/* Text typed in the view goes to the student (control
+		 * started here or by `ctl control`). */
+		if (c->control[0])
+			SDL_StartTextInput();
+		else if (c->entry_for < 0)
+			SDL_StopTextInput();
+	}
+	for (int i = 0; i < c->n_st; i++) {
+		struct pic *p = pic_of(c->cfg.pics, c->st[i].id);
+
+		bool shown = i / CAST_UI_TILES_PAGE == c->page;
+
+		/* Only what a tile on this page shows (the wall's, or the
+		 * demonstrator's): pictures of other pages redraw nothing. */
+		c->st[i].frames =
+		    p && shown && (c->wall_on || !strcmp(c->demo, p->id))
+		        ? p->frames
+		        : 0;
+		if (c->demo[0] && !strcmp(c->demo, c->st[i].id))
+			c->st[i].flags |= CAST_UI_T_DEMO;
+	}
+	pthread_mutex_unlock(&c->cfg.pics->lock);
+}
+
 static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *b = p;
@@ -467,6 +695,9 @@ static uint64_t shown_digest(struct console *c)
 	h = fnv1a(h, &c->n_visible, sizeof(c->n_visible));
 	h = fnv1a(h, c->visible, sizeof(c->visible[0]) * (size_t)c->n_visible);
 	h = fnv1a(h, &c->recording, sizeof(c->recording));
+	h = fnv1a(h, &c->wall_on, sizeof(c->wall_on));
+	h = fnv1a(h, c->demo, strlen(c->demo));
+	h = fnv1a(h, c->control, strlen(c->control));
 	return h;
 }
 
@@ -528,7 +759,9 @@ static void refresh(struct console *c)
 	for (int a = 0; a < A_COUNT; a++)
 		if (!c->hidden[a] && (a != A_BAR || c->cfg.own_screen) &&
 		    (a != A_BOARD || c->cfg.board) &&
-		    (a != A_VOICE || c->cfg.voice))
+		    (a != A_VOICE || c->cfg.voice) &&
+		    ((a != A_WALL && a != A_DEMO && a != A_CONTROL) ||
+		     c->cfg.pics))
 			c->visible[c->n_visible++] = a;
 	/* Recording: its state as `ctl record` reports it. */
 	o = ask(c, "record");
@@ -544,6 +777,7 @@ static void refresh(struct console *c)
 		         jstr(o, "record_path"));
 	}
 	json_object_put(o);
+	refresh_screens(c);
 	if (c->cfg.sender && cast_mono_us() >= c->next_rate) {
 		struct cast_sender_stats st;
 		struct cast_rates r;
@@ -822,6 +1056,15 @@ static void open_menu(struct console *c, int of, const struct cast_ui_rect *at)
 		add_item(c, I_TILE_SELECT_ALL, T(c, CAST_S_SELECT_ALL), false);
 		add_item(c, I_TILE_SELECT_NONE, T(c, CAST_S_SELECT_NONE),
 		         false);
+		/* Demo from this student, control it (one selected). */
+		if (c->cfg.pics && c->n_sel == 1) {
+			add_item(c, I_TILE_DEMO,
+			         T(c, c->demo[0] ? CAST_S_DEMO_STOP
+			                         : CAST_S_DEMO_START),
+			         false);
+			add_item(c, I_TILE_CONTROL, T(c, CAST_S_CONTROL),
+			         false);
+		}
 		break;
 	}
 	cast_ui_menu_layout(&c->menu, at, c->n_items, c->lay.unit, c->lay.w,
@@ -835,6 +1078,9 @@ static void set_lang(struct console *c, enum cast_lang l)
 	SDL_SetWindowTitle(c->win, T(c, CAST_S_TITLE));
 	c->dirty = true;
 }
+
+static void do_demo(struct console *c);
+static void do_control(struct console *c);
 
 static void choose(struct console *c, int k)
 {
@@ -882,6 +1128,12 @@ static void choose(struct console *c, int k)
 	case I_TILE_SELECT_ALL:
 	case I_TILE_SELECT_NONE:
 		select_all(c, it == I_TILE_SELECT_ALL);
+		return;
+	case I_TILE_DEMO:
+		do_demo(c);
+		return;
+	case I_TILE_CONTROL:
+		do_control(c);
 		return;
 	default:
 		break;
@@ -1039,6 +1291,267 @@ static void do_voice(struct console *c)
 	argv[argc] = NULL;
 	if (ctl_now(c, T(c, CAST_S_VOICE), argc, argv))
 		c->voice_on = !c->voice_on;
+}
+
+/* ---- students' screens: wall, demo, remote control ---- */
+
+/* The one selected student, or NULL (and a toast saying to pick one). */
+static const char *one_selected(struct console *c, const char *what)
+{
+	if (c->n_sel == 1)
+		return c->selected[0];
+	toast(c, true, "%s: %s", what, T(c, CAST_S_PICK_ONE));
+	return NULL;
+}
+
+static void do_wall(struct console *c)
+{
+	char *argv[] = {"wall", c->wall_on ? "off" : "on", NULL};
+
+	if (ctl_now(c, T(c, CAST_S_WALL), 2, argv))
+		c->wall_on = !c->wall_on;
+	refresh(c);
+}
+
+/* Demo from the one selected student to all the others; pressed again
+ * (a demo running), stops it. */
+static void do_demo(struct console *c)
+{
+	char from[80], *argv[] = {"demo", "stop", NULL};
+	const char *id;
+
+	if (!c->demo[0]) {
+		id = one_selected(c, T(c, CAST_S_DEMO_START));
+		if (!id)
+			return;
+		snprintf(from, sizeof(from), "from=%s", id);
+		argv[1] = from;
+	}
+	ctl_now(c, T(c, c->demo[0] ? CAST_S_DEMO_STOP : CAST_S_DEMO_START), 2,
+	        argv);
+	refresh(c);
+}
+
+/* Takes the one selected student's keyboard and mouse (its screen large
+ * in the grid's place); pressed again, lets go. */
+static void do_control(struct console *c)
+{
+	char *argv[] = {"control", "stop", NULL};
+	const char *id;
+
+	if (!c->control[0]) {
+		id = one_selected(c, T(c, CAST_S_CONTROL));
+		if (!id)
+			return;
+		argv[1] = (char *)id;
+	}
+	ctl_now(c, T(c, c->control[0] ? CAST_S_CONTROL_STOP : CAST_S_CONTROL),
+	        2, argv);
+	c->esc_since = 0;
+	refresh(c);
+	if (c->control[0])
+		SDL_StartTextInput();
+	else if (c->entry_for < 0)
+		SDL_StopTextInput();
+}
+
+/* Sends one input word to the student under control. */
+static void send_input(struct console *c, const char *word)
+{
+	char *argv[] = {"input", c->control, (char *)word, NULL};
+	char *reply;
+	json_object *o;
+
+	if (!c->control[0])
+		return;
+	reply = cast_class_ctl(3, argv, 0, c->cfg.cls);
+	if (reply == CAST_CTL_LATER)
+		reply = NULL;
+	o = reply ? json_tokener_parse(reply) : NULL;
+	if (o && jbool(o, "ok")) {
+		c->inputs++;
+	} else {
+		c->inputs_failed++;
+		report(c, T(c, CAST_S_CONTROL), reply);
+	}
+	json_object_put(o);
+	free(reply);
+}
+
+/* A point of the view in the student's screen pixels; false outside. */
+static bool view_point(struct console *c, double x, double y, int *sx, int *sy)
+{
+	const struct cast_ui_rect *r = &c->view_r;
+
+	if (c->src_w < 2 || !cast_ui_rect_hit(r, x, y))
+		return false;
+	*sx = (int)((x - r->x) / r->w * c->src_w);
+	*sy = (int)((y - r->y) / r->h * c->src_h);
+	*sx = *sx >= c->src_w ? c->src_w - 1 : *sx;
+	*sy = *sy >= c->src_h ? c->src_h - 1 : *sy;
+	return true;
+}
+
+static void view_button(struct console *c, const SDL_MouseButtonEvent *b)
+{
+	char word[64];
+	int x, y;
+
+	if (!view_point(c, b->x, b->y, &x, &y))
+		return;
+	snprintf(word, sizeof(word), "click=%d,%d%s", x, y,
+	         b->button == SDL_BUTTON_RIGHT    ? ",right"
+	         : b->button == SDL_BUTTON_MIDDLE ? ",middle"
+	                                          : "");
+	send_input(c, word);
+}
+
+static void view_motion(struct console *c, double mx, double my)
+{
+	char word[64];
+	int x, y;
+	int64_t now = cast_mono_us();
+
+	if (now < c->next_move || !view_point(c, mx, my, &x, &y) ||
+	    (x == c->last_x && y == c->last_y))
+		return;
+	c->last_x = x;
+	c->last_y = y;
+	c->next_move = now + 50000;
+	snprintf(word, sizeof(word), "move=%d,%d", x, y);
+	send_input(c, word);
+}
+
+/* X keysym names of the keys that type no text. */
+static const char *key_name(SDL_Keycode k)
+{
+	static const struct {
+		SDL_Keycode k;
+		const char *x;
+	} keys[] = {
+	    {SDLK_RETURN, "Return"},
+	    {SDLK_KP_ENTER, "KP_Enter"},
+	    {SDLK_BACKSPACE, "BackSpace"},
+	    {SDLK_TAB, "Tab"},
+	    {SDLK_ESCAPE, "Escape"},
+	    {SDLK_DELETE, "Delete"},
+	    {SDLK_INSERT, "Insert"},
+	    {SDLK_HOME, "Home"},
+	    {SDLK_END, "End"},
+	    {SDLK_PAGEUP, "Page_Up"},
+	    {SDLK_PAGEDOWN, "Page_Down"},
+	    {SDLK_LEFT, "Left"},
+	    {SDLK_RIGHT, "Right"},
+	    {SDLK_UP, "Up"},
+	    {SDLK_DOWN, "Down"},
+	    {SDLK_F1, "F1"},
+	    {SDLK_F2, "F2"},
+	    {SDLK_F3, "F3"},
+	    {SDLK_F4, "F4"},
+	    {SDLK_F5, "F5"},
+	    {SDLK_F6, "F6"},
+	    {SDLK_F7, "F7"},
+	    {SDLK_F8, "F8"},
+	    {SDLK_F9, "F9"},
+	    {SDLK_F10, "F10"},
+	    {SDLK_F11, "F11"},
+	    {SDLK_F12, "F12"},
+	    {SDLK_SPACE, "space"},
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (keys[i].k == k)
+			return keys[i].x;
+	return NULL;
+}
+
+/*
+ * A key in the control view: text comes as SDL_TEXTINPUT (type=); keys
+ * that type nothing, and anything with Ctrl, Alt or Super, go as key=
+ * with their modifiers. Esc held for a second ends the control; a short
+ * Esc goes to the student on release.
+ */
+static void view_key(struct console *c, const SDL_KeyboardEvent *k)
+{
+	SDL_Keymod m = k->keysym.mod;
+	SDL_Keycode sym = k->keysym.sym;
+	bool chord = m & (KMOD_CTRL | KMOD_ALT | KMOD_GUI);
+	const char *name = key_name(sym);
+	char one[2] = {0}, word[96];
+
+	if (sym == SDLK_ESCAPE && !chord) {
+		if (!k->repeat)
+			c->esc_since = cast_mono_us();
+		return;
+	}
+	if (!name && chord && sym > 32 && sym < 127) {
+		one[0] = (char)sym;
+		name = one;
+	}
+	/* Plain text and Space: SDL_TEXTINPUT sends them. */
+	if (!name || (!chord && sym == SDLK_SPACE))
+		return;
+	snprintf(word, sizeof(word), "key=%s%s%s%s%s",
+	         m & KMOD_CTRL ? "ctrl+" : "", m & KMOD_ALT ? "alt+" : "",
+	         m & KMOD_SHIFT && chord ? "shift+" : "",
+	         m & KMOD_GUI ? "super+" : "", name);
+	send_input(c, word);
+}
+
+static void view_text(struct console *c, const char *text)
+{
+	char word[96];
+
+	if (SDL_GetModState() & (KMOD_CTRL | KMOD_ALT | KMOD_GUI))
+		return; /* sent as a key with its modifiers */
+	snprintf(word, sizeof(word), "type=%s", text);
+	send_input(c, word);
+}
+
+/* The controlled student's screen, as large as the grid allows. */
+static void draw_view(struct console *c, cairo_t *cr)
+{
+	const struct cast_ui_rect *g = &c->lay.grid;
+	struct console_pics *p = c->cfg.pics;
+	double u = c->lay.unit, k;
+	struct cast_ui_rect a = {g->x, g->y + u * 1.6, g->w, g->h - u * 1.6};
+	char line[256];
+
+	cast_ui_fill(cr, g, 0, 0x202124);
+	snprintf(line, sizeof(line), "%s · %s", c->control,
+	         T(c, CAST_S_CONTROLLING));
+	cast_ui_label(
+	    c->ui, cr,
+	    &(struct cast_ui_rect){g->x + u * 0.4, g->y, g->w, u * 1.6}, line,
+	    u * 0.85, 0xe8eaed, true, CAST_UI_LEFT_ALIGN);
+	pthread_mutex_lock(&p->lock);
+	c->src_w = p->src_w;
+	c->src_h = p->src_h;
+	c->view_frames = p->big_frames;
+	if (p->big && c->src_w > 0 && c->src_h > 0) {
+		double pw = cairo_image_surface_get_width(p->big);
+		double ph = cairo_image_surface_get_height(p->big);
+
+		/* The student's aspect, as large as fits. */
+		if (a.w / a.h > (double)c->src_w / c->src_h) {
+			a.x += (a.w - a.h * c->src_w / c->src_h) / 2;
+			a.w = a.h * c->src_w / c->src_h;
+		} else {
+			a.y += (a.h - a.w * c->src_h / c->src_w) / 2;
+			a.h = a.w * c->src_h / c->src_w;
+		}
+		k = a.w / pw;
+		cairo_save(cr);
+		cairo_translate(cr, a.x, a.y);
+		cairo_scale(cr, k, a.h / ph);
+		cairo_set_source_surface(cr, p->big, 0, 0);
+		cairo_pattern_set_filter(cairo_get_source(cr),
+		                         CAIRO_FILTER_GOOD);
+		cairo_paint(cr);
+		cairo_restore(cr);
+	}
+	pthread_mutex_unlock(&p->lock);
+	c->view_r = a;
 }
 
 /* Lays out the palette and the drawing surface inside the grid. */
@@ -1264,6 +1777,15 @@ static void act(struct console *c, int a, const struct cast_ui_rect *at)
 	case A_VOICE:
 		do_voice(c);
 		return;
+	case A_WALL:
+		do_wall(c);
+		return;
+	case A_DEMO:
+		do_demo(c);
+		return;
+	case A_CONTROL:
+		do_control(c);
+		return;
 	case A_WAKE:
 		argv[argc++] = "wake";
 		if (targets(c, to, sizeof(to))) {
@@ -1340,6 +1862,11 @@ static void on_key(struct console *c, const SDL_KeyboardEvent *k)
 	int i;
 
 	c->dirty = true;
+	if (c->control[0] && c->entry_for < 0 && c->menu_of == -1 &&
+	    !c->drawing) {
+		view_key(c, k);
+		return;
+	}
 	if (key == SDLK_F11 && c->entry_for < 0) {
 		set_bar(c, !c->bar);
 		return;
@@ -1395,6 +1922,12 @@ static void on_key(struct console *c, const SDL_KeyboardEvent *k)
 		act(c, A_RECORD, NULL);
 	} else if (key == SDLK_F7 && c->cfg.voice) {
 		act(c, A_VOICE, NULL);
+	} else if (key == SDLK_F8 && c->cfg.pics) {
+		act(c, A_WALL, NULL);
+	} else if (key == SDLK_F9 && c->cfg.pics) {
+		act(c, A_DEMO, NULL);
+	} else if (key == SDLK_F12 && c->cfg.pics) {
+		act(c, A_CONTROL, NULL);
 	} else if (ctrl && key == SDLK_a) {
 		select_all(c, true);
 	} else if (ctrl && key == SDLK_l) {
@@ -1476,6 +2009,10 @@ static void on_button(struct console *c, const SDL_MouseButtonEvent *b)
 	}
 	if (c->drawing) {
 		board_button(c, b);
+		return;
+	}
+	if (c->control[0]) {
+		view_button(c, b);
 		return;
 	}
 	if (!cast_ui_rect_hit(&c->lay.grid, x, y))
@@ -1647,13 +2184,27 @@ static void draw(struct console *c)
 			b.pressed = c->recording;
 		else if (a == A_VOICE)
 			b.pressed = c->voice_on;
+		else if (a == A_WALL)
+			b.pressed = c->wall_on;
+		if (a == A_DEMO && c->demo[0]) {
+			b.pressed = true;
+			b.label = T(c, CAST_S_DEMO_STOP);
+		} else if (a == A_CONTROL && c->control[0]) {
+			b.pressed = true;
+			b.label = T(c, CAST_S_CONTROL_STOP);
+		}
 		cast_ui_draw_button(c->ui, cr, &c->lay.buttons[i], &b, u);
 	}
 	if (c->drawing) {
 		board_layout(c);
 		draw_board(c, cr);
+	} else if (c->control[0]) {
+		draw_view(c, cr);
 	}
-	for (int k = 0; k < CAST_UI_TILES_PAGE && !c->drawing; k++) {
+	if (c->cfg.pics)
+		pthread_mutex_lock(&c->cfg.pics->lock);
+	for (int k = 0; k < CAST_UI_TILES_PAGE && !c->drawing && !c->control[0];
+	     k++) {
 		int i = tile_index(c, k);
 		struct cast_ui_tile t;
 
@@ -1667,9 +2218,16 @@ static void draw(struct console *c)
 		t.loss_pct = c->st[i].loss_pct;
 		t.selected = is_selected(c, t.id);
 		t.focused = k == c->focus_tile;
+		if (c->wall_on || !strcmp(c->demo, t.id)) {
+			struct pic *p = pic_of(c->cfg.pics, t.id);
+
+			t.picture = p ? p->thumb : NULL;
+		}
 		cast_ui_draw_tile(c->ui, cr, &c->lay.tiles[k], &t, u);
 	}
-	if (!c->n_st && !c->drawing)
+	if (c->cfg.pics)
+		pthread_mutex_unlock(&c->cfg.pics->lock);
+	if (!c->n_st && !c->drawing && !c->control[0])
 		cast_ui_label(c->ui, cr, &c->lay.grid, T(c, CAST_S_EMPTY_CLASS),
 		              u * 1.2, 0x5f6368, false, CAST_UI_CENTER);
 	if (c->band) {
@@ -1765,7 +2323,7 @@ static void draw(struct console *c)
 		char tip[256];
 		bool to_all = a != A_LANGUAGE && a != A_MENU && a != A_BAR &&
 		              a != A_ATTENDANCE && a != A_BOARD &&
-		              a != A_RECORD;
+		              a != A_RECORD && a != A_DEMO && a != A_CONTROL;
 
 		/* Name, shortcut, and whom it reaches with nothing selected. */
 		snprintf(tip, sizeof(tip), "%s%s%s%s%s%s",
@@ -1845,8 +2403,18 @@ bool console_step(struct console *c, int wait_ms)
 			break;
 		case SDL_KEYUP:
 			c->mod = e.key.keysym.mod;
+			if (e.key.keysym.sym == SDLK_ESCAPE && c->esc_since) {
+				/* A short Esc is the student's. */
+				c->esc_since = 0;
+				if (c->control[0])
+					send_input(c, "key=Escape");
+			}
 			break;
 		case SDL_TEXTINPUT:
+			if (c->control[0] && c->entry_for < 0) {
+				view_text(c, e.text.text);
+				break;
+			}
 			if (c->entry_for >= 0 &&
 			    strlen(c->entry) + strlen(e.text.text) < TEXT_MAX)
 				strcat(c->entry, e.text.text);
@@ -1870,6 +2438,8 @@ bool console_step(struct console *c, int wait_ms)
 		}
 			if (c->pen)
 				board_motion(c, e.motion.x, e.motion.y, false);
+			if (c->control[0] && !c->drawing)
+				view_motion(c, e.motion.x, e.motion.y);
 			if (c->band) {
 				c->band_x1 = e.motion.x;
 				c->band_y1 = e.motion.y;
@@ -1917,6 +2487,21 @@ bool console_step(struct console *c, int wait_ms)
 	if (c->hover >= 0 && now - c->hover_since >= 600000 &&
 	    now - c->hover_since < 600000 + 60000)
 		c->dirty = true;
+	/* Esc held a second in the control view: the control ends. */
+	if (c->esc_since && now - c->esc_since >= 1000000) {
+		c->esc_since = 0;
+		if (c->control[0])
+			do_control(c);
+	}
+	/* The controlled student's next picture: the view follows it. */
+	if (c->control[0] && c->cfg.pics) {
+		uint64_t n;
+
+		pthread_mutex_lock(&c->cfg.pics->lock);
+		n = c->cfg.pics->big_frames;
+		pthread_mutex_unlock(&c->cfg.pics->lock);
+		c->dirty |= n != c->view_frames;
+	}
 	/* The board changed (here, or by `ctl board`): draw it again. */
 	if (c->cfg.board) {
 		struct cast_board_stats bs;
@@ -2058,6 +2643,21 @@ void console_json(struct console *c, struct cast_json *j)
 	cast_json_bool(j, "drawing", c->drawing);
 	cast_json_bool(j, "recording", c->recording);
 	cast_json_bool(j, "voice_on", c->voice_on);
+	cast_json_bool(j, "wall", c->wall_on);
+	cast_json_str(j, "demo", c->demo);
+	cast_json_str(j, "control", c->control);
+	if (c->control[0]) {
+		const struct cast_ui_rect *r = &c->view_r;
+
+		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x, r->y,
+		         r->w, r->h);
+		cast_json_str(j, "view_rect", buf);
+		cast_json_int(j, "view_src_w", c->src_w);
+		cast_json_int(j, "view_src_h", c->src_h);
+		cast_json_int(j, "view_frames", (int64_t)c->view_frames);
+	}
+	cast_json_int(j, "inputs", (int64_t)c->inputs);
+	cast_json_int(j, "inputs_failed", (int64_t)c->inputs_failed);
 	if (c->drawing) {
 		struct cast_board_style st;
 		const struct cast_ui_rect *r = &c->board_r;
@@ -2125,6 +2725,8 @@ void console_json(struct console *c, struct cast_json *j)
 		cast_json_str(j, "rect", buf);
 		cast_json_bool(j, "locked", c->st[i].flags & CAST_UI_T_LOCKED);
 		cast_json_bool(j, "selected", is_selected(c, c->st[i].id));
+		cast_json_int(j, "frames", (int64_t)c->st[i].frames);
+		cast_json_bool(j, "demo", c->st[i].flags & CAST_UI_T_DEMO);
 		cast_json_end(j);
 	}
 	cast_json_array_end(j);

@@ -6,6 +6,19 @@
 
 struct console;
 
+/*
+ * The students' latest pictures, as the library's receivers hand them over
+ * (cast_screens_cfg.on_frame): a small cairo surface per student (the
+ * monitor wall's thumbnails) and, for the student under remote control, a
+ * larger one. Made before the console (the screens start first).
+ */
+struct console_pics;
+
+int console_pics_new(struct console_pics **out);
+void console_pics_free(struct console_pics **p);
+/** cast_screens_cfg.on_frame: copies the picture (I420) under a lock. */
+void console_on_frame(const char *id, const struct cast_frame *f, void *arg);
+
 struct console_cfg {
 	struct cast_class *cls;
 	struct cast_sender *sender;
@@ -26,6 +39,9 @@ struct console_cfg {
 	 * teacher has a voice source (`ctl voice` exists). */
 	struct cast_board *board;
 	bool voice;
+	/* Students' pictures (NULL: no students' screens, and no Wall, Demo
+	 * or Control button). */
+	struct console_pics *pics;
 };
 
 /**

@@ -764,6 +764,7 @@ static void write_voice(struct cast_json *j, struct cast_voice_sender *v)
 }
 
 static struct cast_screens *screens;	/* students' screens (ctl demo…) */
+static struct console_pics *pics;	/* their pictures, for the console */
 
 static void write_stats(FILE *f, struct cast_sender *s,
 			struct cast_recorder *rec,
@@ -1184,6 +1185,14 @@ int main(int argc, char **argv)
 
 			cast_screens_cfg_init(&sc);
 			sc.cls = cls;
+			/* The console's tiles and control view: only when it
+			 * will open (a headless teacher copies no picture). */
+			if (!t.common.headless &&
+			    (getenv("DISPLAY") || getenv("WAYLAND_DISPLAY")) &&
+			    !console_pics_new(&pics)) {
+				sc.on_frame = console_on_frame;
+				sc.arg = pics;
+			}
 			sc.channel = t.cfg.channel;
 			sc.iface = t.cfg.iface;
 			err = cast_screens_new(&screens, &sc);
@@ -1299,6 +1308,7 @@ int main(int argc, char **argv)
 		ccon.first_run = t.first_run;
 		ccon.board = board;
 		ccon.voice = voice != NULL;
+		ccon.pics = screens ? pics : NULL;
 		/* The broadcast is this very screen: keep the console out. */
 		ccon.own_screen =
 			!strcmp(t.source, "x11") &&
@@ -1355,6 +1365,7 @@ int main(int argc, char **argv)
 	console_free(&con);
 	/* Students' streams end before the class they answer through. */
 	cast_screens_free(&screens);
+	console_pics_free(&pics);
 	/* The class's worker must not answer through a freed control plane. */
 	if (cls)
 		cast_class_set_ctl(cls, NULL);

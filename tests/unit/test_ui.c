@@ -237,6 +237,30 @@ static void test_draw_tile(void **state)
 	cast_ui_draw_tile(ui, cr, &r, &t, 16);
 	assert_true(count_rgb(img, &r, CAST_UI_ACCENT) > 200);
 	assert_true(count_rgb(img, &r, CAST_UI_OFFLINE) > 50);
+	/* A picture (the monitor wall's) fills the thumbnail area, aspect
+	 * kept; a demonstrator's tile has its accent mark over it. */
+	{
+		cairo_surface_t *pic =
+		    cairo_image_surface_create(CAIRO_FORMAT_RGB24, 32, 18);
+		cairo_t *pc = cairo_create(pic);
+
+		cairo_set_source_rgb(pc, 1, 0, 1);
+		cairo_paint(pc);
+		cairo_destroy(pc);
+		t.flags = CAST_UI_T_ONLINE;
+		t.selected = false;
+		cast_ui_draw_tile(ui, cr, &r, &t, 16);
+		assert_int_equal(count_rgb(img, &r, 0xff00ff), 0);
+		t.picture = pic;
+		cast_ui_draw_tile(ui, cr, &r, &t, 16);
+		assert_true(count_rgb(img, &r, 0xff00ff) > 5000);
+		assert_true(count_rgb(img, &r, CAST_UI_ACCENT) < 50);
+		t.flags |= CAST_UI_T_DEMO;
+		cast_ui_draw_tile(ui, cr, &r, &t, 16);
+		assert_true(count_rgb(img, &r, CAST_UI_ACCENT) > 100);
+		t.picture = NULL;
+		cairo_surface_destroy(pic);
+	}
 	/* Chinese text is laid out with real glyphs: wider than nothing, and
 	 * the two scripts' words differ in width. */
 	assert_true(cast_ui_text_width(ui, cr, "锁屏", 16, false) > 16);

@@ -92,6 +92,13 @@ enum cast_ui_str {
 	CAST_S_REC,
 	CAST_S_ENTER_BOARD_TEXT,
 	CAST_S_DRAWING,
+	CAST_S_WALL,
+	CAST_S_DEMO_START,
+	CAST_S_DEMO_STOP,
+	CAST_S_CONTROL,
+	CAST_S_CONTROL_STOP,
+	CAST_S_PICK_ONE,
+	CAST_S_CONTROLLING,
 	CAST_S_COUNT
 };
 
@@ -244,10 +251,13 @@ struct cast_ui_tile {
 	unsigned flags;
 	double loss_pct;
 	bool selected, focused;
+	/** The student's latest screen (monitor wall), borrowed; NULL: none. */
+	cairo_surface_t *picture;
 };
 
 /**
- * Draws a student tile: thumbnail area (grey until a picture exists), name,
+ * Draws a student tile: thumbnail area (the picture, scaled to fit, or grey
+ * while there is none; a demonstrator's marked with a ▶), name,
  * id and seat, and one coloured badge per state (online/offline, signed in,
  * hand, locked, demo, left the broadcast, loss) with its word in the
  * context's language. A selected tile has a thick accent border.

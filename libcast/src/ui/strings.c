@@ -94,6 +94,16 @@ static const char *const table[CAST_S_COUNT][CAST_LANG_COUNT] = {
                                  "白板文字"},
     [CAST_S_DRAWING] = {"绘图模式 (Esc 退出)", "Drawing (Esc leaves)",
                         "繪圖模式 (Esc 離開)"},
+    [CAST_S_WALL] = {"监看", "Wall", "監看"},
+    [CAST_S_DEMO_START] = {"学生示范", "Demo", "學生示範"},
+    [CAST_S_DEMO_STOP] = {"停止示范", "Stop demo", "停止示範"},
+    [CAST_S_CONTROL] = {"遥控", "Control", "遙控"},
+    [CAST_S_CONTROL_STOP] = {"停止遥控", "Stop control", "停止遙控"},
+    [CAST_S_PICK_ONE] = {"请先选择一名学生", "select one student first",
+                         "請先選擇一名學生"},
+    [CAST_S_CONTROLLING] = {"遥控中 (按住 Esc 1 秒退出)",
+                            "Controlling (hold Esc 1 s to stop)",
+                            "遙控中 (按住 Esc 1 秒離開)"},
 };
 
 static const char *const codes[CAST_LANG_COUNT] = {"zh_CN", "en", "zh_TW"};

@@ -397,6 +397,49 @@ static double badge(struct cast_ui *ui, cairo_t *cr, double x, double y,
 	return w;
 }
 
+/* A student's picture in `r`, aspect kept, centred (the rest stays dark). */
+static void draw_picture(cairo_t *cr, const struct cast_ui_rect *r,
+                         cairo_surface_t *pic)
+{
+	double pw = cairo_image_surface_get_width(pic);
+	double ph = cairo_image_surface_get_height(pic), k;
+
+	if (pw < 1 || ph < 1 || r->w < 1 || r->h < 1)
+		return;
+	k = fmin(r->w / pw, r->h / ph);
+	cairo_save(cr);
+	cairo_rectangle(cr, r->x, r->y, r->w, r->h);
+	cairo_clip(cr);
+	cairo_translate(cr, r->x + (r->w - pw * k) / 2,
+	                r->y + (r->h - ph * k) / 2);
+	cairo_scale(cr, k, k);
+	cairo_set_source_surface(cr, pic, 0, 0);
+	cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_GOOD);
+	cairo_paint(cr);
+	cairo_restore(cr);
+}
+
+/* The demonstrator's mark: a ▶ in an accent disc, top left of the picture. */
+static void demo_mark(cairo_t *cr, const struct cast_ui_rect *r, double unit)
+{
+	double d = fmin(unit * 1.6, r->h * 0.45), x = r->x + unit * 0.3 + d / 2;
+	double y = r->y + unit * 0.3 + d / 2;
+
+	cairo_save(cr);
+	cairo_set_source_rgb(cr, ((CAST_UI_ACCENT >> 16) & 255) / 255.0,
+	                     ((CAST_UI_ACCENT >> 8) & 255) / 255.0,
+	                     (CAST_UI_ACCENT & 255) / 255.0);
+	cairo_arc(cr, x, y, d / 2, 0, 2 * M_PI);
+	cairo_fill(cr);
+	cairo_set_source_rgb(cr, 1, 1, 1);
+	cairo_move_to(cr, x - d * 0.15, y - d * 0.25);
+	cairo_line_to(cr, x + d * 0.28, y);
+	cairo_line_to(cr, x - d * 0.15, y + d * 0.25);
+	cairo_close_path(cr);
+	cairo_fill(cr);
+	cairo_restore(cr);
+}
+
 void cast_ui_draw_tile(struct cast_ui *ui, cairo_t *cr,
                        const struct cast_ui_rect *r,
                        const struct cast_ui_tile *t, double unit)
@@ -429,6 +472,10 @@ void cast_ui_draw_tile(struct cast_ui *ui, cairo_t *cr,
 	thumb = rect(r->x + pad + unit * 0.2, r->y + pad + unit * 0.2,
 	             r->w - 2 * pad - unit * 0.4, (r->h - 2 * pad) * 0.42);
 	cast_ui_fill(cr, &thumb, unit * 0.2, online ? 0x3c4043 : 0xdadce0);
+	if (t->picture)
+		draw_picture(cr, &thumb, t->picture);
+	if (t->flags & CAST_UI_T_DEMO)
+		demo_mark(cr, &thumb, unit);
 	if (t->flags & CAST_UI_T_LOCKED)
 		padlock(cr, thumb.x + thumb.w / 2, thumb.y + thumb.h / 2,
 		        fmin(thumb.h * 0.6, unit * 2), CAST_UI_LOCKED);

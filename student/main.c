@@ -1111,6 +1111,16 @@ static void write_stats(FILE *f, struct student *stu, struct cast_receiver *r,
 				      (int64_t)ds.frames_decoded);
 			cast_json_int(&j, "last_stamp", ds.last_stamp);
 			cast_json_int(&j, "stamp_ok", (int64_t)ds.stamp_ok);
+			cast_json_int(&j, "stamp_bad", (int64_t)ds.stamp_bad);
+			cast_json_int(&j, "stamp_disorder",
+				      (int64_t)ds.stamp_disorder);
+			cast_json_int(&j, "packets_received",
+				      (int64_t)ds.rtp.packets);
+			cast_json_int(&j, "packets_lost", (int64_t)ds.rtp.lost);
+			cast_json_int(&j, "packets_recovered",
+				      (int64_t)ds.packets_recovered);
+			cast_json_int(&j, "nacks_sent", (int64_t)ds.nacks_sent);
+			cast_json_num(&j, "max_gap_ms", ds.max_gap_us / 1e3);
 			cast_json_end(&j);
 		} else {
 			cast_json_int(&j, "width", st.width);

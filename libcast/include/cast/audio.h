@@ -300,7 +300,15 @@ struct cast_voice_sender_stats {
 	uint64_t repairs_sent;		/* coded repair packets */
 	uint64_t bytes_sent;		/* everything on the wire */
 	uint64_t send_errors;
+	/**
+	 * The source failed (read error), or a film's sound could not be
+	 * opened at all (its picture then plays silent).
+	 */
 	uint64_t source_errors;
+	/** A film's sound packets the decoder refused (played as silence). */
+	uint64_t decode_errors;
+	/** A film's sound lost to damage, replaced by silence (ms). */
+	uint64_t missing_ms;
 	uint32_t ssrc;
 	bool enabled;
 	bool finished;			/* the file ended */

@@ -790,6 +790,7 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	cast_json_int(&j, "frames_captured", (int64_t)st.frames_captured);
 	cast_json_int(&j, "frames_sent", (int64_t)st.frames_sent);
 	cast_json_int(&j, "frames_still", (int64_t)st.frames_still);
+	cast_json_int(&j, "frames_repeated", (int64_t)st.frames_repeated);
 	cast_json_int(&j, "keyframes", (int64_t)st.keyframes);
 	cast_json_int(&j, "packets_sent", (int64_t)st.packets_sent);
 	cast_json_int(&j, "bytes_sent", (int64_t)st.bytes_sent);

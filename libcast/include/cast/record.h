@@ -185,6 +185,17 @@ CAST_API void cast_replay_size(const struct cast_replay *r, int *w, int *h);
  */
 CAST_API int cast_replay_next(struct cast_replay *r, struct cast_packet *pkt,
 			      int64_t *due_mono_us);
+/**
+ * Network cinema, passed through: while the film's clock is paused, the
+ * access units from the last keyframe handed out to the paused picture, in
+ * order (owned by the replay, valid until the next cast_replay_next), so a
+ * student that joins during the pause can be sent a picture its decoder can
+ * start with. Returns how many are in `*aus`: 0 when not paused, without a
+ * clock, or when more than 600 access units or 32 MiB came since the
+ * keyframe (none kept).
+ */
+CAST_API int cast_replay_held(struct cast_replay *r,
+			      const struct cast_packet **aus);
 CAST_API void cast_replay_free(struct cast_replay **r);
 
 /*

@@ -1256,6 +1256,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		err = cast_sender_sdp(s, sdp, sizeof(sdp));
+		/* The sound too (the voice, or a film's own). */
+		if (err >= 0 && voice)
+			err = cast_voice_sender_sdp(voice, sdp, sizeof(sdp));
 		f = err < 0 ? NULL : fopen(t.sdp_path, "w");
 		if (!f || fputs(sdp, f) < 0 || fclose(f)) {
 			fprintf(stderr, "cast-teacher: --sdp %s: cannot write\n",

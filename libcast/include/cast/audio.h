@@ -326,6 +326,13 @@ CAST_API void cast_voice_sender_cfg_init(struct cast_voice_sender_cfg *cfg);
 CAST_API int cast_voice_sender_new(struct cast_voice_sender **out,
 				   const struct cast_voice_sender_cfg *cfg);
 CAST_API int cast_voice_sender_start(struct cast_voice_sender *v);
+/**
+ * Appends the voice's media section (Opus, RFC 7587) to the SDP in `buf`
+ * (cast_sender_sdp's), for third-party players of an --insecure class.
+ * Returns the new length, -EINVAL or -ENOSPC (buf unchanged).
+ */
+CAST_API int cast_voice_sender_sdp(struct cast_voice_sender *v, char *buf,
+				   size_t size);
 /** Turns sending on or off (the source keeps being read). */
 CAST_API void cast_voice_sender_enable(struct cast_voice_sender *v, bool on);
 CAST_API void cast_voice_sender_stats(struct cast_voice_sender *v,

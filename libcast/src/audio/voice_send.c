@@ -525,6 +525,13 @@ int cast_voice_sender_start(struct cast_voice_sender *v)
 	return 0;
 }
 
+int cast_voice_sender_sdp(struct cast_voice_sender *v, char *buf,
+			  size_t size)
+{
+	return cast_sdp_append_opus(buf, size, v->group, v->port,
+				    CAST_RTP_PT_OPUS, v->cfg.ttl);
+}
+
 void cast_voice_sender_enable(struct cast_voice_sender *v, bool on)
 {
 	v->enabled = on;

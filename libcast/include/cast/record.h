@@ -211,13 +211,19 @@ struct cast_cinema_status {
 	double duration_s;	/* 0: unknown */
 	bool paused;
 	bool passthrough;	/* the picture is the file's H.264 as it is */
+	/** A live stream (udp://, tcp://, srt://, or no duration and no
+	 * seeking): no seek, no end known. */
+	bool live;
+	/** cast_cinema_seek can move it (a file; a server with ranges). */
+	bool seekable;
 	char file[1024];
 };
 
 /**
- * A clock for the film at `path` (its duration read from the file), at
- * time 0, running from the first cast_cinema_position() on. Errors:
- * -EINVAL, -ENOMEM, the open's (-ENOENT, CAST_EMALFORMED).
+ * A clock for the film at `path` (its duration read from the file; a live
+ * stream's URL is not opened), at time 0, running from the first
+ * cast_cinema_position() on. Errors: -EINVAL, -ENOMEM, the open's
+ * (-ENOENT, CAST_EMALFORMED).
  */
 CAST_API int cast_cinema_new(struct cast_cinema **out, const char *path);
 /** The film time now (s); the first call starts the clock. */
@@ -235,8 +241,9 @@ CAST_API int cast_cinema_pause(struct cast_cinema *c);
 /** Goes on from where it was paused (0, or -EALREADY: not paused). */
 CAST_API int cast_cinema_resume(struct cast_cinema *c);
 /**
- * Jumps to `t` seconds (a pause stays a pause). Returns 0, or -ERANGE when
- * `t` is negative or past the film's end.
+ * Jumps to `t` seconds (a pause stays a pause). Returns 0, -ERANGE when
+ * `t` is negative or past the film's end, -ESPIPE for a live stream,
+ * -ENOTSUP for a source that cannot seek (a server without byte ranges).
  */
 CAST_API int cast_cinema_seek(struct cast_cinema *c, double t);
 /**

@@ -109,7 +109,7 @@ static void file_close(void *priv)
 		return;
 	swr_free(&fs->swr);
 	avcodec_free_context(&fs->dec);
-	avformat_close_input(&fs->fmt);
+	cast__media_close(&fs->fmt);
 	av_packet_free(&fs->pkt);
 	av_frame_free(&fs->frame);
 	free(fs->fifo);
@@ -141,7 +141,7 @@ static int file_open(void **priv, const char *path)
 		err = CAST_ERROR(ENOMEM);
 		goto out;
 	}
-	e = avformat_open_input(&fs->fmt, path, NULL, NULL);
+	e = cast__media_open(&fs->fmt, path);
 	if (e < 0) {
 		err = av_err(path, e);
 		goto out;
@@ -530,7 +530,7 @@ int cast_audio_file_probe(const char *path)
 
 	if (!path || !*path)
 		return CAST_ERROR(EINVAL);
-	e = avformat_open_input(&fmt, path, NULL, NULL);
+	e = cast__media_open(&fmt, path);
 	if (e < 0)
 		return e == AVERROR(ENOENT) ? CAST_ERROR(ENOENT)
 		       : e == AVERROR_INVALIDDATA ? CAST_EMALFORMED
@@ -541,7 +541,7 @@ int cast_audio_file_probe(const char *path)
 					0) >= 0;
 	else
 		e = CAST_EMALFORMED;
-	avformat_close_input(&fmt);
+	cast__media_close(&fmt);
 	return e;
 }
 

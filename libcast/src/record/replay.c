@@ -8,6 +8,7 @@
 #include <libavformat/avformat.h>
 
 #include "cast/cast.h"
+#include "core/core_int.h"
 #include "cast/record.h"
 
 struct cast_replay {
@@ -134,7 +135,7 @@ int cast_replay_new(struct cast_replay **out, const struct cast_replay_cfg *cfg)
 		err = CAST_ERROR(ENOMEM);
 		goto out;
 	}
-	err = avformat_open_input(&r->fmt, cfg->path, NULL, NULL);
+	err = cast__media_open(&r->fmt, cfg->path);
 	if (err < 0) {
 		err = err_of(err);
 		goto out;
@@ -360,7 +361,7 @@ void cast_replay_free(struct cast_replay **pr)
 	free(r->held);
 	av_bsf_free(&r->bsf);
 	av_packet_free(&r->pkt);
-	avformat_close_input(&r->fmt);
+	cast__media_close(&r->fmt);
 	free(r);
 	*pr = NULL;
 }

@@ -171,6 +171,16 @@ CAST_API int cast_jitter_new(struct cast_jitter **out,
  * 1 (dropped: a duplicate or too late, counted), -EINVAL (empty) or
  * -EMSGSIZE (over CAST_OPUS_MAX_PACKET).
  */
+/**
+ * An audio packet `seq` with RTP time `ts` has arrived but waits for its
+ * signature (it is put later, or never): frames before it that are missing
+ * when due are lost, not an underrun, so they are concealed and playout
+ * goes on instead of waiting a frame. Only up to 8 frames ahead of the
+ * newest packet count (an unsigned packet must not move the buffer far);
+ * before the first packet, nothing.
+ */
+CAST_API void cast_jitter_expect(struct cast_jitter *j, uint16_t seq,
+				 uint32_t ts);
 CAST_API int cast_jitter_put(struct cast_jitter *j, uint16_t seq, uint32_t ts,
 			     const uint8_t *data, size_t len, int64_t now_us);
 /** What to play for the next 20 ms, at monotonic time `now_us`. */

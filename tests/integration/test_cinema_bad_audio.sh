@@ -2,20 +2,20 @@
 # Network cinema with a film whose sound cannot be decoded: the picture goes
 # on to the end, silent, with one warning and a counter in the stats.
 # From an H.264+AAC Matroska film and a VP9+Opus WebM one (a 880 Hz tone
-# each, 6 s), mkv_damage.py makes three: the AAC frames from 2 s on
+# each, 8 s), mkv_damage.py makes three: the AAC frames from 4 s on
 # overwritten (the decoder refuses them; passed through), the Opus frames
-# from 2 to 4 s (the demuxer's parser drops them; transcoded), and an audio
+# from 4 to 6 s (the demuxer's parser drops them; transcoded), and an audio
 # track whose codec no decoder knows. Each plays to its own student:
 # pictures to the film's end; the tone until the damage, silence in its
-# place (the Opus film's tone comes back at 4 s, in time); the teacher ends
+# place (the Opus film's tone comes back at 6 s, in time); the teacher ends
 # with the film (exit 0), logs the damage once and counts it
 # (audio_decode_errors, audio_missing_ms; audio_source_errors for the
 # unknown codec).
 . "$(dirname "$0")/lib.sh"
 
 command -v ffmpeg >/dev/null || skip "ffmpeg not installed"
-V="-f lavfi -i testsrc=s=320x240:r=15:d=6"
-A="-f lavfi -i sine=frequency=880:sample_rate=48000:duration=6"
+V="-f lavfi -i testsrc=s=320x240:r=15:d=8"
+A="-f lavfi -i sine=frequency=880:sample_rate=48000:duration=8"
 ffmpeg -loglevel error -y $V $A -c:v libx264 -preset ultrafast -bf 0 -g 15 \
 	-c:a aac -b:a 96k -shortest "$WORK/film.mkv" ||
 	fail "ffmpeg could not make film.mkv"
@@ -23,9 +23,9 @@ ffmpeg -loglevel error -y $V $A -c:v libvpx-vp9 -deadline realtime \
 	-cpu-used 8 -g 15 -c:a libopus -b:a 64k -shortest "$WORK/film.webm" ||
 	fail "ffmpeg could not make film.webm"
 D="$SRC/tests/integration/mkv_damage.py"
-python3 "$D" "$WORK/film.mkv" "$WORK/broke.mkv" --from 2 >/dev/null ||
+python3 "$D" "$WORK/film.mkv" "$WORK/broke.mkv" --from 4 >/dev/null ||
 	fail "could not damage film.mkv"
-python3 "$D" "$WORK/film.webm" "$WORK/broke.webm" --from 2 4 >/dev/null ||
+python3 "$D" "$WORK/film.webm" "$WORK/broke.webm" --from 4 6 >/dev/null ||
 	fail "could not damage film.webm"
 python3 "$D" "$WORK/film.mkv" "$WORK/nocodec.mkv" --codec >/dev/null ||
 	fail "could not rename the audio codec"
@@ -36,7 +36,7 @@ S=$CAST_SLACK
 CH=70
 for f in broke.mkv broke.webm nocodec.mkv; do
 	bg "$STUDENT" --headless $K --id "s$CH" --channel $CH \
-		--duration $((14 * S)) --state-dir "$WORK/st$CH" \
+		--duration $((16 * S)) --state-dir "$WORK/st$CH" \
 		--local-socket "$WORK/s$CH.sock" \
 		--audio-out "file:$WORK/$CH.wav" --stats "$WORK/s$CH.json" \
 		2>"$WORK/s$CH.log"
@@ -48,7 +48,7 @@ T=""
 for f in broke.mkv broke.webm nocodec.mkv; do
 	# The film ends the teacher; --duration is only a cap.
 	"$TEACHER" --headless $K --source "file:$WORK/$f" --size 320x240 \
-		--channel $CH --duration $((12 * S)) \
+		--channel $CH --duration $((14 * S)) \
 		--ctl-socket "$WORK/t$CH.sock" --stats "$WORK/t$CH.json" \
 		2>"$WORK/t$CH.log" &
 	T="$T $!"
@@ -63,16 +63,17 @@ wait
 
 grep -q "passed through" "$WORK/t70.log" ||
 	fail "broke.mkv was not passed through: $(cat "$WORK/t70.log")"
-# The passed-through films went out whole (6 s at 15 fps); the transcoded
+# The passed-through films went out whole (8 s at 15 fps); the transcoded
 # one may skip pictures on a loaded machine.
 for CH in 70 72; do
-	check "$WORK/t$CH.json" "s['frames_sent'] == 90" \
+	check "$WORK/t$CH.json" "s['frames_sent'] == 120" \
 		"channel $CH: the teacher did not send the whole film"
 done
 for CH in 70 71 72; do
 	check "$WORK/s$CH.json" "s['frames_decoded'] >= 40" \
 		"channel $CH: the student decoded too few pictures"
-	# Pictures kept coming to the film's end: decoded over 5 s or more.
+	# Pictures kept coming to the film's end: decoded over 5 s or more (a
+	# loaded machine may take seconds to let the student join).
 	python3 - "$WORK/s$CH.json" <<'EOF' ||
 import json, sys
 t = [(s["t"], s["frames_decoded"]) for s in map(json.loads, open(sys.argv[1]))]
@@ -84,9 +85,9 @@ sys.exit(0 if span >= 5 else 1)
 EOF
 		fail "channel $CH: the pictures stopped before the film's end"
 done
-check "$WORK/t70.json" "s['audio_decode_errors'] >= 100 and s['audio_missing_ms'] >= 3000 and s['audio_frames_sent'] >= 250" \
+check "$WORK/t70.json" "s['audio_decode_errors'] >= 100 and s['audio_missing_ms'] >= 3000 and s['audio_frames_sent'] >= 350" \
 	"broke.mkv: the damaged sound was not counted, or not sent as silence"
-check "$WORK/t71.json" "s['audio_missing_ms'] >= 1500 and s['audio_frames_sent'] >= 250" \
+check "$WORK/t71.json" "s['audio_missing_ms'] >= 1500 and s['audio_frames_sent'] >= 350" \
 	"broke.webm: the dropped sound was not counted, or not sent as silence"
 check "$WORK/t72.json" "s['audio_source_errors'] == 1 and s['audio_frames_sent'] == 0" \
 	"nocodec.mkv: the sound no decoder knows was not counted"
@@ -96,9 +97,10 @@ for CH in 70 71 72; do
 		fail "channel $CH: $n warnings about the sound: $(cat "$WORK/t$CH.log")"
 done
 
-# What each student played: the AAC film's tone for its first 2 s, nothing
-# loud after; the Opus film's for 2 s, about 2 s of silence, then its last
-# 2 s; nothing at all for the unknown codec.
+# What each student played: the AAC film's tone for (at most) its first
+# 4 s, nothing loud after; the Opus film's until 4 s, about 2 s of silence,
+# then its last 2 s; nothing at all for the unknown codec. A student that
+# joined late (a loaded machine) missed the start: lower bounds are loose.
 python3 - "$WORK" <<'EOF' || fail "a student's sound was not the film's"
 import math, os, struct, sys, wave
 work = sys.argv[1]
@@ -118,8 +120,8 @@ def longest_quiet(frames):
     return max((b - a - 1 for a, b in zip(on, on[1:])), default=0) * 0.02
 
 ok = True
-for name, lo, hi, gap in (("70", 1.5, 2.4, (0, 0.2)),
-                          ("71", 3.2, 4.4, (1.6, 2.5)), ("72", 0, 0, (0, 0))):
+for name, lo, hi, gap in (("70", 1.0, 4.4, (0, 0.2)),
+                          ("71", 2.5, 6.4, (1.6, 2.5)), ("72", 0, 0, (0, 0))):
     f = loud(name)
     secs, quiet = sum(f) * 0.02, longest_quiet(f)
     print("channel %s: %.2f s of sound, %.2f s quiet inside it"

@@ -756,6 +756,9 @@ static void write_voice(struct cast_json *j, struct cast_voice_sender *v)
 	cast_json_int(j, "audio_repairs_sent", (int64_t)vs.repairs_sent);
 	cast_json_int(j, "audio_bytes_sent", (int64_t)vs.bytes_sent);
 	cast_json_int(j, "audio_send_errors", (int64_t)vs.send_errors);
+	cast_json_int(j, "audio_source_errors", (int64_t)vs.source_errors);
+	cast_json_int(j, "audio_decode_errors", (int64_t)vs.decode_errors);
+	cast_json_int(j, "audio_missing_ms", (int64_t)vs.missing_ms);
 	cast_json_bool(j, "audio_finished", vs.finished);
 	cast_json_hist_ms(j, "audio_encode_ms", &vs.encode_us);
 	cast_json_int(j, "audio_auth_packets", (int64_t)vs.auth_packets);
@@ -788,6 +791,7 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	cast_json_int(&j, "frames_captured", (int64_t)st.frames_captured);
 	cast_json_int(&j, "frames_sent", (int64_t)st.frames_sent);
 	cast_json_int(&j, "frames_still", (int64_t)st.frames_still);
+	cast_json_int(&j, "frames_repeated", (int64_t)st.frames_repeated);
 	cast_json_int(&j, "keyframes", (int64_t)st.keyframes);
 	cast_json_int(&j, "packets_sent", (int64_t)st.packets_sent);
 	cast_json_int(&j, "bytes_sent", (int64_t)st.bytes_sent);
@@ -1261,6 +1265,9 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		err = cast_sender_sdp(s, sdp, sizeof(sdp));
+		/* The sound too (the voice, or a film's own). */
+		if (err >= 0 && voice)
+			err = cast_voice_sender_sdp(voice, sdp, sizeof(sdp));
 		f = err < 0 ? NULL : fopen(t.sdp_path, "w");
 		if (!f || fputs(sdp, f) < 0 || fclose(f)) {
 			fprintf(stderr, "cast-teacher: --sdp %s: cannot write\n",

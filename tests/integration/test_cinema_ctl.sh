@@ -4,7 +4,9 @@
 # H.264+AAC in Matroska (passed through) and VP9+Opus in WebM (decoded and
 # encoded again). Paused, the clock holds (status) and the student plays no
 # sound: the passed-through film sends no new pictures, the encoded one
-# keeps sending its last; resumed, it goes on from there; moved back to
+# keeps sending its last; a student joining the passed-through film during
+# the pause shows the paused picture within 2 s; resumed, it goes on from
+# there; moved back to
 # 2 s, the status says so and the student's sound at the end has the pitch
 # of the film's second it reached since, not of the later one it would
 # have reached without the seek.
@@ -92,6 +94,28 @@ if [ $F = mkv ]; then
 else
 	[ $((D1 - D0)) -ge 2 ] ||
 		fail "$F: the paused picture did not keep going out"
+fi
+# A student that joins during the pause gets the paused picture: passed
+# through, its keyframe request has the access units from the last
+# keyframe to the paused one sent again.
+if [ $F = mkv ]; then
+	bg "$STUDENT" --headless $K --id late$F --channel $CH \
+		--duration $((30 * CAST_SLACK)) --state-dir "$WORK/stl$F" \
+		--local-socket "$WORK/l$F.sock" --stats "$WORK/l$F.json" \
+		2>"$WORK/l$F.log"
+	i=0
+	until grep -q '"first_picture_ms":[0-9]' "$WORK/l$F.json" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -le $((40 * CAST_SLACK)) ] ||
+			fail "$F: a student joining during the pause got no picture: $(tail -n 1 "$WORK/l$F.json" 2>/dev/null | head -c 600)"
+		sleep 0.1
+	done
+	FP=$(grep -o '"first_picture_ms":[0-9][0-9.]*' "$WORK/l$F.json" | head -n 1 | cut -d: -f2)
+	echo "$F: a student joining during the pause showed a picture after $FP ms"
+	python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) <= 2000 * $CAST_SLACK else 1)" "$FP" ||
+		fail "$F: the late student waited $FP ms for the paused picture"
+	cinema status
+	expect "r['paused'] and abs(r['position_s'] - $P) < 0.05" "the paused film moved for the late student"
 fi
 cinema resume
 expect "r['ok'] and not r['paused'] and abs(r['position_s'] - $P) < 0.5" "resume"

@@ -232,6 +232,48 @@ static void jitter_reorder_loss(void **state)
 	assert_null(j);
 }
 
+/*
+ * A block whose signature was lost (its three frames never put) while the
+ * next block waits at the gate for its own: with the waiting packets
+ * announced (cast_jitter_expect) the three frames are concealed and the
+ * next block plays when due, no underrun; without, the buffer runs dry
+ * and the next block plays a frame later.
+ */
+static void jitter_awaited_block(void **state)
+{
+	for (int announce = 0; announce < 2; announce++) {
+		struct cast_jitter *j = jb();
+		struct cast_jitter_stats st;
+		int64_t t = 1000000, t0;
+		int b, i;
+
+		(void)state;
+		/* Frames 0..3 arrive every 20 ms; 4..6 (a block) are lost;
+		 * 7 arrives at its time but is put 40 ms later. */
+		for (i = 0; i < 4; i++)
+			put(j, (uint16_t)i, t + i * F);
+		t0 = t + 60000;	/* frame 0 due (60 ms floor) */
+		for (i = 0; i < 4; i++) {
+			assert_int_equal(get(j, t0 + i * F, &b),
+					 CAST_JITTER_PACKET);
+			assert_int_equal(b, i);
+		}
+		if (announce)
+			cast_jitter_expect(j, 7, 7 * 960);
+		/* 4, 5, 6 due: nothing buffered. */
+		for (i = 4; i < 7; i++)
+			assert_int_equal(get(j, t0 + i * F, &b),
+					 CAST_JITTER_LOST);
+		put(j, 7, t + 7 * F);
+		assert_int_equal(get(j, t0 + 7 * F, &b),
+				 announce ? CAST_JITTER_PACKET
+					  : CAST_JITTER_LOST);
+		cast_jitter_stats(j, &st);
+		assert_int_equal(st.underruns, announce ? 0 : 1);
+		cast_jitter_free(&j);
+	}
+}
+
 /* A signed voice: every 4th sequence number is the teacher's auth packet,
  * never put here. Its gap costs no frame (the next packet carries the
  * timestamp due); a lost audio packet beside it is still rebuilt from the
@@ -547,6 +589,7 @@ int main(void)
 		cmocka_unit_test(opus_roundtrip_fec_plc),
 		cmocka_unit_test(rtp_packetize_parse),
 		cmocka_unit_test(jitter_reorder_loss),
+		cmocka_unit_test(jitter_awaited_block),
 		cmocka_unit_test(jitter_skips_auth_slots),
 		cmocka_unit_test(jitter_underrun_grows_pause_restarts),
 		cmocka_unit_test(jitter_shrinks_and_follows_jitter),

@@ -188,6 +188,25 @@ static void test_ctl(void **state)
 	cast_cinema_free(&c);
 }
 
+/* A live stream's URL is not opened: no length, no seek, said so. */
+static void test_live(void **state)
+{
+	struct cast_cinema *c = NULL;
+	struct cast_cinema_status st;
+
+	(void)state;
+	assert_int_equal(cast_cinema_new(&c, "udp://127.0.0.1:9"), 0);
+	cast_cinema_status(c, &st);
+	assert_true(st.live);
+	assert_false(st.seekable);
+	assert_true(st.duration_s == 0);
+	assert_int_equal(cast_cinema_seek(c, 1), CAST_ERROR(ESPIPE));
+	expect_error(c, "seek", "1", "live stream cannot seek");
+	assert_int_equal(cast_cinema_pause(c), 0);
+	assert_int_equal(cast_cinema_resume(c), 0);
+	cast_cinema_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +214,7 @@ int main(void)
 	    cmocka_unit_test(test_pause_resume),
 	    cmocka_unit_test(test_seek_settle),
 	    cmocka_unit_test(test_ctl),
+	    cmocka_unit_test(test_live),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

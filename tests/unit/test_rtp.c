@@ -1542,6 +1542,54 @@ static void test_sdp(void **state)
 			 CAST_ERROR(EINVAL));
 }
 
+/* The sound's media section (RFC 7587) after the picture's. */
+static void test_sdp_opus(void **state)
+{
+	struct cast_sdp_info info = {
+		.dest_addr = "239.255.0.11",
+		.port = 40110,
+		.pt = 96,
+	};
+	char b[1024], before[1024];
+	int n, v;
+
+	(void)state;
+	v = cast_sdp_write(b, sizeof(b), &info);
+	assert_true(v > 0);
+	n = cast_sdp_append_opus(b, sizeof(b), "239.255.0.11", 40112, 111, 1);
+	assert_true(n > v);
+	assert_int_equal((size_t)n, strlen(b));
+	assert_non_null(strstr(b, "\r\nm=video 40110 RTP/AVP 96\r\n"));
+	/* The audio section comes last, with its own address. */
+	assert_non_null(strstr(b + v, "m=audio 40112 RTP/AVP 111\r\n"
+				      "c=IN IP4 239.255.0.11/1\r\n"
+				      "a=rtpmap:111 opus/48000/2\r\n"
+				      "a=fmtp:111 minptime=20;useinbandfec=1;"
+				      "stereo=0;sprop-stereo=0\r\n"
+				      "a=ptime:20\r\n"));
+	assert_int_equal(strncmp(b + v, "m=audio", 7), 0);
+
+	/* Too small, a bad address or type: the SDP is left as it was. */
+	v = cast_sdp_write(b, sizeof(b), &info);
+	memcpy(before, b, (size_t)v + 1);
+	for (size_t i = (size_t)v + 1; i < (size_t)n; i += 7) {
+		assert_int_equal(cast_sdp_append_opus(b, i, "239.255.0.11",
+						      40112, 111, 1),
+				 CAST_ERROR(ENOSPC));
+		assert_string_equal(b, before);
+	}
+	assert_int_equal(cast_sdp_append_opus(b, sizeof(b), "nowhere", 40112,
+					      111, 1),
+			 CAST_ERROR(EINVAL));
+	assert_string_equal(b, before);
+	assert_int_equal(cast_sdp_append_opus(b, sizeof(b), "10.0.0.1", 40112,
+					      200, 1),
+			 CAST_ERROR(EINVAL));
+	n = cast_sdp_append_opus(b, sizeof(b), "10.0.0.1", 5006, 111, 1);
+	assert_true(n > v);
+	assert_non_null(strstr(b, "\r\nc=IN IP4 10.0.0.1\r\n"));
+}
+
 /* Every packet names its channel; a receiver of one channel drops others'. */
 static void test_channel_ext(void **state)
 {
@@ -1642,6 +1690,7 @@ int main(void)
 		cmocka_unit_test(test_rtcp_malformed),
 		cmocka_unit_test(test_ntp),
 		cmocka_unit_test(test_sdp),
+		cmocka_unit_test(test_sdp_opus),
 	};
 
 	cast_log_set_handler(quiet, NULL);

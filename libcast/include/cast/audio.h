@@ -171,6 +171,16 @@ CAST_API int cast_jitter_new(struct cast_jitter **out,
  * 1 (dropped: a duplicate or too late, counted), -EINVAL (empty) or
  * -EMSGSIZE (over CAST_OPUS_MAX_PACKET).
  */
+/**
+ * An audio packet `seq` with RTP time `ts` has arrived but waits for its
+ * signature (it is put later, or never): frames before it that are missing
+ * when due are lost, not an underrun, so they are concealed and playout
+ * goes on instead of waiting a frame. Only up to 8 frames ahead of the
+ * newest packet count (an unsigned packet must not move the buffer far);
+ * before the first packet, nothing.
+ */
+CAST_API void cast_jitter_expect(struct cast_jitter *j, uint16_t seq,
+				 uint32_t ts);
 CAST_API int cast_jitter_put(struct cast_jitter *j, uint16_t seq, uint32_t ts,
 			     const uint8_t *data, size_t len, int64_t now_us);
 /** What to play for the next 20 ms, at monotonic time `now_us`. */
@@ -300,7 +310,15 @@ struct cast_voice_sender_stats {
 	uint64_t repairs_sent;		/* coded repair packets */
 	uint64_t bytes_sent;		/* everything on the wire */
 	uint64_t send_errors;
+	/**
+	 * The source failed (read error), or a film's sound could not be
+	 * opened at all (its picture then plays silent).
+	 */
 	uint64_t source_errors;
+	/** A film's sound packets the decoder refused (played as silence). */
+	uint64_t decode_errors;
+	/** A film's sound lost to damage, replaced by silence (ms). */
+	uint64_t missing_ms;
 	uint32_t ssrc;
 	bool enabled;
 	bool finished;			/* the file ended */
@@ -318,6 +336,13 @@ CAST_API void cast_voice_sender_cfg_init(struct cast_voice_sender_cfg *cfg);
 CAST_API int cast_voice_sender_new(struct cast_voice_sender **out,
 				   const struct cast_voice_sender_cfg *cfg);
 CAST_API int cast_voice_sender_start(struct cast_voice_sender *v);
+/**
+ * Appends the voice's media section (Opus, RFC 7587) to the SDP in `buf`
+ * (cast_sender_sdp's), for third-party players of an --insecure class.
+ * Returns the new length, -EINVAL or -ENOSPC (buf unchanged).
+ */
+CAST_API int cast_voice_sender_sdp(struct cast_voice_sender *v, char *buf,
+				   size_t size);
 /** Turns sending on or off (the source keeps being read). */
 CAST_API void cast_voice_sender_enable(struct cast_voice_sender *v, bool on);
 CAST_API void cast_voice_sender_stats(struct cast_voice_sender *v,

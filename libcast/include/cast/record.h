@@ -185,6 +185,17 @@ CAST_API void cast_replay_size(const struct cast_replay *r, int *w, int *h);
  */
 CAST_API int cast_replay_next(struct cast_replay *r, struct cast_packet *pkt,
 			      int64_t *due_mono_us);
+/**
+ * Network cinema, passed through: while the film's clock is paused, the
+ * access units from the last keyframe handed out to the paused picture, in
+ * order (owned by the replay, valid until the next cast_replay_next), so a
+ * student that joins during the pause can be sent a picture its decoder can
+ * start with. Returns how many are in `*aus`: 0 when not paused, without a
+ * clock, or when more than 600 access units or 32 MiB came since the
+ * keyframe (none kept).
+ */
+CAST_API int cast_replay_held(struct cast_replay *r,
+			      const struct cast_packet **aus);
 CAST_API void cast_replay_free(struct cast_replay **r);
 
 /*
@@ -200,13 +211,19 @@ struct cast_cinema_status {
 	double duration_s;	/* 0: unknown */
 	bool paused;
 	bool passthrough;	/* the picture is the file's H.264 as it is */
+	/** A live stream (udp://, tcp://, srt://, or no duration and no
+	 * seeking): no seek, no end known. */
+	bool live;
+	/** cast_cinema_seek can move it (a file; a server with ranges). */
+	bool seekable;
 	char file[1024];
 };
 
 /**
- * A clock for the film at `path` (its duration read from the file), at
- * time 0, running from the first cast_cinema_position() on. Errors:
- * -EINVAL, -ENOMEM, the open's (-ENOENT, CAST_EMALFORMED).
+ * A clock for the film at `path` (its duration read from the file; a live
+ * stream's URL is not opened), at time 0, running from the first
+ * cast_cinema_position() on. Errors: -EINVAL, -ENOMEM, the open's
+ * (-ENOENT, CAST_EMALFORMED).
  */
 CAST_API int cast_cinema_new(struct cast_cinema **out, const char *path);
 /** The film time now (s); the first call starts the clock. */
@@ -224,8 +241,9 @@ CAST_API int cast_cinema_pause(struct cast_cinema *c);
 /** Goes on from where it was paused (0, or -EALREADY: not paused). */
 CAST_API int cast_cinema_resume(struct cast_cinema *c);
 /**
- * Jumps to `t` seconds (a pause stays a pause). Returns 0, or -ERANGE when
- * `t` is negative or past the film's end.
+ * Jumps to `t` seconds (a pause stays a pause). Returns 0, -ERANGE when
+ * `t` is negative or past the film's end, -ESPIPE for a live stream,
+ * -ENOTSUP for a source that cannot seek (a server without byte ranges).
  */
 CAST_API int cast_cinema_seek(struct cast_cinema *c, double t);
 /**

@@ -243,4 +243,14 @@ struct cast_sdp_info {
 CAST_API int cast_sdp_write(char *buf, size_t size,
 			    const struct cast_sdp_info *info);
 
+/**
+ * Appends an Opus media section (RFC 7587: m=audio, its own c= line,
+ * rtpmap opus/48000/2, fmtp with in-band FEC, mono) for RTP to `addr`
+ * `port` (RTCP on port + 1) with payload type `pt` to the SDP already in
+ * `buf` (a C string). Returns the SDP's new length, -EINVAL (a bad address
+ * or type) or -ENOSPC (buf unchanged).
+ */
+CAST_API int cast_sdp_append_opus(char *buf, size_t size, const char *addr,
+				  uint16_t port, uint8_t pt, int ttl);
+
 #endif

@@ -155,6 +155,8 @@ struct cast_student_stat {
 struct cast_sender_stats {
 	uint64_t frames_captured;
 	uint64_t frames_still;		/* skipped: nothing changed */
+	/** A paused film's access units sent again for a late student. */
+	uint64_t frames_repeated;
 	uint64_t frames_sent;		/* encoded and packetized */
 	uint64_t keyframes;
 	uint64_t packets_sent;

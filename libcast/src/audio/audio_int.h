@@ -2,6 +2,8 @@
 #ifndef CAST_AUDIO_INT_H
 #define CAST_AUDIO_INT_H
 
+#include <stdint.h>
+
 /**
  * Asks for real-time scheduling (SCHED_FIFO, low priority) for the calling
  * thread, as audio threads do: a 20 ms frame late is heard, a busy machine
@@ -19,5 +21,16 @@ struct cast_audio_source;
  * seek's error.
  */
 int cast__audio_source_seek(struct cast_audio_source *s, double t);
+
+/* A file's sound lost to damage and played as silence instead. */
+struct cast__audio_damage {
+	uint64_t decode_errors;	/* packets the decoder refused */
+	uint64_t gaps;		/* runs of packets the demuxer dropped */
+	uint64_t missing_ms;	/* film sound replaced by silence */
+};
+
+/** What the source lost to damage so far (zeros: not a file). */
+void cast__audio_source_damage(const struct cast_audio_source *s,
+			       struct cast__audio_damage *d);
 
 #endif

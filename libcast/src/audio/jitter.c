@@ -42,6 +42,10 @@ struct cast_jitter {
 	uint8_t out[CAST_OPUS_MAX_PACKET];
 	bool any, started;
 	uint16_t newest, next_seq;
+	/* The RTP time of the newest packet that arrived but waits for its
+	 * signature. */
+	uint32_t awaited_ts;
+	bool have_awaited;
 	uint32_t next_ts, ref_ts;
 	int64_t first_arrival, last_arrival;
 	/* Transit times (µs, relative), a ring, and the RFC 3550 jitter. */
@@ -94,6 +98,7 @@ static void reset(struct cast_jitter *j)
 		j->slot[i].used = false;
 	j->any = false;
 	j->started = false;
+	j->have_awaited = false;
 	j->n_transit = 0;
 	j->i_transit = 0;
 }
@@ -173,6 +178,23 @@ int cast_jitter_put(struct cast_jitter *j, uint16_t seq, uint32_t ts,
 	return 0;
 }
 
+/* Frames ahead of the newest packet that an awaited packet may claim. */
+#define EXPECT_AHEAD 8
+
+void cast_jitter_expect(struct cast_jitter *j, uint16_t seq, uint32_t ts)
+{
+	int16_t d;
+
+	if (!j->any)
+		return;
+	d = (int16_t)(seq - j->newest);
+	if (d <= 0 || d > EXPECT_AHEAD)
+		return;
+	if (!j->have_awaited || (int32_t)(ts - j->awaited_ts) > 0)
+		j->awaited_ts = ts;
+	j->have_awaited = true;
+}
+
 /* The oldest held packet's sequence number (j->any). */
 static uint16_t oldest(struct cast_jitter *j)
 {
@@ -220,6 +242,22 @@ void cast_jitter_get(struct cast_jitter *j, int64_t now_us,
 		j->over = 0;
 	}
 	depth = (int16_t)(j->newest - j->next_seq) + 1;
+	/* Nothing buffered, but later packets have arrived and wait for
+	 * their signature: what is due is lost (its block's signature was
+	 * lost), not late; conceal it and go on, so those packets play on
+	 * time instead of a frame later each (docs/voice.md). */
+	if (depth <= 0 && j->have_awaited &&
+	    (int32_t)(j->awaited_ts - j->next_ts) > 0 &&
+	    (int32_t)(j->awaited_ts - j->next_ts) <=
+		    EXPECT_AHEAD * CAST_AUDIO_FRAME) {
+		j->st.depth = 0;
+		out->ts = j->next_ts;
+		out->kind = CAST_JITTER_LOST;
+		j->next_ts += CAST_AUDIO_FRAME;
+		j->next_seq++;
+		j->st.concealed++;
+		return;
+	}
 	if (depth <= 0 &&
 	    now_us - j->last_arrival > (int64_t)j->cfg.idle_ms * 1000) {
 		/* The teacher paused or stopped: start over on the next. */

@@ -1,5 +1,6 @@
 /* Audio sources by name: mic (SDL2 capture), file (libavformat), none. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include "cast/error.h"
 #include "cast/log.h"
 #include "audio/audio_int.h"
+#include "core/core_int.h"
 
 struct backend {
 	const char *name;
@@ -22,6 +24,8 @@ struct backend {
 	int (*read)(void *priv, int16_t *pcm, int timeout_ms);
 	void (*close)(void *priv);
 	int (*seek)(void *priv, double t);	/* NULL: cannot */
+	/* NULL: never damaged */
+	void (*damage)(void *priv, struct cast__audio_damage *d);
 };
 
 struct cast_audio_source {
@@ -68,6 +72,18 @@ struct filesrc {
 	 * when none is pending; the film's time origin (s). */
 	double skip_to;
 	double origin_s;
+	/* The film time (s) where the decoded sound ends, -1 unknown (at the
+	 * start, after a seek); samples per packet as last decoded (48 kHz). */
+	double end_s;
+	int pkt_samples;
+	/* Damaged or missing sound, replaced by silence: the first one is
+	 * logged, every one counted. */
+	struct cast__audio_damage damage;
+	/* Silence still to hand out for lost sound, before fs->frame when
+	 * `held` (the frame after a gap). */
+	int64_t silence_left;
+	bool held, warned;
+	char name[256];
 };
 
 static int av_err(const char *what, int e)
@@ -93,7 +109,7 @@ static void file_close(void *priv)
 		return;
 	swr_free(&fs->swr);
 	avcodec_free_context(&fs->dec);
-	avformat_close_input(&fs->fmt);
+	cast__media_close(&fs->fmt);
 	av_packet_free(&fs->pkt);
 	av_frame_free(&fs->frame);
 	free(fs->fifo);
@@ -109,10 +125,14 @@ static int file_open(void **priv, const char *path)
 
 	if (!path || !*path)
 		return CAST_ERROR(EINVAL);
+	cast__av_log_init();
 	fs = calloc(1, sizeof(*fs));
 	if (!fs)
 		return CAST_ERROR(ENOMEM);
 	fs->skip_to = -1;
+	fs->end_s = -1;
+	fs->pkt_samples = CAST_AUDIO_FRAME;
+	snprintf(fs->name, sizeof(fs->name), "%s", path);
 	fs->cap = 8 * CAST_AUDIO_FRAME;
 	fs->fifo = malloc((size_t)fs->cap * sizeof(int16_t));
 	fs->pkt = av_packet_alloc();
@@ -121,7 +141,7 @@ static int file_open(void **priv, const char *path)
 		err = CAST_ERROR(ENOMEM);
 		goto out;
 	}
-	e = avformat_open_input(&fs->fmt, path, NULL, NULL);
+	e = cast__media_open(&fs->fmt, path);
 	if (e < 0) {
 		err = av_err(path, e);
 		goto out;
@@ -242,11 +262,143 @@ static int skip_before(struct filesrc *fs)
 	return 0;
 }
 
+/* Appends `n` samples of silence to the FIFO. */
+static int add_silence(struct filesrc *fs, int n)
+{
+	if (fs->have + n > fs->cap) {
+		int cap = fs->have + n + CAST_AUDIO_FRAME;
+		int16_t *p = realloc(fs->fifo, (size_t)cap * sizeof(int16_t));
+
+		if (!p)
+			return CAST_ERROR(ENOMEM);
+		fs->fifo = p;
+		fs->cap = cap;
+	}
+	memset(fs->fifo + fs->have, 0, (size_t)n * sizeof(int16_t));
+	fs->have += n;
+	return 0;
+}
+
+/*
+ * The film's sound from film time `t` (s; < 0: where the last decoded
+ * sound ended) for `dur` s is lost (a packet the decoder refused, or
+ * packets the demuxer dropped): silence takes its place, so the sound after
+ * it keeps its time against the picture. The first loss is logged as a
+ * warning, every one is counted.
+ */
+static int lost_sound(struct filesrc *fs, double t, double dur,
+		      const char *why)
+{
+	if (t < 0)
+		t = fs->end_s >= 0 ? fs->end_s : 0;
+	if (!(dur > 0))
+		dur = (double)fs->pkt_samples / CAST_AUDIO_RATE;
+	if (fs->skip_to >= 0) {
+		if (t + dur <= fs->skip_to)
+			return 0;
+		if (t < fs->skip_to) {
+			dur -= fs->skip_to - t;
+			t = fs->skip_to;
+		}
+		fs->skip_to = -1;
+	}
+	if (!fs->warned)
+		cast_log(CAST_LOG_WARN, "audio",
+			 "%s: the film's sound cannot be decoded at %.2f s "
+			 "(%s): silence instead, the picture goes on",
+			 fs->name, t, why);
+	fs->warned = true;
+	/* The decoder's own line for every damaged packet after it would
+	 * bury that one: down to debug. */
+	fs->dec->log_level_offset = AV_LOG_DEBUG;
+	fs->end_s = t + dur;
+	fs->damage.missing_ms += (uint64_t)(dur * 1000 + 0.5);
+	/* Handed out as it is read: an hour-long hole costs no memory. */
+	fs->silence_left += (int64_t)(dur * CAST_AUDIO_RATE + 0.5);
+	return 0;
+}
+
+/* The film time (s) of the frame (or packet) with timestamp `ts`, -1 when
+ * unknown. */
+static double film_time(struct filesrc *fs, int64_t ts)
+{
+	AVRational tb = fs->fmt->streams[fs->stream]->time_base;
+
+	return ts == AV_NOPTS_VALUE ? -1 : ts * av_q2d(tb) - fs->origin_s;
+}
+
+/* A packet the decoder refused: its time and length become silence. */
+static int refused_packet(struct filesrc *fs, int e)
+{
+	AVRational tb = fs->fmt->streams[fs->stream]->time_base;
+	char msg[AV_ERROR_MAX_STRING_SIZE];
+	double t = film_time(fs, fs->pkt->pts);
+	double dur = fs->pkt->duration > 0 ? fs->pkt->duration * av_q2d(tb)
+					   : 0;
+
+	/* A damaged packet's duration is not to be believed either. */
+	if (dur > 1)
+		dur = 1;
+	if (av_strerror(e, msg, sizeof(msg)) < 0)
+		snprintf(msg, sizeof(msg), "the decoder refused a packet");
+	fs->damage.decode_errors++;
+	return lost_sound(fs, t, dur, msg);
+}
+
+/*
+ * A decoded frame: sound missing before it (the demuxer dropped damaged
+ * packets: more than 100 ms since the last frame's end) becomes silence,
+ * and the frame is held until that is handed out (returns 1); then where
+ * this one ends.
+ */
+static int check_frame(struct filesrc *fs)
+{
+	AVFrame *f = fs->frame;
+	double t = film_time(fs, f->best_effort_timestamp), end;
+	bool gap;
+
+	if (f->sample_rate <= 0)
+		return 0;
+	end = t + (double)f->nb_samples / f->sample_rate;
+	fs->pkt_samples = (int)((int64_t)f->nb_samples * CAST_AUDIO_RATE /
+				f->sample_rate);
+	if (t < 0)
+		return 0;
+	gap = fs->end_s >= 0 && t > fs->end_s + 0.1 && fs->skip_to < 0;
+	if (gap) {
+		fs->damage.gaps++;
+		lost_sound(fs, fs->end_s, t - fs->end_s,
+			   "damaged packets dropped");
+		fs->held = true;
+	}
+	fs->end_s = end;
+	return gap;
+}
+
 static int file_fill(struct filesrc *fs)
 {
 	int e;
 
 	while (fs->have < CAST_AUDIO_FRAME && !fs->swr_eof) {
+		if (fs->silence_left > 0) {
+			int n = fs->silence_left < CAST_AUDIO_FRAME
+					? (int)fs->silence_left
+					: CAST_AUDIO_FRAME;
+
+			e = add_silence(fs, n);
+			if (e < 0)
+				return e;
+			fs->silence_left -= n;
+			continue;
+		}
+		if (fs->held) {
+			fs->held = false;
+			e = file_convert(fs, fs->frame);
+			av_frame_unref(fs->frame);
+			if (e < 0)
+				return e;
+			continue;
+		}
 		if (fs->dec_eof) {
 			e = file_convert(fs, NULL);
 			if (e < 0)
@@ -256,6 +408,8 @@ static int file_fill(struct filesrc *fs)
 			continue;
 		}
 		e = avcodec_receive_frame(fs->dec, fs->frame);
+		if (e >= 0 && check_frame(fs))
+			continue;	/* the silence first */
 		if (e >= 0 && fs->skip_to >= 0) {
 			e = skip_before(fs);
 			if (e < 0)
@@ -274,8 +428,16 @@ static int file_fill(struct filesrc *fs)
 			fs->dec_eof = true;
 			continue;
 		}
-		if (e != AVERROR(EAGAIN))
+		if (e == AVERROR(ENOMEM))
 			return av_err("decode", e);
+		if (e != AVERROR(EAGAIN)) {
+			/* A decoder that reports a damaged packet late. */
+			fs->damage.decode_errors++;
+			e = lost_sound(fs, -1, 0, "decoder error");
+			if (e < 0)
+				return e;
+			continue;
+		}
 		if (fs->demux_eof) {
 			avcodec_send_packet(fs->dec, NULL);
 			continue;
@@ -290,11 +452,16 @@ static int file_fill(struct filesrc *fs)
 			return av_err("read", e);
 		if (fs->pkt->stream_index == fs->stream) {
 			e = avcodec_send_packet(fs->dec, fs->pkt);
-			/* A damaged packet loses its samples, not the file. */
-			if (e < 0 && e != AVERROR(EAGAIN) &&
-			    e != AVERROR_INVALIDDATA) {
+			/* A damaged packet loses its samples, not the film. */
+			if (e == AVERROR(ENOMEM)) {
 				av_packet_unref(fs->pkt);
 				return av_err("decode", e);
+			}
+			if (e < 0 && e != AVERROR(EAGAIN))
+				e = refused_packet(fs, e);
+			if (e < 0 && e != AVERROR(EAGAIN)) {
+				av_packet_unref(fs->pkt);
+				return e;
 			}
 		}
 		av_packet_unref(fs->pkt);
@@ -343,7 +510,17 @@ static int file_seek(void *priv, double t)
 	fs->demux_eof = fs->dec_eof = fs->swr_eof = false;
 	fs->have = 0;
 	fs->skip_to = t;
+	fs->end_s = -1;
+	fs->silence_left = 0;
+	if (fs->held)
+		av_frame_unref(fs->frame);
+	fs->held = false;
 	return 0;
+}
+
+static void file_damage(void *priv, struct cast__audio_damage *d)
+{
+	*d = ((struct filesrc *)priv)->damage;
 }
 
 int cast_audio_file_probe(const char *path)
@@ -353,7 +530,7 @@ int cast_audio_file_probe(const char *path)
 
 	if (!path || !*path)
 		return CAST_ERROR(EINVAL);
-	e = avformat_open_input(&fmt, path, NULL, NULL);
+	e = cast__media_open(&fmt, path);
 	if (e < 0)
 		return e == AVERROR(ENOENT) ? CAST_ERROR(ENOENT)
 		       : e == AVERROR_INVALIDDATA ? CAST_EMALFORMED
@@ -364,7 +541,7 @@ int cast_audio_file_probe(const char *path)
 					0) >= 0;
 	else
 		e = CAST_EMALFORMED;
-	avformat_close_input(&fmt);
+	cast__media_close(&fmt);
 	return e;
 }
 
@@ -432,9 +609,10 @@ static void mic_close(void *priv)
 }
 
 static const struct backend backends[] = {
-	{"mic", true, mic_open, mic_read, mic_close, NULL},
-	{"file", false, file_open, file_read, file_close, file_seek},
-	{"none", false, none_open, none_read, none_close, NULL},
+	{"mic", true, mic_open, mic_read, mic_close, NULL, NULL},
+	{"file", false, file_open, file_read, file_close, file_seek,
+	 file_damage},
+	{"none", false, none_open, none_read, none_close, NULL, NULL},
 };
 
 int cast_audio_source_new(struct cast_audio_source **out, const char *backend,
@@ -471,6 +649,14 @@ int cast_audio_source_read(struct cast_audio_source *s, int16_t *pcm,
 int cast__audio_source_seek(struct cast_audio_source *s, double t)
 {
 	return s->b->seek ? s->b->seek(s->priv, t) : CAST_ERROR(ENOTSUP);
+}
+
+void cast__audio_source_damage(const struct cast_audio_source *s,
+				struct cast__audio_damage *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (s->b->damage)
+		s->b->damage(s->priv, d);
 }
 
 bool cast_audio_source_live(const struct cast_audio_source *s)

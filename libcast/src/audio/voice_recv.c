@@ -174,6 +174,18 @@ static void take_rtp(struct cast_voice_receiver *v, const uint8_t *buf,
 			play_rtp(v, buf, len, now);
 		return;
 	}
+	/* Audio of this stream waiting for its block's signature: the
+	 * jitter buffer knows it is coming (a lost signature then costs the
+	 * block's frames, not an underrun as well). */
+	{
+		struct cast_rtp_hdr h;
+
+		if (v->have_ssrc &&
+		    !cast_opus_rtp_parse(buf, len, (uint16_t)v->cfg.channel,
+					 &h) &&
+		    h.ssrc == v->ssrc)
+			cast_jitter_expect(v->jit, h.seq, h.ts);
+	}
 	if (cast_mauth_gate_push(v->gate, buf, len, now) == CAST_EMALFORMED)
 		count(v, &v->st.malformed);
 }

@@ -311,6 +311,7 @@ static void *voice_thread(void *arg)
 	uint64_t n = 0, gen = 0;
 	bool ended = false, anchor = true;
 	double film_s = 0;
+	struct cast__audio_damage dmg;
 	int err;
 
 	cast__audio_realtime("voice");
@@ -347,8 +348,11 @@ static void *voice_thread(void *arg)
 			break;
 		}
 		film_s += (double)CAST_AUDIO_FRAME_US / 1e6;
+		cast__audio_source_damage(v->src, &dmg);
 		pthread_mutex_lock(&v->lock);
 		v->st.frames_read++;
+		v->st.decode_errors = dmg.decode_errors;
+		v->st.missing_ms = dmg.missing_ms;
 		pthread_mutex_unlock(&v->lock);
 		/* Turned off: what was sent gets its signature now. */
 		if (!v->enabled && v->auth_n)
@@ -426,6 +430,18 @@ int cast_voice_sender_new(struct cast_voice_sender **out,
 	if (err)
 		goto out;
 	err = cast_audio_source_new(&v->src, cfg->source, cfg->path);
+	if (err && cfg->cinema) {
+		/* A film's sound no decoder takes: the picture plays on,
+		 * silent; the sender sends nothing. */
+		cast_log(CAST_LOG_WARN, "voice",
+			 "%s: the film's sound cannot be decoded (%s): the "
+			 "picture plays silent",
+			 cfg->path ? cfg->path : "", cast_strerror(err));
+		v->st.source_errors = 1;
+		v->st.finished = true;
+		*out = v;
+		return 0;
+	}
 	if (err) {
 		cast_log(CAST_LOG_ERROR, "voice", "source %s%s%s: %s",
 			 cfg->source ? cfg->source : "(none)",
@@ -500,11 +516,20 @@ int cast_voice_sender_start(struct cast_voice_sender *v)
 
 	if (v->running)
 		return CAST_ERROR(EALREADY);
+	if (!v->src)
+		return 0;	/* a film's sound that cannot be decoded */
 	err = pthread_create(&v->thread, NULL, voice_thread, v);
 	if (err)
 		return CAST_ERROR(err);
 	v->running = true;
 	return 0;
+}
+
+int cast_voice_sender_sdp(struct cast_voice_sender *v, char *buf,
+			  size_t size)
+{
+	return cast_sdp_append_opus(buf, size, v->group, v->port,
+				    CAST_RTP_PT_OPUS, v->cfg.ttl);
 }
 
 void cast_voice_sender_enable(struct cast_voice_sender *v, bool on)

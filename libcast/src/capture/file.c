@@ -96,7 +96,7 @@ static void file_close(void *priv)
 	av_frame_free(&fs->next);
 	av_packet_free(&fs->pkt);
 	avcodec_free_context(&fs->dec);
-	avformat_close_input(&fs->fmt);
+	cast__media_close(&fs->fmt);
 	free(fs);
 }
 
@@ -122,7 +122,7 @@ static int file_open(void **priv, const struct cast_capture_cfg *cfg, int *w,
 	fs->first_pts = AV_NOPTS_VALUE;
 	fs->prev_pts = AV_NOPTS_VALUE;
 
-	err = avformat_open_input(&fs->fmt, cfg->device, NULL, NULL);
+	err = cast__media_open(&fs->fmt, cfg->device);
 	if (err < 0) {
 		log_av(cfg->device, err);
 		err = av_to_cast(err);

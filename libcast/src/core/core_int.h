@@ -23,4 +23,18 @@ int cast__write_atomic(const char *path, const char *data, size_t len);
 /* True when s[0..n) is UTF-8 without NUL (control characters allowed). */
 bool cast__utf8_valid(const uint8_t *s, size_t n);
 
+struct AVFormatContext;
+
+/*
+ * Opens a film for demuxing like avformat_open_input(fmt, url, NULL,
+ * NULL), except that a live byte stream on a socket (udp://, udplite://,
+ * tcp://, srt://) is received once and shared by every context open on it
+ * (the picture's and the sound's). Close with cast__media_close. Returns
+ * 0 or an AVERROR / negative errno.
+ */
+int cast__media_open(struct AVFormatContext **fmt, const char *url);
+void cast__media_close(struct AVFormatContext **fmt);
+/* True for the URLs cast__media_open shares (live, never seekable). */
+bool cast__media_live_url(const char *url);
+
 #endif

@@ -1078,11 +1078,47 @@ static int overlay(struct cast_sender *s, struct cast_frame *f, int changed)
 	return changed;
 }
 
+/*
+ * A film passed through and paused: a student asked for a keyframe (it
+ * joined, or lost the picture), so the access units from the last keyframe
+ * to the paused picture go out again, a millisecond apart. Students that
+ * have the picture run through them in a blink and stop at the same one.
+ * Not recorded again.
+ */
+static void repeat_held(struct cast_sender *s)
+{
+	const struct cast_packet *aus;
+	int n = cast_replay_held(s->cfg.replay, &aus);
+
+	for (int i = 0; i < n && !s->stop; i++) {
+		struct cast_packet pkt = aus[i];
+		int err;
+
+		pkt.capture_us = cast_now_us();
+		err = cast_h264_packetize(s->pack, pkt.data, pkt.size,
+					  rtp_ts_of(s, pkt.capture_us),
+					  send_rtp, s);
+		if (s->auth)
+			send_auth(s, rtp_ts_of(s, pkt.capture_us));
+		if (err < 0)
+			cast_log(CAST_LOG_WARN, "sender", "packetize: %s",
+				 cast_strerror(err));
+		sleep_until(cast_mono_us() + 1000);
+	}
+	if (n > 0) {
+		pthread_mutex_lock(&s->lock);
+		s->st.frames_repeated += (uint64_t)n;
+		s->st.keyframes++;
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
 /* Broadcast replay: the recording's access units at their own pace. */
 static void *replay_thread(struct cast_sender *s)
 {
 	struct cast_packet pkt;
 	int64_t due;
+	bool want_key;
 	int r;
 
 	send_sr(s);
@@ -1102,9 +1138,17 @@ static void *replay_thread(struct cast_sender *s)
 			sleep_until(due < cast_mono_us() + 50000
 					    ? due
 					    : cast_mono_us() + 50000);
+		/* A keyframe asked for while playing is the film's own
+		 * next one's to serve. */
+		pthread_mutex_lock(&s->lock);
+		want_key = s->keyframe_req;
+		s->keyframe_req = false;
+		pthread_mutex_unlock(&s->lock);
 		/* The film's clock holds it (paused) or moved it (seek):
-		 * nothing to send this time, the reports go on. */
+		 * nothing new to send, the reports go on. */
 		if (r > 0) {
+			if (want_key)
+				repeat_held(s);
 			if (cast_now_us() - s->last_sr_us >= 1000000)
 				send_sr(s);
 			continue;

@@ -10,6 +10,7 @@
 #include <libavformat/avformat.h>
 
 #include "cast/cast.h"
+#include "core/core_int.h"
 #include "cast/record.h"
 
 /*
@@ -23,6 +24,7 @@ struct cast_cinema {
 	int64_t base_mono;
 	bool paused;
 	bool passthrough;
+	bool live, seekable;
 	uint64_t gen;
 	double duration_s;
 	char file[1024];
@@ -32,27 +34,39 @@ int cast_cinema_new(struct cast_cinema **out, const char *path)
 {
 	AVFormatContext *fmt = NULL;
 	struct cast_cinema *c;
+	double duration = 0;
+	bool live, seekable = false;
 	int e;
 
 	if (!out || !path || !*path)
 		return CAST_ERROR(EINVAL);
-	e = avformat_open_input(&fmt, path, NULL, NULL);
-	if (e < 0)
-		return e == AVERROR(ENOENT) ? CAST_ERROR(ENOENT)
-		       : e > -4096	    ? e
-					    : CAST_EMALFORMED;
-	if (avformat_find_stream_info(fmt, NULL) < 0) {
-		avformat_close_input(&fmt);
-		return CAST_EMALFORMED;
+	/* A live stream is received once, by the picture and the sound:
+	 * not opened here as well. */
+	live = cast__media_live_url(path);
+	if (!live) {
+		e = cast__media_open(&fmt, path);
+		if (e < 0)
+			return e == AVERROR(ENOENT) ? CAST_ERROR(ENOENT)
+			       : e > -4096	    ? e
+						    : CAST_EMALFORMED;
+		if (avformat_find_stream_info(fmt, NULL) < 0) {
+			cast__media_close(&fmt);
+			return CAST_EMALFORMED;
+		}
+		if (fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0)
+			duration = (double)fmt->duration / AV_TIME_BASE;
+		/* A server without byte ranges: no seeking; and without a
+		 * length either, a live stream. */
+		seekable = !fmt->pb || fmt->pb->seekable & AVIO_SEEKABLE_NORMAL;
+		live = duration <= 0 && !seekable;
+		cast__media_close(&fmt);
 	}
 	c = calloc(1, sizeof(*c));
-	if (!c) {
-		avformat_close_input(&fmt);
+	if (!c)
 		return CAST_ERROR(ENOMEM);
-	}
-	if (fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0)
-		c->duration_s = (double)fmt->duration / AV_TIME_BASE;
-	avformat_close_input(&fmt);
+	c->duration_s = duration;
+	c->live = live;
+	c->seekable = seekable;
 	pthread_mutex_init(&c->lock, NULL);
 	c->base_mono = -1;
 	snprintf(c->file, sizeof(c->file), "%s", path);
@@ -136,6 +150,10 @@ int cast_cinema_resume(struct cast_cinema *c)
 
 int cast_cinema_seek(struct cast_cinema *c, double t)
 {
+	if (c->live)
+		return CAST_ERROR(ESPIPE);
+	if (!c->seekable)
+		return CAST_ERROR(ENOTSUP);
 	if (!(t >= 0) || (c->duration_s > 0 && t > c->duration_s))
 		return CAST_ERROR(ERANGE);
 	pthread_mutex_lock(&c->lock);
@@ -177,6 +195,8 @@ void cast_cinema_status(struct cast_cinema *c, struct cast_cinema_status *st)
 	st->duration_s = c->duration_s;
 	st->paused = c->paused;
 	st->passthrough = c->passthrough;
+	st->live = c->live;
+	st->seekable = c->seekable;
 	snprintf(st->file, sizeof(st->file), "%s", c->file);
 	pthread_mutex_unlock(&c->lock);
 }
@@ -227,6 +247,11 @@ char *cast_cinema_ctl(int argc, char **argv, uint64_t req, void *arg)
 			return fail_reply("seek SECONDS: a number of seconds "
 					  "from the film's start");
 		err = cast_cinema_seek(c, t);
+		if (err == CAST_ERROR(ESPIPE))
+			return fail_reply("seek: a live stream cannot seek");
+		if (err == CAST_ERROR(ENOTSUP))
+			return fail_reply("seek: this source cannot seek (a "
+					  "server without byte ranges)");
 		if (err == CAST_ERROR(ERANGE))
 			return fail_reply("seek: past the film's end or "
 					  "before its start");
@@ -246,6 +271,8 @@ char *cast_cinema_ctl(int argc, char **argv, uint64_t req, void *arg)
 	cast_json_num(&j, "duration_s", st.duration_s);
 	cast_json_bool(&j, "paused", st.paused);
 	cast_json_bool(&j, "passthrough", st.passthrough);
+	cast_json_bool(&j, "live", st.live);
+	cast_json_bool(&j, "seekable", st.seekable);
 	cast_json_str(&j, "file", st.file);
 	cast_json_end(&j);
 	return cast_json_take(&j);

@@ -8,6 +8,7 @@
 #include <libavformat/avformat.h>
 
 #include "cast/cast.h"
+#include "core/core_int.h"
 #include "cast/record.h"
 
 struct cast_replay {
@@ -28,7 +29,77 @@ struct cast_replay {
 	double origin_s;
 	bool pending;
 	double pending_s;	/* its film time */
+	/* Copies of the access units handed out since the last keyframe
+	 * (with a clock): what a student joining during a pause needs. */
+	struct cast_packet *held;
+	int n_held, cap_held;
+	size_t held_bytes;
+	bool held_over;		/* too many since the keyframe: none kept */
 };
+
+#define HELD_MAX_AUS 600
+#define HELD_MAX_BYTES (32u << 20)
+
+static void held_clear(struct cast_replay *r)
+{
+	for (int i = 0; i < r->n_held; i++)
+		free((void *)r->held[i].data);
+	r->n_held = 0;
+	r->held_bytes = 0;
+	r->held_over = false;
+}
+
+/* Keeps a copy of the access unit just handed out. */
+static void held_add(struct cast_replay *r, const struct cast_packet *pkt)
+{
+	uint8_t *copy;
+
+	if (pkt->keyframe)
+		held_clear(r);
+	if (r->held_over)
+		return;
+	if (r->n_held == HELD_MAX_AUS ||
+	    r->held_bytes + pkt->size > HELD_MAX_BYTES) {
+		held_clear(r);
+		r->held_over = true;
+		return;
+	}
+	if (r->n_held == r->cap_held) {
+		int cap = r->cap_held ? 2 * r->cap_held : 32;
+		struct cast_packet *p = realloc(r->held, (size_t)cap * sizeof(*p));
+
+		if (!p)
+			goto over;
+		r->held = p;
+		r->cap_held = cap;
+	}
+	copy = malloc(pkt->size ? pkt->size : 1);
+	if (!copy)
+		goto over;
+	memcpy(copy, pkt->data, pkt->size);
+	r->held[r->n_held] = *pkt;
+	r->held[r->n_held].data = copy;
+	r->n_held++;
+	r->held_bytes += pkt->size;
+	return;
+over:
+	held_clear(r);
+	r->held_over = true;
+}
+
+int cast_replay_held(struct cast_replay *r, const struct cast_packet **aus)
+{
+	struct cast_cinema_status st;
+
+	*aus = NULL;
+	if (!r->cinema || !r->n_held)
+		return 0;
+	cast_cinema_status(r->cinema, &st);
+	if (!st.paused)
+		return 0;
+	*aus = r->held;
+	return r->n_held;
+}
 
 void cast_replay_cfg_init(struct cast_replay_cfg *cfg)
 {
@@ -64,7 +135,7 @@ int cast_replay_new(struct cast_replay **out, const struct cast_replay_cfg *cfg)
 		err = CAST_ERROR(ENOMEM);
 		goto out;
 	}
-	err = avformat_open_input(&r->fmt, cfg->path, NULL, NULL);
+	err = cast__media_open(&r->fmt, cfg->path);
 	if (err < 0) {
 		err = err_of(err);
 		goto out;
@@ -237,6 +308,7 @@ static int next_cinema(struct cast_replay *r, struct cast_packet *pkt,
 	}
 	r->pending = false;
 	fill_packet(r, pkt);
+	held_add(r, pkt);
 	return 0;
 }
 
@@ -285,9 +357,11 @@ void cast_replay_free(struct cast_replay **pr)
 
 	if (!r)
 		return;
+	held_clear(r);
+	free(r->held);
 	av_bsf_free(&r->bsf);
 	av_packet_free(&r->pkt);
-	avformat_close_input(&r->fmt);
+	cast__media_close(&r->fmt);
 	free(r);
 	*pr = NULL;
 }

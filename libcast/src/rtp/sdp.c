@@ -98,3 +98,41 @@ int cast_sdp_write(char *buf, size_t size, const struct cast_sdp_info *info)
 		return CAST_ERROR(ENOSPC);
 	return (int)o.len;
 }
+
+int cast_sdp_append_opus(char *buf, size_t size, const char *addr,
+			 uint16_t port, uint8_t pt, int ttl)
+{
+	struct out o = {.buf = buf, .size = size};
+	struct in_addr a4;
+	struct in6_addr a6;
+	size_t start;
+
+	if (!buf || !size || !addr || pt > 127 || !port)
+		return CAST_ERROR(EINVAL);
+	o.len = start = strnlen(buf, size);
+	if (start == size)
+		return CAST_ERROR(EINVAL);
+	put(&o, "m=audio %u RTP/AVP %u\r\n", port, pt);
+	if (inet_pton(AF_INET, addr, &a4) == 1) {
+		if ((ntohl(a4.s_addr) >> 28) == 0xe)
+			put(&o, "c=IN IP4 %s/%d\r\n", addr,
+			    ttl > 0 && ttl < 256 ? ttl : 1);
+		else
+			put(&o, "c=IN IP4 %s\r\n", addr);
+	} else if (inet_pton(AF_INET6, addr, &a6) == 1) {
+		put(&o, "c=IN IP6 %s\r\n", addr);
+	} else {
+		buf[start] = '\0';
+		return CAST_ERROR(EINVAL);
+	}
+	/* RFC 7587: always opus/48000/2; the stream itself is mono. */
+	put(&o, "a=rtpmap:%u opus/48000/2\r\n", pt);
+	put(&o, "a=fmtp:%u minptime=20;useinbandfec=1;stereo=0;"
+		"sprop-stereo=0\r\n", pt);
+	put(&o, "a=ptime:20\r\n");
+	if (o.full) {
+		buf[start] = '\0';
+		return CAST_ERROR(ENOSPC);
+	}
+	return (int)o.len;
+}

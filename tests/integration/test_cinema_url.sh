@@ -68,18 +68,18 @@ expect() {
 	python3 -c "import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)" \
 		"$WORK/reply" "$1" || fail "$2: $(cat "$WORK/reply")"
 }
-for n in http udp; do
+# up N: until teacher N answers `ctl cinema status`.
+up() {
 	i=0
-	until cinema $n status && python3 -c "import json,sys; sys.exit(0 if json.load(open(sys.argv[1])).get('ok') else 1)" "$WORK/reply" 2>/dev/null; do
+	until cinema "$1" status && python3 -c "import json,sys; sys.exit(0 if json.load(open(sys.argv[1])).get('ok') else 1)" "$WORK/reply" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -le $((100 * S)) ] || fail "$n: ctl cinema status: $(cat "$WORK/reply")"
+		[ $i -le $((100 * S)) ] || fail "$1: ctl cinema status: $(cat "$WORK/reply")"
 		sleep 0.1
 	done
-done
-cinema udp status
-expect "r['live'] and r['duration_s'] == 0" "the UDP stream is not reported live"
-cinema udp seek 3
-expect "not r['ok'] and 'live' in r['error']" "seek on a live stream"
+}
+# The HTTP film first: it lasts 8 s, and a slow machine must still ask
+# while it plays.
+up http
 cinema http status
 expect "not r['live'] and not r['seekable'] and 7 <= r['duration_s'] <= 9" \
 	"the HTTP film is not a film of 8 s that cannot seek"
@@ -87,8 +87,20 @@ expect "not r['live'] and not r['seekable'] and 7 <= r['duration_s'] <= 9" \
 # says so; it plays on.
 cinema http seek 1
 expect "not r['ok'] and 'cannot seek' in r['error']" "seek on the HTTP film"
+up udp
+cinema udp status
+expect "r['live'] and r['duration_s'] == 0" "the UDP stream is not reported live"
+cinema udp seek 3
+expect "not r['ok'] and 'live' in r['error']" "seek on a live stream"
+# Long enough to hear both tones (the HTTP film ends by itself at 8 s),
+# then the live one and the students are stopped.
+sleep $((6 * S))
+kill -INT $T2 2>/dev/null || true
 wait $T1 || fail "the HTTP teacher failed: $(tail -n 5 "$WORK/thttp.log")"
 wait $T2 || fail "the UDP teacher failed: $(tail -n 5 "$WORK/tudp.log")"
+sleep 1
+# shellcheck disable=SC2086
+kill -INT $SP 2>/dev/null || true
 for p in $SP; do wait "$p" || true; done
 
 grep -q "passed through" "$WORK/thttp.log" ||

@@ -11,7 +11,7 @@
 #          decoded), in order, none corrupt; max_gap_ms and the fraction of
 #          frames decoded are reported.
 # Every phase runs even when an earlier one failed; the verdict comes last.
-# Knobs (environment): LAB_STUDENTS (50), LAB_FPS (20), LAB_PHASE_S (15), LAB_PHASES
+# Knobs (environment): LAB_STUDENTS (50), LAB_FPS (20), LAB_PHASE_S (10), LAB_PHASES
 # ("clean loss1 loss5"), KEEP_WORK=1 keeps the stats files.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlab.sh"
@@ -22,7 +22,7 @@ ip netns add "$LAB_ID-probe" 2>/dev/null || skip "cannot create named network na
 ip netns del "$LAB_ID-probe"
 
 NSTUD=${LAB_STUDENTS:-50}
-PHASE_S=${LAB_PHASE_S:-15}
+PHASE_S=${LAB_PHASE_S:-10}
 PHASES=${LAB_PHASES:-clean loss1 loss5}
 CH=7
 # 20 fps, a usual rate for a screen broadcast. Every frame also carries the

@@ -6,10 +6,10 @@
 #   clean  no loss: every student decodes nearly every frame, in order, no
 #          corrupt picture, and measures latency;
 #   loss1  1 % of the UDP arriving at every student dropped (nftables): no
-#          frozen period longer than 500 ms, frames in order, none corrupt;
-#   loss5  5 %: frames keep coming (no freeze over 1 s, >= 90 % of frames
-#          decoded), in order, none corrupt; max_gap_ms and the fraction of
-#          frames decoded are reported.
+#          freeze over 1 s, frames in order, none corrupt;
+#   loss5  5 %: frames keep coming (no freeze over 2 s), in order, none
+#          corrupt. In every phase the median student decodes >= 95 % of the
+#          frames; max_gap_ms and the fraction decoded are reported.
 # Every phase runs even when an earlier one failed; the verdict comes last.
 # Knobs (environment): LAB_STUDENTS (50), LAB_FPS (20), LAB_PHASE_S (10), LAB_PHASES
 # ("clean loss1 loss5"), KEEP_WORK=1 keeps the stats files.
@@ -50,7 +50,12 @@ STUDENT_CMD="$STUDENT --headless $CAST_AUTH --check-stamp --channel $CH"
 phase_loss() { case $1 in clean) echo 0 ;; loss1) echo 10 ;; loss5) echo 50 ;; esac; }
 phase_max_gap() { case $1 in clean) echo 1000 ;; loss1) echo 1000 ;; loss5) echo 2000 ;; esac; }
 phase_med_gap() { case $1 in clean) echo 400 ;; loss1) echo 500 ;; loss5) echo 1200 ;; esac; }
-phase_min_frac() { case $1 in clean) echo 0.95 ;; loss1) echo 0.90 ;; loss5) echo 0.90 ;; esac; }
+# The fraction of frames decoded: the worst student's bound leaves room for
+# one freeze within the bound above (at 5 % a 1.2 s freeze in a 10 s phase,
+# of which ~8 s are shown, is 13 % of the frames; seen once in CI); the
+# median student's bound (0.95 in every phase) catches frames lost to all.
+phase_min_frac() { case $1 in clean) echo 0.95 ;; loss1) echo 0.85 ;; loss5) echo 0.75 ;; esac; }
+MED_FRAC=0.95
 
 lab_up $((NSTUD + 1))
 echo "lab_up $((NSTUD + 1)) hosts: $LAB_UP_MS ms"
@@ -68,8 +73,8 @@ kill -0 $TPID 2>/dev/null || { cat "$WORK/teacher.err"; fail "teacher did not st
 
 cat >"$WORK/analyze.py" <<'PY'
 import json, sys, statistics as st
-phase, dur, permille, max_gap, min_frac, med_gap = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
-files, drops = sys.argv[7:-1:2], sys.argv[8:-1:2]
+phase, dur, permille, max_gap, min_frac, med_gap, med_frac = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6]), float(sys.argv[7])
+files, drops = sys.argv[8:-1:2], sys.argv[9:-1:2]
 fps = float(sys.argv[-1])
 fails, rows = [], []
 for path, dropped in zip(files, drops):
@@ -134,6 +139,9 @@ print("RESULT %s" % json.dumps({"phase": phase, "students": len(files), "loss_pe
 gaps = [r["gap"] for r in rows]
 if gaps and st.median(gaps) > med_gap:
     fails.append("the median student's longest freeze %.0f ms > %.0f ms" % (st.median(gaps), med_gap))
+fracs = [r["frac"] for r in rows]
+if fracs and st.median(fracs) < med_frac:
+    fails.append("the median student decoded %.1f%% of frames < %.0f%%" % (100 * st.median(fracs), 100 * med_frac))
 for f in fails[:12]:
     print("  FAIL " + f)
 if len(fails) > 12:
@@ -170,7 +178,7 @@ for phase in $PHASES; do
 	echo "--- phase $phase: students ran $(($(lab_now_ms) - t0)) ms"
 	# shellcheck disable=SC2086
 	python3 "$WORK/analyze.py" $phase "$PHASE_S" "$p" "$(phase_max_gap $phase)" \
-		"$(phase_min_frac $phase)" "$(phase_med_gap $phase)" $args "$FPS" || FAILED="$FAILED $phase"
+		"$(phase_min_frac $phase)" "$(phase_med_gap $phase)" "$MED_FRAC" $args "$FPS" || FAILED="$FAILED $phase"
 	kill -0 $TPID 2>/dev/null || { FAILED="$FAILED teacher-died"; break; }
 done
 

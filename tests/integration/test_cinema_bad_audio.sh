@@ -33,6 +33,7 @@ python3 "$D" "$WORK/film.mkv" "$WORK/nocodec.mkv" --codec >/dev/null ||
 "$TEACHER" keygen "$WORK/class.key" >/dev/null
 K="--key $WORK/class.key"
 S=$CAST_SLACK
+SP=""
 CH=70
 for f in broke.mkv broke.webm nocodec.mkv; do
 	bg "$STUDENT" --headless $K --id "s$CH" --channel $CH \
@@ -40,6 +41,7 @@ for f in broke.mkv broke.webm nocodec.mkv; do
 		--local-socket "$WORK/s$CH.sock" \
 		--audio-out "file:$WORK/$CH.wav" --stats "$WORK/s$CH.json" \
 		2>"$WORK/s$CH.log"
+	SP="$SP $!"
 	CH=$((CH + 1))
 done
 sleep 1
@@ -59,6 +61,10 @@ for p in $T; do
 	wait "$p" || fail "the teacher of channel $CH stopped: $(cat "$WORK/t$CH.log")"
 	CH=$((CH + 1))
 done
+# The films have ended: the students' last pictures and sound are in.
+sleep 1
+# shellcheck disable=SC2086
+kill -INT $SP 2>/dev/null || true
 wait
 
 grep -q "passed through" "$WORK/t70.log" ||

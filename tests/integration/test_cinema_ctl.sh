@@ -103,6 +103,7 @@ if [ $F = mkv ]; then
 		--duration $((30 * CAST_SLACK)) --state-dir "$WORK/stl$F" \
 		--local-socket "$WORK/l$F.sock" --stats "$WORK/l$F.json" \
 		2>"$WORK/l$F.log"
+	LPID=$!
 	i=0
 	until grep -q '"first_picture_ms":[0-9]' "$WORK/l$F.json" 2>/dev/null; do
 		i=$((i + 1))
@@ -116,6 +117,7 @@ if [ $F = mkv ]; then
 		fail "$F: the late student waited $FP ms for the paused picture"
 	cinema status
 	expect "r['paused'] and abs(r['position_s'] - $P) < 0.05" "the paused film moved for the late student"
+	kill "$LPID" 2>/dev/null || true
 fi
 cinema resume
 expect "r['ok'] and not r['paused'] and abs(r['position_s'] - $P) < 0.5" "resume"

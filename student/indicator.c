@@ -6,24 +6,20 @@
 
 #include <SDL.h>
 #include <SDL_syswm.h>
-#include <SDL_ttf.h>
 #include <X11/Xlib.h>
 
 #include <cast/error.h>
 #include <cast/log.h>
 
-#include "font.h"
 #include "indicator.h"
+#include "text.h"
 
 #define DOMAIN "libcast"
 #define TEXT "Under remote control by the teacher"
 
 struct indicator {
 	SDL_Window *win;
-	TTF_Font *font;
-	char *font_file;
-	int font_index;
-	bool traditional; /* the face font_file is for */
+	struct cast_ui *ui;	/* text through the widget layer (pango) */
 	SDL_Surface *text;
 	bool shown;
 };
@@ -93,38 +89,6 @@ static bool traditional_now(void)
 	return l && (!strncmp(l, "zh_TW", 5) || !strncmp(l, "zh_HK", 5));
 }
 
-static int font_open(struct indicator *in, bool traditional)
-{
-	char *file = NULL;
-	int index = 0, err;
-	TTF_Font *f;
-
-	err = font_find(traditional, &file, &index);
-	if (err)
-		return err;
-	if (in->font && !strcmp(file, in->font_file) &&
-	    index == in->font_index) {
-		free(file);
-		in->traditional = traditional;
-		return 0;
-	}
-	f = TTF_OpenFontIndex(file, 20, index);
-	if (!f) {
-		cast_log(CAST_LOG_ERROR, "indicator", "font %s (face %d): %s",
-		         file, index, TTF_GetError());
-		free(file);
-		return CAST_ERROR(ENOENT);
-	}
-	if (in->font)
-		TTF_CloseFont(in->font);
-	free(in->font_file);
-	in->font = f;
-	in->font_file = file;
-	in->font_index = index;
-	in->traditional = traditional;
-	return 0;
-}
-
 /* Renders the text in the current language, sized for a display `dh`
  * pixels high. */
 static void render_text(struct indicator *in, int dh)
@@ -132,19 +96,17 @@ static void render_text(struct indicator *in, int dh)
 	SDL_Color white = {255, 255, 255, 255};
 	int px = dh / 36;
 
-	if (traditional_now() != in->traditional)
-		font_open(in, traditional_now());
+	cast_ui_set_lang(in->ui, traditional_now() ? CAST_LANG_ZH_TW
+	                                           : CAST_LANG_ZH_CN);
 	if (px < 14)
 		px = 14;
 	if (px > 48)
 		px = 48;
-	TTF_SetFontSize(in->font, px);
 	SDL_FreeSurface(in->text);
-	in->text =
-	    TTF_RenderUTF8_Blended(in->font, dgettext(DOMAIN, TEXT), white);
+	in->text = text_surface(in->ui, dgettext(DOMAIN, TEXT), px, white, 0,
+	                        CAST_UI_LEFT_ALIGN);
 	if (!in->text)
-		cast_log(CAST_LOG_WARN, "indicator", "text: %s",
-		         TTF_GetError());
+		cast_log(CAST_LOG_WARN, "indicator", "text: out of memory");
 }
 
 /* Sets hint `name` to `value`, over any environment variable; returns the
@@ -270,15 +232,9 @@ int indicator_new(struct indicator **out)
 	in = calloc(1, sizeof(*in));
 	if (!in)
 		return CAST_ERROR(ENOMEM);
-	if (TTF_Init()) {
-		cast_log(CAST_LOG_ERROR, "indicator", "SDL_ttf: %s",
-		         TTF_GetError());
-		free(in);
-		return CAST_ERROR(EIO);
-	}
-	err = font_open(in, traditional_now());
+	err = cast_ui_new(&in->ui, traditional_now() ? CAST_LANG_ZH_TW
+	                                             : CAST_LANG_ZH_CN);
 	if (err) {
-		TTF_Quit();
 		free(in);
 		return err;
 	}
@@ -297,9 +253,7 @@ void indicator_free(struct indicator **inp)
 	if (in->win)
 		SDL_DestroyWindow(in->win);
 	SDL_FreeSurface(in->text);
-	TTF_CloseFont(in->font);
-	TTF_Quit();
-	free(in->font_file);
+	cast_ui_free(&in->ui);
 	free(in);
 	*inp = NULL;
 }

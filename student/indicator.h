@@ -20,10 +20,9 @@
 struct indicator;
 
 /**
- * Finds the font (fontconfig, as the overlay does) and calls TTF_Init
- * (balanced in indicator_free); creates nothing visible yet.
- * 0; CAST_ERROR(ENOENT) no usable font; CAST_ERROR(EIO) SDL_ttf failed;
- * CAST_ERROR(ENOMEM). *out is written only on success.
+ * Prepares the text (the widget layer's pango fonts, as the overlay's);
+ * creates nothing visible yet. 0 or CAST_ERROR(ENOMEM). *out is written
+ * only on success.
  */
 int indicator_new(struct indicator **out);
 

@@ -11,13 +11,13 @@
 #include <unistd.h>
 
 #include <SDL.h>
-#include <SDL_ttf.h>
 
 #include <cast/error.h>
 #include <cast/log.h>
+#include <cast/ui.h>
 
-#include "font.h"
 #include "overlay.h"
+#include "text.h"
 
 #define DOMAIN "libcast"
 #define MAX_MESSAGES 32
@@ -117,9 +117,8 @@ struct drawn {
 
 struct overlay {
 	SDL_Renderer *ren;
-	TTF_Font *font;
-	char *font_file;
-	int font_index, font_px;
+	struct cast_ui *ui;	/* text through the widget layer (pango) */
+	int font_px, font_align;
 	unsigned font_gen;
 
 	pthread_mutex_t lock;
@@ -190,35 +189,16 @@ int overlay_wm_place_parse(const char *name, enum overlay_wm_place *out)
 
 /* --- fonts ------------------------------------------------------------- */
 
-/* Opens the face for the language, if it is not the one already open. */
+/* Chooses the fonts for the language (Noto CJK's regional variant first),
+ * if they are not the ones in use. */
 static int font_load(struct overlay *o, bool traditional)
 {
-	char *file = NULL;
-	int index = 0, err;
-	TTF_Font *f;
+	enum cast_lang l = traditional ? CAST_LANG_ZH_TW : CAST_LANG_ZH_CN;
 
-	err = font_find(traditional, &file, &index);
-	if (err)
-		return err;
-	if (o->font && !strcmp(file, o->font_file) && index == o->font_index) {
-		free(file);
-		return 0;
+	if (cast_ui_lang(o->ui) != l) {
+		cast_ui_set_lang(o->ui, l);
+		o->font_gen++;
 	}
-	f = TTF_OpenFontIndex(file, 24, index);
-	if (!f) {
-		cast_log(CAST_LOG_ERROR, "overlay", "font %s (face %d): %s",
-		         file, index, TTF_GetError());
-		free(file);
-		return CAST_ERROR(ENOENT);
-	}
-	if (o->font)
-		TTF_CloseFont(o->font);
-	free(o->font_file);
-	o->font = f;
-	o->font_file = file;
-	o->font_index = index;
-	o->font_px = 24;
-	o->font_gen++;
 	return 0;
 }
 
@@ -227,14 +207,8 @@ static int font_load(struct overlay *o, bool traditional)
 static SDL_Surface *render_lines(struct overlay *o, const char *str,
                                  SDL_Color fg, int wrap)
 {
-	SDL_Surface *s, *c;
-
-	s = TTF_RenderUTF8_Blended_Wrapped(o->font, str, fg, (Uint32)wrap);
-	if (!s || s->format->format == SDL_PIXELFORMAT_ARGB8888)
-		return s;
-	c = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_ARGB8888, 0);
-	SDL_FreeSurface(s);
-	return c;
+	return text_surface(o->ui, str, o->font_px, fg, wrap,
+	                    (enum cast_ui_align)o->font_align);
 }
 
 /* The text in `fg` over its own black shadow, `off` pixels down-right. */
@@ -396,7 +370,7 @@ static SDL_Texture *text_get(struct overlay *o, struct text *t, const char *str,
 {
 	SDL_Surface *s = NULL, *r;
 
-	if (!str || !*str || !o->font)
+	if (!str || !*str || !o->ui)
 		return NULL;
 	if (t->str && !strcmp(t->str, str) && t->px == px && t->wrap == wrap &&
 	    t->align == align && t->effect == effect && t->fg.r == fg.r &&
@@ -417,9 +391,8 @@ static SDL_Texture *text_get(struct overlay *o, struct text *t, const char *str,
 	t->font_gen = o->font_gen;
 	atomic_fetch_add(&o->text_renders, 1);
 
-	if (o->font_px != px && !TTF_SetFontSize(o->font, px))
-		o->font_px = px;
-	TTF_SetFontWrappedAlign(o->font, align);
+	o->font_px = px;
+	o->font_align = align;
 	if (effect == PLAIN) {
 		s = render_lines(o, str, fg, wrap);
 	} else {
@@ -447,7 +420,7 @@ static SDL_Texture *text_get(struct overlay *o, struct text *t, const char *str,
 	}
 	if (!t->tex) {
 		cast_log(CAST_LOG_WARN, "overlay", "cannot render text: %s",
-		         effect == PLAIN ? TTF_GetError() : SDL_GetError());
+		         effect == PLAIN ? "out of memory" : SDL_GetError());
 		return NULL;
 	}
 	SDL_SetTextureBlendMode(t->tex, SDL_BLENDMODE_BLEND);
@@ -570,20 +543,11 @@ int overlay_new(struct overlay **out, SDL_Renderer *ren)
 	o->ren = ren;
 	pthread_mutex_init(&o->lock, NULL);
 	o->s.wm_opacity = o->d.wm_opacity = 30;
-	if (TTF_Init()) {
-		cast_log(CAST_LOG_ERROR, "overlay", "SDL_ttf: %s",
-		         TTF_GetError());
-		pthread_mutex_destroy(&o->lock);
-		free(o);
-		return CAST_ERROR(EIO);
-	}
-	err = font_load(o, false);
+	err = cast_ui_new(&o->ui, CAST_LANG_ZH_CN);
 	if (err) {
 		overlay_free(&o);
 		return err;
 	}
-	cast_log(CAST_LOG_DEBUG, "overlay", "font %s (face %d)", o->font_file,
-	         o->font_index);
 	if (!bindtextdomain(DOMAIN, locale_dir()) ||
 	    !bind_textdomain_codeset(DOMAIN, "UTF-8"))
 		cast_log(CAST_LOG_WARN, "overlay", "gettext: %s",
@@ -613,10 +577,7 @@ void overlay_free(struct overlay **op)
 	text_free(&o->t_body);
 	text_free(&o->t_ok);
 	text_free(&o->t_notice);
-	if (o->font)
-		TTF_CloseFont(o->font);
-	TTF_Quit();
-	free(o->font_file);
+	cast_ui_free(&o->ui);
 	free(o->s.wm);
 	free(o->s.marquee);
 	free(o->s.notice);
@@ -910,11 +871,11 @@ static void draw_watermark(struct overlay *o, int w, int h)
 	tex = text_get(o, t, d->wm, px, 0,
 	               d->wm_place == OVERLAY_WM_BOTTOM_RIGHT ||
 	                       d->wm_place == OVERLAY_WM_TOP_RIGHT
-	                   ? TTF_WRAPPED_ALIGN_RIGHT
+	                   ? CAST_UI_RIGHT
 	               : d->wm_place == OVERLAY_WM_CENTER ||
 	                       d->wm_place == OVERLAY_WM_TILED
-	                   ? TTF_WRAPPED_ALIGN_CENTER
-	                   : TTF_WRAPPED_ALIGN_LEFT,
+	                   ? CAST_UI_CENTER
+	                   : CAST_UI_LEFT_ALIGN,
 	               tiled ? SHADOW_TILTED : SHADOW, WHITE,
 	               (Uint8)((d->wm_opacity * 255 + 50) / 100));
 	if (!tex)
@@ -961,7 +922,7 @@ static int draw_marquee(struct overlay *o, int w, int h, uint64_t now)
 		d->marquee_done = true;
 		return 0;
 	}
-	tex = text_get(o, t, d->marquee, px, 0, TTF_WRAPPED_ALIGN_LEFT, PLAIN,
+	tex = text_get(o, t, d->marquee, px, 0, CAST_UI_LEFT_ALIGN, PLAIN,
 	               YELLOW, 255);
 	if (!tex)
 		return 0;
@@ -988,7 +949,7 @@ static void draw_hand(struct overlay *o, int w, int h, int top)
 
 	if (!o->d.hand)
 		return;
-	tex = text_get(o, t, o->d.s_hand, px, 0, TTF_WRAPPED_ALIGN_LEFT, PLAIN,
+	tex = text_get(o, t, o->d.s_hand, px, 0, CAST_UI_LEFT_ALIGN, PLAIN,
 	               WHITE, 255);
 	if (!tex)
 		return;
@@ -1019,10 +980,10 @@ static void draw_message(struct overlay *o, int w, int h)
 		snprintf(title, sizeof(title), "%s",
 		         d->title ? d->title : d->s_message);
 	tt = text_get(o, &o->t_title, title, px * 11 / 10, bw - 2 * pad,
-	              TTF_WRAPPED_ALIGN_LEFT, PLAIN, WHITE, 255);
+	              CAST_UI_LEFT_ALIGN, PLAIN, WHITE, 255);
 	tb = text_get(o, &o->t_body, d->body, px, bw - 2 * pad,
-	              TTF_WRAPPED_ALIGN_LEFT, PLAIN, DARK, 255);
-	tk = text_get(o, &o->t_ok, d->s_ok, px, 0, TTF_WRAPPED_ALIGN_CENTER,
+	              CAST_UI_LEFT_ALIGN, PLAIN, DARK, 255);
+	tk = text_get(o, &o->t_ok, d->s_ok, px, 0, CAST_UI_CENTER,
 	              PLAIN, WHITE, 255);
 	if (!tt || !tk)
 		return;
@@ -1068,7 +1029,7 @@ static void draw_lock(struct overlay *o, int w, int h)
 	/* Opaque: nothing of the broadcast or the desktop shows through. */
 	SDL_SetRenderDrawBlendMode(o->ren, SDL_BLENDMODE_NONE);
 	fill(o->ren, NULL, 0, 0, 0, 255);
-	tex = text_get(o, t, notice, px, w * 4 / 5, TTF_WRAPPED_ALIGN_CENTER,
+	tex = text_get(o, t, notice, px, w * 4 / 5, CAST_UI_CENTER,
 	               PLAIN, WHITE, 255);
 	if (tex)
 		copy_at(o->ren, tex, t, (w - t->w) / 2, (h - t->h) / 2);

@@ -70,15 +70,12 @@ void overlay_watermark_init(struct overlay_watermark *w);
 int overlay_wm_place_parse(const char *name, enum overlay_wm_place *out);
 
 /**
- * Creates the overlays for `ren` (borrowed; must outlive the overlay). Finds
- * a font through fontconfig: Noto Sans CJK (any sans-serif font for zh-cn),
- * else DejaVu Sans with a warning that Chinese will not render. Binds the
- * gettext domain "libcast" to $CAST_LOCALEDIR, else the build tree's
- * catalogs, else the installed ones. Calls TTF_Init (balanced in
- * overlay_free).
- * Errors: CAST_ERROR(ENOENT) no usable font (logged with the reason),
- * CAST_ERROR(ENOMEM), CAST_ERROR(EIO) SDL_ttf failed. *out is written only on
- * success.
+ * Creates the overlays for `ren` (borrowed; must outlive the overlay). Text
+ * is the widget layer's (cast/ui.h: pango, Noto Sans CJK's regional variant
+ * for the language first, fonts found by fontconfig). Binds the gettext
+ * domain "libcast" to $CAST_LOCALEDIR, else the build tree's catalogs, else
+ * the installed ones.
+ * Errors: CAST_ERROR(ENOMEM). *out is written only on success.
  */
 int overlay_new(struct overlay **out, SDL_Renderer *ren);
 

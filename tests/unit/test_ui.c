@@ -275,6 +275,51 @@ static void test_draw_tile(void **state)
 	cairo_surface_destroy(img);
 }
 
+/* Text as pixels for the student's screens: its own size, the colour at
+ * full opacity where the ink is solid (straight alpha, not premultiplied),
+ * wrapped narrower and taller, nothing for no text. */
+static void test_text_pixels(void **state)
+{
+	struct cast_ui *ui = NULL;
+	uint32_t *px;
+	int w, h, w2, h2, solid = 0, partial = 0, bad = 0;
+
+	(void)state;
+	assert_int_equal(cast_ui_new(&ui, CAST_LANG_ZH_CN), 0);
+	px = cast_ui_text_pixels(ui, "屏幕已被老师锁定 Locked", 24, 0x3366cc, 0,
+	                         CAST_UI_LEFT_ALIGN, &w, &h);
+	assert_non_null(px);
+	assert_true(w > 8 * 20 && h >= 24 && h < 24 * 2);
+	for (int i = 0; i < w * h; i++) {
+		uint32_t a = px[i] >> 24;
+
+		if (a == 255)
+			solid += (px[i] & 0xffffff) == 0x3366cc;
+		else if (a > 0) {
+			partial++;
+			/* Un-premultiplied: near the colour, not darker
+			 * (faint edges keep too few bits to say). */
+			bad += a >= 64 && (abs((int)((px[i] >> 16) & 0xff) - 0x33) > 8 ||
+			       abs((int)(px[i] & 0xff) - 0xcc) > 8);
+		}
+	}
+	assert_true(solid > 200);
+	assert_true(partial > 50);
+	assert_int_equal(bad, 0);
+	free(px);
+	px = cast_ui_text_pixels(ui, "屏幕已被老师锁定 Locked", 24, 0x3366cc,
+	                         100, CAST_UI_CENTER, &w2, &h2);
+	assert_non_null(px);
+	assert_true(w2 <= 100 && h2 >= 2 * h);
+	free(px);
+	assert_null(cast_ui_text_pixels(ui, "", 24, 0, 0, CAST_UI_LEFT_ALIGN,
+	                                &w, &h));
+	assert_int_equal(w, 0);
+	assert_null(cast_ui_text_pixels(ui, NULL, 24, 0, 0, CAST_UI_LEFT_ALIGN,
+	                                &w, &h));
+	cast_ui_free(&ui);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +330,7 @@ int main(void)
 	    cmocka_unit_test(test_strings),
 	    cmocka_unit_test(test_backspace),
 	    cmocka_unit_test(test_draw_tile),
+	    cmocka_unit_test(test_text_pixels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -302,6 +302,19 @@ CAST_API void cast_ui_draw_panel(struct cast_ui *ui, cairo_t *cr,
                                  const char *title, const char *const *lines,
                                  int n, double unit);
 
+/**
+ * Rasterises `text` (UTF-8; "\n" breaks lines; wrapped at `wrap` pixels
+ * when > 0, aligned by `align`) `size` pixels high in `rgb`, into a new
+ * image exactly its size: *w × *h pixels 0xAARRGGBB, alpha straight (not
+ * premultiplied), rows of *w pixels, for a window that blends it itself
+ * (the student's screens draw it into SDL textures). Returns the malloc'd
+ * pixels (the caller frees), or NULL for an empty text or no memory.
+ */
+CAST_API uint32_t *cast_ui_text_pixels(struct cast_ui *ui, const char *text,
+                                       double size, uint32_t rgb, int wrap,
+                                       enum cast_ui_align align, int *w,
+                                       int *h);
+
 /** Removes the last UTF-8 character of `s` (a text entry's Backspace). */
 CAST_API void cast_ui_utf8_backspace(char *s);
 

@@ -272,6 +272,83 @@ double cast_ui_label(struct cast_ui *ui, cairo_t *cr,
 	return logical.width;
 }
 
+uint32_t *cast_ui_text_pixels(struct cast_ui *ui, const char *text,
+                              double size, uint32_t rgb, int wrap,
+                              enum cast_ui_align align, int *w, int *h)
+{
+	cairo_surface_t *probe, *img = NULL;
+	cairo_t *cr;
+	PangoLayout *pl;
+	PangoRectangle logical;
+	uint32_t *out = NULL;
+	const unsigned char *src;
+	int lw, lh, stride;
+
+	*w = *h = 0;
+	if (!text || !*text)
+		return NULL;
+	/* Measured on a 1-pixel surface, then drawn on one of its size. */
+	probe = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+	cr = cairo_create(probe);
+	pl = layout_for(ui, cr, text, size, false);
+	if (wrap > 0) {
+		pango_layout_set_width(pl, wrap * PANGO_SCALE);
+		pango_layout_set_wrap(pl, PANGO_WRAP_WORD_CHAR);
+	}
+	pango_layout_set_alignment(pl,
+	                           align == CAST_UI_CENTER  ? PANGO_ALIGN_CENTER
+	                           : align == CAST_UI_RIGHT ? PANGO_ALIGN_RIGHT
+	                                                    : PANGO_ALIGN_LEFT);
+	pango_layout_get_pixel_extents(pl, NULL, &logical);
+	lw = logical.width;
+	lh = logical.height;
+	if (lw <= 0 || lh <= 0 || lw > 16384 || lh > 16384)
+		goto out;
+	img = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, lw, lh);
+	if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS)
+		goto out;
+	cairo_destroy(cr);
+	cr = cairo_create(img);
+	/* The layout was made for the probe's context: the same font
+	 * options, so its lines and metrics hold here. */
+	pango_cairo_update_layout(cr, pl);
+	set_rgb(cr, rgb);
+	cairo_move_to(cr, -logical.x, -logical.y);
+	pango_cairo_show_layout(cr, pl);
+	cairo_surface_flush(img);
+	out = malloc((size_t)lw * (size_t)lh * 4);
+	if (!out)
+		goto out;
+	src = cairo_image_surface_get_data(img);
+	stride = cairo_image_surface_get_stride(img);
+	for (int y = 0; y < lh; y++) {
+		const uint32_t *row = (const uint32_t *)(src + (size_t)y * stride);
+
+		for (int x = 0; x < lw; x++) {
+			uint32_t p = row[x], a = p >> 24;
+			uint32_t r = (p >> 16) & 0xff, g = (p >> 8) & 0xff,
+			         b = p & 0xff;
+
+			/* cairo premultiplies; a window's blending does not. */
+			if (a && a < 255) {
+				r = (r * 255 + a / 2) / a;
+				g = (g * 255 + a / 2) / a;
+				b = (b * 255 + a / 2) / a;
+			}
+			out[(size_t)y * lw + x] = a << 24 | r << 16 | g << 8 | b;
+		}
+	}
+	*w = lw;
+	*h = lh;
+out:
+	g_object_unref(pl);
+	cairo_destroy(cr);
+	if (img)
+		cairo_surface_destroy(img);
+	cairo_surface_destroy(probe);
+	return out;
+}
+
 static void rounded(cairo_t *cr, const struct cast_ui_rect *r, double rad)
 {
 	double x = r->x, y = r->y, w = r->w, h = r->h;

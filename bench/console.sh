@@ -9,7 +9,10 @@
 #     status bar; the console's draw_ms) and to show it (texture upload and
 #     present: present_ms), p50/p95/p99 over the redraws the pointer causes
 #     while it sweeps along the toolbar (target: <= 8 ms with 50 students).
-#     Under Xvfb, showing is software rendering (no GPU).
+#     Under Xvfb, showing is software rendering (no GPU);
+#   - stroke: a whiteboard stroke on the teacher's own screen, from SDL's
+#     queueing of a pointer move to the end of the present that shows it
+#     (stroke_ms p50/p95/p99; target: within one display frame, 16.7 ms).
 # With --wall the students send 640x360 test patterns and the monitor wall
 # is on (`ctl wall on`: 320x180 thumbnails at 2 fps, each picture new) in
 # every run, the headless one included: the console's figure is then what
@@ -135,6 +138,25 @@ run() {
 			done
 			k=$((k + 1))
 		done
+		# The whiteboard on the own screen: F5 enters drawing mode;
+		# three strokes across the middle, a pointer move every ~16 ms
+		# (a 60 Hz mouse), each shown by the present after it
+		# (stroke_ms: from SDL's queueing of the move to the end of
+		# that present).
+		DISPLAY=$disp xdotool key F5
+		sleep 1
+		k=0
+		while [ $k -lt 3 ]; do
+			y=$((h * (40 + 10 * k) / 100))
+			x=$((w * 30 / 100))
+			DISPLAY=$disp xdotool mousemove $x $y mousedown 1
+			while [ $x -lt $((w * 70 / 100)) ]; do
+				x=$((x + w / 100))
+				DISPLAY=$disp xdotool mousemove $x $y sleep 0.016
+			done
+			DISPLAY=$disp xdotool mouseup 1
+			k=$((k + 1))
+		done
 		sleep 1.5 # one more stats line
 	fi
 	# shellcheck disable=SC2086
@@ -167,17 +189,18 @@ res = {"students": n, "secs": secs, "wall": wall,
        "teacher_headless_cpu_pct": round(base, 2)}
 print("console with %d students (16 tiles a page)%s, %.0f s idle each; teacher --headless: %.2f %% of a core" % (
     n, ", wall on" if wall else "", secs, base))
-print("%-10s %12s %12s %9s %22s %22s" % ("window", "teacher %", "console %", "redraws", "draw ms p50/p95/p99", "present ms p50/p95/p99"))
+print("%-10s %12s %12s %9s %22s %22s %22s" % ("window", "teacher %", "console %", "redraws", "draw ms p50/p95/p99", "present ms p50/p95/p99", "stroke ms p50/p95/p99"))
 for name, size in (("c1920", "1920x1080"), ("c1366", "1366x768")):
     u = ui(name)
-    d, p = u.get("draw_ms", {}), u.get("present_ms", {})
+    d, p, k = u.get("draw_ms", {}), u.get("present_ms", {}), u.get("stroke_ms", {})
     t = idle(name)
     row = {"teacher_cpu_pct": round(t, 2), "console_idle_cpu_pct": round(t - base, 2),
-           "redraws": u.get("redraws", 0), "draw_ms": d, "present_ms": p}
+           "redraws": u.get("redraws", 0), "draw_ms": d, "present_ms": p, "stroke_ms": k}
     res[size] = row
-    print("%-10s %12.2f %12.2f %9d %22s %22s" % (size, t, t - base, row["redraws"],
+    print("%-10s %12.2f %12.2f %9d %22s %22s %22s" % (size, t, t - base, row["redraws"],
           "%.2f/%.2f/%.2f" % (d.get("p50", 0), d.get("p95", 0), d.get("p99", 0)),
-          "%.2f/%.2f/%.2f" % (p.get("p50", 0), p.get("p95", 0), p.get("p99", 0))))
+          "%.2f/%.2f/%.2f" % (p.get("p50", 0), p.get("p95", 0), p.get("p99", 0)),
+          "%.0f/%.0f/%.0f (%d)" % (k.get("p50", 0), k.get("p95", 0), k.get("p99", 0), k.get("count", 0))))
 print(json.dumps(res))
 if out:
     json.dump(res, open(out, "w"), indent=1)

@@ -306,6 +306,12 @@ struct console {
 	SDL_Keymod mod;
 	/* Each redraw: drawing (cairo) and showing it (upload, present). */
 	struct cast_hist draw_us, present_us;
+	/* A whiteboard stroke on the own screen: from SDL's queueing of the
+	 * first pointer move not yet shown to the end of the present that
+	 * shows it (SDL ticks, ms). */
+	struct cast_hist stroke_us;
+	bool stroke_pending;
+	Uint32 stroke_at;
 	uint64_t redraws;
 	uint64_t shown;    /* digest of what the last class refresh showed */
 	int64_t next_rate; /* the status bar's bitrate: every RATE_US */
@@ -2382,6 +2388,12 @@ static void present(struct console *c)
 	c->dirty = false;
 	cast_hist_add(&c->draw_us, t1 - t0);
 	cast_hist_add(&c->present_us, cast_mono_us() - t1);
+	if (c->stroke_pending) {
+		cast_hist_add(&c->stroke_us,
+		              (int64_t)(Uint32)(SDL_GetTicks() - c->stroke_at) *
+		                  1000);
+		c->stroke_pending = false;
+	}
 	c->redraws++;
 }
 
@@ -2436,8 +2448,12 @@ bool console_step(struct console *c, int wait_ms)
 			c->hover_x = e.motion.x;
 			c->hover_y = e.motion.y;
 		}
-			if (c->pen)
+			if (c->pen) {
+				if (!c->stroke_pending)
+					c->stroke_at = e.motion.timestamp;
+				c->stroke_pending = true;
 				board_motion(c, e.motion.x, e.motion.y, false);
+			}
 			if (c->control[0] && !c->drawing)
 				view_motion(c, e.motion.x, e.motion.y);
 			if (c->band) {
@@ -2596,6 +2612,7 @@ void console_json(struct console *c, struct cast_json *j)
 	cast_json_int(j, "redraws", (int64_t)c->redraws);
 	cast_json_hist_ms(j, "draw_ms", &c->draw_us);
 	cast_json_hist_ms(j, "present_ms", &c->present_us);
+	cast_json_hist_ms(j, "stroke_ms", &c->stroke_us);
 	cast_json_int(j, "page", c->page);
 	cast_json_int(j, "window_w", c->win_w);
 	cast_json_int(j, "window_h", c->win_h);

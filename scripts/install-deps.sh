@@ -7,7 +7,7 @@ PKGS="build-essential cmake pkg-config git ca-certificates
  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev
  libavfilter-dev
  libx264-dev libsdl2-dev libopus-dev
- libspeexdsp-dev libswresample-dev espeak-ng
+ libspeexdsp-dev libswresample-dev espeak-ng pulseaudio pulseaudio-utils
  libxcb1-dev libxcb-shm0-dev libxcb-damage0-dev libxcb-xfixes0-dev
  libxcb-xtest0-dev libxkbcommon-dev libxkbcommon-x11-dev libx11-dev
  libsrtp2-dev libssl-dev openssl libsodium-dev libsqlite3-dev libjson-c-dev libcmocka-dev

@@ -759,6 +759,8 @@ static void write_voice(struct cast_json *j, struct cast_voice_sender *v)
 	cast_json_int(j, "audio_source_errors", (int64_t)vs.source_errors);
 	cast_json_int(j, "audio_decode_errors", (int64_t)vs.decode_errors);
 	cast_json_int(j, "audio_missing_ms", (int64_t)vs.missing_ms);
+	cast_json_int(j, "audio_capture_dropped_ms",
+		      (int64_t)vs.capture_dropped_ms);
 	cast_json_bool(j, "audio_finished", vs.finished);
 	cast_json_hist_ms(j, "audio_encode_ms", &vs.encode_us);
 	cast_json_int(j, "audio_auth_packets", (int64_t)vs.auth_packets);

@@ -319,6 +319,12 @@ struct cast_voice_sender_stats {
 	uint64_t decode_errors;
 	/** A film's sound lost to damage, replaced by silence (ms). */
 	uint64_t missing_ms;
+	/**
+	 * The microphone's oldest sound dropped because the capture queue
+	 * held more than 60 ms when a frame was read (ms): the voice keeps
+	 * up with the teacher instead of staying behind.
+	 */
+	uint64_t capture_dropped_ms;
 	uint32_t ssrc;
 	bool enabled;
 	bool finished;			/* the file ended */

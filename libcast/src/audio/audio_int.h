@@ -27,6 +27,7 @@ struct cast__audio_damage {
 	uint64_t decode_errors;	/* packets the decoder refused */
 	uint64_t gaps;		/* runs of packets the demuxer dropped */
 	uint64_t missing_ms;	/* film sound replaced by silence */
+	uint64_t dropped_ms;	/* live capture: oldest sound dropped */
 };
 
 /** What the source lost to damage so far (zeros: not a file). */

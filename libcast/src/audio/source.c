@@ -549,7 +549,17 @@ int cast_audio_file_probe(const char *path)
 
 struct micsrc {
 	SDL_AudioDeviceID dev;
+	uint64_t dropped_ms;
 };
+
+/*
+ * The most the capture queue may hold when a frame is read: past it (the
+ * sending thread was held up, or the sound server handed over a backlog),
+ * the oldest sound is dropped, so the voice does not stay that far behind
+ * the teacher's mouth for the rest of the lesson. Three frames leave room
+ * for a server's usual 10-40 ms delivery bursts.
+ */
+#define MIC_BACKLOG_MAX (3 * CAST_AUDIO_FRAME * (Uint32)sizeof(int16_t))
 
 static int mic_open(void **priv, const char *path)
 {
@@ -588,15 +598,28 @@ static int mic_read(void *priv, int16_t *pcm, int timeout_ms)
 {
 	struct micsrc *m = priv;
 	const Uint32 want = CAST_AUDIO_FRAME * sizeof(int16_t);
+	Uint32 queued;
 
-	for (int waited = 0; SDL_GetQueuedAudioSize(m->dev) < want;
+	for (int waited = 0; (queued = SDL_GetQueuedAudioSize(m->dev)) < want;
 	     waited += 2) {
 		if (waited >= timeout_ms)
 			return 0;
 		SDL_Delay(2);
 	}
+	/* Behind: whole frames of the oldest sound go. */
+	while (queued > MIC_BACKLOG_MAX + want) {
+		if (SDL_DequeueAudio(m->dev, pcm, want) != want)
+			return CAST_EEXTERNAL;
+		m->dropped_ms += CAST_AUDIO_FRAME_US / 1000;
+		queued -= want;
+	}
 	return SDL_DequeueAudio(m->dev, pcm, want) == want ? 1
 							   : CAST_EEXTERNAL;
+}
+
+static void mic_damage(void *priv, struct cast__audio_damage *d)
+{
+	d->dropped_ms = ((struct micsrc *)priv)->dropped_ms;
 }
 
 static void mic_close(void *priv)
@@ -609,7 +632,7 @@ static void mic_close(void *priv)
 }
 
 static const struct backend backends[] = {
-	{"mic", true, mic_open, mic_read, mic_close, NULL, NULL},
+	{"mic", true, mic_open, mic_read, mic_close, NULL, mic_damage},
 	{"file", false, file_open, file_read, file_close, file_seek,
 	 file_damage},
 	{"none", false, none_open, none_read, none_close, NULL, NULL},

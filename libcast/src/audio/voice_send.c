@@ -353,6 +353,7 @@ static void *voice_thread(void *arg)
 		v->st.frames_read++;
 		v->st.decode_errors = dmg.decode_errors;
 		v->st.missing_ms = dmg.missing_ms;
+		v->st.capture_dropped_ms = dmg.dropped_ms;
 		pthread_mutex_unlock(&v->lock);
 		/* Turned off: what was sent gets its signature now. */
 		if (!v->enabled && v->auth_n)

@@ -1,5 +1,6 @@
-/* The "under remote control" banner the student sees while the teacher
- * operates their machine (F20). */
+/* The student's small banners: "under remote control" while the teacher
+ * operates their machine (F20), and "no broadcast" while the teacher's
+ * broadcast is stopped and the seat is back on its desktop. */
 #ifndef CAST_STUDENT_INDICATOR_H
 #define CAST_STUDENT_INDICATOR_H
 
@@ -19,6 +20,11 @@
  */
 struct indicator;
 
+/* Which banner: the remote control's (red, top centre) or the seat's
+ * status while the teacher's broadcast is stopped (blue-grey, bottom
+ * right, "No broadcast: the teacher has stopped it"). */
+enum indicator_kind { INDICATOR_REMOTE, INDICATOR_NO_BROADCAST };
+
 /**
  * Finds the font (fontconfig, as the overlay does) and calls TTF_Init
  * (balanced in indicator_free); creates nothing visible yet.
@@ -26,6 +32,8 @@ struct indicator;
  * CAST_ERROR(ENOMEM). *out is written only on success.
  */
 int indicator_new(struct indicator **out);
+/** The same for a banner of `kind`; CAST_ERROR(EINVAL) for another. */
+int indicator_new_kind(struct indicator **out, enum indicator_kind kind);
 
 /**
  * Shows (creating its window the first time) or hides the banner. A

@@ -42,7 +42,8 @@ static const char *const FEATURES[] = {
 	"language",  "web",    "power",   "wake",    "hands",
 	"inbox",     "assets", "clock",   "reset",   "roster",
 	"attendance", "send",  "collect", "whiteboard", "record",
-	"voice",      NULL,
+	"voice",      "wall",  "demo",    "control",    "bar",
+	NULL,
 };
 #define N_FEATURES (sizeof(FEATURES) / sizeof(FEATURES[0]) - 1)
 

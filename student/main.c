@@ -65,6 +65,10 @@ struct student {
 	struct cast_watch *watch;
 	cast_receiver_frame_cb *teacher_cb;	/* the teacher's pictures' sink */
 	void *teacher_arg;
+	/* The broadcast started again: when this seat was told (monotonic
+	 * µs, 0 none pending), and how long its first picture took then. */
+	_Atomic int64_t resume_at;
+	_Atomic int64_t resume_ms;	/* -1: never measured */
 	/* Remote control: the teacher holds this seat's input. */
 	pthread_mutex_t rc_lock;
 	atomic_bool remote;
@@ -630,6 +634,10 @@ static int remote_input(struct student *s, const char *word)
 static void teacher_frame(const struct cast_frame *f, void *arg)
 {
 	struct student *s = arg;
+	int64_t at = atomic_exchange(&s->resume_at, 0);
+
+	if (at)
+		atomic_store(&s->resume_ms, (cast_mono_us() - at) / 1000);
 
 	if (cast_watch_teacher(s->watch) && s->teacher_cb)
 		s->teacher_cb(f, s->teacher_arg);
@@ -674,6 +682,12 @@ static int on_command(const struct cast_command *cmd, uint32_t cmd_id,
 	}
 	case CAST_CMD_SCREEN_SHOW:
 		return cast_watch_apply(s->watch, &cmd->u.screen_show);
+	case CAST_CMD_BROADCAST:
+		/* Started again: time its first picture (stats). */
+		if (cmd->u.broadcast.on && !cast_seat_broadcast_on(s->seat))
+			atomic_store(&s->resume_at, cast_mono_us());
+		n = cast_seat_apply(s->seat, cmd, cmd_id);
+		return n;
 	case CAST_CMD_REMOTE:
 		return remote_set(s, cmd->u.remote.on);
 	case CAST_CMD_REMOTE_INPUT:
@@ -1096,6 +1110,9 @@ static void write_stats(FILE *f, struct student *stu, struct cast_receiver *r,
 	cast_json_int(&j, "frames_damaged", (int64_t)st.rtp.aus_damaged);
 	cast_json_num(&j, "fps", rt.fps);
 	cast_json_bool(&j, "broadcast_on", cast_seat_broadcast_on(stu->seat));
+	/* The broadcast started again: told → first picture (ms, -1 none). */
+	cast_json_int(&j, "broadcast_resume_ms",
+		      (int64_t)atomic_load(&stu->resume_ms));
 	{
 		/* What this seat shows, and what it sends when asked. */
 		struct cast_receiver_stats ds;
@@ -1661,6 +1678,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return cmd_ctl(argc - 1, argv + 1);
 	memset(&s, 0, sizeof(s));
+	atomic_init(&s.resume_ms, -1);
 	pthread_mutex_init(&s.rc_lock, NULL);
 	cast_receiver_cfg_init(&s.cfg);
 	s.ccfg.open_cmd = "xdg-open";

@@ -214,6 +214,11 @@ T broadcast on | grep -q '"broadcasting":true' || fail "broadcast on refused"
 wait_last s1 "s['frames_decoded'] > $f1 and s['broadcast_on']" 50
 wait_last s2 "s['frames_decoded'] > 0" 50
 echo "broadcast on: pictures at s1 and s2 within $((($(date +%s%N) - t0) / 1000000)) ms (stats lines 1 s apart)"
+# Each seat times it: told it runs again → its first picture.
+for s in s1 s2; do
+	wait_last $s "0 <= s['broadcast_resume_ms'] <= 2000 * $CAST_SLACK" 30
+	echo "$s: first picture $(last $s "s['broadcast_resume_ms']") ms after it was told"
+done
 for s in s1 s2 s3 s4; do wait_until "s['class']['broadcast_on']" $s 100; done
 
 echo "-- files: one multicast send to chosen students, verified, opened"

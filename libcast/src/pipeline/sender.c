@@ -90,6 +90,9 @@ struct student {
 #define HEARD_LATELY_US 3000000
 /* A stopped sender looks for a start this often. */
 #define IDLE_STEP_US 20000
+/* Started again, a film passed through waits this long at most for its
+ * next keyframe before it goes on. */
+#define REPLAY_KEY_WAIT_US 2000000
 
 struct cast_sender {
 	struct cast_sender_cfg cfg;
@@ -1137,6 +1140,7 @@ static void *replay_thread(struct cast_sender *s)
 	struct cast_packet pkt;
 	int64_t due;
 	bool want_key, skip_to_key = false;
+	int64_t resumed_us = 0;
 	int r;
 
 	send_sr(s);
@@ -1171,9 +1175,19 @@ static void *replay_thread(struct cast_sender *s)
 				send_sr(s);
 			continue;
 		}
-		/* Stopped: the film's clock goes on, nothing is sent; started
-		 * again, students get it from its next keyframe. */
-		if (atomic_load(&s->paused) || (skip_to_key && !pkt.keyframe)) {
+		/*
+		 * Stopped: the film's clock goes on, nothing is sent; started
+		 * again, students get it from its next keyframe (a film
+		 * without one soon goes on anyway: its refresh, or the
+		 * students' requests, repair the picture).
+		 */
+		if (atomic_load(&s->paused))
+			resumed_us = 0;
+		else if (skip_to_key && !resumed_us)
+			resumed_us = cast_mono_us();
+		if (atomic_load(&s->paused) ||
+		    (skip_to_key && !pkt.keyframe &&
+		     cast_mono_us() - resumed_us < REPLAY_KEY_WAIT_US)) {
 			skip_to_key = true;
 			if (cast_now_us() - s->last_sr_us >= 1000000)
 				send_sr(s);

@@ -101,6 +101,7 @@ enum item {
 	I_TILE_SELECT_NONE,
 	I_TILE_DEMO,
 	I_TILE_CONTROL,
+	I_FEATURE_LANG, /* the custom menu's "students' language" */
 };
 
 #define MENU_MAX 24
@@ -341,6 +342,9 @@ struct console {
 	int n_notes, messages;
 	int64_t next_poll;
 	bool hidden[A_COUNT];
+	/* The feature "language": the students' language, in the language
+	 * menu (which keeps the console's own whatever is hidden). */
+	bool lang_hidden;
 	int visible[A_COUNT]; /* toolbar slot → action */
 	int n_visible;
 
@@ -779,6 +783,8 @@ static void refresh(struct console *c)
 				    !strcmp(actions[a].feature,
 				            jstr(f, "feature")))
 					c->hidden[a] = !jbool(f, "shown");
+			if (!strcmp(jstr(f, "feature"), "language"))
+				c->lang_hidden = !jbool(f, "shown");
 		}
 	}
 	json_object_put(o);
@@ -1065,7 +1071,7 @@ static void open_menu(struct console *c, int of, const struct cast_ui_rect *at)
 			add_item(c, I_UI_LANG + l, buf,
 			         cast_ui_lang(c->ui) == (enum cast_lang)l);
 		}
-		for (int l = 0; l < CAST_LANG_COUNT && !c->hidden[A_LANGUAGE];
+		for (int l = 0; l < CAST_LANG_COUNT && !c->lang_hidden;
 		     l++) {
 			snprintf(buf, sizeof(buf), "%s: %s",
 			         T(c, CAST_S_STUDENTS_LANG), cast_lang_name(l));
@@ -1073,10 +1079,15 @@ static void open_menu(struct console *c, int of, const struct cast_ui_rect *at)
 		}
 		break;
 	case A_MENU:
-		for (int a = 0; a < A_COUNT; a++)
+		for (int a = 0; a < A_COUNT; a++) {
 			if (actions[a].feature)
 				add_item(c, I_FEATURE + a,
 				         T(c, actions[a].label), !c->hidden[a]);
+			if (a == A_LANGUAGE)
+				add_item(c, I_FEATURE_LANG,
+				         T(c, CAST_S_STUDENTS_LANG),
+				         !c->lang_hidden);
+		}
 		break;
 	default: /* a tile's menu */
 		add_item(c, I_TILE_LOCK, T(c, CAST_S_LOCK), false);
@@ -1135,6 +1146,14 @@ static void choose(struct console *c, int k)
 		c->hidden[a] = !c->hidden[a];
 		later(c, T(c, CAST_S_MENU), 3, argv, TO_NONE);
 		/* `menu` takes no --to: asked as is. */
+		return;
+	}
+	if (it == I_FEATURE_LANG) {
+		argv[0] = "menu";
+		argv[1] = c->lang_hidden ? "show" : "hide";
+		argv[2] = "language";
+		c->lang_hidden = !c->lang_hidden;
+		later(c, T(c, CAST_S_MENU), 3, argv, TO_NONE);
 		return;
 	}
 	switch (it) {
@@ -2855,7 +2874,10 @@ void console_json(struct console *c, struct cast_json *j)
 		cast_json_array(j, "menu_features");
 		for (int i = 0; i < c->n_items; i++)
 			cast_json_str(j, NULL,
-			              actions[c->items[i] - I_FEATURE].feature);
+			              c->items[i] == I_FEATURE_LANG
+			                  ? "language"
+			                  : actions[c->items[i] - I_FEATURE]
+			                        .feature);
 		cast_json_array_end(j);
 	}
 	if (c->menu_of != -1) {

@@ -14,7 +14,8 @@
 #     to English: each time the Lock button's label is the widget layer's
 #     rendering of that language's word (tests/tools/ui_render.c), and not
 #     the previous language's;
-#  f. the custom menu hides "web" and "wall", then `ctl menu hide
+#  f. the custom menu hides "web", "wall" and the students' language (the
+#     language menu keeps the console's own), then `ctl menu hide
 #     whiteboard` the whiteboard: each time that toolbar button goes;
 #  s. Stop broadcast: the teacher sends nothing (its stats), the status bar
 #     says "not broadcasting", a student's stats say broadcast_on false;
@@ -528,6 +529,21 @@ for name, r in (('whiteboard', rect('$(rectof whiteboard)')), ('record', rect('$
 	"$TEACHER" ctl --socket "$SOCK" menu | grep -q '"feature":"wall","shown":false' ||
 		fail "the class does not keep wall hidden"
 	"$TEACHER" ctl --socket "$SOCK" menu show wall >/dev/null
+	# "language" hides the students' language, never the console's own.
+	X xdotool mousemove $(center menu) click 1
+	ui "u['menu'] == 'menu' and 'language' in u['menu_features']" \
+		"the custom menu lists the students' language" || fail "menu language"
+	X xdotool mousemove $(item language) click 1
+	ui "'language' in [b['action'] for b in u['buttons']]" "language kept" ||
+		fail "the language button went"
+	"$TEACHER" ctl --socket "$SOCK" menu | grep -q '"feature":"language","shown":false' ||
+		fail "the class does not keep language hidden"
+	X xdotool key ctrl+g
+	ui "u['menu'] == 'language' and u['menu_items'] == 3" \
+		"hidden, the language menu keeps only the console's languages" ||
+		fail "students' language not hidden"
+	X xdotool key Escape
+	"$TEACHER" ctl --socket "$SOCK" menu show language >/dev/null
 	# The whiteboard is a feature too: hidden, its button goes.
 	"$TEACHER" ctl --socket "$SOCK" menu hide whiteboard >/dev/null
 	ui "'whiteboard' not in [b['action'] for b in u['buttons']] and len(u['buttons']) == $NB - 1" \

@@ -25,7 +25,9 @@
 #     second Xvfb shows flat grey where the bar is and none of its colour;
 #     the bar's Lock locks the class; its Console button brings the full
 #     console back (still left out), F11 shrinks it again; the bar's Stop
-#     broadcast stops it and brings the full console back, F4 starts it;
+#     broadcast stops it and brings the full console back (the windowed
+#     student then shows black with its "No broadcast" notice), F4 starts
+#     it;
 #  w. Whiteboard: the palette's buttons have tooltips; a stroke drawn with
 #     the pointer is on the board; Esc
 #     keeps it; r. Record starts and stops a recording; v. Voice (with
@@ -639,6 +641,28 @@ if grey_s < inner[2] * inner[3] * 9 // 10 or bar_s > 0:
 	ui "not u['bar'] and not s['broadcasting'] and 'not broadcasting' in u['status']" \
 		"the bar's Stop broadcast stops it and brings the console back" ||
 		fail "bar broadcast stop"
+	# The windowed student drops the picture and says "No broadcast".
+	python3 - "$WORK/own-s1.jsonl" "$SLACK" <<'PY' || fail "student not stopped"
+import json, sys, time
+end = time.time() + 10 * float(sys.argv[2])
+while True:
+    lines = [l for l in open(sys.argv[1]) if l.endswith("\n")]
+    if lines and json.loads(lines[-1]).get("broadcast_on") is False:
+        sys.exit(0)
+    if time.time() > end:
+        print("FAIL: s01: %s" % (lines[-1:] or "")); sys.exit(1)
+    time.sleep(0.2)
+PY
+	sleep 0.5
+	DISPLAY=$SDISP import -window root -depth 8 "$WORK/own-stopped.ppm"
+	check_ppm "
+s = ppm('$WORK/own-stopped.ppm')
+black = count(s, [0, 0, 1366, 768], 0x000000, 8)
+text = count(s, [283, 284, 800, 200], 0xffffff, 60)
+print('stopped: the student window %d px black, %d px of its notice' % (black, text))
+if black < 1366 * 768 * 9 // 10 or text < 300:
+    print('FAIL: the windowed student still shows a picture, or no notice'); sys.exit(1)
+" || fail "windowed student while stopped"
 	X xdotool key F4
 	ui "s['broadcasting'] and u['broadcasting']" "F4 starts the broadcast again" ||
 		fail "F4 broadcast start"

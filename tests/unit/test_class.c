@@ -992,6 +992,12 @@ static void menu_every_button(void **state)
 	expect_menu(sock, "{\"feature\":\"whiteboard\",\"shown\":true},"
 			  "{\"feature\":\"record\",\"shown\":true},"
 			  "{\"feature\":\"voice\",\"shown\":true}");
+	/* The students' screens' buttons and the floating bar too. */
+	expect_menu(sock, "{\"feature\":\"wall\",\"shown\":true},"
+			  "{\"feature\":\"demo\",\"shown\":true},"
+			  "{\"feature\":\"control\",\"shown\":true},"
+			  "{\"feature\":\"bar\",\"shown\":true}");
+	expect_menu(sock, "{\"feature\":\"broadcast\",\"shown\":true}");
 	free(ctl(sock, 3, hide_wb));
 	free(ctl(sock, 3, hide_rec));
 	free(ctl(sock, 3, hide_voice));

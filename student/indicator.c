@@ -157,8 +157,8 @@ static void render_text(struct indicator *in, int dh)
 	TTF_SetFontSize(in->font, px);
 	SDL_FreeSurface(in->text);
 	in->text =
-	    TTF_RenderUTF8_Blended(in->font,
-	                           dgettext(DOMAIN, KINDS[in->kind].text), white);
+	    TTF_RenderUTF8_Blended(
+	        in->font, dgettext(DOMAIN, KINDS[in->kind].text), white);
 	if (!in->text)
 		cast_log(CAST_LOG_WARN, "indicator", "text: %s",
 		         TTF_GetError());
@@ -204,8 +204,13 @@ static int place(struct indicator *in)
 	h = (in->text ? in->text->h : 24) + d.h / 80 + 8;
 	if (w > d.w)
 		w = d.w;
-	x = KINDS[in->kind].corner ? d.x + d.w - w - d.h / 40 : d.x + (d.w - w) / 2;
-	y = KINDS[in->kind].corner ? d.y + d.h - h - d.h / 20 : d.y;
+	if (KINDS[in->kind].corner) {
+		x = d.x + d.w - w - d.h / 40;
+		y = d.y + d.h - h - d.h / 20;
+	} else {
+		x = d.x + (d.w - w) / 2;
+		y = d.y;
+	}
 	if (in->win) {
 		SDL_SetWindowSize(in->win, w, h);
 		SDL_SetWindowPosition(in->win, x, y);

@@ -1480,7 +1480,8 @@ static void view_hold(struct view *v, struct student *s)
 		}
 	}
 	cast_watch_showing(s->watch, showing, sizeof(showing));
-	aside = stopped && v->fullscreen && !grab && !strcmp(showing, "teacher");
+	aside = stopped && v->fullscreen && !grab &&
+		!strcmp(showing, "teacher");
 	hide = (atomic_load(&s->remote) || aside) && !grab;
 
 	if (grab != v->grabbed) {

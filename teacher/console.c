@@ -1937,7 +1937,8 @@ static void on_key(struct console *c, const SDL_KeyboardEvent *k)
 		view_key(c, k);
 		return;
 	}
-	if (key == SDLK_F11 && c->entry_for < 0 && (c->bar || !c->hidden[A_BAR])) {
+	if (key == SDLK_F11 && c->entry_for < 0 &&
+	    (c->bar || !c->hidden[A_BAR])) {
 		set_bar(c, !c->bar);
 		return;
 	}
@@ -2215,7 +2216,8 @@ static void draw_bar(struct console *c, cairo_t *cr)
 		x += u * 7.5;
 	}
 	c->bar_lock = (struct cast_ui_rect){x, 2, u * 4.8, BAR_H - 4};
-	c->bar_console = (struct cast_ui_rect){x + u * 5, 2, u * 4.8, BAR_H - 4};
+	c->bar_console =
+	    (struct cast_ui_rect){x + u * 5, 2, u * 4.8, BAR_H - 4};
 	cast_ui_draw_button(c->ui, cr, &c->bar_lock, &lock, u);
 	cast_ui_draw_button(c->ui, cr, &c->bar_console, &con, u);
 	x += u * 10;
@@ -2225,7 +2227,8 @@ static void draw_bar(struct console *c, cairo_t *cr)
 		x += u * 5;
 	}
 	tx = x + u * 0.1;
-	t1 = (struct cast_ui_rect){tx, 4, BAR_W - tx - u * 0.6, BAR_H / 2.0 - 4};
+	t1 = (struct cast_ui_rect){tx, 4, BAR_W - tx - u * 0.6,
+	                           BAR_H / 2.0 - 4};
 	t2 = (struct cast_ui_rect){tx, BAR_H / 2.0, BAR_W - tx - u * 0.6,
 	                           BAR_H / 2.0 - 4};
 	if (c->broadcasting)

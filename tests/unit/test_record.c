@@ -117,7 +117,7 @@ struct video {
 	struct cast_encoder *enc;
 	struct cast_frame f;
 	int n;
-	bool now_clock;	/* stamped with cast_now_us(), as the sender does */
+	bool now_clock;	/* stamped by cast_now_us(), as the sender */
 };
 
 static void video_open(struct video *v, bool intra_refresh)

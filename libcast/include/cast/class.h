@@ -36,8 +36,9 @@ enum cast_command_type {
 	CAST_CMD_SCREEN_SHOW,	/* "screen-show": show a demo, or the teacher */
 	CAST_CMD_REMOTE,	/* "remote-control": the teacher takes over */
 	CAST_CMD_REMOTE_INPUT,	/* "remote-input": one input event */
-	CAST_CMD_BROADCAST,	/* "broadcast-state": the teacher broadcasts, or
-				   has stopped (the seat steps aside) */
+	/* "broadcast-state": the teacher broadcasts, or has stopped (the
+	 * seat steps aside) */
+	CAST_CMD_BROADCAST,
 	CAST_CMD_COUNT_
 };
 

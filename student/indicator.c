@@ -1,4 +1,5 @@
-/* The "under remote control" banner: see indicator.h. */
+/* The student's small banners ("under remote control", "no broadcast"):
+ * see indicator.h. */
 #include <errno.h>
 #include <libintl.h>
 #include <stdlib.h>
@@ -15,9 +16,22 @@
 #include "text.h"
 
 #define DOMAIN "libcast"
-#define TEXT "Under remote control by the teacher"
+
+/* What each kind says, its colour, where it sits, its window's name. */
+static const struct {
+	const char *text;
+	Uint8 r, g, b;
+	bool corner; /* bottom right; else top centre */
+	const char *title;
+} KINDS[] = {
+    [INDICATOR_REMOTE] = {"Under remote control by the teacher", 200, 16, 16,
+                          false, "libcast remote control"},
+    [INDICATOR_NO_BROADCAST] = {"No broadcast: the teacher has stopped it",
+                                40, 60, 90, true, "libcast status"},
+};
 
 struct indicator {
+	enum indicator_kind kind;
 	SDL_Window *win;
 	struct cast_ui *ui;	/* text through the widget layer (pango) */
 	SDL_Surface *text;
@@ -46,7 +60,9 @@ static void paint(struct indicator *in)
 		         SDL_GetError());
 		return;
 	}
-	SDL_FillRect(s, NULL, SDL_MapRGB(s->format, 200, 16, 16));
+	SDL_FillRect(s, NULL,
+	             SDL_MapRGB(s->format, KINDS[in->kind].r, KINDS[in->kind].g,
+	                        KINDS[in->kind].b));
 	if (in->text) {
 		r.w = in->text->w;
 		r.h = in->text->h;
@@ -103,8 +119,8 @@ static void render_text(struct indicator *in, int dh)
 	if (px > 48)
 		px = 48;
 	SDL_FreeSurface(in->text);
-	in->text = text_surface(in->ui, dgettext(DOMAIN, TEXT), px, white, 0,
-	                        CAST_UI_LEFT_ALIGN);
+	in->text = text_surface(in->ui, dgettext(DOMAIN, KINDS[in->kind].text),
+	                        px, white, 0, CAST_UI_LEFT_ALIGN);
 	if (!in->text)
 		cast_log(CAST_LOG_WARN, "indicator", "text: out of memory");
 }
@@ -136,7 +152,7 @@ static void hint_restore(const char *name, char *old)
 static int place(struct indicator *in)
 {
 	SDL_Rect d;
-	int w, h;
+	int w, h, x, y;
 	char *old_type;
 
 	if (SDL_GetDisplayBounds(0, &d)) {
@@ -149,9 +165,16 @@ static int place(struct indicator *in)
 	h = (in->text ? in->text->h : 24) + d.h / 80 + 8;
 	if (w > d.w)
 		w = d.w;
+	if (KINDS[in->kind].corner) {
+		x = d.x + d.w - w - d.h / 40;
+		y = d.y + d.h - h - d.h / 20;
+	} else {
+		x = d.x + (d.w - w) / 2;
+		y = d.y;
+	}
 	if (in->win) {
 		SDL_SetWindowSize(in->win, w, h);
-		SDL_SetWindowPosition(in->win, d.x + (d.w - w) / 2, d.y);
+		SDL_SetWindowPosition(in->win, x, y);
 		return 0;
 	}
 	/* A notification to window managers: on top, not focused, no
@@ -159,7 +182,7 @@ static int place(struct indicator *in)
 	old_type = hint_swap(SDL_HINT_X11_WINDOW_TYPE,
 	                     "_NET_WM_WINDOW_TYPE_NOTIFICATION");
 	in->win = SDL_CreateWindow(
-	    "libcast remote control", d.x + (d.w - w) / 2, d.y, w, h,
+	    KINDS[in->kind].title, x, y, w, h,
 	    SDL_WINDOW_HIDDEN | SDL_WINDOW_ALWAYS_ON_TOP |
 	        SDL_WINDOW_BORDERLESS | SDL_WINDOW_SKIP_TASKBAR);
 	hint_restore(SDL_HINT_X11_WINDOW_TYPE, old_type);
@@ -226,12 +249,20 @@ bool indicator_shown(const struct indicator *in)
 
 int indicator_new(struct indicator **out)
 {
+	return indicator_new_kind(out, INDICATOR_REMOTE);
+}
+
+int indicator_new_kind(struct indicator **out, enum indicator_kind kind)
+{
 	struct indicator *in;
 	int err;
 
+	if (kind != INDICATOR_REMOTE && kind != INDICATOR_NO_BROADCAST)
+		return CAST_ERROR(EINVAL);
 	in = calloc(1, sizeof(*in));
 	if (!in)
 		return CAST_ERROR(ENOMEM);
+	in->kind = kind;
 	err = cast_ui_new(&in->ui, traditional_now() ? CAST_LANG_ZH_TW
 	                                             : CAST_LANG_ZH_CN);
 	if (err) {

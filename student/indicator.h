@@ -1,5 +1,6 @@
-/* The "under remote control" banner the student sees while the teacher
- * operates their machine (F20). */
+/* The student's small banners: "under remote control" while the teacher
+ * operates their machine (F20), and "no broadcast" while the teacher's
+ * broadcast is stopped and the seat is back on its desktop. */
 #ifndef CAST_STUDENT_INDICATOR_H
 #define CAST_STUDENT_INDICATOR_H
 
@@ -19,12 +20,19 @@
  */
 struct indicator;
 
+/* Which banner: the remote control's (red, top centre) or the seat's
+ * status while the teacher's broadcast is stopped (blue-grey, bottom
+ * right, "No broadcast: the teacher has stopped it"). */
+enum indicator_kind { INDICATOR_REMOTE, INDICATOR_NO_BROADCAST };
+
 /**
  * Prepares the text (the widget layer's pango fonts, as the overlay's);
  * creates nothing visible yet. 0 or CAST_ERROR(ENOMEM). *out is written
  * only on success.
  */
 int indicator_new(struct indicator **out);
+/** The same for a banner of `kind`; CAST_ERROR(EINVAL) for another. */
+int indicator_new_kind(struct indicator **out, enum indicator_kind kind);
 
 /**
  * Shows (creating its window the first time) or hides the banner. A

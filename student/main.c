@@ -65,6 +65,10 @@ struct student {
 	struct cast_watch *watch;
 	cast_receiver_frame_cb *teacher_cb;	/* the teacher's pictures' sink */
 	void *teacher_arg;
+	/* The broadcast started again: when this seat was told (monotonic
+	 * µs, 0 none pending), and how long its first picture took then. */
+	_Atomic int64_t resume_at;
+	_Atomic int64_t resume_ms;	/* -1: never measured */
 	/* Remote control: the teacher holds this seat's input. */
 	pthread_mutex_t rc_lock;
 	atomic_bool remote;
@@ -397,6 +401,7 @@ static int stats_json(char *buf, size_t size, void *arg)
 	cast_json_bool(&j, "multicast_ok", !st.unicast_wanted);
 	cast_json_int(&j, "auth_failures", (int64_t)st.auth_failures);
 	cast_json_bool(&j, "locked", cast_seat_locked(s->seat));
+	cast_json_bool(&j, "broadcast_on", cast_seat_broadcast_on(s->seat));
 	/* The teacher finds this student's RTCP feedback by it. */
 	cast_json_int(&j, "rtcp_ssrc", st.rtcp_ssrc);
 	cast_json_end(&j);
@@ -629,6 +634,10 @@ static int remote_input(struct student *s, const char *word)
 static void teacher_frame(const struct cast_frame *f, void *arg)
 {
 	struct student *s = arg;
+	int64_t at = atomic_exchange(&s->resume_at, 0);
+
+	if (at)
+		atomic_store(&s->resume_ms, (cast_mono_us() - at) / 1000);
 
 	if (cast_watch_teacher(s->watch) && s->teacher_cb)
 		s->teacher_cb(f, s->teacher_arg);
@@ -673,6 +682,12 @@ static int on_command(const struct cast_command *cmd, uint32_t cmd_id,
 	}
 	case CAST_CMD_SCREEN_SHOW:
 		return cast_watch_apply(s->watch, &cmd->u.screen_show);
+	case CAST_CMD_BROADCAST:
+		/* Started again: time its first picture (stats). */
+		if (cmd->u.broadcast.on && !cast_seat_broadcast_on(s->seat))
+			atomic_store(&s->resume_at, cast_mono_us());
+		n = cast_seat_apply(s->seat, cmd, cmd_id);
+		return n;
 	case CAST_CMD_REMOTE:
 		return remote_set(s, cmd->u.remote.on);
 	case CAST_CMD_REMOTE_INPUT:
@@ -1094,6 +1109,10 @@ static void write_stats(FILE *f, struct student *stu, struct cast_receiver *r,
 		      (int64_t)(st.frames_dropped + st.rtp.aus_dropped));
 	cast_json_int(&j, "frames_damaged", (int64_t)st.rtp.aus_damaged);
 	cast_json_num(&j, "fps", rt.fps);
+	cast_json_bool(&j, "broadcast_on", cast_seat_broadcast_on(stu->seat));
+	/* The broadcast started again: told → first picture (ms, -1 none). */
+	cast_json_int(&j, "broadcast_resume_ms",
+		      (int64_t)atomic_load(&stu->resume_ms));
 	{
 		/* What this seat shows, and what it sends when asked. */
 		struct cast_receiver_stats ds;
@@ -1253,8 +1272,13 @@ struct view {
 	struct overlay *ov;	/* watermark, marquee, messages, lock, hand */
 	struct indicator *ind;	/* "under remote control", made when needed */
 	bool ind_failed;	/* no font for it: not tried again */
+	/* "No broadcast", over the desktop while the broadcast is stopped. */
+	struct indicator *idle;
+	bool idle_failed;
+	bool fullscreen;	/* not --windowed */
+	bool stopped;		/* the teacher's broadcast is stopped */
 	bool grabbed;
-	bool hidden;		/* stepped aside for remote control */
+	bool hidden;		/* stepped aside: remote control, stopped */
 	/* What of the class state the overlay already shows. */
 	uint64_t seen_version, seen_messages;
 	int64_t seen_marquee_until;
@@ -1325,6 +1349,7 @@ static int view_open(struct view *v, const char *geometry)
 		}
 	} else {
 		flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+		v->fullscreen = true;
 	}
 	v->win = SDL_CreateWindow("libcast student", x, y, w, h, flags);
 	if (!v->win) {
@@ -1434,7 +1459,30 @@ static void view_hold(struct view *v, struct student *s)
 {
 	bool grab = (v->ov && overlay_locked(v->ov)) ||
 		    cast_watch_locked(s->watch);
-	bool hide = atomic_load(&s->remote) && !grab;
+	bool stopped = !cast_seat_broadcast_on(s->seat), aside;
+	char showing[96];
+	bool hide;
+
+	/*
+	 * The teacher stopped its broadcast: the last picture goes (a window
+	 * shows the "no broadcast" notice, and when the broadcast comes back
+	 * it shows nothing stale), and a full-screen window steps aside to
+	 * the desktop with the small status banner, unless the seat is
+	 * locked or watches a demo, which go on holding the screen.
+	 */
+	if (stopped != v->stopped) {
+		v->stopped = stopped;
+		if (v->ov)
+			overlay_set_idle(v->ov, stopped);
+		if (stopped && v->tex) {
+			SDL_DestroyTexture(v->tex);
+			v->tex = NULL;
+		}
+	}
+	cast_watch_showing(s->watch, showing, sizeof(showing));
+	aside = stopped && v->fullscreen && !grab &&
+		!strcmp(showing, "teacher");
+	hide = (atomic_load(&s->remote) || aside) && !grab;
 
 	if (grab != v->grabbed) {
 		v->grabbed = grab;
@@ -1447,11 +1495,22 @@ static void view_hold(struct view *v, struct student *s)
 	}
 	if (hide != v->hidden) {
 		v->hidden = hide;
-		if (hide)
+		if (hide) {
 			SDL_HideWindow(v->win);
-		else
+		} else {
 			SDL_ShowWindow(v->win);
+			/* Back in front, as when it opened. */
+			if (v->fullscreen) {
+				SDL_RaiseWindow(v->win);
+				SDL_SetWindowInputFocus(v->win);
+			}
+		}
 	}
+	if (!v->idle && !v->idle_failed && aside &&
+	    indicator_new_kind(&v->idle, INDICATOR_NO_BROADCAST))
+		v->idle_failed = true;
+	if (v->idle && indicator_shown(v->idle) != aside)
+		indicator_show(v->idle, aside);
 	/* The student sees, over the desktop, that the teacher operates it. */
 	if (!v->ind && !v->ind_failed && atomic_load(&s->remote) &&
 	    indicator_new(&v->ind))
@@ -1474,6 +1533,9 @@ static void view_draw(struct view *v, struct picture *p, bool force)
 		pthread_mutex_unlock(&p->lock);
 		return;
 	}
+	/* A picture decoded as the broadcast stopped is not shown. */
+	if (p->fresh && v->stopped)
+		p->fresh = false;
 	if (p->fresh) {
 		if (!v->tex || v->tex_w != p->width || v->tex_h != p->height) {
 			if (v->tex)
@@ -1582,6 +1644,7 @@ static void view_report(struct student *s, const struct cast_view *now,
 static void view_close(struct view *v)
 {
 	indicator_free(&v->ind);
+	indicator_free(&v->idle);
 	overlay_free(&v->ov);
 	if (v->tex)
 		SDL_DestroyTexture(v->tex);
@@ -1616,6 +1679,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return cmd_ctl(argc - 1, argv + 1);
 	memset(&s, 0, sizeof(s));
+	atomic_init(&s.resume_ms, -1);
 	pthread_mutex_init(&s.rc_lock, NULL);
 	cast_receiver_cfg_init(&s.cfg);
 	s.ccfg.open_cmd = "xdg-open";

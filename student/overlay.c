@@ -74,6 +74,7 @@ struct shared {
 	unsigned lock_gen;
 
 	bool hand;
+	bool idle; /* the teacher's broadcast is stopped */
 
 	char lang[32];
 	unsigned lang_gen;
@@ -105,10 +106,11 @@ struct drawn {
 	unsigned lock_gen;
 
 	bool hand;
+	bool idle;
 
 	char lang[32];
 	unsigned lang_gen;
-	const char *s_hand, *s_locked, *s_ok, *s_message;
+	const char *s_hand, *s_locked, *s_ok, *s_message, *s_idle;
 
 	unsigned gen;
 	uint64_t last_ms;
@@ -125,7 +127,8 @@ struct overlay {
 	struct shared s;
 	struct drawn d;
 
-	struct text t_wm, t_marquee, t_hand, t_title, t_body, t_ok, t_notice;
+	struct text t_wm, t_marquee, t_hand, t_title, t_body, t_ok, t_notice,
+	    t_idle;
 	_Atomic uint64_t frames, text_renders;
 };
 
@@ -491,6 +494,7 @@ static void language_apply(struct overlay *o, const char *lang)
 	o->d.s_locked = tr(N_("Screen locked by the teacher"));
 	o->d.s_ok = tr(N_("OK"));
 	o->d.s_message = tr(N_("Message from the teacher"));
+	o->d.s_idle = tr(N_("No broadcast: the teacher has stopped it"));
 }
 
 int overlay_set_language(struct overlay *o, const char *lang)
@@ -577,6 +581,7 @@ void overlay_free(struct overlay **op)
 	text_free(&o->t_body);
 	text_free(&o->t_ok);
 	text_free(&o->t_notice);
+	text_free(&o->t_idle);
 	cast_ui_free(&o->ui);
 	free(o->s.wm);
 	free(o->s.marquee);
@@ -739,6 +744,16 @@ void overlay_set_hand(struct overlay *o, bool raised)
 	pthread_mutex_unlock(&o->lock);
 }
 
+void overlay_set_idle(struct overlay *o, bool idle)
+{
+	pthread_mutex_lock(&o->lock);
+	if (o->s.idle != idle) {
+		o->s.idle = idle;
+		o->s.gen++;
+	}
+	pthread_mutex_unlock(&o->lock);
+}
+
 void overlay_stats(struct overlay *o, struct overlay_stats *st)
 {
 	st->frames = atomic_load(&o->frames);
@@ -787,6 +802,7 @@ static void snapshot(struct overlay *o)
 		d->lock_gen = s->lock_gen;
 	}
 	d->hand = s->hand;
+	d->idle = s->idle;
 	if (d->lang_gen != s->lang_gen) {
 		memcpy(lang, s->lang, sizeof(lang));
 		d->lang_gen = s->lang_gen;
@@ -1035,6 +1051,19 @@ static void draw_lock(struct overlay *o, int w, int h)
 		copy_at(o->ren, tex, t, (w - t->w) / 2, (h - t->h) / 2);
 }
 
+/* The broadcast stopped: a quiet notice in the middle of the window. */
+static void draw_idle(struct overlay *o, int w, int h)
+{
+	struct text *t = &o->t_idle;
+	int px = h / 24 < 14 ? 14 : h / 24;
+	SDL_Texture *tex;
+
+	tex = text_get(o, t, o->d.s_idle, px, w * 4 / 5,
+	               CAST_UI_CENTER, PLAIN, WHITE, 200);
+	if (tex)
+		copy_at(o->ren, tex, t, (w - t->w) / 2, (h - t->h) / 2);
+}
+
 void overlay_draw(struct overlay *o, int w, int h)
 {
 	struct drawn *d = &o->d;
@@ -1058,6 +1087,8 @@ void overlay_draw(struct overlay *o, int w, int h)
 		d->msg_shown = false;
 		draw_lock(o, w, h);
 	} else {
+		if (d->idle)
+			draw_idle(o, w, h);
 		draw_watermark(o, w, h);
 		top = draw_marquee(o, w, h, now);
 		draw_hand(o, w, h, top);

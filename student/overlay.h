@@ -123,6 +123,13 @@ bool overlay_locked(struct overlay *o);
 void overlay_set_hand(struct overlay *o, bool raised);
 
 /**
+ * The teacher's broadcast is stopped (or runs again): a notice in the
+ * middle of the window, "No broadcast: the teacher has stopped it", under
+ * the other overlays (the lock hides it).
+ */
+void overlay_set_idle(struct overlay *o, bool idle);
+
+/**
  * Language of the built-in strings (F17): "zh_CN", "zh_TW", "en" (also
  * "zh-CN" forms); anything else falls back to English. Applied at the next
  * overlay_draw, which sets $LANGUAGE for gettext (and LC_MESSAGES to

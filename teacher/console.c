@@ -22,6 +22,7 @@
 
 /* Every action the toolbar offers: each is a library call that exists. */
 enum action {
+	A_BROADCAST, /* stop / start the broadcast (ctl broadcast) */
 	A_LOCK,
 	A_MESSAGE,
 	A_MARQUEE,
@@ -52,6 +53,8 @@ static const struct {
 	const char *shortcut;
 	bool menu;
 } actions[A_COUNT] = {
+    [A_BROADCAST] = {"broadcast", "broadcast", CAST_S_BROADCAST, "◉", "F4",
+                     false},
     [A_LOCK] = {"lock", "lock", CAST_S_LOCK, "lock", "Ctrl+L", false},
     [A_MESSAGE] = {"message", "message", CAST_S_MESSAGE, "✉", "Ctrl+M", false},
     [A_MARQUEE] = {"marquee", "marquee", CAST_S_MARQUEE, "⇶", "Ctrl+K", false},
@@ -70,14 +73,15 @@ static const struct {
     [A_VOICE] = {"voice", "voice", CAST_S_VOICE, "♪", "F7", false},
     [A_LANGUAGE] = {"language", NULL, CAST_S_LANGUAGE, "文", "Ctrl+G", true},
     [A_MENU] = {"menu", NULL, CAST_S_MENU, "☰", NULL, true},
-    [A_BAR] = {"bar", NULL, CAST_S_BAR, "▭", "F11", false},
-    [A_WALL] = {"wall", NULL, CAST_S_WALL, "▦", "F8", false},
-    [A_DEMO] = {"demo", NULL, CAST_S_DEMO_START, "▶", "F9", false},
-    [A_CONTROL] = {"control", NULL, CAST_S_CONTROL, "⌖", "F12", false},
+    [A_BAR] = {"bar", "bar", CAST_S_BAR, "▭", "F11", false},
+    [A_WALL] = {"wall", "wall", CAST_S_WALL, "▦", "F8", false},
+    [A_DEMO] = {"demo", "demo", CAST_S_DEMO_START, "▶", "F9", false},
+    [A_CONTROL] = {"control", "control", CAST_S_CONTROL, "⌖", "F12", false},
 };
 
-/* The floating bar (logical px): Lock and Console buttons, then the state. */
-#define BAR_W 540
+/* The floating bar (logical px): Stop broadcast, Lock, Console and
+ * Whiteboard buttons, then the state. */
+#define BAR_W 620
 #define BAR_H 60
 #define BAR_UNIT 15
 
@@ -97,6 +101,7 @@ enum item {
 	I_TILE_SELECT_NONE,
 	I_TILE_DEMO,
 	I_TILE_CONTROL,
+	I_FEATURE_LANG, /* the custom menu's "students' language" */
 };
 
 #define MENU_MAX 24
@@ -124,6 +129,16 @@ static const double pal_widths[3] = {3, 6, 12};
 static const char *const pal_names[] = {"undo", "redo", "clear",
                                         "prev", "next", "new_page"};
 static const char *const pal_icons[] = {"↶", "↷", "✕", "◀", "▶", "+"};
+/* Each palette button's name, for its tooltip (P_TOOL … P_NEW). */
+static const enum cast_ui_str pal_tips[] = {
+    CAST_S_PEN,   CAST_S_HIGHLIGHTER, CAST_S_LINE,      CAST_S_ARROW,
+    CAST_S_RECT,  CAST_S_ELLIPSE,     CAST_S_TEXT,      CAST_S_ERASER,
+    CAST_S_RED,   CAST_S_BLUE,        CAST_S_GREEN,     CAST_S_YELLOW,
+    CAST_S_THIN,  CAST_S_MEDIUM,      CAST_S_THICK,     CAST_S_UNDO,
+    CAST_S_REDO,  CAST_S_CLEAR,       CAST_S_PREV_PAGE, CAST_S_NEXT_PAGE,
+    CAST_S_NEW_PAGE};
+_Static_assert(sizeof(pal_tips) / sizeof(pal_tips[0]) == P_COUNT,
+               "a tooltip for every palette button");
 
 struct student {
 	char id[64], name[128], ip[16];
@@ -333,6 +348,9 @@ struct console {
 	int n_notes, messages;
 	int64_t next_poll;
 	bool hidden[A_COUNT];
+	/* The feature "language": the students' language, in the language
+	 * menu (which keeps the console's own whatever is hidden). */
+	bool lang_hidden;
 	int visible[A_COUNT]; /* toolbar slot → action */
 	int n_visible;
 
@@ -357,8 +375,9 @@ struct console {
 	int entry_for; /* action, -1 none */
 	char entry[TEXT_MAX];
 
-	/* Tooltip: the button under the pointer since `hover_since`. */
-	int hover;
+	/* Tooltip: the button (toolbar, or palette in drawing mode:
+	 * `pal_hover`) under the pointer since `hover_since`. */
+	int hover, pal_hover;
 	int64_t hover_since;
 	double hover_x, hover_y;
 
@@ -370,7 +389,7 @@ struct console {
 	/* Floating bar (own-screen broadcast): the full console's place. */
 	bool bar;
 	int full_x, full_y, full_w, full_h;
-	struct cast_ui_rect bar_lock, bar_console, bar_board;
+	struct cast_ui_rect bar_lock, bar_console, bar_board, bar_bcast;
 	struct cast_rect excl; /* last rectangle left out of the picture */
 
 	/* Whiteboard drawing mode: the pointer goes to the board. */
@@ -379,7 +398,9 @@ struct console {
 	double text_x, text_y; /* where the text tool was clicked */
 	double pen_x, pen_y;   /* the pointer's last place on the page */
 	uint64_t board_version;
-	/* Recording (`ctl record`) and voice (`ctl voice`). */
+	/* The broadcast runs (`ctl broadcast`), recording (`ctl record`)
+	 * and voice (`ctl voice`). */
+	bool broadcasting;
 	bool recording, voice_on;
 	double rec_seconds;
 	char rec_path[512];
@@ -408,6 +429,15 @@ struct console {
 static const char *T(struct console *c, enum cast_ui_str s)
 {
 	return cast_ui_text(cast_ui_lang(c->ui), s);
+}
+
+/* What an action's button says now (Broadcast: what pressing it does). */
+static const char *action_label(struct console *c, int a)
+{
+	if (a == A_BROADCAST)
+		return T(c, c->broadcasting ? CAST_S_BROADCAST_STOP
+		                            : CAST_S_BROADCAST_START);
+	return T(c, actions[a].label);
 }
 
 static void toast(struct console *c, bool error, const char *fmt, ...)
@@ -701,6 +731,7 @@ static uint64_t shown_digest(struct console *c)
 	h = fnv1a(h, &c->n_visible, sizeof(c->n_visible));
 	h = fnv1a(h, c->visible, sizeof(c->visible[0]) * (size_t)c->n_visible);
 	h = fnv1a(h, &c->recording, sizeof(c->recording));
+	h = fnv1a(h, &c->broadcasting, sizeof(c->broadcasting));
 	h = fnv1a(h, &c->wall_on, sizeof(c->wall_on));
 	h = fnv1a(h, c->demo, strlen(c->demo));
 	h = fnv1a(h, c->control, strlen(c->control));
@@ -758,12 +789,16 @@ static void refresh(struct console *c)
 				    !strcmp(actions[a].feature,
 				            jstr(f, "feature")))
 					c->hidden[a] = !jbool(f, "shown");
+			if (!strcmp(jstr(f, "feature"), "language"))
+				c->lang_hidden = !jbool(f, "shown");
 		}
 	}
 	json_object_put(o);
+	c->broadcasting = c->cfg.sender && cast_sender_active(c->cfg.sender);
 	c->n_visible = 0;
 	for (int a = 0; a < A_COUNT; a++)
 		if (!c->hidden[a] && (a != A_BAR || c->cfg.own_screen) &&
+		    (a != A_BROADCAST || c->cfg.sender) &&
 		    (a != A_BOARD || c->cfg.board) &&
 		    (a != A_VOICE || c->cfg.voice) &&
 		    ((a != A_WALL && a != A_DEMO && a != A_CONTROL) ||
@@ -1042,7 +1077,7 @@ static void open_menu(struct console *c, int of, const struct cast_ui_rect *at)
 			add_item(c, I_UI_LANG + l, buf,
 			         cast_ui_lang(c->ui) == (enum cast_lang)l);
 		}
-		for (int l = 0; l < CAST_LANG_COUNT && !c->hidden[A_LANGUAGE];
+		for (int l = 0; l < CAST_LANG_COUNT && !c->lang_hidden;
 		     l++) {
 			snprintf(buf, sizeof(buf), "%s: %s",
 			         T(c, CAST_S_STUDENTS_LANG), cast_lang_name(l));
@@ -1050,10 +1085,15 @@ static void open_menu(struct console *c, int of, const struct cast_ui_rect *at)
 		}
 		break;
 	case A_MENU:
-		for (int a = 0; a < A_COUNT; a++)
+		for (int a = 0; a < A_COUNT; a++) {
 			if (actions[a].feature)
 				add_item(c, I_FEATURE + a,
 				         T(c, actions[a].label), !c->hidden[a]);
+			if (a == A_LANGUAGE)
+				add_item(c, I_FEATURE_LANG,
+				         T(c, CAST_S_STUDENTS_LANG),
+				         !c->lang_hidden);
+		}
 		break;
 	default: /* a tile's menu */
 		add_item(c, I_TILE_LOCK, T(c, CAST_S_LOCK), false);
@@ -1063,14 +1103,14 @@ static void open_menu(struct console *c, int of, const struct cast_ui_rect *at)
 		add_item(c, I_TILE_SELECT_NONE, T(c, CAST_S_SELECT_NONE),
 		         false);
 		/* Demo from this student, control it (one selected). */
-		if (c->cfg.pics && c->n_sel == 1) {
+		if (c->cfg.pics && c->n_sel == 1 && !c->hidden[A_DEMO])
 			add_item(c, I_TILE_DEMO,
 			         T(c, c->demo[0] ? CAST_S_DEMO_STOP
 			                         : CAST_S_DEMO_START),
 			         false);
+		if (c->cfg.pics && c->n_sel == 1 && !c->hidden[A_CONTROL])
 			add_item(c, I_TILE_CONTROL, T(c, CAST_S_CONTROL),
 			         false);
-		}
 		break;
 	}
 	cast_ui_menu_layout(&c->menu, at, c->n_items, c->lay.unit, c->lay.w,
@@ -1112,6 +1152,14 @@ static void choose(struct console *c, int k)
 		c->hidden[a] = !c->hidden[a];
 		later(c, T(c, CAST_S_MENU), 3, argv, TO_NONE);
 		/* `menu` takes no --to: asked as is. */
+		return;
+	}
+	if (it == I_FEATURE_LANG) {
+		argv[0] = "menu";
+		argv[1] = c->lang_hidden ? "show" : "hide";
+		argv[2] = "language";
+		c->lang_hidden = !c->lang_hidden;
+		later(c, T(c, CAST_S_MENU), 3, argv, TO_NONE);
 		return;
 	}
 	switch (it) {
@@ -1297,6 +1345,25 @@ static void do_voice(struct console *c)
 	argv[argc] = NULL;
 	if (ctl_now(c, T(c, CAST_S_VOICE), argc, argv))
 		c->voice_on = !c->voice_on;
+}
+
+/*
+ * Stops the broadcast for the whole class, or starts it again (`ctl
+ * broadcast`, answered at once). Stopped from the floating bar, the full
+ * console comes back: there is no broadcast to keep it out of.
+ */
+static void do_broadcast(struct console *c)
+{
+	char *argv[] = {"broadcast", c->broadcasting ? "off" : "on", NULL};
+
+	if (ctl_now(c,
+	            T(c, c->broadcasting ? CAST_S_BROADCAST_STOP
+	                                 : CAST_S_BROADCAST_START),
+	            2, argv))
+		c->broadcasting = !c->broadcasting;
+	if (!c->broadcasting)
+		set_bar(c, false);
+	c->dirty = true;
 }
 
 /* ---- students' screens: wall, demo, remote control ---- */
@@ -1777,6 +1844,9 @@ static void act(struct console *c, int a, const struct cast_ui_rect *at)
 	case A_BOARD:
 		do_board(c);
 		return;
+	case A_BROADCAST:
+		do_broadcast(c);
+		return;
 	case A_RECORD:
 		do_record(c);
 		return;
@@ -1873,7 +1943,8 @@ static void on_key(struct console *c, const SDL_KeyboardEvent *k)
 		view_key(c, k);
 		return;
 	}
-	if (key == SDLK_F11 && c->entry_for < 0) {
+	if (key == SDLK_F11 && c->entry_for < 0 &&
+	    (c->bar || !c->hidden[A_BAR])) {
 		set_bar(c, !c->bar);
 		return;
 	}
@@ -1922,6 +1993,8 @@ static void on_key(struct console *c, const SDL_KeyboardEvent *k)
 	if (key == SDLK_ESCAPE && c->drawing) {
 		/* Leaves drawing mode; the drawing stays on the screen. */
 		set_drawing(c, false);
+	} else if (key == SDLK_F4 && c->cfg.sender) {
+		act(c, A_BROADCAST, NULL);
 	} else if (key == SDLK_F5 && c->cfg.board) {
 		act(c, A_BOARD, NULL);
 	} else if (key == SDLK_F6) {
@@ -1987,7 +2060,10 @@ static void on_button(struct console *c, const SDL_MouseButtonEvent *b)
 	if (c->bar) {
 		if (b->button != SDL_BUTTON_LEFT)
 			return;
-		if (cast_ui_rect_hit(&c->bar_lock, x, y))
+		if (c->cfg.sender && !c->hidden[A_BROADCAST] &&
+		    cast_ui_rect_hit(&c->bar_bcast, x, y))
+			do_broadcast(c);
+		else if (cast_ui_rect_hit(&c->bar_lock, x, y))
 			do_lock(c);
 		else if (cast_ui_rect_hit(&c->bar_console, x, y))
 			set_bar(c, false);
@@ -2074,11 +2150,14 @@ static void status_text(struct console *c, char *buf, size_t size)
 	n = (size_t)snprintf(buf, size, "%s %d · %s %d/%d · ",
 	                     T(c, CAST_S_CHANNEL), c->cfg.channel,
 	                     T(c, CAST_S_STUDENTS_ONLINE), online, c->n_st);
-	if (c->cfg.sender && n < size)
+	if (c->cfg.sender && c->broadcasting && n < size)
 		n += (size_t)snprintf(buf + n, size - n,
 		                      "%s %dx%d %.2f Mbit/s · ",
 		                      T(c, CAST_S_BROADCASTING), c->width,
 		                      c->height, c->bitrate_kbps / 1000);
+	else if (c->cfg.sender && n < size)
+		n += (size_t)snprintf(buf + n, size - n, "%s · ",
+		                      T(c, CAST_S_NOT_BROADCASTING));
 	if (n < size)
 		n += (size_t)snprintf(buf + n, size - n, "%s %.0f%% · ",
 		                      T(c, CAST_S_WORST_LOSS), c->worst_loss);
@@ -2123,26 +2202,49 @@ static void draw_bar(struct console *c, cairo_t *cr)
 	                               .label = T(c, CAST_S_WHITEBOARD),
 	                               .pressed = c->cfg.board &&
 	                                          cast_board_on(c->cfg.board)};
-	double tx = c->cfg.board ? u * 15.4 : u * 10.4;
-	struct cast_ui_rect t1 = {tx, 4, BAR_W - tx - u * 0.6, BAR_H / 2.0 - 4};
-	struct cast_ui_rect t2 = {tx, BAR_H / 2.0, BAR_W - tx - u * 0.6,
-	                          BAR_H / 2.0 - 4};
+	struct cast_ui_button bcast = {
+	    .icon = "◉",
+	    .label = T(c, c->broadcasting ? CAST_S_BROADCAST_STOP
+	                                  : CAST_S_BROADCAST_START),
+	    .pressed = c->broadcasting};
+	bool has_bcast = c->cfg.sender && !c->hidden[A_BROADCAST];
+	double x = u * 0.3, tx;
+	struct cast_ui_rect t1, t2;
 	char line[256];
 	int online = 0;
 
 	for (int i = 0; i < c->n_st; i++)
 		online += !!(c->st[i].flags & CAST_UI_T_ONLINE);
-	c->bar_lock = (struct cast_ui_rect){u * 0.3, 2, u * 4.8, BAR_H - 4};
-	c->bar_console = (struct cast_ui_rect){u * 5.3, 2, u * 4.8, BAR_H - 4};
 	cast_ui_fill(cr, &all, 0, CAST_UI_BAR);
+	if (has_bcast) {
+		c->bar_bcast = (struct cast_ui_rect){x, 2, u * 7, BAR_H - 4};
+		cast_ui_draw_button(c->ui, cr, &c->bar_bcast, &bcast, u);
+		x += u * 7.5;
+	}
+	c->bar_lock = (struct cast_ui_rect){x, 2, u * 4.8, BAR_H - 4};
+	c->bar_console =
+	    (struct cast_ui_rect){x + u * 5, 2, u * 4.8, BAR_H - 4};
 	cast_ui_draw_button(c->ui, cr, &c->bar_lock, &lock, u);
 	cast_ui_draw_button(c->ui, cr, &c->bar_console, &con, u);
-	c->bar_board = (struct cast_ui_rect){u * 10.3, 2, u * 4.8, BAR_H - 4};
-	if (c->cfg.board)
+	x += u * 10;
+	c->bar_board = (struct cast_ui_rect){x, 2, u * 4.8, BAR_H - 4};
+	if (c->cfg.board) {
 		cast_ui_draw_button(c->ui, cr, &c->bar_board, &board, u);
-	snprintf(line, sizeof(line), "● %s %.2f Mbit/s",
-	         T(c, CAST_S_BROADCASTING), c->bitrate_kbps / 1000);
-	cast_ui_label(c->ui, cr, &t1, line, u * 0.85, 0xff6b6b, true,
+		x += u * 5;
+	}
+	tx = x + u * 0.1;
+	t1 = (struct cast_ui_rect){tx, 4, BAR_W - tx - u * 0.6,
+	                           BAR_H / 2.0 - 4};
+	t2 = (struct cast_ui_rect){tx, BAR_H / 2.0, BAR_W - tx - u * 0.6,
+	                           BAR_H / 2.0 - 4};
+	if (c->broadcasting)
+		snprintf(line, sizeof(line), "● %s %.2f Mbit/s",
+		         T(c, CAST_S_BROADCASTING), c->bitrate_kbps / 1000);
+	else
+		snprintf(line, sizeof(line), "○ %s",
+		         T(c, CAST_S_NOT_BROADCASTING));
+	cast_ui_label(c->ui, cr, &t1, line, u * 0.85,
+	              c->broadcasting ? 0xff6b6b : 0xe8eaed, true,
 	              CAST_UI_LEFT_ALIGN);
 	if (c->toast[0] && cast_mono_us() < c->toast_until)
 		snprintf(line, sizeof(line), "%.200s", c->toast);
@@ -2182,7 +2284,11 @@ static void draw(struct console *c)
 		    .pressed = c->menu_of == a,
 		};
 
-		if (a == A_LOCK)
+		/* Broadcast: pressed while it runs (the tooltip says what
+		 * pressing it does, as the floating bar's button). */
+		if (a == A_BROADCAST)
+			b.pressed = c->broadcasting;
+		else if (a == A_LOCK)
 			b.pressed = all_locked(c);
 		else if (a == A_BOARD)
 			b.pressed = c->drawing || cast_board_on(c->cfg.board);
@@ -2328,12 +2434,12 @@ static void draw(struct console *c)
 		int a = c->visible[c->hover];
 		char tip[256];
 		bool to_all = a != A_LANGUAGE && a != A_MENU && a != A_BAR &&
+		              a != A_BROADCAST && a != A_WALL &&
 		              a != A_ATTENDANCE && a != A_BOARD &&
 		              a != A_RECORD && a != A_DEMO && a != A_CONTROL;
 
 		/* Name, shortcut, and whom it reaches with nothing selected. */
-		snprintf(tip, sizeof(tip), "%s%s%s%s%s%s",
-		         T(c, actions[a].label),
+		snprintf(tip, sizeof(tip), "%s%s%s%s%s%s", action_label(c, a),
 		         actions[a].shortcut ? " (" : "",
 		         actions[a].shortcut ? actions[a].shortcut : "",
 		         actions[a].shortcut ? ")" : "",
@@ -2342,6 +2448,15 @@ static void draw(struct console *c)
 		cast_ui_draw_tooltip(c->ui, cr, c->hover_x,
 		                     c->lay.toolbar.y + c->lay.toolbar.h,
 		                     c->lay.w, c->lay.h, tip, u);
+	}
+	/* The palette's, to the right of its button. */
+	if (c->drawing && c->pal_hover >= 0 && c->menu_of == -1 &&
+	    c->entry_for < 0 && cast_mono_us() - c->hover_since >= 600000) {
+		const struct cast_ui_rect *r = &c->pal[c->pal_hover];
+
+		cast_ui_draw_tooltip(c->ui, cr, r->x + r->w + u * 0.3,
+		                     r->y - u * 0.3, c->lay.w, c->lay.h,
+		                     T(c, pal_tips[c->pal_hover]), u);
 	}
 	cairo_destroy(cr);
 }
@@ -2439,9 +2554,15 @@ bool console_step(struct console *c, int wait_ms)
 			int k = c->bar ? -1
 			               : cast_ui_button_at(&c->lay, e.motion.x,
 			                                   e.motion.y);
+			int p = -1;
 
-			if (k != c->hover) {
+			for (int i = 0; c->drawing && k < 0 && i < P_COUNT; i++)
+				if (cast_ui_rect_hit(&c->pal[i], e.motion.x,
+				                     e.motion.y))
+					p = i;
+			if (k != c->hover || p != c->pal_hover) {
 				c->hover = k;
+				c->pal_hover = p;
 				c->hover_since = cast_mono_us();
 				c->dirty = true;
 			}
@@ -2500,7 +2621,8 @@ bool console_step(struct console *c, int wait_ms)
 		c->next_poll = now + POLL_US;
 	}
 	/* A tooltip shows after the pointer rests 0.6 s on a button. */
-	if (c->hover >= 0 && now - c->hover_since >= 600000 &&
+	if ((c->hover >= 0 || c->pal_hover >= 0) &&
+	    now - c->hover_since >= 600000 &&
 	    now - c->hover_since < 600000 + 60000)
 		c->dirty = true;
 	/* Esc held a second in the control view: the control ends. */
@@ -2559,6 +2681,7 @@ int console_new(struct console **out, const struct console_cfg *cfg)
 	c->focus_tile = -1;
 	c->focus_button = -1;
 	c->hover = -1;
+	c->pal_hover = -1;
 	cast_meter_init(&c->meter, 0, 0);
 	SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
 	if (SDL_Init(SDL_INIT_VIDEO)) {
@@ -2645,6 +2768,12 @@ void console_json(struct console *c, struct cast_json *j)
 		         c->bar_lock.y, c->bar_lock.w, c->bar_lock.h);
 		cast_json_str(j, "bar_lock", buf);
 	}
+	if (c->bar && c->cfg.sender && !c->hidden[A_BROADCAST]) {
+		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f",
+		         c->bar_bcast.x, c->bar_bcast.y, c->bar_bcast.w,
+		         c->bar_bcast.h);
+		cast_json_str(j, "bar_broadcast", buf);
+	}
 	if (c->bar && c->cfg.board) {
 		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f",
 		         c->bar_board.x, c->bar_board.y, c->bar_board.w,
@@ -2658,6 +2787,7 @@ void console_json(struct console *c, struct cast_json *j)
 		cast_json_str(j, "status", status);
 	}
 	cast_json_bool(j, "drawing", c->drawing);
+	cast_json_bool(j, "broadcasting", c->broadcasting);
 	cast_json_bool(j, "recording", c->recording);
 	cast_json_bool(j, "voice_on", c->voice_on);
 	cast_json_bool(j, "wall", c->wall_on);
@@ -2711,6 +2841,18 @@ void console_json(struct console *c, struct cast_json *j)
 		cast_json_array_end(j);
 	}
 	cast_json_str(j, "toast", c->toast);
+	/* The tooltip on screen ("" none): toolbar or palette. */
+	{
+		const char *tip = "";
+		bool due = cast_mono_us() - c->hover_since >= 600000 &&
+		           c->menu_of == -1 && c->entry_for < 0;
+
+		if (due && c->drawing && c->pal_hover >= 0)
+			tip = T(c, pal_tips[c->pal_hover]);
+		else if (due && c->hover >= 0 && c->hover < c->n_visible)
+			tip = action_label(c, c->visible[c->hover]);
+		cast_json_str(j, "tooltip", tip);
+	}
 	cast_json_array(j, "selected");
 	for (int i = 0; i < c->n_sel; i++)
 		cast_json_str(j, NULL, c->selected[i]);
@@ -2747,6 +2889,17 @@ void console_json(struct console *c, struct cast_json *j)
 		cast_json_end(j);
 	}
 	cast_json_array_end(j);
+	if (c->menu_of == A_MENU) {
+		/* The custom menu's items, in order: the features' names. */
+		cast_json_array(j, "menu_features");
+		for (int i = 0; i < c->n_items; i++)
+			cast_json_str(j, NULL,
+			              c->items[i] == I_FEATURE_LANG
+			                  ? "language"
+			                  : actions[c->items[i] - I_FEATURE]
+			                        .feature);
+		cast_json_array_end(j);
+	}
 	if (c->menu_of != -1) {
 		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", c->menu.box.x,
 		         c->menu.box.y, c->menu.box.w, c->menu.item_h);

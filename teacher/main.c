@@ -619,6 +619,9 @@ static int cmd_ctl(int argc, char **argv)
 			"replies, assets\n"
 			"  [export=FILE], clock, clock-set, reset, menu "
 			"[show|hide FEATURE]\n"
+			"  broadcast on|off|status (stop the broadcast: the "
+			"students' screens\n    are released; on: it goes "
+			"on)\n"
 			"  board [on|off|page …|style …|draw …|text …|undo|redo|"
 			"clear|save|open|export]\n"
 			"    (docs/whiteboard.md)\n"
@@ -790,6 +793,8 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	cast_json_num(&j, "t", elapsed);
 	cast_json_int(&j, "width", st.width);
 	cast_json_int(&j, "height", st.height);
+	cast_json_bool(&j, "broadcasting", st.active);
+	cast_json_int(&j, "broadcast_stops", (int64_t)st.stops);
 	cast_json_int(&j, "frames_captured", (int64_t)st.frames_captured);
 	cast_json_int(&j, "frames_sent", (int64_t)st.frames_sent);
 	cast_json_int(&j, "frames_still", (int64_t)st.frames_still);
@@ -877,6 +882,7 @@ int main(int argc, char **argv)
 	struct cast_sender *s = NULL;
 	struct cast_voice_sender *voice = NULL;
 	struct cast_voice_ctl *vctl = NULL;
+	struct cast_broadcast_ctl *bctl = NULL;
 	struct cast_teacher_ctl *ctl = NULL;
 	struct cast_class *cls = NULL;
 	struct cast_board *board = NULL;
@@ -1160,6 +1166,7 @@ int main(int argc, char **argv)
 				cast_strerror(err));
 			cast_class_free(&cls);
 			cast_voice_ctl_free(&vctl);
+			cast_broadcast_ctl_free(&bctl);
 			cast_sender_free(&s);
 			cast_board_free(&board);
 			cast_voice_sender_free(&voice);
@@ -1169,6 +1176,11 @@ int main(int argc, char **argv)
 			      cast_class_add_verb(cls, "voice", cast_voice_ctl,
 						  vctl)))
 			fprintf(stderr, "cast-teacher: ctl voice unavailable\n");
+		if (cast_broadcast_ctl_new(&bctl, cls, s, t.rec) ||
+		    cast_class_add_verb(cls, "broadcast", cast_broadcast_ctl,
+					bctl))
+			fprintf(stderr, "cast-teacher: ctl broadcast "
+					"unavailable\n");
 		/* Without a film it answers that none is playing. */
 		if (cast_class_add_verb(cls, "cinema", cast_cinema_ctl,
 					t.cinema))
@@ -1180,6 +1192,7 @@ int main(int argc, char **argv)
 				cast_strerror(err));
 			cast_class_free(&cls);
 			cast_voice_ctl_free(&vctl);
+			cast_broadcast_ctl_free(&bctl);
 			cast_sender_free(&s);
 			cast_recorder_free(&t.rec);
 			return 1;
@@ -1261,6 +1274,7 @@ int main(int argc, char **argv)
 			cast_teacher_ctl_free(&ctl);
 			cast_class_free(&cls);
 			cast_voice_ctl_free(&vctl);
+			cast_broadcast_ctl_free(&bctl);
 			cast_sender_free(&s);
 			cast_board_free(&board);
 			cast_voice_sender_free(&voice);
@@ -1277,6 +1291,7 @@ int main(int argc, char **argv)
 			cast_teacher_ctl_free(&ctl);
 			cast_class_free(&cls);
 			cast_voice_ctl_free(&vctl);
+			cast_broadcast_ctl_free(&bctl);
 			cast_sender_free(&s);
 			cast_board_free(&board);
 			cast_voice_sender_free(&voice);
@@ -1295,6 +1310,7 @@ int main(int argc, char **argv)
 		cast_teacher_ctl_free(&ctl);
 		cast_class_free(&cls);
 		cast_voice_ctl_free(&vctl);
+		cast_broadcast_ctl_free(&bctl);
 		cast_sender_free(&s);
 		cast_board_free(&board);
 		cast_voice_sender_free(&voice);
@@ -1383,6 +1399,7 @@ int main(int argc, char **argv)
 	cast_teacher_ctl_free(&ctl);
 	cast_class_free(&cls);
 	cast_voice_ctl_free(&vctl);
+	cast_broadcast_ctl_free(&bctl);
 	cast_sender_free(&s);
 	cast_board_free(&board);
 	cast_voice_sender_free(&voice);

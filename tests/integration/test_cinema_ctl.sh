@@ -6,7 +6,8 @@
 # sound: the passed-through film sends no new pictures, the encoded one
 # keeps sending its last; a student joining the passed-through film during
 # the pause shows the paused picture within 2 s; resumed, it goes on from
-# there; moved back to
+# there; the broadcast stopped (`ctl broadcast off`) sends nothing of the
+# passed-through film, started again its pictures come back; moved back to
 # 2 s, the status says so and the student's sound at the end has the pitch
 # of the film's second it reached since, not of the later one it would
 # have reached without the seek.
@@ -125,6 +126,30 @@ sleep 2
 cinema status
 expect "1.2 <= r['position_s'] - $P <= 2 + 2 * $CAST_SLACK" "the film did not go on after resume"
 [ "$(decoded)" -gt "$D1" ] || fail "no pictures after resume"
+# The broadcast stopped during a film passed through: its clock goes on,
+# nothing is sent; started again, pictures from its next keyframe.
+if [ $F = mkv ]; then
+	"$TEACHER" ctl --socket "$TSOCK" broadcast off >/dev/null ||
+		fail "broadcast off refused"
+	sleep 1.2
+	D2=$(decoded)
+	sleep 1.5
+	D3=$(decoded)
+	[ $((D3 - D2)) -le 3 ] ||
+		fail "$F: the student decoded $((D3 - D2)) pictures while stopped"
+	"$TEACHER" ctl --socket "$TSOCK" broadcast on >/dev/null ||
+		fail "broadcast on refused"
+	i=0
+	until [ "$(decoded)" -gt "$D3" ]; do
+		i=$((i + 1))
+		[ $i -le $((40 * CAST_SLACK)) ] ||
+			fail "$F: no pictures after the broadcast started again"
+		sleep 0.1
+	done
+	tail -n 1 "$WORK/s$F.json" | python3 -c "import json,sys; s=json.load(sys.stdin); sys.exit(0 if s['frames_damaged'] == 0 else 1)" ||
+		fail "$F: damaged pictures after the broadcast started again"
+	echo "$F: stopped and started during the film, pictures again"
+fi
 
 cinema seek 2
 T_SEEK=$(date +%s.%N)

@@ -175,6 +175,52 @@ T lock --to nobody >/dev/null && fail "an unknown student was accepted"
 T frobnicate >/dev/null && fail "an unknown command was accepted"
 T message --to s1 >/dev/null && fail "a message without text was accepted"
 
+echo "-- broadcast off: no media, every seat knows (one started meanwhile too); on: pictures again"
+T broadcast status | grep -q '"broadcasting":true' || fail "not broadcasting at first: $(T broadcast status)"
+for s in s1 s2; do wait_last $s "s['frames_decoded'] > 0 and s['broadcast_on']" 100; done
+T broadcast off --to s1 >/dev/null && fail "a broadcast stop for one student was accepted"
+T broadcast off | grep -q '"broadcasting":false' || fail "broadcast off refused: $(T broadcast status)"
+for s in s1 s2 s3 s4; do wait_until "not s['class']['broadcast_on']" $s 100; done
+# A seat restarted while stopped learns it when it joins, and shows nothing.
+kill "$PID_s2"
+wait "$PID_s2" 2>/dev/null || true
+student s2 --url-schemes https
+wait_until "s['connected'] and not s['class']['broadcast_on']" s2 150
+# What was on its way has landed a stats line later; then nothing moves.
+sleep 1.5
+tf=$(tail -n 1 "$WORK/t.json" | field "s['frames_sent']")
+f1=$(last s1 "s['frames_decoded']")
+sleep 2.2
+tail -n 1 "$WORK/t.json" | field "not s['broadcasting'] and s['frames_sent'] == $tf and s['broadcast_stops'] == 1" |
+	grep -q True || fail "the teacher sent frames while stopped: $tf then $(tail -n 1 "$WORK/t.json" | head -c 400)"
+[ "$(last s1 "s['frames_decoded'] == $f1 and not s['broadcast_on']")" = True ] ||
+	fail "s1 decoded frames while stopped: $f1 then $(last s1 "s['frames_decoded']")"
+[ "$(last s2 "s['frames_decoded'] == 0 and not s['broadcast_on']")" = True ] ||
+	fail "s2, started while stopped, showed a picture: $(tail -n 1 "$WORK/s2.json" | head -c 400)"
+# Students report every 5 s: the teacher sees them stopped by then.
+i=0
+until T stats | python3 -c "
+import json,sys
+st = [x['stats'] for x in json.load(sys.stdin)['students'] if x['online']]
+sys.exit(0 if len(st) == 4 and all(x.get('broadcast_on') is False for x in st) else 1)"; do
+	i=$((i + 1))
+	[ $i -lt $((70 * CAST_SLACK)) ] || fail "the teacher does not see the seats stopped: $(T stats | head -c 900)"
+	sleep 0.1
+done
+t0=$(date +%s%N)
+T broadcast on | grep -q '"broadcasting":true' || fail "broadcast on refused"
+# Pictures again (a keyframe first): within 5 s x slack, stats lines being
+# a second apart; typically the next line.
+wait_last s1 "s['frames_decoded'] > $f1 and s['broadcast_on']" 50
+wait_last s2 "s['frames_decoded'] > 0" 50
+echo "broadcast on: pictures at s1 and s2 within $((($(date +%s%N) - t0) / 1000000)) ms (stats lines 1 s apart)"
+# Each seat times it: told it runs again → its first picture.
+for s in s1 s2; do
+	wait_last $s "0 <= s['broadcast_resume_ms'] <= 2000 * $CAST_SLACK" 30
+	echo "$s: first picture $(last $s "s['broadcast_resume_ms']") ms after it was told"
+done
+for s in s1 s2 s3 s4; do wait_until "s['class']['broadcast_on']" $s 100; done
+
 echo "-- files: one multicast send to chosen students, verified, opened"
 head -c 3000000 /dev/urandom >"$WORK/lesson.bin"
 mkdir -p "$WORK/pack/sub"

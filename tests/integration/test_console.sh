@@ -14,14 +14,22 @@
 #     to English: each time the Lock button's label is the widget layer's
 #     rendering of that language's word (tests/tools/ui_render.c), and not
 #     the previous language's;
-#  f. the custom menu hides "web", then `ctl menu hide whiteboard` the
-#     whiteboard: each time that toolbar button goes;
+#  f. the custom menu hides "web", "wall" and the students' language (the
+#     language menu keeps the console's own), then `ctl menu hide
+#     whiteboard` the whiteboard: each time that toolbar button goes;
+#  s. Stop broadcast: the teacher sends nothing (its stats), the status bar
+#     says "not broadcasting", a student's stats say broadcast_on false;
+#     Start broadcast: frames again;
 #  g. broadcasting its own screen (x11), the console starts as the small
 #     floating bar and is left out of the picture: a windowed student on a
 #     second Xvfb shows flat grey where the bar is and none of its colour;
 #     the bar's Lock locks the class; its Console button brings the full
-#     console back (still left out), F11 shrinks it again;
-#  w. Whiteboard: a stroke drawn with the pointer is on the board; Esc
+#     console back (still left out), F11 shrinks it again; the bar's Stop
+#     broadcast stops it and brings the full console back (the windowed
+#     student then shows black with its "No broadcast" notice), F4 starts
+#     it;
+#  w. Whiteboard: the palette's buttons have tooltips; a stroke drawn with
+#     the pointer is on the board; Esc
 #     keeps it; r. Record starts and stops a recording; v. Voice (with
 #     --voice) turns the voice on and off;
 #  h. first run in a fresh home: the teacher makes the class key, the
@@ -150,12 +158,13 @@ shot() {
 	X import -window root -depth 8 "$WORK/$1.ppm"
 }
 
-# label_is SHOT LANG OTHER_LANG: the Lock button (first of N) in SHOT is
-# the widget layer's drawing of LANG's word, and unlike OTHER_LANG's.
+# label_is SHOT LANG OTHER_LANG: the Lock button (second of N, after
+# Broadcast) in SHOT is the widget layer's drawing of LANG's word, and
+# unlike OTHER_LANG's.
 label_is() {
-	"$RENDER" "$W" "$H" "$NB" 0 "$2" lock "$WORK/want-$2.ppm" ||
+	"$RENDER" "$W" "$H" "$NB" 1 "$2" lock "$WORK/want-$2.ppm" ||
 		fail "ui_render $2"
-	"$RENDER" "$W" "$H" "$NB" 0 "$3" lock "$WORK/want-$3.ppm" ||
+	"$RENDER" "$W" "$H" "$NB" 1 "$3" lock "$WORK/want-$3.ppm" ||
 		fail "ui_render $3"
 	check_ppm "
 shot, want, other = ppm('$WORK/$1.ppm'), ppm('$WORK/want-$2.ppm'), ppm('$WORK/want-$3.ppm')
@@ -346,6 +355,22 @@ if c < 100 or a > 0: print('FAIL: hand not drawn'); sys.exit(1)
 	ui "u['drawing'] and 'board_rect' in u and len(u['palette']) == 21" \
 		"Whiteboard enters drawing mode (palette, drawing surface)" ||
 		fail "drawing mode"
+	# Resting on a palette button: its tooltip, in the console's language.
+	for p in ellipse:Ellipse undo:Undo; do
+		PT=$(uiget "next(p['rect'] for p in u['palette'] if p['name'] == '${p%%:*}')")
+		X xdotool mousemove $(python3 -c "r=[int(v) for v in '$PT'.split(',')]; print(r[0] + r[2] // 2, r[1] + r[3] // 2)")
+		ui "u['tooltip'] == '${p#*:}'" "the palette's ${p%%:*} says ${p#*:}" ||
+			fail "palette tooltip"
+	done
+	sleep 0.3
+	shot paltip
+	check_ppm "
+img = ppm('$WORK/paltip.ppm')
+r = rect('$PT')
+tip = count(img, [r[0] + r[2], r[1] - 20, 300, r[3] + 40], 0xfff8c5, 6)
+print('palette tooltip: %d px' % tip)
+if tip < 500: print('FAIL: no palette tooltip drawn'); sys.exit(1)
+" || fail "palette tooltip drawn"
 	PB=$(uiget "next(p['rect'] for p in u['palette'] if p['name'] == 'color_1e88e5')")
 	X xdotool mousemove $(python3 -c "r=[int(v) for v in '$PB'.split(',')]; print(r[0] + r[2] // 2, r[1] + r[3] // 2)") click 1
 	PW=$(uiget "next(p['rect'] for p in u['palette'] if p['name'] == 'width_12')")
@@ -415,6 +440,33 @@ if n < 200: print('FAIL: the stroke is not drawn'); sys.exit(1)
 	[ -s "$RP" ] || fail "no recording at $RP"
 	echo "ok: the recording $RP ($(wc -c <"$RP") bytes)"
 
+	# s. Stop broadcast: nothing sent, the status bar and the students say
+	# so; Start broadcast: frames again.
+	X xdotool mousemove $(center broadcast) click 1
+	ui "not s['broadcasting'] and not u['broadcasting'] and 'not broadcasting' in u['status']" \
+		"Stop broadcast: the teacher stops, the status bar says so" ||
+		fail "broadcast stop"
+	python3 - "$WORK/s1-$W.jsonl" "$SLACK" <<'PY' || fail "student not told"
+import json, sys, time
+end = time.time() + 10 * float(sys.argv[2])
+while True:
+    lines = [l for l in open(sys.argv[1]) if l.endswith("\n")]
+    s = json.loads(lines[-1]) if lines else {}
+    if s.get("broadcast_on") is False:
+        print("ok: s01's own stats say broadcast_on false"); sys.exit(0)
+    if time.time() > end:
+        print("FAIL: s01: %s" % (lines[-1:] or "")); sys.exit(1)
+    time.sleep(0.2)
+PY
+	sleep 1.2
+	F0=$(python3 -c "import json; print(json.loads([l for l in open('$WORK/teacher.jsonl') if l.endswith('\n')][-1])['frames_sent'])")
+	sleep 1.2
+	ui "s['frames_sent'] == $F0" "nothing sent while stopped" ||
+		fail "frames sent while stopped"
+	X xdotool mousemove $(center broadcast) click 1
+	ui "s['broadcasting'] and u['broadcasting'] and s['frames_sent'] > $F0 and ' broadcasting 320x180' in u['status']" \
+		"Start broadcast: frames again" || fail "broadcast start"
+
 	# e. Language, live: zh_CN, zh_TW, back to en.
 	label_is en en zh_CN
 	X xdotool key ctrl+g
@@ -459,11 +511,41 @@ for name, r in (('whiteboard', rect('$(rectof whiteboard)')), ('record', rect('$
 	X xdotool mousemove $(center menu) click 1
 	ui "u['menu'] == 'menu'" "custom menu open" || fail "custom menu"
 	MR=$(uiget "u['menu_rect']")
-	# Items: lock message marquee watermark web ...: web is the fifth.
-	X xdotool mousemove $(python3 -c "r=[int(v) for v in '$MR'.split(',')]; print(r[0] + 20, r[1] + r[3] * 4 + r[3] // 2)") click 1
+	# Items in the order the console lists them (menu_features).
+	item() {
+		uiget "(lambda r, k: '%d %d' % (r[0] + 20, r[1] + r[3] * k + r[3] // 2))([int(v) for v in u['menu_rect'].split(',')], u['menu_features'].index('$1'))"
+	}
+	X xdotool mousemove $(item web) click 1
 	ui "'web' not in [b['action'] for b in u['buttons']] and len(u['buttons']) == $NB - 1" \
 		"hiding web removes its button" || fail "custom menu hide"
 	"$TEACHER" ctl --socket "$SOCK" menu show web >/dev/null
+	# The newer buttons are features too: Wall.
+	ui "len(u['buttons']) == $NB" "web back" || fail "menu show web"
+	X xdotool mousemove $(center menu) click 1
+	ui "u['menu'] == 'menu' and {'wall', 'demo', 'control', 'broadcast'} <= set(u['menu_features'])" \
+		"the custom menu lists broadcast, wall, demo, control" ||
+		fail "custom menu items"
+	X xdotool mousemove $(item wall) click 1
+	ui "'wall' not in [b['action'] for b in u['buttons']] and len(u['buttons']) == $NB - 1" \
+		"hiding wall removes its button" || fail "custom menu hide wall"
+	"$TEACHER" ctl --socket "$SOCK" menu | grep -q '"feature":"wall","shown":false' ||
+		fail "the class does not keep wall hidden"
+	"$TEACHER" ctl --socket "$SOCK" menu show wall >/dev/null
+	# "language" hides the students' language, never the console's own.
+	X xdotool mousemove $(center menu) click 1
+	ui "u['menu'] == 'menu' and 'language' in u['menu_features']" \
+		"the custom menu lists the students' language" || fail "menu language"
+	X xdotool mousemove $(item language) click 1
+	ui "'language' in [b['action'] for b in u['buttons']]" "language kept" ||
+		fail "the language button went"
+	"$TEACHER" ctl --socket "$SOCK" menu | grep -q '"feature":"language","shown":false' ||
+		fail "the class does not keep language hidden"
+	X xdotool key ctrl+g
+	ui "u['menu'] == 'language' and u['menu_items'] == 3" \
+		"hidden, the language menu keeps only the console's languages" ||
+		fail "students' language not hidden"
+	X xdotool key Escape
+	"$TEACHER" ctl --socket "$SOCK" menu show language >/dev/null
 	# The whiteboard is a feature too: hidden, its button goes.
 	"$TEACHER" ctl --socket "$SOCK" menu hide whiteboard >/dev/null
 	ui "'whiteboard' not in [b['action'] for b in u['buttons']] and len(u['buttons']) == $NB - 1" \
@@ -510,7 +592,7 @@ run_own_screen() {
 		--inbox "$WORK/own-s1/inbox" --duration 150 \
 		--stats "$WORK/own-s1.jsonl" 2>"$WORK/own-s1.err" &
 	PIDS="$PIDS $!"
-	ui "u['bar'] and u['window_w'] < 600 and u['excluded'] != '0,0,0,0' and len(u['tiles']) == 1 and cls['s01']['online']" \
+	ui "u['bar'] and u['window_w'] < 700 and u['excluded'] != '0,0,0,0' and len(u['tiles']) == 1 and cls['s01']['online']" \
 		"own screen: the console starts as the floating bar" ||
 		fail "floating bar"
 	EX=$(uiget "u['excluded']")
@@ -551,7 +633,41 @@ if grey_s < inner[2] * inner[3] * 9 // 10 or bar_s > 0:
 		"Console brings the full console back, still left out" ||
 		fail "bar to console"
 	X xdotool key F11
-	ui "u['bar'] and u['window_w'] < 600" "F11 shrinks it to the bar again" ||
+	ui "u['bar'] and u['window_w'] < 700" "F11 shrinks it to the bar again" ||
+		fail "console to bar"
+	# The bar's Stop broadcast: stopped, the full console back; F4 starts.
+	BX=$(uiget "(lambda e, r: '%d %d' % (e[0] + r[0] + r[2] // 2, e[1] + r[1] + r[3] // 2))([int(v) for v in u['excluded'].split(',')], [int(v) for v in u['bar_broadcast'].split(',')])")
+	X xdotool mousemove $BX click 1
+	ui "not u['bar'] and not s['broadcasting'] and 'not broadcasting' in u['status']" \
+		"the bar's Stop broadcast stops it and brings the console back" ||
+		fail "bar broadcast stop"
+	# The windowed student drops the picture and says "No broadcast".
+	python3 - "$WORK/own-s1.jsonl" "$SLACK" <<'PY' || fail "student not stopped"
+import json, sys, time
+end = time.time() + 10 * float(sys.argv[2])
+while True:
+    lines = [l for l in open(sys.argv[1]) if l.endswith("\n")]
+    if lines and json.loads(lines[-1]).get("broadcast_on") is False:
+        sys.exit(0)
+    if time.time() > end:
+        print("FAIL: s01: %s" % (lines[-1:] or "")); sys.exit(1)
+    time.sleep(0.2)
+PY
+	sleep 0.5
+	DISPLAY=$SDISP import -window root -depth 8 "$WORK/own-stopped.ppm"
+	check_ppm "
+s = ppm('$WORK/own-stopped.ppm')
+black = count(s, [0, 0, 1366, 768], 0x000000, 8)
+text = count(s, [283, 284, 800, 200], 0xffffff, 60)
+print('stopped: the student window %d px black, %d px of its notice' % (black, text))
+if black < 1366 * 768 * 9 // 10 or text < 300:
+    print('FAIL: the windowed student still shows a picture, or no notice'); sys.exit(1)
+" || fail "windowed student while stopped"
+	X xdotool key F4
+	ui "s['broadcasting'] and u['broadcasting']" "F4 starts the broadcast again" ||
+		fail "F4 broadcast start"
+	X xdotool key F11
+	ui "u['bar'] and u['window_w'] < 700" "F11: the bar again" ||
 		fail "console to bar"
 	# The bar's Whiteboard: the full console in drawing mode, the board
 	# shown; Esc leaves drawing with the board still on.

@@ -4,8 +4,8 @@
 # fingerprints) runs its own teacher on the class's channel, before the real
 # one. No honest student connects to it or obeys it: its beacons are not a
 # listed teacher's, and a student pointed at it directly refuses its
-# WELCOME (no media key, no command, no file, no page). When the real
-# teacher starts, the same students join it.
+# WELCOME (no media key, no command, no file, no page, no broadcast stop).
+# When the real teacher starts, the same students join it.
 . "$(dirname "$0")/lib.sh"
 
 CH=29
@@ -49,10 +49,12 @@ python3 -c "import json,sys; c=json.load(open(sys.argv[1])); assert not [s for s
 	"$WORK/rclass.json" || fail "a student joined the impostor: $(cat "$WORK/rclass.json")"
 "$TEACHER" ctl --socket "$RSOCK" lock notice=pwned >/dev/null 2>&1 || true
 "$TEACHER" ctl --socket "$RSOCK" web url=https://evil.example/ >/dev/null 2>&1 || true
+# Nor can it release the students' screens by "stopping the broadcast".
+"$TEACHER" ctl --socket "$RSOCK" broadcast off >/dev/null 2>&1 || true
 sleep 3
 for s in s1 s2; do
 	"$STUDENT" ctl --socket "$WORK/$s.sock" state >"$WORK/$s.state"
-	python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert not s['connected'] and not s['class']['locked'] and s['class']['urls_opened'] == 0, s" \
+	python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert not s['connected'] and not s['class']['locked'] and s['class']['urls_opened'] == 0 and s['class']['broadcast_on'], s" \
 		"$WORK/$s.state" || fail "$s obeyed the impostor: $(cat "$WORK/$s.state")"
 done
 kill "$RPID" 2>/dev/null || true

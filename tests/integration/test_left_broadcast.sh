@@ -7,7 +7,10 @@
 #  c. s3 killed (SIGKILL): online false; started again: online, responding;
 #  d. w1's window unmapped (what minimizing does), shrunk, or without the
 #     focus: "left_broadcast": true; restored: false again;
-#  e. w1 killed while it had left and started again: fresh, not "left".
+#  e. w1 killed while it had left and started again: fresh, not "left";
+#  f. the broadcast stopped (`ctl broadcast off`): w1's full-screen window
+#     steps aside to the desktop with its small "no broadcast" banner, and
+#     nobody counts as having left; started again: w1 full-screen, watching.
 # Each delay is measured by polling `ctl class` every 0.2 s and printed;
 # detection must take at most 3 s (times CAST_TIMING_SLACK).
 . "$(dirname "$0")/lib.sh"
@@ -183,6 +186,29 @@ until_class w1 "s['online'] and not s['left_broadcast'] and s['view'] is not Non
 	fail "restarted student stuck as left"
 until_class w1 "s['state'] == 'watching'" "w1 restarted: watching" 15000 ||
 	fail "restarted student does not watch"
+
+echo "--- f. the broadcast stopped, then started again"
+WIN=$(X xdotool search --name "libcast student" | head -n 1)
+T0=$(now_ms)
+"$TEACHER" ctl --socket "$SOCK" broadcast off >/dev/null || fail "broadcast off refused"
+i=0
+until X xdotool search --onlyvisible --name "libcast status" >/dev/null 2>&1 &&
+	X xwininfo -id "$WIN" | grep -q IsUnMapped; do
+	i=$((i + 1))
+	[ $i -lt $((50 * SLACK)) ] || fail "w1 did not step aside: $(X xwininfo -id "$WIN" | grep 'Map State')"
+	sleep 0.1
+done
+echo "w1 stepped aside, its status banner shown    $(($(now_ms) - T0)) ms"
+until_class w1 "not s['left_broadcast'] and s['state'] == 'online' and not s['view']['visible']" "broadcast off: w1 away, not left" ||
+	fail "a seat stepping aside counted as having left"
+"$TEACHER" ctl --socket "$SOCK" class | grep -q '"broadcasting":false' ||
+	fail "ctl class does not say the broadcast is stopped"
+T0=$(now_ms)
+"$TEACHER" ctl --socket "$SOCK" broadcast on >/dev/null || fail "broadcast on refused"
+until_class w1 "s['state'] == 'watching' and s['view']['fullscreen'] and s['view']['focused']" "broadcast on: w1 watching again" 10000 ||
+	fail "w1 did not come back to the broadcast"
+X xdotool search --onlyvisible --name "libcast status" >/dev/null 2>&1 &&
+	fail "the status banner stayed after the broadcast came back"
 
 grep -q "not responding" "$WORK/teacher.err" ||
 	fail "the teacher did not log a student not responding"

@@ -124,6 +124,9 @@ static void every_command_roundtrips(void **state)
 		case CAST_CMD_REMOTE:
 			c->u.remote.on = true;
 			break;
+		case CAST_CMD_BROADCAST:
+			c->u.broadcast.on = true;
+			break;
 		case CAST_CMD_REMOTE_INPUT:
 			snprintf(c->u.input.word, sizeof(c->u.input.word),
 				 "type=Hello, 世界");
@@ -159,6 +162,13 @@ static void decode_refuses(void **state)
 	assert_int_equal(cast_command_decode("lock", A("bogus=1\0"), c),
 			 CAST_ERROR(EINVAL));
 	assert_int_equal(cast_command_decode("unlock", A("notice=1\0"), c),
+			 CAST_ERROR(EINVAL));
+	assert_int_equal(cast_command_decode("broadcast-state", A(""), c),
+			 CAST_ERROR(EINVAL)); /* on= is required */
+	assert_int_equal(cast_command_decode("broadcast-state", A("on=2\0"), c),
+			 CAST_ERROR(EINVAL));
+	assert_int_equal(cast_command_decode("broadcast-state",
+					     A("on=0\0to=s1\0"), c),
 			 CAST_ERROR(EINVAL));
 	assert_int_equal(cast_command_decode("message", A("title=t\0"), c),
 			 CAST_ERROR(EINVAL)); /* no text */
@@ -793,6 +803,118 @@ static void voice_verb(void **state)
 	cast_voice_sender_free(&v);
 }
 
+static void expect_bcast(struct cast_broadcast_ctl *bc, int argc,
+			 char **argv, const char *part)
+{
+	char *out = cast_broadcast_ctl(argc, argv, 1, bc);
+
+	assert_non_null(out);
+	if (!strstr(out, part))
+		fail_msg("%s not in %s", part, out);
+	free(out);
+}
+
+static uint64_t frames_sent(struct cast_sender *s)
+{
+	struct cast_sender_stats st;
+
+	cast_sender_stats(s, &st);
+	return st.frames_sent;
+}
+
+/* Waits (at most 20 s: a loaded machine) until the sender sent more than
+ * `n` frames; returns how many it has. */
+static uint64_t frames_beyond(struct cast_sender *s, uint64_t n)
+{
+	for (int i = 0; i < 2000 && frames_sent(s) <= n; i++)
+		usleep(10000);
+	return frames_sent(s);
+}
+
+/*
+ * The "broadcast" verb: refusals change nothing; off stops the sender (no
+ * frame goes out however long it stays off), is in the class's state and
+ * refuses to be sent as a typed command; on starts it again with a
+ * keyframe.
+ */
+static void broadcast_verb(void **state)
+{
+	struct cast_class_cfg cfg;
+	struct cast_class *c = NULL;
+	struct cast_sender_cfg scfg;
+	struct cast_sender *snd = NULL;
+	struct cast_sender_stats st;
+	struct cast_broadcast_ctl *bc = NULL;
+	struct cast_json j;
+	char *on[] = {"broadcast", "on"}, *off[] = {"broadcast", "off"};
+	char *status[] = {"broadcast", "status"};
+	char *bad[] = {"broadcast", "pause"};
+	char *to[] = {"broadcast", "off", "--to", "s1"};
+	char *typed[] = {"broadcast-state", "on=0"};
+	char *out;
+	uint64_t n, keys;
+
+	(void)state;
+	cast_class_cfg_init(&cfg);
+	cfg.channel = 7;
+	assert_int_equal(cast_class_new(&c, &cfg), 0);
+	cast_sender_cfg_init(&scfg);
+	scfg.channel = 7;
+	scfg.insecure = true;
+	scfg.feedback = false;
+	scfg.capture.backend = "testpattern";
+	scfg.capture.width = 320;
+	scfg.capture.height = 180;
+	scfg.encoder.fps = 30;
+	scfg.dest_addr = "127.0.0.1";
+	assert_int_equal(cast_sender_new(&snd, &scfg), 0);
+	assert_int_equal(cast_broadcast_ctl_new(&bc, NULL, snd, NULL), -EINVAL);
+	assert_int_equal(cast_broadcast_ctl_new(&bc, c, NULL, NULL), -EINVAL);
+	assert_int_equal(cast_broadcast_ctl_new(&bc, c, snd, NULL), 0);
+	assert_true(cast_broadcast_on(bc));
+	assert_int_equal(cast_sender_start(snd), 0);
+	n = frames_beyond(snd, 0);
+
+	expect_bcast(bc, 2, bad, "\"ok\":false,\"error\":\"usage: broadcast");
+	expect_bcast(bc, 4, to, "\"ok\":false,\"error\":\"usage: broadcast");
+	expect_bcast(bc, 2, status, "\"ok\":true,\"broadcast\":\"on\"");
+	assert_true(cast_sender_active(snd));
+	/* Students may not be told it as a typed command: only the verb. */
+	out = cast_class_ctl(2, typed, 0, c);
+	assert_true(!out || strstr(out, "\"ok\":false"));
+	free(out);
+
+	expect_bcast(bc, 2, off, "\"ok\":true,\"broadcast\":\"off\"");
+	assert_false(cast_broadcast_on(bc));
+	cast_json_begin(&j);
+	cast_class_json(c, &j);
+	cast_json_end(&j);
+	assert_non_null(strstr(j.buf, "\"broadcasting\":false"));
+	cast_json_free(&j);
+	/* Off: nothing more goes out (a frame being encoded may finish). */
+	usleep(100000);
+	n = frames_sent(snd);
+	usleep(300000);
+	assert_int_equal(frames_sent(snd), n);
+	cast_sender_stats(snd, &st);
+	assert_false(st.active);
+	assert_int_equal(st.stops, 1);
+	keys = st.keyframes;
+	/* Off again changes nothing. */
+	assert_int_equal(cast_sender_set_active(snd, false), 0);
+
+	expect_bcast(bc, 2, on, "\"ok\":true,\"broadcast\":\"on\"");
+	assert_true(frames_beyond(snd, n) > n);
+	cast_sender_stats(snd, &st);
+	assert_true(st.active);
+	assert_true(st.keyframes > keys);
+
+	cast_sender_free(&snd);
+	cast_class_free(&c);
+	cast_broadcast_ctl_free(&bc);
+	assert_null(bc);
+}
+
 /* `ctl ARGS...` over the teacher's local control socket; the reply. */
 static char *ctl(const char *sock, int argc, const char *const *argv)
 {
@@ -870,6 +992,12 @@ static void menu_every_button(void **state)
 	expect_menu(sock, "{\"feature\":\"whiteboard\",\"shown\":true},"
 			  "{\"feature\":\"record\",\"shown\":true},"
 			  "{\"feature\":\"voice\",\"shown\":true}");
+	/* The students' screens' buttons and the floating bar too. */
+	expect_menu(sock, "{\"feature\":\"wall\",\"shown\":true},"
+			  "{\"feature\":\"demo\",\"shown\":true},"
+			  "{\"feature\":\"control\",\"shown\":true},"
+			  "{\"feature\":\"bar\",\"shown\":true}");
+	expect_menu(sock, "{\"feature\":\"broadcast\",\"shown\":true}");
 	free(ctl(sock, 3, hide_wb));
 	free(ctl(sock, 3, hide_rec));
 	free(ctl(sock, 3, hide_voice));
@@ -906,6 +1034,7 @@ int main(void)
 		cmocka_unit_test(student_state),
 		cmocka_unit_test(added_verbs),
 		cmocka_unit_test(voice_verb),
+		cmocka_unit_test(broadcast_verb),
 		cmocka_unit_test(menu_every_button),
 	};
 

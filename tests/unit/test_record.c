@@ -117,6 +117,7 @@ struct video {
 	struct cast_encoder *enc;
 	struct cast_frame f;
 	int n;
+	bool now_clock;	/* stamped by cast_now_us(), as the sender */
 };
 
 static void video_open(struct video *v, bool intra_refresh)
@@ -166,7 +167,8 @@ static int video_step(struct video *v, struct cast_recorder *r,
 						   (i % W) / 16 == v->n % 10
 					   ? 100
 					   : 0));
-	v->f.capture_us = T0 + (int64_t)v->n * 1000000 / FPS;
+	v->f.capture_us = v->now_clock ? cast_now_us()
+				       : T0 + (int64_t)v->n * 1000000 / FPS;
 	v->n++;
 	assert_int_equal(cast_encoder_send_frame(v->enc, &v->f), 0);
 	while (cast_encoder_receive_packet(v->enc, &pkt) == 0) {
@@ -514,6 +516,63 @@ static void test_audio(void **state)
 	video_close(&v);
 }
 
+/*
+ * The broadcast stopped while recording: nothing of the stop is in the
+ * file (what came meanwhile is dropped), and the file's clock skips it:
+ * its length is the time pictures were sent, not the wall clock's.
+ */
+static void test_pause(void **state)
+{
+	struct cast_recorder_cfg cfg;
+	struct cast_recorder *r;
+	struct cast_recorder_stats st;
+	struct video v;
+	struct probe p;
+	char path[128];
+	int n = 0;
+	int64_t t, active = 0;
+
+	(void)state;
+	video_open(&v, false);
+	v.now_clock = true;
+	cast_recorder_cfg_init(&cfg);
+	cfg.folder = dir;
+	cfg.need_keyframe = ask_key;
+	cfg.arg = &v;
+	assert_int_equal(cast_recorder_new(&r, &cfg), 0);
+	assert_int_equal(cast_recorder_start(r, "paused.mkv"), 0);
+	t = cast_now_us();
+	for (int i = 0; i < 15; i++)
+		n += video_step(&v, r, NULL);
+	active += cast_now_us() - t;
+	cast_recorder_pause(r, true);
+	cast_recorder_stats(r, &st);
+	assert_true(st.paused);
+	/* Whatever comes while paused is not written. */
+	for (int i = 0; i < 5; i++)
+		video_step(&v, r, NULL);
+	usleep(1500000);
+	cast_recorder_pause(r, false);
+	cast_encoder_request_keyframe(v.enc);
+	t = cast_now_us();
+	for (int i = 0; i < 15; i++)
+		n += video_step(&v, r, NULL);
+	active += cast_now_us() - t;
+	assert_int_equal(cast_recorder_stop(r, true), 0);
+	cast_recorder_stats(r, &st);
+	assert_false(st.paused);
+	assert_true(st.paused_seconds >= 1.5);
+	snprintf(path, sizeof(path), "%s/paused.mkv", dir);
+	probe_file(path, &p);
+	assert_int_equal(p.video, n);
+	/* Without the skip it would last the pause's 1.5 s more. */
+	if (p.last_video_s > (double)active / 1e6 + 0.2)
+		fail_msg("the file lasts %.3f s for %.3f s of pictures",
+			 p.last_video_s, (double)active / 1e6);
+	cast_recorder_free(&r);
+	video_close(&v);
+}
+
 static void test_fragmented_mp4(void **state)
 {
 	struct cast_recorder_cfg cfg;
@@ -554,6 +613,7 @@ int main(void)
 		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_audio),
+		cmocka_unit_test(test_pause),
 		cmocka_unit_test(test_fragmented_mp4),
 	};
 

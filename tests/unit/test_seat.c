@@ -194,6 +194,42 @@ static void commands(void **state)
 	rmdir(dir);
 }
 
+/*
+ * The teacher's broadcast stopped and started: the seat knows, a bad
+ * argument changes nothing, and it is never kept (a seat that starts
+ * takes the broadcast as running until its teacher says otherwise).
+ */
+static void broadcast_state(void **state)
+{
+	char dir[] = "/tmp/cast-seat-XXXXXX", path[128];
+	struct cast_seat *s;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	s = seat_open(dir);
+	assert_true(cast_seat_broadcast_on(s));
+	assert_int_equal(apply(s, "broadcast-state", A("on=0\0"), 1), 0);
+	assert_false(cast_seat_broadcast_on(s));
+	cast_seat_state(s, &st);
+	assert_false(st.broadcast_on);
+	assert_int_equal(apply(s, "broadcast-state", A("on=yes\0"), 2),
+			 CAST_ERROR(EINVAL));
+	assert_false(cast_seat_broadcast_on(s));
+	/* A lock meanwhile is kept; the stop is not. */
+	assert_int_equal(apply(s, "lock", A(""), 3), 0);
+	cast_seat_free(&s);
+	s = seat_open(dir);
+	assert_true(cast_seat_broadcast_on(s));
+	assert_true(cast_seat_locked(s));
+	assert_int_equal(apply(s, "broadcast-state", A("on=0\0"), 4), 0);
+	assert_int_equal(apply(s, "broadcast-state", A("on=1\0"), 5), 0);
+	assert_true(cast_seat_broadcast_on(s));
+	cast_seat_free(&s);
+	snprintf(path, sizeof(path), "%s/state", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* A power command that is not there: an error, never "ok". */
 static void power_missing(void **state)
 {
@@ -218,6 +254,7 @@ int main(void)
 		cmocka_unit_test(partial),
 		cmocka_unit_test(commands),
 		cmocka_unit_test(power_missing),
+		cmocka_unit_test(broadcast_state),
 	};
 
 	cast_log_set_level(CAST_LOG_ERROR);

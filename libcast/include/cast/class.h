@@ -36,6 +36,9 @@ enum cast_command_type {
 	CAST_CMD_SCREEN_SHOW,	/* "screen-show": show a demo, or the teacher */
 	CAST_CMD_REMOTE,	/* "remote-control": the teacher takes over */
 	CAST_CMD_REMOTE_INPUT,	/* "remote-input": one input event */
+	/* "broadcast-state": the teacher broadcasts, or has stopped (the
+	 * seat steps aside) */
+	CAST_CMD_BROADCAST,
 	CAST_CMD_COUNT_
 };
 
@@ -162,6 +165,11 @@ struct cast_command {
 			/* One word of cast/input.h ("click=X,Y", …). */
 			char word[CAST_REMOTE_WORD_MAX];
 		} input;
+		struct {
+			/* "on=0|1": the teacher's broadcast runs, or it
+			 * stopped it (no media comes until it starts again). */
+			bool on;
+		} broadcast;
 	} u;
 };
 
@@ -262,6 +270,9 @@ struct cast_seat_cfg {
 struct cast_seat_state {
 	uint64_t version;		/* bumped on every change */
 	bool locked;
+	/* The teacher broadcasts (default), or stopped: the seat's window
+	 * steps aside. Never persisted: told again on every join. */
+	bool broadcast_on;
 	char lock_notice[CAST_NOTICE_MAX];
 	struct cast_watermark wm;
 	char language[8];
@@ -291,7 +302,8 @@ CAST_API int cast_seat_new(struct cast_seat **out,
 
 /**
  * Carries out one command from the teacher (lock, unlock, message,
- * marquee, watermark, language, web, power, clock-set, reset): it changes
+ * marquee, watermark, language, web, power, clock-set, reset,
+ * broadcast-state): it changes
  * only what the command names. Returns 0, a negative errno (-EPERM: the
  * lab forbids it; -ENOSYS: not a seat command), or CAST_SEAT_LATER: a
  * program runs, and on_outcome reports `cmd_id`'s outcome. Thread-safe.
@@ -301,6 +313,8 @@ CAST_API int cast_seat_apply(struct cast_seat *s, const struct cast_command *cmd
 
 /** The student raised or lowered a hand. Thread-safe. */
 CAST_API void cast_seat_set_hand(struct cast_seat *s, bool up);
+/** Whether the teacher's broadcast runs (not stopped). Thread-safe. */
+CAST_API bool cast_seat_broadcast_on(struct cast_seat *s);
 /** Whether the teacher locked this seat. Thread-safe. */
 CAST_API bool cast_seat_locked(struct cast_seat *s);
 /** The state's version (cheap: compare before copying). Thread-safe. */
@@ -596,6 +610,36 @@ CAST_API int cast_voice_ctl_new(struct cast_voice_ctl **out,
 CAST_API void cast_voice_ctl_free(struct cast_voice_ctl **vc);
 /** cast_ctl_command_cb (`arg` a cast_voice_ctl): answers in JSON. */
 CAST_API char *cast_voice_ctl(int argc, char **argv, uint64_t req, void *arg);
+
+/*
+ * The "broadcast" ctl verb: `broadcast on|off|status` (docs/console.md).
+ * Off stops the teacher's sender (nothing grabbed, encoded or sent; the
+ * recording pauses) and tells every seat (the command "broadcast-state",
+ * re-sent to every seat that joins): their broadcast windows step aside.
+ * On starts it again, keyframe first. Always for the whole class.
+ */
+struct cast_sender;
+struct cast_recorder;
+struct cast_broadcast_ctl;
+/**
+ * A broadcast verb for class `cls` driving `sender` and pausing `rec` (NULL:
+ * none), all borrowed, outliving it. Errors: -EINVAL (NULL), -ENOMEM.
+ */
+CAST_API int cast_broadcast_ctl_new(struct cast_broadcast_ctl **out,
+				    struct cast_class *cls,
+				    struct cast_sender *sender,
+				    struct cast_recorder *rec);
+CAST_API void cast_broadcast_ctl_free(struct cast_broadcast_ctl **bc);
+/**
+ * Starts or stops the broadcast, as the verb does (any thread). Returns the
+ * number of students told, -EINVAL.
+ */
+CAST_API int cast_broadcast_set(struct cast_broadcast_ctl *bc, bool on);
+/** Whether the broadcast runs. */
+CAST_API bool cast_broadcast_on(struct cast_broadcast_ctl *bc);
+/** cast_ctl_command_cb (`arg` a cast_broadcast_ctl): answers in JSON. */
+CAST_API char *cast_broadcast_ctl(int argc, char **argv, uint64_t req,
+				  void *arg);
 
 /** cast_ctl_command_cb: one `cast-teacher ctl` command, answered in JSON. */
 CAST_API char *cast_class_ctl(int argc, char **argv, uint64_t req, void *arg);

@@ -66,6 +66,8 @@ struct cast_recorder_stats {
 	uint64_t skipped;		/* before the first keyframe */
 	uint64_t files;			/* recordings started */
 	char error[256];		/* why it failed, "" if it did not */
+	bool paused;			/* the broadcast is stopped */
+	double paused_seconds;		/* left out of the file so far */
 };
 
 CAST_API void cast_recorder_cfg_init(struct cast_recorder_cfg *cfg);
@@ -121,6 +123,16 @@ CAST_API void cast_recorder_video(struct cast_recorder *r,
  */
 CAST_API int cast_recorder_audio(struct cast_recorder *r, const uint8_t *opus,
 				 size_t len, int64_t capture_us, int samples);
+
+/**
+ * The broadcast stopped (`paused`) or started again, any thread: while
+ * paused nothing is written (the sender sends nothing, and the voice's
+ * packets are dropped), and when it ends the file's clock goes on from
+ * its last picture, so a lesson recording skips the stop instead of
+ * holding a frozen picture for it. Lasts across recordings (a recording
+ * started while paused begins with the broadcast's first keyframe).
+ */
+CAST_API void cast_recorder_pause(struct cast_recorder *r, bool paused);
 
 /** Copies the state and counters (thread-safe). */
 CAST_API void cast_recorder_stats(struct cast_recorder *r,

@@ -191,6 +191,9 @@ struct cast_sender_stats {
 	struct cast_hist capture_us, convert_us, encode_us;
 	struct cast_hist sign_us;	/* hashing and signing, per frame */
 	bool finished;			/* the source ended (file) */
+	/* Broadcasting (cast_sender_set_active), and times stopped. */
+	bool active;
+	uint64_t stops;
 	int width, height;
 };
 
@@ -216,6 +219,17 @@ CAST_API int cast_sender_students(struct cast_sender *s,
 				  struct cast_student_stat *out, int max);
 /** Writes an SDP for third-party receivers (insecure mode only). */
 CAST_API int cast_sender_sdp(struct cast_sender *s, char *buf, size_t size);
+/**
+ * Stops or starts the broadcast (any thread). Stopped, the pipeline
+ * thread grabs, encodes and sends nothing (a film passed through keeps
+ * its clock and sends nothing) but a sender report once a second, and
+ * the tap sees no packet; started again, the first picture is a keyframe
+ * (a film's: its next keyframe). A new sender is active. Returns 1 when
+ * the state changed, 0 when it already was so, -EINVAL.
+ */
+CAST_API int cast_sender_set_active(struct cast_sender *s, bool on);
+/** Whether the sender broadcasts (not stopped). */
+CAST_API bool cast_sender_active(struct cast_sender *s);
 /** Asks for a keyframe on the next frame. */
 CAST_API void cast_sender_request_keyframe(struct cast_sender *s);
 /**

@@ -28,6 +28,9 @@
 #define ROSTER_MAX 512		/* students listed at once */
 #define POWER_WAIT_MS 15000	/* for the students' power outcomes */
 #define OFFER_WAIT_MS 2000	/* for offers to reach students */
+/* After the broadcast starts again, the seats' windows come back and
+ * report it; until then none counts as having left. */
+#define BCAST_GRACE_US 2000000
 /* Homework chunks waiting for the disk: past this, the students sending
  * them are held (their connections not read) until the worker catches up. */
 #define HW_QUEUE_HIGH (64u << 20)
@@ -39,7 +42,8 @@ static const char *const FEATURES[] = {
 	"language",  "web",    "power",   "wake",    "hands",
 	"inbox",     "assets", "clock",   "reset",   "roster",
 	"attendance", "send",  "collect", "whiteboard", "record",
-	"voice",      NULL,
+	"voice",      "wall",  "demo",    "control",    "bar",
+	NULL,
 };
 #define N_FEATURES (sizeof(FEATURES) / sizeof(FEATURES[0]) - 1)
 
@@ -189,6 +193,10 @@ struct cast_class {
 	struct cast_watermark wm;
 	char language[8];
 	uint8_t voice_all;		/* 0: never said, 1 off, 2 on */
+	/* The broadcast stopped (`ctl broadcast off`): told to every seat
+	 * that joins, as is its running. */
+	bool bcast_off;
+	int64_t bcast_mono;		/* when it last started or stopped */
 
 	struct hand hands[RING];
 	int n_hands;
@@ -1191,7 +1199,11 @@ static char *cmd_class(struct cast_class *c)
 		for (int i = 0; i < c->n_hands; i++)
 			if (!strcmp(c->hands[i].id, in->id))
 				hand = c->hands[i].raised;
-		left = w && cast_view_left(&w->v, unfocused);
+		/* Stopped, every window steps aside: nobody left anything
+		 * (nor while the windows come back, BCAST_GRACE_US). */
+		left = w && !c->bcast_off &&
+		       mono - c->bcast_mono >= BCAST_GRACE_US &&
+		       cast_view_left(&w->v, unfocused);
 		watching = w && !left && !w->v.headless && w->v.picture;
 		cast_json_obj(&j, NULL);
 		cast_json_str(&j, "id", in->id);
@@ -1238,6 +1250,7 @@ static char *cmd_class(struct cast_class *c)
 		cast_json_end(&j);
 	}
 	cast_json_array_end(&j);
+	cast_json_bool(&j, "broadcasting", !c->bcast_off);
 	return json_done(&j);
 }
 
@@ -1522,6 +1535,12 @@ static void remember(struct cast_class *c, const struct targets *t,
 		}
 		break;
 	}
+	case CAST_CMD_BROADCAST:
+		if (t->n < 0) {
+			c->bcast_off = !cmd->u.broadcast.on;
+			c->bcast_mono = cast_mono_us();
+		}
+		break;
 	case CAST_CMD_RESET:
 		c->voice_all = 0;
 		c->lock_all = false;
@@ -1743,11 +1762,12 @@ static char *dispatch(struct cast_class *c, char **tok, int n, uint64_t req)
 
 	/* Commands that go to students: typed, checked, then sent. */
 	type = cast_command_type_of(cmd);
-	/* voice-play follows the teacher's `voice` verb (the voice's). */
+	/* voice-play follows the teacher's `voice` verb (the voice's),
+	 * broadcast-state its `broadcast` verb (the sender's). */
 	if (!type || type == CAST_CMD_FILE_OFFER || type == CAST_CMD_COLLECT ||
 	    type == CAST_CMD_ASSETS || type == CAST_CMD_VOICE ||
 	    type == CAST_CMD_SCREEN_SEND || type == CAST_CMD_SCREEN_SHOW ||
-	    type == CAST_CMD_REMOTE) {
+	    type == CAST_CMD_REMOTE || type == CAST_CMD_BROADCAST) {
 		out = error_reply("unknown command '%s'", cmd);
 		goto done;
 	}
@@ -1908,6 +1928,11 @@ static void reapply(struct cast_class *c, const struct cast_student_info *info)
 		cmd->u.voice.on = (k && k->voice ? k->voice : c->voice_all) == 2;
 		send_to(c, t, cmd, NULL, NULL, NULL, 0);
 	}
+	/* Whether the broadcast runs, always: a seat that knew it stopped
+	 * (a teacher restarted since) learns it runs again. */
+	cast_command_init(cmd, CAST_CMD_BROADCAST);
+	cmd->u.broadcast.on = !c->bcast_off;
+	send_to(c, t, cmd, NULL, NULL, NULL, 0);
 out:
 	free(cmd);
 	free(t);
@@ -2154,6 +2179,7 @@ void cast_class_json(struct cast_class *c, struct cast_json *j)
 	cast_json_int(j, "files_reported", (int64_t)c->files_reported);
 	cast_json_int(j, "files_failed", (int64_t)c->files_failed);
 	cast_json_bool(j, "lock_all", c->lock_all);
+	cast_json_bool(j, "broadcasting", !c->bcast_off);
 	cast_json_int(j, "locked", locked);
 	cast_json_str(j, "language", c->language);
 	cast_json_int(j, "replies", c->rep_n);

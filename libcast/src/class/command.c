@@ -23,6 +23,7 @@ static const char *const NAMES[CAST_CMD_COUNT_] = {
 	[CAST_CMD_SCREEN_SHOW] = "screen-show",
 	[CAST_CMD_REMOTE] = "remote-control",
 	[CAST_CMD_REMOTE_INPUT] = "remote-input",
+	[CAST_CMD_BROADCAST] = "broadcast-state",
 };
 
 #define KEYS_MAX 12
@@ -46,6 +47,7 @@ static const char *const KEYS[CAST_CMD_COUNT_][KEYS_MAX] = {
 				  "lock"},
 	[CAST_CMD_REMOTE] = {"on"},
 	[CAST_CMD_REMOTE_INPUT] = {"word"},
+	[CAST_CMD_BROADCAST] = {"on"},
 };
 
 static const char *const USAGE[CAST_CMD_COUNT_] = {
@@ -71,6 +73,7 @@ static const char *const USAGE[CAST_CMD_COUNT_] = {
 				 "pk=HEX lock=0|1]",
 	[CAST_CMD_REMOTE] = "on=0|1",
 	[CAST_CMD_REMOTE_INPUT] = "word=click=X,Y|move=X,Y|key=NAME|type=TEXT",
+	[CAST_CMD_BROADCAST] = "on=0|1",
 };
 
 static const char *const PLACES[] = {"tiled", "corner", "center"};
@@ -370,6 +373,9 @@ int cast_command_encode(const struct cast_command *c, struct cast_args *a)
 	case CAST_CMD_VOICE:
 		cast_args_add(a, "on", c->u.voice.on ? "1" : "0");
 		break;
+	case CAST_CMD_BROADCAST:
+		cast_args_add(a, "on", c->u.broadcast.on ? "1" : "0");
+		break;
 	case CAST_CMD_SCREEN_SEND: {
 		const struct cast_cmd_screen_send *ss = &c->u.screen_send;
 
@@ -630,6 +636,11 @@ static int decode_args(struct cast_command *c, const uint8_t *args,
 			return CAST_ERROR(EINVAL);
 		c->u.voice.on = x == 1;
 		return 0;
+	case CAST_CMD_BROADCAST:
+		if (cast_args_get_int(args, len, "on", 0, 1, &x) != 1)
+			return CAST_ERROR(EINVAL);
+		c->u.broadcast.on = x == 1;
+		return 0;
 	case CAST_CMD_SCREEN_SEND: {
 		struct cast_cmd_screen_send *ss = &c->u.screen_send;
 
@@ -764,7 +775,8 @@ int cast_command_parse(enum cast_command_type type, int argc,
 	why[0] = '\0';
 	if (type == CAST_CMD_FILE_OFFER || type == CAST_CMD_COLLECT ||
 	    type == CAST_CMD_SCREEN_SEND || type == CAST_CMD_SCREEN_SHOW ||
-	    type == CAST_CMD_REMOTE || type == CAST_CMD_REMOTE_INPUT)
+	    type == CAST_CMD_REMOTE || type == CAST_CMD_REMOTE_INPUT ||
+	    type == CAST_CMD_BROADCAST)
 		return CAST_ERROR(ENOSYS);
 	for (int i = 0; i < argc && !ret; i++) {
 		const char *eq = strchr(argv[i], '=');

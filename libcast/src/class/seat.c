@@ -429,6 +429,9 @@ int cast_seat_apply(struct cast_seat *s, const struct cast_command *cmd,
 		defaults(st);
 		save(s);
 		break;
+	case CAST_CMD_BROADCAST:
+		st->broadcast_on = cmd->u.broadcast.on;
+		break;
 	case CAST_CMD_CLOCK_SET:
 		if (!s->allow_clock_set) {
 			ret = CAST_ERROR(EPERM);
@@ -458,6 +461,16 @@ void cast_seat_set_hand(struct cast_seat *s, bool up)
 	s->st.hand = up;
 	s->st.version++;
 	pthread_mutex_unlock(&s->lock);
+}
+
+bool cast_seat_broadcast_on(struct cast_seat *s)
+{
+	bool on;
+
+	pthread_mutex_lock(&s->lock);
+	on = s->st.broadcast_on;
+	pthread_mutex_unlock(&s->lock);
+	return on;
 }
 
 bool cast_seat_locked(struct cast_seat *s)
@@ -497,6 +510,7 @@ void cast_seat_json(struct cast_seat *s, struct cast_json *j)
 	cast_wm_fields_format(st->wm.fields, fields, sizeof(fields));
 	cast_json_obj(j, "class");
 	cast_json_bool(j, "locked", st->locked);
+	cast_json_bool(j, "broadcast_on", st->broadcast_on);
 	cast_json_str(j, "lock_notice", st->lock_notice);
 	cast_json_str(j, "watermark_fields", fields);
 	cast_json_str(j, "watermark_text", st->wm.text);
@@ -545,6 +559,9 @@ int cast_seat_new(struct cast_seat **out, const struct cast_seat_cfg *cfg)
 	s->arg = cfg->arg;
 	pthread_mutex_init(&s->lock, NULL);
 	defaults(&s->st);
+	/* Not kept across restarts: the teacher tells every seat that joins
+	 * whether it broadcasts. */
+	s->st.broadcast_on = true;
 	load(s);
 	s->wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	ret = s->wfd < 0 ? CAST_ERROR(errno)

@@ -88,6 +88,11 @@ struct student {
 
 /* Students report at least once a second: these are in the class. */
 #define HEARD_LATELY_US 3000000
+/* A stopped sender looks for a start this often. */
+#define IDLE_STEP_US 20000
+/* Started again, a film passed through waits this long at most for its
+ * next keyframe before it goes on. */
+#define REPLAY_KEY_WAIT_US 2000000
 
 struct cast_sender {
 	struct cast_sender_cfg cfg;
@@ -157,6 +162,9 @@ struct cast_sender {
 	pthread_t thread;
 	bool running;
 	atomic_bool stop;
+	/* Stopped by the teacher (cast_sender_set_active): nothing is
+	 * grabbed, encoded or sent but the sender reports. */
+	atomic_bool paused;
 	pthread_mutex_t lock;
 	struct cast_sender_stats st;	/* under lock */
 
@@ -1113,12 +1121,26 @@ static void repeat_held(struct cast_sender *s)
 	}
 }
 
+/*
+ * While the broadcast is stopped: nothing grabbed or encoded, only the
+ * sender reports once a second (students then know the teacher is there
+ * and ask for no unicast copy). Waits in short steps so a start or a stop
+ * is heard at once.
+ */
+static void idle_step(struct cast_sender *s)
+{
+	if (cast_now_us() - s->last_sr_us >= 1000000 || s->sr_due)
+		send_sr(s);
+	sleep_until(cast_mono_us() + IDLE_STEP_US);
+}
+
 /* Broadcast replay: the recording's access units at their own pace. */
 static void *replay_thread(struct cast_sender *s)
 {
 	struct cast_packet pkt;
 	int64_t due;
-	bool want_key;
+	bool want_key, skip_to_key = false;
+	int64_t resumed_us = 0;
 	int r;
 
 	send_sr(s);
@@ -1153,6 +1175,25 @@ static void *replay_thread(struct cast_sender *s)
 				send_sr(s);
 			continue;
 		}
+		/*
+		 * Stopped: the film's clock goes on, nothing is sent; started
+		 * again, students get it from its next keyframe (a film
+		 * without one soon goes on anyway: its refresh, or the
+		 * students' requests, repair the picture).
+		 */
+		if (atomic_load(&s->paused))
+			resumed_us = 0;
+		else if (skip_to_key && !resumed_us)
+			resumed_us = cast_mono_us();
+		if (atomic_load(&s->paused) ||
+		    (skip_to_key && !pkt.keyframe &&
+		     cast_mono_us() - resumed_us < REPLAY_KEY_WAIT_US)) {
+			skip_to_key = true;
+			if (cast_now_us() - s->last_sr_us >= 1000000)
+				send_sr(s);
+			continue;
+		}
+		skip_to_key = false;
 		pkt.capture_us = cast_now_us();
 		send_packet(s, &pkt);
 		pthread_mutex_lock(&s->lock);
@@ -1190,6 +1231,11 @@ static void *sender_thread(void *arg)
 	idle_us = 1000000;
 	send_sr(s);
 	while (!s->stop) {
+		if (atomic_load(&s->paused)) {
+			idle_step(s);
+			next = cast_mono_us();
+			continue;
+		}
 		t = cast_mono_us();
 		r = cast_capture_grab(s->cap, &f);
 		pthread_mutex_lock(&s->lock);
@@ -1279,6 +1325,7 @@ int cast_sender_new(struct cast_sender **out, const struct cast_sender_cfg *cfg)
 			cfg->encoder.bitrate_kbps >= BIG_BLOCK_KBPS ? 128 : 64;
 	s->cfg.media_key = NULL;
 	pthread_mutex_init(&s->lock, NULL);
+	s->st.active = true;
 	cast_hist_reset(&s->st.capture_us);
 	cast_hist_reset(&s->st.convert_us);
 	cast_hist_reset(&s->st.encode_us);
@@ -1502,6 +1549,31 @@ int cast_sender_sdp(struct cast_sender *s, char *buf, size_t size)
 		cast_encoder_params(s->enc, &info.sps, &info.sps_len,
 				    &info.pps, &info.pps_len);
 	return cast_sdp_write(buf, size, &info);
+}
+
+int cast_sender_set_active(struct cast_sender *s, bool on)
+{
+	if (!s)
+		return CAST_ERROR(EINVAL);
+	if (atomic_load(&s->paused) == !on)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	/* Started again: a picture every student can start from, first. */
+	if (on)
+		s->keyframe_req = true;
+	else
+		s->st.stops++;
+	s->st.active = on;
+	atomic_store(&s->paused, !on);
+	pthread_mutex_unlock(&s->lock);
+	cast_log(CAST_LOG_INFO, "sender", "broadcast %s",
+		 on ? "started again" : "stopped");
+	return 1;
+}
+
+bool cast_sender_active(struct cast_sender *s)
+{
+	return s && !atomic_load(&s->paused);
 }
 
 void cast_sender_request_keyframe(struct cast_sender *s)

@@ -53,6 +53,10 @@ struct cast_recorder {
 	size_t queued;
 	int64_t start_mono, asked_mono;
 	int64_t t0_us;		/* capture time of the first picture */
+	/* The broadcast is stopped (cast_recorder_pause): nothing is
+	 * written, and the time it lasts is left out of the file. */
+	bool paused;
+	int64_t paused_at_us;
 	int64_t last_video_us, last_audio_us;
 	struct cast_recorder_stats st;
 
@@ -712,8 +716,9 @@ void cast_recorder_video(struct cast_recorder *r, const struct cast_packet *pkt)
 	if (!r || !pkt || !pkt->data || !pkt->size || pkt->size > INT_MAX)
 		return;
 	pthread_mutex_lock(&r->lock);
-	if (r->stopping || (r->state != CAST_RECORD_WAITING &&
-			    r->state != CAST_RECORD_RECORDING))
+	if (r->stopping || r->paused ||
+	    (r->state != CAST_RECORD_WAITING &&
+	     r->state != CAST_RECORD_RECORDING))
 		goto out;
 	now = cast_mono_us();
 	ts = pkt->capture_us ? pkt->capture_us : cast_now_us();
@@ -759,7 +764,7 @@ int cast_recorder_audio(struct cast_recorder *r, const uint8_t *opus,
 	    samples <= 0 || samples > 48000 * 120 / 1000)
 		return CAST_ERROR(EINVAL);
 	pthread_mutex_lock(&r->lock);
-	if (r->state != CAST_RECORD_RECORDING || r->stopping)
+	if (r->state != CAST_RECORD_RECORDING || r->stopping || r->paused)
 		goto out;
 	ts = capture_us - r->t0_us;
 	if (ts < 0)
@@ -773,11 +778,31 @@ out:
 	return err;
 }
 
+void cast_recorder_pause(struct cast_recorder *r, bool paused)
+{
+	int64_t now = cast_now_us();
+
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->lock);
+	if (paused && !r->paused) {
+		r->paused_at_us = now;
+	} else if (!paused && r->paused && r->state == CAST_RECORD_RECORDING) {
+		/* The file's clock skips the stop: what comes next follows
+		 * the last picture as if no time had passed. */
+		r->t0_us += now - r->paused_at_us;
+		r->st.paused_seconds += (double)(now - r->paused_at_us) / 1e6;
+	}
+	r->paused = paused;
+	pthread_mutex_unlock(&r->lock);
+}
+
 void cast_recorder_stats(struct cast_recorder *r, struct cast_recorder_stats *st)
 {
 	pthread_mutex_lock(&r->lock);
 	*st = r->st;
 	st->state = r->state;
+	st->paused = r->paused;
 	st->recording = (r->state == CAST_RECORD_WAITING ||
 			 r->state == CAST_RECORD_RECORDING) &&
 			!r->stopping;
@@ -816,6 +841,8 @@ void cast_recorder_json(struct cast_recorder *r, struct cast_json *j)
 	cast_json_int(j, "record_audio_packets", (int64_t)st.audio_packets);
 	cast_json_int(j, "record_files", (int64_t)st.files);
 	cast_json_str(j, "record_error", st.error);
+	cast_json_bool(j, "record_paused", st.paused);
+	cast_json_num(j, "record_paused_seconds", st.paused_seconds);
 }
 
 static char *answer(struct cast_recorder *r, int err, const char *what)

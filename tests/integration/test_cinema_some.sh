@@ -7,8 +7,11 @@
 # pattern (its frame numbers read back) and its voice, never the film's
 # tone. Pause holds the film's clock, seek moves it; s2 restarted while the
 # film plays is shown it again; `cinema stop` brings s1 and s2 back to the
-# broadcast and the voice. A path that does not open, an unknown student, a
-# second play and bad words get clear errors and change nothing.
+# broadcast and the voice. A silent MPEG-4 film (encoded again) to
+# everyone reaches s3 too, whose voice goes on, and its end returns
+# everyone to the broadcast. A path that does not open, an unknown
+# student, a second play and bad words get clear errors and change
+# nothing.
 . "$(dirname "$0")/lib.sh"
 
 command -v ffmpeg >/dev/null || skip "ffmpeg not installed"
@@ -16,6 +19,8 @@ ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=30 \
 	-f lavfi -i "sine=f=880:r=48000:d=30" -c:v libx264 -preset ultrafast \
 	-bf 0 -g 15 -c:a aac -b:a 64k -shortest "$WORK/film.mkv" ||
 	fail "ffmpeg could not make the film"
+ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=3 \
+	-c:v mpeg4 "$WORK/short.avi" || fail "ffmpeg could not make the short film"
 ffmpeg -loglevel error -y -f lavfi -i "sine=f=440:r=48000:d=60" \
 	"$WORK/voice.wav" || fail "ffmpeg could not make the voice"
 
@@ -47,13 +52,10 @@ T cinema play "$WORK/nosuch.mkv" --to s1,s2
 expect "not r['ok'] and 'nosuch.mkv' in r['error']" "a film that does not exist"
 T cinema play "$WORK/film.mkv" --to s1,s9
 expect "not r['ok'] and 's9' in r['error']" "an unknown student"
-T cinema play --to s1
-expect "not r['ok'] and 'usage' in r['error']" "play without a film"
 T cinema stop
 expect "not r['ok'] and 'no film' in r['error']" "stop without a film"
 T cinema status
 expect "not r['ok'] and 'no film' in r['error']" "status without a film"
-sleep 1
 for i in 1 2 3; do
 	[ "$(last s$i "s['showing']")" = teacher ] || fail "s$i changed after refused commands"
 done
@@ -67,14 +69,13 @@ for i in 1 2; do
 	wait_last s$i "s['showing'] == 'film:film.mkv' and s['width'] == 320 and s['demo_shown']['kind'] == 'film' and s['demo_shown']['sound'] and s['demo_shown']['frames_decoded'] > 15" 150
 done
 S3_STAMP=$(last s3 "s['stamp']['ok']")
-sleep 2
 wait_last s3 "s['showing'] == 'teacher' and s['width'] == 640 and s['stamp']['ok'] > $S3_STAMP + 10" 30
 echo "s1, s2 show the film (320x240); s3 the teacher's pattern (frame numbers read back)"
 
 T cinema pause
 expect "r['ok'] and r['paused']" "pause"
 P=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['position_s'])" "$WORK/reply")
-sleep 1.5
+sleep 1
 T cinema status
 expect "r['ok'] and r['paused'] and abs(r['position_s'] - $P) < 0.05 and r['to'] == 's1,s2'" "the paused film moved"
 # Paused, the film's sender reports keep its viewers on it.
@@ -83,8 +84,6 @@ T cinema resume
 expect "r['ok'] and not r['paused']" "resume"
 T cinema seek 20
 expect "r['ok'] and 19 <= r['position_s'] <= 20.5" "seek 20"
-T cinema seek 999
-expect "not r['ok'] and 'end' in r['error']" "seek past the end"
 
 # s2 restarted while the film plays is shown it again.
 kill "$PID_s2"
@@ -95,7 +94,7 @@ student s2
 wait_last s2 "s['showing'] == 'film:film.mkv' and s['demo_shown']['frames_decoded'] > 5" 150
 echo "s2 restarted during the film: shown it again"
 # Its sound for a while (checked at the end).
-sleep 1.5
+sleep 1
 T cinema status
 expect "r['ok'] and not r['paused'] and r['position_s'] >= 19 and r['film_frames_sent'] > 30" "status while playing"
 
@@ -104,12 +103,22 @@ T_STOP=$(date +%s.%N)
 expect "r['ok'] and not r['playing']" "cinema stop"
 for i in 1 2; do wait_last s$i "s['showing'] == 'teacher' and s['width'] == 640" 50; done
 echo "cinema stop: s1, s2 back on the teacher's broadcast"
-sleep 2
+
+# A silent MPEG-4 film (decoded and encoded again, at the class's --size)
+# to everyone: s3 shows it too and keeps the voice; at its end everyone is
+# back by itself.
+T cinema play "$WORK/short.avi" --to all
+expect "r['ok'] and r['to'] == 'all' and not r['passthrough'] and not r['sound']" "cinema play --to all"
+for i in 1 2 3; do
+	wait_last s$i "s['showing'] == 'film:short.avi' and s['demo_shown']['frames_decoded'] > 0 and not s['demo_shown']['sound']" 60
+done
+for i in 1 2 3; do wait_last s$i "s['showing'] == 'teacher' and s['width'] == 640" 80; done
+echo "a silent film to everyone, back to the broadcast at its end"
 grep '"cinema"' "$WORK/t.json" | tail -n 1 | python3 -c "
 import json, sys
 c = json.load(sys.stdin)['cinema']
 print('teacher: %d films, %d film pictures sent' % (c['films'], c['frames_sent']))
-sys.exit(0 if c['films'] == 1 and not c['playing'] and c['frames_sent'] > 30 else 1)" ||
+sys.exit(0 if c['films'] == 2 and not c['playing'] and c['frames_sent'] > 50 else 1)" ||
 	fail "the teacher's cinema stats: $(tail -n 1 "$WORK/t.json" | head -c 600)"
 for i in 1 2 3; do kill -INT "$(eval echo \$PID_s$i)" 2>/dev/null || true; done
 for i in 1 2 3; do wait "$(eval echo \$PID_s$i)" 2>/dev/null || true; done
@@ -133,9 +142,11 @@ def pitches(name):
     n = r.getnframes()
     pcm = struct.unpack("<%dh" % n, r.readframes(n))
     out = []
+    # The first 8 ms of each 20 ms frame: 440 and 880 Hz still fall in
+    # bins apart, at a third of the cost.
     for i in range(0, n - 959, 960):
-        f = pcm[i:i + 960]
-        if math.sqrt(sum(v * v for v in f) / 960) < 500:
+        f = pcm[i:i + 384]
+        if math.sqrt(sum(v * v for v in f) / 384) < 500:
             out.append("-")
             continue
         a, b = power(f, 440), power(f, 880)
@@ -158,7 +169,7 @@ for name in ("s1", "s2-first", "s2", "s3"):
         ok &= film * 0.02 >= 2 and first_f > 0 and "v" in p[:first_f]
         # No voice in the film's time, and its pause silent.
         ok &= p[first_f:last_f].count("v") <= 10
-        ok &= max(len(r) for r in p[first_f:last_f].split("f")) >= 50
+        ok &= max(len(r) for r in p[first_f:last_f].split("f")) >= 40
     if name == "s1":
         ok &= "v" in p[last_f:]
 sys.exit(0 if ok else 1)

@@ -38,7 +38,7 @@ struct cast_film {
 	struct playing *p;		/* NULL: none */
 	uint64_t films;			/* started so far */
 	uint64_t frames_before;		/* sent by the films that ended */
-	char last_error[256];
+	char last_error[1200];		/* the last refused play or stop */
 	pthread_t thread;
 	pthread_cond_t cond;
 	bool stop;

@@ -1239,6 +1239,7 @@ int main(int argc, char **argv)
 			cast_class_set_ctl(cls, ctl);
 			cast_board_set_ctl(board, ctl);
 			cast_screens_set_ctl(screens, ctl);
+			cast_film_set_ctl(film, ctl);
 		}
 		cast_key_wipe(&key);
 		if (err) {

@@ -257,12 +257,19 @@ CAST_API void cast_film_cfg_init(struct cast_film_cfg *cfg);
 CAST_API int cast_film_new(struct cast_film **out,
 			   const struct cast_film_cfg *cfg);
 /**
+ * The control plane (after it is made; NULL before it is freed): with
+ * it, `cinema play` opens the film on the film's thread and answers later
+ * (the control plane's thread never waits on a disk or a server).
+ */
+CAST_API void cast_film_set_ctl(struct cast_film *fm,
+				struct cast_teacher_ctl *ctl);
+/**
  * cast_ctl_command_cb for the "cinema" verb: `cinema play PATH|URL
  * [--to IDS|all]`, `cinema stop`, and `cinema pause|resume|status|seek
  * SECONDS`, which act on the film to students while one plays and on the
- * broadcast's own film otherwise. Answers in JSON; a bad path, an unknown
- * student or a film already playing answer {"ok":false,"error":…} and
- * change nothing.
+ * broadcast's own film otherwise. Answers in JSON (`play` later, see
+ * cast_film_set_ctl); a bad path, an unknown student or a film already
+ * playing or opening answer {"ok":false,"error":…} and change nothing.
  */
 CAST_API char *cast_film_ctl(int argc, char **argv, uint64_t req, void *arg);
 /** Adds "cinema":{playing, to, viewers, frames_sent, …} to a stats line. */

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cast/audio.h"
+#include "cast/control.h"
 #include "cast/error.h"
 #include "cast/key.h"
 #include "cast/log.h"
@@ -39,6 +40,16 @@ struct cast_film {
 	uint64_t films;			/* started so far */
 	uint64_t frames_before;		/* sent by the films that ended */
 	char last_error[1200];		/* the last refused play or stop */
+	struct cast_teacher_ctl *ctl;	/* answers later, NULL: at once */
+	/* A `cinema play` the thread opens (the control plane's thread
+	 * never waits on a disk or a server). */
+	struct {
+		bool pending;
+		uint64_t req;
+		char path[1024];
+		char to[CAST_FILM_TO_MAX];
+		bool all;
+	} job;
 	pthread_t thread;
 	pthread_cond_t cond;
 	bool stop;
@@ -295,6 +306,25 @@ static void film_end(struct cast_film *fm, const char *why)
 	playing_free(&fm->p);
 }
 
+/* Refuses a play while a film plays or opens (lock held). */
+static int play_busy(struct cast_film *fm, char *why, size_t why_size)
+{
+	if (fm->p) {
+		snprintf(why, why_size, "%s is playing: cinema stop first",
+			 fm->p->path);
+		return CAST_ERROR(EBUSY);
+	}
+	if (fm->job.pending) {
+		snprintf(why, why_size, "%s is being opened", fm->job.path);
+		return CAST_ERROR(EBUSY);
+	}
+	return 0;
+}
+
+/*
+ * Opens the film (lock not held: only the settings copied at new are
+ * read), then, under the lock, shows it to its viewers and starts it.
+ */
 static int film_play(struct cast_film *fm, const struct cast_film_args *a,
 		     char *why, size_t why_size)
 {
@@ -302,17 +332,19 @@ static int film_play(struct cast_film *fm, const struct cast_film_args *a,
 	struct playing *p = NULL;
 	int err, n;
 
-	if (fm->p) {
-		snprintf(why, why_size, "%s is playing: cinema stop first",
-			 fm->p->path);
-		return CAST_ERROR(EBUSY);
-	}
 	cmd = calloc(1, sizeof(*cmd));
 	if (!cmd)
 		return CAST_ERROR(ENOMEM);
 	cast_command_init(cmd, CAST_CMD_SCREEN_SHOW);
 	err = playing_open(fm, a->path, &p, &cmd->u.screen_show.from_stream,
 			   cmd->u.screen_show.pk, why, why_size);
+	pthread_mutex_lock(&fm->lock);
+	if (!err && (fm->stop || fm->p)) {
+		snprintf(why, why_size, "%s", fm->stop ? "the teacher is "
+			 "stopping" : "another film started: cinema stop "
+			 "first");
+		err = CAST_ERROR(ECANCELED);
+	}
 	if (!err) {
 		struct cast_cmd_screen_show *sh = &cmd->u.screen_show;
 
@@ -338,8 +370,9 @@ static int film_play(struct cast_film *fm, const struct cast_film_args *a,
 		if (!why[0])
 			snprintf(why, why_size, "%s: %s", a->path,
 				 cast_strerror(err));
-		if (p && p->sender)
+		if (p && p->sender && err != CAST_ERROR(ECANCELED))
 			cast__screens_film_end(fm->cfg.screens);
+		pthread_mutex_unlock(&fm->lock);
 		playing_free(&p);
 		return err;
 	}
@@ -351,8 +384,13 @@ static int film_play(struct cast_film *fm, const struct cast_film_args *a,
 		 a->to ? a->to : "everyone",
 		 p->replay ? "passed through" : "transcoded",
 		 p->voice ? ", with its sound" : "");
+	pthread_mutex_unlock(&fm->lock);
 	return 0;
 }
+
+/* A play's or stop's answer (lock held). */
+static char *answer(struct cast_film *fm, int err, const char *why,
+		    const char *done);
 
 /* ---- Stats and answers -------------------------------------------------- */
 
@@ -473,26 +511,88 @@ char *cast_film_ctl(int argc, char **argv, uint64_t req, void *arg)
 	}
 	err = cast_film_args_parse(argc, argv, &a, why, sizeof(why));
 	if (!err && a.stop) {
-		if (!fm->p)
+		if (fm->job.pending) {
+			err = CAST_ERROR(EBUSY);
+			snprintf(why, sizeof(why), "%s is being opened: stop "
+				 "it once it plays", fm->job.path);
+		} else if (!fm->p) {
 			err = CAST_ERROR(ENOENT);
-		if (err)
 			snprintf(why, sizeof(why), "no film is playing to "
 				 "students (cinema play PATH [--to IDS])");
-		else
+		} else {
 			film_end(fm, "cinema stop");
+		}
 	} else if (!err) {
-		err = film_play(fm, &a, why, sizeof(why));
+		err = play_busy(fm, why, sizeof(why));
+		if (!err && fm->ctl && req) {
+			/* Opened on the film's thread, answered from there. */
+			fm->job.pending = true;
+			fm->job.req = req;
+			snprintf(fm->job.path, sizeof(fm->job.path), "%s",
+				 a.path);
+			snprintf(fm->job.to, sizeof(fm->job.to), "%s",
+				 a.to ? a.to : "");
+			fm->job.all = !a.to;
+			pthread_cond_signal(&fm->cond);
+			pthread_mutex_unlock(&fm->lock);
+			return CAST_CTL_LATER;
+		}
+		if (!err) {
+			pthread_mutex_unlock(&fm->lock);
+			err = film_play(fm, &a, why, sizeof(why));
+			pthread_mutex_lock(&fm->lock);
+		}
 	}
+	out = answer(fm, err, why, a.stop ? "stop" : "play");
+	pthread_mutex_unlock(&fm->lock);
+	return out;
+}
+
+static char *answer(struct cast_film *fm, int err, const char *why,
+		    const char *done)
+{
 	if (err) {
 		snprintf(fm->last_error, sizeof(fm->last_error), "%s", why);
 		cast_log(CAST_LOG_WARN, "film", "%s", why);
-		out = fail(why);
-	} else {
-		fm->last_error[0] = '\0';
-		out = ok_state(fm, a.stop ? "stop" : "play");
+		return fail(why);
 	}
+	fm->last_error[0] = '\0';
+	return ok_state(fm, done);
+}
+
+/* The `cinema play` waiting in `job` (lock held, released meanwhile). */
+static void run_job(struct cast_film *fm)
+{
+	struct cast_film_args a = {.play = true};
+	char path[sizeof(fm->job.path)], to[sizeof(fm->job.to)];
+	char why[1200] = "", *out;
+	uint64_t req = fm->job.req;
+	int err;
+
+	snprintf(path, sizeof(path), "%s", fm->job.path);
+	snprintf(to, sizeof(to), "%s", fm->job.to);
+	a.path = path;
+	a.to = fm->job.all ? NULL : to;
 	pthread_mutex_unlock(&fm->lock);
-	return out;
+	err = film_play(fm, &a, why, sizeof(why));
+	pthread_mutex_lock(&fm->lock);
+	fm->job.pending = false;
+	out = answer(fm, err, why, "play");
+	if (fm->ctl)
+		cast_teacher_ctl_answer(fm->ctl, req,
+					out ? out
+					    : "{\"ok\":false,\"error\":\"out of "
+					      "memory\"}");
+	free(out);
+}
+
+void cast_film_set_ctl(struct cast_film *fm, struct cast_teacher_ctl *ctl)
+{
+	if (!fm)
+		return;
+	pthread_mutex_lock(&fm->lock);
+	fm->ctl = ctl;
+	pthread_mutex_unlock(&fm->lock);
 }
 
 /* ---- The end of a film --------------------------------------------------- */
@@ -510,8 +610,13 @@ static void *film_thread(void *arg)
 			ts.tv_sec++;
 			ts.tv_nsec -= 1000000000L;
 		}
-		pthread_cond_timedwait(&fm->cond, &fm->lock, &ts);
-		if (fm->stop || !fm->p)
+		if (!fm->job.pending)
+			pthread_cond_timedwait(&fm->cond, &fm->lock, &ts);
+		if (fm->stop)
+			break;
+		if (fm->job.pending)
+			run_job(fm);
+		if (!fm->p)
 			continue;
 		{
 			struct cast_sender_stats st;

@@ -104,6 +104,11 @@ static const char *const table[CAST_S_COUNT][CAST_LANG_COUNT] = {
     [CAST_S_CONTROLLING] = {"遥控中 (按住 Esc 1 秒退出)",
                             "Controlling (hold Esc 1 s to stop)",
                             "遙控中 (按住 Esc 1 秒離開)"},
+    [CAST_S_FILM] = {"影片", "Film", "影片"},
+    [CAST_S_FILM_STOP] = {"停止影片", "Stop film", "停止影片"},
+    [CAST_S_ENTER_FILM] = {"播放影片（文件路径或网址）",
+                           "Play a film (file path or URL)",
+                           "播放影片（檔案路徑或網址）"},
 };
 
 static const char *const codes[CAST_LANG_COUNT] = {"zh_CN", "en", "zh_TW"};

@@ -7,7 +7,9 @@
 # Prints a table and one JSON object: teacher CPU (% of one core, the mean
 # of its once-a-second stats after the first two), its
 # encode time per picture p50, frames sent, the student's frames decoded
-# and sound frames played.
+# and sound frames played. Then the passed-through film to one of two
+# students during a 1080p test-pattern broadcast (`ctl cinema play
+# --to s1`): the teacher's CPU before and while the film plays.
 # Usage: bench/cinema.sh [--json FILE] [--secs N] [--build DIR]
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -58,6 +60,27 @@ run pass
 run trans
 grep -q "passed through" "$W/pass.t.log" || echo "warning: not passed through" >&2
 
+# A film to some students: the teacher broadcasts a 1920x1080 test pattern
+# at 30 fps to two students, alone for SECS s, then also plays the
+# passed-through film to s1 alone (`ctl cinema play --to s1`).
+for id in s1 s2; do
+	"$S" --headless --key "$W/class.key" --id $id --channel 9 \
+		--state-dir "$W/some.$id.st" --local-socket "$W/some.$id.sock" \
+		--audio-out none --duration $((2 * SECS + 5)) \
+		--stats "$W/some.$id.json" 2>/dev/null &
+done
+sleep 1
+"$T" --headless --key "$W/class.key" --source testpattern --size 1920x1080 \
+	--fps 30 --channel 9 --ctl-socket "$W/some.sock" \
+	--duration $((2 * SECS + 3)) --stats "$W/some.t.json" \
+	2>"$W/some.t.log" &
+tp=$!
+sleep $((SECS + 1))
+"$T" ctl --socket "$W/some.sock" cinema play "$W/pass.mkv" --to s1 >"$W/some.reply"
+wait
+grep -q "passed through" "$W/some.t.log" ||
+	echo "warning: the film to s1 was not passed through" >&2
+
 python3 - "$W" "$JSON" <<'PY'
 import json, sys
 w, out = sys.argv[1], sys.argv[2]
@@ -84,6 +107,26 @@ print("%-42s %9s %10s %7s %8s %8s" % ("film (with AAC sound)", "cpu %", "encode 
 for name, v in rows:
     print("%-42s %9.1f %8.2fms %7d %8d %8d" % (name, v["teacher_cpu_pct"], v["encode_ms_p50"],
           v["frames_sent"], v["student_frames_decoded"], v["student_audio_frames_played"]))
+# The film to s1: the teacher's CPU with the broadcast alone and with the
+# film too (the once-a-second lines of each phase, the first two left out).
+lines = [json.loads(l) for l in open("%s/some.t.json" % w) if '"final":true' not in l]
+alone = [l["cpu_pct"] for l in lines if not l.get("cinema", {}).get("playing")
+         and not l.get("cinema", {}).get("films")][2:]
+film = [l["cpu_pct"] for l in lines if l.get("cinema", {}).get("playing")][2:]
+s1 = [json.loads(l) for l in open("%s/some.s1.json" % w)]
+s2 = fin("some.s2")
+r["some"] = {"teacher_cpu_pct_alone": sum(alone) / len(alone) if alone else 0.0,
+             "teacher_cpu_pct_with_film": sum(film) / len(film) if film else 0.0,
+             "film_frames_sent": fin("some.t").get("cinema", {}).get("frames_sent", 0),
+             "s1_film_frames_decoded": max(l.get("demo_shown", {}).get("frames_decoded", 0)
+                                           for l in s1),
+             "s2_frames_decoded": s2["frames_decoded"],
+             "s2_showing": s2["showing"]}
+v = r["some"]
+print("film to s1 during a 1080p broadcast: teacher %.1f %% alone, %.1f %% with the film; "
+      "%d film pictures sent, s1 decoded %d; s2 decoded %d of the broadcast" % (
+      v["teacher_cpu_pct_alone"], v["teacher_cpu_pct_with_film"], v["film_frames_sent"],
+      v["s1_film_frames_decoded"], v["s2_frames_decoded"]))
 j = json.dumps(r, sort_keys=True)
 print(j)
 if out:

@@ -1125,7 +1125,15 @@ static void write_stats(FILE *f, struct student *stu, struct cast_receiver *r,
 		    cast_watch_demo_stats(stu->watch, &ds)) {
 			cast_json_int(&j, "width", ds.width);
 			cast_json_int(&j, "height", ds.height);
+			bool film, sound;
+
+			film = cast_watch_film(stu->watch, &sound);
 			cast_json_obj(&j, "demo_shown");
+			/* The teacher's film (ctl cinema play --to) or a
+			 * student's demo, and whether its sound plays. */
+			cast_json_str(&j, "kind", film ? "film" : "demo");
+			cast_json_str(&j, "from", strchr(showing, ':') + 1);
+			cast_json_bool(&j, "sound", sound);
 			cast_json_int(&j, "frames_decoded",
 				      (int64_t)ds.frames_decoded);
 			cast_json_int(&j, "last_stamp", ds.last_stamp);
@@ -1822,6 +1830,7 @@ int main(int argc, char **argv)
 		wc.check_stamp = s.cfg.check_stamp;
 		wc.on_frame = s.cfg.on_frame;
 		wc.arg = s.cfg.arg;
+		wc.voice = s.voice;
 		if (!err)
 			err = cast_watch_new(&s.watch, &wc);
 		s.teacher_cb = s.cfg.on_frame;
@@ -1941,8 +1950,13 @@ int main(int argc, char **argv)
 		if (now >= next_stats && s.voice) {
 			struct cast_receiver_stats vst;
 
-			/* Lip sync: the sound waits for the picture. */
-			cast_receiver_stats(r, &vst);
+			/* Lip sync: the sound waits for the picture (the
+			 * film's, while its sound is played). */
+			bool sound;
+
+			if (!cast_watch_film(s.watch, &sound) || !sound ||
+			    !cast_watch_demo_stats(s.watch, &vst))
+				cast_receiver_stats(r, &vst);
 			cast_voice_receiver_set_video_delay(
 				s.voice, cast_hist_quantile(&vst.latency_us, 0.5));
 		}

@@ -42,6 +42,7 @@ enum action {
 	A_WALL, /* with students' screens */
 	A_DEMO,
 	A_CONTROL,
+	A_FILM, /* with students' screens: a film to the selection */
 	A_COUNT
 };
 
@@ -77,6 +78,7 @@ static const struct {
     [A_WALL] = {"wall", "wall", CAST_S_WALL, "▦", "F8", false},
     [A_DEMO] = {"demo", "demo", CAST_S_DEMO_START, "▶", "F9", false},
     [A_CONTROL] = {"control", "control", CAST_S_CONTROL, "⌖", "F12", false},
+    [A_FILM] = {"film", "film", CAST_S_FILM, "▷", NULL, false},
 };
 
 /* The floating bar (logical px): Stop broadcast, Lock, Console and
@@ -408,6 +410,7 @@ struct console {
 	/* Students' screens (`ctl wall|demo|control` as the class reports
 	 * them) and the remote control view. */
 	bool wall_on;
+	bool film_on; /* a film plays to students (`ctl cinema play`) */
 	char demo[64], control[64];
 	struct cast_ui_rect view_r; /* the controlled student's picture */
 	int src_w, src_h;           /* its own size (the student's screen) */
@@ -672,6 +675,19 @@ static void refresh_screens(struct console *c)
 		         jstr(sc, "control"));
 	}
 	json_object_put(o);
+	{
+		/* A film to students, as `ctl cinema status` says. */
+		char *cv[] = {"cinema", "status", NULL};
+
+		reply = cast_class_ctl(2, cv, 0, c->cfg.cls);
+		o = NULL;
+		if (reply && reply != CAST_CTL_LATER) {
+			o = json_tokener_parse(reply);
+			free(reply);
+		}
+		c->film_on = o && jbool(o, "ok") && jbool(o, "playing");
+		json_object_put(o);
+	}
 	pthread_mutex_lock(&c->cfg.pics->lock);
 	/* The controlled student's large picture, from its next one. */
 	if (strcmp(c->cfg.pics->big_id, c->control)) {
@@ -733,6 +749,7 @@ static uint64_t shown_digest(struct console *c)
 	h = fnv1a(h, &c->recording, sizeof(c->recording));
 	h = fnv1a(h, &c->broadcasting, sizeof(c->broadcasting));
 	h = fnv1a(h, &c->wall_on, sizeof(c->wall_on));
+	h = fnv1a(h, &c->film_on, sizeof(c->film_on));
 	h = fnv1a(h, c->demo, strlen(c->demo));
 	h = fnv1a(h, c->control, strlen(c->control));
 	return h;
@@ -801,7 +818,8 @@ static void refresh(struct console *c)
 		    (a != A_BROADCAST || c->cfg.sender) &&
 		    (a != A_BOARD || c->cfg.board) &&
 		    (a != A_VOICE || c->cfg.voice) &&
-		    ((a != A_WALL && a != A_DEMO && a != A_CONTROL) ||
+		    ((a != A_WALL && a != A_DEMO && a != A_CONTROL &&
+		      a != A_FILM) ||
 		     c->cfg.pics))
 			c->visible[c->n_visible++] = a;
 	/* Recording: its state as `ctl record` reports it. */
@@ -996,6 +1014,13 @@ static void entry_done(struct console *c)
 		                    c->entry) < 0)
 			toast(c, true, "%s: %s", T(c, CAST_S_WHITEBOARD),
 			      T(c, CAST_S_FAILED));
+		return;
+	}
+	if (a == A_FILM) {
+		/* Opened off the window's thread: a film can be a URL. */
+		const char *v[] = {"cinema", "play", c->entry};
+
+		later(c, T(c, CAST_S_FILM), 3, v, TO_SEL);
 		return;
 	}
 	if (a == A_FILES || a == A_HOMEWORK) {
@@ -1403,6 +1428,21 @@ static void do_demo(struct console *c)
 	ctl_now(c, T(c, c->demo[0] ? CAST_S_DEMO_STOP : CAST_S_DEMO_START), 2,
 	        argv);
 	refresh(c);
+}
+
+/* A film to the selected students (none: everyone): its path or URL in
+ * the text entry; pressed again while one plays, stops it. */
+static void do_film(struct console *c)
+{
+	char *argv[] = {"cinema", "stop", NULL};
+
+	if (!c->film_on) {
+		open_entry(c, A_FILM);
+		return;
+	}
+	if (ctl_now(c, T(c, CAST_S_FILM_STOP), 2, argv))
+		c->film_on = false;
+	c->dirty = true;
 }
 
 /* Takes the one selected student's keyboard and mouse (its screen large
@@ -1862,6 +1902,9 @@ static void act(struct console *c, int a, const struct cast_ui_rect *at)
 	case A_CONTROL:
 		do_control(c);
 		return;
+	case A_FILM:
+		do_film(c);
+		return;
 	case A_WAKE:
 		argv[argc++] = "wake";
 		if (targets(c, to, sizeof(to))) {
@@ -2304,6 +2347,9 @@ static void draw(struct console *c)
 		} else if (a == A_CONTROL && c->control[0]) {
 			b.pressed = true;
 			b.label = T(c, CAST_S_CONTROL_STOP);
+		} else if (a == A_FILM && c->film_on) {
+			b.pressed = true;
+			b.label = T(c, CAST_S_FILM_STOP);
 		}
 		cast_ui_draw_button(c->ui, cr, &c->lay.buttons[i], &b, u);
 	}
@@ -2417,6 +2463,7 @@ static void draw(struct console *c)
 		    : c->entry_for == A_WEB     ? CAST_S_ENTER_URL
 		    : c->entry_for == A_FILES   ? CAST_S_ENTER_FILE
 		    : c->entry_for == A_BOARD   ? CAST_S_ENTER_BOARD_TEXT
+		    : c->entry_for == A_FILM    ? CAST_S_ENTER_FILM
 		                                : CAST_S_ENTER_FOLDER;
 		char t[256];
 		char to[4096];
@@ -2746,6 +2793,7 @@ void console_json(struct console *c, struct cast_json *j)
 	                                 : "");
 	cast_json_int(j, "menu_items", c->menu_of != -1 ? c->n_items : 0);
 	cast_json_bool(j, "entry", c->entry_for >= 0);
+	cast_json_bool(j, "film", c->film_on);
 	cast_json_bool(j, "bar", c->bar);
 	/* What the setup panel shows (the same the teacher printed). */
 	cast_json_str(j, "setup", c->setup);

@@ -81,7 +81,9 @@ static void usage(FILE *f)
 		"                       re-encode; others are encoded again;\n"
 		"                       its sound goes too unless --voice says\n"
 		"                       otherwise; 'ctl cinema pause|resume|\n"
-		"                       seek SECONDS|status')\n"
+		"                       seek SECONDS|status'; 'ctl cinema play\n"
+		"                       FILE [--to IDS]|stop' plays a film to\n"
+		"                       some students during any broadcast)\n"
 		"  --repair MODE        coded (default) or resend: how lost\n"
 		"                       packets are repaired\n"
 		"  --fec N              also N repair packets per block (64 packets,\n"
@@ -772,6 +774,7 @@ static void write_voice(struct cast_json *j, struct cast_voice_sender *v)
 }
 
 static struct cast_screens *screens;	/* students' screens (ctl demo…) */
+static struct cast_film *film;		/* a film to some students */
 static struct console_pics *pics;	/* their pictures, for the console */
 
 static void write_stats(FILE *f, struct cast_sender *s,
@@ -855,6 +858,7 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	if (cls)
 		cast_class_json(cls, &j);
 	cast_screens_json(screens, &j);
+	cast_film_json(film, &j);
 	if (board) {
 		struct cast_board_stats bs;
 
@@ -1181,10 +1185,6 @@ int main(int argc, char **argv)
 					bctl))
 			fprintf(stderr, "cast-teacher: ctl broadcast "
 					"unavailable\n");
-		/* Without a film it answers that none is playing. */
-		if (cast_class_add_verb(cls, "cinema", cast_cinema_ctl,
-					t.cinema))
-			fprintf(stderr, "cast-teacher: ctl cinema unavailable\n");
 		err = cast_class_add_verb(cls, "record", cast_recorder_ctl,
 					  t.rec);
 		if (err) {
@@ -1224,6 +1224,28 @@ int main(int argc, char **argv)
 					"screens unavailable: %s\n",
 					cast_strerror(err));
 		}
+		{
+			/* Network cinema: a film to some students (a stream
+			 * of its own), and the broadcast's own film. */
+			struct cast_film_cfg fc;
+
+			cast_film_cfg_init(&fc);
+			fc.screens = screens;
+			fc.base = &t.cfg;
+			fc.broadcast = t.cinema;
+			fc.audio_bitrate = t.voice_bitrate;
+			if (screens && cast_film_new(&film, &fc))
+				fprintf(stderr, "cast-teacher: films to some "
+					"students unavailable\n");
+			/* Without a film it answers that none is playing. */
+			if (film ? cast_class_add_verb(cls, "cinema",
+						       cast_film_ctl, film)
+				 : cast_class_add_verb(cls, "cinema",
+						       cast_cinema_ctl,
+						       t.cinema))
+				fprintf(stderr, "cast-teacher: ctl cinema "
+					"unavailable\n");
+		}
 		cc.on_student_event = cast_class_event;
 		cc.on_ctl_command = cast_class_ctl;
 		cc.arg = cls;
@@ -1232,6 +1254,7 @@ int main(int argc, char **argv)
 			cast_class_set_ctl(cls, ctl);
 			cast_board_set_ctl(board, ctl);
 			cast_screens_set_ctl(screens, ctl);
+			cast_film_set_ctl(film, ctl);
 		}
 		cast_key_wipe(&key);
 		if (err) {
@@ -1388,7 +1411,9 @@ int main(int argc, char **argv)
 			fclose(stats);
 	}
 	console_free(&con);
-	/* Students' streams end before the class they answer through. */
+	/* Students' streams (and a film's viewers) end before the class
+	 * they answer through. */
+	cast_film_free(&film);
 	cast_screens_free(&screens);
 	console_pics_free(&pics);
 	/* The class's worker must not answer through a freed control plane. */

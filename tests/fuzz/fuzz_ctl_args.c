@@ -1,5 +1,6 @@
-/* libFuzzer target: the local socket's request frame, command arguments,
- * the typed commands and the view event decoded from them. */
+/* libFuzzer target: the local socket's request frame (and the `cinema play`
+ * words in it), command arguments, the typed commands and the view event
+ * decoded from them. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "cast/class.h"
 #include "cast/control.h"
 #include "cast/error.h"
+#include "cast/screens.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,6 +38,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    len != (size_t)rc || memcmp(again, copy, len))
 			abort();
 		free(again);
+		/* As `cinema play|stop` words: a film and its viewers come
+		 * from the words, or nothing does. */
+		{
+			struct cast_film_args fa;
+			char why[256];
+
+			rc = cast_film_args_parse(argc, argv, &fa, why,
+						  sizeof(why));
+			if (rc == 0 && fa.play == fa.stop)
+				abort();
+			if (rc == 0 && fa.play &&
+			    (!fa.path || !fa.path[0] ||
+			     (fa.to && !fa.to[0])))
+				abort();
+			if (rc && rc != CAST_ERROR(EINVAL) &&
+			    rc != CAST_ERROR(ENAMETOOLONG))
+				abort();
+		}
 	} else if (rc != 0 && rc != CAST_EMALFORMED &&
 		   rc != CAST_ERROR(E2BIG)) {
 		abort();

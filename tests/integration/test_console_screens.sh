@@ -9,6 +9,8 @@
 #  b. Demo with s1 selected: s2 and s3 show demo:s1 (their own stats), s1's
 #     tile is marked; pressed again (Stop demo), they show the teacher;
 #     s1's right-click menu starts it too;
+#  b3. Film with s2 selected: the path typed in its entry plays the film
+#     to s2 alone (`ctl cinema play --to s2`); pressed again, it stops;
 #  c. Control with s3 selected: the view shows s3's 1280x720 screen; a click
 #     in it arrives at s3's display at the matching place, a key press as
 #     that key, typed text as its keys; Esc held a second ends the control
@@ -196,6 +198,27 @@ ui "u['demo'] == 's1' and st('s2')['showing'] == 'demo:s1'" \
 X xdotool mousemove $(center demo) click 1
 ui "u['demo'] == '' and st('s2')['showing'] == 'teacher'" "stopped again" ||
 	fail "the demo did not stop"
+
+# b3. Film with s2 selected: its path typed in the entry; s2 shows the
+# film, s1 and s3 the teacher; pressed again (Stop film), s2 the teacher.
+if command -v ffmpeg >/dev/null; then
+	ffmpeg -loglevel error -y -f lavfi -i testsrc=s=160x120:r=10:d=30 \
+		-c:v libx264 -preset ultrafast -bf 0 -g 10 "$WORK/film.mkv" ||
+		fail "ffmpeg could not make the film"
+	X xdotool mousemove $(center s2) click 1
+	ui "u['selected'] == ['s2']" "s2 selected" || fail "s2 not selected"
+	X xdotool mousemove $(center film) click 1
+	ui "u['entry']" "Film opens the text entry" || fail "no entry for the film"
+	X xdotool type "$WORK/film.mkv"
+	X xdotool key Return
+	ui "u['film'] and st('s2')['showing'] == 'film:film.mkv' and st('s1')['showing'] == 'teacher' and st('s3')['showing'] == 'teacher'" \
+		"Film: s2 shows the film, s1 and s3 the teacher" || fail "the film did not reach s2 alone"
+	X xdotool mousemove $(center film) click 1
+	ui "not u['film'] and st('s2')['showing'] == 'teacher'" \
+		"Stop film: s2 back on the teacher" || fail "the film did not stop"
+else
+	echo "the film part skipped: ffmpeg not installed"
+fi
 
 # c. Remote control of s3.
 X xdotool mousemove $(center s3) click 1

@@ -207,6 +207,87 @@ static void test_live(void **state)
 	cast_cinema_free(&c);
 }
 
+/* `cinema play PATH [--to IDS|all]` / `cinema stop`, as the verb reads them. */
+static void test_film_args(void **state)
+{
+	struct cast_film_args a;
+	char why[256], longpath[1100];
+	char *ok1[] = {"cinema", "play", "/srv/film.mkv"};
+	char *ok2[] = {"cinema", "play", "/srv/film.mkv", "--to", "s1,s2"};
+	char *ok3[] = {"cinema", "play", "--to", "s1", "http://h/f.mp4"};
+	char *ok4[] = {"cinema", "play", "f.avi", "--to", "all"};
+	char *stop[] = {"cinema", "stop"};
+	char *bad[][6] = {
+		{"cinema", "play"},			/* no film */
+		{"cinema", "play", "--to", "s1"},	/* no film */
+		{"cinema", "play", "a", "b"},		/* two films */
+		{"cinema", "play", "a", "--to"},	/* --to without ids */
+		{"cinema", "play", "a", "--to", "s1,,s2"},
+		{"cinema", "play", "a", "--to", ",s1"},
+		{"cinema", "play", "a", "--to", "s1,"},
+		{"cinema", "play", "a", "--to", "s 1"},
+		{"cinema", "play", "a", "--loop"},	/* unknown flag */
+		{"cinema", "play", ""},			/* empty path */
+		{"cinema", "stop", "now"},
+		{"cinema", "rewind"},
+	};
+	int nbad[] = {2, 4, 4, 4, 5, 5, 5, 5, 4, 3, 3, 2};
+	struct cast_film_args untouched;
+	char *dup[] = {"cinema", "play", "a", "--to", "s1", "--to", "s2"};
+	char *lng[] = {"cinema", "play", longpath};
+
+	(void)state;
+	memset(&untouched, 0x55, sizeof(untouched));
+	memset(&a, 0x55, sizeof(a));
+	assert_int_equal(cast_film_args_parse(3, ok1, &a, why, sizeof(why)), 0);
+	assert_true(a.play);
+	assert_false(a.stop);
+	assert_string_equal(a.path, "/srv/film.mkv");
+	assert_null(a.to);
+	assert_int_equal(cast_film_args_parse(5, ok2, &a, why, sizeof(why)), 0);
+	assert_string_equal(a.path, "/srv/film.mkv");
+	assert_string_equal(a.to, "s1,s2");
+	assert_int_equal(cast_film_args_parse(5, ok3, &a, why, sizeof(why)), 0);
+	assert_string_equal(a.path, "http://h/f.mp4");
+	assert_string_equal(a.to, "s1");
+	/* --to all: everyone, and those who join later. */
+	assert_int_equal(cast_film_args_parse(5, ok4, &a, why, sizeof(why)), 0);
+	assert_null(a.to);
+	assert_int_equal(cast_film_args_parse(2, stop, &a, why, sizeof(why)), 0);
+	assert_true(a.stop);
+	assert_false(a.play);
+	for (size_t i = 0; i < sizeof(nbad) / sizeof(nbad[0]); i++) {
+		memset(&a, 0x55, sizeof(a));
+		why[0] = '\0';
+		assert_int_equal(cast_film_args_parse(nbad[i], bad[i], &a, why,
+						      sizeof(why)),
+				 CAST_ERROR(EINVAL));
+		/* A reason, and nothing written. */
+		assert_true(why[0] != '\0');
+		assert_memory_equal(&a, &untouched, sizeof(a));
+	}
+	assert_int_equal(cast_film_args_parse(7, dup, &a, why, sizeof(why)),
+			 CAST_ERROR(EINVAL));
+	assert_non_null(strstr(why, "--to"));
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[sizeof(longpath) - 1] = '\0';
+	assert_int_equal(cast_film_args_parse(3, lng, &a, why, sizeof(why)),
+			 CAST_ERROR(ENAMETOOLONG));
+	assert_int_equal(cast_film_args_parse(0, NULL, &a, why, sizeof(why)),
+			 CAST_ERROR(EINVAL));
+}
+
+/* The ports of a channel's film: below the channels' own, one block each. */
+static void test_film_port(void **state)
+{
+	(void)state;
+	assert_int_equal(cast_film_port(1), CAST_FILM_PORT_BASE + 10);
+	assert_int_equal(cast_film_port(999) + 9, 39999);
+	assert_true(cast_film_port(999) + 9 < CAST_PORT_BASE);
+	assert_int_equal(cast_film_port(0), CAST_ERROR(EINVAL));
+	assert_int_equal(cast_film_port(1000), CAST_ERROR(EINVAL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +296,8 @@ int main(void)
 	    cmocka_unit_test(test_seek_settle),
 	    cmocka_unit_test(test_ctl),
 	    cmocka_unit_test(test_live),
+	    cmocka_unit_test(test_film_args),
+	    cmocka_unit_test(test_film_port),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -15,6 +15,9 @@
 #include "cast/cast.h"
 
 #define A(s) (const uint8_t *)(s), sizeof(s) - 1
+/* A media key (28 bytes) and a public key (32 bytes) in hex. */
+#define K56 "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+#define K64 "1111111111111111111111111111111111111111111111111111111111111111"
 
 static struct cast_command *cmd_new(enum cast_command_type t)
 {
@@ -135,6 +138,18 @@ static void every_command_roundtrips(void **state)
 			break;
 		}
 		roundtrip(c);
+		if (t == CAST_CMD_SCREEN_SHOW) {
+			/* The teacher's film, with its sound. */
+			c->u.screen_show.film = true;
+			c->u.screen_show.audio = true;
+			c->u.screen_show.lock = false;
+			snprintf(c->u.screen_show.from,
+				 sizeof(c->u.screen_show.from), "film.mkv");
+			c->u.screen_show.from_stream.port = 30710;
+			roundtrip(c);
+			c->u.screen_show.film = false;
+			roundtrip(c);
+		}
 		if (t == CAST_CMD_SCREEN_SEND) {
 			/* A wall stream goes to the teacher: no group. */
 			c->u.screen_send.kind = CAST_SCREEN_WALL;
@@ -209,6 +224,32 @@ static void decode_refuses(void **state)
 					     A("demo=1\0from=s2\0group=239.255.0.1\0"
 					       "port=21002\0key=00\0pk=00\0lock=1\0"), c),
 			 CAST_ERROR(EINVAL));
+	/* A film's flags: 0 or 1, absent meaning 0 (a demo as before); its
+	 * sound's ports (port + 2, + 3) must exist. */
+	assert_int_equal(cast_command_decode("screen-show",
+					     A("demo=1\0from=s2\0group=239.255.0.1\0"
+					       "port=21002\0key=" K56 "\0pk=" K64
+					       "\0lock=1\0"), c),
+			 0);
+	assert_false(c->u.screen_show.film);
+	assert_false(c->u.screen_show.audio);
+	assert_int_equal(cast_command_decode("screen-show",
+					     A("demo=1\0from=f\0group=239.255.0.1\0"
+					       "port=30010\0key=" K56 "\0pk=" K64
+					       "\0lock=0\0film=1\0audio=1\0"), c),
+			 0);
+	assert_true(c->u.screen_show.film);
+	assert_true(c->u.screen_show.audio);
+	assert_int_equal(cast_command_decode("screen-show",
+					     A("demo=1\0from=f\0group=239.255.0.1\0"
+					       "port=30010\0key=" K56 "\0pk=" K64
+					       "\0lock=0\0film=2\0"), c),
+			 CAST_ERROR(EINVAL));
+	assert_int_equal(cast_command_decode("screen-show",
+					     A("demo=1\0from=f\0group=239.255.0.1\0"
+					       "port=65533\0key=" K56 "\0pk=" K64
+					       "\0lock=0\0audio=1\0"), c),
+			 CAST_ERROR(EINVAL));
 	assert_int_equal(cast_command_decode("remote-control", A("on=2\0"), c),
 			 CAST_ERROR(EINVAL));
 	assert_int_equal(cast_command_decode("remote-input",
@@ -261,6 +302,14 @@ static void encode_refuses(void **state)
 	cast_command_init(c, CAST_CMD_WATERMARK);
 	c->u.watermark.set = CAST_WM_SET_OPACITY;
 	c->u.watermark.wm.opacity = 101;
+	assert_int_equal(cast_command_encode(c, &a), CAST_ERROR(EINVAL));
+	/* A film's sound on ports that do not exist. */
+	cast_command_init(c, CAST_CMD_SCREEN_SHOW);
+	c->u.screen_show.demo = c->u.screen_show.audio = true;
+	snprintf(c->u.screen_show.from, sizeof(c->u.screen_show.from), "f");
+	snprintf(c->u.screen_show.from_stream.group,
+		 sizeof(c->u.screen_show.from_stream.group), "239.255.0.1");
+	c->u.screen_show.from_stream.port = 65533;
 	assert_int_equal(cast_command_encode(c, &a), CAST_ERROR(EINVAL));
 	c->type = 0;
 	assert_int_equal(cast_command_encode(c, &a), CAST_ERROR(EINVAL));

@@ -445,6 +445,24 @@ CAST_API int cast_voice_receiver_set_key(struct cast_voice_receiver *v,
  */
 CAST_API void cast_voice_receiver_set_teacher_key(struct cast_voice_receiver *v,
 						  const uint8_t pk[32]);
+/**
+ * Plays another stream instead of the class's: a film shown to this seat
+ * (cast/screens.h), Opus at `group`:`port` (RTCP `port` + 1) under SRTP
+ * `key` (NULL when insecure), signed with `pk` (copied). It plays whatever
+ * the teacher's `voice` command says, which applies again once back.
+ * `group` NULL goes back to the class's stream with the class's keys (as
+ * set at new, cast_voice_receiver_set_key and _set_teacher_key, which,
+ * while a film is followed, only keep them for the way back). The sockets
+ * open here, the thread switches at its next wake-up (20 ms at most, or
+ * 100 ms when idle), starting over like a new stream. Returns 0, -EINVAL,
+ * or the socket and SRTP errors (nothing changed). Thread-safe.
+ */
+CAST_API int cast_voice_receiver_follow(struct cast_voice_receiver *v,
+					const char *group, uint16_t port,
+					const struct cast_media_key *key,
+					const uint8_t pk[32]);
+/** Whether another stream than the class's is followed (or about to be). */
+CAST_API bool cast_voice_receiver_following(struct cast_voice_receiver *v);
 /** Plays (true) or stays silent (false): the teacher's `voice` command. */
 CAST_API void cast_voice_receiver_enable(struct cast_voice_receiver *v,
 					 bool on);

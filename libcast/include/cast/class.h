@@ -111,6 +111,17 @@ struct cast_cmd_screen_show {
 	struct cast_screen_stream from_stream;
 	uint8_t pk[32];		/* its signing public key */
 	bool lock;		/* watch only: input captured */
+	/**
+	 * The teacher's film to some students (`ctl cinema play --to`):
+	 * `from` names the film, not a student.
+	 */
+	bool film;
+	/**
+	 * The stream has sound: Opus on from_stream.port + 2 (RTCP + 3),
+	 * same SRTP key and signing key; the seat plays it instead of the
+	 * teacher's voice while it shows the stream (docs/recording.md).
+	 */
+	bool audio;
 };
 
 /*

@@ -2,6 +2,7 @@
 #ifndef CAST_SCREENS_H
 #define CAST_SCREENS_H
 
+#include "audio.h"
 #include "capture.h"
 #include "class.h"
 #include "receiver.h"
@@ -102,6 +103,13 @@ struct cast_watch_cfg {
 	void *arg;
 	bool no_decode, check_stamp;	/* as the teacher's receiver */
 	int fallback_ms;		/* default 2000 */
+	/**
+	 * The seat's voice receiver (borrowed, may be NULL): a film shown
+	 * with its sound is played through it instead of the teacher's
+	 * voice (cast_voice_receiver_follow) until the film is no longer
+	 * shown.
+	 */
+	struct cast_voice_receiver *voice;
 };
 
 CAST_API void cast_watch_cfg_init(struct cast_watch_cfg *cfg);
@@ -117,10 +125,15 @@ CAST_API int cast_watch_apply(struct cast_watch *w,
 CAST_API bool cast_watch_teacher(struct cast_watch *w);
 /** Whether input is to be captured (a demo watched with lock). */
 CAST_API bool cast_watch_locked(struct cast_watch *w);
-/** "teacher" or "demo:ID" into buf. Thread-safe. */
+/** "teacher", "demo:ID" or "film:NAME" into buf. Thread-safe. */
 CAST_API void cast_watch_showing(struct cast_watch *w, char *buf,
 				 size_t size);
-/** The demo receiver's stats; false when no demo is watched. */
+/**
+ * Whether the stream watched is the teacher's film (`ctl cinema play`),
+ * and in `*sound` (may be NULL) whether its sound is played. Thread-safe.
+ */
+CAST_API bool cast_watch_film(struct cast_watch *w, bool *sound);
+/** The demo (or film) receiver's stats; false when none is watched. */
 CAST_API bool cast_watch_demo_stats(struct cast_watch *w,
 				    struct cast_receiver_stats *st);
 /**
@@ -178,5 +191,90 @@ CAST_API void cast_screens_json(struct cast_screens *sc, struct cast_json *j);
 CAST_API int cast_screens_snapshot(struct cast_screens *sc, const char *dir);
 /** Stops every student's stream and the demo, frees. */
 CAST_API void cast_screens_free(struct cast_screens **sc);
+
+/* ---- On the teacher: a film to some students ----------------------------- */
+
+/*
+ * Network cinema to one, some or all students while the class keeps the
+ * teacher's broadcast (`ctl cinema play PATH [--to IDS]`): the film goes
+ * out as a stream of its own, with a fresh SRTP key and signing key like a
+ * demo's, from a second cast_sender in the teacher's process (the file's
+ * H.264 passed through when it fits the class, else decoded and encoded:
+ * cast_replay / the file capture, on a cast_cinema clock) and its sound
+ * from a voice sender on the same clock. Its viewers are shown it with
+ * "screen-show" (film=1, audio=1) as a demo's are, rejoining ones again;
+ * they play its sound instead of the teacher's voice while they show it.
+ * docs/recording.md, "A film to some students".
+ *
+ * Ports: channel c's film uses CAST_FILM_PORT_BASE + 10 * c: +0/+1 the
+ * picture's RTP/RTCP, +2/+3 the sound's, +6 feedback (on the teacher).
+ */
+#define CAST_FILM_PORT_BASE 30000
+/** Longest `--to` list (with its NUL). */
+#define CAST_FILM_TO_MAX 1024
+
+/** The first port of channel `channel`'s film, or -EINVAL. */
+CAST_API int cast_film_port(int channel);
+
+/** `cinema play PATH [--to IDS|all]` or `cinema stop`, parsed. */
+struct cast_film_args {
+	bool play, stop;
+	const char *path;	/* play: the film (points into argv) */
+	const char *to;		/* play: ids, NULL for everyone */
+};
+
+/**
+ * Parses the words of a `cinema play|stop` request (argv[0] "cinema").
+ * Returns 0, or -EINVAL / -ENAMETOOLONG with the reason in `why`; `*a`
+ * is written only on success.
+ */
+CAST_API int cast_film_args_parse(int argc, char **argv,
+				  struct cast_film_args *a, char *why,
+				  size_t why_size);
+
+struct cast_film;
+
+struct cast_film_cfg {
+	struct cast_screens *screens;	/* borrowed: shows it to viewers */
+	/**
+	 * The broadcast's sender settings (copied at new): channel,
+	 * interface, class size, encoder; not its source, keys, overlay
+	 * or taps. Secure classes only.
+	 */
+	const struct cast_sender_cfg *base;
+	/**
+	 * The broadcast's own film clock (`--source file:`), driven by
+	 * `cinema pause|resume|seek|status` while no film plays to
+	 * students (borrowed, may be NULL).
+	 */
+	struct cast_cinema *broadcast;
+	bool sound;		/* send the film's sound (default true) */
+	int audio_bitrate;	/* Opus bits/s; 0: the voice's default */
+};
+
+CAST_API void cast_film_cfg_init(struct cast_film_cfg *cfg);
+/** Starts its thread (the end of a film). Errors: -EINVAL, -ENOMEM. */
+CAST_API int cast_film_new(struct cast_film **out,
+			   const struct cast_film_cfg *cfg);
+/**
+ * The control plane (after it is made; NULL before it is freed): with
+ * it, `cinema play` opens the film on the film's thread and answers later
+ * (the control plane's thread never waits on a disk or a server).
+ */
+CAST_API void cast_film_set_ctl(struct cast_film *fm,
+				struct cast_teacher_ctl *ctl);
+/**
+ * cast_ctl_command_cb for the "cinema" verb: `cinema play PATH|URL
+ * [--to IDS|all]`, `cinema stop`, and `cinema pause|resume|status|seek
+ * SECONDS`, which act on the film to students while one plays and on the
+ * broadcast's own film otherwise. Answers in JSON (`play` later, see
+ * cast_film_set_ctl); a bad path, an unknown student or a film already
+ * playing or opening answer {"ok":false,"error":…} and change nothing.
+ */
+CAST_API char *cast_film_ctl(int argc, char **argv, uint64_t req, void *arg);
+/** Adds "cinema":{playing, to, viewers, frames_sent, …} to a stats line. */
+CAST_API void cast_film_json(struct cast_film *fm, struct cast_json *j);
+/** Ends a film playing (viewers back to the broadcast), frees. */
+CAST_API void cast_film_free(struct cast_film **fm);
 
 #endif

@@ -124,6 +124,9 @@ enum cast_ui_str {
 	CAST_S_PREV_PAGE,
 	CAST_S_NEXT_PAGE,
 	CAST_S_NEW_PAGE,
+	CAST_S_FILM,
+	CAST_S_FILM_STOP,
+	CAST_S_ENTER_FILM,
 	CAST_S_COUNT
 };
 
@@ -148,7 +151,7 @@ CAST_API bool cast_ui_rect_hit(const struct cast_ui_rect *r, double x,
                                double y);
 
 #define CAST_UI_TILES_PAGE 16 /* tiles on a page: 4 × 4 */
-#define CAST_UI_BUTTONS_MAX 24 /* the console has 17 actions */
+#define CAST_UI_BUTTONS_MAX 24 /* the console has 24 actions */
 
 /**
  * The console's regions for a window of `w` × `h` logical pixels: toolbar

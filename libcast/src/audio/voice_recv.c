@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <SDL.h>
+#include <sodium.h>
 
 #include "cast/cast.h"
 #include "cast/audio.h"
@@ -27,6 +28,7 @@ struct cast_voice_receiver {
 	struct cast_voice_receiver_cfg cfg;
 	char group[32];
 	uint16_t port;
+	char *iface;			/* the class's interface, or NULL */
 	struct cast_udp *rtp, *rtcp;
 	struct cast_srtp *srtp;		/* receiver thread */
 	struct cast_srtp *next_srtp;	/* under lock */
@@ -56,6 +58,22 @@ struct cast_voice_receiver {
 	int extra_ms;
 	int64_t last_sync_mono;
 	uint8_t raw[CAST_RTP_MAX_PKT + 64];
+	/*
+	 * Another stream followed instead of the class's (a film shown to
+	 * this seat): its sockets and keys wait here, under lock, for the
+	 * thread to take them; the class's keys are kept to go back to.
+	 */
+	struct {
+		bool pending;
+		bool film;		/* following another stream */
+		struct cast_udp *rtp, *rtcp;
+		struct cast_srtp *srtp;
+		uint8_t pk[32];
+	} next;
+	bool film;			/* receiver thread: following one */
+	bool home_key_set, home_pk_set;	/* under lock */
+	struct cast_media_key home_key;	/* under lock */
+	uint8_t home_pk[32];		/* under lock */
 
 	pthread_t thread;
 	bool running;
@@ -324,7 +342,8 @@ static void tick(struct cast_voice_receiver *v, int64_t now)
 	struct cast_jitter_frame f;
 	int16_t pcm[CAST_AUDIO_FRAME];
 	int64_t t0, play;
-	bool on = v->enabled;
+	/* A film shown to this seat plays whatever the teacher's voice. */
+	bool on = v->enabled || v->film;
 
 	cast_jitter_get(v->jit, now, &f);
 	if (f.kind == CAST_JITTER_NONE) {
@@ -380,6 +399,58 @@ static void tick(struct cast_voice_receiver *v, int64_t now)
 	sync_av(v, now);
 }
 
+/*
+ * Takes the stream waiting in `next` (lock held, receiver thread or before
+ * it starts): its sockets and keys, and a fresh start (jitter buffer,
+ * repair, sender reports), as for a restarted teacher.
+ */
+static void switch_stream(struct cast_voice_receiver *v, struct pollfd *pfd)
+{
+	struct cast_jitter *j = NULL;
+
+	cast_udp_free(&v->rtp);
+	cast_udp_free(&v->rtcp);
+	v->rtp = v->next.rtp;
+	v->rtcp = v->next.rtcp;
+	v->next.rtp = v->next.rtcp = NULL;
+	cast_srtp_free(&v->srtp);
+	cast_srtp_free(&v->next_srtp);
+	v->srtp = v->next.srtp;
+	v->next.srtp = NULL;
+	v->srtp_ok = false;
+	if (v->gate) {
+		cast_mauth_gate_set_key(v->gate, v->next.pk);
+		v->next_pk_set = false;
+	}
+	if (v->rdec) {
+		struct cast_repair_dec *rd = NULL;
+		struct cast_repair_dec_cfg rc;
+
+		cast_repair_dec_cfg_init(&rc);
+		rc.k = v->cfg.repair_block;
+		rc.ring = 256;
+		rc.max_blocks = 16;
+		if (!cast_repair_dec_new(&rd, &rc)) {
+			cast_repair_dec_free(&v->rdec);
+			v->rdec = rd;
+		}
+	}
+	if (!cast_jitter_new(&j, &v->cfg.jitter)) {
+		cast_jitter_free(&v->jit);
+		v->jit = j;
+		cast_jitter_set_extra(v->jit, v->extra_ms);
+	}
+	v->have_ssrc = v->have_sr = false;
+	v->playing = false;
+	v->film = v->next.film;
+	v->next.pending = false;
+	sodium_memzero(v->next.pk, sizeof(v->next.pk));
+	if (pfd) {
+		pfd[0].fd = cast_udp_fd(v->rtp);
+		pfd[1].fd = cast_udp_fd(v->rtcp);
+	}
+}
+
 static void *voice_thread(void *arg)
 {
 	struct cast_voice_receiver *v = arg;
@@ -406,6 +477,8 @@ static void *voice_thread(void *arg)
 		       !(v->out == OUT_FILE && v->playing);
 		poll(pfd, 2, idle ? IDLE_POLL_MS : wait > 20 ? 20 : wait);
 		pthread_mutex_lock(&v->lock);
+		if (v->next.pending)
+			switch_stream(v, pfd);
 		if (v->next_srtp) {
 			cast_srtp_free(&v->srtp);
 			v->srtp = v->next_srtp;
@@ -496,6 +569,10 @@ int cast_voice_receiver_new(struct cast_voice_receiver **out,
 	v->cfg = *cfg;
 	v->cfg.group = NULL;
 	v->cfg.iface = NULL;
+	if (cfg->iface && !(v->iface = strdup(cfg->iface))) {
+		free(v);
+		return CAST_ERROR(ENOMEM);
+	}
 	v->cfg.output = NULL;
 	v->cfg.media_key = NULL;
 	v->cfg.teacher_pk = NULL;
@@ -529,6 +606,8 @@ int cast_voice_receiver_new(struct cast_voice_receiver **out,
 		if (cfg->teacher_pk) {
 			cast_mauth_gate_set_key(v->gate, cfg->teacher_pk);
 			memcpy(v->next_pk, cfg->teacher_pk, 32);
+			memcpy(v->home_pk, cfg->teacher_pk, 32);
+			v->home_pk_set = true;
 		}
 	}
 	err = cast_jitter_new(&v->jit, &cfg->jitter);
@@ -549,6 +628,8 @@ int cast_voice_receiver_new(struct cast_voice_receiver **out,
 			goto out;
 	}
 	if (cfg->media_key) {
+		v->home_key = *cfg->media_key;
+		v->home_key_set = true;
 		err = cast_srtp_new(&v->srtp, CAST_SRTP_RECEIVER,
 				    cfg->media_key);
 		if (err)
@@ -602,7 +683,12 @@ int cast_voice_receiver_set_key(struct cast_voice_receiver *v,
 	if (err)
 		return err;
 	pthread_mutex_lock(&v->lock);
-	if (!v->running && !v->srtp) {
+	v->home_key = *key;
+	v->home_key_set = true;
+	if (v->film || (v->next.pending && v->next.film)) {
+		/* Following a film: the class's key waits for the way back. */
+		cast_srtp_free(&s);
+	} else if (!v->running && !v->srtp) {
 		v->srtp = s;
 	} else {
 		cast_srtp_free(&v->next_srtp);
@@ -618,6 +704,13 @@ void cast_voice_receiver_set_teacher_key(struct cast_voice_receiver *v,
 	if (!v || !pk)
 		return;
 	pthread_mutex_lock(&v->lock);
+	memcpy(v->home_pk, pk, 32);
+	v->home_pk_set = true;
+	if (v->film || (v->next.pending && v->next.film)) {
+		/* Following a film: kept for the way back. */
+		pthread_mutex_unlock(&v->lock);
+		return;
+	}
 	/* The same key again (every WELCOME) keeps the stream. */
 	if (v->gate && memcmp(v->next_pk, pk, 32)) {
 		memcpy(v->next_pk, pk, 32);
@@ -627,6 +720,96 @@ void cast_voice_receiver_set_teacher_key(struct cast_voice_receiver *v,
 			v->next_pk_set = true;
 	}
 	pthread_mutex_unlock(&v->lock);
+}
+
+int cast_voice_receiver_follow(struct cast_voice_receiver *v,
+				const char *group, uint16_t port,
+				const struct cast_media_key *key,
+				const uint8_t pk[32])
+{
+	struct cast_udp *rtp = NULL, *rtcp = NULL;
+	struct cast_srtp *srtp = NULL;
+	struct cast_udp_cfg ucfg;
+	struct cast_media_key home;
+	char g[32];
+	uint16_t p;
+	bool film = group != NULL, have_home;
+	int err;
+
+	if (!v || (film && (!port || port > 65534 || !pk ||
+			    (!key && !v->cfg.insecure))))
+		return CAST_ERROR(EINVAL);
+	pthread_mutex_lock(&v->lock);
+	home = v->home_key;
+	have_home = v->home_key_set;
+	if (!film && !v->film && !(v->next.pending && v->next.film)) {
+		/* Already on the class's stream. */
+		pthread_mutex_unlock(&v->lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&v->lock);
+	if (film) {
+		snprintf(g, sizeof(g), "%s", group);
+		p = port;
+	} else {
+		err = cast__channel_addr(v->cfg.channel, CAST_PORT_AUDIO,
+					 NULL, 0, g, sizeof(g), &p);
+		if (err)
+			return err;
+	}
+	cast_udp_cfg_init(&ucfg);
+	ucfg.group = g;
+	ucfg.iface = v->iface;
+	ucfg.port = p;
+	ucfg.rcvbuf = 256 << 10;
+	err = cast_udp_new(&rtp, &ucfg);
+	if (!err) {
+		ucfg.port = (uint16_t)(p + 1);
+		err = cast_udp_new(&rtcp, &ucfg);
+	}
+	if (!err && !v->cfg.insecure && (film || have_home))
+		err = cast_srtp_new(&srtp, CAST_SRTP_RECEIVER,
+				    film ? key : &home);
+	sodium_memzero(&home, sizeof(home));
+	if (err) {
+		cast_udp_free(&rtp);
+		cast_udp_free(&rtcp);
+		return err;
+	}
+	pthread_mutex_lock(&v->lock);
+	cast_udp_free(&v->next.rtp);
+	cast_udp_free(&v->next.rtcp);
+	cast_srtp_free(&v->next.srtp);
+	v->next.rtp = rtp;
+	v->next.rtcp = rtcp;
+	v->next.srtp = srtp;
+	v->next.film = film;
+	if (film)
+		memcpy(v->next.pk, pk, 32);
+	else if (v->home_pk_set)
+		memcpy(v->next.pk, v->home_pk, 32);
+	else
+		memset(v->next.pk, 0, 32);
+	v->next.pending = true;
+	if (!v->running)
+		switch_stream(v, NULL);
+	pthread_mutex_unlock(&v->lock);
+	cast_log(CAST_LOG_INFO, "voice", film ? "playing the film's sound "
+		 "(%s:%u)" : "playing the teacher's voice again (%s:%u)", g,
+		 (unsigned)p);
+	return 0;
+}
+
+bool cast_voice_receiver_following(struct cast_voice_receiver *v)
+{
+	bool f;
+
+	if (!v)
+		return false;
+	pthread_mutex_lock(&v->lock);
+	f = v->next.pending ? v->next.film : v->film;
+	pthread_mutex_unlock(&v->lock);
+	return f;
 }
 
 void cast_voice_receiver_enable(struct cast_voice_receiver *v, bool on)
@@ -683,8 +866,13 @@ void cast_voice_receiver_free(struct cast_voice_receiver **pv)
 		cast_log(CAST_LOG_ERROR, "voice", "output file: not finished");
 	cast_udp_free(&v->rtp);
 	cast_udp_free(&v->rtcp);
+	cast_udp_free(&v->next.rtp);
+	cast_udp_free(&v->next.rtcp);
+	cast_srtp_free(&v->next.srtp);
 	cast_srtp_free(&v->srtp);
 	cast_srtp_free(&v->next_srtp);
+	sodium_memzero(&v->home_key, sizeof(v->home_key));
+	free(v->iface);
 	cast_repair_dec_free(&v->rdec);
 	cast_mauth_gate_free(&v->gate);
 	cast_jitter_free(&v->jit);

@@ -43,7 +43,7 @@ static const char *const FEATURES[] = {
 	"inbox",     "assets", "clock",   "reset",   "roster",
 	"attendance", "send",  "collect", "whiteboard", "record",
 	"voice",      "wall",  "demo",    "control",    "bar",
-	NULL,
+	"film",       NULL,
 };
 #define N_FEATURES (sizeof(FEATURES) / sizeof(FEATURES[0]) - 1)
 

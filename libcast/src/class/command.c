@@ -44,7 +44,7 @@ static const char *const KEYS[CAST_CMD_COUNT_][KEYS_MAX] = {
 	[CAST_CMD_SCREEN_SEND] = {"kind", "on", "group", "port", "key", "seed",
 				  "width", "height", "fps", "kbps"},
 	[CAST_CMD_SCREEN_SHOW] = {"demo", "from", "group", "port", "key", "pk",
-				  "lock"},
+				  "lock", "film", "audio"},
 	[CAST_CMD_REMOTE] = {"on"},
 	[CAST_CMD_REMOTE_INPUT] = {"word"},
 	[CAST_CMD_BROADCAST] = {"on"},
@@ -70,7 +70,7 @@ static const char *const USAGE[CAST_CMD_COUNT_] = {
 	[CAST_CMD_SCREEN_SEND] = "kind=demo|wall on=0|1 [group=A port=N "
 				 "key=HEX seed=HEX width= height= fps= kbps=]",
 	[CAST_CMD_SCREEN_SHOW] = "demo=0|1 [from=ID group=A port=N key=HEX "
-				 "pk=HEX lock=0|1]",
+				 "pk=HEX lock=0|1 film=0|1 audio=0|1]",
 	[CAST_CMD_REMOTE] = "on=0|1",
 	[CAST_CMD_REMOTE_INPUT] = "word=click=X,Y|move=X,Y|key=NAME|type=TEXT",
 	[CAST_CMD_BROADCAST] = "on=0|1",
@@ -414,6 +414,14 @@ int cast_command_encode(const struct cast_command *c, struct cast_args *a)
 		cast_args_add(a, "from", sh->from);
 		hex_add(a, "pk", sh->pk, sizeof(sh->pk));
 		cast_args_add(a, "lock", sh->lock ? "1" : "0");
+		/* Its sound's ports follow the picture's. */
+		if (!ret && sh->audio && sh->from_stream.port > 65532)
+			ret = CAST_ERROR(EINVAL);
+		/* Only when set: a demo reads as it always did. */
+		if (sh->film)
+			cast_args_add(a, "film", "1");
+		if (sh->audio)
+			cast_args_add(a, "audio", "1");
 		break;
 	}
 	case CAST_CMD_REMOTE:
@@ -690,6 +698,17 @@ static int decode_args(struct cast_command *c, const uint8_t *args,
 		    cast_args_get_int(args, len, "lock", 0, 1, &x) != 1)
 			return CAST_ERROR(EINVAL);
 		sh->lock = x == 1;
+		r = cast_args_get_int(args, len, "film", 0, 1, &x);
+		if (r < 0)
+			return CAST_ERROR(EINVAL);
+		sh->film = r == 1 && x == 1;
+		r = cast_args_get_int(args, len, "audio", 0, 1, &x);
+		if (r < 0)
+			return CAST_ERROR(EINVAL);
+		sh->audio = r == 1 && x == 1;
+		/* Its sound's ports follow the picture's. */
+		if (sh->audio && sh->from_stream.port > 65532)
+			return CAST_ERROR(EINVAL);
 		return 0;
 	}
 	case CAST_CMD_REMOTE:

@@ -18,6 +18,7 @@
 #include "cast/record.h"
 #include "cast/input.h"
 #include "cast/screens.h"
+#include "class/screens_int.h"
 
 #define STUDENTS_MAX 512
 #define WATCH_TICK_US 250000
@@ -25,13 +26,17 @@
 #define PAGE_ROWS 4
 #define LABEL_H 28
 
+enum { SHOW_DEMO, SHOW_FILM };
+
 /* One student's stream to the teacher (wall, focus or control). */
 struct seat {
 	char id[CAST_IDENTITY_ID_MAX];
 	bool used;
 	int slot;
 	int64_t connected_us;		/* the join it was started for */
-	int64_t demo_conn_us;		/* the join the demo was shown to */
+	/* The join the demo (SHOW_DEMO) or the film (SHOW_FILM) was shown
+	 * to. */
+	int64_t shown_conn_us[2];
 	struct cast_receiver *r;	/* NULL: not sending */
 	int fps, width, height, kbps;	/* as asked */
 	/* The latest picture (I420, packed) and its rate. */
@@ -63,6 +68,11 @@ struct cast_screens {
 	bool demo_all;			/* and everyone who joins */
 	struct cast_cmd_screen_show demo_show;	/* what they were told */
 	struct cast_receiver *demo_r;
+	/* The teacher's film to some students (film.c sends it). */
+	bool film;
+	char film_to[1024];		/* its viewers, comma-separated */
+	bool film_all;			/* and everyone who joins */
+	struct cast_cmd_screen_show film_show;	/* what they were told */
 	uint64_t demos;
 	uint64_t demo_frames;		/* received of ended demos */
 	int64_t rate_mono;
@@ -366,56 +376,73 @@ static bool in_list(const char *list, const char *id)
 }
 
 /*
- * The demo's viewers as they are now (lock held): each one's join is
- * remembered; with `resend`, one that joined again since (or, for a demo
- * to everyone, joined at all) is shown the demo too.
+ * A stream's viewers as they are now (lock held): each one's join is
+ * remembered; with `resend`, one that joined again since (or, for a stream
+ * to everyone, joined at all) is shown the stream too and added to `to`
+ * (so that the end reaches it). `except`: its sender, never a viewer.
  */
-static void demo_viewers(struct cast_screens *sc, bool resend)
+static void viewers_sync(struct cast_screens *sc, int which, const char *except,
+			 char *to, size_t to_size, bool all,
+			 const struct cast_cmd_screen_show *show, bool resend)
 {
 	struct cast_student_info *arr;
 	struct cast_command *cmd = NULL;
 	int n;
 
-	if (!sc->demo[0])
-		return;
 	arr = online(sc, &n);
 	for (int i = 0; arr && i < n; i++) {
 		struct seat *s;
 		bool listed;
 
-		if (!arr[i].online || !strcmp(arr[i].id, sc->demo))
+		if (!arr[i].online || (except && !strcmp(arr[i].id, except)))
 			continue;
-		listed = in_list(sc->demo_to, arr[i].id);
-		if (!listed && !sc->demo_all)
+		listed = in_list(to, arr[i].id);
+		if (!listed && !all)
 			continue;
 		s = seat_of(sc, arr[i].id, true);
-		if (!s || s->demo_conn_us == arr[i].connected_us)
+		if (!s || s->shown_conn_us[which] == arr[i].connected_us)
 			continue;
 		if (resend) {
-			size_t len = strlen(sc->demo_to);
+			size_t len = strlen(to);
 
 			if (!cmd && !(cmd = calloc(1, sizeof(*cmd))))
 				break;
 			cast_command_init(cmd, CAST_CMD_SCREEN_SHOW);
-			cmd->u.screen_show = sc->demo_show;
+			cmd->u.screen_show = *show;
 			if (send_to(sc, arr[i].id, cmd))
 				continue;
 			cast_log(CAST_LOG_INFO, "screens", "%s joined: shown "
-				 "%s's demo", arr[i].id, sc->demo);
-			/* So that `demo stop` reaches it too. */
-			if (!listed && len + strlen(arr[i].id) + 2 <
-					       sizeof(sc->demo_to))
-				snprintf(sc->demo_to + len,
-					 sizeof(sc->demo_to) - len, "%s%s",
+				 "%s %s", arr[i].id, show->from,
+				 which == SHOW_FILM ? "(film)" : "(demo)");
+			if (!listed && len + strlen(arr[i].id) + 2 < to_size)
+				snprintf(to + len, to_size - len, "%s%s",
 					 len ? "," : "", arr[i].id);
 		}
-		s->demo_conn_us = arr[i].connected_us;
+		s->shown_conn_us[which] = arr[i].connected_us;
 	}
 	if (cmd) {
 		sodium_memzero(cmd, sizeof(*cmd));
 		free(cmd);
 	}
 	free(arr);
+}
+
+/* The demo's viewers (lock held), see viewers_sync. */
+static void demo_viewers(struct cast_screens *sc, bool resend)
+{
+	if (!sc->demo[0])
+		return;
+	viewers_sync(sc, SHOW_DEMO, sc->demo, sc->demo_to, sizeof(sc->demo_to),
+		     sc->demo_all, &sc->demo_show, resend);
+}
+
+/* The film's viewers (lock held), see viewers_sync. */
+static void film_viewers(struct cast_screens *sc, bool resend)
+{
+	if (!sc->film)
+		return;
+	viewers_sync(sc, SHOW_FILM, NULL, sc->film_to, sizeof(sc->film_to),
+		     sc->film_all, &sc->film_show, resend);
 }
 
 /* Closes the teacher's view of the demo, keeping its count (lock held). */
@@ -453,7 +480,7 @@ static void demo_stop(struct cast_screens *sc)
 	sc->demo_all = false;
 	sodium_memzero(&sc->demo_show, sizeof(sc->demo_show));
 	for (int i = 0; i < CAST_SCREENS_SLOTS; i++)
-		sc->seats[i].demo_conn_us = 0;
+		sc->seats[i].shown_conn_us[SHOW_DEMO] = 0;
 }
 
 /* Everyone online but `except`, comma-separated, into buf. */
@@ -583,7 +610,7 @@ static int demo_start(struct cast_screens *sc, const char *from, const char *to,
 			n = cast_class_command(sc->cfg.cls, viewers, show, NULL);
 			if (n < 0)
 				snprintf(why, why_size, "--to: unknown student "
-					 "in '%s'", viewers);
+					 "in '%.200s'", viewers);
 			err = n < 0 ? n : 0;
 			sodium_memzero(show, sizeof(*show));
 			free(show);
@@ -604,12 +631,113 @@ static int demo_start(struct cast_screens *sc, const char *from, const char *to,
 	snprintf(sc->demo_to, sizeof(sc->demo_to), "%s", viewers);
 	sc->demo_all = !to;
 	for (int i = 0; i < CAST_SCREENS_SLOTS; i++)
-		sc->seats[i].demo_conn_us = 0;
+		sc->seats[i].shown_conn_us[SHOW_DEMO] = 0;
 	demo_viewers(sc, false);
 	sc->demos++;
 	cast_log(CAST_LOG_INFO, "screens", "demo of %s to %s", from,
 		 viewers[0] ? viewers : "nobody else");
 	return 0;
+}
+
+/* ---- The teacher's film ---------------------------------------------------- */
+
+int cast__screens_film_show(struct cast_screens *sc,
+			    const struct cast_cmd_screen_show *show,
+			    const char *to, char *why, size_t why_size)
+{
+	char viewers[sizeof(sc->film_to)];
+	struct cast_command *cmd;
+	int n = 0, err = 0;
+
+	if (!sc || !show || !show->demo || !show->film)
+		return CAST_ERROR(EINVAL);
+	pthread_mutex_lock(&sc->lock);
+	if (!sc->ctl) {
+		snprintf(why, why_size, "the class is not open");
+		err = CAST_ERROR(ENOTCONN);
+	} else if (to) {
+		if (snprintf(viewers, sizeof(viewers), "%s", to) >=
+		    (int)sizeof(viewers)) {
+			snprintf(why, why_size, "--to: too many students");
+			err = CAST_ERROR(ENOSPC);
+		}
+	} else {
+		err = everyone_but(sc, "", viewers, sizeof(viewers));
+		if (err < 0)
+			snprintf(why, why_size, "%s", cast_strerror(err));
+		else
+			err = 0;
+	}
+	cmd = err ? NULL : calloc(1, sizeof(*cmd));
+	if (!err && !cmd)
+		err = CAST_ERROR(ENOMEM);
+	if (!err && viewers[0]) {
+		cast_command_init(cmd, CAST_CMD_SCREEN_SHOW);
+		cmd->u.screen_show = *show;
+		n = cast_class_command(sc->cfg.cls, viewers, cmd, NULL);
+		if (n < 0) {
+			snprintf(why, why_size, "--to: unknown student in "
+				 "'%s'", viewers);
+			err = n;
+		}
+	}
+	if (cmd) {
+		sodium_memzero(cmd, sizeof(*cmd));
+		free(cmd);
+	}
+	if (!err) {
+		sc->film = true;
+		snprintf(sc->film_to, sizeof(sc->film_to), "%s", viewers);
+		sc->film_all = !to;
+		sc->film_show = *show;
+		for (int i = 0; i < CAST_SCREENS_SLOTS; i++)
+			sc->seats[i].shown_conn_us[SHOW_FILM] = 0;
+		film_viewers(sc, false);
+		cast_log(CAST_LOG_INFO, "screens", "film %s to %s", show->from,
+			 !to ? "everyone" : viewers);
+	}
+	pthread_mutex_unlock(&sc->lock);
+	return err ? err : n;
+}
+
+void cast__screens_film_end(struct cast_screens *sc)
+{
+	struct cast_command *cmd;
+
+	if (!sc)
+		return;
+	pthread_mutex_lock(&sc->lock);
+	if (sc->film && sc->film_to[0] && (cmd = calloc(1, sizeof(*cmd)))) {
+		/* Back to the teacher's broadcast. */
+		cast_command_init(cmd, CAST_CMD_SCREEN_SHOW);
+		send_to(sc, sc->film_to, cmd);
+		free(cmd);
+	}
+	if (sc->film)
+		cast_log(CAST_LOG_INFO, "screens", "film %s ended",
+			 sc->film_show.from);
+	sc->film = false;
+	sc->film_to[0] = '\0';
+	sc->film_all = false;
+	sodium_memzero(&sc->film_show, sizeof(sc->film_show));
+	for (int i = 0; i < CAST_SCREENS_SLOTS; i++)
+		sc->seats[i].shown_conn_us[SHOW_FILM] = 0;
+	pthread_mutex_unlock(&sc->lock);
+}
+
+void cast__screens_film_viewers(struct cast_screens *sc, char *buf,
+				size_t size, bool *all)
+{
+	buf[0] = '\0';
+	*all = false;
+	if (!sc)
+		return;
+	pthread_mutex_lock(&sc->lock);
+	if (sc->film) {
+		snprintf(buf, size, "%s", sc->film_to);
+		*all = sc->film_all;
+	}
+	pthread_mutex_unlock(&sc->lock);
 }
 
 /* ---- The watch thread ---------------------------------------------------- */
@@ -652,6 +780,7 @@ static void *watch_thread(void *arg)
 			free(arr);
 		}
 		demo_viewers(sc, true);
+		film_viewers(sc, true);
 		sync_seats(sc);
 		if (now - sc->rate_mono >= 1000000) {
 			double dt = (double)(now - sc->rate_mono) / 1e6;

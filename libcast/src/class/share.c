@@ -10,6 +10,7 @@
 #include "cast/error.h"
 #include "cast/key.h"
 #include "cast/log.h"
+#include "cast/audio.h"
 #include "cast/screens.h"
 
 /* ---- Sending ------------------------------------------------------------ */
@@ -239,6 +240,9 @@ struct cast_watch {
 	struct cast_receiver *r;	/* the demo's, while one is shown */
 	char from[CAST_IDENTITY_ID_MAX];
 	bool lock_input;
+	bool film;			/* the teacher's film, not a demo */
+	bool sound;			/* the voice follows its sound */
+	uint64_t sr_seen;		/* film: its sender reports so far */
 	bool shown;			/* its first picture arrived */
 	int64_t last_frame_mono;
 	int64_t started_mono;
@@ -301,9 +305,21 @@ static void demo_frame(const struct cast_frame *f, void *arg)
 		w->cfg.on_frame(f, w->cfg.arg);
 }
 
+/* The seat's sound back to the teacher's voice (a film's ended). */
+static void sound_home(struct cast_watch *w)
+{
+	int err = cast_voice_receiver_follow(w->cfg.voice, NULL, 0, NULL,
+					     NULL);
+
+	if (err)
+		cast_log(CAST_LOG_ERROR, "watch", "cannot play the teacher's "
+			 "voice again: %s", cast_strerror(err));
+}
+
 static void watch_drop(struct cast_watch *w)
 {
 	struct cast_receiver *r;
+	bool sound;
 
 	pthread_mutex_lock(&w->lock);
 	r = w->r;
@@ -311,8 +327,13 @@ static void watch_drop(struct cast_watch *w)
 	w->shown = false;
 	w->from[0] = '\0';
 	w->lock_input = false;
+	w->film = false;
+	sound = w->sound;
+	w->sound = false;
 	pthread_mutex_unlock(&w->lock);
 	cast_receiver_free(&r);
+	if (sound)
+		sound_home(w);
 }
 
 int cast_watch_apply(struct cast_watch *w, const struct cast_cmd_screen_show *cmd)
@@ -354,6 +375,8 @@ int cast_watch_apply(struct cast_watch *w, const struct cast_cmd_screen_show *cm
 		w->r = r;
 		snprintf(w->from, sizeof(w->from), "%s", cmd->from);
 		w->lock_input = cmd->lock;
+		w->film = cmd->film;
+		w->sr_seen = 0;
 		w->shown = false;
 		w->frames_seen = 0;
 		w->started_mono = cast_mono_us();
@@ -362,12 +385,34 @@ int cast_watch_apply(struct cast_watch *w, const struct cast_cmd_screen_show *cm
 	if (!err)
 		err = cast_receiver_start(r);
 	if (err) {
-		cast_log(CAST_LOG_ERROR, "watch", "cannot show %s's demo: %s",
-			 cmd->from, cast_strerror(err));
+		cast_log(CAST_LOG_ERROR, "watch", "cannot show %s's %s: %s",
+			 cmd->from, cmd->film ? "film" : "demo",
+			 cast_strerror(err));
 		watch_drop(w);
 		return err;
 	}
-	cast_log(CAST_LOG_INFO, "watch", "showing %s's screen", cmd->from);
+	/* A film's sound replaces the teacher's voice on this seat while
+	 * it is shown (docs/recording.md says why). */
+	if (cmd->audio && w->cfg.voice) {
+		err = cast_voice_receiver_follow(
+			w->cfg.voice, cmd->from_stream.group,
+			(uint16_t)(cmd->from_stream.port + 2),
+			&cmd->from_stream.key, cmd->pk);
+		if (err) {
+			cast_log(CAST_LOG_ERROR, "watch", "the film's sound "
+				 "cannot be played: %s", cast_strerror(err));
+		} else {
+			pthread_mutex_lock(&w->lock);
+			w->sound = true;
+			pthread_mutex_unlock(&w->lock);
+		}
+	}
+	if (cmd->film)
+		cast_log(CAST_LOG_INFO, "watch", "showing the teacher's film "
+			 "%s%s", cmd->from, cmd->audio ? " with its sound" : "");
+	else
+		cast_log(CAST_LOG_INFO, "watch", "showing %s's screen",
+			 cmd->from);
 	return 0;
 }
 
@@ -378,6 +423,17 @@ static void check_fallback(struct cast_watch *w)
 
 	if (!w->r)
 		return;
+	if (w->film && w->shown) {
+		/* A paused film sends no new picture, but its sender's
+		 * reports go on: the film is still there. */
+		struct cast_receiver_stats st;
+
+		cast_receiver_stats(w->r, &st);
+		if (st.rtcp_sr != w->sr_seen) {
+			w->sr_seen = st.rtcp_sr;
+			w->last_frame_mono = now;
+		}
+	}
 	if (w->cfg.no_decode) {
 		/* No pictures to be called with: count them instead. */
 		struct cast_receiver_stats st;
@@ -398,15 +454,21 @@ static void check_fallback(struct cast_watch *w)
 	if ((w->shown && now - w->last_frame_mono > limit) ||
 	    (!w->shown && now - w->started_mono > 3 * limit)) {
 		/* The receiver is freed later, not on a frame callback. */
-		cast_log(CAST_LOG_WARN, "watch", "%s's demo stopped: showing "
-			 "the teacher again", w->from);
+		cast_log(CAST_LOG_WARN, "watch", "%s's %s stopped: showing "
+			 "the teacher again", w->from,
+			 w->film ? "film" : "demo");
 		w->old = w->r;
 		w->r = NULL;
 		w->shown = false;
 		w->lock_input = false;
+		w->film = false;
 		w->from[0] = '\0';
 		w->switch_mono = now;
 		w->to_teacher = true;
+		if (w->sound) {
+			w->sound = false;
+			sound_home(w);
+		}
 	}
 }
 
@@ -450,7 +512,8 @@ void cast_watch_showing(struct cast_watch *w, char *buf, size_t size)
 	pthread_mutex_lock(&w->lock);
 	check_fallback(w);
 	if (w->r && w->shown)
-		snprintf(buf, size, "demo:%s", w->from);
+		snprintf(buf, size, "%s:%s", w->film ? "film" : "demo",
+			 w->from);
 	else
 		snprintf(buf, size, "teacher");
 	pthread_mutex_unlock(&w->lock);
@@ -468,6 +531,22 @@ bool cast_watch_demo_stats(struct cast_watch *w, struct cast_receiver_stats *st)
 		cast_receiver_stats(w->r, st);
 	pthread_mutex_unlock(&w->lock);
 	return have;
+}
+
+bool cast_watch_film(struct cast_watch *w, bool *sound)
+{
+	bool film;
+
+	if (sound)
+		*sound = false;
+	if (!w)
+		return false;
+	pthread_mutex_lock(&w->lock);
+	film = w->r && w->film;
+	if (sound)
+		*sound = film && w->sound;
+	pthread_mutex_unlock(&w->lock);
+	return film;
 }
 
 void cast_watch_switches(struct cast_watch *w, double *last_ms, uint64_t *n)

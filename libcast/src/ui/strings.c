@@ -130,6 +130,11 @@ static const char *const table[CAST_S_COUNT][CAST_LANG_COUNT] = {
     [CAST_S_PREV_PAGE] = {"上一页", "Previous page", "上一頁"},
     [CAST_S_NEXT_PAGE] = {"下一页", "Next page", "下一頁"},
     [CAST_S_NEW_PAGE] = {"新建页", "New page", "新增頁面"},
+    [CAST_S_FILM] = {"影片", "Film", "影片"},
+    [CAST_S_FILM_STOP] = {"停止影片", "Stop film", "停止影片"},
+    [CAST_S_ENTER_FILM] = {"播放影片（文件路径或网址）",
+                           "Play a film (file path or URL)",
+                           "播放影片（檔案路徑或網址）"},
 };
 
 static const char *const codes[CAST_LANG_COUNT] = {"zh_CN", "en", "zh_TW"};

@@ -329,7 +329,7 @@ struct console {
 	struct cast_hist stroke_us;
 	bool stroke_pending;
 	Uint32 stroke_at;
-	uint64_t redraws;
+	uint64_t redraws, part_redraws;
 	uint64_t shown;    /* digest of what the last class refresh showed */
 	int64_t next_rate; /* the status bar's bitrate: every RATE_US */
 	SDL_Window *win;
@@ -337,6 +337,13 @@ struct console {
 	SDL_Texture *tex;
 	int tex_w, tex_h;
 	cairo_surface_t *surf;
+	/* The board's own drawing (draw_board), kept from one redraw to the
+	 * next; a pen stroke's new part repaints only the rectangle it
+	 * touched (`part`, x0..y1 in logical pixels; present_part). */
+	cairo_surface_t *board_surf;
+	bool part;
+	double part_x0, part_y0, part_x1, part_y1;
+	double pen_px[2], pen_py[2]; /* the stroke's two points before */
 	struct cast_ui *ui;
 	struct cast_ui_layout lay;
 	double scale;
@@ -1757,12 +1764,18 @@ static void board_button(struct console *c, const SDL_MouseButtonEvent *e)
 	c->pen_x = nx;
 	c->pen_y = ny;
 	c->pen = !cast_board_pointer_down(c->cfg.board, nx, ny);
+	c->pen_px[0] = c->pen_px[1] = e->x;
+	c->pen_py[0] = c->pen_py[1] = e->y;
 }
 
 static void board_motion(struct console *c, double x, double y, bool up)
 {
 	double nx = (x - c->board_r.x) / c->board_r.w;
 	double ny = (y - c->board_r.y) / c->board_r.h;
+
+	struct cast_board_style st;
+	struct cast_board_stats bs;
+	double m;
 
 	if (!c->pen)
 		return;
@@ -1771,21 +1784,99 @@ static void board_motion(struct console *c, double x, double y, bool up)
 	if (up) {
 		cast_board_pointer_up(c->cfg.board, nx, ny);
 		c->pen = false;
-	} else if (cast_board_pointer_move(c->cfg.board, nx, ny) ==
-	           CAST_ERROR(ENOSPC)) {
-		c->pen = false;
+		c->dirty = true;
+		return;
 	}
-	c->dirty = true;
+	if (cast_board_pointer_move(c->cfg.board, nx, ny) ==
+	    CAST_ERROR(ENOSPC)) {
+		c->pen = false;
+		c->dirty = true;
+		return;
+	}
+	/* A pen or highlighter line grows only where the pointer went: the
+	 * rectangle of its last three points, as wide as the line (shapes
+	 * and the eraser change more: the whole window). */
+	cast_board_style(c->cfg.board, &st);
+	if (st.tool != CAST_BOARD_PEN && st.tool != CAST_BOARD_HIGHLIGHTER) {
+		c->dirty = true;
+		return;
+	}
+	m = st.width * c->board_r.h / 1080 + 4;
+	if (!c->part) {
+		c->part = true;
+		c->part_x0 = c->part_x1 = x;
+		c->part_y0 = c->part_y1 = y;
+	}
+	for (int i = 0; i < 3; i++) {
+		double px = i < 2 ? c->pen_px[i] : x;
+		double py = i < 2 ? c->pen_py[i] : y;
+
+		c->part_x0 = fmin(c->part_x0, px - m);
+		c->part_y0 = fmin(c->part_y0, py - m);
+		c->part_x1 = fmax(c->part_x1, px + m);
+		c->part_y1 = fmax(c->part_y1, py + m);
+	}
+	c->pen_px[0] = c->pen_px[1];
+	c->pen_py[0] = c->pen_py[1];
+	c->pen_px[1] = x;
+	c->pen_py[1] = y;
+	/* Not a change from elsewhere for console_step to redraw for. */
+	cast_board_stats(c->cfg.board, &bs);
+	c->board_version = bs.version;
+}
+
+/*
+ * The drawing area: the board over a dark stand-in for the broadcast
+ * picture, and its page line. The board is rendered into a surface kept
+ * for the next time (a stroke redraws many times a second).
+ */
+static void board_paint(struct console *c, cairo_t *cr)
+{
+	const struct cast_ui_rect *a = &c->board_r;
+	double u = c->lay.unit;
+	int w = (int)(a->w * c->scale), h = (int)(a->h * c->scale), n = 0;
+	cairo_surface_t *s = c->board_surf;
+	char line[160];
+
+	cast_ui_fill(cr, a, 0, 0x202124);
+	if (s && (cairo_image_surface_get_width(s) != w ||
+	          cairo_image_surface_get_height(s) != h)) {
+		cairo_surface_destroy(s);
+		s = c->board_surf = NULL;
+	}
+	if (!s && w > 0 && h > 0) {
+		s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+		if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+			cairo_surface_destroy(s);
+			s = NULL;
+		}
+		c->board_surf = s;
+	}
+	if (s) {
+		cairo_surface_flush(s);
+		if (!cast_board_render(c->cfg.board, -1,
+		                       cairo_image_surface_get_data(s), w, h,
+		                       cairo_image_surface_get_stride(s))) {
+			cairo_surface_mark_dirty(s);
+			cairo_save(cr);
+			cairo_translate(cr, a->x, a->y);
+			cairo_scale(cr, 1 / c->scale, 1 / c->scale);
+			cairo_set_source_surface(cr, s, 0, 0);
+			cairo_paint(cr);
+			cairo_restore(cr);
+		}
+	}
+	snprintf(line, sizeof(line), "%s · %s %d/%d", T(c, CAST_S_DRAWING),
+	         T(c, CAST_S_PAGE), cast_board_page(c->cfg.board, &n) + 1, n);
+	cast_ui_label(c->ui, cr,
+	              &(struct cast_ui_rect){a->x, a->y, a->w, u * 1.4}, line,
+	              u * 0.8, 0xe8eaed, false, CAST_UI_LEFT_ALIGN);
 }
 
 static void draw_board(struct console *c, cairo_t *cr)
 {
 	struct cast_board_style st;
-	const struct cast_ui_rect *a = &c->board_r;
 	double u = c->lay.unit;
-	int w = (int)(a->w * c->scale), h = (int)(a->h * c->scale), n = 0;
-	cairo_surface_t *s;
-	char line[160];
 
 	cast_board_style(c->cfg.board, &st);
 	for (int p = 0; p < P_COUNT; p++) {
@@ -1817,32 +1908,7 @@ static void draw_board(struct console *c, cairo_t *cr)
 			              false, CAST_UI_CENTER);
 		}
 	}
-	/* The drawing over a dark stand-in for the broadcast picture. */
-	cast_ui_fill(cr, a, 0, 0x202124);
-	s = w > 0 && h > 0
-	        ? cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h)
-	        : NULL;
-	if (s && cairo_surface_status(s) == CAIRO_STATUS_SUCCESS) {
-		cairo_surface_flush(s);
-		if (!cast_board_render(c->cfg.board, -1,
-		                       cairo_image_surface_get_data(s), w, h,
-		                       cairo_image_surface_get_stride(s))) {
-			cairo_surface_mark_dirty(s);
-			cairo_save(cr);
-			cairo_translate(cr, a->x, a->y);
-			cairo_scale(cr, 1 / c->scale, 1 / c->scale);
-			cairo_set_source_surface(cr, s, 0, 0);
-			cairo_paint(cr);
-			cairo_restore(cr);
-		}
-	}
-	if (s)
-		cairo_surface_destroy(s);
-	snprintf(line, sizeof(line), "%s · %s %d/%d", T(c, CAST_S_DRAWING),
-	         T(c, CAST_S_PAGE), cast_board_page(c->cfg.board, &n) + 1, n);
-	cast_ui_label(c->ui, cr,
-	              &(struct cast_ui_rect){a->x, a->y, a->w, u * 1.4}, line,
-	              u * 0.8, 0xe8eaed, false, CAST_UI_LEFT_ALIGN);
+	board_paint(c, cr);
 }
 
 static void act(struct console *c, int a, const struct cast_ui_rect *at)
@@ -2519,6 +2585,8 @@ static int resize(struct console *c)
 	cast_ui_layout(&c->lay, c->win_w, c->win_h, c->n_visible);
 	if (c->tex && dw == c->tex_w && dh == c->tex_h)
 		return 0;
+	/* A new texture holds nothing yet: all of it is drawn. */
+	c->dirty = true;
 	if (c->tex)
 		SDL_DestroyTexture(c->tex);
 	if (c->surf)
@@ -2533,10 +2601,74 @@ static int resize(struct console *c)
 	return 0;
 }
 
+/* A stroke's time, once the present that shows it is done. */
+static void stroke_shown(struct console *c)
+{
+	if (!c->stroke_pending)
+		return;
+	cast_hist_add(&c->stroke_us,
+	              (int64_t)(Uint32)(SDL_GetTicks() - c->stroke_at) * 1000);
+	c->stroke_pending = false;
+}
+
+/*
+ * Only a pen stroke grew since the last redraw: the drawing area is
+ * repainted and uploaded inside the rectangle it touched, nothing else
+ * (the toolbar, the palette and the rest stay as they were drawn).
+ */
+static void present_part(struct console *c)
+{
+	const struct cast_ui_rect *a = &c->board_r;
+	double sc = c->scale;
+	int64_t t0 = cast_mono_us(), t1;
+	int x0, y0, x1, y1, stride;
+	cairo_t *cr;
+	SDL_Rect r;
+
+	c->part = false;
+	x0 = (int)floor(fmax(c->part_x0, a->x) * sc);
+	y0 = (int)floor(fmax(c->part_y0, a->y) * sc);
+	x1 = (int)ceil(fmin(c->part_x1, a->x + a->w) * sc);
+	y1 = (int)ceil(fmin(c->part_y1, a->y + a->h) * sc);
+	x0 = x0 < 0 ? 0 : x0;
+	y0 = y0 < 0 ? 0 : y0;
+	x1 = x1 > c->tex_w ? c->tex_w : x1;
+	y1 = y1 > c->tex_h ? c->tex_h : y1;
+	if (x1 <= x0 || y1 <= y0)
+		return;
+	cr = cairo_create(c->surf);
+	cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+	cairo_clip(cr);
+	cairo_scale(cr, sc, sc);
+	board_paint(c, cr);
+	cairo_destroy(cr);
+	cairo_surface_flush(c->surf);
+	t1 = cast_mono_us();
+	stride = cairo_image_surface_get_stride(c->surf);
+	r = (SDL_Rect){x0, y0, x1 - x0, y1 - y0};
+	SDL_UpdateTexture(c->tex, &r,
+	                  cairo_image_surface_get_data(c->surf) +
+	                      (size_t)y0 * stride + (size_t)x0 * 4,
+	                  stride);
+	SDL_RenderClear(c->ren);
+	SDL_RenderCopy(c->ren, c->tex, NULL, NULL);
+	SDL_RenderPresent(c->ren);
+	cast_hist_add(&c->draw_us, t1 - t0);
+	cast_hist_add(&c->present_us, cast_mono_us() - t1);
+	c->redraws++;
+	c->part_redraws++;
+	stroke_shown(c);
+}
+
 static void present(struct console *c)
 {
 	if (resize(c))
 		return;
+	if (!c->dirty && c->part && c->drawing && c->board_surf) {
+		present_part(c);
+		return;
+	}
+	c->part = false;
 	int64_t t0 = cast_mono_us(), t1;
 
 	draw(c);
@@ -2550,12 +2682,7 @@ static void present(struct console *c)
 	c->dirty = false;
 	cast_hist_add(&c->draw_us, t1 - t0);
 	cast_hist_add(&c->present_us, cast_mono_us() - t1);
-	if (c->stroke_pending) {
-		cast_hist_add(&c->stroke_us,
-		              (int64_t)(Uint32)(SDL_GetTicks() - c->stroke_at) *
-		                  1000);
-		c->stroke_pending = false;
-	}
+	stroke_shown(c);
 	c->redraws++;
 }
 
@@ -2701,7 +2828,7 @@ bool console_step(struct console *c, int wait_ms)
 		c->toast[0] = '\0';
 		c->dirty = true;
 	}
-	if (c->dirty)
+	if (c->dirty || c->part)
 		present(c);
 	exclude_self(c);
 	return true;
@@ -2780,6 +2907,7 @@ void console_json(struct console *c, struct cast_json *j)
 	cast_json_obj(j, "ui");
 	cast_json_str(j, "lang", cast_lang_code(cast_ui_lang(c->ui)));
 	cast_json_int(j, "redraws", (int64_t)c->redraws);
+	cast_json_int(j, "stroke_redraws", (int64_t)c->part_redraws);
 	cast_json_hist_ms(j, "draw_ms", &c->draw_us);
 	cast_json_hist_ms(j, "present_ms", &c->present_us);
 	cast_json_hist_ms(j, "stroke_ms", &c->stroke_us);
@@ -2968,6 +3096,8 @@ void console_free(struct console **pc)
 	}
 	if (c->surf)
 		cairo_surface_destroy(c->surf);
+	if (c->board_surf)
+		cairo_surface_destroy(c->board_surf);
 	if (c->tex)
 		SDL_DestroyTexture(c->tex);
 	if (c->ren)

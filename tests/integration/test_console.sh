@@ -387,6 +387,16 @@ print(' '.join('%d %d' % p for p in pts))")
 		sleep 0.05
 		shift 2
 	done
+	# Mid-stroke (the button still down), the screen shows the line so
+	# far: drawn by the partial redraws alone.
+	sleep 0.3
+	shot board_mid
+	check_ppm "
+img = ppm('$WORK/board_mid.ppm')
+n = count(img, rect('$BR'), 0x1e88e5, 24)
+print('board surface mid-stroke: %d blue px' % n)
+if n < 200: print('FAIL: the stroke is not drawn while drawing'); sys.exit(1)
+" || fail "stroke drawn while drawing"
 	X xdotool mouseup 1
 	BOARD_OK=$(python3 - "$TEACHER" "$SOCK" "$N0" "$SLACK" <<'PY'
 import json, subprocess, sys, time
@@ -404,6 +414,9 @@ PY
 )
 	[ "$BOARD_OK" = ok ] || fail "the stroke is not on the board ($BOARD_OK)"
 	echo "ok: the stroke drawn with the pointer is a new blue item (ctl board)"
+	# The pen's moves repainted only the rectangles they touched.
+	ui "u['stroke_redraws'] > 0 and u['stroke_ms']['count'] > 0" \
+		"the stroke's moves were shown by partial redraws" || fail "partial redraws"
 	sleep 0.5
 	shot board
 	check_ppm "

@@ -140,6 +140,15 @@ static void test_menu(void **state)
 	at.y = 740;
 	cast_ui_menu_layout(&m, &at, 6, 16, 1366, 768);
 	assert_true(m.box.y + m.box.h <= 768);
+	/* A long one (every feature in the custom menu) below a toolbar
+	 * button: lower items, still below the button and on screen. */
+	at = (struct cast_ui_rect){900, 5, 100, 62};
+	cast_ui_menu_layout(&m, &at, 28, 16, 1366, 768);
+	assert_true(m.box.y >= 67);
+	assert_true(m.box.y + m.box.h <= 768 + 1e-9);
+	assert_true(m.item_h >= 16 * 1.2 && m.item_h < 32);
+	assert_int_equal(
+	    cast_ui_menu_item_at(&m, m.box.x + 5, m.box.y + m.item_h * 27.5), 27);
 }
 
 static void test_strings(void **state)

@@ -114,6 +114,10 @@ void cast_ui_menu_layout(struct cast_ui_menu_layout *m,
 	double x = anchor->x, y = anchor->y + anchor->h;
 
 	m->n = n < 0 ? 0 : n;
+	/* A long menu (the custom menu lists every feature) gets lower
+	 * items, down to 1.2 units, rather than cover its own button. */
+	if (m->n && h - y > 0 && ih * m->n > h - y)
+		ih = fmax((h - y) / m->n, unit * 1.2);
 	m->item_h = ih;
 	if (x + iw > w)
 		x = w - iw;

@@ -89,6 +89,13 @@ CAST_API void cast_json_hist_ms(struct cast_json *j, const char *key,
  * the caller; `j` is empty afterwards. NULL only when out of memory.
  */
 CAST_API char *cast_json_take(struct cast_json *j);
+/**
+ * A refused request's answer, as every `ctl` verb gives it:
+ * {"ok":false,"error":"<the formatted text>"} (malloc'd, as
+ * cast_json_take). NULL only when out of memory.
+ */
+CAST_API char *cast_json_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 /** Frees the text and anything still open. */
 CAST_API void cast_json_free(struct cast_json *j);
 /** Writes the finished line to `f` and flushes. Returns 0 or -EIO. */

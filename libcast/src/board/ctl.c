@@ -21,25 +21,6 @@ struct board_job {
 	struct board_job *next;
 };
 
-static char *error_reply(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
-
-static char *error_reply(const char *fmt, ...)
-{
-	struct cast_json j;
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	cast_json_begin(&j);
-	cast_json_bool(&j, "ok", false);
-	cast_json_str(&j, "error", msg);
-	cast_json_end(&j);
-	return cast_json_take(&j);
-}
-
 static void style_json(struct cast_json *j, const struct cast_board_style *s)
 {
 	char color[8];
@@ -214,29 +195,29 @@ static char *cmd_draw(struct cast_board *b, int argc, char **argv)
 	cast_board_style(b, &st);
 	why = style_args(argc, argv, &st);
 	if (why)
-		return error_reply("draw: %s", why);
+		return cast_json_error("draw: %s", why);
 	if (st.tool == CAST_BOARD_TEXT)
-		return error_reply("draw: text is written with `board text`");
+		return cast_json_error("draw: text is written with `board text`");
 	if (units_px(argc, argv, &px))
-		return error_reply(
+		return cast_json_error(
 		    "draw: units= is norm (0..1, default) or px");
 	if (!pts)
-		return error_reply("draw needs points=x,y;x,y;…");
+		return cast_json_error("draw needs points=x,y;x,y;…");
 	n = points_of(pts, &xy);
 	if (n < 0)
-		return error_reply("draw: points= %s",
+		return cast_json_error("draw: points= %s",
 		                   n == CAST_ERROR(E2BIG)
 		                       ? "has over 10000 points"
 		                       : "is x,y;x,y;… numbers");
 	r = cast_board_draw(b, &st, xy, n, px);
 	free(xy);
 	if (r == CAST_ERROR(EINVAL))
-		return error_reply("draw: points outside the page (%s) or too "
+		return cast_json_error("draw: points outside the page (%s) or too "
 		                   "few for %s",
 		                   px ? "0..width, 0..height" : "0..1",
 		                   cast__board_tool_name(st.tool));
 	if (r < 0)
-		return error_reply("draw: %s", r == CAST_ERROR(ENOSPC)
+		return cast_json_error("draw: %s", r == CAST_ERROR(ENOSPC)
 		                                   ? "the page is full"
 		                                   : cast_strerror(r));
 	return state(b, st.tool == CAST_BOARD_ERASER ? "erased" : NULL, r);
@@ -255,20 +236,20 @@ static char *cmd_text(struct cast_board *b, int argc, char **argv)
 		st.tool = CAST_BOARD_TEXT;
 	why = style_args(argc, argv, &st);
 	if (why)
-		return error_reply("text: %s", why);
+		return cast_json_error("text: %s", why);
 	if (units_px(argc, argv, &px))
-		return error_reply(
+		return cast_json_error(
 		    "text: units= is norm (0..1, default) or px");
 	if (!text || num(arg(argc, argv, "x"), 0, px ? b->cfg.width : 1, &x) ||
 	    num(arg(argc, argv, "y"), 0, px ? b->cfg.height : 1, &y))
-		return error_reply("text needs x= y= on the page and text=");
+		return cast_json_error("text needs x= y= on the page and text=");
 	if (px) {
 		x /= b->cfg.width;
 		y /= b->cfg.height;
 	}
 	r = cast_board_text(b, &st, x, y, text);
 	if (r < 0)
-		return error_reply("text: %s", r == CAST_ERROR(E2BIG)
+		return cast_json_error("text: %s", r == CAST_ERROR(E2BIG)
 		                                   ? "over 4096 bytes"
 		                               : r == CAST_ERROR(ENOSPC)
 		                                   ? "the page is full"
@@ -289,11 +270,11 @@ static char *cmd_page(struct cast_board *b, int argc, char **argv)
 		bg = !strcmp(k, "blank") ? CAST_BOARD_BG_WHITE
 		                         : cast__board_bg_of(k);
 		if (bg < 0)
-			return error_reply("page new [overlay|blank|white|"
+			return cast_json_error("page new [overlay|blank|white|"
 			                   "black|grid]");
 		r = cast_board_page_new(b, (enum cast_board_bg)bg);
 		if (r < 0)
-			return error_reply("page new: at most %d pages",
+			return cast_json_error("page new: at most %d pages",
 			                   CAST_BOARD_MAX_PAGES);
 		return state(b, NULL, 0);
 	}
@@ -301,7 +282,7 @@ static char *cmd_page(struct cast_board *b, int argc, char **argv)
 		bg = !strcmp(w + 3, "blank") ? CAST_BOARD_BG_WHITE
 		                             : cast__board_bg_of(w + 3);
 		if (bg < 0)
-			return error_reply("page bg= is overlay, blank, white, "
+			return cast_json_error("page bg= is overlay, blank, white, "
 			                   "black or grid");
 		cast_board_page_bg(b, (enum cast_board_bg)bg);
 		return state(b, NULL, 0);
@@ -313,9 +294,9 @@ static char *cmd_page(struct cast_board *b, int argc, char **argv)
 	else if (!num(w, 1, CAST_BOARD_MAX_PAGES, &v) && v == floor(v))
 		r = cast_board_page_set(b, (int)v - 1);
 	else
-		return error_reply("page new [bg]|next|prev|N|bg=BG");
+		return cast_json_error("page new [bg]|next|prev|N|bg=BG");
 	if (r)
-		return error_reply("page: no such page (there are %d)", n);
+		return cast_json_error("page: no such page (there are %d)", n);
 	return state(b, NULL, 0);
 }
 
@@ -329,19 +310,19 @@ static char *run_job(struct cast_board *b, const struct board_job *jb)
 	case JOB_SAVE:
 		r = cast_board_save(b, jb->path);
 		if (r)
-			return error_reply("save %s: %s", jb->path,
+			return cast_json_error("save %s: %s", jb->path,
 			                   cast_strerror(r));
 		return state(b, NULL, 0);
 	case JOB_OPEN:
 		r = cast_board_open(b, jb->path, why, sizeof(why));
 		if (r)
-			return error_reply("open: %s",
+			return cast_json_error("open: %s",
 			                   why[0] ? why : cast_strerror(r));
 		return state(b, NULL, 0);
 	default:
 		r = cast_board_export(b, jb->png, jb->pdf, jb->w, jb->h);
 		if (r < 0)
-			return error_reply("export: %s", cast_strerror(r));
+			return cast_json_error("export: %s", cast_strerror(r));
 		return state(b, "exported", r);
 	}
 }
@@ -441,7 +422,7 @@ static char *submit(struct cast_board *b, struct board_job *jb)
 	pthread_mutex_unlock(&b->lock);
 	if (err) {
 		job_free(jb);
-		return error_reply("no worker: %s",
+		return cast_json_error("no worker: %s",
 		                   cast_strerror(CAST_ERROR(err)));
 	}
 	return CAST_CTL_LATER;
@@ -470,14 +451,14 @@ static char *cmd_file(struct cast_board *b, const char *verb, int argc,
 		if ((!png && !pdf) || (png && !path_ok(png)) ||
 		    (pdf && !path_ok(pdf))) {
 			job_free(jb);
-			return error_reply("export needs png=/abs/dir and/or "
+			return cast_json_error("export needs png=/abs/dir and/or "
 			                   "pdf=/abs/file.pdf [size=WxH]");
 		}
 		if (size &&
 		    (sscanf(size, "%dx%d", &jb->w, &jb->h) != 2 || jb->w < 16 ||
 		     jb->h < 16 || jb->w > 8192 || jb->h > 8192)) {
 			job_free(jb);
-			return error_reply("export: size= is WxH, 16..8192");
+			return cast_json_error("export: size= is WxH, 16..8192");
 		}
 		jb->png = png ? strdup(png) : NULL;
 		jb->pdf = pdf ? strdup(pdf) : NULL;
@@ -489,7 +470,7 @@ static char *cmd_file(struct cast_board *b, const char *verb, int argc,
 		jb->kind = !strcmp(verb, "save") ? JOB_SAVE : JOB_OPEN;
 		if (!path_ok(p)) {
 			job_free(jb);
-			return error_reply("%s needs path=/absolute/file",
+			return cast_json_error("%s needs path=/absolute/file",
 			                   verb);
 		}
 		jb->path = strdup(p);
@@ -527,25 +508,25 @@ char *cast_board_ctl(int argc, char **argv, uint64_t req, void *arg_)
 		cast_board_style(b, &st);
 		why = style_args(argc, argv, &st);
 		if (why || cast_board_set_style(b, &st))
-			return error_reply("style: %s", why ? why : "invalid");
+			return cast_json_error("style: %s", why ? why : "invalid");
 		return state(b, NULL, 0);
 	}
 	if (!strcmp(v, "undo") || !strcmp(v, "redo")) {
 		r = !strcmp(v, "undo") ? cast_board_undo(b)
 		                       : cast_board_redo(b);
 		if (r)
-			return error_reply("%s: nothing to %s", v, v);
+			return cast_json_error("%s: nothing to %s", v, v);
 		return state(b, NULL, 0);
 	}
 	if (!strcmp(v, "clear")) {
 		r = cast_board_clear(b);
 		if (r)
-			return error_reply("clear: %s", cast_strerror(r));
+			return cast_json_error("clear: %s", cast_strerror(r));
 		return state(b, NULL, 0);
 	}
 	if (!strcmp(v, "save") || !strcmp(v, "open") || !strcmp(v, "export"))
 		return cmd_file(b, v, argc, argv, req);
-	return error_reply("board: unknown %.40s (on, off, page, style, draw, "
+	return cast_json_error("board: unknown %.40s (on, off, page, style, draw, "
 	                   "text, undo, redo, clear, save, open, export)",
 	                   v);
 }

@@ -77,13 +77,7 @@ bool cast_broadcast_on(struct cast_broadcast_ctl *bc)
 
 static char *error(const char *why)
 {
-	struct cast_json j;
-
-	cast_json_begin(&j);
-	cast_json_bool(&j, "ok", false);
-	cast_json_str(&j, "error", why);
-	cast_json_end(&j);
-	return cast_json_take(&j);
+	return cast_json_error("%s", why);
 }
 
 char *cast_broadcast_ctl(int argc, char **argv, uint64_t req, void *arg)

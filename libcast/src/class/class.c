@@ -368,15 +368,7 @@ static void view_report(struct cast_class *c,
 
 static char *error_reply(const char *fmt, const char *arg)
 {
-	struct cast_json j;
-	char msg[512];
-
-	snprintf(msg, sizeof(msg), fmt, arg ? arg : "");
-	cast_json_begin(&j);
-	cast_json_bool(&j, "ok", false);
-	cast_json_str(&j, "error", msg);
-	cast_json_end(&j);
-	return cast_json_take(&j);
+	return cast_json_error(fmt, arg ? arg : "");
 }
 
 static char *json_done(struct cast_json *j)

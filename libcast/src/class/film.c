@@ -458,13 +458,7 @@ void cast_film_json(struct cast_film *fm, struct cast_json *j)
 
 static char *fail(const char *why)
 {
-	struct cast_json j;
-
-	cast_json_begin(&j);
-	cast_json_bool(&j, "ok", false);
-	cast_json_str(&j, "error", why);
-	cast_json_end(&j);
-	return cast_json_take(&j);
+	return cast_json_error("%s", why);
 }
 
 static char *ok_state(struct cast_film *fm, const char *done)

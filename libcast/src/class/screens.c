@@ -1126,15 +1126,7 @@ void cast_screens_json(struct cast_screens *sc, struct cast_json *j)
 
 static char *fail(const char *fmt, const char *a)
 {
-	struct cast_json j;
-	char why[512];
-
-	snprintf(why, sizeof(why), fmt, a ? a : "");
-	cast_json_begin(&j);
-	cast_json_bool(&j, "ok", false);
-	cast_json_str(&j, "error", why);
-	cast_json_end(&j);
-	return cast_json_take(&j);
+	return cast_json_error(fmt, a ? a : "");
 }
 
 static char *ok_state(struct cast_screens *sc, const char *what, int n)

@@ -1,6 +1,7 @@
 /* Histograms, CPU time, rate meters and JSON stats lines. */
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -288,6 +289,22 @@ char *cast_json_take(struct cast_json *j)
 	j->buf = NULL;
 	j->len = 0;
 	return s;
+}
+
+char *cast_json_error(const char *fmt, ...)
+{
+	struct cast_json j;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	cast_json_begin(&j);
+	cast_json_bool(&j, "ok", false);
+	cast_json_str(&j, "error", msg);
+	cast_json_end(&j);
+	return cast_json_take(&j);
 }
 
 void cast_json_free(struct cast_json *j)

@@ -214,13 +214,7 @@ void cast_cinema_free(struct cast_cinema **pc)
 
 static char *fail_reply(const char *why)
 {
-	struct cast_json j;
-
-	cast_json_begin(&j);
-	cast_json_bool(&j, "ok", false);
-	cast_json_str(&j, "error", why);
-	cast_json_end(&j);
-	return cast_json_take(&j);
+	return cast_json_error("%s", why);
 }
 
 char *cast_cinema_ctl(int argc, char **argv, uint64_t req, void *arg)

@@ -1070,6 +1070,41 @@ static void test_seq_jump(void **state)
 	cast_h264_packetizer_free(&p);
 }
 
+/* A restart (the link back after a long silence): the first AU after it
+ * refers to pictures that were skipped, so it comes damaged; the next one
+ * is whole again. */
+static void test_restart_damages_next(void **state)
+{
+	struct sink *s = sink_new();
+	struct cast_h264_depacketizer *d = depacker(s, 0, 0);
+	struct cast_h264_packetizer *p = packer(1200, 100);
+	struct pkts *l = pkts_new();
+	struct au a;
+	int i;
+
+	(void)state;
+	au_one(&a, 100, 1);
+	for (i = 0; i < 6; i++)
+		cast_h264_packetize(p, a.data, a.len, (uint32_t)i * 3000,
+				    pkts_cb, l);
+	push(d, l, 0, 0);
+	push(d, l, 1, 1000);
+	assert_int_equal(s->n, 2);
+	cast_h264_depacketizer_restart(d);
+	/* Packets 2 and 3 never came: 4 and 5 are what is live. */
+	push(d, l, 4, 5000);
+	push(d, l, 5, 6000);
+	assert_int_equal(s->n, 4);
+	assert_true(s->au[2].damaged);
+	assert_int_equal(s->au[2].ts, 12000);
+	assert_au(&s->au[3], &a, 15000);
+	au_free(&a);
+	pkts_free(l);
+	sink_free(s);
+	cast_h264_depacketizer_free(&d);
+	cast_h264_packetizer_free(&p);
+}
+
 /* No marker bits at all: AUs end when the timestamp changes. */
 static void test_ts_boundary(void **state)
 {
@@ -1681,6 +1716,7 @@ int main(void)
 		cmocka_unit_test(test_window_overflow),
 		cmocka_unit_test(test_ssrc_change),
 		cmocka_unit_test(test_seq_jump),
+		cmocka_unit_test(test_restart_damages_next),
 		cmocka_unit_test(test_ts_boundary),
 		cmocka_unit_test(test_oversize_au),
 		cmocka_unit_test(test_garbage_random),

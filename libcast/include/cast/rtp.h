@@ -161,9 +161,10 @@ CAST_API void cast_h264_depacketizer_poll(struct cast_h264_depacketizer *d,
 
 /**
  * Gives every open gap up at once and starts over at the next packet (what
- * was buffered behind the gaps is delivered, marked damaged): a receiver
- * whose link came back after longer than anyone waits skips to what is
- * live rather than repair and replay the past.
+ * was buffered behind the gaps is delivered, marked damaged, and so is the
+ * first AU after the restart, whose references were in what was skipped):
+ * a receiver whose link came back after longer than anyone waits skips to
+ * what is live rather than repair and replay the past.
  */
 CAST_API void cast_h264_depacketizer_restart(struct cast_h264_depacketizer *d);
 /**

@@ -668,8 +668,14 @@ int cast_h264_depacketizer_push(struct cast_h264_depacketizer *d,
 
 void cast_h264_depacketizer_restart(struct cast_h264_depacketizer *d)
 {
-	if (d && d->started)
+	if (d && d->started) {
 		flush(d);
+		/* What was skipped held pictures the next ones refer to: the
+		 * first AU after it is delivered damaged, so the decoder
+		 * waits for a refresh instead of showing pictures built on
+		 * ones it never had. */
+		d->loss_run = 1;
+	}
 }
 
 void cast_h264_depacketizer_poll(struct cast_h264_depacketizer *d,

@@ -544,6 +544,9 @@ for name, r in (('whiteboard', rect('$(rectof whiteboard)')), ('record', rect('$
 	"$TEACHER" ctl --socket "$SOCK" menu | grep -q '"feature":"wall","shown":false' ||
 		fail "the class does not keep wall hidden"
 	"$TEACHER" ctl --socket "$SOCK" menu show wall >/dev/null
+	# Back on the toolbar before the next click: the buttons after it
+	# move when it comes back.
+	ui "len(u['buttons']) == $NB" "wall back" || fail "menu show wall"
 	# "language" hides the students' language, never the console's own.
 	X xdotool mousemove $(center menu) click 1
 	ui "u['menu'] == 'menu' and 'language' in u['menu_features']" \

@@ -105,7 +105,12 @@ for path, dropped in zip(files, drops):
     if r["gap"] > max_gap: why.append("frozen %.0f ms > %.0f ms" % (r["gap"], max_gap))
     if frac < min_frac: why.append("decoded %.1f%% of frames < %.0f%%" % (100 * frac, 100 * min_frac))
     if permille == 0:
-        if stamp["ok"] < 0.95 * expect: why.append("only %d frames decoded, expected ~%.0f" % (stamp["ok"], expect))
+        # The fraction above already says every frame sent arrived; this
+        # only catches a student that showed pictures for far less of the
+        # phase than it ran. The teacher itself sends fewer than FPS when
+        # 51 hosts share two cores (140-156 of ~160 once in CI, every one
+        # decoded).
+        if stamp["ok"] < 0.85 * expect: why.append("only %d frames decoded, expected ~%.0f" % (stamp["ok"], expect))
         if r["lost"]: why.append("%d packets lost on a loss-free LAN" % r["lost"])
     if why: fails.append("%s: %s" % (name, "; ".join(why)))
 

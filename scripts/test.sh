@@ -52,6 +52,12 @@ HEAVY="$HEAVY|test_ctl_commands"
 # it adds is libavformat's reading; the cinema's own code runs here in
 # test_cinema, test_cinema_ctl and test_cinema_some).
 HEAVY="$HEAVY|test_cinema_url"
+# Nor the lesson recorder's end-to-end run (its muxer, pause, crash and
+# full-disk handling run here in unit.test_record, a recording in
+# test_wall) and the forged voice (the voice's signature gate runs here in
+# test_voice, the forger's packets in fuzz_audio_rtp): the suite's 15
+# minutes.
+HEAVY="$HEAVY|test_record|test_voice_forgery"
 # Instrumented code is slower: tests that bound a delay allow this factor.
 # (The window tests run without the leak check: tests/CMakeLists.txt.)
 export CAST_TIMING_SLACK=3

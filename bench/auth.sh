@@ -42,7 +42,7 @@ if [ "${CAST_IN_NETNS:-}" != 1 ]; then
 		echo "auth.sh: cannot create a network namespace" >&2
 		exit 1
 	}
-	exec unshare -n sh -c 'ip link set lo up &&
+	exec unshare -n sh -c 'ip link set lo up && echo 21000-49999 >/proc/sys/net/ipv4/ip_local_reserved_ports &&
 		ip route add 224.0.0.0/4 dev lo src 127.0.0.1 &&
 		CAST_IN_NETNS=1 exec "$0" "$@"' "$0" --json "${JSON:-}" \
 		--build "$BUILD" --secs "$SECS"

@@ -28,7 +28,7 @@ WORK=$(mktemp -d /tmp/cast-broadcast-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
 exec unshare -n sh -c '
-	ip link set lo up && ip route add 224.0.0.0/4 dev lo src 127.0.0.1 &&
+	ip link set lo up && echo 21000-49999 >/proc/sys/net/ipv4/ip_local_reserved_ports && ip route add 224.0.0.0/4 dev lo src 127.0.0.1 &&
 	exec python3 - "$@"' sh "$BUILD" "$WORK" "$SIZE" "$FPS" "$PHASE" \
 	"$CYCLES" <<'PY'
 import json, os, subprocess, sys, time

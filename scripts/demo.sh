@@ -15,7 +15,7 @@ if [ "${CAST_IN_NETNS:-}" != 1 ]; then
 	cmake -S . -B build >/dev/null
 	cmake --build build -j"$(nproc 2>/dev/null || echo 2)" \
 		--target cast-teacher cast-student
-	exec unshare -n sh -c 'ip link set lo up &&
+	exec unshare -n sh -c 'ip link set lo up && echo 21000-49999 >/proc/sys/net/ipv4/ip_local_reserved_ports &&
 		ip route add 224.0.0.0/4 dev lo src 127.0.0.1 &&
 		CAST_IN_NETNS=1 exec "$0" "$@"' "$0" "$@"
 fi

@@ -128,6 +128,8 @@ wait_online() {
 	while [ "$(online)" -lt "$1" ] && [ $i -lt $((150 * CAST_SLACK)) ]; do
 		sleep 0.2
 		i=$((i + 1))
+		# A teacher that did not start has no control socket.
+		[ $i -lt 50 ] || [ -S "$TSOCK" ] || fail "the teacher is not running (no $TSOCK)"
 	done
 	[ "$(online)" -ge "$1" ] || fail "$1 students did not sign in: $("$TEACHER" ctl --socket "$TSOCK" students 2>&1 | head -c 600)"
 }

@@ -15,8 +15,8 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v ffmpeg >/dev/null || skip "ffmpeg not installed"
-ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=30 \
-	-f lavfi -i "sine=f=880:r=48000:d=30" -c:v libx264 -preset ultrafast \
+ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=60 \
+	-f lavfi -i "sine=f=880:r=48000:d=60" -c:v libx264 -preset ultrafast \
 	-bf 0 -g 15 -c:a aac -b:a 64k -shortest "$WORK/film.mkv" ||
 	fail "ffmpeg could not make the film"
 ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=3 \
@@ -114,7 +114,14 @@ for i in 1 2 3; do
 done
 for i in 1 2 3; do wait_last s$i "s['showing'] == 'teacher' and s['width'] == 640" 80; done
 echo "a silent film to everyone, back to the broadcast at its end"
-grep '"cinema"' "$WORK/t.json" | tail -n 1 | python3 -c "
+# The teacher's stats (a line a second) say so by the next line.
+i=0
+until tail -n 1 "$WORK/t.json" | grep -q '"cinema":{[^}]*"playing":false'; do
+	i=$((i + 1))
+	[ $i -lt $((30 * CAST_SLACK)) ] || break
+	sleep 0.1
+done
+tail -n 1 "$WORK/t.json" | python3 -c "
 import json, sys
 c = json.load(sys.stdin)['cinema']
 print('teacher: %d films, %d film pictures sent' % (c['films'], c['frames_sent']))

@@ -5,6 +5,8 @@ set -eu
 
 BUILD=$(cd "$1" && pwd)
 SRC=$(cd "$2" && pwd)
+# The tests' Python helpers (tone.py: what a student played, read back).
+export PYTHONPATH="$SRC/tests/integration${PYTHONPATH:+:$PYTHONPATH}"
 TEACHER=$BUILD/teacher/cast-teacher
 STUDENT=$BUILD/student/cast-student
 WORK=$(mktemp -d /tmp/cast-it.XXXXXX)

@@ -72,39 +72,24 @@ check "$WORK/snone.json" "s['frames_decoded'] >= 40" \
 # filter over its loud 20 ms frames: the film's own pitch must carry most
 # of the power the four pitches share, for long enough.
 python3 - "$WORK" <<'PY' || fail "a student did not play its film's sound"
-import math, struct, sys, wave
+import sys
+from tone import frames, loud, share
 work = sys.argv[1]
 pitch = {"avi": 440, "asf": 660, "mkv": 880, "webm": 1100}
 
-def power(x, f):
-    k = 2 * math.cos(2 * math.pi * f / 48000)
-    s1 = s2 = 0.0
-    for v in x:
-        s1, s2 = v + k * s1 - s2, s1
-    return s1 * s1 + s2 * s2 - k * s1 * s2
-
 def loud_frames(name):
-    w = wave.open("%s/%s.wav" % (work, name))
-    assert w.getframerate() == 48000 and w.getnchannels() == 1
-    n = w.getnframes()
-    pcm = struct.unpack("<%dh" % n, w.readframes(n))
-    frames = [pcm[i:i + 960] for i in range(0, n - 959, 960)]
-    return [f for f in frames
-            if math.sqrt(sum(v * v for v in f) / 960) > 1000]
+    return loud(frames("%s/%s.wav" % (work, name)))
 
 ok = True
 for name, f0 in pitch.items():
-    loud = loud_frames(name)
-    secs = len(loud) * 0.02
-    # Up to 150 frames of it, spread over the whole play, each frame's
-    # power summed (frames apart do not keep the tone's phase).
-    step = max(1, len(loud) // 150)
-    p = {f: sum(power(fr, f) for fr in loud[::step]) for f in pitch.values()}
-    share = p[f0] / sum(p.values()) if sum(p.values()) else 0
+    snd = loud_frames(name)
+    secs = len(snd) * 0.02
+    # Up to 150 frames of it, spread over the whole play.
+    sh = share(snd, f0, pitch.values(), 150)
     need = 4.0 if name == "avi" else 3.0   # the 3 s AVI loops
     print("%s: %.1f s of sound, %d Hz carries %.0f%% of the films' pitches"
-          % (name, secs, f0, 100 * share))
-    if secs < need or share < 0.9:
+          % (name, secs, f0, 100 * sh))
+    if secs < need or sh < 0.9:
         ok = False
 silent = loud_frames("none")
 print("none: %.1f s of sound" % (len(silent) * 0.02))

@@ -178,12 +178,10 @@ wait
 # The student's sound: a gap of the pause's length between the film's
 # sound, and at its end the pitch of the film's second since the seek.
 python3 - "$WORK/s$F.wav" "$T_SEEK" "$T_END" <<'PY' || fail "$F: the student's sound did not follow the film's clock"
-import math, struct, sys, wave
-w = wave.open(sys.argv[1])
-n = w.getnframes()
-pcm = struct.unpack("<%dh" % n, w.readframes(n))
-frames = [pcm[i:i + 960] for i in range(0, n - 959, 960)]
-loud = [math.sqrt(sum(v * v for v in f) / 960) > 1000 for f in frames]
+import sys
+from tone import frames as read_frames, power, rms
+frames = read_frames(sys.argv[1])
+loud = [rms(f) > 1000 for f in frames]
 idx = [i for i, l in enumerate(loud) if l]
 if not idx:
     print("no sound"); sys.exit(1)
@@ -191,13 +189,6 @@ gap = run = 0
 for l in loud[idx[0]:idx[-1] + 1]:
     run = 0 if l else run + 1
     gap = max(gap, run)
-
-def power(x, f):
-    k = 2 * math.cos(2 * math.pi * f / 48000)
-    s1 = s2 = 0.0
-    for v in x:
-        s1, s2 = v + k * s1 - s2, s1
-    return s1 * s1 + s2 * s2 - k * s1 * s2
 
 # The film's pitch in the last second of sound, by 20 ms frames.
 tail = [frames[i] for i in idx[-50:]]

@@ -134,26 +134,17 @@ wait "$TPID" 2>/dev/null || true
 
 # The sound: 20 ms frames by which of the two pitches carries them.
 python3 - "$WORK" <<'PY' || fail "the students' sound did not follow the film"
-import math, struct, sys, wave
+import sys
+from tone import frames, power, rms
 w = sys.argv[1]
 
-def power(x, f):
-    k = 2 * math.cos(2 * math.pi * f / 48000)
-    s1 = s2 = 0.0
-    for v in x:
-        s1, s2 = v + k * s1 - s2, s1
-    return s1 * s1 + s2 * s2 - k * s1 * s2
-
 def pitches(name):
-    r = wave.open("%s/%s.wav" % (w, name))
-    n = r.getnframes()
-    pcm = struct.unpack("<%dh" % n, r.readframes(n))
     out = []
     # The first 8 ms of each 20 ms frame: 440 and 880 Hz still fall in
     # bins apart, at a third of the cost.
-    for i in range(0, n - 959, 960):
-        f = pcm[i:i + 384]
-        if math.sqrt(sum(v * v for v in f) / 384) < 500:
+    for fr in frames("%s/%s.wav" % (w, name)):
+        f = fr[:384]
+        if rms(f) < 500:
             out.append("-")
             continue
         a, b = power(f, 440), power(f, 880)

@@ -63,25 +63,13 @@ sys.exit(0 if v and a and v[0].get("width") == 640 and
 PY
 # ffmpeg's sound: seconds of the tone (1 kHz carries the power).
 python3 - "$WORK/ff.wav" <<'PY' || fail "ffmpeg did not decode the sound: $(cat "$WORK/ffmpeg.log")"
-import math, struct, sys, wave
-w = wave.open(sys.argv[1])
-n = w.getnframes()
-pcm = struct.unpack("<%dh" % n, w.readframes(n))
-
-def power(x, f):
-    k = 2 * math.cos(2 * math.pi * f / 48000)
-    s1 = s2 = 0.0
-    for v in x:
-        s1, s2 = v + k * s1 - s2, s1
-    return s1 * s1 + s2 * s2 - k * s1 * s2
-
-frames = [pcm[i:i + 960] for i in range(0, n - 959, 960)]
-loud = [f for f in frames if math.sqrt(sum(v * v for v in f) / 960) > 1000]
-step = max(1, len(loud) // 100)
-p = {f: sum(power(x, f) for x in loud[::step]) for f in (500, 1000, 1500)}
-share = p[1000] / sum(p.values()) if loud else 0
+import sys
+from tone import frames, loud, share
+frs = frames(sys.argv[1])
+snd = loud(frs)
+sh = share(snd, 1000, (500, 1000, 1500))
 print("ffmpeg decoded %.1f s of sound, %.1f s of the tone (%.0f%% at 1 kHz)"
-      % (n / 48000, len(loud) * 0.02, 100 * share))
-sys.exit(0 if len(loud) * 0.02 >= 5 and share > 0.9 else 1)
+      % (len(frs) * 0.02, len(snd) * 0.02, 100 * sh))
+sys.exit(0 if len(snd) * 0.02 >= 5 and sh > 0.9 else 1)
 PY
 echo "PASS"

@@ -3,11 +3,11 @@
 # LAN (netlab.sh); student 1 loses 5 % of the UDP arriving at it (nftables),
 # student 2 nothing. The teacher's voice (espeak-ng speech, --voice file:)
 # must still play continuously at student 1: no gap over 60 ms while the
-# source speaks (target; the test holds it to 200 ms, see below; what is
+# source speaks (target; the test holds it to 100 ms, see below; what is
 # lost is rebuilt by the coded repair packets or the
 # next frame's in-band FEC, or concealed by Opus), the losses counted
 # (concealed, FEC or repaired frames), the WAV still matching the source
-# (correlation > 0.5; see below). Student 2 is the control: nothing
+# (correlation > 0.8). Student 2 is the control: nothing
 # concealed for loss, correlation > 0.8.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netlab.sh"
@@ -50,6 +50,9 @@ echo "student 1: $2 of $1 UDP packets dropped"
 [ "${2:-0}" -gt 0 ] || fail "the loss rule dropped nothing"
 
 check "$WORK/t.json" "s['audio_frames_sent'] >= 600" "teacher sent too little audio"
+# Two repairs after each block of 4 packets (3 frames and their auth).
+check "$WORK/t.json" "s['audio_repairs_sent'] >= 0.45 * s['audio_packets_sent']" \
+	"the teacher did not send two repairs per block"
 for i in 1 2; do
 	f=$WORK/s$i.json
 	check "$f" "s['audio_frames_played'] >= 600" "s$i played too little"
@@ -61,18 +64,19 @@ c = json.load(open(sys.argv[1]))
 s = json.loads([l for l in open(sys.argv[2]) if '"final":true' in l][-1])
 lat = s['audio_latency_ms']
 print("%s: correlation %.3f over %.1f s, longest gap %d ms; concealed %d "
-      "(longest run %d ms), rebuilt from FEC %d, repaired %d, late %d; "
-      "delay p50 %.1f ms p95 %.1f ms"
+      "(longest run %d ms), rebuilt from FEC %d, repaired %d, late %d, "
+      "underruns %d, unauthenticated %d; delay p50 %.1f ms p95 %.1f ms"
       % (sys.argv[3], c['peak'], c['overlap_s'], c['max_gap_ms'],
          s['audio_concealed'], s['audio_max_concealed_ms'], s['audio_fec'],
-         s['audio_repairs_recovered'], s['audio_late'], lat['p50'], lat['p95']))
+         s['audio_repairs_recovered'], s['audio_late'], s['audio_underruns'],
+         s['audio_unauthenticated'], lat['p50'], lat['p95']))
 # Student 2 (no loss) must match the source closely, with no gap over
-# 60 ms. Student 1 (5 % loss) meets the 60 ms target in most runs, not in
-# all: gaps of 70-110 ms and windowed correlations of 0.58-0.62 were seen
-# (cause not found yet: docs/voice.md). It is held to what a regression
-# would break (no gap over 200 ms, correlation > 0.5); the line above
-# prints the figures of each run.
-least, gap = (0.8, 60) if sys.argv[3] == "s2" else (0.5, 200)
+# 60 ms. Student 1 (5 % loss) met the 60 ms target in 15 of 16 runs on the
+# loaded 2-core machine (0-40 ms; once 80 ms with two busy loops beside
+# it: a stall, not the loss) and correlated 0.93-0.94 in all:
+# docs/voice.md. It is held to 100 ms and 0.8; the line above prints the
+# figures of each run.
+least, gap = (0.8, 60) if sys.argv[3] == "s2" else (0.8, 100)
 ok = c['peak'] > least and c['overlap_s'] > 10 and c['max_gap_ms'] <= gap
 sys.exit(0 if ok else 1)
 PY

@@ -583,6 +583,26 @@ static void picture_delay(void **state)
 	assert_null(d);
 }
 
+/* The voice's repairs per block: 1..repair_block (default 2), else -EINVAL
+ * before anything is opened. */
+static void voice_repairs_cfg(void **state)
+{
+	struct cast_voice_sender_cfg c;
+	struct cast_voice_sender *v = NULL;
+
+	(void)state;
+	cast_voice_sender_cfg_init(&c);
+	assert_int_equal(c.repair_block, 4);
+	assert_int_equal(c.repairs, 2);
+	c.insecure = true;
+	c.source = "none";
+	c.repairs = 0;
+	assert_int_equal(cast_voice_sender_new(&v, &c), CAST_ERROR(EINVAL));
+	c.repairs = 5;
+	assert_int_equal(cast_voice_sender_new(&v, &c), CAST_ERROR(EINVAL));
+	assert_null(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -597,6 +617,7 @@ int main(void)
 		cmocka_unit_test(file_source),
 		cmocka_unit_test(voice_play_command),
 		cmocka_unit_test(picture_delay),
+		cmocka_unit_test(voice_repairs_cfg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

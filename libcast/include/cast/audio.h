@@ -278,11 +278,17 @@ struct cast_voice_sender_cfg {
 	int preprocess;
 	struct cast_opus_enc_cfg opus;
 	/**
-	 * Coded repair (cast/repair.h) sent with the stream, one repair per
-	 * block of this many packets (a power of two 4..128, default 4: any
-	 * one loss in 80 ms rebuilt); 0: none.
+	 * Coded repair (cast/repair.h) sent with the stream: after each
+	 * block of this many packets (a power of two 4..128, default 4),
+	 * `repairs` repair packets; 0: none.
 	 */
 	int repair_block;
+	/**
+	 * Repairs per block, 1..repair_block (default 2: any two losses
+	 * among a block's 4 packets and its 2 repairs rebuilt, 60 ms of
+	 * signed voice).
+	 */
+	int repairs;
 	bool enabled;		/* sending from the start (default true) */
 	/**
 	 * The teacher's key (can_sign; required unless insecure or

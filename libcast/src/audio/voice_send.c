@@ -64,6 +64,7 @@ void cast_voice_sender_cfg_init(struct cast_voice_sender_cfg *cfg)
 	cfg->preprocess = -1;
 	cast_opus_enc_cfg_init(&cfg->opus);
 	cfg->repair_block = 4;
+	cfg->repairs = 2;
 	cfg->enabled = true;
 }
 
@@ -117,12 +118,12 @@ static void send_packet(struct cast_voice_sender *v, uint8_t *pkt, size_t len,
 	if ((uint16_t)(seq + 1) % v->cfg.repair_block)
 		return;
 	/* The block may have begun before this stream did: cover what we
-	 * sent of it. */
-	{
+	 * sent of it. Seeds 0, 1, ...: any `repairs` losses are rebuilt. */
+	for (uint32_t seed = 0; seed < (uint32_t)v->cfg.repairs; seed++) {
 		uint16_t base = cast_repair_block_base(seq, v->cfg.repair_block);
 		int covered = v->cfg.repair_block;
 
-		n = cast_repair_enc_make(v->renc, base, covered, 0, rep,
+		n = cast_repair_enc_make(v->renc, base, covered, seed, rep,
 					 sizeof(rep));
 		if (n == CAST_ERROR(ENOENT))
 			return;
@@ -406,7 +407,8 @@ int cast_voice_sender_new(struct cast_voice_sender **out,
 	if (cfg->repair_block &&
 	    (cfg->repair_block < CAST_REPAIR_MIN_BLOCK ||
 	     cfg->repair_block > CAST_REPAIR_MAX_BLOCK ||
-	     (cfg->repair_block & (cfg->repair_block - 1))))
+	     (cfg->repair_block & (cfg->repair_block - 1)) ||
+	     cfg->repairs < 1 || cfg->repairs > cfg->repair_block))
 		return CAST_ERROR(EINVAL);
 	v = calloc(1, sizeof(*v));
 	if (!v)

@@ -2,6 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <math.h>
+
+#include <pango/pangocairo.h>
+
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
@@ -22,10 +26,20 @@
  *
  * Decoded yuv420p goes out as it is (no copy, no conversion); anything else
  * is converted to I420 once per frame that is shown.
+ *
+ * A file with sound and no moving picture (an mp3, an m4a, an ogg) shows a
+ * still: its cover art (an attached picture) when it has one, else a card
+ * with its name. The still stands as a frame every STILL_US, for the
+ * sound's length (with no length, a live stream, until stopped), so the
+ * pacing, looping and the film's clock below work as for a film.
  */
 
 /* Decodes per grab at most, so a grab after a long stall stays short. */
 #define MAX_DECODES 16
+/* A sound file's still: one frame each, and the card's size. */
+#define STILL_US 500000
+#define CARD_W 1280
+#define CARD_H 720
 
 struct filesrc {
 	AVFormatContext *fmt;
@@ -58,6 +72,12 @@ struct filesrc {
 	struct cast_cinema *cinema;
 	uint64_t gen;
 	int64_t origin_us;
+
+	/* A sound file: its still picture, the next still's index and the
+	 * sound's length (0: unknown). */
+	AVFrame *still;
+	int64_t still_k;
+	int64_t duration_us;
 };
 
 static int av_to_cast(int e)
@@ -92,12 +112,171 @@ static void file_close(void *priv)
 		return;
 	sws_freeContext(fs->sws);
 	av_freep(&fs->buf[0]);
+	av_frame_free(&fs->still);
 	av_frame_free(&fs->cur);
 	av_frame_free(&fs->next);
 	av_packet_free(&fs->pkt);
 	avcodec_free_context(&fs->dec);
 	cast__media_close(&fs->fmt);
 	free(fs);
+}
+
+/* The cover art of stream `idx` (an attached picture), decoded. */
+static AVFrame *decode_cover(AVFormatContext *fmt, int idx)
+{
+	AVStream *st = fmt->streams[idx];
+	const AVCodec *codec = avcodec_find_decoder(st->codecpar->codec_id);
+	AVCodecContext *dec = codec ? avcodec_alloc_context3(codec) : NULL;
+	AVFrame *f = av_frame_alloc();
+	bool ok = false;
+
+	if (dec && f &&
+	    avcodec_parameters_to_context(dec, st->codecpar) >= 0 &&
+	    avcodec_open2(dec, codec, NULL) >= 0 &&
+	    avcodec_send_packet(dec, &st->attached_pic) >= 0) {
+		avcodec_send_packet(dec, NULL);
+		ok = avcodec_receive_frame(dec, f) >= 0 && f->width > 0 &&
+		     f->height > 0;
+	}
+	avcodec_free_context(&dec);
+	if (!ok)
+		av_frame_free(&f);
+	return f;
+}
+
+/* The cover scaled into `w` x `h` (aspect kept) as a cairo surface. */
+static cairo_surface_t *cover_surface(const AVFrame *c, int w, int h)
+{
+	double k = fmin((double)w / c->width, (double)h / c->height);
+	int cw = (int)(c->width * k), ch = (int)(c->height * k);
+	cairo_surface_t *cs;
+	struct SwsContext *sws;
+	uint8_t *dst[4] = {NULL};
+	int stride[4] = {0};
+
+	if (cw < 1 || ch < 1)
+		return NULL;
+	cs = cairo_image_surface_create(CAIRO_FORMAT_RGB24, cw, ch);
+	if (cairo_surface_status(cs) != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(cs);
+		return NULL;
+	}
+	sws = sws_getContext(c->width, c->height, c->format, cw, ch,
+			     AV_PIX_FMT_BGR0, SWS_BICUBIC, NULL, NULL, NULL);
+	if (!sws) {
+		cairo_surface_destroy(cs);
+		return NULL;
+	}
+	cairo_surface_flush(cs);
+	dst[0] = cairo_image_surface_get_data(cs);
+	stride[0] = cairo_image_surface_get_stride(cs);
+	sws_scale(sws, (const uint8_t *const *)c->data, c->linesize, 0,
+		  c->height, dst, stride);
+	sws_freeContext(sws);
+	cairo_surface_mark_dirty(cs);
+	return cs;
+}
+
+/*
+ * The still of a sound without a moving picture: its cover (aspect kept)
+ * or a note, with the file's name under it, on a dark 16:9 card.
+ */
+static AVFrame *make_card(const char *path, const AVFrame *cover)
+{
+	AVFrame *f = av_frame_alloc();
+	const char *name = strrchr(path, '/');
+	cairo_surface_t *cs, *pic = NULL;
+	cairo_t *cr;
+	PangoLayout *lay;
+	PangoFontDescription *fd;
+	int tw, th;
+
+	if (!f)
+		return NULL;
+	f->format = AV_PIX_FMT_BGR0; /* cairo's RGB24, little-endian */
+	f->width = CARD_W;
+	f->height = CARD_H;
+	if (av_frame_get_buffer(f, 64) < 0) {
+		av_frame_free(&f);
+		return NULL;
+	}
+	name = name ? name + 1 : path;
+	cs = cairo_image_surface_create_for_data(f->data[0], CAIRO_FORMAT_RGB24,
+						 CARD_W, CARD_H, f->linesize[0]);
+	cr = cairo_create(cs);
+	cairo_set_source_rgb(cr, 0.11, 0.14, 0.20);
+	cairo_paint(cr);
+	lay = pango_cairo_create_layout(cr);
+	pango_layout_set_width(lay, (CARD_W - 160) * PANGO_SCALE);
+	pango_layout_set_alignment(lay, PANGO_ALIGN_CENTER);
+	pango_layout_set_ellipsize(lay, PANGO_ELLIPSIZE_MIDDLE);
+	fd = pango_font_description_from_string("Sans 150");
+	if (cover)
+		pic = cover_surface(cover, CARD_W - 160, CARD_H - 180);
+	if (pic) {
+		int pw = cairo_image_surface_get_width(pic);
+		int ph = cairo_image_surface_get_height(pic);
+
+		cairo_set_source_surface(cr, pic, (CARD_W - pw) / 2.0,
+					 (CARD_H - 120 - ph) / 2.0);
+		cairo_paint(cr);
+		cairo_surface_destroy(pic);
+	} else {
+		pango_layout_set_font_description(lay, fd);
+		pango_layout_set_text(lay, "\u266B", -1);
+		pango_layout_get_pixel_size(lay, &tw, &th);
+		cairo_set_source_rgb(cr, 0.55, 0.70, 0.95);
+		cairo_move_to(cr, 80, (CARD_H - 120 - th) / 2.0);
+		pango_cairo_show_layout(cr, lay);
+	}
+	pango_font_description_set_size(fd, 40 * PANGO_SCALE);
+	pango_layout_set_font_description(lay, fd);
+	/* The name is text, never markup. */
+	pango_layout_set_text(lay, name, -1);
+	cairo_set_source_rgb(cr, 0.95, 0.95, 0.95);
+	cairo_move_to(cr, 80, CARD_H - 110);
+	pango_cairo_show_layout(cr, lay);
+	pango_font_description_free(fd);
+	g_object_unref(lay);
+	cairo_destroy(cr);
+	cairo_surface_flush(cs);
+	cairo_surface_destroy(cs);
+	return f;
+}
+
+/* A sound file: its still (cover or card), the sizes it is shown at. */
+static int open_still(struct filesrc *fs, const char *path)
+{
+	AVFrame *cover = NULL;
+	int idx = -1;
+
+	for (unsigned i = 0; i < fs->fmt->nb_streams; i++)
+		if (fs->fmt->streams[i]->disposition &
+		    AV_DISPOSITION_ATTACHED_PIC) {
+			idx = (int)i;
+			break;
+		}
+	if (idx >= 0)
+		cover = decode_cover(fs->fmt, idx);
+	fs->still = make_card(path, cover);
+	av_frame_free(&cover);
+	if (!fs->still)
+		return CAST_ERROR(ENOMEM);
+	fs->w = CARD_W;
+	fs->h = CARD_H;
+	fs->frame_us = STILL_US;
+	fs->tb = (AVRational){1, 1000000};
+	fs->duration_us = fs->fmt->duration != AV_NOPTS_VALUE &&
+				  fs->fmt->duration > 0
+			      ? fs->fmt->duration
+			      : 0;
+	for (unsigned i = 0; i < fs->fmt->nb_streams; i++)
+		fs->fmt->streams[i]->discard = AVDISCARD_ALL;
+	cast_log(CAST_LOG_INFO, "file",
+		 "%s: sound without a picture: showing %s for %.1f s", path,
+		 idx >= 0 ? "its cover" : "a card",
+		 (double)fs->duration_us / 1e6);
+	return 0;
 }
 
 static int file_open(void **priv, const struct cast_capture_cfg *cfg, int *w,
@@ -136,6 +315,25 @@ static int file_open(void **priv, const struct cast_capture_cfg *cfg, int *w,
 	}
 	err =
 	    av_find_best_stream(fs->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0);
+	if ((err < 0 || (fs->fmt->streams[err]->disposition &
+	                 AV_DISPOSITION_ATTACHED_PIC)) &&
+	    av_find_best_stream(fs->fmt, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0) >=
+	        0) {
+		err = open_still(fs, cfg->device);
+		fs->cur = av_frame_alloc();
+		fs->next = av_frame_alloc();
+		if (!err && (!fs->cur || !fs->next))
+			err = CAST_ERROR(ENOMEM);
+		if (err)
+			goto out;
+		fs->origin_us = 0;
+		if (fs->cinema)
+			fs->gen = cast_cinema_generation(fs->cinema);
+		*priv = fs;
+		*w = fs->w;
+		*h = fs->h;
+		return 0;
+	}
 	if (err < 0 || !codec) {
 		cast_log(CAST_LOG_ERROR, "file", "%s: no decodable video",
 		         cfg->device);
@@ -202,6 +400,21 @@ static int decode_next(struct filesrc *fs)
 	int64_t pts;
 	int err;
 
+	if (fs->still) {
+		int64_t t = fs->still_k * fs->frame_us;
+
+		if (fs->duration_us > 0 && t >= fs->duration_us)
+			return CAST_EOF;
+		av_frame_unref(fs->next);
+		err = av_frame_ref(fs->next, fs->still);
+		if (err < 0)
+			return CAST_ERROR(ENOMEM);
+		fs->still_k++;
+		fs->next_t = fs->loop_off_us + t;
+		fs->frames_in_pass++;
+		return 0;
+	}
+
 	for (;;) {
 		err = avcodec_receive_frame(fs->dec, fs->next);
 		if (!err)
@@ -258,6 +471,13 @@ static int rewind_file(struct filesrc *fs)
 	int64_t ts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
 	int err;
 
+	if (fs->still) {
+		fs->still_k = 0;
+		fs->dec_eof = false;
+		fs->loop_off_us = fs->last_t + fs->frame_us;
+		fs->frames_in_pass = 0;
+		return 0;
+	}
 	err = av_seek_frame(fs->fmt, fs->stream, ts, AVSEEK_FLAG_BACKWARD);
 	if (err < 0) {
 		log_av("seek", err);
@@ -280,6 +500,13 @@ static int seek_film(struct filesrc *fs, int64_t t_us)
 	                          fs->tb);
 	int err;
 
+	if (fs->still) {
+		fs->still_k = t_us > 0 ? t_us / fs->frame_us : 0;
+		fs->dec_eof = false;
+		fs->have_next = false;
+		fs->frames_in_pass = 0;
+		return 0;
+	}
 	err = av_seek_frame(fs->fmt, fs->stream, ts, AVSEEK_FLAG_BACKWARD);
 	if (err < 0) {
 		log_av("seek", err);

@@ -146,6 +146,15 @@ int cast_replay_new(struct cast_replay **out, const struct cast_replay_cfg *cfg)
 	}
 	r->vidx = av_find_best_stream(r->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL,
 				      0);
+	/* Sound with no moving picture (at most a cover): the file
+	 * capture shows a still, encoded. */
+	if ((r->vidx < 0 || (r->fmt->streams[r->vidx]->disposition &
+			     AV_DISPOSITION_ATTACHED_PIC)) &&
+	    av_find_best_stream(r->fmt, AVMEDIA_TYPE_AUDIO, -1, -1, NULL, 0) >=
+		0) {
+		err = CAST_ERROR(ENOTSUP);
+		goto out;
+	}
 	if (r->vidx < 0) {
 		err = CAST_EMALFORMED;
 		goto out;

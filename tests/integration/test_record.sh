@@ -3,6 +3,9 @@
 # 1. --record: ffprobe reads an H.264 Matroska file with the lesson's title
 #    whose frame count is the teacher's frames_sent and whose length is the
 #    broadcast's; ffmpeg decodes it whole without an error and seeks in it.
+#    The first file, handed out (ctl send), reaches the student whole.
+# 1b. --record with --voice: an H.264 + Opus file, the sound as long as the
+#    picture and carrying the voice's tone; every frame sent is in it.
 # 2. ctl record stop / record start path=…: a second, whole file.
 # 3. kill -9 while recording: the file decodes to within 2 s of the kill.
 # 4. a full disk (a 256 KiB tmpfs in a mount namespace): the recording stops
@@ -59,6 +62,16 @@ F1="$REC/first.mkv"
 N1=$(frames "$F1")
 grep -q "\"record_path\":\"$REC/second.mkv\"" "$WORK/r3.json" ||
 	fail "second recording elsewhere: $(cat "$WORK/r3.json")"
+# Handed out: a recording is a file like any other.
+"$TEACHER" ctl --socket "$WORK/t.sock" send "path=$F1" >"$WORK/send.json" ||
+	fail "send the recording: $(cat "$WORK/send.json")"
+for _ in $(seq $((300 * CAST_SLACK))); do
+	cmp -s "$F1" "$HOME/libcast/inbox/first.mkv" && break
+	sleep 0.1
+done
+cmp -s "$F1" "$HOME/libcast/inbox/first.mkv" ||
+	fail "the recording handed out did not reach the student whole"
+echo "first.mkv handed out: the student's copy is the same file"
 for _ in $(seq 300); do
 	"$TEACHER" ctl --socket "$WORK/t.sock" record | grep -q '"record_frames":[1-9][0-9][0-9]' && break
 	sleep 0.1
@@ -101,8 +114,10 @@ ffmpeg -v error -ss 2.5 -i "$F2" -frames:v 1 -f null - 2>"$WORK/seek.log" ||
 grep -q "Maths-7B" "$WORK/t.log" && fail "a given name was replaced by the default"
 
 # --- 1b: a recording from the start, frame for frame ----------------------
+ffmpeg -loglevel error -y -f lavfi -i "sine=f=440:r=48000:d=10" "$WORK/tone.wav" ||
+	fail "ffmpeg could not make the voice"
 bg $T --record "$WORK/whole.mkv" --duration 5 --ctl-socket "$WORK/t2.sock" \
-	--stats "$WORK/t2.json" 2>"$WORK/t2.log"
+	--voice "file:$WORK/tone.wav" --stats "$WORK/t2.json" 2>"$WORK/t2.log"
 wait
 SENT=$(stat_of "$WORK/t2.json" frames_sent)
 N=$(frames "$WORK/whole.mkv")
@@ -111,6 +126,22 @@ echo "whole: $N frames of $SENT sent, $DUR s"
 [ "$N" -eq "$SENT" ] || fail "recorded $N frames of $SENT sent"
 python3 -c "import sys; d=float(sys.argv[1]); sys.exit(not 4.0 <= d <= 5.2)" "$DUR" ||
 	fail "a 5 s broadcast recorded as $DUR s"
+# The voice's own Opus packets, as long as the picture, with its tone.
+ffprobe -v error -show_entries stream=codec_name -of csv=p=0 "$WORK/whole.mkv" |
+	sort | tr '\n' ' ' | grep -qx "h264 opus " ||
+	fail "not H.264 and Opus: $(ffprobe -v error -show_entries stream=codec_name -of csv=p=0 "$WORK/whole.mkv")"
+ffmpeg -loglevel error -y -i "$WORK/whole.mkv" -map 0:a -ac 1 -ar 48000 "$WORK/whole.wav" ||
+	fail "ffmpeg could not decode the recording's sound"
+python3 - "$WORK/whole.wav" "$DUR" <<'PY' || fail "the recording's sound is not the voice"
+import sys
+from tone import frames, loud, share
+frs = frames(sys.argv[1])
+snd = loud(frs)
+sh = share(snd, 440, (220, 440, 880))
+secs = len(frs) * 0.02
+print("whole: %.1f s of sound (%.1f s loud), 440 Hz carries %.0f%%" % (secs, len(snd) * 0.02, 100 * sh))
+sys.exit(0 if abs(secs - float(sys.argv[2])) < 0.6 and len(snd) * 0.02 > 3.5 and sh > 0.9 else 1)
+PY
 
 # --- 3: kill -9 --------------------------------------------------------------
 $T --record "$WORK/killed.mkv" --duration 30 --ctl-socket "$WORK/t3.sock" \

@@ -26,6 +26,21 @@
 #define PAGE_ROWS 4
 #define LABEL_H 28
 
+void cast__screen_receiver_cfg(struct cast_receiver_cfg *rc, int channel,
+			       const char *iface,
+			       const struct cast_screen_stream *st,
+			       const uint8_t *pk)
+{
+	cast_receiver_cfg_init(rc);
+	rc->channel = channel;
+	rc->iface = iface;
+	rc->group = st->group;
+	rc->port = st->port;
+	rc->media_key = &st->key;
+	rc->teacher_pk = pk;
+	rc->unicast_after_ms = 0;
+}
+
 enum { SHOW_DEMO, SHOW_FILM };
 
 /* One student's stream to the teacher (wall, focus or control). */
@@ -245,14 +260,10 @@ static int seat_start(struct cast_screens *sc, struct seat *s, int fps, int w,
 	cmd->u.screen_send.kbps = kbps;
 	err = stream_keys(&cmd->u.screen_send.to, cmd->u.screen_send.seed, pk);
 	if (!err) {
-		cast_receiver_cfg_init(&rc);
-		rc.channel = sc->cfg.channel;
-		rc.iface = sc->cfg.iface;
+		cast__screen_receiver_cfg(&rc, sc->cfg.channel, sc->cfg.iface,
+					  &cmd->u.screen_send.to, pk);
+		/* To the teacher's own address. */
 		rc.group = "0.0.0.0";
-		rc.port = cmd->u.screen_send.to.port;
-		rc.media_key = &cmd->u.screen_send.to.key;
-		rc.teacher_pk = pk;
-		rc.unicast_after_ms = 0;
 		/* Thumbnails: fifty receivers must cost little. */
 		rc.poll_ms = fps <= 2 ? 100 : fps < 10 ? 50 : 10;
 		rc.on_frame = seat_frame;
@@ -577,14 +588,8 @@ static int demo_start(struct cast_screens *sc, const char *from, const char *to,
 	err = stream_keys(&cmd->u.screen_send.to, cmd->u.screen_send.seed, pk);
 	if (!err) {
 		/* The teacher watches it too. */
-		cast_receiver_cfg_init(&rc);
-		rc.channel = sc->cfg.channel;
-		rc.iface = sc->cfg.iface;
-		rc.group = cmd->u.screen_send.to.group;
-		rc.port = cmd->u.screen_send.to.port;
-		rc.media_key = &cmd->u.screen_send.to.key;
-		rc.teacher_pk = pk;
-		rc.unicast_after_ms = 0;
+		cast__screen_receiver_cfg(&rc, sc->cfg.channel, sc->cfg.iface,
+					  &cmd->u.screen_send.to, pk);
 		rc.on_frame = demo_frame;
 		rc.arg = sc;
 		err = cast_receiver_new(&sc->demo_r, &rc);

@@ -2,7 +2,20 @@
 #ifndef CAST_CLASS_SCREENS_INT_H
 #define CAST_CLASS_SCREENS_INT_H
 
+#include "cast/receiver.h"
 #include "cast/screens.h"
+
+/*
+ * A receiver's configuration for a screen stream of the class (a
+ * student's demo or wall thumbnail, the teacher watching a demo): its
+ * group and port, its SRTP key, signed by `pk`; never a unicast copy
+ * (feedback goes to the sender, learnt from its first signed packet).
+ * `st` and `pk` must outlive the receiver's creation.
+ */
+void cast__screen_receiver_cfg(struct cast_receiver_cfg *rc, int channel,
+			       const char *iface,
+			       const struct cast_screen_stream *st,
+			       const uint8_t *pk);
 
 /*
  * Shows the teacher's own stream (`show`: demo and film set) to `to`

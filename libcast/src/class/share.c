@@ -12,6 +12,7 @@
 #include "cast/log.h"
 #include "cast/audio.h"
 #include "cast/screens.h"
+#include "class/screens_int.h"
 
 /* ---- Sending ------------------------------------------------------------ */
 
@@ -355,20 +356,13 @@ int cast_watch_apply(struct cast_watch *w, const struct cast_cmd_screen_show *cm
 	cast_receiver_free(&w->old);
 	if (!cmd->demo)
 		return 0;
-	cast_receiver_cfg_init(&rc);
-	rc.channel = w->cfg.channel;
-	rc.iface = w->cfg.iface;
-	rc.group = cmd->from_stream.group;
-	rc.port = cmd->from_stream.port;
-	rc.media_key = &cmd->from_stream.key;
-	rc.teacher_pk = cmd->pk;
+	/* Feedback goes to the demonstrator; never a unicast copy. */
+	cast__screen_receiver_cfg(&rc, w->cfg.channel, w->cfg.iface,
+				  &cmd->from_stream, cmd->pk);
 	rc.no_decode = w->cfg.no_decode;
 	rc.check_stamp = w->cfg.check_stamp;
 	rc.on_frame = demo_frame;
 	rc.arg = w;
-	/* Feedback goes to the demonstrator, learnt from its first signed
-	 * packet; never a unicast copy of a demo. */
-	rc.unicast_after_ms = 0;
 	err = cast_receiver_new(&r, &rc);
 	pthread_mutex_lock(&w->lock);
 	if (!err) {

@@ -50,35 +50,41 @@ static const struct {
 	const char *name;    /* stats and tests */
 	const char *feature; /* the custom menu's (F16) name; NULL: always */
 	enum cast_ui_str label;
-	const char *icon;
+	enum cast_ui_icon icon;
 	const char *shortcut;
 	bool menu;
 } actions[A_COUNT] = {
-    [A_BROADCAST] = {"broadcast", "broadcast", CAST_S_BROADCAST, "◉", "F4",
-                     false},
-    [A_LOCK] = {"lock", "lock", CAST_S_LOCK, "lock", "Ctrl+L", false},
-    [A_MESSAGE] = {"message", "message", CAST_S_MESSAGE, "✉", "Ctrl+M", false},
-    [A_MARQUEE] = {"marquee", "marquee", CAST_S_MARQUEE, "⇶", "Ctrl+K", false},
-    [A_WATERMARK] = {"watermark", "watermark", CAST_S_WATERMARK, "≋", "Ctrl+W",
-                     true},
-    [A_WEB] = {"web", "web", CAST_S_WEB, "⌘", NULL, false},
-    [A_FILES] = {"files", "send", CAST_S_FILES, "⇪", NULL, false},
-    [A_HOMEWORK] = {"homework", "collect", CAST_S_HOMEWORK, "⇩", NULL, false},
-    [A_ATTENDANCE] = {"attendance", "attendance", CAST_S_ATTENDANCE, "☑", NULL,
-                      false},
-    [A_WAKE] = {"wake", "wake", CAST_S_WAKE, "☀", NULL, false},
-    [A_POWER] = {"power", "power", CAST_S_POWER, "⚡", NULL, true},
-    [A_BOARD] = {"whiteboard", "whiteboard", CAST_S_WHITEBOARD, "✎", "F5",
-                 false},
-    [A_RECORD] = {"record", "record", CAST_S_RECORD, "●", "F6", false},
-    [A_VOICE] = {"voice", "voice", CAST_S_VOICE, "♪", "F7", false},
-    [A_LANGUAGE] = {"language", NULL, CAST_S_LANGUAGE, "文", "Ctrl+G", true},
-    [A_MENU] = {"menu", NULL, CAST_S_MENU, "☰", NULL, true},
-    [A_BAR] = {"bar", "bar", CAST_S_BAR, "▭", "F11", false},
-    [A_WALL] = {"wall", "wall", CAST_S_WALL, "▦", "F8", false},
-    [A_DEMO] = {"demo", "demo", CAST_S_DEMO_START, "▶", "F9", false},
-    [A_CONTROL] = {"control", "control", CAST_S_CONTROL, "⌖", "F12", false},
-    [A_FILM] = {"film", "film", CAST_S_FILM, "▷", NULL, false},
+    [A_BROADCAST] = {"broadcast", "broadcast", CAST_S_BROADCAST,
+                     CAST_ICON_BROADCAST, "F4", false},
+    [A_LOCK] = {"lock", "lock", CAST_S_LOCK, CAST_ICON_LOCK, "Ctrl+L", false},
+    [A_MESSAGE] = {"message", "message", CAST_S_MESSAGE, CAST_ICON_MESSAGE,
+                   "Ctrl+M", false},
+    [A_MARQUEE] = {"marquee", "marquee", CAST_S_MARQUEE, CAST_ICON_MARQUEE,
+                   "Ctrl+K", false},
+    [A_WATERMARK] = {"watermark", "watermark", CAST_S_WATERMARK,
+                     CAST_ICON_WATERMARK, "Ctrl+W", true},
+    [A_WEB] = {"web", "web", CAST_S_WEB, CAST_ICON_WEB, NULL, false},
+    [A_FILES] = {"files", "send", CAST_S_FILES, CAST_ICON_FILES, NULL, false},
+    [A_HOMEWORK] = {"homework", "collect", CAST_S_HOMEWORK, CAST_ICON_HOMEWORK,
+                    NULL, false},
+    [A_ATTENDANCE] = {"attendance", "attendance", CAST_S_ATTENDANCE,
+                      CAST_ICON_ATTENDANCE, NULL, false},
+    [A_WAKE] = {"wake", "wake", CAST_S_WAKE, CAST_ICON_WAKE, NULL, false},
+    [A_POWER] = {"power", "power", CAST_S_POWER, CAST_ICON_POWER, NULL, true},
+    [A_BOARD] = {"whiteboard", "whiteboard", CAST_S_WHITEBOARD,
+                 CAST_ICON_WHITEBOARD, "F5", false},
+    [A_RECORD] = {"record", "record", CAST_S_RECORD, CAST_ICON_RECORD, "F6",
+                  false},
+    [A_VOICE] = {"voice", "voice", CAST_S_VOICE, CAST_ICON_VOICE, "F7", false},
+    [A_LANGUAGE] = {"language", NULL, CAST_S_LANGUAGE, CAST_ICON_LANGUAGE,
+                    "Ctrl+G", true},
+    [A_MENU] = {"menu", NULL, CAST_S_MENU, CAST_ICON_MENU, NULL, true},
+    [A_BAR] = {"bar", "bar", CAST_S_BAR, CAST_ICON_BAR, "F11", false},
+    [A_WALL] = {"wall", "wall", CAST_S_WALL, CAST_ICON_WALL, "F8", false},
+    [A_DEMO] = {"demo", "demo", CAST_S_DEMO_START, CAST_ICON_DEMO, "F9", false},
+    [A_CONTROL] = {"control", "control", CAST_S_CONTROL, CAST_ICON_CONTROL,
+                   "F12", false},
+    [A_FILM] = {"film", "film", CAST_S_FILM, CAST_ICON_FILM, NULL, false},
 };
 
 /* The floating bar (logical px): Stop broadcast, Lock, Console and
@@ -124,20 +130,23 @@ enum pal {
 
 static const char *const tool_names[CAST_BOARD_TOOLS] = {
     "pen", "highlighter", "line", "arrow", "rect", "ellipse", "text", "eraser"};
-static const char *const tool_icons[CAST_BOARD_TOOLS] = {"✎", "▮", "╱", "→",
-                                                         "▭", "◯", "T", "⌫"};
+static const enum cast_ui_icon tool_icons[CAST_BOARD_TOOLS] = {
+    CAST_ICON_PEN,  CAST_ICON_HIGHLIGHTER, CAST_ICON_LINE, CAST_ICON_ARROW,
+    CAST_ICON_RECT, CAST_ICON_ELLIPSE,     CAST_ICON_TEXT, CAST_ICON_ERASER};
 static const uint32_t pal_colors[4] = {0xe53935, 0x1e88e5, 0x43a047, 0xfdd835};
 static const double pal_widths[3] = {3, 6, 12};
 static const char *const pal_names[] = {"undo", "redo", "clear",
                                         "prev", "next", "new_page"};
-static const char *const pal_icons[] = {"↶", "↷", "✕", "◀", "▶", "+"};
+static const enum cast_ui_icon pal_icons[] = {
+    CAST_ICON_UNDO,      CAST_ICON_REDO,      CAST_ICON_CLEAR,
+    CAST_ICON_PREV_PAGE, CAST_ICON_NEXT_PAGE, CAST_ICON_NEW_PAGE};
 /* Each palette button's name, for its tooltip (P_TOOL … P_NEW). */
 static const enum cast_ui_str pal_tips[] = {
-    CAST_S_PEN,   CAST_S_HIGHLIGHTER, CAST_S_LINE,      CAST_S_ARROW,
-    CAST_S_RECT,  CAST_S_ELLIPSE,     CAST_S_TEXT,      CAST_S_ERASER,
-    CAST_S_RED,   CAST_S_BLUE,        CAST_S_GREEN,     CAST_S_YELLOW,
-    CAST_S_THIN,  CAST_S_MEDIUM,      CAST_S_THICK,     CAST_S_UNDO,
-    CAST_S_REDO,  CAST_S_CLEAR,       CAST_S_PREV_PAGE, CAST_S_NEXT_PAGE,
+    CAST_S_PEN,     CAST_S_HIGHLIGHTER, CAST_S_LINE,      CAST_S_ARROW,
+    CAST_S_RECT,    CAST_S_ELLIPSE,     CAST_S_TEXT,      CAST_S_ERASER,
+    CAST_S_RED,     CAST_S_BLUE,        CAST_S_GREEN,     CAST_S_YELLOW,
+    CAST_S_THIN,    CAST_S_MEDIUM,      CAST_S_THICK,     CAST_S_UNDO,
+    CAST_S_REDO,    CAST_S_CLEAR,       CAST_S_PREV_PAGE, CAST_S_NEXT_PAGE,
     CAST_S_NEW_PAGE};
 _Static_assert(sizeof(pal_tips) / sizeof(pal_tips[0]) == P_COUNT,
                "a tooltip for every palette button");
@@ -1885,9 +1894,10 @@ static void draw_board(struct console *c, cairo_t *cr)
 		           st.color == pal_colors[p - P_COLOR]) ||
 		          (p >= P_WIDTH && p < P_UNDO &&
 		           st.width == pal_widths[p - P_WIDTH]);
-		const char *icon = p < P_COLOR  ? tool_icons[p - P_TOOL]
-		                   : p < P_UNDO ? ""
-		                                : pal_icons[p - P_UNDO];
+		const char *icon =
+		    p < P_COLOR  ? cast_ui_icon(tool_icons[p - P_TOOL])
+		    : p < P_UNDO ? ""
+		                 : cast_ui_icon(pal_icons[p - P_UNDO]);
 		struct cast_ui_rect r = c->pal[p];
 
 		cast_ui_fill(cr, &r, u * 0.2, on ? 0x1a73e8 : 0x3c4043);
@@ -2301,18 +2311,19 @@ static bool all_locked(const struct console *c)
 static void draw_bar(struct console *c, cairo_t *cr)
 {
 	double u = BAR_UNIT;
-	struct cast_ui_button lock = {.icon = "lock",
+	struct cast_ui_button lock = {.icon = cast_ui_icon(CAST_ICON_LOCK),
 	                              .label = T(c, CAST_S_LOCK),
 	                              .pressed = all_locked(c)};
-	struct cast_ui_button con = {.icon = "▣",
+	struct cast_ui_button con = {.icon = cast_ui_icon(CAST_ICON_CONSOLE),
 	                             .label = T(c, CAST_S_CONSOLE)};
 	struct cast_ui_rect all = {0, 0, BAR_W, BAR_H};
-	struct cast_ui_button board = {.icon = "✎",
+	struct cast_ui_button board = {.icon =
+	                                   cast_ui_icon(CAST_ICON_WHITEBOARD),
 	                               .label = T(c, CAST_S_WHITEBOARD),
 	                               .pressed = c->cfg.board &&
 	                                          cast_board_on(c->cfg.board)};
 	struct cast_ui_button bcast = {
-	    .icon = "◉",
+	    .icon = cast_ui_icon(CAST_ICON_BROADCAST),
 	    .label = T(c, c->broadcasting ? CAST_S_BROADCAST_STOP
 	                                  : CAST_S_BROADCAST_START),
 	    .pressed = c->broadcasting};
@@ -2347,10 +2358,11 @@ static void draw_bar(struct console *c, cairo_t *cr)
 	t2 = (struct cast_ui_rect){tx, BAR_H / 2.0, BAR_W - tx - u * 0.6,
 	                           BAR_H / 2.0 - 4};
 	if (c->broadcasting)
-		snprintf(line, sizeof(line), "● %s %.2f Mbit/s",
-		         T(c, CAST_S_BROADCASTING), c->bitrate_kbps / 1000);
+		snprintf(line, sizeof(line), "%s %s %.2f Mbit/s",
+		         cast_ui_icon(CAST_ICON_ON), T(c, CAST_S_BROADCASTING),
+		         c->bitrate_kbps / 1000);
 	else
-		snprintf(line, sizeof(line), "○ %s",
+		snprintf(line, sizeof(line), "%s %s", cast_ui_icon(CAST_ICON_OFF),
 		         T(c, CAST_S_NOT_BROADCASTING));
 	cast_ui_label(c->ui, cr, &t1, line, u * 0.85,
 	              c->broadcasting ? 0xff6b6b : 0xe8eaed, true,
@@ -2385,7 +2397,7 @@ static void draw(struct console *c)
 	for (int i = 0; i < c->n_visible && i < c->lay.n_buttons; i++) {
 		int a = c->visible[i];
 		struct cast_ui_button b = {
-		    .icon = actions[a].icon,
+		    .icon = cast_ui_icon(actions[a].icon),
 		    .label = T(c, actions[a].label),
 		    .shortcut = actions[a].shortcut,
 		    .focused = c->focus_button == i,

@@ -34,10 +34,10 @@ int main(int argc, char **argv)
 		return 2;
 	cast_ui_layout(&l, w, h, n);
 	if (!strcmp(argv[6], "lock")) {
-		b.icon = "lock";
+		b.icon = cast_ui_icon(CAST_ICON_LOCK);
 		b.label = cast_ui_text((enum cast_lang)lang, CAST_S_LOCK);
 	} else {
-		b.icon = "☰";
+		b.icon = cast_ui_icon(CAST_ICON_MENU);
 		b.label = cast_ui_text((enum cast_lang)lang, CAST_S_MENU);
 		b.has_menu = true;
 	}

@@ -140,6 +140,67 @@ CAST_API const char *cast_lang_name(enum cast_lang lang);
  * language; -EINVAL for one the table lacks. */
 CAST_API int cast_lang_parse(const char *code);
 
+/* ---- Icons -------------------------------------------------------------- */
+
+/**
+ * Every icon the console shows (toolbar, floating bar, whiteboard palette,
+ * the marks on menus and the bar): one table, so that test_ui can lay each
+ * out with the widget layer's fonts and fail on a glyph they lack (which
+ * would show as an empty box).
+ */
+enum cast_ui_icon {
+	CAST_ICON_BROADCAST,
+	CAST_ICON_LOCK, /* drawn with cairo: a padlock */
+	CAST_ICON_MESSAGE,
+	CAST_ICON_MARQUEE,
+	CAST_ICON_WATERMARK,
+	CAST_ICON_WEB,
+	CAST_ICON_FILES,
+	CAST_ICON_HOMEWORK,
+	CAST_ICON_ATTENDANCE,
+	CAST_ICON_WAKE,
+	CAST_ICON_POWER,
+	CAST_ICON_WHITEBOARD,
+	CAST_ICON_RECORD,
+	CAST_ICON_VOICE,
+	CAST_ICON_LANGUAGE,
+	CAST_ICON_MENU,
+	CAST_ICON_BAR,
+	CAST_ICON_WALL,
+	CAST_ICON_DEMO,
+	CAST_ICON_CONTROL,
+	CAST_ICON_FILM,
+	CAST_ICON_CONSOLE,
+	/* The whiteboard palette. */
+	CAST_ICON_PEN,
+	CAST_ICON_HIGHLIGHTER,
+	CAST_ICON_LINE,
+	CAST_ICON_ARROW,
+	CAST_ICON_RECT,
+	CAST_ICON_ELLIPSE,
+	CAST_ICON_TEXT,
+	CAST_ICON_ERASER,
+	CAST_ICON_UNDO,
+	CAST_ICON_REDO,
+	CAST_ICON_CLEAR,
+	CAST_ICON_PREV_PAGE,
+	CAST_ICON_NEXT_PAGE,
+	CAST_ICON_NEW_PAGE,
+	/* Marks: a menu's ▾, a ticked item, the bar's on and off. */
+	CAST_ICON_DROPDOWN,
+	CAST_ICON_CHECK,
+	CAST_ICON_ON,
+	CAST_ICON_OFF,
+	CAST_ICON_COUNT
+};
+
+/** The icon's text (UTF-8, static): one glyph, or the name of one the
+ * widget layer draws itself (cast_ui_icon_drawn). "" for an unknown one. */
+CAST_API const char *cast_ui_icon(enum cast_ui_icon icon);
+/** Whether a button's `icon` text is drawn with cairo ("lock"), not set in
+ * a font. */
+CAST_API bool cast_ui_icon_drawn(const char *icon);
+
 /* ---- Layout and hit-testing (pure) ------------------------------------- */
 
 struct cast_ui_rect {
@@ -230,6 +291,13 @@ CAST_API void cast_ui_set_lang(struct cast_ui *ui, enum cast_lang lang);
 CAST_API enum cast_lang cast_ui_lang(const struct cast_ui *ui);
 CAST_API void cast_ui_free(struct cast_ui **ui);
 
+/**
+ * How many glyphs of `text` the context's fonts (in its language, pango
+ * through fontconfig) lack: each would be drawn as an empty box. 0: all
+ * there. A button leaves out an icon with a missing glyph.
+ */
+CAST_API int cast_ui_missing_glyphs(struct cast_ui *ui, const char *text);
+
 enum cast_ui_align { CAST_UI_LEFT_ALIGN, CAST_UI_CENTER, CAST_UI_RIGHT };
 
 /**
@@ -250,7 +318,8 @@ CAST_API void cast_ui_fill(cairo_t *cr, const struct cast_ui_rect *r,
 
 /** A toolbar button: an icon glyph above its label, its shortcut small. */
 struct cast_ui_button {
-	const char *icon; /* one glyph or short text, "" for none */
+	/* cast_ui_icon(): one glyph, or one drawn with cairo; "" for none */
+	const char *icon;
 	const char *label;
 	const char *shortcut; /* "Ctrl+L", or NULL */
 	bool pressed;         /* a running action (lock on) */

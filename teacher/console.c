@@ -355,7 +355,11 @@ struct console {
 	double pen_px[2], pen_py[2]; /* the stroke's two points before */
 	struct cast_ui *ui;
 	struct cast_ui_layout lay;
-	double scale;
+	/* Device pixels per logical pixel: the drawable's over the window's
+	 * (`px_scale`: Wayland, macOS) times the desktop's UI scale
+	 * (`ui_scale`: window pixels per logical pixel, X11). Everything is
+	 * laid out and hit-tested in logical pixels. */
+	double scale, px_scale, ui_scale;
 	int win_w, win_h;
 	bool dirty;
 
@@ -1267,9 +1271,12 @@ static void set_bar(struct console *c, bool on)
 		SDL_GetWindowPosition(c->win, &c->full_x, &c->full_y);
 		SDL_GetWindowSize(c->win, &c->full_w, &c->full_h);
 		SDL_SetWindowBordered(c->win, SDL_FALSE);
-		SDL_SetWindowSize(c->win, BAR_W, BAR_H);
+		SDL_SetWindowSize(c->win, (int)lround(BAR_W * c->ui_scale),
+		                  (int)lround(BAR_H * c->ui_scale));
 		if (!SDL_GetDesktopDisplayMode(0, &dm))
-			SDL_SetWindowPosition(c->win, (dm.w - BAR_W) / 2, 0);
+			SDL_SetWindowPosition(
+			    c->win, (dm.w - (int)lround(BAR_W * c->ui_scale)) / 2,
+			    0);
 		SDL_SetWindowAlwaysOnTop(c->win, SDL_TRUE);
 	} else {
 		SDL_SetWindowAlwaysOnTop(c->win, SDL_FALSE);
@@ -1526,7 +1533,7 @@ static void view_button(struct console *c, const SDL_MouseButtonEvent *b)
 	char word[64];
 	int x, y;
 
-	if (!view_point(c, b->x, b->y, &x, &y))
+	if (!view_point(c, b->x / c->ui_scale, b->y / c->ui_scale, &x, &y))
 		return;
 	snprintf(word, sizeof(word), "click=%d,%d%s", x, y,
 	         b->button == SDL_BUTTON_RIGHT    ? ",right"
@@ -1751,17 +1758,18 @@ static void pal_click(struct console *c, int p)
 static void board_button(struct console *c, const SDL_MouseButtonEvent *e)
 {
 	struct cast_board_style st;
-	double nx = (e->x - c->board_r.x) / c->board_r.w;
-	double ny = (e->y - c->board_r.y) / c->board_r.h;
+	double x = e->x / c->ui_scale, y = e->y / c->ui_scale;
+	double nx = (x - c->board_r.x) / c->board_r.w;
+	double ny = (y - c->board_r.y) / c->board_r.h;
 
 	if (e->button != SDL_BUTTON_LEFT)
 		return;
 	for (int p = 0; p < P_COUNT; p++)
-		if (cast_ui_rect_hit(&c->pal[p], e->x, e->y)) {
+		if (cast_ui_rect_hit(&c->pal[p], x, y)) {
 			pal_click(c, p);
 			return;
 		}
-	if (!cast_ui_rect_hit(&c->board_r, e->x, e->y))
+	if (!cast_ui_rect_hit(&c->board_r, x, y))
 		return;
 	cast_board_style(c->cfg.board, &st);
 	if (st.tool == CAST_BOARD_TEXT) {
@@ -1773,8 +1781,8 @@ static void board_button(struct console *c, const SDL_MouseButtonEvent *e)
 	c->pen_x = nx;
 	c->pen_y = ny;
 	c->pen = !cast_board_pointer_down(c->cfg.board, nx, ny);
-	c->pen_px[0] = c->pen_px[1] = e->x;
-	c->pen_py[0] = c->pen_py[1] = e->y;
+	c->pen_px[0] = c->pen_px[1] = x;
+	c->pen_py[0] = c->pen_py[1] = y;
 }
 
 static void board_motion(struct console *c, double x, double y, bool up)
@@ -2170,7 +2178,7 @@ static void on_key(struct console *c, const SDL_KeyboardEvent *k)
 
 static void on_button(struct console *c, const SDL_MouseButtonEvent *b)
 {
-	double x = b->x, y = b->y;
+	double x = b->x / c->ui_scale, y = b->y / c->ui_scale;
 	SDL_Keymod mod = c->mod;
 	int k;
 
@@ -2593,8 +2601,10 @@ static int resize(struct console *c)
 
 	SDL_GetWindowSize(c->win, &c->win_w, &c->win_h);
 	SDL_GetRendererOutputSize(c->ren, &dw, &dh);
-	c->scale = c->win_w > 0 ? (double)dw / c->win_w : 1;
-	cast_ui_layout(&c->lay, c->win_w, c->win_h, c->n_visible);
+	c->px_scale = c->win_w > 0 ? (double)dw / c->win_w : 1;
+	c->scale = c->px_scale * c->ui_scale;
+	cast_ui_layout(&c->lay, c->win_w / c->ui_scale, c->win_h / c->ui_scale,
+	               c->n_visible);
 	if (c->tex && dw == c->tex_w && dh == c->tex_h)
 		return 0;
 	/* A new texture holds nothing yet: all of it is drawn. */
@@ -2737,14 +2747,14 @@ bool console_step(struct console *c, int wait_ms)
 			on_button(c, &e.button);
 			break;
 		case SDL_MOUSEMOTION: {
-			int k = c->bar ? -1
-			               : cast_ui_button_at(&c->lay, e.motion.x,
-			                                   e.motion.y);
+			/* In logical pixels, as everything is laid out. */
+			double mx = e.motion.x / c->ui_scale;
+			double my = e.motion.y / c->ui_scale;
+			int k = c->bar ? -1 : cast_ui_button_at(&c->lay, mx, my);
 			int p = -1;
 
 			for (int i = 0; c->drawing && k < 0 && i < P_COUNT; i++)
-				if (cast_ui_rect_hit(&c->pal[i], e.motion.x,
-				                     e.motion.y))
+				if (cast_ui_rect_hit(&c->pal[i], mx, my))
 					p = i;
 			if (k != c->hover || p != c->pal_hover) {
 				c->hover = k;
@@ -2752,26 +2762,27 @@ bool console_step(struct console *c, int wait_ms)
 				c->hover_since = cast_mono_us();
 				c->dirty = true;
 			}
-			c->hover_x = e.motion.x;
-			c->hover_y = e.motion.y;
-		}
+			c->hover_x = mx;
+			c->hover_y = my;
 			if (c->pen) {
 				if (!c->stroke_pending)
 					c->stroke_at = e.motion.timestamp;
 				c->stroke_pending = true;
-				board_motion(c, e.motion.x, e.motion.y, false);
+				board_motion(c, mx, my, false);
 			}
 			if (c->control[0] && !c->drawing)
-				view_motion(c, e.motion.x, e.motion.y);
+				view_motion(c, mx, my);
 			if (c->band) {
-				c->band_x1 = e.motion.x;
-				c->band_y1 = e.motion.y;
+				c->band_x1 = mx;
+				c->band_y1 = my;
 				c->dirty = true;
 			}
 			break;
+		}
 		case SDL_MOUSEBUTTONUP:
 			if (c->pen)
-				board_motion(c, e.button.x, e.button.y, true);
+				board_motion(c, e.button.x / c->ui_scale,
+				             e.button.y / c->ui_scale, true);
 			if (c->band)
 				band_end(c);
 			break;
@@ -2846,6 +2857,28 @@ bool console_step(struct console *c, int wait_ms)
 	return true;
 }
 
+/*
+ * Window pixels per logical pixel: the one asked for (`--ui-scale`), else on
+ * X11 the desktop's (GDK_SCALE, else Xft.dpi / 96), as GTK and Qt apps take
+ * it; 1 elsewhere, where the drawable's own scale (Wayland, macOS) already
+ * says it and would otherwise count twice.
+ */
+static double desktop_scale(double asked)
+{
+	const char *drv = SDL_GetCurrentVideoDriver();
+	char *res;
+	double s;
+
+	if (asked > 0)
+		return asked;
+	if (!drv || strcmp(drv, "x11"))
+		return 1;
+	res = cast_ui_x11_resources(NULL);
+	s = cast_ui_scale_pick(getenv("GDK_SCALE"), res);
+	free(res);
+	return s;
+}
+
 int console_new(struct console **out, const struct console_cfg *cfg)
 {
 	struct console *c = calloc(1, sizeof(*c));
@@ -2878,13 +2911,19 @@ int console_new(struct console **out, const struct console_cfg *cfg)
 		free(c);
 		return CAST_ERROR(ENODEV);
 	}
+	c->ui_scale = desktop_scale(cfg->ui_scale);
+	c->px_scale = 1;
+	c->scale = c->ui_scale;
+	/* A size asked for is logical pixels: the UI scale's window. */
+	w = (int)lround(w * c->ui_scale);
+	h = (int)lround(h * c->ui_scale);
 	if ((!w || !h) && !SDL_GetDesktopDisplayMode(0, &dm)) {
 		/* Most of the screen, never beyond it. */
 		w = dm.w * 9 / 10;
 		h = dm.h * 9 / 10;
 	}
-	w = w ? w : 1366;
-	h = h ? h : 768;
+	w = w ? w : (int)lround(1366 * c->ui_scale);
+	h = h ? h : (int)lround(768 * c->ui_scale);
 	err =
 	    cast_ui_new(&c->ui, lang < 0 ? CAST_LANG_EN : (enum cast_lang)lang);
 	c->win = err ? NULL
@@ -2912,6 +2951,18 @@ int console_new(struct console **out, const struct console_cfg *cfg)
 	return 0;
 }
 
+/* A rectangle in window pixels ("x,y,w,h"): where xdotool clicks. */
+static void json_rect(struct console *c, struct cast_json *j, const char *key,
+                      const struct cast_ui_rect *r)
+{
+	char buf[96];
+	double k = c->ui_scale;
+
+	snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x * k, r->y * k,
+	         r->w * k, r->h * k);
+	cast_json_str(j, key, buf);
+}
+
 void console_json(struct console *c, struct cast_json *j)
 {
 	char buf[64];
@@ -2926,7 +2977,9 @@ void console_json(struct console *c, struct cast_json *j)
 	cast_json_int(j, "page", c->page);
 	cast_json_int(j, "window_w", c->win_w);
 	cast_json_int(j, "window_h", c->win_h);
-	cast_json_num(j, "scale", c->scale);
+	cast_json_num(j, "scale", c->px_scale);
+	cast_json_num(j, "ui_scale", c->ui_scale);
+	cast_json_num(j, "unit", c->lay.unit);
 	cast_json_str(j, "menu",
 	              c->menu_of >= 0    ? actions[c->menu_of].name
 	              : c->menu_of == -2 ? "tile"
@@ -2948,25 +3001,14 @@ void console_json(struct console *c, struct cast_json *j)
 	         c->excl.w, c->excl.h);
 	cast_json_str(j, "excluded", buf);
 	if (c->bar) {
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f",
-		         c->bar_console.x, c->bar_console.y, c->bar_console.w,
-		         c->bar_console.h);
-		cast_json_str(j, "bar_console", buf);
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", c->bar_lock.x,
-		         c->bar_lock.y, c->bar_lock.w, c->bar_lock.h);
-		cast_json_str(j, "bar_lock", buf);
+		json_rect(c, j, "bar_console", &c->bar_console);
+		json_rect(c, j, "bar_lock", &c->bar_lock);
 	}
 	if (c->bar && c->cfg.sender && !c->hidden[A_BROADCAST]) {
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f",
-		         c->bar_bcast.x, c->bar_bcast.y, c->bar_bcast.w,
-		         c->bar_bcast.h);
-		cast_json_str(j, "bar_broadcast", buf);
+		json_rect(c, j, "bar_broadcast", &c->bar_bcast);
 	}
 	if (c->bar && c->cfg.board) {
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f",
-		         c->bar_board.x, c->bar_board.y, c->bar_board.w,
-		         c->bar_board.h);
-		cast_json_str(j, "bar_board", buf);
+		json_rect(c, j, "bar_board", &c->bar_board);
 	}
 	{
 		char status[1024];
@@ -2984,9 +3026,7 @@ void console_json(struct console *c, struct cast_json *j)
 	if (c->control[0]) {
 		const struct cast_ui_rect *r = &c->view_r;
 
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x, r->y,
-		         r->w, r->h);
-		cast_json_str(j, "view_rect", buf);
+		json_rect(c, j, "view_rect", r);
 		cast_json_int(j, "view_src_w", c->src_w);
 		cast_json_int(j, "view_src_h", c->src_h);
 		cast_json_int(j, "view_frames", (int64_t)c->view_frames);
@@ -2999,9 +3039,7 @@ void console_json(struct console *c, struct cast_json *j)
 
 		cast_board_style(c->cfg.board, &st);
 		cast_json_str(j, "tool", tool_names[st.tool]);
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x, r->y,
-		         r->w, r->h);
-		cast_json_str(j, "board_rect", buf);
+		json_rect(c, j, "board_rect", r);
 		cast_json_array(j, "palette");
 		for (int p = 0; p < P_COUNT; p++) {
 			char name[32];
@@ -3021,9 +3059,7 @@ void console_json(struct console *c, struct cast_json *j)
 				         pal_names[p - P_UNDO]);
 			cast_json_obj(j, NULL);
 			cast_json_str(j, "name", name);
-			snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x,
-			         r->y, r->w, r->h);
-			cast_json_str(j, "rect", buf);
+			json_rect(c, j, "rect", r);
 			cast_json_end(j);
 		}
 		cast_json_array_end(j);
@@ -3046,15 +3082,17 @@ void console_json(struct console *c, struct cast_json *j)
 		cast_json_str(j, NULL, c->selected[i]);
 	cast_json_array_end(j);
 	/* Where each part is (window pixels), for scripts that click. */
+	json_rect(c, j, "toolbar", &c->lay.toolbar);
+	json_rect(c, j, "grid", &c->lay.grid);
+	json_rect(c, j, "side", &c->lay.side);
+	json_rect(c, j, "status_bar", &c->lay.status);
 	cast_json_array(j, "buttons");
 	for (int i = 0; i < c->n_visible && i < c->lay.n_buttons; i++) {
 		const struct cast_ui_rect *r = &c->lay.buttons[i];
 
 		cast_json_obj(j, NULL);
 		cast_json_str(j, "action", actions[c->visible[i]].name);
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x, r->y,
-		         r->w, r->h);
-		cast_json_str(j, "rect", buf);
+		json_rect(c, j, "rect", r);
 		cast_json_end(j);
 	}
 	cast_json_array_end(j);
@@ -3067,9 +3105,7 @@ void console_json(struct console *c, struct cast_json *j)
 			break;
 		cast_json_obj(j, NULL);
 		cast_json_str(j, "id", c->st[i].id);
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x, r->y,
-		         r->w, r->h);
-		cast_json_str(j, "rect", buf);
+		json_rect(c, j, "rect", r);
 		cast_json_bool(j, "locked", c->st[i].flags & CAST_UI_T_LOCKED);
 		cast_json_bool(j, "selected", is_selected(c, c->st[i].id));
 		cast_json_int(j, "frames", (int64_t)c->st[i].frames);
@@ -3089,9 +3125,11 @@ void console_json(struct console *c, struct cast_json *j)
 		cast_json_array_end(j);
 	}
 	if (c->menu_of != -1) {
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", c->menu.box.x,
-		         c->menu.box.y, c->menu.box.w, c->menu.item_h);
-		cast_json_str(j, "menu_rect", buf);
+		struct cast_ui_rect m = c->menu.box;
+
+		/* Its height: one item's. */
+		m.h = c->menu.item_h;
+		json_rect(c, j, "menu_rect", &m);
 	}
 	cast_json_end(j);
 }

@@ -401,6 +401,52 @@ static void test_icons(void **state)
 	cast_ui_free(&ui);
 }
 
+/* The UI scale an X11 desktop asks for: GDK_SCALE (whole numbers, as GTK),
+ * else Xft.dpi / 96 to a quarter, within 1..3; the resource string's line
+ * found among others, bad values ignored. */
+static void test_scale(void **state)
+{
+	(void)state;
+	assert_true(cast_ui_scale_pick(NULL, NULL) == 1);
+	assert_true(cast_ui_scale_pick("", "") == 1);
+	assert_true(cast_ui_scale_pick("2", NULL) == 2);
+	assert_true(cast_ui_scale_pick("2", "Xft.dpi:\t96\n") == 2);
+	assert_true(cast_ui_scale_pick("9", NULL) == CAST_UI_SCALE_MAX);
+	/* Not a whole number, zero, junk: GTK ignores it; Xft.dpi says. */
+	assert_true(cast_ui_scale_pick("1.5", "Xft.dpi:\t192\n") == 2);
+	assert_true(cast_ui_scale_pick("0", NULL) == 1);
+	assert_true(cast_ui_scale_pick("2x", NULL) == 1);
+	assert_true(cast_ui_scale_pick("-2", NULL) == 1);
+	assert_true(cast_ui_scale_pick(NULL, "Xft.dpi:\t192\n") == 2);
+	assert_true(cast_ui_scale_pick(NULL, "Xft.dpi: 144") == 1.5);
+	assert_true(cast_ui_scale_pick(NULL, "Xft.dpi:\t120\n") == 1.25);
+	/* 110 / 96 = 1.146: the nearest quarter. */
+	assert_true(cast_ui_scale_pick(NULL, "Xft.dpi:\t110\n") == 1.25);
+	assert_true(cast_ui_scale_pick(NULL, "Xft.dpi:\t72\n") == 1);
+	assert_true(cast_ui_scale_pick(NULL, "Xft.dpi:\t400\n") ==
+	            CAST_UI_SCALE_MAX);
+	assert_true(cast_ui_xft_dpi("Xft.antialias:\t1\nXft.hinting:\t1\n"
+	                            "Xft.dpi:\t192\nXft.rgba:\trgb\n") == 192);
+	assert_true(cast_ui_xft_dpi("Xft.dpi :  96.5 \r\n") == 96.5);
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\t192") == 192);
+	/* Not the entry, or not a number: none. */
+	assert_true(cast_ui_xft_dpi(NULL) == 0);
+	assert_true(cast_ui_xft_dpi("") == 0);
+	assert_true(cast_ui_xft_dpi("Xft.dpiX:\t192\n") == 0);
+	assert_true(cast_ui_xft_dpi("*dpi:\t192\n") == 0);
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\tbig\n") == 0);
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\t192dpi\n") == 0);
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\t-5\n") == 0);
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\tnan\n") == 0);
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\t1e300\n") == 0);
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\n") == 0);
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\t"
+	                            "1234567890123456789012345678901234567\n") ==
+	            0);
+	/* A later good line still counts after a bad one. */
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\tx\nXft.dpi:\t144\n") == 144);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -413,6 +459,7 @@ int main(void)
 	    cmocka_unit_test(test_draw_tile),
 	    cmocka_unit_test(test_text_pixels),
 	    cmocka_unit_test(test_icons),
+	    cmocka_unit_test(test_scale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,8 @@
  * languages. Drawing knows nothing of SDL: an app draws into a cairo image
  * surface and uploads it (SDL texture, PNG, PDF): the same code renders
  * every target. A window's HiDPI scale is its drawable size over its
- * logical size; the app scales the cairo context by it once.
+ * logical size times the desktop's UI scale (cast_ui_scale_pick); the app
+ * scales the cairo context by it once.
  */
 
 /* ---- Languages and strings --------------------------------------------- */
@@ -200,6 +201,37 @@ CAST_API const char *cast_ui_icon(enum cast_ui_icon icon);
 /** Whether a button's `icon` text is drawn with cairo ("lock"), not set in
  * a font. */
 CAST_API bool cast_ui_icon_drawn(const char *icon);
+
+/* ---- Scale (HiDPI) ------------------------------------------------------ */
+
+/*
+ * The console lays out in logical pixels; the UI scale is how many of the
+ * window's pixels one logical pixel takes. Wayland and macOS give it as the
+ * drawable's size over the window's; SDL2 on X11 gives none (the two are
+ * equal), so there, as GTK and Qt do, the desktop's GDK_SCALE or Xft.dpi
+ * says it. The two multiply.
+ */
+#define CAST_UI_SCALE_MAX 3
+
+/**
+ * The UI scale an X11 desktop asks for: `gdk_scale` ($GDK_SCALE, NULL for
+ * unset) when it is a whole number >= 1 (GTK's rule; at most
+ * CAST_UI_SCALE_MAX), else the resource Xft.dpi of `resources` (the X
+ * server's resource string, as `xrdb -query` prints it; NULL for none) over
+ * 96, rounded to a quarter and kept within 1..CAST_UI_SCALE_MAX; else 1.
+ */
+CAST_API double cast_ui_scale_pick(const char *gdk_scale,
+                                   const char *resources);
+/** The value of the line "Xft.dpi: N" of a resource string (> 0), or 0 when
+ * it has none or not a number. */
+CAST_API double cast_ui_xft_dpi(const char *resources);
+/**
+ * The resource string of the X server at `display` (NULL: $DISPLAY): the
+ * first screen's RESOURCE_MANAGER property, what `xrdb` loads and
+ * Xlib's XResourceManagerString() returns; at most 64 KiB. Malloc'd (the
+ * caller frees), or NULL: no X server or no resources.
+ */
+CAST_API char *cast_ui_x11_resources(const char *display);
 
 /* ---- Layout and hit-testing (pure) ------------------------------------- */
 

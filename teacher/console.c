@@ -339,7 +339,16 @@ struct console {
 	bool stroke_pending;
 	Uint32 stroke_at;
 	uint64_t redraws, part_redraws;
-	uint64_t shown;    /* digest of what the last class refresh showed */
+	/* Redraws by kind: the whole window; one tile's rectangle alone (its
+	 * picture or state changed, nothing else); the status bar alone. */
+	uint64_t full_redraws, tile_redraws, status_redraws;
+	/* Digests of what the last class refresh showed: all but the tiles
+	 * and the status bar (a change redraws the window), each tile of the
+	 * page and the status bar (a change repaints only it: `tiles_due`, a
+	 * bit per tile of the page, and `status_due`). */
+	uint64_t shown, tile_shown[CAST_UI_TILES_PAGE], status_shown;
+	unsigned tiles_due;
+	bool status_due;
 	int64_t next_rate; /* the status bar's bitrate: every RATE_US */
 	SDL_Window *win;
 	SDL_Renderer *ren;
@@ -749,17 +758,31 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-/* What a class refresh puts on screen: students (their struct is zeroed
- * before it is filled, so no padding differs), notes, toolbar, status. */
+#define FNV_START 14695981039346656037u
+
+static int tile_index(struct console *c, int on_page);
+static bool all_locked(const struct console *c);
+
+/* What a class refresh puts on screen outside the tiles and the status
+ * bar: how many students (pages, the tiles' places), the raised hands (the
+ * side panel), notes, toolbar. */
 static uint64_t shown_digest(struct console *c)
 {
-	char status[512];
-	uint64_t h = 14695981039346656037u;
+	uint64_t h = FNV_START;
+	bool locked = all_locked(c);
 
-	status_text(c, status, sizeof(status));
-	h = fnv1a(h, status, strlen(status));
 	h = fnv1a(h, &c->n_st, sizeof(c->n_st));
-	h = fnv1a(h, c->st, sizeof(c->st[0]) * (size_t)c->n_st);
+	h = fnv1a(h, &c->page, sizeof(c->page));
+	for (int i = 0; i < c->n_st; i++) {
+		const struct student *s = &c->st[i];
+
+		if (!(s->flags & CAST_UI_T_HAND))
+			continue;
+		h = fnv1a(h, s->id, strlen(s->id) + 1);
+		h = fnv1a(h, s->name, strlen(s->name) + 1);
+		h = fnv1a(h, &s->hand_us, sizeof(s->hand_us));
+	}
+	h = fnv1a(h, &locked, sizeof(locked));
 	h = fnv1a(h, &c->n_notes, sizeof(c->n_notes));
 	for (int i = 0; i < c->n_notes; i++)
 		h = fnv1a(h, c->notes[i], strlen(c->notes[i]));
@@ -773,6 +796,42 @@ static uint64_t shown_digest(struct console *c)
 	h = fnv1a(h, c->demo, strlen(c->demo));
 	h = fnv1a(h, c->control, strlen(c->control));
 	return h;
+}
+
+/* What tile `k` of the page shows: its student (the struct is zeroed
+ * before it is filled, so no padding differs), with its pictures' count. */
+static uint64_t tile_digest(struct console *c, int k)
+{
+	int i = tile_index(c, k);
+
+	return i < 0 ? 0 : fnv1a(FNV_START, &c->st[i], sizeof(c->st[i]));
+}
+
+/* Compares what the refresh shows with the last: a change outside the
+ * tiles and the status bar redraws the window, else only the tiles and
+ * status bar that changed are repainted. An idle console draws nothing. */
+static void note_changes(struct console *c)
+{
+	char status[1024];
+	uint64_t d = shown_digest(c);
+
+	if (d != c->shown) {
+		c->shown = d;
+		c->dirty = true;
+	}
+	for (int k = 0; k < CAST_UI_TILES_PAGE; k++) {
+		d = tile_digest(c, k);
+		if (d != c->tile_shown[k]) {
+			c->tile_shown[k] = d;
+			c->tiles_due |= 1u << k;
+		}
+	}
+	status_text(c, status, sizeof(status));
+	d = fnv1a(FNV_START, status, strlen(status));
+	if (d != c->status_shown) {
+		c->status_shown = d;
+		c->status_due = true;
+	}
 }
 
 /* Reads the class as `ctl class` reports it (the JSON keys stay stable). */
@@ -868,15 +927,7 @@ static void refresh(struct console *c)
 		c->height = st.height;
 		c->next_rate = cast_mono_us() + RATE_US;
 	}
-	/* An idle console draws nothing: only a change redraws the window. */
-	{
-		uint64_t d = shown_digest(c);
-
-		if (d != c->shown) {
-			c->shown = d;
-			c->dirty = true;
-		}
-	}
+	note_changes(c);
 }
 
 /* ---- actions ---- */
@@ -1275,8 +1326,8 @@ static void set_bar(struct console *c, bool on)
 		                  (int)lround(BAR_H * c->ui_scale));
 		if (!SDL_GetDesktopDisplayMode(0, &dm))
 			SDL_SetWindowPosition(
-			    c->win, (dm.w - (int)lround(BAR_W * c->ui_scale)) / 2,
-			    0);
+			    c->win,
+			    (dm.w - (int)lround(BAR_W * c->ui_scale)) / 2, 0);
 		SDL_SetWindowAlwaysOnTop(c->win, SDL_TRUE);
 	} else {
 		SDL_SetWindowAlwaysOnTop(c->win, SDL_FALSE);
@@ -2325,11 +2376,10 @@ static void draw_bar(struct console *c, cairo_t *cr)
 	struct cast_ui_button con = {.icon = cast_ui_icon(CAST_ICON_CONSOLE),
 	                             .label = T(c, CAST_S_CONSOLE)};
 	struct cast_ui_rect all = {0, 0, BAR_W, BAR_H};
-	struct cast_ui_button board = {.icon =
-	                                   cast_ui_icon(CAST_ICON_WHITEBOARD),
-	                               .label = T(c, CAST_S_WHITEBOARD),
-	                               .pressed = c->cfg.board &&
-	                                          cast_board_on(c->cfg.board)};
+	struct cast_ui_button board = {
+	    .icon = cast_ui_icon(CAST_ICON_WHITEBOARD),
+	    .label = T(c, CAST_S_WHITEBOARD),
+	    .pressed = c->cfg.board && cast_board_on(c->cfg.board)};
 	struct cast_ui_button bcast = {
 	    .icon = cast_ui_icon(CAST_ICON_BROADCAST),
 	    .label = T(c, c->broadcasting ? CAST_S_BROADCAST_STOP
@@ -2370,7 +2420,8 @@ static void draw_bar(struct console *c, cairo_t *cr)
 		         cast_ui_icon(CAST_ICON_ON), T(c, CAST_S_BROADCASTING),
 		         c->bitrate_kbps / 1000);
 	else
-		snprintf(line, sizeof(line), "%s %s", cast_ui_icon(CAST_ICON_OFF),
+		snprintf(line, sizeof(line), "%s %s",
+		         cast_ui_icon(CAST_ICON_OFF),
 		         T(c, CAST_S_NOT_BROADCASTING));
 	cast_ui_label(c->ui, cr, &t1, line, u * 0.85,
 	              c->broadcasting ? 0xff6b6b : 0xe8eaed, true,
@@ -2382,6 +2433,95 @@ static void draw_bar(struct console *c, cairo_t *cr)
 		         T(c, CAST_S_STUDENTS_ONLINE), online, c->n_st);
 	cast_ui_label(c->ui, cr, &t2, line, u * 0.75, 0xe8eaed, false,
 	              CAST_UI_LEFT_ALIGN);
+}
+
+/* Tile `k` of the page (the pictures' lock held). */
+static void draw_tile(struct console *c, cairo_t *cr, int k)
+{
+	int i = tile_index(c, k);
+	struct cast_ui_tile t;
+
+	if (i < 0)
+		return;
+	memset(&t, 0, sizeof(t));
+	snprintf(t.id, sizeof(t.id), "%s", c->st[i].id);
+	snprintf(t.name, sizeof(t.name), "%s", c->st[i].name);
+	snprintf(t.seat, sizeof(t.seat), "%s", c->st[i].ip);
+	t.flags = c->st[i].flags;
+	t.loss_pct = c->st[i].loss_pct;
+	t.selected = is_selected(c, t.id);
+	t.focused = k == c->focus_tile;
+	if (c->wall_on || !strcmp(c->demo, t.id)) {
+		struct pic *p = pic_of(c->cfg.pics, t.id);
+
+		t.picture = p ? p->thumb : NULL;
+	}
+	cast_ui_draw_tile(c->ui, cr, &c->lay.tiles[k], &t, c->lay.unit);
+}
+
+/* What lies over everything: the open menu, the text entry, the toast and
+ * the tooltip. */
+static void draw_overlays(struct console *c, cairo_t *cr)
+{
+	double u = c->lay.unit;
+
+	if (c->menu_of != -1) {
+		const char *labels[MENU_MAX];
+
+		for (int i = 0; i < c->n_items; i++)
+			labels[i] = c->labels[i];
+		cast_ui_draw_menu(c->ui, cr, &c->menu, labels, c->menu_focus,
+		                  c->checked, u);
+	}
+	if (c->entry_for >= 0) {
+		enum cast_ui_str title =
+		    c->entry_for == A_MESSAGE   ? CAST_S_ENTER_MESSAGE
+		    : c->entry_for == A_MARQUEE ? CAST_S_ENTER_MARQUEE
+		    : c->entry_for == A_WEB     ? CAST_S_ENTER_URL
+		    : c->entry_for == A_FILES   ? CAST_S_ENTER_FILE
+		    : c->entry_for == A_BOARD   ? CAST_S_ENTER_BOARD_TEXT
+		    : c->entry_for == A_FILM    ? CAST_S_ENTER_FILM
+		                                : CAST_S_ENTER_FOLDER;
+		char t[256];
+		char to[4096];
+
+		snprintf(t, sizeof(t), "%s → %.200s", T(c, title),
+		         targets(c, to, sizeof(to)) ? to : T(c, CAST_S_TO_ALL));
+		cast_ui_draw_entry(c->ui, cr, c->lay.w, c->lay.h, t, c->entry,
+		                   T(c, CAST_S_ENTER_HINT), u);
+	}
+	if (c->toast[0] && cast_mono_us() < c->toast_until)
+		cast_ui_draw_toast(c->ui, cr, c->lay.w, c->lay.h, c->toast,
+		                   c->toast_error, u);
+	if (c->hover >= 0 && c->hover < c->n_visible && c->menu_of == -1 &&
+	    c->entry_for < 0 && cast_mono_us() - c->hover_since >= 600000) {
+		int a = c->visible[c->hover];
+		char tip[256];
+		bool to_all = a != A_LANGUAGE && a != A_MENU && a != A_BAR &&
+		              a != A_BROADCAST && a != A_WALL &&
+		              a != A_ATTENDANCE && a != A_BOARD &&
+		              a != A_RECORD && a != A_DEMO && a != A_CONTROL;
+
+		/* Name, shortcut, and whom it reaches with nothing selected. */
+		snprintf(tip, sizeof(tip), "%s%s%s%s%s%s", action_label(c, a),
+		         actions[a].shortcut ? " (" : "",
+		         actions[a].shortcut ? actions[a].shortcut : "",
+		         actions[a].shortcut ? ")" : "",
+		         to_all && !c->n_sel ? " — " : "",
+		         to_all && !c->n_sel ? T(c, CAST_S_TO_ALL) : "");
+		cast_ui_draw_tooltip(c->ui, cr, c->hover_x,
+		                     c->lay.toolbar.y + c->lay.toolbar.h,
+		                     c->lay.w, c->lay.h, tip, u);
+	}
+	/* The palette's, to the right of its button. */
+	if (c->drawing && c->pal_hover >= 0 && c->menu_of == -1 &&
+	    c->entry_for < 0 && cast_mono_us() - c->hover_since >= 600000) {
+		const struct cast_ui_rect *r = &c->pal[c->pal_hover];
+
+		cast_ui_draw_tooltip(c->ui, cr, r->x + r->w + u * 0.3,
+		                     r->y - u * 0.3, c->lay.w, c->lay.h,
+		                     T(c, pal_tips[c->pal_hover]), u);
+	}
 }
 
 static void draw(struct console *c)
@@ -2448,27 +2588,8 @@ static void draw(struct console *c)
 	if (c->cfg.pics)
 		pthread_mutex_lock(&c->cfg.pics->lock);
 	for (int k = 0; k < CAST_UI_TILES_PAGE && !c->drawing && !c->control[0];
-	     k++) {
-		int i = tile_index(c, k);
-		struct cast_ui_tile t;
-
-		if (i < 0)
-			continue;
-		memset(&t, 0, sizeof(t));
-		snprintf(t.id, sizeof(t.id), "%s", c->st[i].id);
-		snprintf(t.name, sizeof(t.name), "%s", c->st[i].name);
-		snprintf(t.seat, sizeof(t.seat), "%s", c->st[i].ip);
-		t.flags = c->st[i].flags;
-		t.loss_pct = c->st[i].loss_pct;
-		t.selected = is_selected(c, t.id);
-		t.focused = k == c->focus_tile;
-		if (c->wall_on || !strcmp(c->demo, t.id)) {
-			struct pic *p = pic_of(c->cfg.pics, t.id);
-
-			t.picture = p ? p->thumb : NULL;
-		}
-		cast_ui_draw_tile(c->ui, cr, &c->lay.tiles[k], &t, u);
-	}
+	     k++)
+		draw_tile(c, cr, k);
 	if (c->cfg.pics)
 		pthread_mutex_unlock(&c->cfg.pics->lock);
 	if (!c->n_st && !c->drawing && !c->control[0])
@@ -2534,63 +2655,7 @@ static void draw(struct console *c)
 	                   c->n_notes ? c->n_notes : 1, u);
 	status_text(c, status, sizeof(status));
 	cast_ui_draw_status(c->ui, cr, &c->lay.status, status, u);
-	if (c->menu_of != -1) {
-		const char *labels[MENU_MAX];
-
-		for (int i = 0; i < c->n_items; i++)
-			labels[i] = c->labels[i];
-		cast_ui_draw_menu(c->ui, cr, &c->menu, labels, c->menu_focus,
-		                  c->checked, u);
-	}
-	if (c->entry_for >= 0) {
-		enum cast_ui_str title =
-		    c->entry_for == A_MESSAGE   ? CAST_S_ENTER_MESSAGE
-		    : c->entry_for == A_MARQUEE ? CAST_S_ENTER_MARQUEE
-		    : c->entry_for == A_WEB     ? CAST_S_ENTER_URL
-		    : c->entry_for == A_FILES   ? CAST_S_ENTER_FILE
-		    : c->entry_for == A_BOARD   ? CAST_S_ENTER_BOARD_TEXT
-		    : c->entry_for == A_FILM    ? CAST_S_ENTER_FILM
-		                                : CAST_S_ENTER_FOLDER;
-		char t[256];
-		char to[4096];
-
-		snprintf(t, sizeof(t), "%s → %.200s", T(c, title),
-		         targets(c, to, sizeof(to)) ? to : T(c, CAST_S_TO_ALL));
-		cast_ui_draw_entry(c->ui, cr, c->lay.w, c->lay.h, t, c->entry,
-		                   T(c, CAST_S_ENTER_HINT), u);
-	}
-	if (c->toast[0] && cast_mono_us() < c->toast_until)
-		cast_ui_draw_toast(c->ui, cr, c->lay.w, c->lay.h, c->toast,
-		                   c->toast_error, u);
-	if (c->hover >= 0 && c->hover < c->n_visible && c->menu_of == -1 &&
-	    c->entry_for < 0 && cast_mono_us() - c->hover_since >= 600000) {
-		int a = c->visible[c->hover];
-		char tip[256];
-		bool to_all = a != A_LANGUAGE && a != A_MENU && a != A_BAR &&
-		              a != A_BROADCAST && a != A_WALL &&
-		              a != A_ATTENDANCE && a != A_BOARD &&
-		              a != A_RECORD && a != A_DEMO && a != A_CONTROL;
-
-		/* Name, shortcut, and whom it reaches with nothing selected. */
-		snprintf(tip, sizeof(tip), "%s%s%s%s%s%s", action_label(c, a),
-		         actions[a].shortcut ? " (" : "",
-		         actions[a].shortcut ? actions[a].shortcut : "",
-		         actions[a].shortcut ? ")" : "",
-		         to_all && !c->n_sel ? " — " : "",
-		         to_all && !c->n_sel ? T(c, CAST_S_TO_ALL) : "");
-		cast_ui_draw_tooltip(c->ui, cr, c->hover_x,
-		                     c->lay.toolbar.y + c->lay.toolbar.h,
-		                     c->lay.w, c->lay.h, tip, u);
-	}
-	/* The palette's, to the right of its button. */
-	if (c->drawing && c->pal_hover >= 0 && c->menu_of == -1 &&
-	    c->entry_for < 0 && cast_mono_us() - c->hover_since >= 600000) {
-		const struct cast_ui_rect *r = &c->pal[c->pal_hover];
-
-		cast_ui_draw_tooltip(c->ui, cr, r->x + r->w + u * 0.3,
-		                     r->y - u * 0.3, c->lay.w, c->lay.h,
-		                     T(c, pal_tips[c->pal_hover]), u);
-	}
+	draw_overlays(c, cr);
 	cairo_destroy(cr);
 }
 
@@ -2682,15 +2747,122 @@ static void present_part(struct console *c)
 	stroke_shown(c);
 }
 
+/*
+ * Only tiles of the page (a new picture from the wall, a state) or the
+ * status bar's text changed since the window was drawn: each is repainted
+ * alone, inside its own rectangle (the background under it, the tile or
+ * bar, and any menu, entry, toast or tooltip over it, as the whole window
+ * would have it there), and only those rectangles are uploaded. A wall of
+ * students then costs a tile's drawing per new picture, not the window's.
+ */
+static void present_tiles(struct console *c)
+{
+	/* A tile's keyboard focus ring reaches 3 logical pixels out; the
+	 * gap to the next tile is at least 6 (0.6 of a unit >= 10). */
+	const double ring = 3.5;
+	double sc = c->scale;
+	int64_t t0 = cast_mono_us(), t1;
+	SDL_Rect up[CAST_UI_TILES_PAGE + 1];
+	int n = 0, tiles = 0, stride;
+	cairo_t *cr = cairo_create(c->surf);
+	unsigned char *data;
+
+	if (c->cfg.pics)
+		pthread_mutex_lock(&c->cfg.pics->lock);
+	for (int k = 0; k <= CAST_UI_TILES_PAGE; k++) {
+		bool bar = k == CAST_UI_TILES_PAGE;
+		struct cast_ui_rect r;
+		int x0, y0, x1, y1;
+
+		if (bar ? !c->status_due : !(c->tiles_due & (1u << k)))
+			continue;
+		r = bar ? c->lay.status : c->lay.tiles[k];
+		if (!bar)
+			r = (struct cast_ui_rect){r.x - ring, r.y - ring,
+			                          r.w + 2 * ring,
+			                          r.h + 2 * ring};
+		/* Whole device pixels: the clip paints each of them fully. */
+		x0 = (int)floor(r.x * sc);
+		y0 = (int)floor(r.y * sc);
+		x1 = (int)ceil((r.x + r.w) * sc);
+		y1 = (int)ceil((r.y + r.h) * sc);
+		x0 = x0 < 0 ? 0 : x0;
+		y0 = y0 < 0 ? 0 : y0;
+		x1 = x1 > c->tex_w ? c->tex_w : x1;
+		y1 = y1 > c->tex_h ? c->tex_h : y1;
+		if (x1 <= x0 || y1 <= y0)
+			continue;
+		cairo_save(cr);
+		cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+		cairo_clip(cr);
+		cairo_scale(cr, sc, sc);
+		cast_ui_fill(cr,
+		             &(struct cast_ui_rect){0, 0, c->lay.w, c->lay.h},
+		             0, CAST_UI_BG);
+		if (bar) {
+			char status[1024];
+
+			status_text(c, status, sizeof(status));
+			cast_ui_draw_status(c->ui, cr, &c->lay.status, status,
+			                    c->lay.unit);
+		} else {
+			draw_tile(c, cr, k);
+			tiles++;
+		}
+		draw_overlays(c, cr);
+		cairo_restore(cr);
+		up[n++] = (SDL_Rect){x0, y0, x1 - x0, y1 - y0};
+	}
+	if (c->cfg.pics)
+		pthread_mutex_unlock(&c->cfg.pics->lock);
+	cairo_destroy(cr);
+	cairo_surface_flush(c->surf);
+	c->status_redraws += c->status_due;
+	c->tile_redraws += (uint64_t)tiles;
+	c->tiles_due = 0;
+	c->status_due = false;
+	if (!n)
+		return;
+	t1 = cast_mono_us();
+	data = cairo_image_surface_get_data(c->surf);
+	stride = cairo_image_surface_get_stride(c->surf);
+	for (int i = 0; i < n; i++)
+		SDL_UpdateTexture(c->tex, &up[i],
+		                  data + (size_t)up[i].y * stride +
+		                      (size_t)up[i].x * 4,
+		                  stride);
+	SDL_RenderClear(c->ren);
+	SDL_RenderCopy(c->ren, c->tex, NULL, NULL);
+	SDL_RenderPresent(c->ren);
+	cast_hist_add(&c->draw_us, t1 - t0);
+	cast_hist_add(&c->present_us, cast_mono_us() - t1);
+	c->redraws++;
+}
+
 static void present(struct console *c)
 {
 	if (resize(c))
 		return;
+	/* No tiles show on the drawing surface, the control view or the
+	 * floating bar: theirs changing repaints nothing. */
+	if (c->bar || c->drawing || c->control[0])
+		c->tiles_due = 0;
+	/* The bar draws its own state; a rubber band lies across tiles. */
+	if ((c->tiles_due || c->status_due) && (c->bar || c->band))
+		c->dirty = true;
 	if (!c->dirty && c->part && c->drawing && c->board_surf) {
 		present_part(c);
 		return;
 	}
+	if (!c->dirty && !c->part) {
+		if (c->tiles_due || c->status_due)
+			present_tiles(c);
+		return;
+	}
 	c->part = false;
+	c->tiles_due = 0;
+	c->status_due = false;
+	c->full_redraws++;
 	int64_t t0 = cast_mono_us(), t1;
 
 	draw(c);
@@ -2750,7 +2922,8 @@ bool console_step(struct console *c, int wait_ms)
 			/* In logical pixels, as everything is laid out. */
 			double mx = e.motion.x / c->ui_scale;
 			double my = e.motion.y / c->ui_scale;
-			int k = c->bar ? -1 : cast_ui_button_at(&c->lay, mx, my);
+			int k =
+			    c->bar ? -1 : cast_ui_button_at(&c->lay, mx, my);
 			int p = -1;
 
 			for (int i = 0; c->drawing && k < 0 && i < P_COUNT; i++)
@@ -2851,7 +3024,7 @@ bool console_step(struct console *c, int wait_ms)
 		c->toast[0] = '\0';
 		c->dirty = true;
 	}
-	if (c->dirty || c->part)
+	if (c->dirty || c->part || c->tiles_due || c->status_due)
 		present(c);
 	exclude_self(c);
 	return true;
@@ -2971,6 +3144,9 @@ void console_json(struct console *c, struct cast_json *j)
 	cast_json_str(j, "lang", cast_lang_code(cast_ui_lang(c->ui)));
 	cast_json_int(j, "redraws", (int64_t)c->redraws);
 	cast_json_int(j, "stroke_redraws", (int64_t)c->part_redraws);
+	cast_json_int(j, "full_redraws", (int64_t)c->full_redraws);
+	cast_json_int(j, "tile_redraws", (int64_t)c->tile_redraws);
+	cast_json_int(j, "status_redraws", (int64_t)c->status_redraws);
 	cast_json_hist_ms(j, "draw_ms", &c->draw_us);
 	cast_json_hist_ms(j, "present_ms", &c->present_us);
 	cast_json_hist_ms(j, "stroke_ms", &c->stroke_us);

@@ -353,7 +353,8 @@ static void test_icons(void **state)
 			if (n) {
 				printf("icon %d \"%s\": %d glyph(s) missing in "
 				       "the %s font\n",
-				       i, s, n, cast_lang_code((enum cast_lang)l));
+				       i, s, n,
+				       cast_lang_code((enum cast_lang)l));
 				missing++;
 			}
 		}
@@ -389,10 +390,10 @@ static void test_icons(void **state)
 		/* A real icon does draw. */
 		cast_ui_draw_button(ui, cb, &r, &pen, 20);
 		cairo_surface_flush(b);
-		assert_memory_not_equal(cairo_image_surface_get_data(a),
-		                        cairo_image_surface_get_data(b),
-		                        (size_t)cairo_image_surface_get_stride(a) *
-		                            80);
+		assert_memory_not_equal(
+		    cairo_image_surface_get_data(a),
+		    cairo_image_surface_get_data(b),
+		    (size_t)cairo_image_surface_get_stride(a) * 80);
 		cairo_destroy(ca);
 		cairo_destroy(cb);
 		cairo_surface_destroy(a);
@@ -440,9 +441,9 @@ static void test_scale(void **state)
 	assert_true(cast_ui_xft_dpi("Xft.dpi:\tnan\n") == 0);
 	assert_true(cast_ui_xft_dpi("Xft.dpi:\t1e300\n") == 0);
 	assert_true(cast_ui_xft_dpi("Xft.dpi:\n") == 0);
-	assert_true(cast_ui_xft_dpi("Xft.dpi:\t"
-	                            "1234567890123456789012345678901234567\n") ==
-	            0);
+	assert_true(
+	    cast_ui_xft_dpi("Xft.dpi:\t"
+	                    "1234567890123456789012345678901234567\n") == 0);
 	/* A later good line still counts after a bad one. */
 	assert_true(cast_ui_xft_dpi("Xft.dpi:\tx\nXft.dpi:\t144\n") == 144);
 }

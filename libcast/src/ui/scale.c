@@ -41,7 +41,8 @@ double cast_ui_xft_dpi(const char *res)
 					buf[k] = '\0';
 					errno = 0;
 					dpi = strtod(buf, &e);
-					while (*e == ' ' || *e == '\t' || *e == '\r')
+					while (*e == ' ' || *e == '\t' ||
+					       *e == '\r')
 						e++;
 					if (!errno && !*e && e != buf &&
 					    isfinite(dpi) && dpi > 0 &&

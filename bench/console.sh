@@ -18,9 +18,12 @@
 # every run, the headless one included: the console's figure is then what
 # the wall's pictures cost it (copying them, redrawing the tiles), beyond
 # what receiving them costs the teacher.
+# Each row also counts the redraws over the idle seconds, all and by kind:
+# the whole window (full), a tile's rectangle (tiles: each tile repainted
+# alone when only its picture or state changed) and the status bar's.
 # Prints a table and one JSON object.
 # Usage: bench/console.sh [--json FILE] [--secs N] [--students N] [--wall]
-#        [--build DIR]
+#        [--sizes "1920x1080 1366x768"] [--build DIR]
 set -eu
 . "$(dirname "$0")/lib.sh"
 bench_netns "$0" "$@"
@@ -30,6 +33,7 @@ SECS=10
 N=50
 JSON=""
 WALL=0
+SIZES="1920x1080 1366x768"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--json) JSON=$2; shift 2 ;;
@@ -37,7 +41,8 @@ while [ $# -gt 0 ]; do
 	--students) N=$2; shift 2 ;;
 	--build) BUILD=$2; shift 2 ;;
 	--wall) WALL=1; shift ;;
-	-h|--help) sed -n '2,19s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--sizes) SIZES=$2; shift 2 ;;
+	-h|--help) sed -n '2,26s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "console.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -120,8 +125,10 @@ run() {
 	fi
 	sleep 2 # the joins' redraws settle
 	c0=$(cpu_s $tp)
+	cp "$W/$name.t.json" "$W/$name.ui0"
 	sleep "$SECS"
 	c1=$(cpu_s $tp)
+	cp "$W/$name.t.json" "$W/$name.ui1"
 	echo "$c0 $c1" >"$W/$name.idle"
 	if [ -n "$disp" ]; then
 		# Sweep the pointer along the toolbar: each button entered
@@ -168,10 +175,11 @@ run() {
 }
 
 run headless headless
-run c1920 1920x1080
-run c1366 1366x768
+for size in $SIZES; do
+	run "c$size" "$size"
+done
 
-python3 - "$W" "$SECS" "$N" "$JSON" "$WALL" <<'PY'
+python3 - "$W" "$SECS" "$N" "$JSON" "$WALL" "$SIZES" <<'PY'
 import json, sys
 w, secs, n, out = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 def idle(name):
@@ -189,15 +197,26 @@ res = {"students": n, "secs": secs, "wall": wall,
        "teacher_headless_cpu_pct": round(base, 2)}
 print("console with %d students (16 tiles a page)%s, %.0f s idle each; teacher --headless: %.2f %% of a core" % (
     n, ", wall on" if wall else "", secs, base))
-print("%-10s %12s %12s %9s %22s %22s %22s" % ("window", "teacher %", "console %", "redraws", "draw ms p50/p95/p99", "present ms p50/p95/p99", "stroke ms p50/p95/p99"))
-for name, size in (("c1920", "1920x1080"), ("c1366", "1366x768")):
+print("%-10s %10s %10s %8s %18s %21s %22s %18s" % ("window", "teacher %", "console %", "redraws", "full/tiles/status", "draw ms p50/p95/p99", "present ms p50/p95/p99", "stroke ms p50/p95/p99"))
+for size in sys.argv[6].split():
+    name = "c" + size
     u = ui(name)
     d, p, k = u.get("draw_ms", {}), u.get("present_ms", {}), u.get("stroke_ms", {})
     t = idle(name)
     row = {"teacher_cpu_pct": round(t, 2), "console_idle_cpu_pct": round(t - base, 2),
-           "redraws": u.get("redraws", 0), "draw_ms": d, "present_ms": p, "stroke_ms": k}
+           "redraws": u.get("redraws", 0)}
+    # Over the idle seconds (stats lines a second apart).
+    def last_ui(path):
+        lines = [l for l in open(path) if l.endswith("\n") and '"ui"' in l]
+        return json.loads(lines[-1])["ui"] if lines else {}
+    u0, u1 = (last_ui("%s/%s.ui%d" % (w, name, i)) for i in (0, 1))
+    for key in ("redraws", "full_redraws", "tile_redraws", "status_redraws"):
+        row["idle_" + key] = u1.get(key, 0) - u0.get(key, 0)
+    row.update({
+           "draw_ms": d, "present_ms": p, "stroke_ms": k})
     res[size] = row
-    print("%-10s %12.2f %12.2f %9d %22s %22s %22s" % (size, t, t - base, row["redraws"],
+    print("%-10s %10.2f %10.2f %8d %18s %21s %22s %18s" % (size, t, t - base, row["idle_redraws"],
+          "%d/%d/%d" % (row["idle_full_redraws"], row["idle_tile_redraws"], row["idle_status_redraws"]),
           "%.2f/%.2f/%.2f" % (d.get("p50", 0), d.get("p95", 0), d.get("p99", 0)),
           "%.2f/%.2f/%.2f" % (p.get("p50", 0), p.get("p95", 0), p.get("p99", 0)),
           "%.0f/%.0f/%.0f (%d)" % (k.get("p50", 0), k.get("p95", 0), k.get("p99", 0), k.get("count", 0))))

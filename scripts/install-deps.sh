@@ -14,7 +14,7 @@ PKGS="build-essential cmake pkg-config git ca-certificates
  libnorm-dev uftp libcairo2-dev libpango1.0-dev poppler-utils
  ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
  gstreamer1.0-libav
- xvfb x11-apps x11-utils xterm xdotool imagemagick
+ xvfb x11-apps x11-utils x11-xserver-utils xterm xdotool imagemagick
  iproute2 nftables procps
  clang libclang-rt-14-dev
  fonts-dejavu-core fonts-noto-cjk gettext python3"

@@ -50,35 +50,41 @@ static const struct {
 	const char *name;    /* stats and tests */
 	const char *feature; /* the custom menu's (F16) name; NULL: always */
 	enum cast_ui_str label;
-	const char *icon;
+	enum cast_ui_icon icon;
 	const char *shortcut;
 	bool menu;
 } actions[A_COUNT] = {
-    [A_BROADCAST] = {"broadcast", "broadcast", CAST_S_BROADCAST, "◉", "F4",
-                     false},
-    [A_LOCK] = {"lock", "lock", CAST_S_LOCK, "lock", "Ctrl+L", false},
-    [A_MESSAGE] = {"message", "message", CAST_S_MESSAGE, "✉", "Ctrl+M", false},
-    [A_MARQUEE] = {"marquee", "marquee", CAST_S_MARQUEE, "⇶", "Ctrl+K", false},
-    [A_WATERMARK] = {"watermark", "watermark", CAST_S_WATERMARK, "≋", "Ctrl+W",
-                     true},
-    [A_WEB] = {"web", "web", CAST_S_WEB, "⌘", NULL, false},
-    [A_FILES] = {"files", "send", CAST_S_FILES, "⇪", NULL, false},
-    [A_HOMEWORK] = {"homework", "collect", CAST_S_HOMEWORK, "⇩", NULL, false},
-    [A_ATTENDANCE] = {"attendance", "attendance", CAST_S_ATTENDANCE, "☑", NULL,
-                      false},
-    [A_WAKE] = {"wake", "wake", CAST_S_WAKE, "☀", NULL, false},
-    [A_POWER] = {"power", "power", CAST_S_POWER, "⚡", NULL, true},
-    [A_BOARD] = {"whiteboard", "whiteboard", CAST_S_WHITEBOARD, "✎", "F5",
-                 false},
-    [A_RECORD] = {"record", "record", CAST_S_RECORD, "●", "F6", false},
-    [A_VOICE] = {"voice", "voice", CAST_S_VOICE, "♪", "F7", false},
-    [A_LANGUAGE] = {"language", NULL, CAST_S_LANGUAGE, "文", "Ctrl+G", true},
-    [A_MENU] = {"menu", NULL, CAST_S_MENU, "☰", NULL, true},
-    [A_BAR] = {"bar", "bar", CAST_S_BAR, "▭", "F11", false},
-    [A_WALL] = {"wall", "wall", CAST_S_WALL, "▦", "F8", false},
-    [A_DEMO] = {"demo", "demo", CAST_S_DEMO_START, "▶", "F9", false},
-    [A_CONTROL] = {"control", "control", CAST_S_CONTROL, "⌖", "F12", false},
-    [A_FILM] = {"film", "film", CAST_S_FILM, "▷", NULL, false},
+    [A_BROADCAST] = {"broadcast", "broadcast", CAST_S_BROADCAST,
+                     CAST_ICON_BROADCAST, "F4", false},
+    [A_LOCK] = {"lock", "lock", CAST_S_LOCK, CAST_ICON_LOCK, "Ctrl+L", false},
+    [A_MESSAGE] = {"message", "message", CAST_S_MESSAGE, CAST_ICON_MESSAGE,
+                   "Ctrl+M", false},
+    [A_MARQUEE] = {"marquee", "marquee", CAST_S_MARQUEE, CAST_ICON_MARQUEE,
+                   "Ctrl+K", false},
+    [A_WATERMARK] = {"watermark", "watermark", CAST_S_WATERMARK,
+                     CAST_ICON_WATERMARK, "Ctrl+W", true},
+    [A_WEB] = {"web", "web", CAST_S_WEB, CAST_ICON_WEB, NULL, false},
+    [A_FILES] = {"files", "send", CAST_S_FILES, CAST_ICON_FILES, NULL, false},
+    [A_HOMEWORK] = {"homework", "collect", CAST_S_HOMEWORK, CAST_ICON_HOMEWORK,
+                    NULL, false},
+    [A_ATTENDANCE] = {"attendance", "attendance", CAST_S_ATTENDANCE,
+                      CAST_ICON_ATTENDANCE, NULL, false},
+    [A_WAKE] = {"wake", "wake", CAST_S_WAKE, CAST_ICON_WAKE, NULL, false},
+    [A_POWER] = {"power", "power", CAST_S_POWER, CAST_ICON_POWER, NULL, true},
+    [A_BOARD] = {"whiteboard", "whiteboard", CAST_S_WHITEBOARD,
+                 CAST_ICON_WHITEBOARD, "F5", false},
+    [A_RECORD] = {"record", "record", CAST_S_RECORD, CAST_ICON_RECORD, "F6",
+                  false},
+    [A_VOICE] = {"voice", "voice", CAST_S_VOICE, CAST_ICON_VOICE, "F7", false},
+    [A_LANGUAGE] = {"language", NULL, CAST_S_LANGUAGE, CAST_ICON_LANGUAGE,
+                    "Ctrl+G", true},
+    [A_MENU] = {"menu", NULL, CAST_S_MENU, CAST_ICON_MENU, NULL, true},
+    [A_BAR] = {"bar", "bar", CAST_S_BAR, CAST_ICON_BAR, "F11", false},
+    [A_WALL] = {"wall", "wall", CAST_S_WALL, CAST_ICON_WALL, "F8", false},
+    [A_DEMO] = {"demo", "demo", CAST_S_DEMO_START, CAST_ICON_DEMO, "F9", false},
+    [A_CONTROL] = {"control", "control", CAST_S_CONTROL, CAST_ICON_CONTROL,
+                   "F12", false},
+    [A_FILM] = {"film", "film", CAST_S_FILM, CAST_ICON_FILM, NULL, false},
 };
 
 /* The floating bar (logical px): Stop broadcast, Lock, Console and
@@ -124,20 +130,23 @@ enum pal {
 
 static const char *const tool_names[CAST_BOARD_TOOLS] = {
     "pen", "highlighter", "line", "arrow", "rect", "ellipse", "text", "eraser"};
-static const char *const tool_icons[CAST_BOARD_TOOLS] = {"✎", "▮", "╱", "→",
-                                                         "▭", "◯", "T", "⌫"};
+static const enum cast_ui_icon tool_icons[CAST_BOARD_TOOLS] = {
+    CAST_ICON_PEN,  CAST_ICON_HIGHLIGHTER, CAST_ICON_LINE, CAST_ICON_ARROW,
+    CAST_ICON_RECT, CAST_ICON_ELLIPSE,     CAST_ICON_TEXT, CAST_ICON_ERASER};
 static const uint32_t pal_colors[4] = {0xe53935, 0x1e88e5, 0x43a047, 0xfdd835};
 static const double pal_widths[3] = {3, 6, 12};
 static const char *const pal_names[] = {"undo", "redo", "clear",
                                         "prev", "next", "new_page"};
-static const char *const pal_icons[] = {"↶", "↷", "✕", "◀", "▶", "+"};
+static const enum cast_ui_icon pal_icons[] = {
+    CAST_ICON_UNDO,      CAST_ICON_REDO,      CAST_ICON_CLEAR,
+    CAST_ICON_PREV_PAGE, CAST_ICON_NEXT_PAGE, CAST_ICON_NEW_PAGE};
 /* Each palette button's name, for its tooltip (P_TOOL … P_NEW). */
 static const enum cast_ui_str pal_tips[] = {
-    CAST_S_PEN,   CAST_S_HIGHLIGHTER, CAST_S_LINE,      CAST_S_ARROW,
-    CAST_S_RECT,  CAST_S_ELLIPSE,     CAST_S_TEXT,      CAST_S_ERASER,
-    CAST_S_RED,   CAST_S_BLUE,        CAST_S_GREEN,     CAST_S_YELLOW,
-    CAST_S_THIN,  CAST_S_MEDIUM,      CAST_S_THICK,     CAST_S_UNDO,
-    CAST_S_REDO,  CAST_S_CLEAR,       CAST_S_PREV_PAGE, CAST_S_NEXT_PAGE,
+    CAST_S_PEN,     CAST_S_HIGHLIGHTER, CAST_S_LINE,      CAST_S_ARROW,
+    CAST_S_RECT,    CAST_S_ELLIPSE,     CAST_S_TEXT,      CAST_S_ERASER,
+    CAST_S_RED,     CAST_S_BLUE,        CAST_S_GREEN,     CAST_S_YELLOW,
+    CAST_S_THIN,    CAST_S_MEDIUM,      CAST_S_THICK,     CAST_S_UNDO,
+    CAST_S_REDO,    CAST_S_CLEAR,       CAST_S_PREV_PAGE, CAST_S_NEXT_PAGE,
     CAST_S_NEW_PAGE};
 _Static_assert(sizeof(pal_tips) / sizeof(pal_tips[0]) == P_COUNT,
                "a tooltip for every palette button");
@@ -330,7 +339,16 @@ struct console {
 	bool stroke_pending;
 	Uint32 stroke_at;
 	uint64_t redraws, part_redraws;
-	uint64_t shown;    /* digest of what the last class refresh showed */
+	/* Redraws by kind: the whole window; one tile's rectangle alone (its
+	 * picture or state changed, nothing else); the status bar alone. */
+	uint64_t full_redraws, tile_redraws, status_redraws;
+	/* Digests of what the last class refresh showed: all but the tiles
+	 * and the status bar (a change redraws the window), each tile of the
+	 * page and the status bar (a change repaints only it: `tiles_due`, a
+	 * bit per tile of the page, and `status_due`). */
+	uint64_t shown, tile_shown[CAST_UI_TILES_PAGE], status_shown;
+	unsigned tiles_due;
+	bool status_due;
 	int64_t next_rate; /* the status bar's bitrate: every RATE_US */
 	SDL_Window *win;
 	SDL_Renderer *ren;
@@ -346,7 +364,11 @@ struct console {
 	double pen_px[2], pen_py[2]; /* the stroke's two points before */
 	struct cast_ui *ui;
 	struct cast_ui_layout lay;
-	double scale;
+	/* Device pixels per logical pixel: the drawable's over the window's
+	 * (`px_scale`: Wayland, macOS) times the desktop's UI scale
+	 * (`ui_scale`: window pixels per logical pixel, X11). Everything is
+	 * laid out and hit-tested in logical pixels. */
+	double scale, px_scale, ui_scale;
 	int win_w, win_h;
 	bool dirty;
 
@@ -736,17 +758,31 @@ static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
 	return h;
 }
 
-/* What a class refresh puts on screen: students (their struct is zeroed
- * before it is filled, so no padding differs), notes, toolbar, status. */
+#define FNV_START 14695981039346656037u
+
+static int tile_index(struct console *c, int on_page);
+static bool all_locked(const struct console *c);
+
+/* What a class refresh puts on screen outside the tiles and the status
+ * bar: how many students (pages, the tiles' places), the raised hands (the
+ * side panel), notes, toolbar. */
 static uint64_t shown_digest(struct console *c)
 {
-	char status[512];
-	uint64_t h = 14695981039346656037u;
+	uint64_t h = FNV_START;
+	bool locked = all_locked(c);
 
-	status_text(c, status, sizeof(status));
-	h = fnv1a(h, status, strlen(status));
 	h = fnv1a(h, &c->n_st, sizeof(c->n_st));
-	h = fnv1a(h, c->st, sizeof(c->st[0]) * (size_t)c->n_st);
+	h = fnv1a(h, &c->page, sizeof(c->page));
+	for (int i = 0; i < c->n_st; i++) {
+		const struct student *s = &c->st[i];
+
+		if (!(s->flags & CAST_UI_T_HAND))
+			continue;
+		h = fnv1a(h, s->id, strlen(s->id) + 1);
+		h = fnv1a(h, s->name, strlen(s->name) + 1);
+		h = fnv1a(h, &s->hand_us, sizeof(s->hand_us));
+	}
+	h = fnv1a(h, &locked, sizeof(locked));
 	h = fnv1a(h, &c->n_notes, sizeof(c->n_notes));
 	for (int i = 0; i < c->n_notes; i++)
 		h = fnv1a(h, c->notes[i], strlen(c->notes[i]));
@@ -760,6 +796,42 @@ static uint64_t shown_digest(struct console *c)
 	h = fnv1a(h, c->demo, strlen(c->demo));
 	h = fnv1a(h, c->control, strlen(c->control));
 	return h;
+}
+
+/* What tile `k` of the page shows: its student (the struct is zeroed
+ * before it is filled, so no padding differs), with its pictures' count. */
+static uint64_t tile_digest(struct console *c, int k)
+{
+	int i = tile_index(c, k);
+
+	return i < 0 ? 0 : fnv1a(FNV_START, &c->st[i], sizeof(c->st[i]));
+}
+
+/* Compares what the refresh shows with the last: a change outside the
+ * tiles and the status bar redraws the window, else only the tiles and
+ * status bar that changed are repainted. An idle console draws nothing. */
+static void note_changes(struct console *c)
+{
+	char status[1024];
+	uint64_t d = shown_digest(c);
+
+	if (d != c->shown) {
+		c->shown = d;
+		c->dirty = true;
+	}
+	for (int k = 0; k < CAST_UI_TILES_PAGE; k++) {
+		d = tile_digest(c, k);
+		if (d != c->tile_shown[k]) {
+			c->tile_shown[k] = d;
+			c->tiles_due |= 1u << k;
+		}
+	}
+	status_text(c, status, sizeof(status));
+	d = fnv1a(FNV_START, status, strlen(status));
+	if (d != c->status_shown) {
+		c->status_shown = d;
+		c->status_due = true;
+	}
 }
 
 /* Reads the class as `ctl class` reports it (the JSON keys stay stable). */
@@ -855,15 +927,7 @@ static void refresh(struct console *c)
 		c->height = st.height;
 		c->next_rate = cast_mono_us() + RATE_US;
 	}
-	/* An idle console draws nothing: only a change redraws the window. */
-	{
-		uint64_t d = shown_digest(c);
-
-		if (d != c->shown) {
-			c->shown = d;
-			c->dirty = true;
-		}
-	}
+	note_changes(c);
 }
 
 /* ---- actions ---- */
@@ -1258,9 +1322,12 @@ static void set_bar(struct console *c, bool on)
 		SDL_GetWindowPosition(c->win, &c->full_x, &c->full_y);
 		SDL_GetWindowSize(c->win, &c->full_w, &c->full_h);
 		SDL_SetWindowBordered(c->win, SDL_FALSE);
-		SDL_SetWindowSize(c->win, BAR_W, BAR_H);
+		SDL_SetWindowSize(c->win, (int)lround(BAR_W * c->ui_scale),
+		                  (int)lround(BAR_H * c->ui_scale));
 		if (!SDL_GetDesktopDisplayMode(0, &dm))
-			SDL_SetWindowPosition(c->win, (dm.w - BAR_W) / 2, 0);
+			SDL_SetWindowPosition(
+			    c->win,
+			    (dm.w - (int)lround(BAR_W * c->ui_scale)) / 2, 0);
 		SDL_SetWindowAlwaysOnTop(c->win, SDL_TRUE);
 	} else {
 		SDL_SetWindowAlwaysOnTop(c->win, SDL_FALSE);
@@ -1517,7 +1584,7 @@ static void view_button(struct console *c, const SDL_MouseButtonEvent *b)
 	char word[64];
 	int x, y;
 
-	if (!view_point(c, b->x, b->y, &x, &y))
+	if (!view_point(c, b->x / c->ui_scale, b->y / c->ui_scale, &x, &y))
 		return;
 	snprintf(word, sizeof(word), "click=%d,%d%s", x, y,
 	         b->button == SDL_BUTTON_RIGHT    ? ",right"
@@ -1742,17 +1809,18 @@ static void pal_click(struct console *c, int p)
 static void board_button(struct console *c, const SDL_MouseButtonEvent *e)
 {
 	struct cast_board_style st;
-	double nx = (e->x - c->board_r.x) / c->board_r.w;
-	double ny = (e->y - c->board_r.y) / c->board_r.h;
+	double x = e->x / c->ui_scale, y = e->y / c->ui_scale;
+	double nx = (x - c->board_r.x) / c->board_r.w;
+	double ny = (y - c->board_r.y) / c->board_r.h;
 
 	if (e->button != SDL_BUTTON_LEFT)
 		return;
 	for (int p = 0; p < P_COUNT; p++)
-		if (cast_ui_rect_hit(&c->pal[p], e->x, e->y)) {
+		if (cast_ui_rect_hit(&c->pal[p], x, y)) {
 			pal_click(c, p);
 			return;
 		}
-	if (!cast_ui_rect_hit(&c->board_r, e->x, e->y))
+	if (!cast_ui_rect_hit(&c->board_r, x, y))
 		return;
 	cast_board_style(c->cfg.board, &st);
 	if (st.tool == CAST_BOARD_TEXT) {
@@ -1764,8 +1832,8 @@ static void board_button(struct console *c, const SDL_MouseButtonEvent *e)
 	c->pen_x = nx;
 	c->pen_y = ny;
 	c->pen = !cast_board_pointer_down(c->cfg.board, nx, ny);
-	c->pen_px[0] = c->pen_px[1] = e->x;
-	c->pen_py[0] = c->pen_py[1] = e->y;
+	c->pen_px[0] = c->pen_px[1] = x;
+	c->pen_py[0] = c->pen_py[1] = y;
 }
 
 static void board_motion(struct console *c, double x, double y, bool up)
@@ -1885,9 +1953,10 @@ static void draw_board(struct console *c, cairo_t *cr)
 		           st.color == pal_colors[p - P_COLOR]) ||
 		          (p >= P_WIDTH && p < P_UNDO &&
 		           st.width == pal_widths[p - P_WIDTH]);
-		const char *icon = p < P_COLOR  ? tool_icons[p - P_TOOL]
-		                   : p < P_UNDO ? ""
-		                                : pal_icons[p - P_UNDO];
+		const char *icon =
+		    p < P_COLOR  ? cast_ui_icon(tool_icons[p - P_TOOL])
+		    : p < P_UNDO ? ""
+		                 : cast_ui_icon(pal_icons[p - P_UNDO]);
 		struct cast_ui_rect r = c->pal[p];
 
 		cast_ui_fill(cr, &r, u * 0.2, on ? 0x1a73e8 : 0x3c4043);
@@ -2160,7 +2229,7 @@ static void on_key(struct console *c, const SDL_KeyboardEvent *k)
 
 static void on_button(struct console *c, const SDL_MouseButtonEvent *b)
 {
-	double x = b->x, y = b->y;
+	double x = b->x / c->ui_scale, y = b->y / c->ui_scale;
 	SDL_Keymod mod = c->mod;
 	int k;
 
@@ -2301,18 +2370,18 @@ static bool all_locked(const struct console *c)
 static void draw_bar(struct console *c, cairo_t *cr)
 {
 	double u = BAR_UNIT;
-	struct cast_ui_button lock = {.icon = "lock",
+	struct cast_ui_button lock = {.icon = cast_ui_icon(CAST_ICON_LOCK),
 	                              .label = T(c, CAST_S_LOCK),
 	                              .pressed = all_locked(c)};
-	struct cast_ui_button con = {.icon = "▣",
+	struct cast_ui_button con = {.icon = cast_ui_icon(CAST_ICON_CONSOLE),
 	                             .label = T(c, CAST_S_CONSOLE)};
 	struct cast_ui_rect all = {0, 0, BAR_W, BAR_H};
-	struct cast_ui_button board = {.icon = "✎",
-	                               .label = T(c, CAST_S_WHITEBOARD),
-	                               .pressed = c->cfg.board &&
-	                                          cast_board_on(c->cfg.board)};
+	struct cast_ui_button board = {
+	    .icon = cast_ui_icon(CAST_ICON_WHITEBOARD),
+	    .label = T(c, CAST_S_WHITEBOARD),
+	    .pressed = c->cfg.board && cast_board_on(c->cfg.board)};
 	struct cast_ui_button bcast = {
-	    .icon = "◉",
+	    .icon = cast_ui_icon(CAST_ICON_BROADCAST),
 	    .label = T(c, c->broadcasting ? CAST_S_BROADCAST_STOP
 	                                  : CAST_S_BROADCAST_START),
 	    .pressed = c->broadcasting};
@@ -2347,10 +2416,12 @@ static void draw_bar(struct console *c, cairo_t *cr)
 	t2 = (struct cast_ui_rect){tx, BAR_H / 2.0, BAR_W - tx - u * 0.6,
 	                           BAR_H / 2.0 - 4};
 	if (c->broadcasting)
-		snprintf(line, sizeof(line), "● %s %.2f Mbit/s",
-		         T(c, CAST_S_BROADCASTING), c->bitrate_kbps / 1000);
+		snprintf(line, sizeof(line), "%s %s %.2f Mbit/s",
+		         cast_ui_icon(CAST_ICON_ON), T(c, CAST_S_BROADCASTING),
+		         c->bitrate_kbps / 1000);
 	else
-		snprintf(line, sizeof(line), "○ %s",
+		snprintf(line, sizeof(line), "%s %s",
+		         cast_ui_icon(CAST_ICON_OFF),
 		         T(c, CAST_S_NOT_BROADCASTING));
 	cast_ui_label(c->ui, cr, &t1, line, u * 0.85,
 	              c->broadcasting ? 0xff6b6b : 0xe8eaed, true,
@@ -2362,6 +2433,95 @@ static void draw_bar(struct console *c, cairo_t *cr)
 		         T(c, CAST_S_STUDENTS_ONLINE), online, c->n_st);
 	cast_ui_label(c->ui, cr, &t2, line, u * 0.75, 0xe8eaed, false,
 	              CAST_UI_LEFT_ALIGN);
+}
+
+/* Tile `k` of the page (the pictures' lock held). */
+static void draw_tile(struct console *c, cairo_t *cr, int k)
+{
+	int i = tile_index(c, k);
+	struct cast_ui_tile t;
+
+	if (i < 0)
+		return;
+	memset(&t, 0, sizeof(t));
+	snprintf(t.id, sizeof(t.id), "%s", c->st[i].id);
+	snprintf(t.name, sizeof(t.name), "%s", c->st[i].name);
+	snprintf(t.seat, sizeof(t.seat), "%s", c->st[i].ip);
+	t.flags = c->st[i].flags;
+	t.loss_pct = c->st[i].loss_pct;
+	t.selected = is_selected(c, t.id);
+	t.focused = k == c->focus_tile;
+	if (c->wall_on || !strcmp(c->demo, t.id)) {
+		struct pic *p = pic_of(c->cfg.pics, t.id);
+
+		t.picture = p ? p->thumb : NULL;
+	}
+	cast_ui_draw_tile(c->ui, cr, &c->lay.tiles[k], &t, c->lay.unit);
+}
+
+/* What lies over everything: the open menu, the text entry, the toast and
+ * the tooltip. */
+static void draw_overlays(struct console *c, cairo_t *cr)
+{
+	double u = c->lay.unit;
+
+	if (c->menu_of != -1) {
+		const char *labels[MENU_MAX];
+
+		for (int i = 0; i < c->n_items; i++)
+			labels[i] = c->labels[i];
+		cast_ui_draw_menu(c->ui, cr, &c->menu, labels, c->menu_focus,
+		                  c->checked, u);
+	}
+	if (c->entry_for >= 0) {
+		enum cast_ui_str title =
+		    c->entry_for == A_MESSAGE   ? CAST_S_ENTER_MESSAGE
+		    : c->entry_for == A_MARQUEE ? CAST_S_ENTER_MARQUEE
+		    : c->entry_for == A_WEB     ? CAST_S_ENTER_URL
+		    : c->entry_for == A_FILES   ? CAST_S_ENTER_FILE
+		    : c->entry_for == A_BOARD   ? CAST_S_ENTER_BOARD_TEXT
+		    : c->entry_for == A_FILM    ? CAST_S_ENTER_FILM
+		                                : CAST_S_ENTER_FOLDER;
+		char t[256];
+		char to[4096];
+
+		snprintf(t, sizeof(t), "%s → %.200s", T(c, title),
+		         targets(c, to, sizeof(to)) ? to : T(c, CAST_S_TO_ALL));
+		cast_ui_draw_entry(c->ui, cr, c->lay.w, c->lay.h, t, c->entry,
+		                   T(c, CAST_S_ENTER_HINT), u);
+	}
+	if (c->toast[0] && cast_mono_us() < c->toast_until)
+		cast_ui_draw_toast(c->ui, cr, c->lay.w, c->lay.h, c->toast,
+		                   c->toast_error, u);
+	if (c->hover >= 0 && c->hover < c->n_visible && c->menu_of == -1 &&
+	    c->entry_for < 0 && cast_mono_us() - c->hover_since >= 600000) {
+		int a = c->visible[c->hover];
+		char tip[256];
+		bool to_all = a != A_LANGUAGE && a != A_MENU && a != A_BAR &&
+		              a != A_BROADCAST && a != A_WALL &&
+		              a != A_ATTENDANCE && a != A_BOARD &&
+		              a != A_RECORD && a != A_DEMO && a != A_CONTROL;
+
+		/* Name, shortcut, and whom it reaches with nothing selected. */
+		snprintf(tip, sizeof(tip), "%s%s%s%s%s%s", action_label(c, a),
+		         actions[a].shortcut ? " (" : "",
+		         actions[a].shortcut ? actions[a].shortcut : "",
+		         actions[a].shortcut ? ")" : "",
+		         to_all && !c->n_sel ? " — " : "",
+		         to_all && !c->n_sel ? T(c, CAST_S_TO_ALL) : "");
+		cast_ui_draw_tooltip(c->ui, cr, c->hover_x,
+		                     c->lay.toolbar.y + c->lay.toolbar.h,
+		                     c->lay.w, c->lay.h, tip, u);
+	}
+	/* The palette's, to the right of its button. */
+	if (c->drawing && c->pal_hover >= 0 && c->menu_of == -1 &&
+	    c->entry_for < 0 && cast_mono_us() - c->hover_since >= 600000) {
+		const struct cast_ui_rect *r = &c->pal[c->pal_hover];
+
+		cast_ui_draw_tooltip(c->ui, cr, r->x + r->w + u * 0.3,
+		                     r->y - u * 0.3, c->lay.w, c->lay.h,
+		                     T(c, pal_tips[c->pal_hover]), u);
+	}
 }
 
 static void draw(struct console *c)
@@ -2385,7 +2545,7 @@ static void draw(struct console *c)
 	for (int i = 0; i < c->n_visible && i < c->lay.n_buttons; i++) {
 		int a = c->visible[i];
 		struct cast_ui_button b = {
-		    .icon = actions[a].icon,
+		    .icon = cast_ui_icon(actions[a].icon),
 		    .label = T(c, actions[a].label),
 		    .shortcut = actions[a].shortcut,
 		    .focused = c->focus_button == i,
@@ -2428,27 +2588,8 @@ static void draw(struct console *c)
 	if (c->cfg.pics)
 		pthread_mutex_lock(&c->cfg.pics->lock);
 	for (int k = 0; k < CAST_UI_TILES_PAGE && !c->drawing && !c->control[0];
-	     k++) {
-		int i = tile_index(c, k);
-		struct cast_ui_tile t;
-
-		if (i < 0)
-			continue;
-		memset(&t, 0, sizeof(t));
-		snprintf(t.id, sizeof(t.id), "%s", c->st[i].id);
-		snprintf(t.name, sizeof(t.name), "%s", c->st[i].name);
-		snprintf(t.seat, sizeof(t.seat), "%s", c->st[i].ip);
-		t.flags = c->st[i].flags;
-		t.loss_pct = c->st[i].loss_pct;
-		t.selected = is_selected(c, t.id);
-		t.focused = k == c->focus_tile;
-		if (c->wall_on || !strcmp(c->demo, t.id)) {
-			struct pic *p = pic_of(c->cfg.pics, t.id);
-
-			t.picture = p ? p->thumb : NULL;
-		}
-		cast_ui_draw_tile(c->ui, cr, &c->lay.tiles[k], &t, u);
-	}
+	     k++)
+		draw_tile(c, cr, k);
 	if (c->cfg.pics)
 		pthread_mutex_unlock(&c->cfg.pics->lock);
 	if (!c->n_st && !c->drawing && !c->control[0])
@@ -2514,63 +2655,7 @@ static void draw(struct console *c)
 	                   c->n_notes ? c->n_notes : 1, u);
 	status_text(c, status, sizeof(status));
 	cast_ui_draw_status(c->ui, cr, &c->lay.status, status, u);
-	if (c->menu_of != -1) {
-		const char *labels[MENU_MAX];
-
-		for (int i = 0; i < c->n_items; i++)
-			labels[i] = c->labels[i];
-		cast_ui_draw_menu(c->ui, cr, &c->menu, labels, c->menu_focus,
-		                  c->checked, u);
-	}
-	if (c->entry_for >= 0) {
-		enum cast_ui_str title =
-		    c->entry_for == A_MESSAGE   ? CAST_S_ENTER_MESSAGE
-		    : c->entry_for == A_MARQUEE ? CAST_S_ENTER_MARQUEE
-		    : c->entry_for == A_WEB     ? CAST_S_ENTER_URL
-		    : c->entry_for == A_FILES   ? CAST_S_ENTER_FILE
-		    : c->entry_for == A_BOARD   ? CAST_S_ENTER_BOARD_TEXT
-		    : c->entry_for == A_FILM    ? CAST_S_ENTER_FILM
-		                                : CAST_S_ENTER_FOLDER;
-		char t[256];
-		char to[4096];
-
-		snprintf(t, sizeof(t), "%s → %.200s", T(c, title),
-		         targets(c, to, sizeof(to)) ? to : T(c, CAST_S_TO_ALL));
-		cast_ui_draw_entry(c->ui, cr, c->lay.w, c->lay.h, t, c->entry,
-		                   T(c, CAST_S_ENTER_HINT), u);
-	}
-	if (c->toast[0] && cast_mono_us() < c->toast_until)
-		cast_ui_draw_toast(c->ui, cr, c->lay.w, c->lay.h, c->toast,
-		                   c->toast_error, u);
-	if (c->hover >= 0 && c->hover < c->n_visible && c->menu_of == -1 &&
-	    c->entry_for < 0 && cast_mono_us() - c->hover_since >= 600000) {
-		int a = c->visible[c->hover];
-		char tip[256];
-		bool to_all = a != A_LANGUAGE && a != A_MENU && a != A_BAR &&
-		              a != A_BROADCAST && a != A_WALL &&
-		              a != A_ATTENDANCE && a != A_BOARD &&
-		              a != A_RECORD && a != A_DEMO && a != A_CONTROL;
-
-		/* Name, shortcut, and whom it reaches with nothing selected. */
-		snprintf(tip, sizeof(tip), "%s%s%s%s%s%s", action_label(c, a),
-		         actions[a].shortcut ? " (" : "",
-		         actions[a].shortcut ? actions[a].shortcut : "",
-		         actions[a].shortcut ? ")" : "",
-		         to_all && !c->n_sel ? " — " : "",
-		         to_all && !c->n_sel ? T(c, CAST_S_TO_ALL) : "");
-		cast_ui_draw_tooltip(c->ui, cr, c->hover_x,
-		                     c->lay.toolbar.y + c->lay.toolbar.h,
-		                     c->lay.w, c->lay.h, tip, u);
-	}
-	/* The palette's, to the right of its button. */
-	if (c->drawing && c->pal_hover >= 0 && c->menu_of == -1 &&
-	    c->entry_for < 0 && cast_mono_us() - c->hover_since >= 600000) {
-		const struct cast_ui_rect *r = &c->pal[c->pal_hover];
-
-		cast_ui_draw_tooltip(c->ui, cr, r->x + r->w + u * 0.3,
-		                     r->y - u * 0.3, c->lay.w, c->lay.h,
-		                     T(c, pal_tips[c->pal_hover]), u);
-	}
+	draw_overlays(c, cr);
 	cairo_destroy(cr);
 }
 
@@ -2581,8 +2666,10 @@ static int resize(struct console *c)
 
 	SDL_GetWindowSize(c->win, &c->win_w, &c->win_h);
 	SDL_GetRendererOutputSize(c->ren, &dw, &dh);
-	c->scale = c->win_w > 0 ? (double)dw / c->win_w : 1;
-	cast_ui_layout(&c->lay, c->win_w, c->win_h, c->n_visible);
+	c->px_scale = c->win_w > 0 ? (double)dw / c->win_w : 1;
+	c->scale = c->px_scale * c->ui_scale;
+	cast_ui_layout(&c->lay, c->win_w / c->ui_scale, c->win_h / c->ui_scale,
+	               c->n_visible);
 	if (c->tex && dw == c->tex_w && dh == c->tex_h)
 		return 0;
 	/* A new texture holds nothing yet: all of it is drawn. */
@@ -2660,15 +2747,122 @@ static void present_part(struct console *c)
 	stroke_shown(c);
 }
 
+/*
+ * Only tiles of the page (a new picture from the wall, a state) or the
+ * status bar's text changed since the window was drawn: each is repainted
+ * alone, inside its own rectangle (the background under it, the tile or
+ * bar, and any menu, entry, toast or tooltip over it, as the whole window
+ * would have it there), and only those rectangles are uploaded. A wall of
+ * students then costs a tile's drawing per new picture, not the window's.
+ */
+static void present_tiles(struct console *c)
+{
+	/* A tile's keyboard focus ring reaches 3 logical pixels out; the
+	 * gap to the next tile is at least 6 (0.6 of a unit >= 10). */
+	const double ring = 3.5;
+	double sc = c->scale;
+	int64_t t0 = cast_mono_us(), t1;
+	SDL_Rect up[CAST_UI_TILES_PAGE + 1];
+	int n = 0, tiles = 0, stride;
+	cairo_t *cr = cairo_create(c->surf);
+	unsigned char *data;
+
+	if (c->cfg.pics)
+		pthread_mutex_lock(&c->cfg.pics->lock);
+	for (int k = 0; k <= CAST_UI_TILES_PAGE; k++) {
+		bool bar = k == CAST_UI_TILES_PAGE;
+		struct cast_ui_rect r;
+		int x0, y0, x1, y1;
+
+		if (bar ? !c->status_due : !(c->tiles_due & (1u << k)))
+			continue;
+		r = bar ? c->lay.status : c->lay.tiles[k];
+		if (!bar)
+			r = (struct cast_ui_rect){r.x - ring, r.y - ring,
+			                          r.w + 2 * ring,
+			                          r.h + 2 * ring};
+		/* Whole device pixels: the clip paints each of them fully. */
+		x0 = (int)floor(r.x * sc);
+		y0 = (int)floor(r.y * sc);
+		x1 = (int)ceil((r.x + r.w) * sc);
+		y1 = (int)ceil((r.y + r.h) * sc);
+		x0 = x0 < 0 ? 0 : x0;
+		y0 = y0 < 0 ? 0 : y0;
+		x1 = x1 > c->tex_w ? c->tex_w : x1;
+		y1 = y1 > c->tex_h ? c->tex_h : y1;
+		if (x1 <= x0 || y1 <= y0)
+			continue;
+		cairo_save(cr);
+		cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+		cairo_clip(cr);
+		cairo_scale(cr, sc, sc);
+		cast_ui_fill(cr,
+		             &(struct cast_ui_rect){0, 0, c->lay.w, c->lay.h},
+		             0, CAST_UI_BG);
+		if (bar) {
+			char status[1024];
+
+			status_text(c, status, sizeof(status));
+			cast_ui_draw_status(c->ui, cr, &c->lay.status, status,
+			                    c->lay.unit);
+		} else {
+			draw_tile(c, cr, k);
+			tiles++;
+		}
+		draw_overlays(c, cr);
+		cairo_restore(cr);
+		up[n++] = (SDL_Rect){x0, y0, x1 - x0, y1 - y0};
+	}
+	if (c->cfg.pics)
+		pthread_mutex_unlock(&c->cfg.pics->lock);
+	cairo_destroy(cr);
+	cairo_surface_flush(c->surf);
+	c->status_redraws += c->status_due;
+	c->tile_redraws += (uint64_t)tiles;
+	c->tiles_due = 0;
+	c->status_due = false;
+	if (!n)
+		return;
+	t1 = cast_mono_us();
+	data = cairo_image_surface_get_data(c->surf);
+	stride = cairo_image_surface_get_stride(c->surf);
+	for (int i = 0; i < n; i++)
+		SDL_UpdateTexture(c->tex, &up[i],
+		                  data + (size_t)up[i].y * stride +
+		                      (size_t)up[i].x * 4,
+		                  stride);
+	SDL_RenderClear(c->ren);
+	SDL_RenderCopy(c->ren, c->tex, NULL, NULL);
+	SDL_RenderPresent(c->ren);
+	cast_hist_add(&c->draw_us, t1 - t0);
+	cast_hist_add(&c->present_us, cast_mono_us() - t1);
+	c->redraws++;
+}
+
 static void present(struct console *c)
 {
 	if (resize(c))
 		return;
+	/* No tiles show on the drawing surface, the control view or the
+	 * floating bar: theirs changing repaints nothing. */
+	if (c->bar || c->drawing || c->control[0])
+		c->tiles_due = 0;
+	/* The bar draws its own state; a rubber band lies across tiles. */
+	if ((c->tiles_due || c->status_due) && (c->bar || c->band))
+		c->dirty = true;
 	if (!c->dirty && c->part && c->drawing && c->board_surf) {
 		present_part(c);
 		return;
 	}
+	if (!c->dirty && !c->part) {
+		if (c->tiles_due || c->status_due)
+			present_tiles(c);
+		return;
+	}
 	c->part = false;
+	c->tiles_due = 0;
+	c->status_due = false;
+	c->full_redraws++;
 	int64_t t0 = cast_mono_us(), t1;
 
 	draw(c);
@@ -2725,14 +2919,15 @@ bool console_step(struct console *c, int wait_ms)
 			on_button(c, &e.button);
 			break;
 		case SDL_MOUSEMOTION: {
-			int k = c->bar ? -1
-			               : cast_ui_button_at(&c->lay, e.motion.x,
-			                                   e.motion.y);
+			/* In logical pixels, as everything is laid out. */
+			double mx = e.motion.x / c->ui_scale;
+			double my = e.motion.y / c->ui_scale;
+			int k =
+			    c->bar ? -1 : cast_ui_button_at(&c->lay, mx, my);
 			int p = -1;
 
 			for (int i = 0; c->drawing && k < 0 && i < P_COUNT; i++)
-				if (cast_ui_rect_hit(&c->pal[i], e.motion.x,
-				                     e.motion.y))
+				if (cast_ui_rect_hit(&c->pal[i], mx, my))
 					p = i;
 			if (k != c->hover || p != c->pal_hover) {
 				c->hover = k;
@@ -2740,26 +2935,27 @@ bool console_step(struct console *c, int wait_ms)
 				c->hover_since = cast_mono_us();
 				c->dirty = true;
 			}
-			c->hover_x = e.motion.x;
-			c->hover_y = e.motion.y;
-		}
+			c->hover_x = mx;
+			c->hover_y = my;
 			if (c->pen) {
 				if (!c->stroke_pending)
 					c->stroke_at = e.motion.timestamp;
 				c->stroke_pending = true;
-				board_motion(c, e.motion.x, e.motion.y, false);
+				board_motion(c, mx, my, false);
 			}
 			if (c->control[0] && !c->drawing)
-				view_motion(c, e.motion.x, e.motion.y);
+				view_motion(c, mx, my);
 			if (c->band) {
-				c->band_x1 = e.motion.x;
-				c->band_y1 = e.motion.y;
+				c->band_x1 = mx;
+				c->band_y1 = my;
 				c->dirty = true;
 			}
 			break;
+		}
 		case SDL_MOUSEBUTTONUP:
 			if (c->pen)
-				board_motion(c, e.button.x, e.button.y, true);
+				board_motion(c, e.button.x / c->ui_scale,
+				             e.button.y / c->ui_scale, true);
 			if (c->band)
 				band_end(c);
 			break;
@@ -2828,10 +3024,32 @@ bool console_step(struct console *c, int wait_ms)
 		c->toast[0] = '\0';
 		c->dirty = true;
 	}
-	if (c->dirty || c->part)
+	if (c->dirty || c->part || c->tiles_due || c->status_due)
 		present(c);
 	exclude_self(c);
 	return true;
+}
+
+/*
+ * Window pixels per logical pixel: the one asked for (`--ui-scale`), else on
+ * X11 the desktop's (GDK_SCALE, else Xft.dpi / 96), as GTK and Qt apps take
+ * it; 1 elsewhere, where the drawable's own scale (Wayland, macOS) already
+ * says it and would otherwise count twice.
+ */
+static double desktop_scale(double asked)
+{
+	const char *drv = SDL_GetCurrentVideoDriver();
+	char *res;
+	double s;
+
+	if (asked > 0)
+		return asked;
+	if (!drv || strcmp(drv, "x11"))
+		return 1;
+	res = cast_ui_x11_resources(NULL);
+	s = cast_ui_scale_pick(getenv("GDK_SCALE"), res);
+	free(res);
+	return s;
 }
 
 int console_new(struct console **out, const struct console_cfg *cfg)
@@ -2866,13 +3084,19 @@ int console_new(struct console **out, const struct console_cfg *cfg)
 		free(c);
 		return CAST_ERROR(ENODEV);
 	}
+	c->ui_scale = desktop_scale(cfg->ui_scale);
+	c->px_scale = 1;
+	c->scale = c->ui_scale;
+	/* A size asked for is logical pixels: the UI scale's window. */
+	w = (int)lround(w * c->ui_scale);
+	h = (int)lround(h * c->ui_scale);
 	if ((!w || !h) && !SDL_GetDesktopDisplayMode(0, &dm)) {
 		/* Most of the screen, never beyond it. */
 		w = dm.w * 9 / 10;
 		h = dm.h * 9 / 10;
 	}
-	w = w ? w : 1366;
-	h = h ? h : 768;
+	w = w ? w : (int)lround(1366 * c->ui_scale);
+	h = h ? h : (int)lround(768 * c->ui_scale);
 	err =
 	    cast_ui_new(&c->ui, lang < 0 ? CAST_LANG_EN : (enum cast_lang)lang);
 	c->win = err ? NULL
@@ -2900,6 +3124,18 @@ int console_new(struct console **out, const struct console_cfg *cfg)
 	return 0;
 }
 
+/* A rectangle in window pixels ("x,y,w,h"): where xdotool clicks. */
+static void json_rect(struct console *c, struct cast_json *j, const char *key,
+                      const struct cast_ui_rect *r)
+{
+	char buf[96];
+	double k = c->ui_scale;
+
+	snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x * k, r->y * k,
+	         r->w * k, r->h * k);
+	cast_json_str(j, key, buf);
+}
+
 void console_json(struct console *c, struct cast_json *j)
 {
 	char buf[64];
@@ -2908,13 +3144,18 @@ void console_json(struct console *c, struct cast_json *j)
 	cast_json_str(j, "lang", cast_lang_code(cast_ui_lang(c->ui)));
 	cast_json_int(j, "redraws", (int64_t)c->redraws);
 	cast_json_int(j, "stroke_redraws", (int64_t)c->part_redraws);
+	cast_json_int(j, "full_redraws", (int64_t)c->full_redraws);
+	cast_json_int(j, "tile_redraws", (int64_t)c->tile_redraws);
+	cast_json_int(j, "status_redraws", (int64_t)c->status_redraws);
 	cast_json_hist_ms(j, "draw_ms", &c->draw_us);
 	cast_json_hist_ms(j, "present_ms", &c->present_us);
 	cast_json_hist_ms(j, "stroke_ms", &c->stroke_us);
 	cast_json_int(j, "page", c->page);
 	cast_json_int(j, "window_w", c->win_w);
 	cast_json_int(j, "window_h", c->win_h);
-	cast_json_num(j, "scale", c->scale);
+	cast_json_num(j, "scale", c->px_scale);
+	cast_json_num(j, "ui_scale", c->ui_scale);
+	cast_json_num(j, "unit", c->lay.unit);
 	cast_json_str(j, "menu",
 	              c->menu_of >= 0    ? actions[c->menu_of].name
 	              : c->menu_of == -2 ? "tile"
@@ -2936,25 +3177,14 @@ void console_json(struct console *c, struct cast_json *j)
 	         c->excl.w, c->excl.h);
 	cast_json_str(j, "excluded", buf);
 	if (c->bar) {
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f",
-		         c->bar_console.x, c->bar_console.y, c->bar_console.w,
-		         c->bar_console.h);
-		cast_json_str(j, "bar_console", buf);
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", c->bar_lock.x,
-		         c->bar_lock.y, c->bar_lock.w, c->bar_lock.h);
-		cast_json_str(j, "bar_lock", buf);
+		json_rect(c, j, "bar_console", &c->bar_console);
+		json_rect(c, j, "bar_lock", &c->bar_lock);
 	}
 	if (c->bar && c->cfg.sender && !c->hidden[A_BROADCAST]) {
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f",
-		         c->bar_bcast.x, c->bar_bcast.y, c->bar_bcast.w,
-		         c->bar_bcast.h);
-		cast_json_str(j, "bar_broadcast", buf);
+		json_rect(c, j, "bar_broadcast", &c->bar_bcast);
 	}
 	if (c->bar && c->cfg.board) {
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f",
-		         c->bar_board.x, c->bar_board.y, c->bar_board.w,
-		         c->bar_board.h);
-		cast_json_str(j, "bar_board", buf);
+		json_rect(c, j, "bar_board", &c->bar_board);
 	}
 	{
 		char status[1024];
@@ -2972,9 +3202,7 @@ void console_json(struct console *c, struct cast_json *j)
 	if (c->control[0]) {
 		const struct cast_ui_rect *r = &c->view_r;
 
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x, r->y,
-		         r->w, r->h);
-		cast_json_str(j, "view_rect", buf);
+		json_rect(c, j, "view_rect", r);
 		cast_json_int(j, "view_src_w", c->src_w);
 		cast_json_int(j, "view_src_h", c->src_h);
 		cast_json_int(j, "view_frames", (int64_t)c->view_frames);
@@ -2987,9 +3215,7 @@ void console_json(struct console *c, struct cast_json *j)
 
 		cast_board_style(c->cfg.board, &st);
 		cast_json_str(j, "tool", tool_names[st.tool]);
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x, r->y,
-		         r->w, r->h);
-		cast_json_str(j, "board_rect", buf);
+		json_rect(c, j, "board_rect", r);
 		cast_json_array(j, "palette");
 		for (int p = 0; p < P_COUNT; p++) {
 			char name[32];
@@ -3009,9 +3235,7 @@ void console_json(struct console *c, struct cast_json *j)
 				         pal_names[p - P_UNDO]);
 			cast_json_obj(j, NULL);
 			cast_json_str(j, "name", name);
-			snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x,
-			         r->y, r->w, r->h);
-			cast_json_str(j, "rect", buf);
+			json_rect(c, j, "rect", r);
 			cast_json_end(j);
 		}
 		cast_json_array_end(j);
@@ -3034,15 +3258,17 @@ void console_json(struct console *c, struct cast_json *j)
 		cast_json_str(j, NULL, c->selected[i]);
 	cast_json_array_end(j);
 	/* Where each part is (window pixels), for scripts that click. */
+	json_rect(c, j, "toolbar", &c->lay.toolbar);
+	json_rect(c, j, "grid", &c->lay.grid);
+	json_rect(c, j, "side", &c->lay.side);
+	json_rect(c, j, "status_bar", &c->lay.status);
 	cast_json_array(j, "buttons");
 	for (int i = 0; i < c->n_visible && i < c->lay.n_buttons; i++) {
 		const struct cast_ui_rect *r = &c->lay.buttons[i];
 
 		cast_json_obj(j, NULL);
 		cast_json_str(j, "action", actions[c->visible[i]].name);
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x, r->y,
-		         r->w, r->h);
-		cast_json_str(j, "rect", buf);
+		json_rect(c, j, "rect", r);
 		cast_json_end(j);
 	}
 	cast_json_array_end(j);
@@ -3055,9 +3281,7 @@ void console_json(struct console *c, struct cast_json *j)
 			break;
 		cast_json_obj(j, NULL);
 		cast_json_str(j, "id", c->st[i].id);
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", r->x, r->y,
-		         r->w, r->h);
-		cast_json_str(j, "rect", buf);
+		json_rect(c, j, "rect", r);
 		cast_json_bool(j, "locked", c->st[i].flags & CAST_UI_T_LOCKED);
 		cast_json_bool(j, "selected", is_selected(c, c->st[i].id));
 		cast_json_int(j, "frames", (int64_t)c->st[i].frames);
@@ -3077,9 +3301,11 @@ void console_json(struct console *c, struct cast_json *j)
 		cast_json_array_end(j);
 	}
 	if (c->menu_of != -1) {
-		snprintf(buf, sizeof(buf), "%.0f,%.0f,%.0f,%.0f", c->menu.box.x,
-		         c->menu.box.y, c->menu.box.w, c->menu.item_h);
-		cast_json_str(j, "menu_rect", buf);
+		struct cast_ui_rect m = c->menu.box;
+
+		/* Its height: one item's. */
+		m.h = c->menu.item_h;
+		json_rect(c, j, "menu_rect", &m);
 	}
 	cast_json_end(j);
 }

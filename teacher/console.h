@@ -25,7 +25,11 @@ struct console_cfg {
 	struct cast_teacher_ctl *ctl;
 	const char *ctl_socket; /* for the actions answered later */
 	int channel;
-	int width, height; /* 0: fit the display */
+	int width, height; /* logical pixels; 0: fit the display */
+	/* Logical pixels to the window's: 0 takes the desktop's (on X11
+	 * GDK_SCALE or Xft.dpi, cast_ui_scale_pick; elsewhere 1). It
+	 * multiplies the drawable's own scale (Wayland, macOS). */
+	double ui_scale;
 	const char *lang;  /* NULL: from the environment */
 	/* What a student PC needs (shown in the setup panel). */
 	char key_code[32];

@@ -27,6 +27,7 @@ struct teacher {
 	char device[1024];
 	const char *sdp_path;
 	int console_w, console_h;
+	double ui_scale;		/* --ui-scale; 0: the desktop's */
 	const char *console_lang;
 	bool first_run;			/* the class key was made just now */
 	char key_file[1024];		/* the students' file of the key */
@@ -134,8 +135,10 @@ static void usage(FILE *f)
 		"                       receivers and interop tests only\n"
 		"  --headless           no window; stats only (without it, the\n"
 		"                       console window opens on a display)\n"
-		"  --console-size WxH   the console window's size (default:\n"
-		"                       most of the screen)\n"
+		"  --console-size WxH   the console window's size in logical\n"
+		"                       pixels (default: most of the screen)\n"
+		"  --ui-scale N         the console's scale, 0.5 to 3 (default:\n"
+		"                       the desktop's: GDK_SCALE, else Xft.dpi/96)\n"
 		"  --console-lang CODE  zh_CN, zh_TW or en (default: $LANG)\n"
 		"  --config FILE        read these settings as 'key = value'\n"
 		"  --help, --version\n");
@@ -147,7 +150,7 @@ enum {
 	OPT_WOL_ADDR, OPT_WOL_PORT, OPT_DB, OPT_LESSON, OPT_REPAIR, OPT_FEC,
 	OPT_REPAIR_DELAY, OPT_HOMEWORK_DIR, OPT_FIRST_SEQ, OPT_CONSOLE_SIZE,
 	OPT_CONSOLE_LANG, OPT_VOICE, OPT_VOICE_BITRATE, OPT_RECORD, OPT_RECORD_DIR,
-	OPT_UNSIGNED,
+	OPT_UNSIGNED, OPT_UI_SCALE,
 };
 
 /* The teacher's own options; the common ones are cast/options.h's. */
@@ -174,6 +177,7 @@ static const struct cast_option options[] = {
 	{"first-seq", true, OPT_FIRST_SEQ},
 	{"console-size", true, OPT_CONSOLE_SIZE},
 	{"console-lang", true, OPT_CONSOLE_LANG},
+	{"ui-scale", true, OPT_UI_SCALE},
 	{"voice", true, OPT_VOICE},
 	{"voice-bitrate", true, OPT_VOICE_BITRATE},
 	{"record", true, OPT_RECORD},
@@ -306,6 +310,17 @@ static int set_option(int id, const char *v, void *arg, char *why,
 			return CAST_ERROR(EINVAL);
 		}
 		return 0;
+	case OPT_UI_SCALE: {
+		char *e;
+		double k = strtod(v, &e);
+
+		if (e == v || *e || !(k >= 0.5 && k <= CAST_UI_SCALE_MAX)) {
+			snprintf(why, why_size, "expected a scale, 0.5 to 3");
+			return CAST_ERROR(EINVAL);
+		}
+		t->ui_scale = k;
+		return 0;
+	}
 	case OPT_CONSOLE_LANG:
 		if (cast_lang_parse(v) < 0) {
 			snprintf(why, why_size, "expected zh_CN, zh_TW or en");
@@ -1351,6 +1366,7 @@ int main(int argc, char **argv)
 		ccon.channel = t.cfg.channel;
 		ccon.width = t.console_w;
 		ccon.height = t.console_h;
+		ccon.ui_scale = t.ui_scale;
 		ccon.lang = t.console_lang;
 		ccon.key_path = t.key_file;
 		ccon.first_run = t.first_run;

@@ -1,9 +1,13 @@
 #!/bin/sh
 # The teacher's console window (teacher/console.c, docs/console.md) on a
-# private Xvfb, at 1366x768 (every part) and 1920x1080 (parts a-c), driven
+# private Xvfb, at 1366x768 (every part) and 1920x1080 (parts a-c, the
+# console at UI scale 2: GDK_SCALE=2 and a 960x540 logical window), driven
 # with xdotool like a teacher would, with three headless students:
 #  a. the three students appear as tiles, online (green badge), none red;
-#     resting on Lock shows its tooltip;
+#     resting on Lock shows its tooltip; at scale 2 (GDK_SCALE=2; and a
+#     first console, stopped at once, with Xft.dpi: 192 from xrdb) the
+#     window is 1920x1080, every tile and button twice the widget layer's
+#     960x540 layout, none overlapping, the toolbar drawn that high;
 #  b. click a tile: selected (its accent border); Ctrl+click a second;
 #  c. the Lock button locks those two: `ctl class` and each student's own
 #     stats say locked, the third is not; their tiles show red, its not;
@@ -191,17 +195,110 @@ end_size() {
 	fi
 }
 
-# run_size W H CH: the console at that size. Every part at the first size
-# (1366x768); at the others the layout parts (a-c: tiles, tooltip,
-# selection, lock), which are what the size changes.
+# scale_geometry: the console's geometry at UI scale $SCALE is exactly
+# SCALE times the widget layer's layout of its logical size (ui_render
+# layout), inside the window, nothing overlapping; the screenshot's toolbar
+# is that high.
+scale_geometry() {
+	"$RENDER" layout $((W / SCALE)) $((H / SCALE)) "$NB" >"$WORK/layout.json" ||
+		fail "ui_render layout"
+	shot scaled
+	python3 - "$WORK/teacher.jsonl" "$WORK/layout.json" "$SCALE" "$W" "$H" "$WORK/scaled.ppm" <<'PY' || fail "the console at scale $SCALE"
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.endswith("\n")]
+u = json.loads(lines[-1])["ui"]
+want = json.load(open(sys.argv[2]))
+k, W, H = float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+def r(s):
+    return [float(v) for v in s.split(",")]
+bad = []
+if (u["ui_scale"], u["window_w"], u["window_h"]) != (k, W, H):
+    bad.append("scale %s, window %sx%s" % (u["ui_scale"], u["window_w"], u["window_h"]))
+got = [("toolbar", u["toolbar"], want["toolbar"]), ("status", u["status_bar"], want["status"]),
+       ("side", u["side"], want["side"]), ("grid", u["grid"], want["grid"])]
+got += [("tile %d" % i, t["rect"], want["tiles"][i]) for i, t in enumerate(u["tiles"])]
+got += [("button %s" % b["action"], b["rect"], want["buttons"][i]) for i, b in enumerate(u["buttons"])]
+for name, g, w in got:
+    if any(abs(a - b * k) > 1 for a, b in zip(r(g), r(w))):
+        bad.append("%s at %s, not %s x %s" % (name, g, k, w))
+def overlap(a, b):  # by more than the pixel rounding may add
+    return a[0] + 1 < b[0] + b[2] and b[0] + 1 < a[0] + a[2] and a[1] + 1 < b[1] + b[3] and b[1] + 1 < a[1] + a[3]
+boxes = [("toolbar", r(u["toolbar"])), ("status", r(u["status_bar"])), ("side", r(u["side"]))]
+boxes += [("tile " + t["id"], r(t["rect"])) for t in u["tiles"]]
+boxes += [("button " + b["action"], r(b["rect"])) for b in u["buttons"]]
+for i, (n1, a) in enumerate(boxes):
+    if a[0] < 0 or a[1] < 0 or a[0] + a[2] > W + 1 or a[1] + a[3] > H + 1:
+        bad.append("%s %s outside the window" % (n1, a))
+    for n2, b in boxes[i + 1:]:
+        inside = n2.startswith("button") and n1 == "toolbar"
+        if overlap(a, b) and not inside:
+            bad.append("%s overlaps %s" % (n1, n2))
+# The screenshot: the toolbar's dark band, down the window's left edge.
+d = open(sys.argv[6], "rb").read()
+hdr = d.split(b"\n", 3)
+pw, px = int(hdr[1].split()[0]), hdr[3]
+band = 0
+while band < H and all(abs(px[(band * pw + 2) * 3 + c] - v) < 14 for c, v in enumerate((0x23, 0x30, 0x3e))):
+    band += 1
+tb = r(u["toolbar"])[3]
+print("scale %s: window %dx%d, toolbar %.0f px high (drawn %d), tile %s, button %s" % (
+    k, W, H, tb, band, u["tiles"][0]["rect"], u["buttons"][0]["rect"]))
+if abs(band - tb) > 2:
+    bad.append("the toolbar is drawn %d px high, not %.0f" % (band, tb))
+if bad:
+    print("FAIL: " + "; ".join(bad)); sys.exit(1)
+PY
+}
+
+# xft_probe: with Xft.dpi: 192 in the X resources (xrdb) and no GDK_SCALE,
+# a console asked for 960x540 opens 1920x1080 at scale 2; stopped at once,
+# the resources removed again.
+xft_probe() {
+	command -v xrdb >/dev/null || {
+		echo "xrdb not installed (x11-xserver-utils): Xft.dpi not checked"
+		return 0
+	}
+	echo "Xft.dpi: 192" | DISPLAY=$DISP xrdb -merge || fail "xrdb -merge"
+	env -u GDK_SCALE DISPLAY=$DISP "$TEACHER" --key "$WORK/class.key" \
+		--ctl-socket "$WORK/probe.sock" --source testpattern \
+		--size 320x180 --fps 5 --bitrate 100 --channel $((CH + 10)) \
+		--console-size 960x540 --console-lang en \
+		--stats "$WORK/probe.jsonl" --duration 60 \
+		2>"$WORK/probe.err" &
+	PROBE=$!
+	PIDS="$PIDS $PROBE"
+	i=0
+	until python3 -c "
+import json, sys
+u = [json.loads(l) for l in open(sys.argv[1]) if l.endswith('\\n')][-1]['ui']
+sys.exit(0 if (u['ui_scale'], u['window_w'], u['window_h']) == (2, 1920, 1080) else 1)
+" "$WORK/probe.jsonl" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt $((100 * SLACK)) ] ||
+			fail "Xft.dpi 192 gave no scale 2: $(tail -c 600 "$WORK/probe.jsonl" 2>/dev/null) $(cat "$WORK/probe.err")"
+		sleep 0.1
+	done
+	kill -INT "$PROBE" 2>/dev/null || true
+	wait "$PROBE" 2>/dev/null || true
+	DISPLAY=$DISP xrdb -remove || fail "xrdb -remove"
+	echo "ok: Xft.dpi 192 (xrdb): the console at scale 2, 1920x1080"
+}
+
+# run_size W H CH [SCALE]: the console at that size (in window pixels; at
+# UI scale SCALE, GDK_SCALE, its logical size is W/SCALE x H/SCALE). Every
+# part at the first size (1366x768); at the others the layout parts (a-c:
+# tiles, tooltip, selection, lock), which are what the size changes.
 run_size() {
 	W=$1
 	H=$2
 	CH=$3
+	SCALE=${4:-1}
 	SOCK=$WORK/teacher-$W.sock
 	: >"$WORK/displayfd"
+	# -noreset: the resources xrdb sets outlive xrdb (the server would
+	# otherwise start over when its last client leaves).
 	Xvfb -displayfd 3 -screen 0 "${W}x${H}x24" -nolisten tcp -nolisten unix \
-		3>"$WORK/displayfd" >"$WORK/xvfb.log" 2>&1 &
+		-noreset 3>"$WORK/displayfd" >"$WORK/xvfb.log" 2>&1 &
 	XVFB=$!
 	PIDS="$PIDS $XVFB"
 	i=0
@@ -211,11 +308,14 @@ run_size() {
 		sleep 0.1
 	done
 	DISP=:$(head -n 1 "$WORK/displayfd")
-	echo "--- ${W}x${H} on $DISP"
+	echo "--- ${W}x${H} on $DISP, UI scale $SCALE"
+	[ "$SCALE" = 1 ] || xft_probe
 	rm -f "$WORK/teacher.jsonl"
-	DISPLAY=$DISP "$TEACHER" --key "$WORK/class.key" --ctl-socket "$SOCK" \
+	GDK_SCALE=$SCALE DISPLAY=$DISP "$TEACHER" --key "$WORK/class.key" \
+		--ctl-socket "$SOCK" \
 		--source testpattern --size 320x180 --fps 10 --bitrate 200 \
-		--channel "$CH" --console-size "${W}x${H}" --console-lang en \
+		--channel "$CH" --console-size "$((W / SCALE))x$((H / SCALE))" \
+		--console-lang en \
 		--record-dir "$WORK/rec-$W" \
 		--stats "$WORK/teacher.jsonl" --duration 150 \
 		2>"$WORK/teacher-$W.err" &
@@ -236,6 +336,7 @@ run_size() {
 	ui "len(u['tiles']) == 3 and all(cls[i]['online'] for i in ('s01','s02','s03'))" \
 		"three students shown as tiles" || fail "students did not appear"
 	NB=$(uiget "len(u['buttons'])")
+	[ "$SCALE" = 1 ] || scale_geometry
 	shot en
 	check_ppm "
 img = ppm('$WORK/en.ppm')
@@ -742,7 +843,7 @@ run_first() {
 }
 
 run_size 1366 768 43
-run_size 1920 1080 44
+run_size 1920 1080 44 2
 run_own_screen
 run_first
 echo "console: all checks passed"

@@ -1,13 +1,43 @@
 /* Renders one console toolbar button with the widget layer, where the
  * console puts it, into a PNG: test_console.sh compares it with a screenshot
- * so that a label is proven drawn in the right language.
- * Usage: ui_render W H N_BUTTONS INDEX LANG lock|menu OUT.ppm */
+ * so that a label is proven drawn in the right language. With "layout",
+ * prints the console's layout for a W x H (logical) window as JSON instead:
+ * what test_console.sh holds a scaled console's geometry to.
+ * Usage: ui_render W H N_BUTTONS INDEX LANG lock|menu OUT.ppm
+ *        ui_render layout W H N_BUTTONS */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cast/ui.h"
+
+static void rect(const char *key, const struct cast_ui_rect *r)
+{
+	printf("%s\"%g,%g,%g,%g\"", key, r->x, r->y, r->w, r->h);
+}
+
+static int layout(int w, int h, int n)
+{
+	struct cast_ui_layout l;
+
+	if (w < 320 || h < 240 || n < 0 || n > CAST_UI_BUTTONS_MAX)
+		return 2;
+	cast_ui_layout(&l, w, h, n);
+	printf("{\"unit\":%g,", l.unit);
+	rect("\"toolbar\":", &l.toolbar);
+	rect(",\"grid\":", &l.grid);
+	rect(",\"side\":", &l.side);
+	rect(",\"status\":", &l.status);
+	printf(",\"tiles\":[");
+	for (int i = 0; i < CAST_UI_TILES_PAGE; i++)
+		rect(i ? "," : "", &l.tiles[i]);
+	printf("],\"buttons\":[");
+	for (int i = 0; i < l.n_buttons; i++)
+		rect(i ? "," : "", &l.buttons[i]);
+	printf("]}\n");
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -19,6 +49,8 @@ int main(int argc, char **argv)
 	FILE *f;
 	int w, h, n, i, lang;
 
+	if (argc == 5 && !strcmp(argv[1], "layout"))
+		return layout(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]));
 	if (argc != 8) {
 		fprintf(stderr, "usage: ui_render W H N INDEX LANG lock|menu "
 		                "OUT.ppm\n");
@@ -34,10 +66,10 @@ int main(int argc, char **argv)
 		return 2;
 	cast_ui_layout(&l, w, h, n);
 	if (!strcmp(argv[6], "lock")) {
-		b.icon = "lock";
+		b.icon = cast_ui_icon(CAST_ICON_LOCK);
 		b.label = cast_ui_text((enum cast_lang)lang, CAST_S_LOCK);
 	} else {
-		b.icon = "☰";
+		b.icon = cast_ui_icon(CAST_ICON_MENU);
 		b.label = cast_ui_text((enum cast_lang)lang, CAST_S_MENU);
 		b.has_menu = true;
 	}

@@ -1,6 +1,7 @@
 /* The widget layer (cast/ui.h): layout and hit-testing at the console's two
  * target sizes, rubber bands, menus kept on screen, the string table in the
- * three languages, and drawing read back from a cairo image surface. */
+ * three languages, every icon's glyph in the fonts, and drawing read back
+ * from a cairo image surface. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -329,6 +330,124 @@ static void test_text_pixels(void **state)
 	cast_ui_free(&ui);
 }
 
+/* Every icon the console shows is a glyph the widget layer's fonts have, in
+ * each language's font order (a missing one would be an empty box on the
+ * toolbar); an icon with a missing glyph is left out, not boxed. */
+static void test_icons(void **state)
+{
+	struct cast_ui *ui = NULL;
+	int missing = 0;
+
+	(void)state;
+	assert_int_equal(cast_ui_new(&ui, CAST_LANG_EN), 0);
+	for (int l = 0; l < CAST_LANG_COUNT; l++) {
+		cast_ui_set_lang(ui, (enum cast_lang)l);
+		for (int i = 0; i < CAST_ICON_COUNT; i++) {
+			const char *s = cast_ui_icon((enum cast_ui_icon)i);
+			int n;
+
+			assert_true(s[0] != '\0');
+			if (cast_ui_icon_drawn(s))
+				continue;
+			n = cast_ui_missing_glyphs(ui, s);
+			if (n) {
+				printf("icon %d \"%s\": %d glyph(s) missing in "
+				       "the %s font\n",
+				       i, s, n,
+				       cast_lang_code((enum cast_lang)l));
+				missing++;
+			}
+		}
+	}
+	assert_int_equal(missing, 0);
+	assert_true(cast_ui_icon_drawn(cast_ui_icon(CAST_ICON_LOCK)));
+	assert_string_equal(cast_ui_icon(CAST_ICON_COUNT), "");
+	/* The detector itself: a code point no font has (plane 16's last
+	 * private use one) is missing; plain text is not. */
+	assert_true(cast_ui_missing_glyphs(ui, "\xf4\x8f\xbf\xbd") > 0);
+	assert_int_equal(cast_ui_missing_glyphs(ui, "Lock 锁屏"), 0);
+	{
+		cairo_surface_t *a =
+		    cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 120, 80);
+		cairo_surface_t *b =
+		    cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 120, 80);
+		cairo_t *ca = cairo_create(a), *cb = cairo_create(b);
+		struct cast_ui_rect r = {0, 0, 120, 80};
+		struct cast_ui_button none = {.icon = "", .label = "x"};
+		struct cast_ui_button boxed = {.icon = "\xf4\x8f\xbf\xbd",
+		                               .label = "x"};
+		struct cast_ui_button pen = {
+		    .icon = cast_ui_icon(CAST_ICON_CONTROL), .label = "x"};
+
+		cast_ui_draw_button(ui, ca, &r, &none, 20);
+		cast_ui_draw_button(ui, cb, &r, &boxed, 20);
+		cairo_surface_flush(a);
+		cairo_surface_flush(b);
+		assert_memory_equal(cairo_image_surface_get_data(a),
+		                    cairo_image_surface_get_data(b),
+		                    (size_t)cairo_image_surface_get_stride(a) *
+		                        80);
+		/* A real icon does draw. */
+		cast_ui_draw_button(ui, cb, &r, &pen, 20);
+		cairo_surface_flush(b);
+		assert_memory_not_equal(
+		    cairo_image_surface_get_data(a),
+		    cairo_image_surface_get_data(b),
+		    (size_t)cairo_image_surface_get_stride(a) * 80);
+		cairo_destroy(ca);
+		cairo_destroy(cb);
+		cairo_surface_destroy(a);
+		cairo_surface_destroy(b);
+	}
+	cast_ui_free(&ui);
+}
+
+/* The UI scale an X11 desktop asks for: GDK_SCALE (whole numbers, as GTK),
+ * else Xft.dpi / 96 to a quarter, within 1..3; the resource string's line
+ * found among others, bad values ignored. */
+static void test_scale(void **state)
+{
+	(void)state;
+	assert_true(cast_ui_scale_pick(NULL, NULL) == 1);
+	assert_true(cast_ui_scale_pick("", "") == 1);
+	assert_true(cast_ui_scale_pick("2", NULL) == 2);
+	assert_true(cast_ui_scale_pick("2", "Xft.dpi:\t96\n") == 2);
+	assert_true(cast_ui_scale_pick("9", NULL) == CAST_UI_SCALE_MAX);
+	/* Not a whole number, zero, junk: GTK ignores it; Xft.dpi says. */
+	assert_true(cast_ui_scale_pick("1.5", "Xft.dpi:\t192\n") == 2);
+	assert_true(cast_ui_scale_pick("0", NULL) == 1);
+	assert_true(cast_ui_scale_pick("2x", NULL) == 1);
+	assert_true(cast_ui_scale_pick("-2", NULL) == 1);
+	assert_true(cast_ui_scale_pick(NULL, "Xft.dpi:\t192\n") == 2);
+	assert_true(cast_ui_scale_pick(NULL, "Xft.dpi: 144") == 1.5);
+	assert_true(cast_ui_scale_pick(NULL, "Xft.dpi:\t120\n") == 1.25);
+	/* 110 / 96 = 1.146: the nearest quarter. */
+	assert_true(cast_ui_scale_pick(NULL, "Xft.dpi:\t110\n") == 1.25);
+	assert_true(cast_ui_scale_pick(NULL, "Xft.dpi:\t72\n") == 1);
+	assert_true(cast_ui_scale_pick(NULL, "Xft.dpi:\t400\n") ==
+	            CAST_UI_SCALE_MAX);
+	assert_true(cast_ui_xft_dpi("Xft.antialias:\t1\nXft.hinting:\t1\n"
+	                            "Xft.dpi:\t192\nXft.rgba:\trgb\n") == 192);
+	assert_true(cast_ui_xft_dpi("Xft.dpi :  96.5 \r\n") == 96.5);
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\t192") == 192);
+	/* Not the entry, or not a number: none. */
+	assert_true(cast_ui_xft_dpi(NULL) == 0);
+	assert_true(cast_ui_xft_dpi("") == 0);
+	assert_true(cast_ui_xft_dpi("Xft.dpiX:\t192\n") == 0);
+	assert_true(cast_ui_xft_dpi("*dpi:\t192\n") == 0);
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\tbig\n") == 0);
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\t192dpi\n") == 0);
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\t-5\n") == 0);
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\tnan\n") == 0);
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\t1e300\n") == 0);
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\n") == 0);
+	assert_true(
+	    cast_ui_xft_dpi("Xft.dpi:\t"
+	                    "1234567890123456789012345678901234567\n") == 0);
+	/* A later good line still counts after a bad one. */
+	assert_true(cast_ui_xft_dpi("Xft.dpi:\tx\nXft.dpi:\t144\n") == 144);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +459,8 @@ int main(void)
 	    cmocka_unit_test(test_backspace),
 	    cmocka_unit_test(test_draw_tile),
 	    cmocka_unit_test(test_text_pixels),
+	    cmocka_unit_test(test_icons),
+	    cmocka_unit_test(test_scale),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

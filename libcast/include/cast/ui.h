@@ -14,7 +14,8 @@
  * languages. Drawing knows nothing of SDL: an app draws into a cairo image
  * surface and uploads it (SDL texture, PNG, PDF): the same code renders
  * every target. A window's HiDPI scale is its drawable size over its
- * logical size; the app scales the cairo context by it once.
+ * logical size times the desktop's UI scale (cast_ui_scale_pick); the app
+ * scales the cairo context by it once.
  */
 
 /* ---- Languages and strings --------------------------------------------- */
@@ -140,6 +141,98 @@ CAST_API const char *cast_lang_name(enum cast_lang lang);
  * language; -EINVAL for one the table lacks. */
 CAST_API int cast_lang_parse(const char *code);
 
+/* ---- Icons -------------------------------------------------------------- */
+
+/**
+ * Every icon the console shows (toolbar, floating bar, whiteboard palette,
+ * the marks on menus and the bar): one table, so that test_ui can lay each
+ * out with the widget layer's fonts and fail on a glyph they lack (which
+ * would show as an empty box).
+ */
+enum cast_ui_icon {
+	CAST_ICON_BROADCAST,
+	CAST_ICON_LOCK, /* drawn with cairo: a padlock */
+	CAST_ICON_MESSAGE,
+	CAST_ICON_MARQUEE,
+	CAST_ICON_WATERMARK,
+	CAST_ICON_WEB,
+	CAST_ICON_FILES,
+	CAST_ICON_HOMEWORK,
+	CAST_ICON_ATTENDANCE,
+	CAST_ICON_WAKE,
+	CAST_ICON_POWER,
+	CAST_ICON_WHITEBOARD,
+	CAST_ICON_RECORD,
+	CAST_ICON_VOICE,
+	CAST_ICON_LANGUAGE,
+	CAST_ICON_MENU,
+	CAST_ICON_BAR,
+	CAST_ICON_WALL,
+	CAST_ICON_DEMO,
+	CAST_ICON_CONTROL,
+	CAST_ICON_FILM,
+	CAST_ICON_CONSOLE,
+	/* The whiteboard palette. */
+	CAST_ICON_PEN,
+	CAST_ICON_HIGHLIGHTER,
+	CAST_ICON_LINE,
+	CAST_ICON_ARROW,
+	CAST_ICON_RECT,
+	CAST_ICON_ELLIPSE,
+	CAST_ICON_TEXT,
+	CAST_ICON_ERASER,
+	CAST_ICON_UNDO,
+	CAST_ICON_REDO,
+	CAST_ICON_CLEAR,
+	CAST_ICON_PREV_PAGE,
+	CAST_ICON_NEXT_PAGE,
+	CAST_ICON_NEW_PAGE,
+	/* Marks: a menu's ▾, a ticked item, the bar's on and off. */
+	CAST_ICON_DROPDOWN,
+	CAST_ICON_CHECK,
+	CAST_ICON_ON,
+	CAST_ICON_OFF,
+	CAST_ICON_COUNT
+};
+
+/** The icon's text (UTF-8, static): one glyph, or the name of one the
+ * widget layer draws itself (cast_ui_icon_drawn). "" for an unknown one. */
+CAST_API const char *cast_ui_icon(enum cast_ui_icon icon);
+/** Whether a button's `icon` text is drawn with cairo ("lock"), not set in
+ * a font. */
+CAST_API bool cast_ui_icon_drawn(const char *icon);
+
+/* ---- Scale (HiDPI) ------------------------------------------------------ */
+
+/*
+ * The console lays out in logical pixels; the UI scale is how many of the
+ * window's pixels one logical pixel takes. Wayland and macOS give it as the
+ * drawable's size over the window's; SDL2 on X11 gives none (the two are
+ * equal), so there, as GTK and Qt do, the desktop's GDK_SCALE or Xft.dpi
+ * says it. The two multiply.
+ */
+#define CAST_UI_SCALE_MAX 3
+
+/**
+ * The UI scale an X11 desktop asks for: `gdk_scale` ($GDK_SCALE, NULL for
+ * unset) when it is a whole number >= 1 (GTK's rule; at most
+ * CAST_UI_SCALE_MAX), else the resource Xft.dpi of `resources` (the X
+ * server's resource string, as `xrdb -query` prints it; NULL for none) over
+ * 96, rounded to a quarter and kept within 1..CAST_UI_SCALE_MAX; else 1.
+ */
+CAST_API double cast_ui_scale_pick(const char *gdk_scale,
+                                   const char *resources);
+/** The value of the line "Xft.dpi: N" of a resource string (> 0), or 0 when
+ * it has none or not a number. */
+CAST_API double cast_ui_xft_dpi(const char *resources);
+/**
+ * The resource string of the X server at `display` (NULL: $DISPLAY): the
+ * first screen's RESOURCE_MANAGER property, what `xrdb` loads and
+ * Xlib's XResourceManagerString() returns; at most 64 KiB. Malloc'd (the
+ * caller frees), or NULL: no X server or no resources.
+ */
+CAST_API char *cast_ui_x11_resources(const char *display);
+
 /* ---- Layout and hit-testing (pure) ------------------------------------- */
 
 struct cast_ui_rect {
@@ -230,6 +323,13 @@ CAST_API void cast_ui_set_lang(struct cast_ui *ui, enum cast_lang lang);
 CAST_API enum cast_lang cast_ui_lang(const struct cast_ui *ui);
 CAST_API void cast_ui_free(struct cast_ui **ui);
 
+/**
+ * How many glyphs of `text` the context's fonts (in its language, pango
+ * through fontconfig) lack: each would be drawn as an empty box. 0: all
+ * there. A button leaves out an icon with a missing glyph.
+ */
+CAST_API int cast_ui_missing_glyphs(struct cast_ui *ui, const char *text);
+
 enum cast_ui_align { CAST_UI_LEFT_ALIGN, CAST_UI_CENTER, CAST_UI_RIGHT };
 
 /**
@@ -250,7 +350,8 @@ CAST_API void cast_ui_fill(cairo_t *cr, const struct cast_ui_rect *r,
 
 /** A toolbar button: an icon glyph above its label, its shortcut small. */
 struct cast_ui_button {
-	const char *icon; /* one glyph or short text, "" for none */
+	/* cast_ui_icon(): one glyph, or one drawn with cairo; "" for none */
+	const char *icon;
 	const char *label;
 	const char *shortcut; /* "Ctrl+L", or NULL */
 	bool pressed;         /* a running action (lock on) */

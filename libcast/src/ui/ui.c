@@ -151,6 +151,66 @@ void cast_ui_utf8_backspace(char *s)
 	s[n] = '\0';
 }
 
+/* ---- icons ---- */
+
+/* Each a glyph that DejaVu Sans or Noto Sans CJK (scripts/install-deps.sh)
+ * has: test_ui checks every one in the three languages' fonts. */
+static const char *const icons[CAST_ICON_COUNT] = {
+    [CAST_ICON_BROADCAST] = "◉",
+    [CAST_ICON_LOCK] = "lock",
+    [CAST_ICON_MESSAGE] = "✉",
+    [CAST_ICON_MARQUEE] = "⇶",
+    [CAST_ICON_WATERMARK] = "≋",
+    [CAST_ICON_WEB] = "⌘",
+    [CAST_ICON_FILES] = "⇪",
+    [CAST_ICON_HOMEWORK] = "⇩",
+    [CAST_ICON_ATTENDANCE] = "☑",
+    [CAST_ICON_WAKE] = "☀",
+    [CAST_ICON_POWER] = "⚡",
+    [CAST_ICON_WHITEBOARD] = "✎",
+    [CAST_ICON_RECORD] = "●",
+    [CAST_ICON_VOICE] = "♪",
+    [CAST_ICON_LANGUAGE] = "文",
+    [CAST_ICON_MENU] = "☰",
+    [CAST_ICON_BAR] = "▭",
+    [CAST_ICON_WALL] = "▦",
+    [CAST_ICON_DEMO] = "▶",
+    /* A keyboard: the teacher takes the student's keys and pointer
+     * (U+2316 "position indicator" is in none of the fonts). */
+    [CAST_ICON_CONTROL] = "⌨",
+    [CAST_ICON_FILM] = "▷",
+    [CAST_ICON_CONSOLE] = "▣",
+    [CAST_ICON_PEN] = "✎",
+    [CAST_ICON_HIGHLIGHTER] = "▮",
+    [CAST_ICON_LINE] = "╱",
+    [CAST_ICON_ARROW] = "→",
+    [CAST_ICON_RECT] = "▭",
+    [CAST_ICON_ELLIPSE] = "◯",
+    [CAST_ICON_TEXT] = "T",
+    [CAST_ICON_ERASER] = "⌫",
+    [CAST_ICON_UNDO] = "↶",
+    [CAST_ICON_REDO] = "↷",
+    [CAST_ICON_CLEAR] = "✕",
+    [CAST_ICON_PREV_PAGE] = "◀",
+    [CAST_ICON_NEXT_PAGE] = "▶",
+    [CAST_ICON_NEW_PAGE] = "+",
+    [CAST_ICON_DROPDOWN] = "▾",
+    [CAST_ICON_CHECK] = "✓",
+    [CAST_ICON_ON] = "●",
+    [CAST_ICON_OFF] = "○",
+};
+
+const char *cast_ui_icon(enum cast_ui_icon icon)
+{
+	return (unsigned)icon < CAST_ICON_COUNT && icons[icon] ? icons[icon]
+	                                                       : "";
+}
+
+bool cast_ui_icon_drawn(const char *icon)
+{
+	return icon && !strcmp(icon, "lock");
+}
+
 /* ---- context ---- */
 
 static const char *family_of(enum cast_lang lang)
@@ -251,14 +311,35 @@ double cast_ui_text_width(struct cast_ui *ui, cairo_t *cr, const char *text,
 	return w;
 }
 
-double cast_ui_label(struct cast_ui *ui, cairo_t *cr,
-                     const struct cast_ui_rect *r, const char *text,
-                     double size, uint32_t rgb, bool bold,
-                     enum cast_ui_align align)
+int cast_ui_missing_glyphs(struct cast_ui *ui, const char *text)
+{
+	cairo_surface_t *s =
+	    cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+	cairo_t *cr = cairo_create(s);
+	PangoLayout *pl = layout_for(ui, cr, text, 16, false);
+	int n = pango_layout_get_unknown_glyphs_count(pl);
+
+	g_object_unref(pl);
+	cairo_destroy(cr);
+	cairo_surface_destroy(s);
+	return n;
+}
+
+/* cast_ui_label; with `whole`, nothing at all when a glyph is missing (an
+ * icon: better none than an empty box). */
+static double draw_text(struct cast_ui *ui, cairo_t *cr,
+                        const struct cast_ui_rect *r, const char *text,
+                        double size, uint32_t rgb, bool bold,
+                        enum cast_ui_align align, bool whole)
 {
 	PangoLayout *pl = layout_for(ui, cr, text, size, bold);
 	PangoRectangle ink, logical;
 	double x;
+
+	if (whole && pango_layout_get_unknown_glyphs_count(pl) > 0) {
+		g_object_unref(pl);
+		return 0;
+	}
 
 	pango_layout_set_width(pl, (int)(r->w * PANGO_SCALE));
 	pango_layout_set_ellipsize(pl, PANGO_ELLIPSIZE_END);
@@ -274,6 +355,14 @@ double cast_ui_label(struct cast_ui *ui, cairo_t *cr,
 	pango_cairo_show_layout(cr, pl);
 	g_object_unref(pl);
 	return logical.width;
+}
+
+double cast_ui_label(struct cast_ui *ui, cairo_t *cr,
+                     const struct cast_ui_rect *r, const char *text,
+                     double size, uint32_t rgb, bool bold,
+                     enum cast_ui_align align)
+{
+	return draw_text(ui, cr, r, text, size, rgb, bold, align, false);
 }
 
 uint32_t *cast_ui_text_pixels(struct cast_ui *ui, const char *text,
@@ -442,20 +531,20 @@ void cast_ui_draw_button(struct cast_ui *ui, cairo_t *cr,
 		cast_ui_fill(cr, r, unit * 0.3, CAST_UI_ACCENT);
 	if (b->focused)
 		stroke_rect(cr, r, unit * 0.3, 0xfbbc04, unit * 0.15);
-	if (b->icon && !strcmp(b->icon, "lock"))
+	if (cast_ui_icon_drawn(b->icon))
 		padlock(cr, r->x + r->w / 2, icon.y + icon.h / 2, unit * 1.3,
 		        fg);
 	else if (b->icon && b->icon[0])
-		cast_ui_label(ui, cr, &icon, b->icon, unit * 1.2, fg, false,
-		              CAST_UI_CENTER);
+		draw_text(ui, cr, &icon, b->icon, unit * 1.2, fg, false,
+		          CAST_UI_CENTER, true);
 	cast_ui_label(ui, cr, &label, b->label, unit * 0.75, fg, false,
 	              CAST_UI_CENTER);
 	if (b->has_menu) {
 		struct cast_ui_rect m = {r->x + r->w - unit * 1.0, r->y,
 		                         unit * 0.9, unit * 1.2};
 
-		cast_ui_label(ui, cr, &m, "▾", unit * 0.8, fg, false,
-		              CAST_UI_CENTER);
+		cast_ui_label(ui, cr, &m, cast_ui_icon(CAST_ICON_DROPDOWN),
+		              unit * 0.8, fg, false, CAST_UI_CENTER);
 	}
 }
 
@@ -637,8 +726,9 @@ void cast_ui_draw_menu(struct cast_ui *ui, cairo_t *cr,
 		if (i == focus)
 			cast_ui_fill(cr, &it, unit * 0.2, CAST_UI_ACCENT);
 		if (checked & (1u << i))
-			cast_ui_label(ui, cr, &tick, "✓", unit * 0.9, fg, true,
-			              CAST_UI_LEFT_ALIGN);
+			cast_ui_label(ui, cr, &tick,
+			              cast_ui_icon(CAST_ICON_CHECK), unit * 0.9,
+			              fg, true, CAST_UI_LEFT_ALIGN);
 		cast_ui_label(ui, cr, &tx, labels[i], unit * 0.85, fg, false,
 		              CAST_UI_LEFT_ALIGN);
 	}

@@ -15,6 +15,8 @@
 # broadcasts its test pattern: one RTSP session, pictures and the tone, live
 # in the status; then the server is killed mid-film: the film ends by
 # itself, the student returns to the broadcast, the teacher keeps running.
+# The RTP sender killed too: 5 s without a packet end that film, and its
+# teacher's broadcast ends cleanly as at a file's end.
 . "$(dirname "$0")/lib.sh"
 
 command -v ffmpeg >/dev/null || skip "ffmpeg not installed"
@@ -25,14 +27,14 @@ ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=8 \
 	-c:v libx264 -preset ultrafast -bf 0 -g 15 -c:a aac -b:a 96k \
 	-shortest "$WORK/www/film.mkv" || fail "ffmpeg could not make the film"
 HTTP_PORT=18080 UDP_PORT=19000 RTP_PORT=19100 RTSP_PORT=18554
-# The RTP and RTSP films: 30 s, so they are still going when killed.
-ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=30 \
-	-f lavfi -i "sine=frequency=770:sample_rate=48000:duration=30" \
+# The RTP and RTSP films: 60 s, so they are still going when killed.
+ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=60 \
+	-f lavfi -i "sine=frequency=770:sample_rate=48000:duration=60" \
 	-pix_fmt yuv420p -c:v libx264 -preset ultrafast -bf 0 -g 15 \
 	-c:a aac -b:a 96k -shortest "$WORK/rtp.mkv" ||
 	fail "ffmpeg could not make the RTP film"
-ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=30 \
-	-f lavfi -i "sine=frequency=550:sample_rate=48000:duration=30" \
+ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=60 \
+	-f lavfi -i "sine=frequency=550:sample_rate=48000:duration=60" \
 	-pix_fmt yuv420p -c:v libx264 -preset ultrafast -bf 0 -g 15 \
 	-c:a libopus -b:a 64k -shortest "$WORK/rtsp.mkv" ||
 	fail "ffmpeg could not make the RTSP film"
@@ -60,7 +62,8 @@ ffmpeg -loglevel error -re -i "$WORK/rtp.mkv" -map 0:v -c:v copy \
 	-f rtp "rtp://127.0.0.1:$RTP_PORT" -map 0:a -c:a libopus -b:a 64k \
 	-f rtp "rtp://127.0.0.1:$((RTP_PORT + 2))" -sdp_file "$WORK/film.sdp" \
 	2>"$WORK/rtp.log" &
-PIDS="$PIDS $!"
+RTP_PID=$!
+PIDS="$PIDS $RTP_PID"
 i=0
 until [ -s "$WORK/film.sdp" ] && grep -q "m=audio" "$WORK/film.sdp"; do
 	i=$((i + 1))
@@ -112,7 +115,7 @@ bg "$TEACHER" --headless $K --source "file:udp://127.0.0.1:$UDP_PORT" \
 	2>"$WORK/tudp.log"
 T2=$!
 bg "$TEACHER" --headless $K --source "file:$WORK/film.sdp" \
-	--size 320x240 --channel 77 --duration $((12 * S)) \
+	--size 320x240 --channel 77 --duration $((40 * S)) \
 	--ctl-socket "$WORK/tsdp.sock" --stats "$WORK/tsdp.json" \
 	2>"$WORK/tsdp.log"
 T3=$!
@@ -137,7 +140,7 @@ up() {
 	i=0
 	until cinema "$1" status && python3 -c "import json,sys; sys.exit(0 if json.load(open(sys.argv[1])).get('ok') else 1)" "$WORK/reply" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -le $((100 * S)) ] || fail "$1: ctl cinema status: $(cat "$WORK/reply")"
+		[ $i -le $((200 * S)) ] || fail "$1: ctl cinema status: $(cat "$WORK/reply")"
 		sleep 0.1
 	done
 }
@@ -178,15 +181,16 @@ fi
 # Long enough to hear the tones (the HTTP film ends by itself at 8 s),
 # then the live ones and their students are stopped.
 sleep $((6 * S))
-kill -INT $T2 $T3 2>/dev/null || true
+kill -INT $T2 2>/dev/null || true
+# The RTP sender stops (killed) and the RTSP server dies, mid-film.
+kill -KILL $RTP_PID 2>/dev/null || true
+[ $RTSP = 0 ] || kill -KILL $RTSP_PID 2>/dev/null || true
+t0=$(date +%s)
 wait $T1 || fail "the HTTP teacher failed: $(tail -n 5 "$WORK/thttp.log")"
 wait $T2 || fail "the UDP teacher failed: $(tail -n 5 "$WORK/tudp.log")"
-wait $T3 || fail "the SDP teacher failed: $(tail -n 5 "$WORK/tsdp.log")"
 if [ $RTSP = 1 ]; then
-	# The RTSP server dies mid-film: nothing more comes, the film ends
-	# (5 s without a packet), the student returns to the broadcast.
-	kill -KILL $RTSP_PID
-	t0=$(date +%s)
+	# The server's end closes the session: the film ends, the student
+	# returns to the broadcast.
 	wait_last srtsp "s['showing'] == 'teacher'" 200
 	echo "RTSP server killed: the student back to the broadcast after $(($(date +%s) - t0)) s"
 	kill -0 $T4 || fail "the teacher ended with the RTSP server"
@@ -201,6 +205,12 @@ else
 	kill -INT $T4
 	wait $T4 || true
 fi
+# Nothing more comes from the RTP stream: after 5 s its film has ended,
+# and so has the broadcast of that film (as at a file's end), cleanly.
+wait $T3 || fail "the SDP teacher failed: $(tail -n 5 "$WORK/tsdp.log")"
+echo "RTP sender killed: its film and broadcast ended after $(($(date +%s) - t0)) s"
+grep -q "ended: nothing received for 5 s" "$WORK/tsdp.log" ||
+	fail "the RTP film did not end for want of packets: $(tail -n 5 "$WORK/tsdp.log")"
 sleep 1
 # shellcheck disable=SC2086
 kill -INT $SP 2>/dev/null || true

@@ -256,7 +256,7 @@ static void *share_thread(void *arg)
 		if (!e) {
 			sh.last_pkt_mono = now;
 			for (int i = 0; i < SHARE_READERS; i++)
-				if (sh.r[i].open)
+				if (sh.r[i].open && !sh.r[i].ended)
 					reader_push(&sh.r[i], pkt);
 			if (sh.history_on &&
 			    (now - sh.started_mono > SHARE_HISTORY_US ||
@@ -287,9 +287,12 @@ static void *share_thread(void *arg)
 						 ? "nothing received for 5 s"
 						 : msg);
 			}
+			/* Its readers read what they have, then the end; a
+			 * new session of the source is none of theirs. */
 			for (int i = 0; i < SHARE_READERS; i++)
 				if (sh.r[i].open)
 					sh.r[i].ended = true;
+			sh.n_open = 0;
 			sh.state = SH_CLOSING;
 			pthread_cond_broadcast(&sh.cond);
 		}
@@ -308,7 +311,13 @@ static void *share_thread(void *arg)
 	return NULL;
 }
 
-/* Opens the source (state OPENING, lock not held) and starts its thread. */
+/*
+ * Opens the source and finds its streams (state OPENING: called without
+ * the lock, the open may take seconds), then, with the lock held again,
+ * keeps what it found and starts the thread; the caller attaches its
+ * reader before it lets the lock go, so the thread cannot end the source
+ * before (it needs the lock for every packet).
+ */
 static int share_start(const char *url)
 {
 	AVFormatContext *src = avformat_alloc_context();
@@ -317,8 +326,10 @@ static int share_start(const char *url)
 	unsigned n;
 	int e;
 
-	if (!src)
+	if (!src) {
+		pthread_mutex_lock(&sh.lock);
 		return AVERROR(ENOMEM);
+	}
 	src->interrupt_callback.callback = share_interrupt;
 	/* An SDP names the protocols its streams use; nothing else. */
 	if (is_sdp(url))
@@ -326,16 +337,17 @@ static int share_start(const char *url)
 			    "file,udp,rtp,crypto,data", 0);
 	e = avformat_open_input(&src, url, NULL, &opt);
 	av_dict_free(&opt);
-	if (e < 0)
-		return e;
-	e = avformat_find_stream_info(src, NULL);
-	if (e >= 0 && (src->nb_streams < 1 || src->nb_streams > SHARE_STREAMS))
-		e = AVERROR_INVALIDDATA;
-	if (e < 0) {
-		avformat_close_input(&src);
-		return e;
+	if (e >= 0) {
+		e = avformat_find_stream_info(src, NULL);
+		if (e >= 0 &&
+		    (src->nb_streams < 1 || src->nb_streams > SHARE_STREAMS))
+			e = AVERROR_INVALIDDATA;
+		if (e < 0)
+			avformat_close_input(&src);
 	}
 	pthread_mutex_lock(&sh.lock);
+	if (e < 0)
+		return e;
 	memset(&sh.snap, 0, sizeof(sh.snap));
 	for (unsigned i = 0; i < src->nb_streams; i++) {
 		AVStream *st = src->streams[i];
@@ -358,17 +370,17 @@ static int share_start(const char *url)
 	sh.src = src;
 	sh.last_pkt_mono = mono_us();
 	sh.history_on = true;
+	sh.state = SH_RUNNING;
 	if (!e && pthread_create(&th, NULL, share_thread, NULL))
 		e = AVERROR(EAGAIN);
 	if (e) {
 		snapshot_free(&sh.snap);
 		sh.src = NULL;
-		pthread_mutex_unlock(&sh.lock);
+		sh.state = SH_OPENING;
 		avformat_close_input(&src);
 		return e;
 	}
 	pthread_detach(th);
-	pthread_mutex_unlock(&sh.lock);
 	cast_log(CAST_LOG_INFO, "media",
 		 "%s: received once, %u streams demuxed once", url, n);
 	return 0;
@@ -421,9 +433,9 @@ int cast__media_share_open(AVFormatContext **fmt, const char *url)
 			sh.started_mono = mono_us();
 			sh.stopping = false;
 			pthread_mutex_unlock(&sh.lock);
-			e = share_start(url);
-			pthread_mutex_lock(&sh.lock);
-			sh.state = e ? SH_IDLE : SH_RUNNING;
+			e = share_start(url);	/* returns with the lock */
+			if (e)
+				sh.state = SH_IDLE;
 			sh.linger_until = mono_us() + SHARE_LINGER_US;
 			pthread_cond_broadcast(&sh.cond);
 			if (e) {
@@ -467,7 +479,7 @@ int cast__media_share_read(AVFormatContext *fmt, AVPacket *pkt)
 	struct node *nd;
 
 	pthread_mutex_lock(&sh.lock);
-	for (int i = 0; i < sh.snap.n && i < (int)fmt->nb_streams; i++)
+	for (int i = 0; i < SHARE_STREAMS && i < (int)fmt->nb_streams; i++)
 		r->skip[i] = fmt->streams[i]->discard >= AVDISCARD_ALL;
 	for (;;) {
 		nd = queue_pop(&r->q);
@@ -505,8 +517,7 @@ void cast__media_share_close(AVFormatContext **fmt)
 			 (unsigned long long)r->waited);
 	r->open = false;
 	r->ctx = NULL;
-	sh.n_open--;
-	if (!sh.n_open)
+	if (!r->ended && !--sh.n_open)
 		sh.linger_until = mono_us() + SHARE_LINGER_US;
 	pthread_mutex_unlock(&sh.lock);
 	avformat_free_context(*fmt);

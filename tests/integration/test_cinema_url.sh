@@ -15,7 +15,7 @@
 # broadcasts its test pattern: one RTSP session, pictures and the tone, live
 # in the status; then the server is killed mid-film: the film ends by
 # itself, the student returns to the broadcast, the teacher keeps running.
-# The RTP sender killed too: 5 s without a packet end that film, and its
+# The RTP sender killed too: the want of packets ends that film, and its
 # teacher's broadcast ends cleanly as at a file's end.
 . "$(dirname "$0")/lib.sh"
 
@@ -205,7 +205,7 @@ else
 	kill -INT $T4
 	wait $T4 || true
 fi
-# Nothing more comes from the RTP stream: after 5 s its film has ended,
+# Nothing more comes from the RTP stream: its film ends (5-10 s),
 # and so has the broadcast of that film (as at a file's end), cleanly.
 wait $T3 || fail "the SDP teacher failed: $(tail -n 5 "$WORK/tsdp.log")"
 echo "RTP sender killed: its film and broadcast ended after $(($(date +%s) - t0)) s"

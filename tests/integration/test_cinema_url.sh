@@ -74,7 +74,7 @@ i=0
 until grep -q serving "$WORK/rtsp.log"; do
 	if ! kill -0 $RTSP_PID 2>/dev/null; then
 		wait $RTSP_PID && rc=0 || rc=$?
-		[ $rc = 77 ] || fail "the RTSP server failed: $(cat "$WORK/rtsp.log")"
+		[ "$rc" = 77 ] || fail "the RTSP server failed: $(cat "$WORK/rtsp.log")"
 		echo "RTSP part skipped: $(cat "$WORK/rtsp.log")"
 		RTSP=0
 		break

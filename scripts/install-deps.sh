@@ -13,7 +13,7 @@ PKGS="build-essential cmake pkg-config git ca-certificates
  libsrtp2-dev libssl-dev openssl libsodium-dev libsqlite3-dev libjson-c-dev libcmocka-dev
  libnorm-dev uftp libcairo2-dev libpango1.0-dev poppler-utils
  ffmpeg gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
- gstreamer1.0-libav
+ gstreamer1.0-libav gstreamer1.0-plugins-bad python3-gi gir1.2-gst-rtsp-server-1.0
  xvfb x11-apps x11-utils x11-xserver-utils xterm xdotool imagemagick
  iproute2 nftables procps
  clang libclang-rt-14-dev

@@ -48,9 +48,10 @@ HEAVY="$HEAVY|test_voice_loss|test_left_broadcast|test_channels|test_overlay"
 # commands one by one (test_classroom runs them in a lesson).
 HEAVY="$HEAVY|test_console\$|test_seats|test_homework_large|test_demo_loss"
 HEAVY="$HEAVY|test_ctl_commands"
-# Nor the films from URLs (an HTTP server and a live MPEG-TS stream: what
-# it adds is libavformat's reading; the cinema's own code runs here in
-# test_cinema, test_cinema_ctl and test_cinema_some).
+# Nor the films from URLs (an HTTP server, a live MPEG-TS stream, an RTP
+# stream and an RTSP server: what it adds is libavformat's reading; the
+# cinema's own code runs here in test_cinema, test_cinema_ctl and
+# test_cinema_some, the shared demuxer of RTP and RTSP in unit.test_core).
 HEAVY="$HEAVY|test_cinema_url"
 # Nor the lesson recorder's end-to-end run (its muxer, pause, crash and
 # full-disk handling run here in unit.test_record, a recording in

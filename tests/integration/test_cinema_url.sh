@@ -7,6 +7,16 @@
 # what it played); `ctl cinema status` says live for the UDP stream (no
 # duration) and not for the HTTP film; `ctl cinema seek` answers a clear
 # error for both (the live stream; a server without byte ranges).
+# An RTP stream described by an SDP file (ffmpeg -re: the film's H.264 as
+# it is, its sound as Opus) plays the same way (`--source file:film.sdp`):
+# received once, demuxed once, its picture passed through. An RTSP film
+# (GStreamer's RTSP server, rtsp_serve.py: H.264 + Opus) plays to one
+# student with `ctl cinema play rtsp://… --to ID` while the teacher
+# broadcasts its test pattern: one RTSP session, pictures and the tone, live
+# in the status; then the server is killed mid-film: the film ends by
+# itself, the student returns to the broadcast, the teacher keeps running.
+# The RTP sender killed too: the want of packets ends that film, and its
+# teacher's broadcast ends cleanly as at a file's end.
 . "$(dirname "$0")/lib.sh"
 
 command -v ffmpeg >/dev/null || skip "ffmpeg not installed"
@@ -16,7 +26,26 @@ ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=8 \
 	-f lavfi -i "sine=frequency=660:sample_rate=48000:duration=8" \
 	-c:v libx264 -preset ultrafast -bf 0 -g 15 -c:a aac -b:a 96k \
 	-shortest "$WORK/www/film.mkv" || fail "ffmpeg could not make the film"
-HTTP_PORT=18080 UDP_PORT=19000
+HTTP_PORT=18080 UDP_PORT=19000 RTP_PORT=19100 RTSP_PORT=18554
+# The RTP and RTSP films: 60 s, so they are still going when killed.
+ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=60 \
+	-f lavfi -i "sine=frequency=770:sample_rate=48000:duration=60" \
+	-pix_fmt yuv420p -c:v libx264 -preset ultrafast -bf 0 -g 15 \
+	-c:a aac -b:a 96k -shortest "$WORK/rtp.mkv" ||
+	fail "ffmpeg could not make the RTP film"
+ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=60 \
+	-f lavfi -i "sine=frequency=550:sample_rate=48000:duration=60" \
+	-pix_fmt yuv420p -c:v libx264 -preset ultrafast -bf 0 -g 15 \
+	-c:a libopus -b:a 64k -shortest "$WORK/rtsp.mkv" ||
+	fail "ffmpeg could not make the RTSP film"
+# GStreamer's RTSP server runs under Debian's python3 (python3-gi).
+RTSP=1
+GIPY=/usr/bin/python3
+[ -x $GIPY ] || GIPY=python3
+$GIPY "$SRC/tests/integration/rtsp_serve.py" "$WORK/rtsp.mkv" $RTSP_PORT \
+	>"$WORK/rtsp.log" 2>&1 &
+RTSP_PID=$!
+PIDS="$PIDS $RTSP_PID"
 (cd "$WORK/www" && exec python3 -m http.server $HTTP_PORT --bind 127.0.0.1) \
 	>"$WORK/http.log" 2>&1 &
 PIDS="$PIDS $!"
@@ -27,6 +56,33 @@ ffmpeg -loglevel error -re -f lavfi -i testsrc=s=320x240:r=15:d=30 \
 	-c:a mp2 -b:a 128k -f mpegts \
 	"udp://127.0.0.1:$UDP_PORT?pkt_size=1316" 2>"$WORK/live.log" &
 PIDS="$PIDS $!"
+# The RTP stream: the film's H.264 as it is and its sound in Opus, and the
+# SDP that describes them.
+ffmpeg -loglevel error -re -i "$WORK/rtp.mkv" -map 0:v -c:v copy \
+	-f rtp "rtp://127.0.0.1:$RTP_PORT" -map 0:a -c:a libopus -b:a 64k \
+	-f rtp "rtp://127.0.0.1:$((RTP_PORT + 2))" -sdp_file "$WORK/film.sdp" \
+	2>"$WORK/rtp.log" &
+RTP_PID=$!
+PIDS="$PIDS $RTP_PID"
+i=0
+until [ -s "$WORK/film.sdp" ] && grep -q "m=audio" "$WORK/film.sdp"; do
+	i=$((i + 1))
+	[ $i -le 50 ] || fail "ffmpeg wrote no SDP: $(cat "$WORK/rtp.log")"
+	sleep 0.1
+done
+i=0
+until grep -q serving "$WORK/rtsp.log"; do
+	if ! kill -0 $RTSP_PID 2>/dev/null; then
+		wait $RTSP_PID && rc=0 || rc=$?
+		[ "$rc" = 77 ] || fail "the RTSP server failed: $(cat "$WORK/rtsp.log")"
+		echo "RTSP part skipped: $(cat "$WORK/rtsp.log")"
+		RTSP=0
+		break
+	fi
+	i=$((i + 1))
+	[ $i -le $((50 * S)) ] || fail "the RTSP server did not start: $(cat "$WORK/rtsp.log")"
+	sleep 0.1
+done
 i=0
 until python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$HTTP_PORT/film.mkv')" 2>/dev/null; do
 	i=$((i + 1))
@@ -37,10 +93,11 @@ done
 "$TEACHER" keygen "$WORK/class.key" >/dev/null
 K="--key $WORK/class.key"
 SP=""
-for n in http udp; do
-	CH=$([ $n = http ] && echo 75 || echo 76)
+for n in http udp sdp rtsp; do
+	case $n in http) CH=75 ;; udp) CH=76 ;; sdp) CH=77 ;; rtsp) CH=78 ;; esac
+	D=$([ $n = rtsp ] && echo 45 || echo 16)
 	bg "$STUDENT" --headless $K --id "s$n" --channel $CH \
-		--duration $((16 * S)) --state-dir "$WORK/st$n" \
+		--duration $((D * S)) --state-dir "$WORK/st$n" \
 		--local-socket "$WORK/s$n.sock" \
 		--audio-out "file:$WORK/$n.wav" --stats "$WORK/s$n.json" \
 		2>"$WORK/s$n.log"
@@ -57,6 +114,16 @@ bg "$TEACHER" --headless $K --source "file:udp://127.0.0.1:$UDP_PORT" \
 	--ctl-socket "$WORK/tudp.sock" --stats "$WORK/tudp.json" \
 	2>"$WORK/tudp.log"
 T2=$!
+bg "$TEACHER" --headless $K --source "file:$WORK/film.sdp" \
+	--size 320x240 --channel 77 --duration $((40 * S)) \
+	--ctl-socket "$WORK/tsdp.sock" --stats "$WORK/tsdp.json" \
+	2>"$WORK/tsdp.log"
+T3=$!
+bg "$TEACHER" --headless $K --source testpattern --size 320x240 --fps 10 \
+	--channel 78 --duration $((40 * S)) \
+	--ctl-socket "$WORK/trtsp.sock" --stats "$WORK/trtsp.json" \
+	2>"$WORK/trtsp.log"
+T4=$!
 
 # cinema N ARGS…: the answer of teacher N in $WORK/reply.
 cinema() {
@@ -73,7 +140,7 @@ up() {
 	i=0
 	until cinema "$1" status && python3 -c "import json,sys; sys.exit(0 if json.load(open(sys.argv[1])).get('ok') else 1)" "$WORK/reply" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -le $((100 * S)) ] || fail "$1: ctl cinema status: $(cat "$WORK/reply")"
+		[ $i -le $((200 * S)) ] || fail "$1: ctl cinema status: $(cat "$WORK/reply")"
 		sleep 0.1
 	done
 }
@@ -92,20 +159,70 @@ cinema udp status
 expect "r['live'] and r['duration_s'] == 0" "the UDP stream is not reported live"
 cinema udp seek 3
 expect "not r['ok'] and 'live' in r['error']" "seek on a live stream"
-# Long enough to hear both tones (the HTTP film ends by itself at 8 s),
-# then the live one and the students are stopped.
+up sdp
+cinema sdp status
+expect "r['live'] and r['duration_s'] == 0 and r['passthrough']" \
+	"the RTP stream is not reported live and passed through"
+cinema sdp seek 3
+expect "not r['ok'] and 'live' in r['error']" "seek on the RTP stream"
+if [ $RTSP = 1 ]; then
+	TSOCK=$WORK/trtsp.sock
+	wait_online 1
+	cinema rtsp play "rtsp://127.0.0.1:$RTSP_PORT/film" --to srtsp
+	expect "r['ok'] and r['playing'] and r['sound'] and r['passthrough']" \
+		"cinema play rtsp://"
+	wait_last srtsp "s['showing'].startswith('film:') and s['demo_shown']['frames_decoded'] > 15 and s['demo_shown']['sound']" 150
+	cinema rtsp status
+	expect "r['live'] and r['duration_s'] == 0 and r['viewers'] == 'srtsp'" \
+		"the RTSP film is not reported live"
+	cinema rtsp seek 3
+	expect "not r['ok'] and 'live' in r['error']" "seek on the RTSP film"
+fi
+# Long enough to hear the tones (the HTTP film ends by itself at 8 s),
+# then the live ones and their students are stopped.
 sleep $((6 * S))
 kill -INT $T2 2>/dev/null || true
+# The RTP sender stops (killed) and the RTSP server dies, mid-film.
+kill -KILL $RTP_PID 2>/dev/null || true
+[ $RTSP = 0 ] || kill -KILL $RTSP_PID 2>/dev/null || true
+t0=$(date +%s)
 wait $T1 || fail "the HTTP teacher failed: $(tail -n 5 "$WORK/thttp.log")"
 wait $T2 || fail "the UDP teacher failed: $(tail -n 5 "$WORK/tudp.log")"
+if [ $RTSP = 1 ]; then
+	# The server's end closes the session: the film ends, the student
+	# returns to the broadcast.
+	wait_last srtsp "s['showing'] == 'teacher'" 200
+	echo "RTSP server killed: the student back to the broadcast after $(($(date +%s) - t0)) s"
+	kill -0 $T4 || fail "the teacher ended with the RTSP server"
+	cinema rtsp status
+	expect "not r['ok'] and 'no film' in r['error']" \
+		"the film did not end with its server"
+	kill -INT $T4
+	wait $T4 || fail "the RTSP teacher failed: $(tail -n 5 "$WORK/trtsp.log")"
+	[ "$(grep -c "received once" "$WORK/trtsp.log")" = 1 ] ||
+		fail "the RTSP film was not received once: $(grep media "$WORK/trtsp.log")"
+else
+	kill -INT $T4
+	wait $T4 || true
+fi
+# Nothing more comes from the RTP stream: its film ends (5-10 s),
+# and so has the broadcast of that film (as at a file's end), cleanly.
+wait $T3 || fail "the SDP teacher failed: $(tail -n 5 "$WORK/tsdp.log")"
+echo "RTP sender killed: its film and broadcast ended after $(($(date +%s) - t0)) s"
+grep -q "ended: nothing received for 5 s" "$WORK/tsdp.log" ||
+	fail "the RTP film did not end for want of packets: $(tail -n 5 "$WORK/tsdp.log")"
 sleep 1
 # shellcheck disable=SC2086
 kill -INT $SP 2>/dev/null || true
 for p in $SP; do wait "$p" || true; done
 
-grep -q "passed through" "$WORK/thttp.log" ||
-	fail "the HTTP film was not passed through: $(cat "$WORK/thttp.log")"
-for n in http udp; do
+for n in http sdp; do
+	grep -q "passed through" "$WORK/t$n.log" ||
+		fail "the $n film was not passed through: $(cat "$WORK/t$n.log")"
+done
+grep -q "received once" "$WORK/tsdp.log" ||
+	fail "the RTP stream was not received once: $(cat "$WORK/tsdp.log")"
+for n in http udp sdp; do
 	check "$WORK/t$n.json" "s['audio_frames_sent'] >= 200 and s['audio_source_errors'] == 0" \
 		"$n: the teacher did not send the sound"
 	check "$WORK/s$n.json" "s['frames_decoded'] >= 60" \
@@ -114,8 +231,9 @@ for n in http udp; do
 		"$n: the student played too little sound"
 done
 
-# Each student played its source's tone (660 Hz from HTTP, 990 Hz live).
-python3 - "$WORK" <<'PY' || fail "a student did not play its source's sound"
+# Each student played its source's tone (660 Hz from HTTP, 990 Hz from
+# UDP, 770 Hz from RTP, 550 Hz from RTSP).
+python3 - "$WORK" $((3 + RTSP)) <<'PY' || fail "a student did not play its source's sound"
 import math, struct, sys, wave
 work = sys.argv[1]
 
@@ -127,7 +245,8 @@ def power(x, f):
     return s1 * s1 + s2 * s2 - k * s1 * s2
 
 ok = True
-for name, f0 in (("http", 660), ("udp", 990)):
+tones = (("http", 660), ("udp", 990), ("sdp", 770), ("rtsp", 550))
+for name, f0 in tones[:int(sys.argv[2])]:
     w = wave.open("%s/%s.wav" % (work, name))
     n = w.getnframes()
     pcm = struct.unpack("<%dh" % n, w.readframes(n))
@@ -135,7 +254,7 @@ for name, f0 in (("http", 660), ("udp", 990)):
     loud = [f for f in frames
             if math.sqrt(sum(v * v for v in f) / 960) > 1000]
     step = max(1, len(loud) // 100)
-    p = {f: sum(power(x, f) for x in loud[::step]) for f in (660, 990)}
+    p = {f: sum(power(x, f) for x in loud[::step]) for _, f in tones}
     share = p[f0] / sum(p.values()) if loud else 0
     print("%s: %.1f s of sound, %d Hz carries %.0f%%"
           % (name, len(loud) * 0.02, f0, 100 * share))

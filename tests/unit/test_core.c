@@ -1,4 +1,5 @@
-/* Core helpers: errors, histograms, JSON stats lines, channel layout, UDP. */
+/* Core helpers: errors, histograms, JSON stats lines, channel layout, UDP,
+ * a live source demuxed once for several readers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +12,11 @@
 
 #include <cmocka.h>
 
+#include <libavformat/avformat.h>
+#include <unistd.h>
+
 #include "cast/cast.h"
+#include "core/core_int.h"
 
 static void errors_readable(void **state)
 {
@@ -134,6 +139,125 @@ static void udp_unicast_roundtrip(void **state)
 	assert_int_equal(cast_udp_new(&rx, &cfg), CAST_ERROR(ENODEV));
 }
 
+
+/* A small NUT file: `nv` 16x16 grey pictures (10 fps, each a keyframe) and
+ * `na` 20 ms blocks of 8 kHz sound, interleaved. */
+static void write_film(const char *path, int nv, int na)
+{
+	AVFormatContext *o = NULL;
+	AVStream *v, *a;
+	AVPacket *pkt = av_packet_alloc();
+	int iv = 0, ia = 0;
+
+	assert_non_null(pkt);
+	assert_true(avformat_alloc_output_context2(&o, NULL, "nut", path) >= 0);
+	v = avformat_new_stream(o, NULL);
+	a = avformat_new_stream(o, NULL);
+	assert_non_null(v);
+	assert_non_null(a);
+	v->codecpar->codec_type = AVMEDIA_TYPE_VIDEO;
+	v->codecpar->codec_id = AV_CODEC_ID_RAWVIDEO;
+	v->codecpar->format = AV_PIX_FMT_GRAY8;
+	v->codecpar->width = v->codecpar->height = 16;
+	v->time_base = (AVRational){1, 10};
+	a->codecpar->codec_type = AVMEDIA_TYPE_AUDIO;
+	a->codecpar->codec_id = AV_CODEC_ID_PCM_S16LE;
+	a->codecpar->sample_rate = 8000;
+	a->codecpar->ch_layout = (AVChannelLayout)AV_CHANNEL_LAYOUT_MONO;
+	a->time_base = (AVRational){1, 8000};
+	assert_true(avio_open(&o->pb, path, AVIO_FLAG_WRITE) >= 0);
+	assert_true(avformat_write_header(o, NULL) >= 0);
+	while (iv < nv || ia < na) {
+		bool video = iv < nv && (ia >= na || iv * 100 <= ia * 20);
+
+		assert_true(av_new_packet(pkt, video ? 256 : 320) >= 0);
+		memset(pkt->data, video ? iv : 0, (size_t)pkt->size);
+		pkt->stream_index = video ? 0 : 1;
+		pkt->pts = pkt->dts = video ? iv++ : 160 * (int64_t)ia++;
+		pkt->duration = video ? 1 : 160;
+		pkt->flags = AV_PKT_FLAG_KEY;
+		av_packet_rescale_ts(pkt, video ? (AVRational){1, 10}
+						: (AVRational){1, 8000},
+				     o->streams[pkt->stream_index]->time_base);
+		assert_true(av_interleaved_write_frame(o, pkt) >= 0);
+	}
+	assert_true(av_write_trailer(o) >= 0);
+	avio_closep(&o->pb);
+	avformat_free_context(o);
+	av_packet_free(&pkt);
+}
+
+/* Reads `fmt` to its end: how many packets, all of stream `want`, in
+ * order. */
+static int read_all(AVFormatContext *fmt, int want)
+{
+	AVPacket *pkt = av_packet_alloc();
+	int64_t last = -1;
+	int n = 0, e;
+
+	while ((e = cast__media_read(fmt, pkt)) >= 0) {
+		assert_int_equal(pkt->stream_index, want);
+		assert_true(pkt->pts > last);
+		last = pkt->pts;
+		n++;
+		av_packet_unref(pkt);
+	}
+	assert_int_equal(e, AVERROR_EOF);
+	av_packet_free(&pkt);
+	return n;
+}
+
+static void media_shared(void **state)
+{
+	char path[] = "/tmp/cast-test-share-XXXXXX";
+	AVFormatContext *pic = NULL, *snd = NULL;
+	int fd;
+
+	(void)state;
+	assert_true(cast__media_shared_url("film.sdp"));
+	assert_true(cast__media_shared_url("/srv/FILM.SDP"));
+	assert_true(cast__media_shared_url("rtp://239.255.0.9:5004"));
+	assert_true(cast__media_shared_url("rtsp://127.0.0.1:8554/film"));
+	assert_false(cast__media_shared_url("film.mkv"));
+	assert_false(cast__media_shared_url("udp://127.0.0.1:9000"));
+	assert_true(cast__media_live_url("rtsp://127.0.0.1:8554/film"));
+	assert_true(cast__media_live_url("film.sdp"));
+	assert_false(cast__media_live_url("http://127.0.0.1/film.mkv"));
+
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	write_film(path, 30, 50);
+	/* The picture and the sound on one source, demuxed once: each
+	 * context has the source's streams and no demuxer of its own. */
+	assert_int_equal(cast__media_share_open(&pic, path), 0);
+	assert_int_equal(cast__media_share_open(&snd, path), 0);
+	assert_null(pic->iformat);
+	assert_int_equal(pic->nb_streams, 2);
+	assert_int_equal(snd->nb_streams, 2);
+	assert_int_equal(pic->streams[0]->codecpar->width, 16);
+	assert_int_equal(snd->streams[1]->codecpar->sample_rate, 8000);
+	assert_int_equal(cast__media_find_stream_info(pic), 0);
+	assert_int_equal(cast__media_seek(pic, 0, 0, 0), AVERROR(ESPIPE));
+	pic->streams[1]->discard = AVDISCARD_ALL;
+	snd->streams[0]->discard = AVDISCARD_ALL;
+	/* The sound's side does not read while the picture's reads it all
+	 * (nothing waits for it), then it reads what it was given: every
+	 * packet of its own stream, then the end. */
+	assert_int_equal(read_all(pic, 0), 30);
+	assert_int_equal(read_all(snd, 1), 50);
+	cast__media_close(&pic);
+	cast__media_close(&snd);
+	assert_null(pic);
+	/* The source ended: a new open starts it again, from the start. */
+	assert_int_equal(cast__media_share_open(&pic, path), 0);
+	assert_null(pic->iformat);
+	pic->streams[1]->discard = AVDISCARD_ALL;
+	assert_int_equal(read_all(pic, 0), 30);
+	cast__media_close(&pic);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +266,7 @@ int main(void)
 		cmocka_unit_test(json_line),
 		cmocka_unit_test(channel_layout),
 		cmocka_unit_test(udp_unicast_roundtrip),
+		cmocka_unit_test(media_shared),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -146,7 +146,7 @@ static int file_open(void **priv, const char *path)
 		err = av_err(path, e);
 		goto out;
 	}
-	e = avformat_find_stream_info(fs->fmt, NULL);
+	e = cast__media_find_stream_info(fs->fmt);
 	if (e < 0) {
 		err = av_err(path, e);
 		goto out;
@@ -158,6 +158,11 @@ static int file_open(void **priv, const char *path)
 		goto out;
 	}
 	fs->stream = e;
+	/* The picture is another reader's (and a shared live source then
+	 * queues none of it here). */
+	for (unsigned i = 0; i < fs->fmt->nb_streams; i++)
+		if ((int)i != fs->stream)
+			fs->fmt->streams[i]->discard = AVDISCARD_ALL;
 	fs->origin_s = fs->fmt->start_time != AV_NOPTS_VALUE
 			       ? (double)fs->fmt->start_time / AV_TIME_BASE
 			       : 0;
@@ -442,7 +447,7 @@ static int file_fill(struct filesrc *fs)
 			avcodec_send_packet(fs->dec, NULL);
 			continue;
 		}
-		e = av_read_frame(fs->fmt, fs->pkt);
+		e = cast__media_read(fs->fmt, fs->pkt);
 		if (e == AVERROR_EOF) {
 			fs->demux_eof = true;
 			avcodec_send_packet(fs->dec, NULL);
@@ -500,7 +505,7 @@ static int file_seek(void *priv, double t)
 	int64_t ts = (int64_t)((t + fs->origin_s) * AV_TIME_BASE);
 	int e;
 
-	e = av_seek_frame(fs->fmt, -1, ts, AVSEEK_FLAG_BACKWARD);
+	e = cast__media_seek(fs->fmt, -1, ts, AVSEEK_FLAG_BACKWARD);
 	if (e < 0)
 		return av_err("seek", e);
 	avcodec_flush_buffers(fs->dec);
@@ -535,7 +540,7 @@ int cast_audio_file_probe(const char *path)
 		return e == AVERROR(ENOENT) ? CAST_ERROR(ENOENT)
 		       : e == AVERROR_INVALIDDATA ? CAST_EMALFORMED
 		       : e > -4096 ? e : CAST_EEXTERNAL;
-	e = avformat_find_stream_info(fmt, NULL);
+	e = cast__media_find_stream_info(fmt);
 	if (e >= 0)
 		e = av_find_best_stream(fmt, AVMEDIA_TYPE_AUDIO, -1, -1, NULL,
 					0) >= 0;

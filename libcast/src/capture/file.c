@@ -307,7 +307,7 @@ static int file_open(void **priv, const struct cast_capture_cfg *cfg, int *w,
 		err = av_to_cast(err);
 		goto out;
 	}
-	err = avformat_find_stream_info(fs->fmt, NULL);
+	err = cast__media_find_stream_info(fs->fmt);
 	if (err < 0) {
 		log_av("find_stream_info", err);
 		err = av_to_cast(err);
@@ -426,7 +426,7 @@ static int decode_next(struct filesrc *fs)
 			return av_to_cast(err);
 		}
 		err = fs->demux_eof ? AVERROR_EOF
-		                    : av_read_frame(fs->fmt, fs->pkt);
+		                    : cast__media_read(fs->fmt, fs->pkt);
 		if (err == AVERROR_EOF) {
 			fs->demux_eof = true;
 			err = avcodec_send_packet(fs->dec, NULL);
@@ -478,7 +478,7 @@ static int rewind_file(struct filesrc *fs)
 		fs->frames_in_pass = 0;
 		return 0;
 	}
-	err = av_seek_frame(fs->fmt, fs->stream, ts, AVSEEK_FLAG_BACKWARD);
+	err = cast__media_seek(fs->fmt, fs->stream, ts, AVSEEK_FLAG_BACKWARD);
 	if (err < 0) {
 		log_av("seek", err);
 		return av_to_cast(err);
@@ -507,7 +507,7 @@ static int seek_film(struct filesrc *fs, int64_t t_us)
 		fs->frames_in_pass = 0;
 		return 0;
 	}
-	err = av_seek_frame(fs->fmt, fs->stream, ts, AVSEEK_FLAG_BACKWARD);
+	err = cast__media_seek(fs->fmt, fs->stream, ts, AVSEEK_FLAG_BACKWARD);
 	if (err < 0) {
 		log_av("seek", err);
 		return av_to_cast(err);

@@ -49,6 +49,8 @@ static const char *const live_protos[] = {"udp:", "udplite:", "tcp:", "srt:"};
 
 bool cast__media_live_url(const char *url)
 {
+	if (cast__media_shared_url(url))
+		return true;
 	for (size_t i = 0; i < sizeof(live_protos) / sizeof(live_protos[0]); i++)
 		if (!strncmp(url, live_protos[i], strlen(live_protos[i])))
 			return true;
@@ -196,6 +198,8 @@ int cast__media_open(AVFormatContext **fmt, const char *url)
 	uint8_t *buf;
 	int e;
 
+	if (cast__media_shared_url(url))
+		return cast__media_share_open(fmt, url);
 	if (!cast__media_live_url(url))
 		return avformat_open_input(fmt, url, NULL, NULL);
 	e = tee_attach(url, &r);
@@ -232,6 +236,10 @@ void cast__media_close(AVFormatContext **fmt)
 
 	if (!*fmt)
 		return;
+	if ((*fmt)->opaque) {
+		cast__media_share_close(fmt);
+		return;
+	}
 	if (!((*fmt)->flags & AVFMT_FLAG_CUSTOM_IO)) {
 		avformat_close_input(fmt);
 		return;
@@ -245,4 +253,22 @@ void cast__media_close(AVFormatContext **fmt)
 		avio_context_free(&pb);
 		tee_detach(r);
 	}
+}
+
+int cast__media_find_stream_info(AVFormatContext *fmt)
+{
+	/* A shared source's streams were found when it opened. */
+	return fmt->opaque ? 0 : avformat_find_stream_info(fmt, NULL);
+}
+
+int cast__media_read(AVFormatContext *fmt, AVPacket *pkt)
+{
+	return fmt->opaque ? cast__media_share_read(fmt, pkt)
+			   : av_read_frame(fmt, pkt);
+}
+
+int cast__media_seek(AVFormatContext *fmt, int stream, int64_t ts, int flags)
+{
+	return fmt->opaque ? AVERROR(ESPIPE)
+			   : av_seek_frame(fmt, stream, ts, flags);
 }

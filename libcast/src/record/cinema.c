@@ -49,7 +49,7 @@ int cast_cinema_new(struct cast_cinema **out, const char *path)
 			return e == AVERROR(ENOENT) ? CAST_ERROR(ENOENT)
 			       : e > -4096	    ? e
 						    : CAST_EMALFORMED;
-		if (avformat_find_stream_info(fmt, NULL) < 0) {
+		if (cast__media_find_stream_info(fmt) < 0) {
 			cast__media_close(&fmt);
 			return CAST_EMALFORMED;
 		}

@@ -140,7 +140,7 @@ int cast_replay_new(struct cast_replay **out, const struct cast_replay_cfg *cfg)
 		err = err_of(err);
 		goto out;
 	}
-	if (avformat_find_stream_info(r->fmt, NULL) < 0) {
+	if (cast__media_find_stream_info(r->fmt) < 0) {
 		err = CAST_EMALFORMED;
 		goto out;
 	}
@@ -159,6 +159,11 @@ int cast_replay_new(struct cast_replay **out, const struct cast_replay_cfg *cfg)
 		err = CAST_EMALFORMED;
 		goto out;
 	}
+	/* The sound is another reader's (and a shared live source then
+	 * queues none of it here). */
+	for (unsigned i = 0; i < r->fmt->nb_streams; i++)
+		if ((int)i != r->vidx)
+			r->fmt->streams[i]->discard = AVDISCARD_ALL;
 	par = r->fmt->streams[r->vidx]->codecpar;
 	r->width = par->width;
 	r->height = par->height;
@@ -175,10 +180,24 @@ int cast_replay_new(struct cast_replay **out, const struct cast_replay_cfg *cfg)
 		err = CAST_ERROR(ENOTSUP);
 		goto out;
 	}
-	f = av_bsf_get_by_name("h264_mp4toannexb");
-	if (!f || av_bsf_alloc(f, &r->bsf) < 0) {
-		err = CAST_ENOBACKEND;
-		goto out;
+	/* Annex B already (an RTP stream: its SPS and PPS come in the SDP,
+	 * not with the pictures): a student that joins needs them before
+	 * each keyframe. */
+	if (par->extradata_size >= 4 && !par->extradata[0] &&
+	    !par->extradata[1] &&
+	    (par->extradata[2] == 1 ||
+	     (!par->extradata[2] && par->extradata[3] == 1))) {
+		if (av_bsf_list_parse_str("dump_extra=freq=keyframe",
+					  &r->bsf) < 0) {
+			err = CAST_ENOBACKEND;
+			goto out;
+		}
+	} else {
+		f = av_bsf_get_by_name("h264_mp4toannexb");
+		if (!f || av_bsf_alloc(f, &r->bsf) < 0) {
+			err = CAST_ENOBACKEND;
+			goto out;
+		}
 	}
 	avcodec_parameters_copy(r->bsf->par_in, par);
 	r->bsf->time_base_in = r->fmt->streams[r->vidx]->time_base;
@@ -217,7 +236,7 @@ static int next_filtered(struct cast_replay *r)
 		if (err != AVERROR(EAGAIN))
 			return err;
 		for (;;) {
-			err = av_read_frame(r->fmt, r->pkt);
+			err = cast__media_read(r->fmt, r->pkt);
 			if (err < 0)
 				return err;
 			if (r->pkt->stream_index == r->vidx)
@@ -259,7 +278,7 @@ static int seek_to(struct cast_replay *r, double t)
 	int err;
 
 	av_packet_unref(r->pkt);
-	err = av_seek_frame(r->fmt, r->vidx, ts, AVSEEK_FLAG_BACKWARD);
+	err = cast__media_seek(r->fmt, r->vidx, ts, AVSEEK_FLAG_BACKWARD);
 	if (err < 0)
 		return err;
 	av_bsf_flush(r->bsf);
@@ -335,7 +354,8 @@ int cast_replay_next(struct cast_replay *r, struct cast_packet *pkt,
 	err = next_filtered(r);
 	if (err == AVERROR_EOF && r->loop && r->started) {
 		r->offset_s += r->last_s - r->first_s + 0.04;
-		if (av_seek_frame(r->fmt, r->vidx, 0, AVSEEK_FLAG_BACKWARD) < 0)
+		if (cast__media_seek(r->fmt, r->vidx, 0,
+				     AVSEEK_FLAG_BACKWARD) < 0)
 			return CAST_EEXTERNAL;
 		av_bsf_flush(r->bsf);
 		r->first_s = -1;

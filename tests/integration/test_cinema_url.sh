@@ -234,31 +234,18 @@ done
 # Each student played its source's tone (660 Hz from HTTP, 990 Hz from
 # UDP, 770 Hz from RTP, 550 Hz from RTSP).
 python3 - "$WORK" $((3 + RTSP)) <<'PY' || fail "a student did not play its source's sound"
-import math, struct, sys, wave
+import sys
+from tone import frames, loud, share
 work = sys.argv[1]
-
-def power(x, f):
-    k = 2 * math.cos(2 * math.pi * f / 48000)
-    s1 = s2 = 0.0
-    for v in x:
-        s1, s2 = v + k * s1 - s2, s1
-    return s1 * s1 + s2 * s2 - k * s1 * s2
 
 ok = True
 tones = (("http", 660), ("udp", 990), ("sdp", 770), ("rtsp", 550))
 for name, f0 in tones[:int(sys.argv[2])]:
-    w = wave.open("%s/%s.wav" % (work, name))
-    n = w.getnframes()
-    pcm = struct.unpack("<%dh" % n, w.readframes(n))
-    frames = [pcm[i:i + 960] for i in range(0, n - 959, 960)]
-    loud = [f for f in frames
-            if math.sqrt(sum(v * v for v in f) / 960) > 1000]
-    step = max(1, len(loud) // 100)
-    p = {f: sum(power(x, f) for x in loud[::step]) for _, f in tones}
-    share = p[f0] / sum(p.values()) if loud else 0
+    snd = loud(frames("%s/%s.wav" % (work, name)))
+    sh = share(snd, f0, [f for _, f in tones])
     print("%s: %.1f s of sound, %d Hz carries %.0f%%"
-          % (name, len(loud) * 0.02, f0, 100 * share))
-    ok = ok and len(loud) * 0.02 >= 4 and share > 0.9
+          % (name, len(snd) * 0.02, f0, 100 * sh))
+    ok = ok and len(snd) * 0.02 >= 4 and sh > 0.9
 sys.exit(0 if ok else 1)
 PY
 echo "PASS"

@@ -74,7 +74,14 @@ echo "sender: $(cat send.json)"
 nft list chain inet castfiles in | grep -o 'packets [0-9]*' | tr '\n' ' '
 echo "(arrived, dropped)"
 
+# A receiver acks an object once NORM holds it whole, then moves it into
+# its inbox: the sender may end a moment before the last move.
 check_same() {
+	i=0
+	while [ ! -f "$2" ] && [ $i -lt $((100 * CAST_SLACK)) ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
 	[ -f "$2" ] || fail "$2 missing"
 	a=$(sha256sum <"$1" | cut -d' ' -f1)
 	b=$(sha256sum <"$2" | cut -d' ' -f1)

@@ -1070,14 +1070,15 @@ static void write_voice(struct cast_json *j, struct cast_voice_receiver *v)
 		      (int64_t)vs.repairs_recovered);
 	cast_json_int(j, "audio_late", (int64_t)vs.jitter.late);
 	cast_json_int(j, "audio_underruns", (int64_t)vs.jitter.underruns);
+	cast_json_int(j, "audio_output_overruns", (int64_t)vs.output_overruns);
 	cast_json_int(j, "audio_auth_failures", (int64_t)vs.auth_failures);
 	cast_json_int(j, "audio_malformed", (int64_t)vs.malformed);
 	/* Source authentication: audio dropped as not the teacher's, auth
 	 * packets verified and refused, the wait for a signature. */
-	cast_json_int(j, "audio_unauthenticated", (int64_t)vs.gate.packets_bad);
-	cast_json_int(j, "audio_auth_sigs_ok", (int64_t)vs.gate.auth_ok);
-	cast_json_int(j, "audio_auth_sigs_bad", (int64_t)vs.gate.auth_bad);
-	cast_json_hist_ms(j, "audio_auth_wait_ms", &vs.gate.wait_us);
+	cast_json_int(j, "audio_unauthenticated", (int64_t)vs.unauthenticated);
+	cast_json_int(j, "audio_auth_sigs_ok", (int64_t)vs.sigs_ok);
+	cast_json_int(j, "audio_auth_sigs_bad", (int64_t)vs.sigs_bad);
+	cast_json_num(j, "audio_verify_ms", (double)vs.verify_us / 1000.0);
 	cast_json_int(j, "audio_max_concealed_ms", vs.max_concealed_ms);
 	cast_json_int(j, "audio_buffer_ms", vs.jitter.target_ms);
 	cast_json_num(j, "audio_jitter_ms", vs.jitter.jitter_ms);

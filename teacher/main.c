@@ -783,7 +783,7 @@ static void write_voice(struct cast_json *j, struct cast_voice_sender *v)
 		      (int64_t)vs.capture_dropped_ms);
 	cast_json_bool(j, "audio_finished", vs.finished);
 	cast_json_hist_ms(j, "audio_encode_ms", &vs.encode_us);
-	cast_json_int(j, "audio_auth_packets", (int64_t)vs.auth_packets);
+	cast_json_int(j, "audio_signed_packets", (int64_t)vs.signed_packets);
 	cast_json_int(j, "audio_auth_bytes", (int64_t)vs.auth_bytes);
 	cast_json_num(j, "audio_sign_ms", (double)vs.sign_us / 1000.0);
 }

@@ -13,7 +13,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * plain RTP packet as the voice receiver sees it after SRTP. The length's
  * top bit plays one 20 ms tick before the packet (jitter buffer → Opus
  * decode with FEC or concealment), so reorder, loss and late packets mix.
- * Everything the parser accepts goes into the jitter buffer as it would.
+ * Each packet's signature is checked (with a key no input holds) and
+ * everything the parser accepts goes into the jitter buffer as it would:
+ * as received, or (odd sequence numbers) as rebuilt by repair.
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -25,6 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int16_t pcm[CAST_AUDIO_FRAME];
 	int64_t now = 1000000;
 	size_t off = 0;
+	/* Any 32 bytes: checking against them must fail safely. */
+	static const uint8_t pk[32] = {1, 2, 3};
 
 	cast_log_set_level(CAST_LOG_ERROR);
 	cast_jitter_cfg_init(&jc);
@@ -51,16 +55,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				cast_opus_decode(d, NULL, 0, false, pcm);
 			}
 		}
+		if (!cast_opus_rtp_verify(data + off, len, pk))
+			abort();
 		if (!cast_opus_rtp_parse(data + off, len, 0, &h)) {
 			if (h.payload < data + off ||
 			    h.payload + h.payload_len > data + off + len)
 				abort();
-			/* Each announced as the gate would; those with an
-			 * odd sequence number never signed (never put). */
-			cast_jitter_expect(j, h.seq, h.ts);
-			if (!(h.seq & 1))
+			if (h.seq & 1)
+				cast_jitter_put_rebuilt(j, h.seq, h.ts,
+							h.payload,
+							h.payload_len, now);
+			else
 				cast_jitter_put(j, h.seq, h.ts, h.payload,
 						h.payload_len, now);
+			(void)cast_jitter_due(j);
 		}
 		now += 1000;
 		off += len;

@@ -66,9 +66,10 @@ def write(target, name, data):
         f.write(data)
 
 
-def opus_rtp(seq, ts, payload, channel=7):
-    """RFC 7587 packet with the libcast channel extension."""
-    hdr = struct.pack("!BBHII", 0x90, 111, seq & 0xffff, ts & 0xffffffff,
+def opus_rtp(seq, ts, payload, channel=7, pt=111):
+    """RFC 7587 packet with the libcast channel extension (pt 112: signed
+    Opus, the payload ending in a 64-byte signature)."""
+    hdr = struct.pack("!BBHII", 0x90, pt, seq & 0xffff, ts & 0xffffffff,
                       0x0A0B0C0D)
     ext = struct.pack("!HHBHB", 0xBEDE, 1, 0x11, channel, 0)
     return hdr + ext + payload
@@ -142,6 +143,11 @@ def main():
              frames[9], frames[3]]
     write("fuzz_audio_rtp", "reorder_loss_late",
           audio_input(mixed, {1, 3, 4, 5, 6}))
+    signed = [opus_rtp(400 + k, 960 * k, bytes([0x78]) + bytes(
+        (k * 5 + i) & 0xff for i in range(30)) + bytes(64), pt=112)
+        for k in range(6)]
+    write("fuzz_audio_rtp", "signed",
+          audio_input(signed + [signed[1][:40]], {2, 3, 4, 5}))
 
     # fuzz_mauth: a bare auth payload (unsigned: the target re-signs), and
     # a stream of length-prefixed packets (top bit: re-sign) with the

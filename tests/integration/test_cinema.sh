@@ -79,7 +79,7 @@ grep -q "passed through" "$WORK/tmkv.log" ||
 check "$WORK/tmkv.json" "s['encode_ms']['count'] == 0" \
 	"the H.264 film was encoded again"
 for f in avi asf mkv webm; do
-	check "$WORK/t$f.json" "s['audio_frames_sent'] >= 250 and s['audio_auth_packets'] > 0" \
+	check "$WORK/t$f.json" "s['audio_frames_sent'] >= 250 and s['audio_signed_packets'] > 0" \
 		"$f: the teacher did not send the film's sound, signed"
 	# 8 s of pictures at 15 fps or more; a loaded machine loses some.
 	check "$WORK/s$f.json" "s['frames_decoded'] >= 40" \

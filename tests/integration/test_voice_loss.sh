@@ -3,8 +3,7 @@
 # LAN (netlab.sh); student 1 loses 5 % of the UDP arriving at it (nftables),
 # student 2 nothing. The teacher's voice (espeak-ng speech, --voice file:)
 # must still play continuously at student 1: no gap over 60 ms while the
-# source speaks (target; the test holds it to 100 ms, see below; what is
-# lost is rebuilt by the coded repair packets or the
+# source speaks (what is lost is rebuilt by the coded repair packets or the
 # next frame's in-band FEC, or concealed by Opus), the losses counted
 # (concealed, FEC or repaired frames), the WAV still matching the source
 # (correlation > 0.8). Student 2 is the control: nothing
@@ -50,7 +49,7 @@ echo "student 1: $2 of $1 UDP packets dropped"
 [ "${2:-0}" -gt 0 ] || fail "the loss rule dropped nothing"
 
 check "$WORK/t.json" "s['audio_frames_sent'] >= 600" "teacher sent too little audio"
-# Two repairs after each block of 4 packets (3 frames and their auth).
+# Two repairs after each block of 4 packets.
 check "$WORK/t.json" "s['audio_repairs_sent'] >= 0.45 * s['audio_packets_sent']" \
 	"the teacher did not send two repairs per block"
 for i in 1 2; do
@@ -70,14 +69,10 @@ print("%s: correlation %.3f over %.1f s, longest gap %d ms; concealed %d "
          s['audio_concealed'], s['audio_max_concealed_ms'], s['audio_fec'],
          s['audio_repairs_recovered'], s['audio_late'], s['audio_underruns'],
          s['audio_unauthenticated'], lat['p50'], lat['p95']))
-# Student 2 (no loss) must match the source closely, with no gap over
-# 60 ms. Student 1 (5 % loss) met the 60 ms target in 15 of 16 runs on the
-# loaded 2-core machine (0-40 ms; once 80 ms with two busy loops beside
-# it: a stall, not the loss) and correlated 0.93-0.94 in all:
-# docs/voice.md. It is held to 100 ms and 0.8; the line above prints the
-# figures of each run.
-least, gap = (0.8, 60) if sys.argv[3] == "s2" else (0.8, 100)
-ok = c['peak'] > least and c['overlap_s'] > 10 and c['max_gap_ms'] <= gap
+# Both must match the source closely, with no gap over 60 ms: student 1
+# despite its 5 % loss (each packet is signed on its own, so a loss costs
+# one frame, rebuilt from the next one's FEC or the block's repair).
+ok = c['peak'] > 0.8 and c['overlap_s'] > 10 and c['max_gap_ms'] <= 60
 sys.exit(0 if ok else 1)
 PY
 done

@@ -15,8 +15,8 @@
  *
  * With --audio it sends, instead of video, a loud 1 kHz tone as the voice:
  * Opus in RTP (payload type 111), 20 ms a packet, validly SRTP-protected,
- * on the channel's audio port (with --sign, one auth packet per 3, as the
- * teacher's voice; tests/integration/test_voice_forgery.sh).
+ * on the channel's audio port (with --sign, each packet signed, payload type
+ * 112, as the teacher's voice; tests/integration/test_voice_forgery.sh).
  *
  * With --wait-file PATH it joins at once but waits for PATH to exist
  * before it starts (a test's trigger: joining may take seconds on a loaded
@@ -91,10 +91,9 @@ static void usage(void)
 }
 
 /* The forged voice: a tone no speech has, for `duration` s. Returns the
- * audio packets sent; *auths the auth packets. */
+ * audio packets sent (each signed with `sk` when `sign`). */
 static uint64_t forge_audio(struct out *o, int channel, bool sign,
-			    const uint8_t sk[64], double duration,
-			    uint64_t *auths)
+			    const uint8_t sk[64], double duration)
 {
 	struct cast_opus_enc *enc = NULL;
 	struct cast_opus_enc_cfg ec;
@@ -111,6 +110,8 @@ static uint64_t forge_audio(struct out *o, int channel, bool sign,
 	cast_opus_enc_cfg_init(&ec);
 	cast_opus_packetizer_cfg_init(&pc);
 	pc.channel = (uint16_t)channel;
+	if (sign)
+		pc.sign_sk = sk;
 	if (cast_opus_enc_new(&enc, &ec) ||
 	    cast_opus_packetizer_new(&pack, &pc))
 		goto out;
@@ -127,27 +128,7 @@ static uint64_t forge_audio(struct out *o, int channel, bool sign,
 			send_pkt(pkt, (size_t)n, o);
 			frames++;
 		}
-		if (sign && o->n_hashes == 3) {
-			uint8_t a[CAST_MAUTH_MAX_LEN];
-			uint16_t seq = cast_opus_packetizer_seq(pack);
-			int len = cast_mauth_write(
-				a, sizeof(a), cast_opus_packetizer_ssrc(pack),
-				(uint16_t)channel, o->first,
-				(uint16_t)(seq - (uint16_t)o->first),
-				o->hashes[0], o->n_hashes, sk);
-
-			if (len > 0)
-				len = cast_opus_packetize_auth(
-					pack, a, (size_t)len, ts, pkt,
-					sizeof(pkt));
-			if (len > 0) {
-				send_pkt(pkt, (size_t)len, o);
-				(*auths)++;
-			}
-			o->n_hashes = 0;
-		}
-		if (!sign)
-			o->n_hashes = 0;
+		o->n_hashes = 0;
 		ts += CAST_AUDIO_FRAME;
 		usleep(CAST_AUDIO_FRAME_US);
 	}
@@ -343,8 +324,8 @@ int main(int argc, char **argv)
 	if (cast_udp_new(&o->udp, &uc))
 		goto out;
 	if (audio) {
-		frames = forge_audio(o, channel, sign, fake.sign_sk, duration,
-				     &auths);
+		frames = forge_audio(o, channel, sign, fake.sign_sk, duration);
+		auths = sign ? frames : 0;
 		err = frames ? 0 : 1;
 		goto out;
 	}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "cast/cast.h"
 
@@ -140,13 +141,81 @@ static void rtp_packetize_parse(void **state)
 	assert_null(p);
 }
 
-/* A jitter buffer with a 40 ms floor and its fake clock. */
+/*
+ * Signed voice: each packet carries the signature of the key it was made
+ * with; the parser hands out the Opus packet alone; any change to header
+ * or payload, another key, or an unsigned packet fail the check.
+ */
+static void rtp_signed(void **state)
+{
+	struct cast_opus_packetizer_cfg cfg;
+	struct cast_opus_packetizer *p = NULL;
+	struct cast_rtp_hdr h;
+	uint8_t pk[32], sk[64], pk2[32], sk2[64];
+	uint8_t opus[80], pkt[400], bad[400];
+	int n, n2;
+
+	(void)state;
+	crypto_sign_keypair(pk, sk);
+	crypto_sign_keypair(pk2, sk2);
+	memset(opus, 0x33, sizeof(opus));
+	cast_opus_packetizer_cfg_init(&cfg);
+	cfg.channel = 3;
+	cfg.sign_sk = sk;
+	assert_int_equal(cast_opus_packetizer_new(&p, &cfg), 0);
+	sodium_memzero(sk, sizeof(sk));	/* copied at new */
+	n = cast_opus_packetize(p, opus, sizeof(opus), 960, pkt, sizeof(pkt));
+	assert_int_equal(n, 12 + 8 + 80 + CAST_VOICE_SIG_LEN);
+	assert_int_equal(pkt[1] & 0x7f, CAST_RTP_PT_OPUS_SIGNED);
+	assert_int_equal(cast_opus_rtp_parse(pkt, (size_t)n, 3, &h), 0);
+	assert_int_equal(h.payload_len, 80);
+	assert_memory_equal(h.payload, opus, 80);
+	assert_int_equal(cast_opus_rtp_verify(pkt, (size_t)n, pk), 0);
+	assert_int_equal(cast_opus_rtp_verify(pkt, (size_t)n, pk2),
+			 CAST_ERROR(EACCES));
+	/* Every byte counts: header (sequence, channel), payload, sig. */
+	for (int i = 0; i < n; i += 7) {
+		memcpy(bad, pkt, (size_t)n);
+		bad[i] ^= 0x01;
+		assert_int_equal(cast_opus_rtp_verify(bad, (size_t)n, pk),
+				 CAST_ERROR(EACCES));
+	}
+	memcpy(bad, pkt, (size_t)n);
+	bad[1] ^= 0x80;
+	assert_int_equal(cast_opus_rtp_verify(bad, (size_t)n, pk),
+			 CAST_ERROR(EACCES));
+	/* Cut short: no room for a signature, or one cut off. */
+	assert_int_equal(cast_opus_rtp_verify(pkt, 40, pk), CAST_EMALFORMED);
+	assert_int_equal(cast_opus_rtp_verify(pkt, (size_t)n - 1, pk),
+			 CAST_ERROR(EACCES));
+	/* A signature alone is no Opus packet. */
+	assert_int_equal(cast_opus_rtp_parse(pkt, 20 + CAST_VOICE_SIG_LEN, 0,
+					     &h),
+			 CAST_EMALFORMED);
+	/* No room for the signature: refused, the sequence not used. */
+	assert_int_equal(cast_opus_packetize(p, opus, 80, 0, pkt, 120),
+			 CAST_ERROR(ENOSPC));
+	n2 = cast_opus_packetize(p, opus, 10, 1920, pkt, sizeof(pkt));
+	assert_int_equal(cast_opus_rtp_parse(pkt, (size_t)n2, 3, &h), 0);
+	assert_int_equal(cast_opus_rtp_verify(pkt, (size_t)n2, pk), 0);
+	cast_opus_packetizer_free(&p);
+	/* Unsigned Opus is refused by the check. */
+	cast_opus_packetizer_cfg_init(&cfg);
+	assert_int_equal(cast_opus_packetizer_new(&p, &cfg), 0);
+	n = cast_opus_packetize(p, opus, sizeof(opus), 0, pkt, sizeof(pkt));
+	assert_int_equal(cast_opus_rtp_verify(pkt, (size_t)n, pk),
+			 CAST_ERROR(EACCES));
+	cast_opus_packetizer_free(&p);
+}
+
+/* A jitter buffer with a 60 ms floor and its fake clock. */
 static struct cast_jitter *jb(void)
 {
 	struct cast_jitter_cfg cfg;
 	struct cast_jitter *j = NULL;
 
 	cast_jitter_cfg_init(&cfg);
+	cfg.min_ms = 60;
 	assert_int_equal(cast_jitter_new(&j, &cfg), 0);
 	return j;
 }
@@ -157,6 +226,15 @@ static void put(struct cast_jitter *j, uint16_t seq, int64_t now)
 
 	assert_int_equal(cast_jitter_put(j, seq, (uint32_t)seq * 960, &b, 1,
 					 now),
+			 0);
+}
+
+static void rebuilt(struct cast_jitter *j, uint16_t seq, int64_t now)
+{
+	uint8_t b = (uint8_t)seq;
+
+	assert_int_equal(cast_jitter_put_rebuilt(j, seq, (uint32_t)seq * 960,
+						 &b, 1, now),
 			 0);
 }
 
@@ -186,9 +264,10 @@ static void jitter_reorder_loss(void **state)
 	put(j, 14, t + 3 * F);
 	put(j, 16, t + 5 * F);
 	put(j, 19, t + 8 * F);
-	/* Nothing before the target delay (60 ms after the first). */
+	/* Nothing before the target delay: 60 ms after 10's time on the
+	 * clock of the best-timed packet (19, 20 ms earlier than 10). */
 	assert_int_equal(get(j, t, &b), CAST_JITTER_NONE);
-	t += 40000 + 8 * F;
+	t += 40000;
 	assert_int_equal(get(j, t, &b), CAST_JITTER_PACKET);
 	assert_int_equal(b, 10);
 	assert_int_equal(get(j, t += F, &b), CAST_JITTER_PACKET);
@@ -233,92 +312,86 @@ static void jitter_reorder_loss(void **state)
 }
 
 /*
- * A block whose signature was lost (its three frames never put) while the
- * next block waits at the gate for its own: with the waiting packets
- * announced (cast_jitter_expect) the three frames are concealed and the
- * next block plays when due, no underrun; without, the buffer runs dry
- * and the next block plays a frame later.
+ * The default floor (30 ms: the next frame for FEC and 10 ms of jitter),
+ * and when a talk is due to start: the output's ticks follow it.
  */
-static void jitter_awaited_block(void **state)
+static void jitter_due(void **state)
 {
-	for (int announce = 0; announce < 2; announce++) {
-		struct cast_jitter *j = jb();
-		struct cast_jitter_stats st;
-		int64_t t = 1000000, t0;
-		int b, i;
-
-		(void)state;
-		/* Frames 0..3 arrive every 20 ms; 4..6 (a block) are lost;
-		 * 7 arrives at its time but is put 40 ms later. */
-		for (i = 0; i < 4; i++)
-			put(j, (uint16_t)i, t + i * F);
-		t0 = t + 60000;	/* frame 0 due (60 ms floor) */
-		for (i = 0; i < 4; i++) {
-			assert_int_equal(get(j, t0 + i * F, &b),
-					 CAST_JITTER_PACKET);
-			assert_int_equal(b, i);
-		}
-		if (announce)
-			cast_jitter_expect(j, 7, 7 * 960);
-		/* 4, 5, 6 due: nothing buffered. */
-		for (i = 4; i < 7; i++)
-			assert_int_equal(get(j, t0 + i * F, &b),
-					 CAST_JITTER_LOST);
-		put(j, 7, t + 7 * F);
-		assert_int_equal(get(j, t0 + 7 * F, &b),
-				 announce ? CAST_JITTER_PACKET
-					  : CAST_JITTER_LOST);
-		cast_jitter_stats(j, &st);
-		assert_int_equal(st.underruns, announce ? 0 : 1);
-		cast_jitter_free(&j);
-	}
-}
-
-/* A signed voice: every 4th sequence number is the teacher's auth packet,
- * never put here. Its gap costs no frame (the next packet carries the
- * timestamp due); a lost audio packet beside it is still rebuilt from the
- * next one's FEC. Packets come in threes, when their signature does. */
-static void jitter_skips_auth_slots(void **state)
-{
-	struct cast_jitter *j = jb();
-	struct cast_jitter_stats st;
-	int64_t t = 1000000;
-	int b, frame = 0;
+	struct cast_jitter_cfg cfg;
+	struct cast_jitter *j = NULL;
+	int64_t t = 3000000;
+	int b;
 
 	(void)state;
-	/* Frames 0..8 on sequence numbers 100.. with 103, 107, 111 auth;
-	 * frame 4 (seq 105) lost. */
-	for (uint16_t seq = 100; seq < 112; seq++) {
-		uint8_t d = (uint8_t)frame;
+	cast_jitter_cfg_init(&cfg);
+	assert_int_equal(cfg.min_ms, 30);
+	assert_int_equal(cast_jitter_new(&j, &cfg), 0);
+	assert_int_equal(cast_jitter_due(j), 0);
+	put(j, 10, t);
+	assert_int_equal(cast_jitter_due(j), t + 30000);
+	/* Its successor on time: still due then, not before. */
+	put(j, 11, t + F);
+	assert_int_equal(cast_jitter_due(j), t + 30000);
+	assert_int_equal(get(j, t + 29999, &b), CAST_JITTER_NONE);
+	assert_int_equal(get(j, t + 30000, &b), CAST_JITTER_PACKET);
+	assert_int_equal(b, 10);
+	/* Playing: nothing is due. */
+	assert_int_equal(cast_jitter_due(j), 0);
+	assert_int_equal(get(j, t + 30000 + F, &b), CAST_JITTER_PACKET);
+	assert_int_equal(b, 11);
+	cast_jitter_free(&j);
+}
 
-		if (seq % 4 == 3)
-			continue;
-		if (seq != 105)
-			assert_int_equal(cast_jitter_put(j, seq,
-							 (uint32_t)frame * 960,
-							 &d, 1,
-							 t + frame * F),
-					 0);
-		frame++;
-	}
-	t += 60000;
-	for (int want = 0; want < 9; want++) {
-		enum cast_jitter_kind k = get(j, t, &b);
+/*
+ * A talk whose first packets to arrive are not its oldest: older ones come
+ * after (rebuilt by repair, or held up). The start follows the best-timed
+ * packet: the older frames play when due on its clock, or are passed if
+ * their time has gone, instead of delaying the whole talk.
+ */
+static void jitter_start_follows_best_timed(void **state)
+{
+	struct cast_jitter_cfg cfg;
+	struct cast_jitter_stats st;
+	struct cast_jitter *j = NULL;
+	int64_t t0 = 7000000;	/* frame n is on time at t0 + n F */
+	int b;
 
-		if (want == 4) {
-			assert_int_equal(k, CAST_JITTER_FEC);
-			assert_int_equal(b, 5);
-		} else {
-			assert_int_equal(k, CAST_JITTER_PACKET);
-			assert_int_equal(b, want);
-		}
-		t += F;
-	}
+	(void)state;
+	cast_jitter_cfg_init(&cfg);
+	assert_int_equal(cast_jitter_new(&j, &cfg), 0);
+	/* 12 on time, then 10 and 11 rebuilt, late by 41 and 21 ms. */
+	put(j, 12, t0 + 12 * F);
+	rebuilt(j, 10, t0 + 12 * F + 1000);
+	rebuilt(j, 11, t0 + 12 * F + 1000);
+	/* 10 is due at its own time plus 30 ms, on 12's clock. */
+	assert_int_equal(cast_jitter_due(j), t0 + 10 * F + 30000);
+	assert_int_equal(get(j, t0 + 12 * F + 1000, &b), CAST_JITTER_PACKET);
+	assert_int_equal(b, 10);
+	assert_int_equal(get(j, t0 + 12 * F + 1000 + F, &b),
+			 CAST_JITTER_PACKET);
+	assert_int_equal(b, 11);
+	cast_jitter_free(&j);
+
+	/* 14 on time, 10..13 after it: 10 and 11's time has gone. */
+	assert_int_equal(cast_jitter_new(&j, &cfg), 0);
+	put(j, 14, t0 + 14 * F);
+	for (uint16_t n = 10; n < 14; n++)
+		rebuilt(j, n, t0 + 14 * F + 1000);
+	assert_int_equal(get(j, t0 + 14 * F + 1000, &b), CAST_JITTER_PACKET);
+	assert_int_equal(b, 12);
 	cast_jitter_stats(j, &st);
-	assert_int_equal(st.played, 8);
-	assert_int_equal(st.fec, 1);
-	assert_int_equal(st.concealed, 0);
-	assert_int_equal(st.skipped, 2);
+	assert_int_equal(st.late, 2);
+	/* Rebuilt packets are no jitter: the delay stays the floor. */
+	assert_int_equal(st.target_ms, 30);
+	cast_jitter_free(&j);
+
+	/* The same lateness on packets that came so is jitter. */
+	assert_int_equal(cast_jitter_new(&j, &cfg), 0);
+	put(j, 12, t0 + 12 * F);
+	put(j, 10, t0 + 12 * F + 1000);
+	put(j, 11, t0 + 12 * F + 1000);
+	cast_jitter_stats(j, &st);
+	assert_int_equal(st.target_ms, 41 + 20);
 	cast_jitter_free(&j);
 }
 
@@ -608,9 +681,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(opus_roundtrip_fec_plc),
 		cmocka_unit_test(rtp_packetize_parse),
+		cmocka_unit_test(rtp_signed),
 		cmocka_unit_test(jitter_reorder_loss),
-		cmocka_unit_test(jitter_awaited_block),
-		cmocka_unit_test(jitter_skips_auth_slots),
+		cmocka_unit_test(jitter_due),
+		cmocka_unit_test(jitter_start_follows_best_timed),
 		cmocka_unit_test(jitter_underrun_grows_pause_restarts),
 		cmocka_unit_test(jitter_shrinks_and_follows_jitter),
 		cmocka_unit_test(wav_writer),

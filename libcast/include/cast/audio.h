@@ -5,7 +5,6 @@
 #include "defs.h"
 #include "frame.h"
 #include "key.h"
-#include "mauth.h"
 #include "rtp.h"
 #include "srtp.h"
 #include "stats.h"
@@ -16,6 +15,16 @@
 #define CAST_AUDIO_FRAME_US 20000
 /** RTP payload type of Opus (dynamic, as in the SDP libcast writes). */
 #define CAST_RTP_PT_OPUS 111
+/**
+ * RTP payload type of signed Opus: the Opus packet, then the teacher's
+ * Ed25519 signature (CAST_VOICE_SIG_LEN bytes) over CAST_VOICE_SIG_CONTEXT
+ * followed by the RTP packet before the signature (header, channel
+ * extension, Opus), as sent before SRTP. Each packet is checked on its own:
+ * nothing waits for a later packet (docs/protocol.md, "Signed voice").
+ */
+#define CAST_RTP_PT_OPUS_SIGNED 112
+#define CAST_VOICE_SIG_LEN 64
+#define CAST_VOICE_SIG_CONTEXT "libcast voice v1"
 /** Largest Opus packet (RFC 6716): also the largest payload accepted. */
 #define CAST_OPUS_MAX_PACKET 1275
 
@@ -74,6 +83,11 @@ struct cast_opus_packetizer_cfg {
 	uint32_t ssrc;		/* 0 (default): random */
 	int first_seq;		/* -1 (default): random */
 	uint16_t channel;	/* 0: no extension */
+	/**
+	 * An Ed25519 secret key (64 bytes, copied; NULL: none): each packet
+	 * is then signed, payload type CAST_RTP_PT_OPUS_SIGNED.
+	 */
+	const uint8_t *sign_sk;
 };
 
 CAST_API void cast_opus_packetizer_cfg_init(struct cast_opus_packetizer_cfg *cfg);
@@ -81,19 +95,12 @@ CAST_API int cast_opus_packetizer_new(struct cast_opus_packetizer **out,
 				      const struct cast_opus_packetizer_cfg *cfg);
 /**
  * Writes one RTP packet carrying `opus` (1..CAST_OPUS_MAX_PACKET bytes) with
- * timestamp `ts` into `out`. Returns its length, -EINVAL or -ENOSPC.
+ * timestamp `ts` into `out`, signed when the packetizer has a key. Returns
+ * its length, -EINVAL or -ENOSPC.
  */
 CAST_API int cast_opus_packetize(struct cast_opus_packetizer *p,
 				 const uint8_t *opus, size_t len, uint32_t ts,
 				 uint8_t *out, size_t size);
-/**
- * Writes one auth packet (payload type CAST_RTP_PT_AUTH, cast/mauth.h) in
- * the same stream: same SSRC, the next sequence number. Not counted as
- * audio in the reports. Returns its length, -EINVAL or -ENOSPC.
- */
-CAST_API int cast_opus_packetize_auth(struct cast_opus_packetizer *p,
-				      const uint8_t *payload, size_t len,
-				      uint32_t ts, uint8_t *out, size_t size);
 /** The sequence number the next packet will carry. */
 CAST_API uint16_t cast_opus_packetizer_seq(const struct cast_opus_packetizer *p);
 CAST_API uint32_t cast_opus_packetizer_ssrc(const struct cast_opus_packetizer *p);
@@ -104,12 +111,21 @@ CAST_API void cast_opus_packetizer_free(struct cast_opus_packetizer **p);
 
 /**
  * Checks a received (plain) RTP packet as Opus audio of `channel` (0: any)
- * and fills `hdr`. Returns 0, CAST_EMALFORMED (not RTP, another payload
- * type, an empty or oversize payload) or -EXDEV (another channel's, or a
- * packet naming none when `channel` is set).
+ * and fills `hdr`: for signed Opus, the payload is the Opus packet without
+ * the signature (which is not checked here: cast_opus_rtp_verify).
+ * Returns 0, CAST_EMALFORMED (not RTP, another payload type, an empty or
+ * oversize payload) or -EXDEV (another channel's, or a packet naming none
+ * when `channel` is set).
  */
 CAST_API int cast_opus_rtp_parse(const uint8_t *pkt, size_t len,
 				 uint16_t channel, struct cast_rtp_hdr *hdr);
+/**
+ * Checks a received (plain) signed Opus packet's signature with the
+ * teacher's public key `pk` (32 bytes). Returns 0, -EACCES (unsigned, or
+ * not signed by `pk`) or CAST_EMALFORMED (too short to hold a signature).
+ */
+CAST_API int cast_opus_rtp_verify(const uint8_t *pkt, size_t len,
+				  const uint8_t pk[32]);
 
 /* ---- Jitter buffer ---------------------------------------------------- */
 
@@ -126,7 +142,11 @@ CAST_API int cast_opus_rtp_parse(const uint8_t *pkt, size_t len,
 struct cast_jitter;
 
 struct cast_jitter_cfg {
-	int min_ms;		/* least playout delay, default 60 */
+	/**
+	 * Least playout delay, default 30: the next frame (whose in-band
+	 * FEC rebuilds a lost one) and 10 ms of arrival jitter.
+	 */
+	int min_ms;
 	int max_ms;		/* most, default 400 */
 	/** No packet for this long (ms): the talk paused, start over (200). */
 	int idle_ms;
@@ -157,7 +177,6 @@ struct cast_jitter_stats {
 	uint64_t underruns;	/* ran dry while the stream went on */
 	uint64_t restarts;	/* started over (pause, jump) */
 	uint64_t stretched;	/* concealed frames added to grow the delay */
-	uint64_t skipped;	/* sequence numbers without audio (auth) */
 	int target_ms;		/* delay aimed at now */
 	int depth;		/* frames buffered now */
 	double jitter_ms;	/* RFC 3550 interarrival jitter */
@@ -171,18 +190,16 @@ CAST_API int cast_jitter_new(struct cast_jitter **out,
  * 1 (dropped: a duplicate or too late, counted), -EINVAL (empty) or
  * -EMSGSIZE (over CAST_OPUS_MAX_PACKET).
  */
-/**
- * An audio packet `seq` with RTP time `ts` has arrived but waits for its
- * signature (it is put later, or never): frames before it that are missing
- * when due are lost, not an underrun, so they are concealed and playout
- * goes on instead of waiting a frame. Only up to 8 frames ahead of the
- * newest packet count (an unsigned packet must not move the buffer far);
- * before the first packet, nothing.
- */
-CAST_API void cast_jitter_expect(struct cast_jitter *j, uint16_t seq,
-				 uint32_t ts);
 CAST_API int cast_jitter_put(struct cast_jitter *j, uint16_t seq, uint32_t ts,
 			     const uint8_t *data, size_t len, int64_t now_us);
+/**
+ * The same for a packet rebuilt by coded repair: it arrived with its
+ * block's repair, late by design, so its arrival does not count as the
+ * network's jitter (which sets the delay) nor time the talk's start.
+ */
+CAST_API int cast_jitter_put_rebuilt(struct cast_jitter *j, uint16_t seq,
+				     uint32_t ts, const uint8_t *data,
+				     size_t len, int64_t now_us);
 /** What to play for the next 20 ms, at monotonic time `now_us`. */
 CAST_API void cast_jitter_get(struct cast_jitter *j, int64_t now_us,
 			      struct cast_jitter_frame *out);
@@ -194,6 +211,13 @@ CAST_API void cast_jitter_get(struct cast_jitter *j, int64_t now_us,
 CAST_API void cast_jitter_set_extra(struct cast_jitter *j, int ms);
 /** True when nothing is held or playing (no talk): no need to tick. */
 CAST_API bool cast_jitter_idle(const struct cast_jitter *j);
+/**
+ * When a stream that has begun to arrive is due to start playing
+ * (monotonic µs: the oldest frame held, on the arrival clock of the
+ * best-timed packet, plus the target): the output ticks from then on, so
+ * no tick's phase adds to the delay. 0 when empty or already playing.
+ */
+CAST_API int64_t cast_jitter_due(struct cast_jitter *j);
 CAST_API void cast_jitter_stats(const struct cast_jitter *j,
 				struct cast_jitter_stats *st);
 CAST_API void cast_jitter_free(struct cast_jitter **j);
@@ -285,19 +309,18 @@ struct cast_voice_sender_cfg {
 	int repair_block;
 	/**
 	 * Repairs per block, 1..repair_block (default 2: any two losses
-	 * among a block's 4 packets and its 2 repairs rebuilt, 60 ms of
-	 * signed voice).
+	 * among a block's 4 packets and its 2 repairs rebuilt).
 	 */
 	int repairs;
 	bool enabled;		/* sending from the start (default true) */
 	/**
 	 * The teacher's key (can_sign; required unless insecure or
-	 * unsigned_media): its signing key signs the voice as it signs the
-	 * video (cast/mauth.h), one auth packet closing each repair block
-	 * (docs/voice.md, "Source authentication"); copied at new.
+	 * unsigned_media): its signing key signs every voice packet
+	 * (CAST_RTP_PT_OPUS_SIGNED; docs/voice.md, "Source
+	 * authentication"); copied at new.
 	 */
 	const struct cast_key *sign_key;
-	/** Send no auth packets (measurement only, as the video's). */
+	/** Send unsigned packets (measurement only, as the video's). */
 	bool unsigned_media;
 	/**
 	 * Optional tap on each Opus packet sent (the recorder's voice track:
@@ -335,9 +358,9 @@ struct cast_voice_sender_stats {
 	bool enabled;
 	bool finished;			/* the file ended */
 	struct cast_hist encode_us;	/* preprocess + encode per frame */
-	uint64_t auth_packets;		/* auth packets sent */
-	uint64_t auth_bytes;		/* their bytes on the wire */
-	uint64_t sign_us;		/* spent hashing and signing */
+	uint64_t signed_packets;	/* audio packets signed */
+	uint64_t auth_bytes;		/* their signatures' bytes */
+	uint64_t sign_us;		/* spent signing */
 };
 
 CAST_API void cast_voice_sender_cfg_init(struct cast_voice_sender_cfg *cfg);
@@ -414,8 +437,16 @@ struct cast_voice_receiver_stats {
 	uint64_t frames_fec;		/* rebuilt from in-band FEC */
 	uint64_t frames_concealed;	/* Opus loss concealment */
 	uint64_t output_overruns;	/* device queue full: frame skipped */
-	/** The source authentication gate's (cast/mauth.h); zero without. */
-	struct cast_mauth_gate_stats gate;
+	/*
+	 * Source authentication (zero when insecure or unsigned_media):
+	 * audio dropped for want of the teacher's signature (unsigned, no
+	 * key yet, or signed by another key), of which signed by another
+	 * key; packets verified; time spent verifying.
+	 */
+	uint64_t unauthenticated;
+	uint64_t sigs_bad;
+	uint64_t sigs_ok;
+	uint64_t verify_us;
 	bool enabled;
 	struct cast_jitter_stats jitter;
 	/** Capture (teacher's wall clock) → played, µs; needs an SR. */

@@ -42,12 +42,11 @@ struct cast_jitter {
 	uint8_t out[CAST_OPUS_MAX_PACKET];
 	bool any, started;
 	uint16_t newest, next_seq;
-	/* The RTP time of the newest packet that arrived but waits for its
-	 * signature. */
-	uint32_t awaited_ts;
-	bool have_awaited;
 	uint32_t next_ts, ref_ts;
-	int64_t first_arrival, last_arrival;
+	int64_t last_arrival;
+	/* Before the start: the least transit (arrival minus RTP time, µs,
+	 * relative to ref_ts) of the packets held. */
+	int64_t start_transit;
 	/* Transit times (µs, relative), a ring, and the RFC 3550 jitter. */
 	int64_t transit[SPREAD_N];
 	int n_transit, i_transit;
@@ -62,7 +61,7 @@ struct cast_jitter {
 
 void cast_jitter_cfg_init(struct cast_jitter_cfg *cfg)
 {
-	cfg->min_ms = 60;
+	cfg->min_ms = 30;
 	cfg->max_ms = 400;
 	cfg->idle_ms = 200;
 }
@@ -98,7 +97,6 @@ static void reset(struct cast_jitter *j)
 		j->slot[i].used = false;
 	j->any = false;
 	j->started = false;
-	j->have_awaited = false;
 	j->n_transit = 0;
 	j->i_transit = 0;
 }
@@ -132,11 +130,13 @@ static void note_transit(struct cast_jitter *j, uint32_t ts, int64_t now)
 	j->spread_ms = (int)((hi - lo + 999) / 1000);
 }
 
-int cast_jitter_put(struct cast_jitter *j, uint16_t seq, uint32_t ts,
-		    const uint8_t *data, size_t len, int64_t now_us)
+static int put(struct cast_jitter *j, uint16_t seq, uint32_t ts,
+	       const uint8_t *data, size_t len, int64_t now_us, bool measured)
 {
 	struct slot *s;
 	int16_t d;
+	bool first;
+	int64_t t;
 
 	if (!len)
 		return CAST_ERROR(EINVAL);
@@ -154,11 +154,11 @@ int cast_jitter_put(struct cast_jitter *j, uint16_t seq, uint32_t ts,
 			j->st.restarts++;
 		}
 	}
-	if (!j->any) {
+	first = !j->any;
+	if (first) {
 		j->any = true;
 		j->ref_ts = ts;
 		j->newest = seq;
-		j->first_arrival = now_us;
 	}
 	s = &j->slot[seq % CAP];
 	if (s->used && s->seq == seq) {
@@ -173,26 +173,27 @@ int cast_jitter_put(struct cast_jitter *j, uint16_t seq, uint32_t ts,
 	if ((int16_t)(seq - j->newest) > 0)
 		j->newest = seq;
 	j->last_arrival = now_us;
-	note_transit(j, ts, now_us);
+	/* A rebuilt packet's arrival says nothing of the network's
+	 * jitter: it came with its block's repair. */
+	if (measured)
+		note_transit(j, ts, now_us);
+	t = now_us - (int64_t)(int32_t)(ts - j->ref_ts) * 1000 / 48;
+	if (first || (!j->started && measured && t < j->start_transit))
+		j->start_transit = t;
 	j->st.packets++;
 	return 0;
 }
 
-/* Frames ahead of the newest packet that an awaited packet may claim. */
-#define EXPECT_AHEAD 8
-
-void cast_jitter_expect(struct cast_jitter *j, uint16_t seq, uint32_t ts)
+int cast_jitter_put(struct cast_jitter *j, uint16_t seq, uint32_t ts,
+		    const uint8_t *data, size_t len, int64_t now_us)
 {
-	int16_t d;
+	return put(j, seq, ts, data, len, now_us, true);
+}
 
-	if (!j->any)
-		return;
-	d = (int16_t)(seq - j->newest);
-	if (d <= 0 || d > EXPECT_AHEAD)
-		return;
-	if (!j->have_awaited || (int32_t)(ts - j->awaited_ts) > 0)
-		j->awaited_ts = ts;
-	j->have_awaited = true;
+int cast_jitter_put_rebuilt(struct cast_jitter *j, uint16_t seq, uint32_t ts,
+			    const uint8_t *data, size_t len, int64_t now_us)
+{
+	return put(j, seq, ts, data, len, now_us, false);
 }
 
 /* The oldest held packet's sequence number (j->any). */
@@ -205,6 +206,18 @@ static uint16_t oldest(struct cast_jitter *j)
 			return seq;
 	}
 	return j->newest;
+}
+
+/*
+ * When the frame with RTP time `ts` is due, before the start (monotonic
+ * µs): its time on the arrival clock through the best-timed packet held
+ * (the least transit), plus the target. A packet that came late (rebuilt
+ * by repair, or held up) then does not delay the whole talk.
+ */
+static int64_t due_of(const struct cast_jitter *j, uint32_t ts, int target)
+{
+	return (int64_t)(int32_t)(ts - j->ref_ts) * 1000 / 48 +
+	       j->start_transit + (int64_t)target * 1000;
 }
 
 static void take(struct cast_jitter *j, struct slot *s,
@@ -234,30 +247,28 @@ void cast_jitter_get(struct cast_jitter *j, int64_t now_us,
 		return;
 	}
 	if (!j->started) {
-		if (now_us - j->first_arrival < (int64_t)target * 1000)
+		uint16_t o = oldest(j);
+
+		if (now_us < due_of(j, find(j, o)->ts, target))
 			return;
 		j->started = true;
-		j->next_seq = oldest(j);
-		j->next_ts = find(j, j->next_seq)->ts;
+		j->next_seq = o;
+		j->next_ts = find(j, o)->ts;
 		j->over = 0;
+		/* Frames whose time has passed (the oldest came late):
+		 * start with the one due now. */
+		while (now_us - due_of(j, j->next_ts, target) >= FRAME_MS * 1000 &&
+		       j->next_seq != j->newest) {
+			s = find(j, j->next_seq);
+			if (s) {
+				s->used = false;
+				j->st.late++;
+			}
+			j->next_seq++;
+			j->next_ts += CAST_AUDIO_FRAME;
+		}
 	}
 	depth = (int16_t)(j->newest - j->next_seq) + 1;
-	/* Nothing buffered, but later packets have arrived and wait for
-	 * their signature: what is due is lost (its block's signature was
-	 * lost), not late; conceal it and go on, so those packets play on
-	 * time instead of a frame later each (docs/voice.md). */
-	if (depth <= 0 && j->have_awaited &&
-	    (int32_t)(j->awaited_ts - j->next_ts) > 0 &&
-	    (int32_t)(j->awaited_ts - j->next_ts) <=
-		    EXPECT_AHEAD * CAST_AUDIO_FRAME) {
-		j->st.depth = 0;
-		out->ts = j->next_ts;
-		out->kind = CAST_JITTER_LOST;
-		j->next_ts += CAST_AUDIO_FRAME;
-		j->next_seq++;
-		j->st.concealed++;
-		return;
-	}
 	if (depth <= 0 &&
 	    now_us - j->last_arrival > (int64_t)j->cfg.idle_ms * 1000) {
 		/* The teacher paused or stopped: start over on the next. */
@@ -293,14 +304,6 @@ void cast_jitter_get(struct cast_jitter *j, int64_t now_us,
 	}
 	j->dry = false;
 	s = find(j, j->next_seq);
-	/* A sequence number that carried no audio (the teacher's auth
-	 * packet, docs/voice.md): the next packet is the frame due now. */
-	if (!s && (nx = find(j, (uint16_t)(j->next_seq + 1))) &&
-	    nx->ts == j->next_ts) {
-		j->next_seq++;
-		s = nx;
-		j->st.skipped++;
-	}
 	j->over = depth * FRAME_MS > target + 2 * FRAME_MS ? j->over + 1 : 0;
 	if (s && j->over >= SHRINK_GETS &&
 	    find(j, (uint16_t)(j->next_seq + 1))) {
@@ -340,6 +343,13 @@ void cast_jitter_set_extra(struct cast_jitter *j, int ms)
 bool cast_jitter_idle(const struct cast_jitter *j)
 {
 	return !j->any;
+}
+
+int64_t cast_jitter_due(struct cast_jitter *j)
+{
+	if (!j->any || j->started)
+		return 0;
+	return due_of(j, find(j, oldest(j))->ts, target_ms(j));
 }
 
 void cast_jitter_stats(const struct cast_jitter *j, struct cast_jitter_stats *st)

@@ -2,17 +2,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "cast/audio.h"
 #include "cast/error.h"
 #include "cast/key.h"
-#include "cast/mauth.h"
 #include "rtp/rtp_int.h"
 
 struct cast_opus_packetizer {
 	struct cast_opus_packetizer_cfg cfg;
 	uint16_t seq;
 	uint32_t packets, octets;
+	bool sign;
+	uint8_t sk[crypto_sign_SECRETKEYBYTES];
 };
+
+/* CAST_VOICE_SIG_CONTEXT, then the packet: what a signature covers. */
+#define CONTEXT_LEN (sizeof(CAST_VOICE_SIG_CONTEXT) - 1)
+#define SIGNED_MAX (CONTEXT_LEN + CAST_RTP_MAX_PKT)
 
 void cast_opus_packetizer_cfg_init(struct cast_opus_packetizer_cfg *cfg)
 {
@@ -33,6 +40,12 @@ int cast_opus_packetizer_new(struct cast_opus_packetizer **out,
 	if (!p)
 		return CAST_ERROR(ENOMEM);
 	p->cfg = *cfg;
+	p->cfg.sign_sk = NULL;
+	if (cfg->sign_sk) {
+		memcpy(p->sk, cfg->sign_sk, sizeof(p->sk));
+		p->sign = true;
+		p->cfg.pt = CAST_RTP_PT_OPUS_SIGNED;
+	}
 	while (!p->cfg.ssrc)
 		if (cast_random(&p->cfg.ssrc, sizeof(p->cfg.ssrc)))
 			break;
@@ -74,28 +87,36 @@ static int write_pkt(struct cast_opus_packetizer *p, uint8_t pt,
 int cast_opus_packetize(struct cast_opus_packetizer *p, const uint8_t *opus,
 			size_t len, uint32_t ts, uint8_t *out, size_t size)
 {
+	uint8_t msg[SIGNED_MAX];
+	size_t room = size;
 	int n;
 
 	if (!len || len > CAST_OPUS_MAX_PACKET)
 		return CAST_ERROR(EINVAL);
+	if (p->sign) {
+		if (size < CAST_VOICE_SIG_LEN)
+			return CAST_ERROR(ENOSPC);
+		room = size - CAST_VOICE_SIG_LEN;
+	}
 	/* RFC 7587 4.1: the marker flags the first packet of a talkspurt. */
 	n = write_pkt(p, (uint8_t)p->cfg.pt, p->packets == 0, opus, len, ts,
-		      out, size);
+		      out, room);
 	if (n < 0)
 		return n;
+	if (p->sign) {
+		if (CONTEXT_LEN + (size_t)n > sizeof(msg)) {
+			p->seq--;
+			return CAST_ERROR(ENOSPC);
+		}
+		memcpy(msg, CAST_VOICE_SIG_CONTEXT, CONTEXT_LEN);
+		memcpy(msg + CONTEXT_LEN, out, (size_t)n);
+		crypto_sign_detached(out + n, NULL, msg, CONTEXT_LEN + (size_t)n,
+				     p->sk);
+		n += CAST_VOICE_SIG_LEN;
+	}
 	p->packets++;
 	p->octets += (uint32_t)len;
 	return n;
-}
-
-int cast_opus_packetize_auth(struct cast_opus_packetizer *p,
-			     const uint8_t *payload, size_t len, uint32_t ts,
-			     uint8_t *out, size_t size)
-{
-	if (!len || len > CAST_MAUTH_MAX_LEN)
-		return CAST_ERROR(EINVAL);
-	return write_pkt(p, CAST_RTP_PT_AUTH, false, payload, len, ts, out,
-			 size);
 }
 
 uint16_t cast_opus_packetizer_seq(const struct cast_opus_packetizer *p)
@@ -117,8 +138,9 @@ void cast_opus_packetizer_counts(const struct cast_opus_packetizer *p,
 
 void cast_opus_packetizer_free(struct cast_opus_packetizer **p)
 {
-	if (!p)
+	if (!p || !*p)
 		return;
+	sodium_memzero((*p)->sk, sizeof((*p)->sk));
 	free(*p);
 	*p = NULL;
 }
@@ -130,11 +152,36 @@ int cast_opus_rtp_parse(const uint8_t *pkt, size_t len, uint16_t channel,
 
 	if (cast_rtp_parse(pkt, len, &h))
 		return CAST_EMALFORMED;
-	if (h.pt != CAST_RTP_PT_OPUS || !h.payload_len ||
-	    h.payload_len > CAST_OPUS_MAX_PACKET)
+	if (h.pt == CAST_RTP_PT_OPUS_SIGNED) {
+		if (h.payload_len <= CAST_VOICE_SIG_LEN)
+			return CAST_EMALFORMED;
+		h.payload_len -= CAST_VOICE_SIG_LEN;
+	} else if (h.pt != CAST_RTP_PT_OPUS) {
+		return CAST_EMALFORMED;
+	}
+	if (!h.payload_len || h.payload_len > CAST_OPUS_MAX_PACKET)
 		return CAST_EMALFORMED;
 	if (channel && h.channel != channel)
 		return CAST_ERROR(EXDEV);
 	*hdr = h;
+	return 0;
+}
+
+int cast_opus_rtp_verify(const uint8_t *pkt, size_t len, const uint8_t pk[32])
+{
+	uint8_t msg[SIGNED_MAX];
+	size_t body;
+
+	if (len < CAST_RTP_HDR_LEN + CAST_VOICE_SIG_LEN ||
+	    len > CAST_RTP_MAX_PKT)
+		return CAST_EMALFORMED;
+	if ((pkt[1] & 0x7f) != CAST_RTP_PT_OPUS_SIGNED)
+		return CAST_ERROR(EACCES);
+	body = len - CAST_VOICE_SIG_LEN;
+	memcpy(msg, CAST_VOICE_SIG_CONTEXT, CONTEXT_LEN);
+	memcpy(msg + CONTEXT_LEN, pkt, body);
+	if (crypto_sign_verify_detached(pkt + body, msg, CONTEXT_LEN + body,
+					pk))
+		return CAST_ERROR(EACCES);
 	return 0;
 }

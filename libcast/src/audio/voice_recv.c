@@ -35,11 +35,14 @@ struct cast_voice_receiver {
 	bool srtp_ok;
 	int64_t last_roc_try;
 	struct cast_repair_dec *rdec;
-	/* Source authentication: NULL when insecure or unsigned_media. */
-	struct cast_mauth_gate *gate;
+	/* Source authentication: every packet's signature is checked with
+	 * the teacher's key `pk` (receiver thread), unless insecure or
+	 * unsigned_media. */
+	bool check;
+	uint8_t pk[32];
+	bool have_pk;
 	uint8_t next_pk[32];		/* under lock */
 	bool next_pk_set;		/* under lock */
-	int64_t last_gate_stats;
 	struct cast_jitter *jit;
 	struct cast_opus_dec *dec;
 	enum output out;
@@ -140,18 +143,12 @@ static bool accept_packet(struct cast_voice_receiver *v, uint8_t *buf,
 	return false;
 }
 
-/* An authenticated, plain RTP packet into the jitter buffer. */
-static void play_rtp(struct cast_voice_receiver *v, const uint8_t *buf,
-		     size_t len, int64_t now)
+/* An authenticated audio packet (parsed) into the jitter buffer. */
+static void play_rtp(struct cast_voice_receiver *v,
+		     const struct cast_rtp_hdr *hp, int64_t now, bool rebuilt)
 {
-	struct cast_rtp_hdr h;
-	int err = cast_opus_rtp_parse(buf, len, (uint16_t)v->cfg.channel, &h);
+	struct cast_rtp_hdr h = *hp;
 
-	if (err) {
-		count(v, err == CAST_ERROR(EXDEV) ? &v->st.foreign
-						  : &v->st.malformed);
-		return;
-	}
 	if (!v->have_ssrc || h.ssrc != v->ssrc) {
 		/* A new stream (the teacher restarted): start over. */
 		if (v->have_ssrc) {
@@ -167,45 +164,64 @@ static void play_rtp(struct cast_voice_receiver *v, const uint8_t *buf,
 		v->ssrc = h.ssrc;
 		v->have_ssrc = true;
 	}
-	cast_jitter_put(v->jit, h.seq, h.ts, h.payload, h.payload_len, now);
+	if (rebuilt)
+		cast_jitter_put_rebuilt(v->jit, h.seq, h.ts, h.payload,
+					h.payload_len, now);
+	else
+		cast_jitter_put(v->jit, h.seq, h.ts, h.payload, h.payload_len,
+				now);
 	count(v, &v->st.packets);
 }
 
-/* What the gate lets through: the teacher's audio, and its auth packets
- * (which only take their place in the sequence space). The arrival time
- * stays the packet's own: the jitter buffer's delay absorbs the wait. */
-static void on_signed(const uint8_t *pkt, size_t len, int64_t arrival_us,
-		      void *arg)
+/* Takes the teacher's key (or none: all zeros) and forgets the stream:
+ * the teacher may have restarted. Receiver thread, or before it runs. */
+static void use_key(struct cast_voice_receiver *v, const uint8_t pk[32])
 {
-	if (len >= 2 && (pkt[1] & 0x7f) == CAST_RTP_PT_AUTH)
-		return;
-	play_rtp(arg, pkt, len, arrival_us);
+	static const uint8_t zero[32];
+
+	memcpy(v->pk, pk, 32);
+	v->have_pk = sodium_memcmp(pk, zero, 32) != 0;
 }
 
-/* A plain RTP packet (after SRTP and repair): through the gate, if any. */
+/* A plain RTP packet (after SRTP and repair): played if the teacher
+ * signed it, or when signatures are not checked. */
 static void take_rtp(struct cast_voice_receiver *v, const uint8_t *buf,
-		     size_t len, int64_t now)
+		     size_t len, int64_t now, bool rebuilt)
 {
-	if (!v->gate) {
-		/* Unsigned media: the teacher's signatures are not read. */
-		if (len < 2 || (buf[1] & 0x7f) != CAST_RTP_PT_AUTH)
-			play_rtp(v, buf, len, now);
+	struct cast_rtp_hdr h;
+	int64_t t0;
+	int err = cast_opus_rtp_parse(buf, len, (uint16_t)v->cfg.channel, &h);
+
+	if (err) {
+		count(v, err == CAST_ERROR(EXDEV) ? &v->st.foreign
+						  : &v->st.malformed);
 		return;
 	}
-	/* Audio of this stream waiting for its block's signature: the
-	 * jitter buffer knows it is coming (a lost signature then costs the
-	 * block's frames, not an underrun as well). */
-	{
-		struct cast_rtp_hdr h;
-
-		if (v->have_ssrc &&
-		    !cast_opus_rtp_parse(buf, len, (uint16_t)v->cfg.channel,
-					 &h) &&
-		    h.ssrc == v->ssrc)
-			cast_jitter_expect(v->jit, h.seq, h.ts);
+	if (!v->check) {
+		play_rtp(v, &h, now, rebuilt);
+		return;
 	}
-	if (cast_mauth_gate_push(v->gate, buf, len, now) == CAST_EMALFORMED)
-		count(v, &v->st.malformed);
+	if (!v->have_pk) {
+		count(v, &v->st.unauthenticated);
+		return;
+	}
+	t0 = cast_mono_us();
+	err = cast_opus_rtp_verify(buf, len, v->pk);
+	pthread_mutex_lock(&v->lock);
+	v->st.verify_us += (uint64_t)(cast_mono_us() - t0);
+	if (err == CAST_EMALFORMED) {
+		v->st.malformed++;
+	} else if (err) {
+		v->st.unauthenticated++;
+		/* Signed, but not by the teacher: a forgery. */
+		if ((buf[1] & 0x7f) == CAST_RTP_PT_OPUS_SIGNED)
+			v->st.sigs_bad++;
+	} else {
+		v->st.sigs_ok++;
+	}
+	pthread_mutex_unlock(&v->lock);
+	if (!err)
+		play_rtp(v, &h, now, rebuilt);
 }
 
 static void on_recovered(uint16_t seq, const uint8_t *pkt, size_t len,
@@ -221,7 +237,7 @@ static void on_recovered(uint16_t seq, const uint8_t *pkt, size_t len,
 	if (!accept_packet(v, buf, &len, false))
 		return;
 	count(v, &v->st.repairs_recovered);
-	take_rtp(v, buf, len, cast_mono_us());
+	take_rtp(v, buf, len, cast_mono_us(), true);
 }
 
 static void on_media(struct cast_voice_receiver *v, uint8_t *buf, size_t len,
@@ -250,7 +266,7 @@ static void on_media(struct cast_voice_receiver *v, uint8_t *buf, size_t len,
 	if (v->rdec && raw_len <= CAST_REPAIR_MAX_PKT &&
 	    cast_repair_dec_add_packet(v->rdec, seq, v->raw, raw_len) == 1)
 		cast_repair_dec_solve(v->rdec, on_recovered, v);
-	take_rtp(v, buf, len, now);
+	take_rtp(v, buf, len, now, false);
 }
 
 static void on_rtcp(struct cast_voice_receiver *v, uint8_t *buf, size_t len)
@@ -418,10 +434,8 @@ static void switch_stream(struct cast_voice_receiver *v, struct pollfd *pfd)
 	v->srtp = v->next.srtp;
 	v->next.srtp = NULL;
 	v->srtp_ok = false;
-	if (v->gate) {
-		cast_mauth_gate_set_key(v->gate, v->next.pk);
-		v->next_pk_set = false;
-	}
+	use_key(v, v->next.pk);
+	v->next_pk_set = false;
 	if (v->rdec) {
 		struct cast_repair_dec *rd = NULL;
 		struct cast_repair_dec_cfg rc;
@@ -465,6 +479,7 @@ static void *voice_thread(void *arg)
 	pfd[1].fd = cast_udp_fd(v->rtcp);
 	pfd[0].events = pfd[1].events = POLLIN;
 	while (!v->stop) {
+		int64_t due;
 		int wait;
 		bool idle;
 
@@ -485,8 +500,8 @@ static void *voice_thread(void *arg)
 			v->next_srtp = NULL;
 			v->srtp_ok = false;
 		}
-		if (v->next_pk_set && v->gate) {
-			cast_mauth_gate_set_key(v->gate, v->next_pk);
+		if (v->next_pk_set) {
+			use_key(v, v->next_pk);
 			v->next_pk_set = false;
 		}
 		pthread_mutex_unlock(&v->lock);
@@ -497,19 +512,15 @@ static void *voice_thread(void *arg)
 					  NULL)) >= 0)
 			on_rtcp(v, buf, (size_t)n);
 		now = cast_mono_us();
-		if (v->gate) {
-			cast_mauth_gate_poll(v->gate, now);
-			if (now - v->last_gate_stats >= 100000) {
-				v->last_gate_stats = now;
-				pthread_mutex_lock(&v->lock);
-				cast_mauth_gate_stats(v->gate, &v->st.gate);
-				pthread_mutex_unlock(&v->lock);
-			}
-		}
 		if (idle && cast_jitter_idle(v->jit)) {
 			next = now + CAST_AUDIO_FRAME_US;
 			continue;
 		}
+		/* A talk begins: the ticks follow its first frame's due
+		 * time (a tick's phase would add up to 20 ms of delay). */
+		due = cast_jitter_due(v->jit);
+		if (due)
+			next = due;
 		/* After a stall (a loaded machine), do not play catch-up. */
 		if (now - next > 200000)
 			next = now;
@@ -588,27 +599,12 @@ int cast_voice_receiver_new(struct cast_voice_receiver **out,
 	if (!cfg->insecure && cfg->unsigned_media)
 		cast_log(CAST_LOG_WARN, "voice", "unsigned media: playing "
 			 "sound any student could send");
-	if (!cfg->insecure && !cfg->unsigned_media) {
-		struct cast_mauth_gate_cfg gc;
-
-		cast_mauth_gate_cfg_init(&gc);
-		/* A packet waits one block for its signature; a repaired
-		 * auth packet comes with the next block. Past the jitter
-		 * buffer's longest delay it could not be played anyway. */
-		gc.hold_us = (int64_t)cfg->jitter.max_ms * 1000;
-		if (gc.hold_us <= 0)
-			gc.hold_us = 400000;
-		gc.cb = on_signed;
-		gc.arg = v;
-		err = cast_mauth_gate_new(&v->gate, &gc);
-		if (err)
-			goto out;
-		if (cfg->teacher_pk) {
-			cast_mauth_gate_set_key(v->gate, cfg->teacher_pk);
-			memcpy(v->next_pk, cfg->teacher_pk, 32);
-			memcpy(v->home_pk, cfg->teacher_pk, 32);
-			v->home_pk_set = true;
-		}
+	v->check = !cfg->insecure && !cfg->unsigned_media;
+	if (v->check && cfg->teacher_pk) {
+		use_key(v, cfg->teacher_pk);
+		memcpy(v->next_pk, cfg->teacher_pk, 32);
+		memcpy(v->home_pk, cfg->teacher_pk, 32);
+		v->home_pk_set = true;
 	}
 	err = cast_jitter_new(&v->jit, &cfg->jitter);
 	if (err)
@@ -712,10 +708,10 @@ void cast_voice_receiver_set_teacher_key(struct cast_voice_receiver *v,
 		return;
 	}
 	/* The same key again (every WELCOME) keeps the stream. */
-	if (v->gate && memcmp(v->next_pk, pk, 32)) {
+	if (v->check && memcmp(v->next_pk, pk, 32)) {
 		memcpy(v->next_pk, pk, 32);
 		if (!v->running)
-			cast_mauth_gate_set_key(v->gate, pk);
+			use_key(v, pk);
 		else
 			v->next_pk_set = true;
 	}
@@ -874,7 +870,7 @@ void cast_voice_receiver_free(struct cast_voice_receiver **pv)
 	sodium_memzero(&v->home_key, sizeof(v->home_key));
 	free(v->iface);
 	cast_repair_dec_free(&v->rdec);
-	cast_mauth_gate_free(&v->gate);
+	sodium_memzero(v->pk, sizeof(v->pk));
 	cast_jitter_free(&v->jit);
 	cast_opus_dec_free(&v->dec);
 	pthread_mutex_destroy(&v->lock);

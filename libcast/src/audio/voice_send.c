@@ -6,7 +6,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sodium.h>
 #include <speex/speex_preprocess.h>
 
 #include "cast/cast.h"
@@ -18,8 +17,6 @@
 #define SR_INTERVAL_US 1000000
 /* Wire packets the repair encoder keeps (it covers one block at a time). */
 #define REPAIR_RING 256
-/* Without repair, an auth packet still closes each group of this many. */
-#define AUTH_GROUP 4
 
 struct cast_voice_sender {
 	struct cast_voice_sender_cfg cfg;
@@ -37,15 +34,7 @@ struct cast_voice_sender {
 	int64_t t0_us;
 	uint32_t ts_base;
 	int64_t last_sr_mono;
-	/* Source authentication (voice thread): the hashes of the packets
-	 * sent since the last auth packet, from extended seq auth_first. */
-	bool auth;
-	uint8_t sign_sk[64];
-	uint8_t auth_hashes[CAST_MAUTH_MAX_HASHES * CAST_MAUTH_HASH_LEN];
-	int auth_n;
-	uint64_t auth_first;
-	uint64_t ext_next;		/* extended seq of the next packet */
-	uint32_t auth_ts;
+	bool sign;			/* each packet signed (the packetizer) */
 
 	pthread_t thread;
 	bool running;
@@ -93,9 +82,6 @@ static void count_send(struct cast_voice_sender *v, int n, bool repair)
 	pthread_mutex_unlock(&v->lock);
 }
 
-static void auth_note(struct cast_voice_sender *v, const uint8_t *pkt,
-		      size_t len);
-
 /* Protects and sends one RTP packet; a full repair block gets its repair. */
 static void send_packet(struct cast_voice_sender *v, uint8_t *pkt, size_t len,
 			size_t cap)
@@ -104,9 +90,6 @@ static void send_packet(struct cast_voice_sender *v, uint8_t *pkt, size_t len,
 	uint16_t seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
 	int n = 0;
 
-	if (v->auth && (pkt[1] & 0x7f) != CAST_RTP_PT_AUTH)
-		auth_note(v, pkt, len);
-	v->ext_next = (v->ext_next + 1) & ((UINT64_C(1) << 48) - 1);
 	if (v->srtp)
 		n = cast_srtp_protect(v->srtp, pkt, &len, cap);
 	if (!n)
@@ -131,64 +114,6 @@ static void send_packet(struct cast_voice_sender *v, uint8_t *pkt, size_t len,
 			n = cast_udp_send(v->rtp, rep, (size_t)n);
 		count_send(v, n, true);
 	}
-}
-
-/* Keeps the hash of an audio packet (as sent, before SRTP) to sign. */
-static void auth_note(struct cast_voice_sender *v, const uint8_t *pkt,
-		      size_t len)
-{
-	int64_t t0 = cast_mono_us();
-
-	if (!v->auth_n)
-		v->auth_first = v->ext_next;
-	cast_mauth_hash(pkt, len,
-			v->auth_hashes + (size_t)v->auth_n * CAST_MAUTH_HASH_LEN);
-	v->auth_n++;
-	pthread_mutex_lock(&v->lock);
-	v->st.sign_us += (uint64_t)(cast_mono_us() - t0);
-	pthread_mutex_unlock(&v->lock);
-}
-
-/*
- * The auth packet signing the audio packets sent since the last one. It
- * takes the last slot of the repair block, so the block's repair rebuilds
- * it like any packet, and a packet waits for its signature at most the
- * block's length (60 ms with blocks of 4), under the jitter buffer's delay.
- */
-static void send_auth(struct cast_voice_sender *v)
-{
-	uint8_t body[CAST_MAUTH_MAX_LEN];
-	uint8_t pkt[CAST_RTP_MAX_PKT + CAST_SRTP_OVERHEAD];
-	uint16_t seq = cast_opus_packetizer_seq(v->pack);
-	int64_t t0 = cast_mono_us();
-	int n;
-
-	if (!v->auth_n)
-		return;
-	n = cast_mauth_write(body, sizeof(body),
-			     cast_opus_packetizer_ssrc(v->pack),
-			     (uint16_t)v->cfg.channel, v->auth_first,
-			     (uint16_t)(seq - (uint16_t)v->auth_first),
-			     v->auth_hashes, v->auth_n, v->sign_sk);
-	v->auth_n = 0;
-	if (n > 0)
-		n = cast_opus_packetize_auth(v->pack, body, (size_t)n,
-					     v->auth_ts, pkt,
-					     sizeof(pkt) - CAST_SRTP_OVERHEAD);
-	pthread_mutex_lock(&v->lock);
-	v->st.sign_us += (uint64_t)(cast_mono_us() - t0);
-	pthread_mutex_unlock(&v->lock);
-	if (n < 0) {
-		cast_log(CAST_LOG_WARN, "voice", "auth packet: %s",
-			 cast_strerror(n));
-		count_send(v, n, false);
-		return;
-	}
-	pthread_mutex_lock(&v->lock);
-	v->st.auth_packets++;
-	v->st.auth_bytes += (uint64_t)n + (v->srtp ? CAST_SRTP_OVERHEAD : 0);
-	pthread_mutex_unlock(&v->lock);
-	send_packet(v, pkt, (size_t)n, sizeof(pkt));
 }
 
 static void send_sr(struct cast_voice_sender *v)
@@ -234,20 +159,21 @@ static int encode_send(struct cast_voice_sender *v, int16_t *pcm,
 	if (v->cfg.on_opus)
 		v->cfg.on_opus(opus, (size_t)n, capture_us, CAST_AUDIO_FRAME,
 			       v->cfg.opus_arg);
+	t = cast_mono_us();
+	/* Signed here when the class is (docs/voice.md, "Source
+	 * authentication"). */
 	n = cast_opus_packetize(v->pack, opus, (size_t)n, ts, pkt,
 				sizeof(pkt) - CAST_SRTP_OVERHEAD);
 	if (n < 0)
 		return n;
+	if (v->sign) {
+		pthread_mutex_lock(&v->lock);
+		v->st.sign_us += (uint64_t)(cast_mono_us() - t);
+		v->st.signed_packets++;
+		v->st.auth_bytes += CAST_VOICE_SIG_LEN;
+		pthread_mutex_unlock(&v->lock);
+	}
 	send_packet(v, pkt, (size_t)n, sizeof(pkt));
-	/* The next slot closes the block (or the hashes are full): sign. */
-	v->auth_ts = ts;
-	if (v->auth &&
-	    ((uint16_t)(cast_opus_packetizer_seq(v->pack) + 1) %
-			     (v->cfg.repair_block ? v->cfg.repair_block
-						  : AUTH_GROUP) ==
-		     0 ||
-	     v->auth_n == CAST_MAUTH_MAX_HASHES))
-		send_auth(v);
 	pthread_mutex_lock(&v->lock);
 	v->st.frames_sent++;
 	pthread_mutex_unlock(&v->lock);
@@ -283,8 +209,6 @@ static bool cinema_wait(struct cast_voice_sender *v, uint64_t n,
 		return false;
 	}
 	if (due == INT64_MAX || *ended) {
-		/* What was sent gets its signature now. */
-		send_auth(v);
 		sleep_until(now + CAST_AUDIO_FRAME_US);
 		*anchor = true;
 		return false;
@@ -308,8 +232,11 @@ static void *voice_thread(void *arg)
 	struct cast_voice_sender *v = arg;
 	int16_t pcm[CAST_AUDIO_FRAME];
 	bool live = cast_audio_source_live(v->src);
-	int64_t t0_mono = cast_mono_us();
-	uint64_t n = 0, gen = 0;
+	int64_t t0_mono;
+	/* n: frames read; k: their place on the sample clock, which also
+	 * counts what a live source dropped to keep up (RFC 3550: the
+	 * timestamp is the sampling instant, so it jumps over a drop). */
+	uint64_t n = 0, k = 0, gen = 0;
 	bool ended = false, anchor = true;
 	double film_s = 0;
 	struct cast__audio_damage dmg;
@@ -317,6 +244,9 @@ static void *voice_thread(void *arg)
 
 	cast__audio_realtime("voice");
 
+	/* Both clocks read together: a file's frames are sent on the one
+	 * at the times the other stamps them with. */
+	t0_mono = cast_mono_us();
 	v->t0_us = cast_now_us();
 	v->last_sr_mono = 0;
 	if (v->cfg.cinema)
@@ -356,32 +286,33 @@ static void *voice_thread(void *arg)
 		v->st.missing_ms = dmg.missing_ms;
 		v->st.capture_dropped_ms = dmg.dropped_ms;
 		pthread_mutex_unlock(&v->lock);
-		/* Turned off: what was sent gets its signature now. */
-		if (!v->enabled && v->auth_n)
-			send_auth(v);
+		k = n + dmg.dropped_ms * 1000 / CAST_AUDIO_FRAME_US;
 		if (v->enabled) {
 			err = encode_send(v, pcm,
 					  v->ts_base +
-						  (uint32_t)(n * CAST_AUDIO_FRAME),
-					  v->t0_us + (int64_t)n *
+						  (uint32_t)(k * CAST_AUDIO_FRAME),
+					  v->t0_us + (int64_t)k *
 							     CAST_AUDIO_FRAME_US);
 			if (err)
 				cast_log(CAST_LOG_WARN, "voice", "encode: %s",
 					 cast_strerror(err));
-			if (cast_mono_us() - v->last_sr_mono >= SR_INTERVAL_US) {
-				send_sr(v);
-				v->last_sr_mono = cast_mono_us();
-			}
 		}
 		n++;
 		/* The sample clock is the capture clock: resync the wall
 		 * clock origin the reports use to it (a file is paced to
-		 * it; a microphone's device clock drifts a little). */
+		 * it; a microphone's device clock drifts a little, and its
+		 * first frame may come long after the thread started). The
+		 * report goes after, so it never maps the sound through the
+		 * origin the thread guessed at its start. */
 		if (live)
 			v->t0_us = cast_now_us() -
-				   (int64_t)n * CAST_AUDIO_FRAME_US;
+				   (int64_t)(k + 1) * CAST_AUDIO_FRAME_US;
+		if (v->enabled &&
+		    cast_mono_us() - v->last_sr_mono >= SR_INTERVAL_US) {
+			send_sr(v);
+			v->last_sr_mono = cast_mono_us();
+		}
 	}
-	send_auth(v);
 	pthread_mutex_lock(&v->lock);
 	v->st.finished = true;
 	pthread_mutex_unlock(&v->lock);
@@ -420,10 +351,7 @@ int cast_voice_sender_new(struct cast_voice_sender **out,
 	v->cfg.source = NULL;
 	v->cfg.path = NULL;
 	v->cfg.sign_key = NULL;
-	if (!cfg->insecure && !cfg->unsigned_media) {
-		memcpy(v->sign_sk, cfg->sign_key->sign_sk, sizeof(v->sign_sk));
-		v->auth = true;
-	}
+	v->sign = !cfg->insecure && !cfg->unsigned_media;
 	v->enabled = cfg->enabled;
 	pthread_mutex_init(&v->lock, NULL);
 	cast_hist_reset(&v->st.encode_us);
@@ -471,12 +399,13 @@ int cast_voice_sender_new(struct cast_voice_sender **out,
 		goto out;
 	cast_opus_packetizer_cfg_init(&pcfg);
 	pcfg.channel = (uint16_t)cfg->channel;
+	if (v->sign)
+		pcfg.sign_sk = cfg->sign_key->sign_sk;
 	err = cast_opus_packetizer_new(&v->pack, &pcfg);
 	if (err)
 		goto out;
 	v->ts_base = cast_opus_packetizer_ssrc(v->pack) * 2654435761u;
 	v->st.ssrc = cast_opus_packetizer_ssrc(v->pack);
-	v->ext_next = cast_opus_packetizer_seq(v->pack);
 	if (cfg->repair_block) {
 		struct cast_repair_enc_cfg rc;
 
@@ -576,7 +505,6 @@ void cast_voice_sender_free(struct cast_voice_sender **pv)
 		speex_preprocess_state_destroy(v->pp);
 	cast_audio_source_free(&v->src);
 	pthread_mutex_destroy(&v->lock);
-	sodium_memzero(v->sign_sk, sizeof(v->sign_sk));
 	free(v);
 	*pv = NULL;
 }

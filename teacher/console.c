@@ -2698,6 +2698,51 @@ static void stroke_shown(struct console *c)
 	c->stroke_pending = false;
 }
 
+/* A rectangle in logical pixels as whole device pixels of the window
+ * (the clip then paints each of them fully). False when nothing is left. */
+static bool device_rect(const struct console *c, const struct cast_ui_rect *r,
+                        SDL_Rect *out)
+{
+	double sc = c->scale;
+	int x0 = (int)floor(r->x * sc), y0 = (int)floor(r->y * sc);
+	int x1 = (int)ceil((r->x + r->w) * sc), y1 = (int)ceil((r->y + r->h) * sc);
+
+	x0 = x0 < 0 ? 0 : x0;
+	y0 = y0 < 0 ? 0 : y0;
+	x1 = x1 > c->tex_w ? c->tex_w : x1;
+	y1 = y1 > c->tex_h ? c->tex_h : y1;
+	if (x1 <= x0 || y1 <= y0)
+		return false;
+	*out = (SDL_Rect){x0, y0, x1 - x0, y1 - y0};
+	return true;
+}
+
+/*
+ * Uploads what was painted (the `n` rectangles of the window's surface,
+ * or all of it when n is 0) and shows the window; `t0` began the painting,
+ * `t1` ended it: the draw and present times.
+ */
+static void show(struct console *c, const SDL_Rect *rects, int n, int64_t t0,
+                 int64_t t1)
+{
+	unsigned char *data = cairo_image_surface_get_data(c->surf);
+	int stride = cairo_image_surface_get_stride(c->surf);
+
+	if (!n)
+		SDL_UpdateTexture(c->tex, NULL, data, stride);
+	for (int i = 0; i < n; i++)
+		SDL_UpdateTexture(c->tex, &rects[i],
+		                  data + (size_t)rects[i].y * stride +
+		                      (size_t)rects[i].x * 4,
+		                  stride);
+	SDL_RenderClear(c->ren);
+	SDL_RenderCopy(c->ren, c->tex, NULL, NULL);
+	SDL_RenderPresent(c->ren);
+	cast_hist_add(&c->draw_us, t1 - t0);
+	cast_hist_add(&c->present_us, cast_mono_us() - t1);
+	c->redraws++;
+}
+
 /*
  * Only a pen stroke grew since the last redraw: the drawing area is
  * repainted and uploaded inside the rectangle it touched, nothing else
@@ -2706,43 +2751,26 @@ static void stroke_shown(struct console *c)
 static void present_part(struct console *c)
 {
 	const struct cast_ui_rect *a = &c->board_r;
-	double sc = c->scale;
-	int64_t t0 = cast_mono_us(), t1;
-	int x0, y0, x1, y1, stride;
+	double x0 = fmax(c->part_x0, a->x), y0 = fmax(c->part_y0, a->y);
+	double x1 = fmin(c->part_x1, a->x + a->w);
+	double y1 = fmin(c->part_y1, a->y + a->h);
+	int64_t t0 = cast_mono_us();
 	cairo_t *cr;
 	SDL_Rect r;
 
 	c->part = false;
-	x0 = (int)floor(fmax(c->part_x0, a->x) * sc);
-	y0 = (int)floor(fmax(c->part_y0, a->y) * sc);
-	x1 = (int)ceil(fmin(c->part_x1, a->x + a->w) * sc);
-	y1 = (int)ceil(fmin(c->part_y1, a->y + a->h) * sc);
-	x0 = x0 < 0 ? 0 : x0;
-	y0 = y0 < 0 ? 0 : y0;
-	x1 = x1 > c->tex_w ? c->tex_w : x1;
-	y1 = y1 > c->tex_h ? c->tex_h : y1;
-	if (x1 <= x0 || y1 <= y0)
+	if (x1 <= x0 || y1 <= y0 ||
+	    !device_rect(c, &(struct cast_ui_rect){x0, y0, x1 - x0, y1 - y0},
+	                 &r))
 		return;
 	cr = cairo_create(c->surf);
-	cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+	cairo_rectangle(cr, r.x, r.y, r.w, r.h);
 	cairo_clip(cr);
-	cairo_scale(cr, sc, sc);
+	cairo_scale(cr, c->scale, c->scale);
 	board_paint(c, cr);
 	cairo_destroy(cr);
 	cairo_surface_flush(c->surf);
-	t1 = cast_mono_us();
-	stride = cairo_image_surface_get_stride(c->surf);
-	r = (SDL_Rect){x0, y0, x1 - x0, y1 - y0};
-	SDL_UpdateTexture(c->tex, &r,
-	                  cairo_image_surface_get_data(c->surf) +
-	                      (size_t)y0 * stride + (size_t)x0 * 4,
-	                  stride);
-	SDL_RenderClear(c->ren);
-	SDL_RenderCopy(c->ren, c->tex, NULL, NULL);
-	SDL_RenderPresent(c->ren);
-	cast_hist_add(&c->draw_us, t1 - t0);
-	cast_hist_add(&c->present_us, cast_mono_us() - t1);
-	c->redraws++;
+	show(c, &r, 1, t0, cast_mono_us());
 	c->part_redraws++;
 	stroke_shown(c);
 }
@@ -2760,19 +2788,16 @@ static void present_tiles(struct console *c)
 	/* A tile's keyboard focus ring reaches 3 logical pixels out; the
 	 * gap to the next tile is at least 6 (0.6 of a unit >= 10). */
 	const double ring = 3.5;
-	double sc = c->scale;
-	int64_t t0 = cast_mono_us(), t1;
+	int64_t t0 = cast_mono_us();
 	SDL_Rect up[CAST_UI_TILES_PAGE + 1];
-	int n = 0, tiles = 0, stride;
+	int n = 0, tiles = 0;
 	cairo_t *cr = cairo_create(c->surf);
-	unsigned char *data;
 
 	if (c->cfg.pics)
 		pthread_mutex_lock(&c->cfg.pics->lock);
 	for (int k = 0; k <= CAST_UI_TILES_PAGE; k++) {
 		bool bar = k == CAST_UI_TILES_PAGE;
 		struct cast_ui_rect r;
-		int x0, y0, x1, y1;
 
 		if (bar ? !c->status_due : !(c->tiles_due & (1u << k)))
 			continue;
@@ -2781,21 +2806,12 @@ static void present_tiles(struct console *c)
 			r = (struct cast_ui_rect){r.x - ring, r.y - ring,
 			                          r.w + 2 * ring,
 			                          r.h + 2 * ring};
-		/* Whole device pixels: the clip paints each of them fully. */
-		x0 = (int)floor(r.x * sc);
-		y0 = (int)floor(r.y * sc);
-		x1 = (int)ceil((r.x + r.w) * sc);
-		y1 = (int)ceil((r.y + r.h) * sc);
-		x0 = x0 < 0 ? 0 : x0;
-		y0 = y0 < 0 ? 0 : y0;
-		x1 = x1 > c->tex_w ? c->tex_w : x1;
-		y1 = y1 > c->tex_h ? c->tex_h : y1;
-		if (x1 <= x0 || y1 <= y0)
+		if (!device_rect(c, &r, &up[n]))
 			continue;
 		cairo_save(cr);
-		cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+		cairo_rectangle(cr, up[n].x, up[n].y, up[n].w, up[n].h);
 		cairo_clip(cr);
-		cairo_scale(cr, sc, sc);
+		cairo_scale(cr, c->scale, c->scale);
 		cast_ui_fill(cr,
 		             &(struct cast_ui_rect){0, 0, c->lay.w, c->lay.h},
 		             0, CAST_UI_BG);
@@ -2811,7 +2827,7 @@ static void present_tiles(struct console *c)
 		}
 		draw_overlays(c, cr);
 		cairo_restore(cr);
-		up[n++] = (SDL_Rect){x0, y0, x1 - x0, y1 - y0};
+		n++;
 	}
 	if (c->cfg.pics)
 		pthread_mutex_unlock(&c->cfg.pics->lock);
@@ -2821,22 +2837,8 @@ static void present_tiles(struct console *c)
 	c->tile_redraws += (uint64_t)tiles;
 	c->tiles_due = 0;
 	c->status_due = false;
-	if (!n)
-		return;
-	t1 = cast_mono_us();
-	data = cairo_image_surface_get_data(c->surf);
-	stride = cairo_image_surface_get_stride(c->surf);
-	for (int i = 0; i < n; i++)
-		SDL_UpdateTexture(c->tex, &up[i],
-		                  data + (size_t)up[i].y * stride +
-		                      (size_t)up[i].x * 4,
-		                  stride);
-	SDL_RenderClear(c->ren);
-	SDL_RenderCopy(c->ren, c->tex, NULL, NULL);
-	SDL_RenderPresent(c->ren);
-	cast_hist_add(&c->draw_us, t1 - t0);
-	cast_hist_add(&c->present_us, cast_mono_us() - t1);
-	c->redraws++;
+	if (n)
+		show(c, up, n, t0, cast_mono_us());
 }
 
 static void present(struct console *c)
@@ -2863,21 +2865,13 @@ static void present(struct console *c)
 	c->tiles_due = 0;
 	c->status_due = false;
 	c->full_redraws++;
-	int64_t t0 = cast_mono_us(), t1;
+	int64_t t0 = cast_mono_us();
 
 	draw(c);
 	cairo_surface_flush(c->surf);
-	t1 = cast_mono_us();
-	SDL_UpdateTexture(c->tex, NULL, cairo_image_surface_get_data(c->surf),
-	                  cairo_image_surface_get_stride(c->surf));
-	SDL_RenderClear(c->ren);
-	SDL_RenderCopy(c->ren, c->tex, NULL, NULL);
-	SDL_RenderPresent(c->ren);
+	show(c, NULL, 0, t0, cast_mono_us());
 	c->dirty = false;
-	cast_hist_add(&c->draw_us, t1 - t0);
-	cast_hist_add(&c->present_us, cast_mono_us() - t1);
 	stroke_shown(c);
-	c->redraws++;
 }
 
 /* ---- life ---- */

@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				cast_opus_decode(d, NULL, 0, false, pcm);
 			}
 		}
-		if (!cast_opus_rtp_verify(data + off, len, pk))
+		if (!cast_opus_rtp_verify(data + off, len, pk, pk))
 			abort();
 		if (!cast_opus_rtp_parse(data + off, len, 0, &h)) {
 			if (h.payload < data + off ||

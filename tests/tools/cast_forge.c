@@ -93,8 +93,10 @@ static void usage(void)
 /* The forged voice: a tone no speech has, for `duration` s. Returns the
  * audio packets sent (each signed with `sk` when `sign`). */
 static uint64_t forge_audio(struct out *o, int channel, bool sign,
-			    const uint8_t sk[64], double duration)
+			    const uint8_t sk[64],
+			    const struct cast_media_key *key, double duration)
 {
+	uint8_t session[CAST_VOICE_SESSION_LEN];
 	struct cast_opus_enc *enc = NULL;
 	struct cast_opus_enc_cfg ec;
 	struct cast_opus_packetizer *pack = NULL;
@@ -110,8 +112,12 @@ static uint64_t forge_audio(struct out *o, int channel, bool sign,
 	cast_opus_enc_cfg_init(&ec);
 	cast_opus_packetizer_cfg_init(&pc);
 	pc.channel = (uint16_t)channel;
-	if (sign)
+	if (sign) {
+		/* Even bound to this lesson's key: still not the teacher's. */
+		cast_voice_session(key, session);
 		pc.sign_sk = sk;
+		pc.sign_session = session;
+	}
 	if (cast_opus_enc_new(&enc, &ec) ||
 	    cast_opus_packetizer_new(&pack, &pc))
 		goto out;
@@ -130,7 +136,16 @@ static uint64_t forge_audio(struct out *o, int channel, bool sign,
 		}
 		o->n_hashes = 0;
 		ts += CAST_AUDIO_FRAME;
-		usleep(CAST_AUDIO_FRAME_US);
+		/* Paced on the clock, as a voice is: 50 a second however
+		 * slow each round was on a loaded machine. */
+		{
+			int64_t due = t0 + (int64_t)(sample / CAST_AUDIO_FRAME) *
+						   CAST_AUDIO_FRAME_US,
+				now = cast_mono_us();
+
+			if (due > now)
+				usleep((useconds_t)(due - now));
+		}
 	}
 out:
 	cast_opus_packetizer_free(&pack);
@@ -324,7 +339,8 @@ int main(int argc, char **argv)
 	if (cast_udp_new(&o->udp, &uc))
 		goto out;
 	if (audio) {
-		frames = forge_audio(o, channel, sign, fake.sign_sk, duration);
+		frames = forge_audio(o, channel, sign, fake.sign_sk,
+				     &f.media.key, duration);
 		auths = sign ? frames : 0;
 		err = frames ? 0 : 1;
 		goto out;

@@ -153,15 +153,24 @@ static void rtp_signed(void **state)
 	struct cast_rtp_hdr h;
 	uint8_t pk[32], sk[64], pk2[32], sk2[64];
 	uint8_t opus[80], pkt[400], bad[400];
+	uint8_t ses[CAST_VOICE_SESSION_LEN], ses2[CAST_VOICE_SESSION_LEN];
+	struct cast_media_key mk, mk2;
 	int n, n2;
 
 	(void)state;
 	crypto_sign_keypair(pk, sk);
 	crypto_sign_keypair(pk2, sk2);
+	randombytes_buf(&mk, sizeof(mk));
+	mk2 = mk;
+	mk2.salt[0] ^= 1;
+	cast_voice_session(&mk, ses);
+	cast_voice_session(&mk2, ses2);
+	assert_memory_not_equal(ses, ses2, sizeof(ses));
 	memset(opus, 0x33, sizeof(opus));
 	cast_opus_packetizer_cfg_init(&cfg);
 	cfg.channel = 3;
 	cfg.sign_sk = sk;
+	cfg.sign_session = ses;
 	assert_int_equal(cast_opus_packetizer_new(&p, &cfg), 0);
 	sodium_memzero(sk, sizeof(sk));	/* copied at new */
 	n = cast_opus_packetize(p, opus, sizeof(opus), 960, pkt, sizeof(pkt));
@@ -170,23 +179,26 @@ static void rtp_signed(void **state)
 	assert_int_equal(cast_opus_rtp_parse(pkt, (size_t)n, 3, &h), 0);
 	assert_int_equal(h.payload_len, 80);
 	assert_memory_equal(h.payload, opus, 80);
-	assert_int_equal(cast_opus_rtp_verify(pkt, (size_t)n, pk), 0);
-	assert_int_equal(cast_opus_rtp_verify(pkt, (size_t)n, pk2),
+	assert_int_equal(cast_opus_rtp_verify(pkt, (size_t)n, pk, ses), 0);
+	assert_int_equal(cast_opus_rtp_verify(pkt, (size_t)n, pk2, ses),
+			 CAST_ERROR(EACCES));
+	/* Signed in another lesson (another media key): refused. */
+	assert_int_equal(cast_opus_rtp_verify(pkt, (size_t)n, pk, ses2),
 			 CAST_ERROR(EACCES));
 	/* Every byte counts: header (sequence, channel), payload, sig. */
 	for (int i = 0; i < n; i += 7) {
 		memcpy(bad, pkt, (size_t)n);
 		bad[i] ^= 0x01;
-		assert_int_equal(cast_opus_rtp_verify(bad, (size_t)n, pk),
+		assert_int_equal(cast_opus_rtp_verify(bad, (size_t)n, pk, ses),
 				 CAST_ERROR(EACCES));
 	}
 	memcpy(bad, pkt, (size_t)n);
 	bad[1] ^= 0x80;
-	assert_int_equal(cast_opus_rtp_verify(bad, (size_t)n, pk),
+	assert_int_equal(cast_opus_rtp_verify(bad, (size_t)n, pk, ses),
 			 CAST_ERROR(EACCES));
 	/* Cut short: no room for a signature, or one cut off. */
-	assert_int_equal(cast_opus_rtp_verify(pkt, 40, pk), CAST_EMALFORMED);
-	assert_int_equal(cast_opus_rtp_verify(pkt, (size_t)n - 1, pk),
+	assert_int_equal(cast_opus_rtp_verify(pkt, 40, pk, ses), CAST_EMALFORMED);
+	assert_int_equal(cast_opus_rtp_verify(pkt, (size_t)n - 1, pk, ses),
 			 CAST_ERROR(EACCES));
 	/* A signature alone is no Opus packet. */
 	assert_int_equal(cast_opus_rtp_parse(pkt, 20 + CAST_VOICE_SIG_LEN, 0,
@@ -197,13 +209,13 @@ static void rtp_signed(void **state)
 			 CAST_ERROR(ENOSPC));
 	n2 = cast_opus_packetize(p, opus, 10, 1920, pkt, sizeof(pkt));
 	assert_int_equal(cast_opus_rtp_parse(pkt, (size_t)n2, 3, &h), 0);
-	assert_int_equal(cast_opus_rtp_verify(pkt, (size_t)n2, pk), 0);
+	assert_int_equal(cast_opus_rtp_verify(pkt, (size_t)n2, pk, ses), 0);
 	cast_opus_packetizer_free(&p);
 	/* Unsigned Opus is refused by the check. */
 	cast_opus_packetizer_cfg_init(&cfg);
 	assert_int_equal(cast_opus_packetizer_new(&p, &cfg), 0);
 	n = cast_opus_packetize(p, opus, sizeof(opus), 0, pkt, sizeof(pkt));
-	assert_int_equal(cast_opus_rtp_verify(pkt, (size_t)n, pk),
+	assert_int_equal(cast_opus_rtp_verify(pkt, (size_t)n, pk, ses),
 			 CAST_ERROR(EACCES));
 	cast_opus_packetizer_free(&p);
 }

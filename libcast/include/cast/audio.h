@@ -17,14 +17,21 @@
 #define CAST_RTP_PT_OPUS 111
 /**
  * RTP payload type of signed Opus: the Opus packet, then the teacher's
- * Ed25519 signature (CAST_VOICE_SIG_LEN bytes) over CAST_VOICE_SIG_CONTEXT
- * followed by the RTP packet before the signature (header, channel
- * extension, Opus), as sent before SRTP. Each packet is checked on its own:
- * nothing waits for a later packet (docs/protocol.md, "Signed voice").
+ * Ed25519 signature (CAST_VOICE_SIG_LEN bytes) over CAST_VOICE_SIG_CONTEXT,
+ * the stream's session (cast_voice_session: a hash of its SRTP key, new at
+ * each run of the teacher, so a packet signed in another lesson is refused)
+ * and the RTP packet before the signature (header, channel extension,
+ * Opus), as sent before SRTP. Each packet is checked on its own: nothing
+ * waits for a later packet (docs/protocol.md, "Signed voice").
  */
 #define CAST_RTP_PT_OPUS_SIGNED 112
 #define CAST_VOICE_SIG_LEN 64
 #define CAST_VOICE_SIG_CONTEXT "libcast voice v1"
+#define CAST_VOICE_SESSION_LEN 16
+
+/** The session a stream's signatures are bound to: BLAKE2b-128 of its key. */
+CAST_API void cast_voice_session(const struct cast_media_key *key,
+				 uint8_t out[CAST_VOICE_SESSION_LEN]);
 /** Largest Opus packet (RFC 6716): also the largest payload accepted. */
 #define CAST_OPUS_MAX_PACKET 1275
 
@@ -85,9 +92,11 @@ struct cast_opus_packetizer_cfg {
 	uint16_t channel;	/* 0: no extension */
 	/**
 	 * An Ed25519 secret key (64 bytes, copied; NULL: none): each packet
-	 * is then signed, payload type CAST_RTP_PT_OPUS_SIGNED.
+	 * is then signed, payload type CAST_RTP_PT_OPUS_SIGNED, for the
+	 * session `sign_session` (CAST_VOICE_SESSION_LEN bytes, copied).
 	 */
 	const uint8_t *sign_sk;
+	const uint8_t *sign_session;
 };
 
 CAST_API void cast_opus_packetizer_cfg_init(struct cast_opus_packetizer_cfg *cfg);
@@ -121,11 +130,13 @@ CAST_API int cast_opus_rtp_parse(const uint8_t *pkt, size_t len,
 				 uint16_t channel, struct cast_rtp_hdr *hdr);
 /**
  * Checks a received (plain) signed Opus packet's signature with the
- * teacher's public key `pk` (32 bytes). Returns 0, -EACCES (unsigned, or
- * not signed by `pk`) or CAST_EMALFORMED (too short to hold a signature).
+ * teacher's public key `pk` (32 bytes) for `session`. Returns 0, -EACCES
+ * (unsigned, or not signed by `pk` for this session) or CAST_EMALFORMED
+ * (too short to hold a signature).
  */
 CAST_API int cast_opus_rtp_verify(const uint8_t *pkt, size_t len,
-				  const uint8_t pk[32]);
+				  const uint8_t pk[32],
+				  const uint8_t session[CAST_VOICE_SESSION_LEN]);
 
 /* ---- Jitter buffer ---------------------------------------------------- */
 

@@ -15,11 +15,27 @@ struct cast_opus_packetizer {
 	uint32_t packets, octets;
 	bool sign;
 	uint8_t sk[crypto_sign_SECRETKEYBYTES];
+	uint8_t session[CAST_VOICE_SESSION_LEN];
 };
 
-/* CAST_VOICE_SIG_CONTEXT, then the packet: what a signature covers. */
+/* CAST_VOICE_SIG_CONTEXT, the session, then the packet: what a signature
+ * covers. */
 #define CONTEXT_LEN (sizeof(CAST_VOICE_SIG_CONTEXT) - 1)
-#define SIGNED_MAX (CONTEXT_LEN + CAST_RTP_MAX_PKT)
+#define PREFIX_LEN (CONTEXT_LEN + CAST_VOICE_SESSION_LEN)
+#define SIGNED_MAX (PREFIX_LEN + CAST_RTP_MAX_PKT)
+
+void cast_voice_session(const struct cast_media_key *key,
+			uint8_t out[CAST_VOICE_SESSION_LEN])
+{
+	crypto_generichash(out, CAST_VOICE_SESSION_LEN, (const uint8_t *)key,
+			   sizeof(*key), NULL, 0);
+}
+
+static void prefix(uint8_t *msg, const uint8_t *session)
+{
+	memcpy(msg, CAST_VOICE_SIG_CONTEXT, CONTEXT_LEN);
+	memcpy(msg + CONTEXT_LEN, session, CAST_VOICE_SESSION_LEN);
+}
 
 void cast_opus_packetizer_cfg_init(struct cast_opus_packetizer_cfg *cfg)
 {
@@ -41,8 +57,12 @@ int cast_opus_packetizer_new(struct cast_opus_packetizer **out,
 		return CAST_ERROR(ENOMEM);
 	p->cfg = *cfg;
 	p->cfg.sign_sk = NULL;
+	p->cfg.sign_session = NULL;
 	if (cfg->sign_sk) {
 		memcpy(p->sk, cfg->sign_sk, sizeof(p->sk));
+		if (cfg->sign_session)
+			memcpy(p->session, cfg->sign_session,
+			       sizeof(p->session));
 		p->sign = true;
 		p->cfg.pt = CAST_RTP_PT_OPUS_SIGNED;
 	}
@@ -104,13 +124,13 @@ int cast_opus_packetize(struct cast_opus_packetizer *p, const uint8_t *opus,
 	if (n < 0)
 		return n;
 	if (p->sign) {
-		if (CONTEXT_LEN + (size_t)n > sizeof(msg)) {
+		if (PREFIX_LEN + (size_t)n > sizeof(msg)) {
 			p->seq--;
 			return CAST_ERROR(ENOSPC);
 		}
-		memcpy(msg, CAST_VOICE_SIG_CONTEXT, CONTEXT_LEN);
-		memcpy(msg + CONTEXT_LEN, out, (size_t)n);
-		crypto_sign_detached(out + n, NULL, msg, CONTEXT_LEN + (size_t)n,
+		prefix(msg, p->session);
+		memcpy(msg + PREFIX_LEN, out, (size_t)n);
+		crypto_sign_detached(out + n, NULL, msg, PREFIX_LEN + (size_t)n,
 				     p->sk);
 		n += CAST_VOICE_SIG_LEN;
 	}
@@ -167,7 +187,8 @@ int cast_opus_rtp_parse(const uint8_t *pkt, size_t len, uint16_t channel,
 	return 0;
 }
 
-int cast_opus_rtp_verify(const uint8_t *pkt, size_t len, const uint8_t pk[32])
+int cast_opus_rtp_verify(const uint8_t *pkt, size_t len, const uint8_t pk[32],
+			 const uint8_t session[CAST_VOICE_SESSION_LEN])
 {
 	uint8_t msg[SIGNED_MAX];
 	size_t body;
@@ -178,9 +199,9 @@ int cast_opus_rtp_verify(const uint8_t *pkt, size_t len, const uint8_t pk[32])
 	if ((pkt[1] & 0x7f) != CAST_RTP_PT_OPUS_SIGNED)
 		return CAST_ERROR(EACCES);
 	body = len - CAST_VOICE_SIG_LEN;
-	memcpy(msg, CAST_VOICE_SIG_CONTEXT, CONTEXT_LEN);
-	memcpy(msg + CONTEXT_LEN, pkt, body);
-	if (crypto_sign_verify_detached(pkt + body, msg, CONTEXT_LEN + body,
+	prefix(msg, session);
+	memcpy(msg + PREFIX_LEN, pkt, body);
+	if (crypto_sign_verify_detached(pkt + body, msg, PREFIX_LEN + body,
 					pk))
 		return CAST_ERROR(EACCES);
 	return 0;

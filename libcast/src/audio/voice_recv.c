@@ -32,6 +32,9 @@ struct cast_voice_receiver {
 	struct cast_udp *rtp, *rtcp;
 	struct cast_srtp *srtp;		/* receiver thread */
 	struct cast_srtp *next_srtp;	/* under lock */
+	/* The signatures' session, of srtp's key and next_srtp's. */
+	uint8_t session[CAST_VOICE_SESSION_LEN];
+	uint8_t next_session[CAST_VOICE_SESSION_LEN];
 	bool srtp_ok;
 	int64_t last_roc_try;
 	struct cast_repair_dec *rdec;
@@ -71,6 +74,7 @@ struct cast_voice_receiver {
 		bool film;		/* following another stream */
 		struct cast_udp *rtp, *rtcp;
 		struct cast_srtp *srtp;
+		uint8_t session[CAST_VOICE_SESSION_LEN];
 		uint8_t pk[32];
 	} next;
 	bool film;			/* receiver thread: following one */
@@ -206,7 +210,7 @@ static void take_rtp(struct cast_voice_receiver *v, const uint8_t *buf,
 		return;
 	}
 	t0 = cast_mono_us();
-	err = cast_opus_rtp_verify(buf, len, v->pk);
+	err = cast_opus_rtp_verify(buf, len, v->pk, v->session);
 	pthread_mutex_lock(&v->lock);
 	v->st.verify_us += (uint64_t)(cast_mono_us() - t0);
 	if (err == CAST_EMALFORMED) {
@@ -433,6 +437,7 @@ static void switch_stream(struct cast_voice_receiver *v, struct pollfd *pfd)
 	cast_srtp_free(&v->next_srtp);
 	v->srtp = v->next.srtp;
 	v->next.srtp = NULL;
+	memcpy(v->session, v->next.session, sizeof(v->session));
 	v->srtp_ok = false;
 	use_key(v, v->next.pk);
 	v->next_pk_set = false;
@@ -498,6 +503,8 @@ static void *voice_thread(void *arg)
 			cast_srtp_free(&v->srtp);
 			v->srtp = v->next_srtp;
 			v->next_srtp = NULL;
+			memcpy(v->session, v->next_session,
+			       sizeof(v->session));
 			v->srtp_ok = false;
 		}
 		if (v->next_pk_set) {
@@ -626,6 +633,7 @@ int cast_voice_receiver_new(struct cast_voice_receiver **out,
 	if (cfg->media_key) {
 		v->home_key = *cfg->media_key;
 		v->home_key_set = true;
+		cast_voice_session(cfg->media_key, v->session);
 		err = cast_srtp_new(&v->srtp, CAST_SRTP_RECEIVER,
 				    cfg->media_key);
 		if (err)
@@ -686,9 +694,11 @@ int cast_voice_receiver_set_key(struct cast_voice_receiver *v,
 		cast_srtp_free(&s);
 	} else if (!v->running && !v->srtp) {
 		v->srtp = s;
+		cast_voice_session(key, v->session);
 	} else {
 		cast_srtp_free(&v->next_srtp);
 		v->next_srtp = s;
+		cast_voice_session(key, v->next_session);
 	}
 	pthread_mutex_unlock(&v->lock);
 	return 0;
@@ -727,6 +737,7 @@ int cast_voice_receiver_follow(struct cast_voice_receiver *v,
 	struct cast_srtp *srtp = NULL;
 	struct cast_udp_cfg ucfg;
 	struct cast_media_key home;
+	uint8_t session[CAST_VOICE_SESSION_LEN] = {0};
 	char g[32];
 	uint16_t p;
 	bool film = group != NULL, have_home;
@@ -763,9 +774,11 @@ int cast_voice_receiver_follow(struct cast_voice_receiver *v,
 		ucfg.port = (uint16_t)(p + 1);
 		err = cast_udp_new(&rtcp, &ucfg);
 	}
-	if (!err && !v->cfg.insecure && (film || have_home))
+	if (!err && !v->cfg.insecure && (film || have_home)) {
 		err = cast_srtp_new(&srtp, CAST_SRTP_RECEIVER,
 				    film ? key : &home);
+		cast_voice_session(film ? key : &home, session);
+	}
 	sodium_memzero(&home, sizeof(home));
 	if (err) {
 		cast_udp_free(&rtp);
@@ -779,6 +792,7 @@ int cast_voice_receiver_follow(struct cast_voice_receiver *v,
 	v->next.rtp = rtp;
 	v->next.rtcp = rtcp;
 	v->next.srtp = srtp;
+	memcpy(v->next.session, session, sizeof(session));
 	v->next.film = film;
 	if (film)
 		memcpy(v->next.pk, pk, 32);

@@ -325,6 +325,7 @@ int cast_voice_sender_new(struct cast_voice_sender **out,
 	struct cast_voice_sender *v;
 	struct cast_opus_packetizer_cfg pcfg;
 	struct cast_udp_cfg ucfg;
+	uint8_t session[CAST_VOICE_SESSION_LEN];
 	int err, pre;
 
 	if (!cfg->insecure && !cfg->media_key)
@@ -399,8 +400,11 @@ int cast_voice_sender_new(struct cast_voice_sender **out,
 		goto out;
 	cast_opus_packetizer_cfg_init(&pcfg);
 	pcfg.channel = (uint16_t)cfg->channel;
-	if (v->sign)
+	if (v->sign) {
+		cast_voice_session(cfg->media_key, session);
 		pcfg.sign_sk = cfg->sign_key->sign_sk;
+		pcfg.sign_session = session;
+	}
 	err = cast_opus_packetizer_new(&v->pack, &pcfg);
 	if (err)
 		goto out;

@@ -226,15 +226,17 @@ struct cast_cinema_status {
 	/** A live stream (udp://, tcp://, srt://, or no duration and no
 	 * seeking): no seek, no end known. */
 	bool live;
-	/** cast_cinema_seek can move it (a file; a server with ranges). */
+	/** cast_cinema_seek can move it (a file; a server with ranges; an
+	 * RTSP server's film with a length). */
 	bool seekable;
 	char file[1024];
 };
 
 /**
- * A clock for the film at `path` (its duration read from the file; a live
- * stream's URL is not opened), at time 0, running from the first
- * cast_cinema_position() on. Errors: -EINVAL, -ENOMEM, the open's
+ * A clock for the film at `path` (its duration read from the file or, for
+ * an RTSP URL, from its server: a film with a length can seek, one without
+ * is live; a live stream's URL is not opened), at time 0, running from the
+ * first cast_cinema_position() on. Errors: -EINVAL, -ENOMEM, the open's
  * (-ENOENT, CAST_EMALFORMED).
  */
 CAST_API int cast_cinema_new(struct cast_cinema **out, const char *path);

@@ -272,6 +272,21 @@ CAST_API void cast_cinema_status(struct cast_cinema *c,
 				 struct cast_cinema_status *st);
 CAST_API void cast_cinema_free(struct cast_cinema **c);
 /**
+ * A film received once and shared by its picture and its sound (an RTP
+ * stream by SDP, an RTSP session): each side reads the source's packets
+ * from a bounded queue of its own, and one that falls behind loses what
+ * does not fit. These count the packets lost, by side, every such film
+ * since the process started.
+ */
+struct cast_media_share_stats {
+	uint64_t video_dropped;	/* the picture's side */
+	uint64_t audio_dropped;	/* the sound's side */
+};
+
+/** The counts so far (thread-safe). */
+CAST_API void cast_media_share_stats(struct cast_media_share_stats *st);
+
+/**
  * cast_ctl_command_cb (`arg` a cast_cinema): `cinema pause|resume|status|
  * seek SECONDS`, answered in JSON ({"ok":true, "position_s":…} or
  * {"ok":false,"error":…}).

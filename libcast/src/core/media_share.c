@@ -10,6 +10,7 @@
 
 #include "cast/error.h"
 #include "cast/log.h"
+#include "cast/record.h"
 #include "core/core_int.h"
 
 /*
@@ -54,6 +55,10 @@
  * (libavformat's H.264 parser gives the keyframe with the SPS and PPS
  * none): a video packet without one is held until its stream's next
  * packet and stamped a frame before it.
+ *
+ * Packets a reader lost (it fell behind) are counted by their kind for the
+ * process's stats (cast_media_share_stats): a picture's reader plays only
+ * video, a sound's only audio.
  */
 #define SHARE_QUEUE_BYTES (16u << 20)
 #define SHARE_QUEUE_PKTS 20000
@@ -806,4 +811,12 @@ void cast__media_share_close(AVFormatContext **fmt)
 	pthread_mutex_unlock(&sh.lock);
 	avformat_free_context(*fmt);
 	*fmt = NULL;
+}
+
+void cast_media_share_stats(struct cast_media_share_stats *st)
+{
+	pthread_mutex_lock(&sh.lock);
+	st->video_dropped = sh.lost_video;
+	st->audio_dropped = sh.lost_audio;
+	pthread_mutex_unlock(&sh.lock);
 }

@@ -345,11 +345,10 @@ static void stamp_held(AVPacket *held, const AVPacket *pkt)
 	AVRational rate = sh.snap.r_rate[si];
 	int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
 
-	if (rate.num <= 0 || rate.den <= 0)
-		rate = sh.snap.avg_rate[si];
-
 	if (ts == AV_NOPTS_VALUE)
 		return;
+	if (rate.num <= 0 || rate.den <= 0)
+		rate = sh.snap.avg_rate[si];
 	if (rate.num > 0 && rate.den > 0)
 		ts -= av_rescale_q(1, av_inv_q(rate), sh.snap.tb[si]);
 	held->pts = held->dts = ts;

@@ -300,7 +300,7 @@ for k in (secs[jump + 1:] if jump is not None else []):
     if after and k < after[-1] - 1:
         break
     after.append(k)
-ok = (jump is not None and secs[jump - 1] < 20 and len(after) >= 10
+ok = (jump is not None and secs[jump - 1] < 20 and len(after) >= 7
       and 39 <= after[0] <= 41 and min(after) >= 39)
 print("RTSP film: from second %s to %s at the seek, %.1f s of it since"
       % (secs[jump - 1] if jump else None, after[0] if after else None,

@@ -11,6 +11,7 @@
 #include <cast/cast.h>
 
 #include "board_bench.h"
+#include "still_bench.h"
 
 #define MAX_SIZES 4
 #define WARMUP_FRAMES 10
@@ -85,6 +86,8 @@ static void usage(FILE *f)
 		"                   JSON line on stdout after the table)\n\n"
 		"cast-bench board [--size WxH] [--frames N] [--json FILE]:\n"
 		"  the whiteboard compositor's cost per picture.\n\n"
+		"cast-bench still [--secs N] [--json FILE]:\n"
+		"  a sound-only film's still card, cost per frame shown.\n\n"
 		"The end-to-end run (Xvfb desktop, teacher, students, ffmpeg)\n"
 		"is bench/run.sh; see docs/performance.md.\n");
 }
@@ -878,6 +881,8 @@ int main(int argc, char **argv)
 		return cmd_stages(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "board"))
 		return cast_bench_board(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "still"))
+		return cast_bench_still(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "e2e")) {
 		fprintf(stderr,
 			"cast-bench: the end-to-end run is bench/run.sh "

@@ -856,6 +856,17 @@ static void write_stats(FILE *f, struct cast_sender *s,
 	if (voice)
 		write_voice(&j, voice);
 	cast_json_hist_ms(&j, "sign_ms", &st.sign_us);
+	{
+		struct cast_media_share_stats ms;
+
+		/* A live or RTSP film's picture or sound that fell behind
+		 * its source (received once, shared). */
+		cast_media_share_stats(&ms);
+		cast_json_int(&j, "shared_video_dropped",
+			      (int64_t)ms.video_dropped);
+		cast_json_int(&j, "shared_audio_dropped",
+			      (int64_t)ms.audio_dropped);
+	}
 	if (ctl) {
 		struct cast_teacher_ctl_stats cs;
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Serves a Matroska film (H.264 + Opus) over RTSP with GStreamer's RTSP server.
 
-usage: rtsp_serve.py FILM PORT: rtsp://127.0.0.1:PORT/film until SIGINT or
-SIGTERM. Exits 77 when GStreamer's RTSP server (python3-gi,
-gir1.2-gst-rtsp-server-1.0) or the elements it needs are missing.
+usage: rtsp_serve.py FILM PORT: rtsp://127.0.0.1:PORT/film (the file: a
+length, seekable) and rtsp://127.0.0.1:PORT/live (a live source of silence
+in Opus: no length) until SIGINT or SIGTERM. Exits 77 when GStreamer's
+RTSP server (python3-gi, gir1.2-gst-rtsp-server-1.0) or the elements it
+needs are missing.
 """
 import signal
 import sys
@@ -20,7 +22,7 @@ except (ImportError, ValueError) as e:
 film, port = sys.argv[1], sys.argv[2]
 Gst.init(None)
 for name in ("matroskademux", "h264parse", "rtph264pay", "opusparse",
-             "rtpopuspay"):
+             "rtpopuspay", "audiotestsrc", "opusenc"):
     if not Gst.ElementFactory.find(name):
         print("GStreamer element %s is missing" % name, file=sys.stderr)
         sys.exit(77)
@@ -36,6 +38,13 @@ factory.set_launch(
     % film.replace("\\", "\\\\").replace('"', '\\"'))
 factory.set_shared(True)
 server.get_mount_points().add_factory("/film", factory)
+live = GstRtspServer.RTSPMediaFactory()
+live.set_launch(
+    "( audiotestsrc is-live=true wave=silence ! "
+    "audio/x-raw,rate=48000,channels=1 ! opusenc ! "
+    "rtpopuspay name=pay0 pt=97 )")
+live.set_shared(True)
+server.get_mount_points().add_factory("/live", live)
 if server.attach(None) == 0:
     print("cannot listen on port %s" % port, file=sys.stderr)
     sys.exit(1)

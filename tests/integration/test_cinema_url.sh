@@ -10,11 +10,15 @@
 # An RTP stream described by an SDP file (ffmpeg -re: the film's H.264 as
 # it is, its sound as Opus) plays the same way (`--source file:film.sdp`):
 # received once, demuxed once, its picture passed through. An RTSP film
-# (GStreamer's RTSP server, rtsp_serve.py: H.264 + Opus) plays to one
-# student with `ctl cinema play rtsp://… --to ID` while the teacher
-# broadcasts its test pattern: one RTSP session, pictures and the tone, live
-# in the status; then the server is killed mid-film: the film ends by
-# itself, the student returns to the broadcast, the teacher keeps running.
+# (GStreamer's RTSP server, rtsp_serve.py: H.264 + Opus, its pitch telling
+# the film's second) plays to one student with `ctl cinema play rtsp://…
+# --to ID` while the teacher broadcasts its test pattern: one RTSP session,
+# pictures and the sound; the server gives the film's length, so the status
+# has it and `seek 40.5` moves the film: the status and the pitch of what the
+# student plays after it say 39-41 s. A live RTSP source (no length) is
+# live in the status and cannot seek. Then the server is killed mid-film:
+# the film ends by itself, the student returns to the broadcast, the
+# teacher keeps running.
 # The RTP sender killed too: the want of packets ends that film, and its
 # teacher's broadcast ends cleanly as at a file's end.
 . "$(dirname "$0")/lib.sh"
@@ -33,8 +37,9 @@ ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=60 \
 	-pix_fmt yuv420p -c:v libx264 -preset ultrafast -bf 0 -g 15 \
 	-c:a aac -b:a 96k -shortest "$WORK/rtp.mkv" ||
 	fail "ffmpeg could not make the RTP film"
+# The RTSP film's pitch tells its second: 300 Hz + 50 Hz a second.
 ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=60 \
-	-f lavfi -i "sine=frequency=550:sample_rate=48000:duration=60" \
+	-f lavfi -i "aevalsrc='0.5*sin(2*PI*(300+50*floor(t))*t)':s=48000:d=60" \
 	-pix_fmt yuv420p -c:v libx264 -preset ultrafast -bf 0 -g 15 \
 	-c:a libopus -b:a 64k -shortest "$WORK/rtsp.mkv" ||
 	fail "ffmpeg could not make the RTSP film"
@@ -95,7 +100,7 @@ K="--key $WORK/class.key"
 SP=""
 for n in http udp sdp rtsp; do
 	case $n in http) CH=75 ;; udp) CH=76 ;; sdp) CH=77 ;; rtsp) CH=78 ;; esac
-	D=$([ $n = rtsp ] && echo 45 || echo 16)
+	D=$([ $n = rtsp ] && echo 55 || echo 16)
 	bg "$STUDENT" --headless $K --id "s$n" --channel $CH \
 		--duration $((D * S)) --state-dir "$WORK/st$n" \
 		--local-socket "$WORK/s$n.sock" \
@@ -120,7 +125,7 @@ bg "$TEACHER" --headless $K --source "file:$WORK/film.sdp" \
 	2>"$WORK/tsdp.log"
 T3=$!
 bg "$TEACHER" --headless $K --source testpattern --size 320x240 --fps 10 \
-	--channel 78 --duration $((40 * S)) \
+	--channel 78 --duration $((50 * S)) \
 	--ctl-socket "$WORK/trtsp.sock" --stats "$WORK/trtsp.json" \
 	2>"$WORK/trtsp.log"
 T4=$!
@@ -173,10 +178,32 @@ if [ $RTSP = 1 ]; then
 		"cinema play rtsp://"
 	wait_last srtsp "s['showing'].startswith('film:') and s['demo_shown']['frames_decoded'] > 15 and s['demo_shown']['sound']" 150
 	cinema rtsp status
+	expect "not r['live'] and r['seekable'] and 59 <= r['duration_s'] <= 61 and r['viewers'] == 'srtsp'" \
+		"the RTSP film is not a film of 60 s that can seek"
+	# The server plays from the keyframe before 40.5 s (one a second),
+	# where the picture settles the film's clock and the sound follows.
+	W0=$(date +%s.%N)
+	cinema rtsp seek 40.5
+	expect "r['ok']" "seek on the RTSP film"
+	sleep 3
+	cinema rtsp status
+	W1=$(date +%s.%N)
+	expect "39 <= r['position_s'] <= 41 + ($W1 - $W0)" \
+		"the RTSP film is not near 40 s after the seek"
+	cinema rtsp stop
+	expect "r['ok']" "cinema stop"
+	# A live source on the server: no length, no seek.
+	cinema rtsp play "rtsp://127.0.0.1:$RTSP_PORT/live" --to srtsp
+	expect "r['ok'] and r['playing']" "cinema play rtsp://…/live"
+	cinema rtsp status
 	expect "r['live'] and r['duration_s'] == 0 and r['viewers'] == 'srtsp'" \
-		"the RTSP film is not reported live"
+		"the live RTSP source is not reported live"
 	cinema rtsp seek 3
-	expect "not r['ok'] and 'live' in r['error']" "seek on the RTSP film"
+	expect "not r['ok'] and 'live' in r['error']" "seek on the live RTSP source"
+	# The film again, for its server's death below.
+	cinema rtsp stop
+	cinema rtsp play "rtsp://127.0.0.1:$RTSP_PORT/film" --to srtsp
+	expect "r['ok'] and r['playing']" "cinema play rtsp:// again"
 fi
 # Long enough to hear the tones (the HTTP film ends by itself at 8 s),
 # then the live ones and their students are stopped.
@@ -199,8 +226,8 @@ if [ $RTSP = 1 ]; then
 		"the film did not end with its server"
 	kill -INT $T4
 	wait $T4 || fail "the RTSP teacher failed: $(tail -n 5 "$WORK/trtsp.log")"
-	[ "$(grep -c "received once" "$WORK/trtsp.log")" = 1 ] ||
-		fail "the RTSP film was not received once: $(grep media "$WORK/trtsp.log")"
+	[ "$(grep -c "received once" "$WORK/trtsp.log")" = 3 ] ||
+		fail "each RTSP source was not received once: $(grep media "$WORK/trtsp.log")"
 else
 	kill -INT $T4
 	wait $T4 || true
@@ -232,20 +259,52 @@ for n in http udp sdp; do
 done
 
 # Each student played its source's tone (660 Hz from HTTP, 990 Hz from
-# UDP, 770 Hz from RTP, 550 Hz from RTSP).
-python3 - "$WORK" $((3 + RTSP)) <<'PY' || fail "a student did not play its source's sound"
+# UDP, 770 Hz from RTP).
+python3 - "$WORK" <<'PY' || fail "a student did not play its source's sound"
 import sys
 from tone import frames, loud, share
 work = sys.argv[1]
 
 ok = True
-tones = (("http", 660), ("udp", 990), ("sdp", 770), ("rtsp", 550))
-for name, f0 in tones[:int(sys.argv[2])]:
+tones = (("http", 660), ("udp", 990), ("sdp", 770))
+for name, f0 in tones:
     snd = loud(frames("%s/%s.wav" % (work, name)))
     sh = share(snd, f0, [f for _, f in tones])
     print("%s: %.1f s of sound, %d Hz carries %.0f%%"
           % (name, len(snd) * 0.02, f0, 100 * sh))
     ok = ok and len(snd) * 0.02 >= 4 and sh > 0.9
+sys.exit(0 if ok else 1)
+PY
+# The RTSP film's student played its first seconds, then from the seek on
+# the film's 39th to 41st second and later ones, never the seconds between
+# (until the film plays again from its start).
+[ $RTSP = 0 ] || python3 - "$WORK/rtsp.wav" <<'PY' || fail "the RTSP student did not play the film's part after the seek"
+import sys
+from tone import frames, loud
+snd = loud(frames(sys.argv[1]))
+# The film's second in each 200 ms of sound (10 frames): a pure tone's
+# pitch from its zero crossings (a Goertzel filter per candidate would
+# cost the machine seconds).
+secs = []
+for i in range(0, len(snd) - 9, 10):
+    block = [v for f in snd[i:i + 10] for v in f]
+    zc = sum(1 for a, b in zip(block, block[1:]) if (a < 0) != (b < 0))
+    secs.append(round((zc / (2 * 0.2) - 300) / 50))
+jump = next((i for i in range(1, len(secs)) if secs[i] - secs[i - 1] > 5), None)
+print("RTSP film: seconds played %s" % secs)
+after = []
+# From the block after the one the seek falls in (it may hold the sound
+# of both sides of it), until the film plays again from its start (the
+# block before that may hold both, too).
+for k in (secs[jump + 1:] if jump is not None else []):
+    if after and k < after[-1] - 1:
+        break
+    after.append(k)
+ok = (jump is not None and secs[jump - 1] < 20 and len(after) >= 7
+      and 39 <= after[0] <= 41 and min(after) >= 39)
+print("RTSP film: from second %s to %s at the seek, %.1f s of it since"
+      % (secs[jump - 1] if jump else None, after[0] if after else None,
+         len(after) * 0.2))
 sys.exit(0 if ok else 1)
 PY
 echo "PASS"

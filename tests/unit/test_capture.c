@@ -417,6 +417,58 @@ static void test_file_skips_late(void **state)
 	unlink(path);
 }
 
+/*
+ * A sound without a picture (a WAV) shows its card: I420, 1280x720, a
+ * dark background, a frame every 0.5 s. The card is converted once, when
+ * it is made: each frame shown is that same picture, not converted again
+ * (a mark written into what the first grab gave is in the next one).
+ */
+static void test_file_still_once(void **state)
+{
+	struct cast_capture_cfg cfg;
+	struct cast_capture *c = NULL;
+	struct cast_wav *w;
+	struct cast_frame f;
+	int16_t pcm[4800] = {0};
+	char path[256];
+	uint8_t y;
+	int shown = 0, err, width, height;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/tmp/cast_test_still_%d.wav",
+		 (int)getpid());
+	assert_int_equal(cast_wav_open(&w, path, 48000, 1), 0);
+	for (int i = 0; i < 15; i++)
+		assert_int_equal(cast_wav_write(w, pcm, 4800), 0);
+	assert_int_equal(cast_wav_close(&w), 0);
+	cast_capture_cfg_init(&cfg);
+	cfg.backend = "file";
+	cfg.device = path;
+	assert_int_equal(cast_capture_new(&c, &cfg), 0);
+	cast_capture_size(c, &width, &height);
+	assert_int_equal(width, 1280);
+	assert_int_equal(height, 720);
+	while (shown < 2 && (err = cast_capture_grab(c, &f)) != CAST_EOF) {
+		assert_true(err >= 0);
+		sleep_us(20000);
+		if (!err)
+			continue;
+		assert_int_equal(f.fmt, CAST_PIX_I420);
+		assert_int_equal(f.width, 1280);
+		if (!shown++) {
+			/* The card's dark blue-grey, in limited range. */
+			y = f.data[0][0];
+			assert_true(y >= 30 && y <= 60);
+			f.data[0][0] = 255;
+		} else {
+			assert_int_equal(f.data[0][0], 255);
+		}
+	}
+	assert_int_equal(shown, 2);
+	cast_capture_free(&c);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -428,6 +480,7 @@ int main(void)
 	    cmocka_unit_test(test_file_missing),
 	    cmocka_unit_test(test_file_playback),
 	    cmocka_unit_test(test_file_skips_late),
+	    cmocka_unit_test(test_file_still_once),
 	};
 
 	cast_log_set_handler(quiet, NULL);

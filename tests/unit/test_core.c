@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -258,6 +259,60 @@ static void media_shared(void **state)
 	unlink(path);
 }
 
+/* Opens `path` as a shared source with one reader that reads nothing
+ * until the source has sent `lost` more packets than its queue holds
+ * (20000): those are counted lost, by kind, then it reads the rest. */
+static void fall_behind(const char *path, uint64_t lost_video,
+			uint64_t lost_audio)
+{
+	struct cast_media_share_stats a, b;
+	AVFormatContext *r = NULL;
+	AVPacket *pkt = av_packet_alloc();
+	int n = 0, i;
+
+	cast_media_share_stats(&a);
+	assert_int_equal(cast__media_share_open(&r, path), 0);
+	for (i = 0; i < 1000; i++) {
+		struct timespec ts = {0, 10 * 1000000};
+
+		cast_media_share_stats(&b);
+		if (b.video_dropped - a.video_dropped +
+			    b.audio_dropped - a.audio_dropped >=
+		    lost_video + lost_audio)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	assert_int_equal(b.video_dropped - a.video_dropped, lost_video);
+	assert_int_equal(b.audio_dropped - a.audio_dropped, lost_audio);
+	while (cast__media_read(r, pkt) >= 0) {
+		n++;
+		av_packet_unref(pkt);
+	}
+	assert_int_equal(n, 20000);
+	cast__media_close(&r);
+	av_packet_free(&pkt);
+}
+
+/* A side that falls behind its shared source loses packets, counted for
+ * the teacher's stats by kind: the sound's, then the picture's. */
+static void media_shared_dropped(void **state)
+{
+	char path[] = "/tmp/cast-test-drop-XXXXXX";
+	int fd;
+
+	(void)state;
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	/* The pictures come first (one for five sounds): the last 130
+	 * packets, past the queue's 20000, are sound. */
+	write_film(path, 30, 20100);
+	fall_behind(path, 0, 130);
+	write_film(path, 20100, 30);
+	fall_behind(path, 130, 0);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +322,7 @@ int main(void)
 		cmocka_unit_test(channel_layout),
 		cmocka_unit_test(udp_unicast_roundtrip),
 		cmocka_unit_test(media_shared),
+		cmocka_unit_test(media_shared_dropped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -226,15 +226,17 @@ struct cast_cinema_status {
 	/** A live stream (udp://, tcp://, srt://, or no duration and no
 	 * seeking): no seek, no end known. */
 	bool live;
-	/** cast_cinema_seek can move it (a file; a server with ranges). */
+	/** cast_cinema_seek can move it (a file; a server with ranges; an
+	 * RTSP server's film with a length). */
 	bool seekable;
 	char file[1024];
 };
 
 /**
- * A clock for the film at `path` (its duration read from the file; a live
- * stream's URL is not opened), at time 0, running from the first
- * cast_cinema_position() on. Errors: -EINVAL, -ENOMEM, the open's
+ * A clock for the film at `path` (its duration read from the file or, for
+ * an RTSP URL, from its server: a film with a length can seek, one without
+ * is live; a live stream's URL is not opened), at time 0, running from the
+ * first cast_cinema_position() on. Errors: -EINVAL, -ENOMEM, the open's
  * (-ENOENT, CAST_EMALFORMED).
  */
 CAST_API int cast_cinema_new(struct cast_cinema **out, const char *path);
@@ -269,6 +271,21 @@ CAST_API void cast_cinema_set_passthrough(struct cast_cinema *c, bool on);
 CAST_API void cast_cinema_status(struct cast_cinema *c,
 				 struct cast_cinema_status *st);
 CAST_API void cast_cinema_free(struct cast_cinema **c);
+/**
+ * A film received once and shared by its picture and its sound (an RTP
+ * stream by SDP, an RTSP session): each side reads the source's packets
+ * from a bounded queue of its own, and one that falls behind loses what
+ * does not fit. These count the packets lost, by side, every such film
+ * since the process started.
+ */
+struct cast_media_share_stats {
+	uint64_t video_dropped;	/* the picture's side */
+	uint64_t audio_dropped;	/* the sound's side */
+};
+
+/** The counts so far (thread-safe). */
+CAST_API void cast_media_share_stats(struct cast_media_share_stats *st);
+
 /**
  * cast_ctl_command_cb (`arg` a cast_cinema): `cinema pause|resume|status|
  * seek SECONDS`, answered in JSON ({"ok":true, "position_s":…} or

@@ -31,7 +31,9 @@
  * still: its cover art (an attached picture) when it has one, else a card
  * with its name. The still stands as a frame every STILL_US, for the
  * sound's length (with no length, a live stream, until stopped), so the
- * pacing, looping and the film's clock below work as for a film.
+ * pacing, looping and the film's clock below work as for a film. The card
+ * is drawn in cairo's BGR0 and converted to I420, the encoder's format,
+ * once when it is made: each still frame then goes out as it is.
  */
 
 /* Decodes per grab at most, so a grab after a long stall stays short. */
@@ -73,8 +75,8 @@ struct filesrc {
 	uint64_t gen;
 	int64_t origin_us;
 
-	/* A sound file: its still picture, the next still's index and the
-	 * sound's length (0: unknown). */
+	/* A sound file: its still picture (I420), the next still's index
+	 * and the sound's length (0: unknown). */
 	AVFrame *still;
 	int64_t still_k;
 	int64_t duration_us;
@@ -244,10 +246,35 @@ static AVFrame *make_card(const char *path, const AVFrame *cover)
 	return f;
 }
 
+/* `card` (BGR0) as the encoder takes it (I420), or NULL. */
+static AVFrame *card_i420(const AVFrame *card)
+{
+	AVFrame *f = av_frame_alloc();
+	struct SwsContext *sws;
+
+	if (!f)
+		return NULL;
+	f->format = AV_PIX_FMT_YUV420P;
+	f->width = card->width;
+	f->height = card->height;
+	sws = sws_getContext(card->width, card->height, card->format,
+			     card->width, card->height, AV_PIX_FMT_YUV420P,
+			     SWS_BILINEAR, NULL, NULL, NULL);
+	if (!sws || av_frame_get_buffer(f, 64) < 0) {
+		sws_freeContext(sws);
+		av_frame_free(&f);
+		return NULL;
+	}
+	sws_scale(sws, (const uint8_t *const *)card->data, card->linesize, 0,
+		  card->height, f->data, f->linesize);
+	sws_freeContext(sws);
+	return f;
+}
+
 /* A sound file: its still (cover or card), the sizes it is shown at. */
 static int open_still(struct filesrc *fs, const char *path)
 {
-	AVFrame *cover = NULL;
+	AVFrame *cover = NULL, *card;
 	int idx = -1;
 
 	for (unsigned i = 0; i < fs->fmt->nb_streams; i++)
@@ -258,8 +285,10 @@ static int open_still(struct filesrc *fs, const char *path)
 		}
 	if (idx >= 0)
 		cover = decode_cover(fs->fmt, idx);
-	fs->still = make_card(path, cover);
+	card = make_card(path, cover);
 	av_frame_free(&cover);
+	fs->still = card ? card_i420(card) : NULL;
+	av_frame_free(&card);
 	if (!fs->still)
 		return CAST_ERROR(ENOMEM);
 	fs->w = CARD_W;

@@ -44,16 +44,21 @@ int cast__media_find_stream_info(struct AVFormatContext *fmt);
 /* av_read_frame: a shared packet source waits for its next packet, and
  * gives AVERROR_EOF once the source ended (nothing for 5 s). */
 int cast__media_read(struct AVFormatContext *fmt, struct AVPacket *pkt);
-/* av_seek_frame; AVERROR(ESPIPE) for a shared packet source. */
+/* av_seek_frame. A shared packet source: AVERROR(ESPIPE) unless it is an
+ * RTSP server's film with a length, which the source's thread moves (the
+ * reader's next packets are from there on); AVERROR_EOF once it ended. */
 int cast__media_seek(struct AVFormatContext *fmt, int stream, int64_t ts,
 		     int flags);
-/* True for the URLs cast__media_open shares (live, never seekable). */
+/* True for the URLs cast__media_open shares (live; an RTSP film with a
+ * length excepted, never seekable). */
 bool cast__media_live_url(const char *url);
 
 /* media_share.c: RTP (.sdp, rtp://) and RTSP sources, demuxed once. */
 bool cast__media_shared_url(const char *url);
 int cast__media_share_open(struct AVFormatContext **fmt, const char *url);
 int cast__media_share_read(struct AVFormatContext *fmt, struct AVPacket *pkt);
+int cast__media_share_seek(struct AVFormatContext *fmt, int stream,
+			   int64_t ts, int flags);
 void cast__media_share_close(struct AVFormatContext **fmt);
 
 #endif

@@ -269,6 +269,6 @@ int cast__media_read(AVFormatContext *fmt, AVPacket *pkt)
 
 int cast__media_seek(AVFormatContext *fmt, int stream, int64_t ts, int flags)
 {
-	return fmt->opaque ? AVERROR(ESPIPE)
+	return fmt->opaque ? cast__media_share_seek(fmt, stream, ts, flags)
 			   : av_seek_frame(fmt, stream, ts, flags);
 }

@@ -10,6 +10,7 @@
 
 #include "cast/error.h"
 #include "cast/log.h"
+#include "cast/record.h"
 #include "core/core_int.h"
 
 /*
@@ -36,6 +37,28 @@
  * SHARE_LINGER_US after its last reader closes. A source that sends
  * nothing for SHARE_IDLE_US (a dead server, a sender that stopped) has
  * ended: every reader gets AVERROR_EOF after its queue.
+ *
+ * An RTSP server's film with a length can seek (cast__media_share_seek):
+ * the thread does it between two packets, and every reader's queue starts
+ * again from the new position. A film's picture and sound each seek for
+ * one jump of the film's clock, and again when the picture settles the
+ * clock on its keyframe: a seek within what the source sent since its last
+ * seek is served from the kept packets (the history, kept again from each
+ * seek on), only another time asks the server again. The server sends
+ * from a PLAY with a Range; libavformat stamps what comes after it from
+ * the reply's range and RTP-Info, so the packets still in the socket from
+ * before (sent before the PAUSE reached the server) would be stamped as if
+ * they came after: GStreamer's server starts its RTP times again at each
+ * seek, and they land seconds past the target. So the thread pauses the
+ * session first, reads and drops what still arrives (SHARE_DRAIN_US), and
+ * only then seeks and plays. The first picture after a PLAY has no time
+ * (libavformat's H.264 parser gives the keyframe with the SPS and PPS
+ * none): a video packet without one is held until its stream's next
+ * packet and stamped a frame before it.
+ *
+ * Packets a reader lost (it fell behind) are counted by their kind for the
+ * process's stats (cast_media_share_stats): a picture's reader plays only
+ * video, a sound's only audio.
  */
 #define SHARE_QUEUE_BYTES (16u << 20)
 #define SHARE_QUEUE_PKTS 20000
@@ -43,6 +66,8 @@
 #define SHARE_IDLE_US (5 * 1000000)
 #define SHARE_OPEN_US (15 * 1000000)
 #define SHARE_LINGER_US (3 * 1000000)
+#define SHARE_DRAIN_US 200000	/* after a PAUSE, before the seek */
+#define SHARE_SEEK_NEAR_US 1000000	/* a reader's seek served by history */
 #define SHARE_KEY_WAIT 600	/* video packets dropped waiting for a key */
 #define SHARE_READERS 8
 #define SHARE_STREAMS 16
@@ -76,6 +101,7 @@ struct snapshot {
 	int64_t st_start[SHARE_STREAMS];
 	int n;
 	int64_t start_time;
+	int64_t duration;	/* AV_TIME_BASE; AV_NOPTS_VALUE: live */
 };
 
 enum share_state { SH_IDLE, SH_OPENING, SH_RUNNING, SH_CLOSING };
@@ -93,6 +119,17 @@ static struct share {
 	int64_t started_mono, last_pkt_mono, linger_until;
 	struct queue history;
 	bool history_on;
+	int64_t history_mono;	/* when the history (re)started */
+	/* The source's times (AV_TIME_BASE) in the history: its first and
+	 * last packet's. */
+	int64_t hist_first, hist_last;
+	/* Seeking: asked and not done yet (seek_pending), being done
+	 * (seeking), and the last one done and its target (AV_TIME_BASE). */
+	bool seek_pending, seeking, seek_done;
+	int64_t seek_req, seek_target;
+	int64_t drain_until;	/* monotonic; 0: not draining */
+	/* Packets readers lost, every source so far (video, audio). */
+	uint64_t lost_video, lost_audio;
 } sh = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 static int64_t mono_us(void)
@@ -169,6 +206,16 @@ static struct node *node_of(const AVPacket *pkt)
 	return nd;
 }
 
+/* A packet of stream `si` reader `r` lost (lock held). */
+static void count_lost(struct sreader *r, int si)
+{
+	r->dropped++;
+	if (sh.snap.par[si]->codec_type == AVMEDIA_TYPE_VIDEO)
+		sh.lost_video++;
+	else if (sh.snap.par[si]->codec_type == AVMEDIA_TYPE_AUDIO)
+		sh.lost_audio++;
+}
+
 /* Queues a copy of `pkt` for reader `r` (lock held), or drops it. */
 static void reader_push(struct sreader *r, const AVPacket *pkt)
 {
@@ -194,7 +241,7 @@ static void reader_push(struct sreader *r, const AVPacket *pkt)
 			cast_log(CAST_LOG_WARN, "media",
 				 "%s: a reader fell behind: packets dropped",
 				 sh.url);
-		r->dropped++;
+		count_lost(r, si);
 		if (sh.snap.par[si]->codec_type == AVMEDIA_TYPE_VIDEO) {
 			r->need_key[si] = true;
 			r->key_waited[si] = 0;
@@ -203,7 +250,7 @@ static void reader_push(struct sreader *r, const AVPacket *pkt)
 	}
 	nd = node_of(pkt);
 	if (!nd) {
-		r->dropped++;
+		count_lost(r, si);
 		return;
 	}
 	queue_push(&r->q, nd);
@@ -220,6 +267,8 @@ static int share_interrupt(void *arg)
 	pthread_mutex_lock(&sh.lock);
 	if (sh.state == SH_OPENING)
 		stop = now - sh.started_mono > SHARE_OPEN_US;
+	else if (sh.drain_until && now >= sh.drain_until)
+		stop = 1;
 	else if (sh.stopping)
 		stop = 1;
 	else if (!sh.n_open && now >= sh.linger_until)
@@ -237,15 +286,170 @@ static void snapshot_free(struct snapshot *s)
 	s->n = 0;
 }
 
+/* The source's time of `pkt` (AV_TIME_BASE), AV_NOPTS_VALUE if none. */
+static int64_t pkt_time(const AVPacket *pkt)
+{
+	int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+	int si = pkt->stream_index;
+
+	if (ts == AV_NOPTS_VALUE || si < 0 || si >= sh.snap.n)
+		return AV_NOPTS_VALUE;
+	return av_rescale_q(ts, sh.snap.tb[si], AV_TIME_BASE_Q);
+}
+
+/* Starts the history again (lock held): from the source's start or a
+ * seek on. */
+static void history_restart(int64_t now)
+{
+	queue_clear(&sh.history);
+	sh.history_on = true;
+	sh.history_mono = now;
+	sh.hist_first = INT64_MAX;
+	sh.hist_last = INT64_MIN;
+}
+
+/* Hands `pkt` to every reader and to the history (lock held). */
+static void share_packet(const AVPacket *pkt, int64_t now)
+{
+	struct node *nd;
+	int64_t t;
+
+	for (int i = 0; i < SHARE_READERS; i++)
+		if (sh.r[i].open && !sh.r[i].ended)
+			reader_push(&sh.r[i], pkt);
+	/* A reader whose queue ran empty (a seek emptied it, or it read
+	 * all there was) waits for the next. */
+	pthread_cond_broadcast(&sh.cond);
+	if (sh.history_on && (now - sh.history_mono > SHARE_HISTORY_US ||
+			      sh.history.bytes > SHARE_QUEUE_BYTES / 2)) {
+		sh.history_on = false;
+		queue_clear(&sh.history);
+	}
+	if (!sh.history_on || !(nd = node_of(pkt)))
+		return;
+	queue_push(&sh.history, nd);
+	t = pkt_time(pkt);
+	if (t != AV_NOPTS_VALUE) {
+		sh.hist_first = FFMIN(sh.hist_first, t);
+		sh.hist_last = FFMAX(sh.hist_last, t);
+	}
+}
+
+/*
+ * `pkt` is its stream's next after `held`, a video packet without a time:
+ * that one was a frame before it (the keyframe that starts a PLAY).
+ */
+static void stamp_held(AVPacket *held, const AVPacket *pkt)
+{
+	int si = held->stream_index;
+	AVRational rate = sh.snap.r_rate[si];
+	int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+
+	if (ts == AV_NOPTS_VALUE)
+		return;
+	if (rate.num <= 0 || rate.den <= 0)
+		rate = sh.snap.avg_rate[si];
+	if (rate.num > 0 && rate.den > 0)
+		ts -= av_rescale_q(1, av_inv_q(rate), sh.snap.tb[si]);
+	held->pts = held->dts = ts;
+}
+
+/*
+ * Moves the source to `target` (AV_TIME_BASE; the thread, without the
+ * lock): PAUSE, what still arrives read and dropped, the seek, PLAY with
+ * the range. Then every reader's queue and the history start again.
+ */
+static void seek_source(int64_t target, AVPacket *pkt, AVPacket **held)
+{
+	int64_t t0 = mono_us(), now;
+	int drained = 0, e;
+	bool paused = av_read_pause(sh.src) >= 0;
+
+	if (paused) {
+		int64_t until = mono_us() + SHARE_DRAIN_US;
+
+		pthread_mutex_lock(&sh.lock);
+		sh.drain_until = until;
+		pthread_mutex_unlock(&sh.lock);
+		while (mono_us() < until) {
+			e = av_read_frame(sh.src, pkt);
+			if (e < 0 && e != AVERROR(EAGAIN))
+				break;
+			if (!e)
+				drained++;
+			av_packet_unref(pkt);
+		}
+		pthread_mutex_lock(&sh.lock);
+		sh.drain_until = 0;
+		pthread_mutex_unlock(&sh.lock);
+	}
+	e = av_seek_frame(sh.src, -1, target, AVSEEK_FLAG_BACKWARD);
+	if (paused) {
+		int e2 = av_read_play(sh.src);
+
+		if (!e)
+			e = e2;
+	}
+	for (int i = 0; i < SHARE_STREAMS; i++)
+		av_packet_free(&held[i]);
+	now = mono_us();
+	pthread_mutex_lock(&sh.lock);
+	for (int i = 0; i < SHARE_READERS; i++) {
+		struct sreader *r = &sh.r[i];
+
+		if (!r->open || r->ended)
+			continue;
+		queue_clear(&r->q);
+		for (int k = 0; k < sh.snap.n; k++) {
+			r->need_key[k] = sh.snap.par[k]->codec_type ==
+					 AVMEDIA_TYPE_VIDEO;
+			r->key_waited[k] = 0;
+		}
+	}
+	history_restart(now);
+	sh.seeking = false;
+	sh.seek_done = true;
+	sh.last_pkt_mono = now;
+	pthread_cond_broadcast(&sh.cond);
+	pthread_mutex_unlock(&sh.lock);
+	if (e < 0) {
+		char msg[AV_ERROR_MAX_STRING_SIZE];
+
+		av_strerror(e, msg, sizeof(msg));
+		cast_log(CAST_LOG_WARN, "media", "%s: seek to %.3f s: %s",
+			 sh.url, (double)target / AV_TIME_BASE, msg);
+	} else {
+		cast_log(CAST_LOG_INFO, "media",
+			 "%s: to %.3f s (%d packets from before dropped, "
+			 "%.0f ms)",
+			 sh.url, (double)target / AV_TIME_BASE, drained,
+			 (double)(now - t0) / 1000);
+	}
+}
+
 static void *share_thread(void *arg)
 {
 	AVPacket *pkt = av_packet_alloc();
+	AVPacket *held[SHARE_STREAMS] = {NULL};
 	int e = pkt ? 0 : AVERROR(ENOMEM);
 
 	(void)arg;
 	while (!e) {
-		int64_t now;
+		int64_t now, target = 0;
+		bool seek;
 
+		pthread_mutex_lock(&sh.lock);
+		seek = sh.seek_pending && !sh.stopping;
+		if (seek) {
+			target = sh.seek_target = sh.seek_req;
+			sh.seek_pending = false;
+			sh.seeking = true;
+		}
+		pthread_mutex_unlock(&sh.lock);
+		if (seek) {
+			seek_source(target, pkt, held);
+			continue;
+		}
 		e = av_read_frame(sh.src, pkt);
 		if (e == AVERROR(EAGAIN)) {
 			e = 0;
@@ -254,22 +458,24 @@ static void *share_thread(void *arg)
 		now = mono_us();
 		pthread_mutex_lock(&sh.lock);
 		if (!e) {
-			sh.last_pkt_mono = now;
-			for (int i = 0; i < SHARE_READERS; i++)
-				if (sh.r[i].open && !sh.r[i].ended)
-					reader_push(&sh.r[i], pkt);
-			if (sh.history_on &&
-			    (now - sh.started_mono > SHARE_HISTORY_US ||
-			     sh.history.bytes > SHARE_QUEUE_BYTES / 2)) {
-				sh.history_on = false;
-				queue_clear(&sh.history);
-			}
-			if (sh.history_on) {
-				struct node *nd = node_of(pkt);
+			int si = pkt->stream_index;
+			bool hold = false;
 
-				if (nd)
-					queue_push(&sh.history, nd);
+			sh.last_pkt_mono = now;
+			if (si >= 0 && si < sh.snap.n) {
+				if (held[si]) {
+					stamp_held(held[si], pkt);
+					share_packet(held[si], now);
+					av_packet_free(&held[si]);
+				}
+				hold = pkt->pts == AV_NOPTS_VALUE &&
+				       pkt->dts == AV_NOPTS_VALUE &&
+				       sh.snap.par[si]->codec_type ==
+					       AVMEDIA_TYPE_VIDEO &&
+				       (held[si] = av_packet_clone(pkt));
 			}
+			if (!hold)
+				share_packet(pkt, now);
 			av_packet_unref(pkt);
 			if (!sh.n_open && now >= sh.linger_until)
 				sh.stopping = true;
@@ -298,6 +504,8 @@ static void *share_thread(void *arg)
 		}
 		pthread_mutex_unlock(&sh.lock);
 	}
+	for (int i = 0; i < SHARE_STREAMS; i++)
+		av_packet_free(&held[i]);
 	av_packet_free(&pkt);
 	/* Outside the lock: an RTSP session says goodbye to its server. */
 	avformat_close_input(&sh.src);
@@ -306,6 +514,7 @@ static void *share_thread(void *arg)
 	snapshot_free(&sh.snap);
 	sh.state = SH_IDLE;
 	sh.stopping = false;
+	sh.seek_pending = sh.seeking = sh.seek_done = false;
 	pthread_cond_broadcast(&sh.cond);
 	pthread_mutex_unlock(&sh.lock);
 	return NULL;
@@ -366,10 +575,18 @@ static int share_start(const char *url)
 		sh.snap.n = (int)i + 1;
 	}
 	sh.snap.start_time = src->start_time;
+	/* An RTSP server's film with a length can seek; an RTP stream by
+	 * SDP and a live RTSP source cannot. */
+	sh.snap.duration = !strcmp(src->iformat->name, "rtsp") &&
+					   src->duration != AV_NOPTS_VALUE &&
+					   src->duration > 0
+				   ? src->duration
+				   : AV_NOPTS_VALUE;
 	n = src->nb_streams;
 	sh.src = src;
 	sh.last_pkt_mono = mono_us();
-	sh.history_on = true;
+	history_restart(sh.last_pkt_mono);
+	sh.seek_pending = sh.seeking = sh.seek_done = false;
 	sh.state = SH_RUNNING;
 	if (!e && pthread_create(&th, NULL, share_thread, NULL))
 		e = AVERROR(EAGAIN);
@@ -407,7 +624,7 @@ static int reader_context(struct sreader *r, const char *url)
 		st->start_time = sh.snap.st_start[i];
 	}
 	c->start_time = sh.snap.start_time;
-	c->duration = AV_NOPTS_VALUE;
+	c->duration = sh.snap.duration;
 	c->url = av_strdup(url);
 	c->opaque = r;
 	r->ctx = c;
@@ -422,6 +639,18 @@ int cast__media_share_open(AVFormatContext **fmt, const char *url)
 	pthread_mutex_lock(&sh.lock);
 	for (;;) {
 		if (sh.state != SH_IDLE && strcmp(sh.url, url)) {
+			/* The last film, lingering with no reader: it
+			 * goes, this one comes. */
+			if (sh.state == SH_RUNNING && !sh.n_open)
+				sh.stopping = true;
+			if (sh.state == SH_RUNNING && sh.stopping) {
+				pthread_cond_wait(&sh.cond, &sh.lock);
+				continue;
+			}
+			if (sh.state == SH_CLOSING) {
+				pthread_cond_wait(&sh.cond, &sh.lock);
+				continue;
+			}
 			pthread_mutex_unlock(&sh.lock);
 			return CAST_ERROR(EBUSY);	/* one live film */
 		}
@@ -501,6 +730,65 @@ int cast__media_share_read(AVFormatContext *fmt, AVPacket *pkt)
 	return 0;
 }
 
+/* Is `t` (AV_TIME_BASE) in what the source sent since its last seek, or
+ * about to (lock held)? */
+static bool near_history(int64_t t)
+{
+	int64_t lo = sh.hist_first != INT64_MAX
+			     ? sh.hist_first - SHARE_SEEK_NEAR_US / 10
+			     : sh.seek_target - SHARE_SEEK_NEAR_US;
+	int64_t hi = FFMAX(sh.seek_target,
+			   sh.hist_last != INT64_MIN ? sh.hist_last
+						     : sh.seek_target) +
+		     SHARE_SEEK_NEAR_US;
+
+	return t >= lo && t <= hi;
+}
+
+int cast__media_share_seek(AVFormatContext *fmt, int stream, int64_t ts,
+			   int flags)
+{
+	struct sreader *r = fmt->opaque;
+	int64_t t;
+
+	(void)flags;	/* the server lands where it can: a keyframe */
+	pthread_mutex_lock(&sh.lock);
+	if (r->ended) {
+		pthread_mutex_unlock(&sh.lock);
+		return AVERROR_EOF;
+	}
+	if (sh.snap.duration == AV_NOPTS_VALUE) {
+		pthread_mutex_unlock(&sh.lock);
+		return AVERROR(ESPIPE);
+	}
+	t = stream >= 0 && stream < sh.snap.n
+		    ? av_rescale_q(ts, sh.snap.tb[stream], AV_TIME_BASE_Q)
+		    : ts;
+	queue_clear(&r->q);
+	for (int i = 0; i < sh.snap.n; i++) {
+		r->need_key[i] =
+			sh.snap.par[i]->codec_type == AVMEDIA_TYPE_VIDEO;
+		r->key_waited[i] = 0;
+	}
+	if (sh.seek_pending) {
+		sh.seek_req = t;	/* the newest wins */
+	} else if (sh.seeking) {
+		/* The packets from that seek come to this reader too. */
+		if (llabs(t - sh.seek_target) > SHARE_SEEK_NEAR_US) {
+			sh.seek_pending = true;
+			sh.seek_req = t;
+		}
+	} else if (sh.seek_done && sh.history_on && near_history(t)) {
+		for (struct node *nd = sh.history.head; nd; nd = nd->next)
+			reader_push(r, nd->pkt);
+	} else {
+		sh.seek_pending = true;
+		sh.seek_req = t;
+	}
+	pthread_mutex_unlock(&sh.lock);
+	return 0;
+}
+
 void cast__media_share_close(AVFormatContext **fmt)
 {
 	struct sreader *r = (*fmt)->opaque;
@@ -522,4 +810,12 @@ void cast__media_share_close(AVFormatContext **fmt)
 	pthread_mutex_unlock(&sh.lock);
 	avformat_free_context(*fmt);
 	*fmt = NULL;
+}
+
+void cast_media_share_stats(struct cast_media_share_stats *st)
+{
+	pthread_mutex_lock(&sh.lock);
+	st->video_dropped = sh.lost_video;
+	st->audio_dropped = sh.lost_audio;
+	pthread_mutex_unlock(&sh.lock);
 }

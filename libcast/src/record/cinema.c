@@ -35,14 +35,17 @@ int cast_cinema_new(struct cast_cinema **out, const char *path)
 	AVFormatContext *fmt = NULL;
 	struct cast_cinema *c;
 	double duration = 0;
-	bool live, seekable = false;
+	bool live, rtsp, seekable = false;
 	int e;
 
 	if (!out || !path || !*path)
 		return CAST_ERROR(EINVAL);
 	/* A live stream is received once, by the picture and the sound:
-	 * not opened here as well. */
-	live = cast__media_live_url(path);
+	 * not opened here as well. An RTSP session is shared by every open
+	 * (and lingers for the picture's and the sound's): its server tells
+	 * whether it is a film with a length, which can seek. */
+	rtsp = !strncmp(path, "rtsp:", 5) || !strncmp(path, "rtsps:", 6);
+	live = cast__media_live_url(path) && !rtsp;
 	if (!live) {
 		e = cast__media_open(&fmt, path);
 		if (e < 0)
@@ -57,7 +60,9 @@ int cast_cinema_new(struct cast_cinema **out, const char *path)
 			duration = (double)fmt->duration / AV_TIME_BASE;
 		/* A server without byte ranges: no seeking; and without a
 		 * length either, a live stream. */
-		seekable = !fmt->pb || fmt->pb->seekable & AVIO_SEEKABLE_NORMAL;
+		seekable = rtsp ? duration > 0
+				: !fmt->pb ||
+					  fmt->pb->seekable & AVIO_SEEKABLE_NORMAL;
 		live = duration <= 0 && !seekable;
 		cast__media_close(&fmt);
 	}

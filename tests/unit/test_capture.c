@@ -321,8 +321,8 @@ static void play_clip(const char *path, bool loop)
 	struct cast_capture_cfg cfg;
 	struct cast_capture *c = NULL;
 	struct cast_frame f;
-	int64_t t0, t_eof = 0;
-	int shown = 0, still = 0, w, h, err;
+	int64_t t0, t_eof = 0, last, gap, max_gap = 0;
+	int shown = 0, still = 0, w, h, err, may_skip = 0;
 
 	cast_capture_cfg_init(&cfg);
 	cfg.backend = "file";
@@ -332,8 +332,14 @@ static void play_clip(const char *path, bool loop)
 	cast_capture_size(c, &w, &h);
 	assert_int_equal(w, 320);
 	assert_int_equal(h, 240);
-	t0 = cast_mono_us();
+	t0 = last = cast_mono_us();
 	for (;;) {
+		/* A grab later than a frame's time passes frames over (never
+		 * shows them late): a loaded machine's long sleeps may. */
+		gap = cast_mono_us() - last;
+		last += gap;
+		max_gap = gap > max_gap ? gap : max_gap;
+		may_skip += (int)(gap / 33334);
 		err = cast_capture_grab(c, &f);
 		if (err == CAST_EOF) {
 			t_eof = cast_mono_us() - t0;
@@ -359,9 +365,9 @@ static void play_clip(const char *path, bool loop)
 		assert_true(shown > 80);
 	} else {
 		/* 60 frames over 2 s at real-time pace, then the end. */
-		assert_true(shown >= 55 && shown <= 60);
+		assert_true(shown >= 55 - may_skip && shown <= 60);
 		assert_true(still > 0);
-		assert_true(t_eof >= 1950000 && t_eof < 2400000);
+		assert_true(t_eof >= 1950000 && t_eof < 2400000 + max_gap);
 		assert_int_equal(cast_capture_grab(c, &f), CAST_EOF);
 	}
 	cast_capture_free(&c);

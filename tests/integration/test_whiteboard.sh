@@ -27,8 +27,12 @@ part1() {
 	FF=$!
 	PIDS="$PIDS $FF"
 	sleep 1
+	# Stopped once the board has been composited into 200 pictures (its
+	# stats, each second), not by the clock: on a loaded machine the
+	# commands below take seconds.
 	bg "$TEACHER" --headless --insecure --source testpattern --size $SIZE --fps 30 \
-		--channel $CH --duration 8 --ctl-socket "$WORK/t.sock" --stats "$WORK/t.json"
+		--channel $CH --duration $((60 * CAST_SLACK)) --ctl-socket "$WORK/t.sock" \
+		--stats "$WORK/t.json"
 	T=$!
 	B() { "$TEACHER" ctl --socket "$WORK/t.sock" board "$@" 2>&1; }
 	sleep 3
@@ -40,6 +44,15 @@ part1() {
 	FRAME=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['frame'])" "$WORK/draw.json")
 	B draw tool=pen 'points=2,2;3,3' >"$WORK/bad.json" && fail "points outside the page accepted"
 	grep -q 'outside the page' "$WORK/bad.json" || fail "refusal does not say why: $(cat "$WORK/bad.json")"
+	i=0
+	until tail -n 1 "$WORK/t.json" 2>/dev/null |
+		field "s['board']['composited'] >= 200" 2>/dev/null | grep -q True; do
+		i=$((i + 1))
+		[ $i -lt $((300 * CAST_SLACK)) ] ||
+			fail "the board was never composited 200 times: $(tail -n 1 "$WORK/t.json")"
+		sleep 0.1
+	done
+	kill -INT $T
 	wait $T || fail "teacher failed"
 	check "$WORK/t.json" "s['board']['on'] and s['board']['renders'] >= 1 and s['board']['composited'] >= 200" \
 		"the teacher's stats do not show the board composited"

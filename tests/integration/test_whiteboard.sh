@@ -35,7 +35,16 @@ part1() {
 		--stats "$WORK/t.json"
 	T=$!
 	B() { "$TEACHER" ctl --socket "$WORK/t.sock" board "$@" 2>&1; }
-	sleep 3
+	# Two seconds of plain pictures first (ffmpeg must see some before the
+	# drawing); a loaded machine may take seconds to start the teacher.
+	i=0
+	until tail -n 1 "$WORK/t.json" 2>/dev/null |
+		field "s['frames_sent'] >= 60" 2>/dev/null | grep -q True; do
+		i=$((i + 1))
+		[ $i -lt $((300 * CAST_SLACK)) ] ||
+			fail "the teacher sent no pictures: $(tail -n 1 "$WORK/t.json")"
+		sleep 0.1
+	done
 	B on >"$WORK/on.json" || fail "board on: $(cat "$WORK/on.json")"
 	# A rectangle from (0.4,0.3) to (0.8,0.7), 60 px wide on a 1080-line page:
 	# its top edge covers rows 98..118 of 360.

@@ -15,22 +15,14 @@
 . "$(dirname "$0")/lib.sh"
 
 command -v ffmpeg >/dev/null || skip "ffmpeg not installed"
-ffmpeg -loglevel error -y -f lavfi -i "sine=f=440:r=48000:d=60" \
-	"$WORK/voice.wav" || fail "ffmpeg could not make the voice"
-# The films are made while the class starts: none is played before
-# films_made.
 ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=60 \
 	-f lavfi -i "sine=f=880:r=48000:d=60" -c:v libx264 -preset ultrafast \
-	-bf 0 -g 15 -c:a aac -b:a 64k -shortest "$WORK/film.mkv" &
-FILM=$!
+	-bf 0 -g 15 -c:a aac -b:a 64k -shortest "$WORK/film.mkv" ||
+	fail "ffmpeg could not make the film"
 ffmpeg -loglevel error -y -f lavfi -i testsrc=s=320x240:r=15:d=3 \
-	-c:v mpeg4 "$WORK/short.avi" &
-SHORT=$!
-PIDS="$PIDS $FILM $SHORT"
-films_made() {
-	wait $FILM || fail "ffmpeg could not make the film"
-	wait $SHORT || fail "ffmpeg could not make the short film"
-}
+	-c:v mpeg4 "$WORK/short.avi" || fail "ffmpeg could not make the short film"
+ffmpeg -loglevel error -y -f lavfi -i "sine=f=440:r=48000:d=60" \
+	"$WORK/voice.wav" || fail "ffmpeg could not make the voice"
 
 CH=71
 TSOCK=$WORK/t.sock
@@ -55,7 +47,6 @@ TPID=$!
 wait_online 3
 for i in 1 2 3; do wait_last s$i "s['showing'] == 'teacher' and s['width'] == 640" 150; done
 
-films_made
 # Refusals first: nothing may change.
 T cinema play "$WORK/nosuch.mkv" --to s1,s2
 expect "not r['ok'] and 'nosuch.mkv' in r['error']" "a film that does not exist"

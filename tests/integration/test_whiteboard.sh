@@ -99,49 +99,62 @@ part2() {
 		--source testpattern --size $SIZE --channel $CH --duration 120 --stats "$WORK/c.json"
 	T=$!
 	C() { "$TEACHER" ctl --socket "$WORK/c.sock" board "$@" 2>&1; }
+	# STU ID: a student in a window until it has decoded 31 pictures (its
+	# stats, each second), then stopped: its last picture is in ID.ppm.
 	STU() {
 		"$STUDENT" --key "$WORK/class.key" --channel $CH --id "$1" --windowed $SIZE+0+0 \
-			--duration "$2" --state-dir "$WORK/$1" --local-socket "$WORK/$1.sock" \
-			--inbox "$WORK/$1/inbox" --dump "$WORK/$1.ppm" --stats "$WORK/$1.json" \
-			--check-stamp
-}
-sleep 1
-STU before 4 || fail "student (before) failed"
-C on >/dev/null
-C draw tool=rect color=#ff0000 width=60 'points=0.4,0.3;0.8,0.7' >/dev/null || fail "class: draw"
-C text x=0.05 y=0.8 size=48 color=#0000ff 'text=Übung 1 — 练习' >/dev/null || fail "class: text"
-C page new grid >/dev/null
-C draw tool=ellipse 'points=0.2,0.2;0.6,0.6' >/dev/null
-C undo >"$WORK/undo.json"
-python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['items']==0 and s['redo']==1 and s['pages']==2, s" \
-	"$WORK/undo.json" || fail "undo on page 2"
-C redo >/dev/null
-C page 1 >"$WORK/p1.json"
-python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['page']==1 and s['items']==2, s" \
-	"$WORK/p1.json" || fail "page 1 should hold the rectangle and the text"
-C save path="$WORK/lesson.board" >"$WORK/save.json" 2>&1 || fail "save: $(cat "$WORK/save.json")"
-C clear >/dev/null
-C open path="$WORK/lesson.board" >"$WORK/open.json" || fail "open: $(cat "$WORK/open.json")"
-python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['items']==2 and s['pages']==2, s" \
-	"$WORK/open.json" || fail "reopened board differs"
-printf '{"format":"libcast-whiteboard","version":1,"pages":[{"background":"overlay","items":[{"tool":"pen","color":"red","width":4,"opacity":1,"points":[0.1,0.1]}]}]}' \
-	>"$WORK/bad.board"
-C open path="$WORK/bad.board" >"$WORK/badopen.json" && fail "a bad board file was opened"
-grep -q 'page 1 item 1: color' "$WORK/badopen.json" || fail "refusal does not name the item: $(cat "$WORK/badopen.json")"
-mkdir "$WORK/png"
-C export png="$WORK/png" pdf="$WORK/lesson.pdf" >"$WORK/export.json" ||
-	fail "export: $(cat "$WORK/export.json")"
-STU after 4 || fail "student (after) failed"
-# Stopped when done, not by the clock: a loaded machine starts students late.
-kill -INT $T
-wait $T || fail "class teacher failed"
+			--duration $((30 * CAST_SLACK)) --state-dir "$WORK/$1" \
+			--local-socket "$WORK/$1.sock" --inbox "$WORK/$1/inbox" \
+			--dump "$WORK/$1.ppm" --stats "$WORK/$1.json" --check-stamp &
+		SP=$!
+		PIDS="$PIDS $SP"
+		i=0
+		until tail -n 1 "$WORK/$1.json" 2>/dev/null |
+			field "s['frames_decoded'] > 30" 2>/dev/null | grep -q True; do
+			i=$((i + 1))
+			[ $i -lt $((300 * CAST_SLACK)) ] || break
+			sleep 0.1
+		done
+		kill -INT $SP 2>/dev/null || true
+		wait $SP
+	}
+	sleep 1
+	STU before || fail "student (before) failed"
+	C on >/dev/null
+	C draw tool=rect color=#ff0000 width=60 'points=0.4,0.3;0.8,0.7' >/dev/null || fail "class: draw"
+	C text x=0.05 y=0.8 size=48 color=#0000ff 'text=Übung 1 — 练习' >/dev/null || fail "class: text"
+	C page new grid >/dev/null
+	C draw tool=ellipse 'points=0.2,0.2;0.6,0.6' >/dev/null
+	C undo >"$WORK/undo.json"
+	python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['items']==0 and s['redo']==1 and s['pages']==2, s" \
+		"$WORK/undo.json" || fail "undo on page 2"
+	C redo >/dev/null
+	C page 1 >"$WORK/p1.json"
+	python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['page']==1 and s['items']==2, s" \
+		"$WORK/p1.json" || fail "page 1 should hold the rectangle and the text"
+	C save path="$WORK/lesson.board" >"$WORK/save.json" 2>&1 || fail "save: $(cat "$WORK/save.json")"
+	C clear >/dev/null
+	C open path="$WORK/lesson.board" >"$WORK/open.json" || fail "open: $(cat "$WORK/open.json")"
+	python3 -c "import json,sys; s=json.load(open(sys.argv[1])); assert s['items']==2 and s['pages']==2, s" \
+		"$WORK/open.json" || fail "reopened board differs"
+	printf '{"format":"libcast-whiteboard","version":1,"pages":[{"background":"overlay","items":[{"tool":"pen","color":"red","width":4,"opacity":1,"points":[0.1,0.1]}]}]}' \
+		>"$WORK/bad.board"
+	C open path="$WORK/bad.board" >"$WORK/badopen.json" && fail "a bad board file was opened"
+	grep -q 'page 1 item 1: color' "$WORK/badopen.json" || fail "refusal does not name the item: $(cat "$WORK/badopen.json")"
+	mkdir "$WORK/png"
+	C export png="$WORK/png" pdf="$WORK/lesson.pdf" >"$WORK/export.json" ||
+		fail "export: $(cat "$WORK/export.json")"
+	STU after || fail "student (after) failed"
+	# Stopped when done, not by the clock: a loaded machine starts students late.
+	kill -INT $T
+	wait $T || fail "class teacher failed"
 
-for id in before after; do
-	[ -s "$WORK/$id.ppm" ] || fail "$id wrote no screenshot"
-	check "$WORK/$id.json" "s['frames_decoded'] > 30 and s['stamp']['bad'] == 0" \
-		"$id showed no or corrupt broadcast"
-done
-python3 - "$WORK" <<'PY' || fail "the student's window is wrong"
+	for id in before after; do
+		[ -s "$WORK/$id.ppm" ] || fail "$id wrote no screenshot"
+		check "$WORK/$id.json" "s['frames_decoded'] > 30 and s['stamp']['bad'] == 0" \
+			"$id showed no or corrupt broadcast"
+	done
+	python3 - "$WORK" <<'PY' || fail "the student's window is wrong"
 import sys
 def red_share(path):
     data = open(path, "rb").read()
@@ -159,25 +172,25 @@ before, after = red_share(sys.argv[1] + "/before.ppm"), red_share(sys.argv[1] + 
 print("red share at the rectangle's edge: before %.2f, after %.2f" % (before, after))
 assert before < 0.1 and after > 0.9
 PY
-for i in 1 2; do
-	f="$WORK/png/page-00$i.png"
-	[ -s "$f" ] || fail "no $f"
-	python3 - "$f" <<'PY' || fail "$f is not a 640x360 PNG"
+	for i in 1 2; do
+		f="$WORK/png/page-00$i.png"
+		[ -s "$f" ] || fail "no $f"
+		python3 - "$f" <<'PY' || fail "$f is not a 640x360 PNG"
 import struct, sys
 d = open(sys.argv[1], "rb").read(24)
 assert d[:8] == b"\x89PNG\r\n\x1a\n" and d[12:16] == b"IHDR", "not a PNG"
 assert struct.unpack(">II", d[16:24]) == (640, 360), struct.unpack(">II", d[16:24])
 PY
-done
-[ -e "$WORK/png/page-003.png" ] && fail "a third page was exported"
-head -c 5 "$WORK/lesson.pdf" | grep -q '%PDF-' || fail "lesson.pdf is not a PDF"
-if command -v pdfinfo >/dev/null; then
-	pdfinfo "$WORK/lesson.pdf" | grep -Eq '^Pages: +2$' || fail "the PDF has not 2 pages"
-else
-	# Without poppler: count the page objects.
-	n=$(grep -ac '/Type /Page\b' "$WORK/lesson.pdf" || true)
-	[ "$n" = 2 ] || fail "the PDF has $n pages, not 2"
-fi
+	done
+	[ -e "$WORK/png/page-003.png" ] && fail "a third page was exported"
+	head -c 5 "$WORK/lesson.pdf" | grep -q '%PDF-' || fail "lesson.pdf is not a PDF"
+	if command -v pdfinfo >/dev/null; then
+		pdfinfo "$WORK/lesson.pdf" | grep -Eq '^Pages: +2$' || fail "the PDF has not 2 pages"
+	else
+		# Without poppler: count the page objects.
+		n=$(grep -ac '/Type /Page\b' "$WORK/lesson.pdf" || true)
+		[ "$n" = 2 ] || fail "the PDF has $n pages, not 2"
+	fi
 }
 
 (

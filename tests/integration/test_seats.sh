@@ -109,6 +109,26 @@ if len({s["machine_id"] for s in st}) != 1: bad.append("the seats do not share o
 for b in bad: print("FAIL: " + b)
 sys.exit(1 if bad else 0)
 PY
+# Stopped once every seat has shown a picture (their stats, each second),
+# not by the clock; the verdict is on their final stats.
+k=0
+until python3 - "$WORK" $N <<'PY'
+import json, sys
+def shown(p):
+    try:
+        lines = [l for l in open(p) if l.endswith("\n")]
+        return bool(lines) and json.loads(lines[-1]).get("frames_decoded", 0) > 0
+    except (OSError, ValueError):
+        return False
+sys.exit(0 if all(shown("%s/a%d.json" % (sys.argv[1], i)) for i in range(1, int(sys.argv[2]) + 1)) else 1)
+PY
+do
+	k=$((k + 1))
+	[ $k -lt $((50 * SLACK)) ] || break
+	sleep 0.2
+done
+# shellcheck disable=SC2086
+kill -INT $SPIDS 2>/dev/null || true
 # shellcheck disable=SC2086
 wait $SPIDS || { echo "FAIL: a student of phase a exited with an error"; FAILED=1; }
 i=1

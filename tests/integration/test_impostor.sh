@@ -28,7 +28,8 @@ grep -q "teacher's own key file" "$WORK/refuse.out" || fail "no clear refusal: $
 
 RSOCK=$WORK/rogue.sock
 bg "$TEACHER" --headless --key "$WORK/rogue.key" --ctl-socket "$RSOCK" \
-	--source testpattern --size 320x180 --channel $CH --duration 8
+	--source testpattern --size 320x180 --channel $CH \
+	--duration $((30 * CAST_SLACK))
 RPID=$!
 student() { # id [flags]
 	id=$1
@@ -42,6 +43,14 @@ student() { # id [flags]
 }
 student s1
 student s2 --teacher 127.0.0.1
+# The rogue answers (a loaded machine starts it slowly), then the students
+# have had two seconds to find it.
+i=0
+until "$TEACHER" ctl --socket "$RSOCK" class >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -lt $((150 * CAST_SLACK)) ] || fail "the rogue teacher did not start"
+	sleep 0.2
+done
 sleep 2
 # The rogue orders what it can: nobody is there to obey.
 "$TEACHER" ctl --socket "$RSOCK" class >"$WORK/rclass.json"

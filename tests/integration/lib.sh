@@ -81,6 +81,17 @@ S() { "$STUDENT" ctl --socket "$WORK/$1.sock" state; }
 # standard input.
 field() { python3 -c "import json,sys; s=json.load(sys.stdin); print(eval(sys.argv[1]))" "$1"; }
 
+# stats_until FILE EXPR: waits until EXPR (as for field) holds on the last
+# line of a --stats FILE, at most 30 s × slack; 1 if it never did.
+stats_until() {
+	i=0
+	until tail -n 1 "$1" 2>/dev/null | field "$2" 2>/dev/null | grep -q True; do
+		i=$((i + 1))
+		[ $i -lt $((300 * CAST_SLACK)) ] || return 1
+		sleep 0.1
+	done
+}
+
 # student ID [FLAGS…]: a headless student signed in as ID ("学生ID", class
 # 3A) with its own folder, state, local socket ($WORK/ID.sock), inbox and
 # stats; PID_ID is its pid. It stops by itself after STUDENT_S seconds

@@ -37,14 +37,8 @@ part1() {
 	B() { "$TEACHER" ctl --socket "$WORK/t.sock" board "$@" 2>&1; }
 	# Two seconds of plain pictures first (ffmpeg must see some before the
 	# drawing); a loaded machine may take seconds to start the teacher.
-	i=0
-	until tail -n 1 "$WORK/t.json" 2>/dev/null |
-		field "s['frames_sent'] >= 60" 2>/dev/null | grep -q True; do
-		i=$((i + 1))
-		[ $i -lt $((300 * CAST_SLACK)) ] ||
-			fail "the teacher sent no pictures: $(tail -n 1 "$WORK/t.json")"
-		sleep 0.1
-	done
+	stats_until "$WORK/t.json" "s['frames_sent'] >= 60" ||
+		fail "the teacher sent no pictures: $(tail -n 1 "$WORK/t.json")"
 	B on >"$WORK/on.json" || fail "board on: $(cat "$WORK/on.json")"
 	# A rectangle from (0.4,0.3) to (0.8,0.7), 60 px wide on a 1080-line page:
 	# its top edge covers rows 98..118 of 360.
@@ -53,14 +47,8 @@ part1() {
 	FRAME=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['frame'])" "$WORK/draw.json")
 	B draw tool=pen 'points=2,2;3,3' >"$WORK/bad.json" && fail "points outside the page accepted"
 	grep -q 'outside the page' "$WORK/bad.json" || fail "refusal does not say why: $(cat "$WORK/bad.json")"
-	i=0
-	until tail -n 1 "$WORK/t.json" 2>/dev/null |
-		field "s['board']['composited'] >= 200" 2>/dev/null | grep -q True; do
-		i=$((i + 1))
-		[ $i -lt $((300 * CAST_SLACK)) ] ||
-			fail "the board was never composited 200 times: $(tail -n 1 "$WORK/t.json")"
-		sleep 0.1
-	done
+	stats_until "$WORK/t.json" "s['board']['composited'] >= 200" ||
+		fail "the board was never composited 200 times: $(tail -n 1 "$WORK/t.json")"
 	kill -INT $T
 	wait $T || fail "teacher failed"
 	check "$WORK/t.json" "s['board']['on'] and s['board']['renders'] >= 1 and s['board']['composited'] >= 200" \
@@ -108,13 +96,7 @@ part2() {
 			--dump "$WORK/$1.ppm" --stats "$WORK/$1.json" --check-stamp &
 		SP=$!
 		PIDS="$PIDS $SP"
-		i=0
-		until tail -n 1 "$WORK/$1.json" 2>/dev/null |
-			field "s['frames_decoded'] > 30" 2>/dev/null | grep -q True; do
-			i=$((i + 1))
-			[ $i -lt $((300 * CAST_SLACK)) ] || break
-			sleep 0.1
-		done
+		stats_until "$WORK/$1.json" "s['frames_decoded'] > 30" || true
 		kill -INT $SP 2>/dev/null || true
 		wait $SP
 	}

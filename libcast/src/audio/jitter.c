@@ -108,9 +108,14 @@ static struct slot *find(struct cast_jitter *j, uint16_t seq)
 	return s->used && s->seq == seq ? s : NULL;
 }
 
-static void note_transit(struct cast_jitter *j, uint32_t ts, int64_t now)
+/* RTP time `ts` on the arrival clock's scale, from the talk's first (µs). */
+static int64_t ts_us(const struct cast_jitter *j, uint32_t ts)
 {
-	int64_t t = now - (int64_t)(int32_t)(ts - j->ref_ts) * 1000 / 48;
+	return (int64_t)(int32_t)(ts - j->ref_ts) * 1000 / 48;
+}
+
+static void note_transit(struct cast_jitter *j, int64_t t)
+{
 	int64_t lo, hi, d;
 
 	if (j->n_transit) {
@@ -175,9 +180,9 @@ static int put(struct cast_jitter *j, uint16_t seq, uint32_t ts,
 	j->last_arrival = now_us;
 	/* A rebuilt packet's arrival says nothing of the network's
 	 * jitter: it came with its block's repair. */
+	t = now_us - ts_us(j, ts);
 	if (measured)
-		note_transit(j, ts, now_us);
-	t = now_us - (int64_t)(int32_t)(ts - j->ref_ts) * 1000 / 48;
+		note_transit(j, t);
 	if (first || (!j->started && measured && t < j->start_transit))
 		j->start_transit = t;
 	j->st.packets++;
@@ -216,8 +221,7 @@ static uint16_t oldest(struct cast_jitter *j)
  */
 static int64_t due_of(const struct cast_jitter *j, uint32_t ts, int target)
 {
-	return (int64_t)(int32_t)(ts - j->ref_ts) * 1000 / 48 +
-	       j->start_transit + (int64_t)target * 1000;
+	return ts_us(j, ts) + j->start_transit + (int64_t)target * 1000;
 }
 
 static void take(struct cast_jitter *j, struct slot *s,
